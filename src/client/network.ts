@@ -1,0 +1,76 @@
+import type { StreamPeer } from "./peer/stream-peer.ts";
+
+/** One address a host name resolved to. */
+export interface ResolvedAddress {
+  /** The IP address in text form (`127.0.0.1`, `::1`). */
+  readonly address: string;
+  /** 4 for IPv4, 6 for IPv6. */
+  readonly family: 4 | 6;
+}
+
+/** The state of a {@link PendingLookup}. */
+export type LookupState = "pending" | "done" | "failed";
+
+/** A host-name lookup in progress, polled by the client. */
+export interface PendingLookup {
+  /** The host name being resolved. */
+  readonly host: string;
+  /** `pending` until the answer is in, then `done` or `failed`. */
+  getState(): LookupState;
+  /** Every address found, in the order to try them, once `done`. */
+  getAddresses(): readonly ResolvedAddress[];
+  /** Why the lookup failed (e.g. `ENOTFOUND`), once `failed`; otherwise an empty string. */
+  getError(): string;
+  /** Stops caring about the answer. Idempotent. */
+  cancel(): void;
+}
+
+/** TLS settings for one connection. */
+export interface TlsConnectOptions {
+  /** The name to send in SNI and to verify the certificate against (an IP literal sends no SNI). */
+  readonly servername: string;
+  /** PEM certificates trusted instead of the system store. */
+  readonly trustedCA?: string | readonly string[];
+  /** The name the certificate must carry, when it differs from `servername`. */
+  readonly commonNameOverride?: string;
+  /** A PEM client certificate for mutual TLS. */
+  readonly clientCert?: string;
+  /** The PEM key of `clientCert`. */
+  readonly clientKey?: string;
+  /** The passphrase of `clientKey`. */
+  readonly passphrase?: string;
+  /** When true, no certificate or host name is verified. Only ever set on explicit request. */
+  readonly unsafe?: boolean;
+}
+
+/**
+ * How an `HTTPClient` reaches hosts: resolve a name, open a TCP connection to an address, start TLS
+ * over an open connection. Every method returns at once; progress is observed by polling the
+ * returned objects.
+ */
+export interface Network {
+  /**
+   * Starts resolving a host name to all its addresses.
+   *
+   * @param host - A host name (IP literals never reach here).
+   * @returns The lookup, to poll.
+   */
+  resolve(host: string): PendingLookup;
+  /**
+   * Starts a TCP connection.
+   *
+   * @param address - The address to connect to.
+   * @param port - The port, 1–65535.
+   * @returns A peer in `CONNECTING` state; it becomes `OPEN`, or `ERROR` with kind `connect`.
+   */
+  connect(address: ResolvedAddress, port: number): StreamPeer;
+  /**
+   * Starts a TLS handshake over an open peer returned by this network's `connect()`. The given
+   * peer is handed over (its state becomes `CLOSED` and it must no longer be used).
+   *
+   * @param peer - An `OPEN` peer with no unread bytes.
+   * @param options - Verification and identity settings.
+   * @returns A TLS peer in `CONNECTING` state; it becomes `OPEN`, or `ERROR` with kind `tls`.
+   */
+  startTls(peer: StreamPeer, options: TlsConnectOptions): StreamPeer;
+}

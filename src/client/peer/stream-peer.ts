@@ -1,0 +1,77 @@
+/**
+ * The state of a {@link StreamPeer}.
+ */
+export const PeerState = {
+  /** The transport is being opened (TCP connect, or the TLS handshake for a TLS peer). */
+  CONNECTING: 0,
+  /** Open: bytes can be read and written. The remote end may still have ended its side (see `isEnded()`). */
+  OPEN: 1,
+  /** Closed locally with `close()`, or handed over to another peer. */
+  CLOSED: 2,
+  /** Failed; `getError()` tells why. */
+  ERROR: 3,
+} as const;
+
+/** A value of {@link PeerState}. */
+export type PeerState = (typeof PeerState)[keyof typeof PeerState];
+
+/**
+ * What went wrong with a peer: `connect` (the connection could not be opened; another address may
+ * work), `tls` (the TLS handshake failed), or `io` (an open connection failed).
+ */
+export type PeerErrorKind = "connect" | "tls" | "io";
+
+/** Why a {@link StreamPeer} failed. */
+export interface PeerError {
+  /** Which phase failed. */
+  readonly kind: PeerErrorKind;
+  /** A code naming the cause, e.g. Node's `ECONNREFUSED` or `DEPTH_ZERO_SELF_SIGNED_CERT`. */
+  readonly code: string;
+  /** A human-readable description that includes the code. */
+  readonly message: string;
+}
+
+/**
+ * A non-blocking, polled byte stream: the transport under an `HTTPClient`.
+ *
+ * Nothing a peer does blocks. A real peer receives bytes on Node's event loop between calls and
+ * keeps them until they are read; it buffers at most its high-water mark of unread bytes and then
+ * pauses its socket until the buffer is drained, so memory per connection stays bounded.
+ */
+export interface StreamPeer {
+  /** The current state. */
+  getState(): PeerState;
+  /** Why the peer failed, once `getState()` is `ERROR`; otherwise `null`. */
+  getError(): PeerError | null;
+  /** The number of received bytes waiting to be read. */
+  getAvailableBytes(): number;
+  /**
+   * Takes up to `maxBytes` received bytes from the front of the buffer.
+   *
+   * To avoid copying, it may return fewer bytes than are available (for instance the rest of one
+   * received chunk, as a view): call it again until it returns an empty array.
+   *
+   * @param maxBytes - The most bytes to return; must be at least 1.
+   * @returns The bytes, possibly a view into a received chunk; empty when nothing is buffered.
+   */
+  read(maxBytes: number): Uint8Array;
+  /**
+   * Queues bytes to send. Accepts as many as the peer's write buffer has room for.
+   *
+   * @param data - The bytes to send; the peer may keep a reference to the accepted part.
+   * @returns The number of bytes accepted (0 when the buffer is full or the peer is not open).
+   */
+  write(data: Uint8Array): number;
+  /** The number of accepted bytes not yet handed to the operating system. */
+  getPendingWriteBytes(): number;
+  /** True once the remote end has closed its side; buffered bytes can still be read. */
+  isEnded(): boolean;
+  /** Closes the transport and drops buffered bytes. Idempotent. */
+  close(): void;
+  /**
+   * Registers a function called (from Node's event loop, never from inside a call on the peer)
+   * when something new happens: bytes arrive, the remote end closes, the state changes, or
+   * buffered writes drain. A runner uses it to sleep until there is work. `null` removes it.
+   */
+  setActivityListener(listener: (() => void) | null): void;
+}

@@ -1,0 +1,145 @@
+import { nameLookup } from "./enum-name.ts";
+
+/**
+ * HTTP status codes with Godot's `HTTPClient.ResponseCode` names. The client never checks a
+ * received code against this list: any three-digit code is accepted.
+ */
+export const ResponseCode = {
+  /** HTTP 100. */
+  RESPONSE_CONTINUE: 100,
+  /** HTTP 101. */
+  RESPONSE_SWITCHING_PROTOCOLS: 101,
+  /** HTTP 102. */
+  RESPONSE_PROCESSING: 102,
+  /** HTTP 200. */
+  RESPONSE_OK: 200,
+  /** HTTP 201. */
+  RESPONSE_CREATED: 201,
+  /** HTTP 202. */
+  RESPONSE_ACCEPTED: 202,
+  /** HTTP 203. */
+  RESPONSE_NON_AUTHORITATIVE_INFORMATION: 203,
+  /** HTTP 204. */
+  RESPONSE_NO_CONTENT: 204,
+  /** HTTP 205. */
+  RESPONSE_RESET_CONTENT: 205,
+  /** HTTP 206. */
+  RESPONSE_PARTIAL_CONTENT: 206,
+  /** HTTP 207. */
+  RESPONSE_MULTI_STATUS: 207,
+  /** HTTP 208. */
+  RESPONSE_ALREADY_REPORTED: 208,
+  /** HTTP 226. */
+  RESPONSE_IM_USED: 226,
+  /** HTTP 300. */
+  RESPONSE_MULTIPLE_CHOICES: 300,
+  /** HTTP 301. */
+  RESPONSE_MOVED_PERMANENTLY: 301,
+  /** HTTP 302. */
+  RESPONSE_FOUND: 302,
+  /** HTTP 303. */
+  RESPONSE_SEE_OTHER: 303,
+  /** HTTP 304. */
+  RESPONSE_NOT_MODIFIED: 304,
+  /** HTTP 305. */
+  RESPONSE_USE_PROXY: 305,
+  /** HTTP 306. */
+  RESPONSE_SWITCH_PROXY: 306,
+  /** HTTP 307. */
+  RESPONSE_TEMPORARY_REDIRECT: 307,
+  /** HTTP 308. */
+  RESPONSE_PERMANENT_REDIRECT: 308,
+  /** HTTP 400. */
+  RESPONSE_BAD_REQUEST: 400,
+  /** HTTP 401. */
+  RESPONSE_UNAUTHORIZED: 401,
+  /** HTTP 402. */
+  RESPONSE_PAYMENT_REQUIRED: 402,
+  /** HTTP 403. */
+  RESPONSE_FORBIDDEN: 403,
+  /** HTTP 404. */
+  RESPONSE_NOT_FOUND: 404,
+  /** HTTP 405. */
+  RESPONSE_METHOD_NOT_ALLOWED: 405,
+  /** HTTP 406. */
+  RESPONSE_NOT_ACCEPTABLE: 406,
+  /** HTTP 407. */
+  RESPONSE_PROXY_AUTHENTICATION_REQUIRED: 407,
+  /** HTTP 408. */
+  RESPONSE_REQUEST_TIMEOUT: 408,
+  /** HTTP 409. */
+  RESPONSE_CONFLICT: 409,
+  /** HTTP 410. */
+  RESPONSE_GONE: 410,
+  /** HTTP 411. */
+  RESPONSE_LENGTH_REQUIRED: 411,
+  /** HTTP 412. */
+  RESPONSE_PRECONDITION_FAILED: 412,
+  /** HTTP 413. */
+  RESPONSE_REQUEST_ENTITY_TOO_LARGE: 413,
+  /** HTTP 414. */
+  RESPONSE_REQUEST_URI_TOO_LONG: 414,
+  /** HTTP 415. */
+  RESPONSE_UNSUPPORTED_MEDIA_TYPE: 415,
+  /** HTTP 416. */
+  RESPONSE_REQUESTED_RANGE_NOT_SATISFIABLE: 416,
+  /** HTTP 417. */
+  RESPONSE_EXPECTATION_FAILED: 417,
+  /** HTTP 418. */
+  RESPONSE_IM_A_TEAPOT: 418,
+  /** HTTP 421. */
+  RESPONSE_MISDIRECTED_REQUEST: 421,
+  /** HTTP 422. */
+  RESPONSE_UNPROCESSABLE_ENTITY: 422,
+  /** HTTP 423. */
+  RESPONSE_LOCKED: 423,
+  /** HTTP 424. */
+  RESPONSE_FAILED_DEPENDENCY: 424,
+  /** HTTP 426. */
+  RESPONSE_UPGRADE_REQUIRED: 426,
+  /** HTTP 428. */
+  RESPONSE_PRECONDITION_REQUIRED: 428,
+  /** HTTP 429. */
+  RESPONSE_TOO_MANY_REQUESTS: 429,
+  /** HTTP 431. */
+  RESPONSE_REQUEST_HEADER_FIELDS_TOO_LARGE: 431,
+  /** HTTP 451. */
+  RESPONSE_UNAVAILABLE_FOR_LEGAL_REASONS: 451,
+  /** HTTP 500. */
+  RESPONSE_INTERNAL_SERVER_ERROR: 500,
+  /** HTTP 501. */
+  RESPONSE_NOT_IMPLEMENTED: 501,
+  /** HTTP 502. */
+  RESPONSE_BAD_GATEWAY: 502,
+  /** HTTP 503. */
+  RESPONSE_SERVICE_UNAVAILABLE: 503,
+  /** HTTP 504. */
+  RESPONSE_GATEWAY_TIMEOUT: 504,
+  /** HTTP 505. */
+  RESPONSE_HTTP_VERSION_NOT_SUPPORTED: 505,
+  /** HTTP 506. */
+  RESPONSE_VARIANT_ALSO_NEGOTIATES: 506,
+  /** HTTP 507. */
+  RESPONSE_INSUFFICIENT_STORAGE: 507,
+  /** HTTP 508. */
+  RESPONSE_LOOP_DETECTED: 508,
+  /** HTTP 510. */
+  RESPONSE_NOT_EXTENDED: 510,
+  /** HTTP 511. */
+  RESPONSE_NETWORK_AUTH_REQUIRED: 511,
+} as const;
+
+/** A value of {@link ResponseCode}. */
+export type ResponseCode = (typeof ResponseCode)[keyof typeof ResponseCode];
+
+const responseCodeNames = nameLookup(ResponseCode);
+
+/**
+ * Returns the Godot name of an HTTP status code, e.g. `"RESPONSE_NOT_FOUND"` for 404.
+ *
+ * @param value - A status code.
+ * @returns The member name, or `"UNKNOWN(<value>)"` for a code Godot does not name.
+ */
+export function responseCodeName(value: number): string {
+  return responseCodeNames(value) ?? `UNKNOWN(${value})`;
+}
