@@ -1,1 +1,3 @@
 export * from "./status/index.ts";
+export * from "./client/index.ts";
+export * from "./request-node/index.ts";

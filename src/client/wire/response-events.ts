@@ -40,12 +40,37 @@ export interface ResponseHead {
 /** What the response parser produces, one at a time. */
 export type ResponseEvent =
   /** A 1xx interim response (100 Continue, 103 Early Hints, …); the final response follows. 101 is not interim here: it ends parsing. */
-  | { readonly type: "informational"; readonly head: ResponseHead }
+  | {
+    /** Discriminant. */
+    readonly type: "informational";
+    /** The interim head (framing `none`). */
+    readonly head: ResponseHead;
+  }
   /** The final response head. */
-  | { readonly type: "head"; readonly head: ResponseHead }
+  | {
+    /** Discriminant. */
+    readonly type: "head";
+    /** The parsed head. */
+    readonly head: ResponseHead;
+  }
   /** A piece of the (de-chunked) body, a view into received bytes where possible. */
-  | { readonly type: "data"; readonly data: Uint8Array }
+  | {
+    /** Discriminant. */
+    readonly type: "data";
+    /** Body bytes (never empty), a view into a pushed array; valid as long as that array is. */
+    readonly data: Uint8Array;
+  }
   /** The end of the message; `trailers` holds the chunked trailer fields (empty otherwise). */
-  | { readonly type: "end"; readonly trailers: readonly HeaderField[] }
+  | {
+    /** Discriminant. */
+    readonly type: "end";
+    /** Trailer fields of a chunked body, in order; empty otherwise. */
+    readonly trailers: readonly HeaderField[];
+  }
   /** The response is malformed or cut short; the parser accepts nothing more. */
-  | { readonly type: "error"; readonly reason: string };
+  | {
+    /** Discriminant. */
+    readonly type: "error";
+    /** What was wrong, for people (not a stable code). */
+    readonly reason: string;
+  };

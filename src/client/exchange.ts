@@ -1,0 +1,212 @@
+import { PeerState, type StreamPeer } from "./peer/stream-peer.ts";
+import { headerFieldsToLines } from "./wire/headers.ts";
+import type { HeaderField, ResponseHead } from "./wire/response-events.ts";
+import { ResponseParser } from "./wire/response-parser.ts";
+
+const EMPTY = new Uint8Array(0);
+/** The most bytes taken from the peer at once while reading a response head. */
+const HEAD_READ_BYTES = 65536;
+
+/** An interim (1xx) response received before the final one. */
+export interface InformationalResponse {
+  /** The status code, e.g. 100 or 103. */
+  readonly code: number;
+  /** Its header fields as `"Name: value"` lines. */
+  readonly headers: readonly string[];
+}
+
+/**
+ * What a step of an {@link Exchange} came to: `wait` (more bytes needed), `head` (the final head is
+ * in), `done` (the message is complete; `reusable` tells whether the connection may carry another
+ * request) or `failed` with a reason.
+ *
+ * @internal
+ */
+export type ExchangeOutcome =
+  | { readonly kind: "wait" }
+  | { readonly kind: "head" }
+  | { readonly kind: "done"; readonly reusable: boolean; readonly reason: string }
+  | { readonly kind: "failed"; readonly reason: string };
+
+const WAIT: ExchangeOutcome = { kind: "wait" };
+const HEAD: ExchangeOutcome = { kind: "head" };
+
+/**
+ * One request and its response on a connection: writes the request bytes, feeds received bytes to
+ * the response parser only as far as needed (so unread bytes stay in the peer's bounded buffer),
+ * and keeps the response head, interim responses and trailers.
+ *
+ * @internal
+ */
+export class Exchange {
+  /** The final response head, once received. */
+  head: ResponseHead | null = null;
+  /** The head's fields as `"Name: value"` lines. */
+  headerLines: string[] = [];
+  /** Interim responses before the final one. */
+  readonly interim: InformationalResponse[] = [];
+  /** Trailer fields, once a chunked body is complete. */
+  trailers: readonly HeaderField[] = [];
+  /** Body bytes handed out so far. */
+  bodyRead = 0;
+  /** Bytes of this response taken from the peer so far (head and body, as on the wire). */
+  wireBytes = 0;
+  private outgoing: Uint8Array[];
+  private readonly parser: ResponseParser;
+
+  /**
+   * @param parser - The connection's parser (it keeps bytes that arrived after the last message).
+   * @param request - The request bytes to send, in order.
+   * @param headRequest - True for a HEAD request (the response has no body).
+   */
+  constructor(parser: ResponseParser, request: Uint8Array[], headRequest: boolean) {
+    this.parser = parser;
+    this.outgoing = request;
+    parser.beginResponse({ headRequest });
+  }
+
+  /** True while request bytes remain unsent. */
+  hasUnsentRequest(): boolean {
+    return this.outgoing.length > 0;
+  }
+
+  /**
+   * Writes what the peer accepts and reads until the final response head is in.
+   *
+   * @param peer - The connection.
+   * @returns `wait`, `head` or `failed`.
+   */
+  stepHead(peer: StreamPeer): ExchangeOutcome {
+    this.flush(peer);
+    for (;;) {
+      const event = this.parser.next();
+      if (event === null) {
+        const more = this.feed(peer, HEAD_READ_BYTES);
+        if (more === "fed") continue;
+        if (more === "wait") return WAIT;
+        if (more === "failed") return this.failed(`connection failed: ${describePeer(peer)}`);
+        continue; // "ended": the parser was told; it produces an error or end now
+      }
+      switch (event.type) {
+        case "informational":
+          this.interim.push({ code: event.head.statusCode, headers: headerFieldsToLines(event.head.headers) });
+          continue;
+        case "head":
+          this.head = event.head;
+          this.headerLines = headerFieldsToLines(event.head.headers);
+          // An early final response ends the upload: the rest of the request is not sent.
+          this.outgoing = [];
+          return HEAD;
+        case "error":
+          return this.failed(this.wireBytes === 0 ? `no response: ${event.reason}` : `invalid response: ${event.reason}`);
+        case "data":
+        case "end":
+          return this.failed("invalid response: body before head");
+      }
+    }
+  }
+
+  /**
+   * Hands out the next piece of body that has arrived.
+   *
+   * @param peer - The connection.
+   * @param maxBytes - The most bytes to return.
+   * @param onOutcome - Called when the message completes or fails during this call.
+   * @returns A view of body bytes, or an empty array (nothing waiting, or the message ended).
+   */
+  nextBodyPiece(peer: StreamPeer, maxBytes: number, onOutcome: (outcome: ExchangeOutcome) => void): Uint8Array {
+    for (;;) {
+      const event = this.parser.next(maxBytes);
+      if (event === null) {
+        const more = this.feed(peer, Math.max(maxBytes, HEAD_READ_BYTES));
+        if (more === "fed" || more === "ended") continue;
+        if (more === "failed") {
+          onOutcome(this.failed(`body cut short after ${this.bodyRead} bytes: ${describePeer(peer)}`));
+        }
+        return EMPTY;
+      }
+      switch (event.type) {
+        case "data":
+          this.bodyRead += event.data.length;
+          return event.data;
+        case "end":
+          this.trailers = event.trailers;
+          onOutcome(this.finish(peer));
+          return EMPTY;
+        case "error":
+          onOutcome(this.failed(event.reason));
+          return EMPTY;
+        case "informational":
+        case "head":
+          onOutcome(this.failed("invalid response: a second head inside the body"));
+          return EMPTY;
+      }
+    }
+  }
+
+  /**
+   * True when the connection failed and no received byte is left to read.
+   *
+   * @param peer - The connection.
+   */
+  isPeerDead(peer: StreamPeer): boolean {
+    return peer.getState() === PeerState.ERROR && peer.getAvailableBytes() === 0 && this.parser.getBufferedBytes() === 0;
+  }
+
+  private finish(peer: StreamPeer): ExchangeOutcome {
+    const keepAlive = this.head?.keepAlive === true && this.outgoing.length === 0;
+    if (!keepAlive || peer.isEnded() || peer.getState() !== PeerState.OPEN) return { kind: "done", reusable: false, reason: "" };
+    if (this.parser.getBufferedBytes() > 0 || peer.getAvailableBytes() > 0) {
+      return {
+        kind: "done",
+        reusable: false,
+        reason: "the server sent more bytes than the response framing announced; connection closed",
+      };
+    }
+    return { kind: "done", reusable: true, reason: "" };
+  }
+
+  private failed(reason: string): ExchangeOutcome {
+    this.outgoing = [];
+    return { kind: "failed", reason };
+  }
+
+  /** Moves one received chunk from the peer into the parser. */
+  private feed(peer: StreamPeer, maxBytes: number): "fed" | "wait" | "ended" | "failed" {
+    const chunk = peer.read(maxBytes);
+    if (chunk.length > 0) {
+      this.wireBytes += chunk.length;
+      this.parser.push(chunk);
+      return "fed";
+    }
+    const state = peer.getState();
+    if (state === PeerState.ERROR) return "failed";
+    if (peer.isEnded() || state === PeerState.CLOSED) {
+      if (this.parserEnded) return "wait";
+      this.parserEnded = true;
+      this.parser.pushEnd();
+      return "ended";
+    }
+    return "wait";
+  }
+
+  private parserEnded = false;
+
+  private flush(peer: StreamPeer): void {
+    while (this.outgoing.length > 0) {
+      const next = this.outgoing[0];
+      if (next === undefined) break;
+      const accepted = peer.write(next);
+      if (accepted >= next.length) {
+        this.outgoing.shift();
+      } else {
+        if (accepted > 0) this.outgoing[0] = next.subarray(accepted);
+        break;
+      }
+    }
+  }
+}
+
+function describePeer(peer: StreamPeer): string {
+  return peer.getError()?.message ?? "connection closed";
+}

@@ -1,0 +1,24 @@
+export { HTTPClient, type HTTPClientOptions } from "./http-client.ts";
+export type { InformationalResponse } from "./exchange.ts";
+export { TLSOptions, type TLSOptionsInit } from "./tls-options.ts";
+export type { Network, PendingLookup, LookupState, ResolvedAddress, TlsConnectOptions } from "./network.ts";
+export { NodeNetwork, type NodeNetworkOptions } from "./node-network.ts";
+export { NodeLookup } from "./node-lookup.ts";
+export { ScriptedNetwork } from "./scripted-network.ts";
+export { ScriptedLookup, toResolvedAddresses } from "./scripted-lookup.ts";
+export { PeerState, type PeerError, type PeerErrorKind, type StreamPeer } from "./peer/stream-peer.ts";
+export {
+  SocketPeer, type SocketPeerOptions, DEFAULT_READ_BUFFER_BYTES, MIN_READ_BUFFER_BYTES, MAX_READ_BUFFER_BYTES,
+  DEFAULT_WRITE_BUFFER_BYTES, MIN_WRITE_BUFFER_BYTES, MAX_WRITE_BUFFER_BYTES,
+} from "./peer/socket-peer.ts";
+export { TcpPeer } from "./peer/tcp-peer.ts";
+export { TlsPeer } from "./peer/tls-peer.ts";
+export { FailedPeer } from "./peer/failed-peer.ts";
+export { ScriptedPeer, type ScriptedPeerOptions } from "./peer/scripted-peer.ts";
+export { ScriptedTlsPeer } from "./peer/scripted-tls-peer.ts";
+export { parseHttpUrl, resolveReference, formatUrl, formatHostHeader, originOf, sameOrigin, type HttpUrl, type UrlResult } from "./url.ts";
+export { headersToDictionary, getHeaderValue, getHeaderValues, hasHeader } from "./wire/headers.ts";
+export { queryStringFromDict, uriEncode, type QueryValue, type QueryScalar } from "./wire/query-string.ts";
+export { ResponseParser, type ResponseParserOptions, type BeginResponseOptions } from "./wire/response-parser.ts";
+export type { ResponseEvent, ResponseHead, HeaderField, BodyFraming } from "./wire/response-events.ts";
+export { writeRequestHead, validateRequestTarget, type RequestHeadOptions, type RequestHeadResult } from "./wire/request-writer.ts";

@@ -1,0 +1,288 @@
+import type { Socket } from "node:net";
+import { ChunkQueue } from "./chunk-queue.ts";
+import { PeerState, type PeerError, type PeerErrorKind, type StreamPeer } from "./stream-peer.ts";
+
+/** The default bound of unread bytes a socket peer buffers before pausing its socket: 4 MiB. */
+export const DEFAULT_READ_BUFFER_BYTES: number = 4 * 1024 * 1024;
+/** The smallest accepted read buffer bound: 64 KiB. */
+export const MIN_READ_BUFFER_BYTES: number = 64 * 1024;
+/** The largest accepted read buffer bound: 64 MiB. */
+export const MAX_READ_BUFFER_BYTES: number = 64 * 1024 * 1024;
+/** The default bound of accepted, not yet sent bytes a socket peer queues: 1 MiB. */
+export const DEFAULT_WRITE_BUFFER_BYTES: number = 1024 * 1024;
+/** The smallest accepted write buffer bound: 16 KiB. */
+export const MIN_WRITE_BUFFER_BYTES: number = 16 * 1024;
+/** The largest accepted write buffer bound: 64 MiB. */
+export const MAX_WRITE_BUFFER_BYTES: number = 64 * 1024 * 1024;
+
+/** Buffer bounds of a socket peer ({@link TcpPeer}, {@link TlsPeer}). */
+export interface SocketPeerOptions {
+  /**
+   * The most unread received bytes held before the socket is paused (it resumes once reads bring
+   * the buffer down to half). Default {@link DEFAULT_READ_BUFFER_BYTES}; clamped to
+   * {@link MIN_READ_BUFFER_BYTES}–{@link MAX_READ_BUFFER_BYTES}. At a given poll rate this bounds
+   * throughput: at most this many bytes arrive between two polls.
+   */
+  readonly readBufferBytes?: number;
+  /**
+   * The most accepted bytes waiting to be sent; `write()` accepts no more than the room left.
+   * Default {@link DEFAULT_WRITE_BUFFER_BYTES}; clamped to
+   * {@link MIN_WRITE_BUFFER_BYTES}–{@link MAX_WRITE_BUFFER_BYTES}.
+   */
+  readonly writeBufferBytes?: number;
+}
+
+function clamp(value: number | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || !Number.isFinite(value)) return fallback;
+  return Math.min(max, Math.max(min, Math.floor(value)));
+}
+
+function errorCode(err: unknown): string {
+  if (typeof err === "object" && err !== null && "code" in err && typeof err.code === "string" && err.code !== "") {
+    return err.code;
+  }
+  return "EUNKNOWN";
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/**
+ * Builds a {@link PeerError} from a thrown or emitted value, making sure the message names the code.
+ *
+ * @param kind - The phase that failed.
+ * @param err - What Node threw or emitted.
+ * @returns The peer error.
+ */
+export function peerErrorFrom(kind: PeerErrorKind, err: unknown): PeerError {
+  const code = errorCode(err);
+  const text = errorText(err).trim();
+  return { kind, code, message: text.includes(code) ? text : `${code}: ${text}` };
+}
+
+/**
+ * The buffering, back-pressure and error handling shared by {@link TcpPeer} and {@link TlsPeer}.
+ *
+ * A `'data'` listener queues received chunks without copying; `read()` hands them out as views.
+ * When the unread bytes reach the read bound the socket is paused, and it resumes when reads bring
+ * them to half the bound, so memory per connection stays bounded. `write()` accepts only what fits
+ * under the write bound. Errors before the transport is open are reported with the subclass's
+ * opening kind (`connect` or `tls`), later ones as `io`.
+ */
+export abstract class SocketPeer implements StreamPeer {
+  #state: PeerState = PeerState.CONNECTING;
+  #error: PeerError | null = null;
+  #socket: Socket | null = null;
+  readonly #queue = new ChunkQueue();
+  readonly #openingKind: PeerErrorKind;
+  readonly #readBufferBytes: number;
+  readonly #writeBufferBytes: number;
+  #paused = false;
+  #ended = false;
+  #peak = 0;
+  #listener: (() => void) | null = null;
+
+  /**
+   * @param openingKind - The error kind reported for failures before the peer is open.
+   * @param options - Buffer bounds.
+   */
+  protected constructor(openingKind: PeerErrorKind, options: SocketPeerOptions) {
+    this.#openingKind = openingKind;
+    this.#readBufferBytes = clamp(options.readBufferBytes, DEFAULT_READ_BUFFER_BYTES, MIN_READ_BUFFER_BYTES, MAX_READ_BUFFER_BYTES);
+    this.#writeBufferBytes = clamp(options.writeBufferBytes, DEFAULT_WRITE_BUFFER_BYTES, MIN_WRITE_BUFFER_BYTES, MAX_WRITE_BUFFER_BYTES);
+  }
+
+  /** {@inheritDoc StreamPeer.getState} */
+  getState(): PeerState {
+    return this.#state;
+  }
+
+  /** {@inheritDoc StreamPeer.getError} */
+  getError(): PeerError | null {
+    return this.#state === PeerState.ERROR ? this.#error : null;
+  }
+
+  /** {@inheritDoc StreamPeer.getAvailableBytes} */
+  getAvailableBytes(): number {
+    return this.#queue.size;
+  }
+
+  /** {@inheritDoc StreamPeer.read} */
+  read(maxBytes: number): Uint8Array {
+    const out = this.#queue.read(maxBytes);
+    const socket = this.#socket;
+    if (this.#paused && socket !== null && this.#queue.size <= this.#readBufferBytes / 2) {
+      this.#paused = false;
+      socket.resume();
+    }
+    return out;
+  }
+
+  /** {@inheritDoc StreamPeer.write} */
+  write(data: Uint8Array): number {
+    const socket = this.#socket;
+    if (this.#state !== PeerState.OPEN || socket === null || !socket.writable || data.length === 0) return 0;
+    const room = this.#writeBufferBytes - socket.writableLength;
+    if (room <= 0) return 0;
+    const accepted = Math.min(data.length, room);
+    socket.write(accepted === data.length ? data : data.subarray(0, accepted));
+    return accepted;
+  }
+
+  /** {@inheritDoc StreamPeer.getPendingWriteBytes} */
+  getPendingWriteBytes(): number {
+    return this.#socket?.writableLength ?? 0;
+  }
+
+  /** {@inheritDoc StreamPeer.isEnded} */
+  isEnded(): boolean {
+    return this.#ended;
+  }
+
+  /** {@inheritDoc StreamPeer.close} */
+  close(): void {
+    if (this.#state === PeerState.CLOSED) return;
+    this.#state = PeerState.CLOSED;
+    this.#queue.clear();
+    this.#listener = null;
+    const socket = this.releaseSocket();
+    socket?.destroy();
+  }
+
+  /** {@inheritDoc StreamPeer.setActivityListener} */
+  setActivityListener(listener: (() => void) | null): void {
+    this.#listener = listener;
+  }
+
+  /** The most unread bytes this peer has ever held at once (for tests of the memory bound). */
+  getPeakBufferedBytes(): number {
+    return this.#peak;
+  }
+
+  /** The read buffer bound in bytes, after clamping. */
+  getReadBufferBytes(): number {
+    return this.#readBufferBytes;
+  }
+
+  /** The write buffer bound in bytes, after clamping. */
+  getWriteBufferBytes(): number {
+    return this.#writeBufferBytes;
+  }
+
+  /**
+   * Starts watching a socket: received data, end, errors, close and drain.
+   *
+   * @param socket - The socket this peer reads and writes.
+   */
+  protected attachSocket(socket: Socket): void {
+    this.#socket = socket;
+    socket.on("data", this.#onData);
+    socket.on("end", this.#onEnd);
+    socket.on("error", this.#onError);
+    socket.on("close", this.#onClose);
+    socket.on("drain", this.#onDrain);
+  }
+
+  /**
+   * Stops watching the socket and forgets it, leaving it open. A no-op error listener stays
+   * attached so a late error is ignored rather than thrown.
+   *
+   * @returns The socket, or `null` if none was attached.
+   */
+  protected releaseSocket(): Socket | null {
+    const socket = this.#socket;
+    if (socket === null) return null;
+    this.#socket = null;
+    socket.off("data", this.#onData);
+    socket.off("end", this.#onEnd);
+    socket.off("error", this.#onError);
+    socket.off("close", this.#onClose);
+    socket.off("drain", this.#onDrain);
+    socket.on("error", ignoreError);
+    if (this.#paused) {
+      this.#paused = false;
+      socket.resume();
+    }
+    return socket;
+  }
+
+  /** Marks a `CONNECTING` peer `OPEN` and notifies the activity listener. */
+  protected markOpen(): void {
+    if (this.#state !== PeerState.CONNECTING) return;
+    this.#state = PeerState.OPEN;
+    this.notify();
+  }
+
+  /**
+   * Marks the peer handed over: `CLOSED` without destroying the socket (see {@link releaseSocket}).
+   *
+   * @returns The released socket.
+   */
+  protected handOver(): Socket | null {
+    this.#state = PeerState.CLOSED;
+    this.#listener = null;
+    return this.releaseSocket();
+  }
+
+  /**
+   * Fails the peer with `err`: the opening kind while connecting, `io` once open. Ignored when
+   * the peer is already closed or failed. The socket is destroyed; unread bytes stay readable.
+   *
+   * @param err - What Node emitted or threw.
+   */
+  protected fail(err: unknown): void {
+    if (this.#state === PeerState.CLOSED || this.#state === PeerState.ERROR) return;
+    const kind = this.#state === PeerState.CONNECTING ? this.#openingKind : "io";
+    this.#error = peerErrorFrom(kind, err);
+    this.#state = PeerState.ERROR;
+    this.#socket?.destroy();
+    this.notify();
+  }
+
+  /** Calls the activity listener, if any. */
+  protected notify(): void {
+    this.#listener?.();
+  }
+
+  readonly #onData = (chunk: Uint8Array): void => {
+    if (this.#state === PeerState.CLOSED) return;
+    this.#queue.push(chunk);
+    const size = this.#queue.size;
+    if (size > this.#peak) this.#peak = size;
+    if (!this.#paused && size >= this.#readBufferBytes) {
+      this.#paused = true;
+      this.#socket?.pause();
+    }
+    this.notify();
+  };
+
+  readonly #onEnd = (): void => {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.notify();
+  };
+
+  readonly #onError = (err: Error): void => {
+    this.fail(err);
+  };
+
+  readonly #onClose = (): void => {
+    if (this.#state === PeerState.CONNECTING) {
+      const what = this.#openingKind === "tls" ? "the TLS handshake completed" : "the connection opened";
+      this.fail(Object.assign(new Error(`socket closed before ${what}`), { code: "ECONNRESET" }));
+    } else if (this.#state === PeerState.OPEN && !this.#ended) {
+      this.#ended = true;
+      this.notify();
+    }
+  };
+
+  readonly #onDrain = (): void => {
+    this.notify();
+  };
+}
+
+function ignoreError(): void {
+  // A released or closed socket may still report an error; nobody is interested any more.
+}

@@ -1,0 +1,65 @@
+import { connect as netConnect, type Socket } from "node:net";
+import type { ResolvedAddress } from "../network.ts";
+import { SocketPeer, type SocketPeerOptions } from "./socket-peer.ts";
+import { PeerState } from "./stream-peer.ts";
+
+/**
+ * A {@link StreamPeer} over a TCP connection (`node:net`), with Nagle's algorithm off.
+ *
+ * It starts `CONNECTING` and becomes `OPEN` when the connection is established, or `ERROR` with
+ * kind `connect` and Node's code (`ECONNREFUSED`, `ETIMEDOUT`, `EHOSTUNREACH`…). Failures of the
+ * open connection have kind `io` (`ECONNRESET`, `EPIPE`). Received bytes are buffered up to the
+ * read bound (see {@link SocketPeerOptions}) and handed out as views by `read()`.
+ *
+ * Usually created by `NodeNetwork.connect()`.
+ */
+export class TcpPeer extends SocketPeer {
+  /** The address connected to. */
+  readonly address: ResolvedAddress;
+  /** The port connected to. */
+  readonly port: number;
+
+  /**
+   * Starts connecting. Never throws: invalid arguments make a peer in `ERROR` state.
+   *
+   * @param address - The IP address to connect to.
+   * @param port - The TCP port, 1–65535.
+   * @param options - Buffer bounds.
+   */
+  constructor(address: ResolvedAddress, port: number, options: SocketPeerOptions = {}) {
+    super("connect", options);
+    this.address = address;
+    this.port = port;
+    let socket: Socket;
+    try {
+      socket = netConnect({ host: address.address, port, family: address.family });
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    socket.setNoDelay(true);
+    socket.once("connect", this.#onConnect);
+    this.attachSocket(socket);
+  }
+
+  /**
+   * Hands the raw socket over to another owner (a TLS peer) and marks this peer `CLOSED`. The
+   * peer's listeners are removed and the socket is left open.
+   *
+   * @returns The socket.
+   * @throws Error when the peer is not `OPEN` or still holds unread bytes.
+   * @internal
+   */
+  detachSocket(): Socket {
+    if (this.getState() !== PeerState.OPEN) throw new Error("TcpPeer.detachSocket: the peer is not open");
+    if (this.getAvailableBytes() > 0) throw new Error("TcpPeer.detachSocket: the peer holds unread bytes");
+    const socket = this.handOver();
+    if (socket === null) throw new Error("TcpPeer.detachSocket: no socket");
+    socket.off("connect", this.#onConnect);
+    return socket;
+  }
+
+  readonly #onConnect = (): void => {
+    this.markOpen();
+  };
+}

@@ -1,0 +1,90 @@
+import type { HeaderField } from "./response-events.ts";
+import { trimSpTab } from "./token.ts";
+
+/**
+ * Turns parsed fields into Godot-style header lines, `"Name: value"`, in order, duplicates kept.
+ *
+ * @example
+ * ```ts
+ * headerFieldsToLines([{ name: "Content-Type", value: "text/plain" }]); // ["Content-Type: text/plain"]
+ * ```
+ */
+export function headerFieldsToLines(fields: readonly HeaderField[]): string[] {
+  const lines: string[] = new Array<string>(fields.length);
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i] as HeaderField;
+    lines[i] = `${f.name}: ${f.value}`;
+  }
+  return lines;
+}
+
+/**
+ * Groups header lines by name. Keys are lower-cased names; a name that occurs once maps to its
+ * value, a repeated name (e.g. `Set-Cookie`) to all its values in arrival order. Values are
+ * trimmed of spaces and tabs; lines without a colon are skipped. Unlike Godot's
+ * `get_response_headers_as_dictionary()`, nothing is lost to a later duplicate or to case.
+ *
+ * @example
+ * ```ts
+ * headersToDictionary(["Set-Cookie: a=1", "set-cookie: b=2", "Server: x"]);
+ * // { "set-cookie": ["a=1", "b=2"], server: "x" }
+ * ```
+ */
+export function headersToDictionary(lines: readonly string[]): Record<string, string | string[]> {
+  const out = Object.create(null) as Record<string, string | string[]>;
+  for (const line of lines) {
+    const colon = line.indexOf(":");
+    if (colon === -1) continue;
+    const key = trimSpTab(line.slice(0, colon)).toLowerCase();
+    const value = trimSpTab(line.slice(colon + 1));
+    const had = out[key];
+    if (had === undefined) out[key] = value;
+    else if (typeof had === "string") out[key] = [had, value];
+    else had.push(value);
+  }
+  return out;
+}
+
+/**
+ * The value of the first header line whose name equals `name` (case-insensitive), trimmed, or
+ * `undefined` when there is none.
+ */
+export function getHeaderValue(lines: readonly string[], name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const line of lines) {
+    const value = valueIfNamed(line, wanted);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** The values of every header line whose name equals `name` (case-insensitive), in order. */
+export function getHeaderValues(lines: readonly string[], name: string): string[] {
+  const wanted = name.toLowerCase();
+  const values: string[] = [];
+  for (const line of lines) {
+    const value = valueIfNamed(line, wanted);
+    if (value !== undefined) values.push(value);
+  }
+  return values;
+}
+
+/**
+ * True when a header line's name equals `name`, ignoring case. The whole name must match: unlike
+ * Godot's prefix test, `hasHeader(["Content-Length-X: 1"], "Content-Length")` is false.
+ */
+export function hasHeader(lines: readonly string[], name: string): boolean {
+  const wanted = name.toLowerCase();
+  for (const line of lines) {
+    if (valueIfNamed(line, wanted) !== undefined) return true;
+  }
+  return false;
+}
+
+/** The trimmed value of `line` when its trimmed, lower-cased name is `wanted`. */
+function valueIfNamed(line: string, wanted: string): string | undefined {
+  const colon = line.indexOf(":");
+  if (colon === -1) return undefined;
+  if (trimSpTab(line.slice(0, colon)).toLowerCase() !== wanted) return undefined;
+  return trimSpTab(line.slice(colon + 1));
+}

@@ -1,0 +1,141 @@
+import { VERSION } from "../../status/version.ts";
+import { validateRequestTarget } from "./request-target.ts";
+
+export { validateRequestTarget };
+import { TOKEN_PATTERN, trimSpTab } from "./token.ts";
+
+/** What {@link writeRequestHead} needs to write a request head. */
+export interface RequestHeadOptions {
+  /** The request verb, e.g. `"GET"`; must be a token (case kept). */
+  readonly method: string;
+  /** The request target, e.g. `"/path?q=1"` (see {@link validateRequestTarget}). */
+  readonly target: string;
+  /** The server's host name or IP literal, for the automatic `Host` header (IPv6 gets brackets). */
+  readonly host: string;
+  /** The server's port, 1–65535; written in `Host` unless it is the scheme's default. */
+  readonly port: number;
+  /** True for HTTPS (default port 443), false for HTTP (default port 80). */
+  readonly tls: boolean;
+  /** User headers as `"Name: value"` lines, written first and in order. */
+  readonly headers: readonly string[];
+  /** The body size in bytes, or -1 when the caller frames the body itself (no `Content-Length` is added). */
+  readonly bodyLength: number;
+}
+
+/** The outcome of {@link writeRequestHead}: the bytes to send, or why nothing may be sent. */
+export type RequestHeadResult =
+  /** The complete head, ending with the empty line. */
+  | {
+    /** Success. */
+    readonly ok: true;
+    /** The head, UTF-8 encoded, ending with the empty line. */
+    readonly bytes: Uint8Array;
+  }
+  /** The request was refused; `reason` says why. */
+  | {
+    /** Refused: nothing may be sent. */
+    readonly ok: false;
+    /** Why the request was refused. */
+    readonly reason: string;
+  };
+
+/** The default `User-Agent` header value. */
+export const DEFAULT_USER_AGENT: string = `poll-http/${VERSION}`;
+
+/** Verbs whose empty body is announced with `Content-Length: 0`. */
+const BODY_VERBS = new Set(["POST", "PUT", "PATCH"]);
+/** Control characters other than HTAB, in a header value. */
+const INVALID_VALUE_CHAR = /[\x00-\x08\x0A-\x1F\x7F]/;
+const encoder = new TextEncoder();
+
+/**
+ * Builds an HTTP/1.1 request head: `<VERB> <target> HTTP/1.1`, the user headers in order
+ * (normalised to `Name: value`, value trimmed of spaces and tabs), then each automatic header the
+ * user did not give (names compared case-insensitively): `Host` (IPv6 in brackets, `:port` unless
+ * 80 without TLS / 443 with TLS), `Content-Length` (when `bodyLength` > 0, or 0 for an empty
+ * POST, PUT or PATCH; never when the user gave `Transfer-Encoding`), `User-Agent:
+ * poll-http/<version>` and `Accept` for any media type; then the empty line. Text is encoded as UTF-8.
+ *
+ * Refused (nothing is produced): a method that is not a token; a target rejected by
+ * {@link validateRequestTarget}; a host that is empty or holds whitespace or control characters; a
+ * port outside 1–65535; a header without a token name before its colon, or whose value holds CR,
+ * LF, NUL or another control character (HTAB allowed); more than one `Host` or `Content-Length`;
+ * a user `Content-Length` that differs from `bodyLength` (≥ 0) or comes with `Transfer-Encoding`;
+ * a `bodyLength` that is not an integer ≥ -1.
+ */
+export function writeRequestHead(options: RequestHeadOptions): RequestHeadResult {
+  const { method, target, host, port, tls, headers, bodyLength } = options;
+  if (!TOKEN_PATTERN.test(method)) return refuse(`the method "${printable(method)}" is not a valid token`);
+  const targetError = validateRequestTarget(method, target);
+  if (targetError !== null) return refuse(targetError);
+  if (host.length === 0) return refuse("the host is empty");
+  if (/[\x00-\x20\x7F]/.test(host)) return refuse("the host contains whitespace or a control character (CR, LF, NUL…)");
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return refuse(`invalid port ${port}`);
+  if (!Number.isSafeInteger(bodyLength) || bodyLength < -1) return refuse(`invalid body length ${bodyLength}`);
+
+  let text = `${method} ${target} HTTP/1.1\r\n`;
+  let hasHost = false;
+  let userContentLength: string | undefined;
+  let hasTransferEncoding = false;
+  let hasUserAgent = false;
+  let hasAccept = false;
+  for (let i = 0; i < headers.length; i++) {
+    const line = trimSpTab(headers[i] ?? "");
+    const colon = line.indexOf(":");
+    if (colon === -1) return refuse(`header ${i} has no colon`);
+    const name = line.slice(0, colon);
+    if (!TOKEN_PATTERN.test(name)) return refuse(`header ${i} does not start with a valid field name and a colon`);
+    const value = trimSpTab(line.slice(colon + 1));
+    if (INVALID_VALUE_CHAR.test(value)) {
+      return refuse(`header ${i} (${name}) contains a control character (CR, LF, NUL…) in its value`);
+    }
+    switch (name.toLowerCase()) {
+      case "host":
+        if (hasHost) return refuse("more than one Host header");
+        hasHost = true;
+        break;
+      case "content-length":
+        if (userContentLength !== undefined) return refuse("more than one Content-Length header");
+        userContentLength = value;
+        break;
+      case "transfer-encoding":
+        hasTransferEncoding = true;
+        break;
+      case "user-agent":
+        hasUserAgent = true;
+        break;
+      case "accept":
+        hasAccept = true;
+        break;
+    }
+    text += `${name}: ${value}\r\n`;
+  }
+  if (userContentLength !== undefined) {
+    if (hasTransferEncoding) return refuse("Content-Length with Transfer-Encoding");
+    if (bodyLength >= 0 && userContentLength !== String(bodyLength)) {
+      return refuse(`the Content-Length header (${userContentLength}) does not match the body length (${bodyLength})`);
+    }
+  }
+
+  if (!hasHost) {
+    const name = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+    const defaultPort = tls ? 443 : 80;
+    text += port === defaultPort ? `Host: ${name}\r\n` : `Host: ${name}:${port}\r\n`;
+  }
+  if (userContentLength === undefined && !hasTransferEncoding) {
+    if (bodyLength > 0 || (bodyLength === 0 && BODY_VERBS.has(method))) text += `Content-Length: ${bodyLength}\r\n`;
+  }
+  if (!hasUserAgent) text += `User-Agent: ${DEFAULT_USER_AGENT}\r\n`;
+  if (!hasAccept) text += "Accept: */*\r\n";
+  text += "\r\n";
+  return { ok: true, bytes: encoder.encode(text) };
+}
+
+function refuse(reason: string): RequestHeadResult {
+  return { ok: false, reason };
+}
+
+/** `text` with control characters shown as `\xNN`, for reasons. */
+function printable(text: string): string {
+  return text.replace(/[\x00-\x1F\x7F]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}

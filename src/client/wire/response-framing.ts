@@ -1,0 +1,158 @@
+import type { BodyFraming, HeaderField, ResponseHead } from "./response-events.ts";
+import type { StatusLine } from "./status-line.ts";
+import { TOKEN_PATTERN, trimSpTab as trimOws } from "./token.ts";
+
+/** What the parser knows about the request a response answers. */
+export interface RequestContext {
+  /** The request was HEAD: the response has no body whatever its headers say. */
+  readonly headRequest: boolean;
+  /** The request was CONNECT: a 2xx response turns the connection into a tunnel (no body). */
+  readonly connectRequest: boolean;
+}
+
+/** At most 15 decimal digits, so every accepted length is a safe integer. */
+const MAX_CONTENT_LENGTH_DIGITS = 15;
+const DIGITS = /^[0-9]+$/;
+
+/**
+ * True for an interim (1xx) response after which the final response follows on the same
+ * connection: every 1xx except 101 Switching Protocols.
+ */
+export function isInterimStatus(statusCode: number): boolean {
+  return statusCode >= 100 && statusCode < 200 && statusCode !== 101;
+}
+
+/**
+ * Validates the framing fields of a response head and decides how its body is delimited
+ * (RFC 9112 §6.3), returning the complete {@link ResponseHead} or the reason the response is
+ * rejected.
+ *
+ * Always rejected (whatever the status): an invalid or conflicting `Content-Length`
+ * (identical values, also as a comma list, collapse to one), `Content-Length` together with
+ * `Transfer-Encoding`, `Transfer-Encoding` in an HTTP/1.0 response, and a `Transfer-Encoding`
+ * that does not end in `chunked` or names `chunked` more than once.
+ *
+ * Framing, in order: interim 1xx, 101, a 2xx answer to CONNECT, a HEAD request, 204 and 304 have
+ * no body (`contentLength` 0); then `Transfer-Encoding` means chunked; then `Content-Length`
+ * (`none` for 0); otherwise the body runs to connection close.
+ */
+export function buildResponseHead(
+  status: StatusLine,
+  headers: readonly HeaderField[],
+  request: RequestContext,
+): ResponseHead | string {
+  let contentLength = -1;
+  let hasContentLength = false;
+  let hasTransferEncoding = false;
+  let transferCodings: string[] | undefined;
+  let connectionClose = false;
+  let connectionKeepAlive = false;
+
+  for (const field of headers) {
+    const n = field.name.length;
+    if (n !== 10 && n !== 14 && n !== 17) continue;
+    const name = field.name.toLowerCase();
+    if (name === "content-length") {
+      hasContentLength = true;
+      const whole = field.value;
+      if (whole.length > 0 && whole.length <= MAX_CONTENT_LENGTH_DIGITS && DIGITS.test(whole)) {
+        const value = Number(whole);
+        if (contentLength !== -1 && value !== contentLength) {
+          return `conflicting Content-Length values (${contentLength} and ${value})`;
+        }
+        contentLength = value;
+        continue;
+      }
+      for (const part of whole.split(",")) {
+        const digits = trimOws(part);
+        if (!DIGITS.test(digits)) return `invalid Content-Length value "${field.value}"`;
+        if (digits.length > MAX_CONTENT_LENGTH_DIGITS) {
+          return `Content-Length value "${digits}" is too large (more than ${MAX_CONTENT_LENGTH_DIGITS} digits)`;
+        }
+        const value = Number(digits);
+        if (contentLength !== -1 && value !== contentLength) {
+          return `conflicting Content-Length values (${contentLength} and ${value})`;
+        }
+        contentLength = value;
+      }
+    } else if (name === "transfer-encoding") {
+      hasTransferEncoding = true;
+      transferCodings ??= [];
+      for (const part of field.value.split(",")) {
+        const element = trimOws(part);
+        if (element.length === 0) continue;
+        const semi = element.indexOf(";");
+        const coding = (semi === -1 ? element : trimOws(element.slice(0, semi))).toLowerCase();
+        if (!TOKEN_PATTERN.test(coding)) return `invalid transfer coding "${element}"`;
+        transferCodings.push(coding);
+      }
+    } else if (name === "connection") {
+      const whole = field.value.toLowerCase();
+      if (whole === "keep-alive") {
+        connectionKeepAlive = true;
+        continue;
+      }
+      for (const part of whole.split(",")) {
+        const option = trimOws(part);
+        if (option === "close") connectionClose = true;
+        else if (option === "keep-alive") connectionKeepAlive = true;
+      }
+    }
+  }
+
+  let chunked = false;
+  if (hasTransferEncoding) {
+    if (hasContentLength) return "Content-Length with Transfer-Encoding";
+    if (status.versionMinor === 0) return "Transfer-Encoding in an HTTP/1.0 response";
+    const codings = transferCodings ?? [];
+    if (codings.length === 0) return "empty Transfer-Encoding";
+    const chunkedAt = codings.indexOf("chunked");
+    if (chunkedAt !== codings.length - 1) {
+      if (chunkedAt === -1) return `Transfer-Encoding "${codings.join(", ")}" does not end in chunked`;
+      return `Transfer-Encoding "${codings.join(", ")}": chunked must be the last coding and appear only once`;
+    }
+    chunked = true;
+  }
+
+  const code = status.statusCode;
+  const interim = isInterimStatus(code);
+  let framing: BodyFraming;
+  let length: number;
+  let tunnel = false;
+  if (interim) {
+    framing = "none";
+    length = 0;
+  } else if (code === 101 || (request.connectRequest && code >= 200 && code < 300)) {
+    framing = "none";
+    length = 0;
+    tunnel = true;
+  } else if (request.headRequest || code === 204 || code === 304) {
+    framing = "none";
+    length = 0;
+  } else if (chunked) {
+    framing = "chunked";
+    length = -1;
+  } else if (hasContentLength) {
+    framing = contentLength === 0 ? "none" : "length";
+    length = contentLength;
+  } else {
+    framing = "close";
+    length = -1;
+  }
+
+  let keepAlive: boolean;
+  if (interim) keepAlive = true;
+  else if (tunnel || framing === "close" || connectionClose) keepAlive = false;
+  else keepAlive = status.versionMinor === 1 || connectionKeepAlive;
+
+  return {
+    versionMinor: status.versionMinor,
+    statusCode: code,
+    reason: status.reason,
+    headers,
+    framing,
+    contentLength: length,
+    chunked,
+    keepAlive,
+  };
+}

@@ -1,0 +1,363 @@
+import { MAX_CHUNK_SIZE_LINE_BYTES, parseChunkSizeLine } from "./chunk-size.ts";
+import { checkSectionText, isCleanSection, parseFieldLines } from "./field-lines.ts";
+import { InputQueue, SCAN_FOUND, SCAN_MORE } from "./input-queue.ts";
+import { latin1 } from "./latin1.ts";
+import type { HeaderField, ResponseEvent, ResponseHead } from "./response-events.ts";
+import { buildResponseHead, isInterimStatus } from "./response-framing.ts";
+import { parseStatusLine } from "./status-line.ts";
+
+/** Limits of a {@link ResponseParser}. */
+export interface ResponseParserOptions {
+  /** Largest response head (status line, header lines and the empty line) in bytes; also bounds the trailer section. Default 65536. */
+  readonly maxHeadBytes?: number;
+  /** Most header fields in one head (and trailer fields in one trailer section). Default 100. */
+  readonly maxHeaderCount?: number;
+}
+
+/** What the parser must know about the request whose response comes next. */
+export interface BeginResponseOptions {
+  /** The request was HEAD: the response has no body whatever its headers say. */
+  readonly headRequest: boolean;
+  /** The request was CONNECT: a 2xx response opens a tunnel (framing `none`, keepAlive false). Default false. */
+  readonly connectRequest?: boolean;
+}
+
+/** Default {@link ResponseParserOptions.maxHeadBytes}. */
+export const DEFAULT_MAX_HEAD_BYTES = 65536;
+/** Default {@link ResponseParserOptions.maxHeaderCount}. */
+export const DEFAULT_MAX_HEADER_COUNT = 100;
+
+const IDLE = 0;
+const HEAD = 1;
+const NO_BODY = 2;
+const LENGTH = 3;
+const UNTIL_CLOSE = 4;
+const CHUNK_SIZE = 5;
+const CHUNK_DATA = 6;
+const CHUNK_CRLF = 7;
+const TRAILERS = 8;
+const DEAD = 9;
+
+/** "HTTP/1." — the status line must start with these bytes, then `0` or `1`. */
+const VERSION_PREFIX = [0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e];
+const NO_TRAILERS: readonly HeaderField[] = Object.freeze([]);
+
+/**
+ * A sans-I/O HTTP/1.1 response parser (RFC 9112, strict): bytes in with {@link push} and
+ * {@link pushEnd}, events out with {@link next}. No I/O, no timers, no clock.
+ *
+ * The events do not depend on how the input is split: the same bytes give the same events
+ * (once adjacent `data` events are joined) whether they arrive whole, byte by byte or in any other
+ * pieces. Limits are enforced as {@link next} runs, so a caller that drains `next()` after each
+ * push never holds much more than the limit of an unfinished head, trailer section or chunk-size
+ * line.
+ *
+ * Choices within RFC 9112: a bare LF ends a line in the head and in the trailer section
+ * (§2.2 allows it) but not in chunk framing, where CRLF is required; empty lines before a status
+ * line are skipped (§2.2) but count toward `maxHeadBytes`; status codes must be 100–999; a bare
+ * CR, NUL, obs-fold, whitespace before a colon and control characters in values are errors.
+ *
+ * @example
+ * ```ts
+ * const parser = new ResponseParser();
+ * parser.beginResponse({ headRequest: false });
+ * parser.push(bytes);
+ * for (let e = parser.next(); e !== null; e = parser.next()) handle(e);
+ * ```
+ */
+export class ResponseParser {
+  private readonly maxHeadBytes: number;
+  private readonly maxHeaderCount: number;
+  private readonly input = new InputQueue();
+  private state = IDLE;
+  private ended = false;
+  private failure: ResponseEvent | null = null;
+  private request = { headRequest: false, connectRequest: false };
+  private prefixChecked = false;
+  /** Bytes of empty lines skipped before the status line; they count toward the head limit. */
+  private headSkipped = 0;
+  private contentLength = -1;
+  private remaining = 0;
+  private bodyBytes = 0;
+  private responseStart = 0;
+  private finalSeen = 0;
+
+  /** Creates a parser with the given limits (see {@link ResponseParserOptions}). */
+  constructor(options: ResponseParserOptions = {}) {
+    this.maxHeadBytes = positiveInteger(options.maxHeadBytes, DEFAULT_MAX_HEAD_BYTES);
+    this.maxHeaderCount = positiveInteger(options.maxHeaderCount, DEFAULT_MAX_HEADER_COUNT);
+  }
+
+  /**
+   * Declares that the response to a request comes next; call it before each response, the first
+   * included. Bytes already held (pipelined after the previous response) belong to it.
+   * Does nothing once the parser has failed.
+   *
+   * @throws Error when the previous response has not ended (a programming error).
+   */
+  beginResponse(options: BeginResponseOptions): void {
+    if (this.failure !== null) return;
+    if (this.state !== IDLE) throw new Error("ResponseParser.beginResponse() called while a response is in progress");
+    this.request = { headRequest: options.headRequest, connectRequest: options.connectRequest ?? false };
+    this.state = HEAD;
+    this.prefixChecked = false;
+    this.headSkipped = 0;
+    this.contentLength = -1;
+    this.remaining = 0;
+    this.bodyBytes = 0;
+    this.responseStart = this.input.consumed;
+  }
+
+  /**
+   * Appends received bytes. The array is kept by reference (not copied) and `data` events may be
+   * views into it, so it must not be modified afterwards. Ignored after {@link pushEnd} or a failure.
+   */
+  push(bytes: Uint8Array): void {
+    if (this.failure !== null || this.ended) return;
+    this.input.push(bytes);
+  }
+
+  /**
+   * Declares that the transport closed: no more bytes will come. A close-delimited body then
+   * ends (`end` event); any other unfinished response becomes an `error` event. Use
+   * {@link getResponseBytesSeen} to tell "closed before any byte of the response" (0) apart.
+   */
+  pushEnd(): void {
+    this.ended = true;
+  }
+
+  /**
+   * Returns the next event, or null when more input (or a {@link beginResponse} call) is needed.
+   *
+   * After `end` no response is expected until {@link beginResponse}; after `error` the parser is
+   * dead and every call returns the same error event.
+   *
+   * @param maxDataBytes - the most bytes one `data` event carries (default unlimited; values below 1 count as 1)
+   */
+  next(maxDataBytes?: number): ResponseEvent | null {
+    if (this.failure !== null) return this.failure;
+    const max = maxDataBytes === undefined ? Infinity : Math.max(1, Math.floor(maxDataBytes) || 1);
+    for (;;) {
+      switch (this.state) {
+        case HEAD:
+          return this.nextHead();
+        case NO_BODY:
+          return this.finish(NO_TRAILERS);
+        case LENGTH: {
+          if (this.remaining === 0) return this.finish(NO_TRAILERS);
+          const data = this.input.take(Math.min(this.remaining, max));
+          if (data === null) {
+            return this.ended
+              ? this.fail(`connection closed after ${this.bodyBytes} of ${this.contentLength} body bytes`)
+              : null;
+          }
+          this.remaining -= data.length;
+          this.bodyBytes += data.length;
+          return { type: "data", data };
+        }
+        case UNTIL_CLOSE: {
+          const data = this.input.take(max);
+          if (data === null) return this.ended ? this.finish(NO_TRAILERS) : null;
+          this.bodyBytes += data.length;
+          return { type: "data", data };
+        }
+        case CHUNK_SIZE: {
+          const r = this.input.scan(MAX_CHUNK_SIZE_LINE_BYTES, true);
+          if (r !== SCAN_FOUND) {
+            if (r === SCAN_MORE) return this.ended ? this.failChunked("in a chunk size line") : null;
+            return this.fail(`chunk size line longer than ${MAX_CHUNK_SIZE_LINE_BYTES} bytes`);
+          }
+          const size = parseChunkSizeLine(this.input.foundBytes, this.input.foundStart, this.input.foundEnd - 1);
+          if (typeof size === "string") return this.fail(size);
+          this.remaining = size;
+          this.state = size === 0 ? TRAILERS : CHUNK_DATA;
+          continue;
+        }
+        case CHUNK_DATA: {
+          if (this.remaining === 0) {
+            this.state = CHUNK_CRLF;
+            continue;
+          }
+          const data = this.input.take(Math.min(this.remaining, max));
+          if (data === null) return this.ended ? this.failChunked("in chunk data") : null;
+          this.remaining -= data.length;
+          this.bodyBytes += data.length;
+          return { type: "data", data };
+        }
+        case CHUNK_CRLF: {
+          const cr = this.input.peek(0);
+          if (cr !== -1 && cr !== 0x0d) return this.fail("missing CRLF after chunk data");
+          const lf = this.input.peek(1);
+          if (lf === -1) return this.ended ? this.failChunked("before the CRLF after chunk data") : null;
+          if (lf !== 0x0a) return this.fail("missing CRLF after chunk data");
+          this.input.skip(2);
+          this.state = CHUNK_SIZE;
+          continue;
+        }
+        case TRAILERS:
+          return this.nextTrailers();
+        default:
+          return null;
+      }
+    }
+  }
+
+  /** Unconsumed input held, in bytes (including a partly received head, trailer section or chunk-size line). */
+  getBufferedBytes(): number {
+    return this.input.size;
+  }
+
+  /**
+   * Bytes received for the response announced by the last {@link beginResponse}: everything after
+   * the previous response (interim 1xx responses included), whether parsed yet or still held.
+   * Frozen when the response ends or fails. 0 after a close error means the connection closed
+   * before any byte of the response arrived (Godot's `RESULT_NO_RESPONSE`).
+   */
+  getResponseBytesSeen(): number {
+    if (this.state === IDLE || this.state === DEAD) return this.finalSeen;
+    return this.input.consumed - this.responseStart + this.input.queued;
+  }
+
+  /** True while a response is expected or in progress (between {@link beginResponse} and its `end`). */
+  isResponsePending(): boolean {
+    return this.state !== IDLE && this.state !== DEAD;
+  }
+
+  /**
+   * Removes and returns every held byte (views, in order) while no response is expected, e.g. the
+   * first bytes of a tunnel after a 2xx answer to CONNECT or a 101. Returns `[]` otherwise.
+   */
+  takeBufferedBytes(): Uint8Array[] {
+    if (this.state !== IDLE) return [];
+    return this.input.drain();
+  }
+
+  private nextHead(): ResponseEvent | null {
+    const input = this.input;
+    if (!this.prefixChecked) {
+      for (;;) {
+        const b = input.peek(0);
+        let n = 0;
+        if (b === 0x0a) {
+          n = 1;
+        } else if (b === 0x0d) {
+          const b1 = input.peek(1);
+          if (b1 === -1) return this.needMoreHead();
+          if (b1 !== 0x0a) return this.fail("bare CR (not followed by LF) in the response head");
+          n = 2;
+        } else {
+          break;
+        }
+        if (this.headSkipped + n > this.maxHeadBytes) return this.failHeadLimit();
+        input.skip(n);
+        this.headSkipped += n;
+      }
+      const want = Math.min(8, this.maxHeadBytes - this.headSkipped + 1);
+      for (let k = 0; k < want; k++) {
+        const b = input.peek(k);
+        if (b === -1) return this.needMoreHead();
+        const ok = k < 7 ? b === VERSION_PREFIX[k] : b === 0x30 || b === 0x31;
+        if (!ok) {
+          return this.fail(k < 5
+            ? "response is not HTTP/1.x (the status line does not start with HTTP/; an HTTP/0.9 reply or garbage)"
+            : "unsupported HTTP version in the status line (only HTTP/1.0 and HTTP/1.1)");
+        }
+      }
+      this.prefixChecked = true;
+    }
+    const r = input.scan(this.maxHeadBytes - this.headSkipped, false);
+    if (r !== SCAN_FOUND) return r === SCAN_MORE ? this.needMoreHead() : this.failHeadLimit();
+    const head = this.parseHead(latin1(input.foundBytes, input.foundStart, input.foundEnd));
+    if (typeof head === "string") return this.fail(head);
+    this.prefixChecked = false;
+    this.headSkipped = 0;
+    if (isInterimStatus(head.statusCode)) return { type: "informational", head };
+    switch (head.framing) {
+      case "none":
+        this.state = NO_BODY;
+        break;
+      case "length":
+        this.state = LENGTH;
+        this.contentLength = head.contentLength;
+        this.remaining = head.contentLength;
+        break;
+      case "chunked":
+        this.state = CHUNK_SIZE;
+        break;
+      case "close":
+        this.state = UNTIL_CLOSE;
+        break;
+    }
+    return { type: "head", head };
+  }
+
+  private parseHead(text: string): ResponseHead | string {
+    const clean = isCleanSection(text);
+    if (!clean) {
+      const bad = checkSectionText(text, "response head");
+      if (bad !== undefined) return bad;
+    }
+    let lf = text.indexOf("\n");
+    const next = lf + 1;
+    if (lf > 0 && text.charCodeAt(lf - 1) === 0x0d) lf--;
+    const status = parseStatusLine(text.slice(0, lf));
+    if (typeof status === "string") return status;
+    const headers: HeaderField[] = [];
+    const badField = parseFieldLines(text, next, this.maxHeaderCount, "header", headers, clean);
+    if (badField !== undefined) return badField;
+    return buildResponseHead(status, headers, this.request);
+  }
+
+  private nextTrailers(): ResponseEvent | null {
+    const input = this.input;
+    const r = input.scan(this.maxHeadBytes, false);
+    if (r !== SCAN_FOUND) {
+      if (r === SCAN_MORE) return this.ended ? this.failChunked("in the trailer section") : null;
+      return this.fail(`trailer section exceeds the limit of ${this.maxHeadBytes} bytes`);
+    }
+    if (input.foundEnd - input.foundStart <= 2) return this.finish(NO_TRAILERS);
+    const text = latin1(input.foundBytes, input.foundStart, input.foundEnd);
+    const clean = isCleanSection(text);
+    const bad = clean ? undefined : checkSectionText(text, "trailer section");
+    if (bad !== undefined) return this.fail(bad);
+    const trailers: HeaderField[] = [];
+    const badField = parseFieldLines(text, 0, this.maxHeaderCount, "trailer", trailers, clean);
+    if (badField !== undefined) return this.fail(badField);
+    return this.finish(trailers);
+  }
+
+  private needMoreHead(): ResponseEvent | null {
+    if (!this.ended) return null;
+    const seen = this.getResponseBytesSeen();
+    if (seen === 0) return this.fail("connection closed before any byte of the response");
+    return this.fail(`connection closed before the end of the response head (after ${seen} bytes)`);
+  }
+
+  private failHeadLimit(): ResponseEvent {
+    return this.fail(`response head exceeds the limit of ${this.maxHeadBytes} bytes`);
+  }
+
+  private failChunked(where: string): ResponseEvent {
+    return this.fail(`connection closed in the chunked body (${where}, after ${this.bodyBytes} body bytes)`);
+  }
+
+  private finish(trailers: readonly HeaderField[]): ResponseEvent {
+    this.finalSeen = this.input.consumed - this.responseStart;
+    this.state = IDLE;
+    return { type: "end", trailers };
+  }
+
+  private fail(reason: string): ResponseEvent {
+    if (this.state !== IDLE && this.state !== DEAD) this.finalSeen = this.getResponseBytesSeen();
+    this.state = DEAD;
+    this.input.clear();
+    const failure: ResponseEvent = { type: "error", reason };
+    this.failure = failure;
+    return failure;
+  }
+}
+
+/** `value` when it is a positive integer, else `fallback`. */
+function positiveInteger(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isInteger(value) && value > 0 ? value : fallback;
+}

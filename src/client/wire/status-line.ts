@@ -1,0 +1,35 @@
+/** The parts of a valid status line. */
+export interface StatusLine {
+  /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
+  readonly versionMinor: number;
+  /** The status code, 100–999. */
+  readonly statusCode: number;
+  /** The reason phrase, possibly empty. */
+  readonly reason: string;
+}
+
+/** `HTTP/1.x SP 3DIGIT [SP reason]`; the reason is checked separately. */
+const STATUS_LINE = /^HTTP\/1\.([01]) ([0-9]{3})(?:$| )/;
+/** Control characters other than HTAB (NUL and CR are caught before). */
+const INVALID_REASON_CHAR = /[\x00-\x08\x0A-\x1F\x7F]/;
+
+/**
+ * Parses a status line (RFC 9112 §4) without its line ending: `HTTP/1.0` or `HTTP/1.1`, one SP, a
+ * three-digit code from 100 to 999, then SP and a reason phrase of HTAB, SP, VCHAR and obs-text.
+ * The SP before an empty reason may be missing (`HTTP/1.1 200`).
+ *
+ * @returns the parsed line, or the reason it was rejected
+ */
+export function parseStatusLine(line: string): StatusLine | string {
+  const m = STATUS_LINE.exec(line);
+  if (m === null) {
+    if (!line.startsWith("HTTP/")) return "response is not HTTP/1.x (the status line does not start with HTTP/)";
+    if (!/^HTTP\/1\.[01](?: |$)/.test(line)) return "unsupported HTTP version in the status line (only HTTP/1.0 and HTTP/1.1)";
+    return "invalid status code in the status line (expected three digits followed by a space or the line end)";
+  }
+  const statusCode = Number(m[2]);
+  if (statusCode < 100) return `invalid status code ${m[2]} in the status line`;
+  const reason = line.slice(m[0].length);
+  if (INVALID_REASON_CHAR.test(reason)) return "control character in the reason phrase";
+  return { versionMinor: m[1] === "1" ? 1 : 0, statusCode, reason };
+}

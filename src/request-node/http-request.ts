@@ -1,0 +1,551 @@
+import { HTTPClient } from "../client/http-client.ts";
+import type { Network } from "../client/network.ts";
+import { parseProxySetting } from "../client/proxy-settings.ts";
+import { TLSOptions } from "../client/tls-options.ts";
+import { parseHttpUrl, sameOrigin, type HttpUrl } from "../client/url.ts";
+import { getHeaderValues, hasHeader } from "../client/wire/headers.ts";
+import { writeRequestHead } from "../client/wire/request-writer.ts";
+import { Err } from "../status/err.ts";
+import { Method, methodVerb } from "../status/method.ts";
+import { Result } from "../status/result.ts";
+import { Status } from "../status/status.ts";
+import { BodyCollector, type CollectFailure } from "./body-collector.ts";
+import { createContentDecoder } from "./content-decoder.ts";
+import { DownloadSink } from "./download-sink.ts";
+import { Node } from "./node.ts";
+import { findLocation, isRedirectStatus, planRedirect } from "./redirect-policy.ts";
+import { Signal } from "./signal.ts";
+
+const EMPTY = new Uint8Array(0);
+const encoder = new TextEncoder();
+/** The most bytes of a redirect response's body read (and dropped) to keep its connection for the next hop. */
+const REDIRECT_DRAIN_LIMIT = 64 * 1024;
+/** Methods that may be sent again on a fresh connection when a reused one closed before answering. */
+const IDEMPOTENT = new Set<number>([Method.METHOD_GET, Method.METHOD_HEAD, Method.METHOD_PUT, Method.METHOD_DELETE, Method.METHOD_OPTIONS, Method.METHOD_TRACE]);
+
+/** Options for a new {@link HTTPRequest}. */
+export interface HTTPRequestOptions {
+  /** How host names are resolved and connections opened (e.g. a `ScriptedNetwork` in tests). */
+  readonly network?: Network;
+  /** A name for the node. */
+  readonly name?: string;
+}
+
+/** The arguments of {@link HTTPRequest.requestCompleted}: result, response code, headers, body. */
+export type RequestCompletedArgs = [result: Result, responseCode: number, headers: string[], body: Uint8Array];
+
+/** One leg of a request: where it goes and what it sends. */
+interface Hop {
+  readonly url: HttpUrl;
+  readonly method: Method;
+  readonly headers: readonly string[];
+  readonly body: Uint8Array;
+}
+
+type Phase = "connect" | "head" | "body" | "drain";
+
+/**
+ * A node that performs one HTTP request at a time, ticked by its {@link SceneTree}, with the API
+ * of Godot's `HTTPRequest`: `request()` starts it, each `process(delta)` advances it, and
+ * {@link HTTPRequest.requestCompleted} is emitted once at the end of the tick that finished it.
+ *
+ * Each tick drains every body byte that has arrived (the frame rate never caps throughput),
+ * redirects follow RFC 9110, `gzip`/`deflate` bodies are decoded as they stream in, and
+ * `downloadFile` is written through a temporary file renamed over the target on success.
+ *
+ * @example
+ * ```ts
+ * const tree = new SceneTree();
+ * const req = new HTTPRequest();
+ * tree.root.addChild(req);
+ * req.requestCompleted.connect((result, code, headers, body) => console.log(result, code, body.length));
+ * req.request("http://127.0.0.1:8080/data.json");
+ * tree.process(1 / 60); // once per frame
+ * ```
+ */
+export class HTTPRequest extends Node {
+  /** Emitted once per started request, at the end of the tick that finished it. */
+  readonly requestCompleted: Signal<RequestCompletedArgs> = new Signal<RequestCompletedArgs>();
+  /** Adds `Accept-Encoding: gzip, deflate` (unless given) and decodes such bodies. Default true. */
+  acceptGzip = true;
+  /** Most redirects followed; -1 for no limit. Default 8. */
+  maxRedirects = 8;
+  private readonly network: Network | undefined;
+  private client: HTTPClient | null = null;
+  private clientOrigin: HttpUrl | null = null;
+  private tlsOptions: TLSOptions = TLSOptions.client();
+  private proxies: { http: [string, number]; https: [string, number] } = { http: ["", -1], https: ["", -1] };
+  private limit = -1;
+  private chunkSize = 65536;
+  private file = "";
+  private timeoutSeconds = 0;
+  private active = false;
+  private phase: Phase = "connect";
+  private hop: Hop | null = null;
+  private nextHop: Hop | null = null;
+  private redirects = 0;
+  private elapsed = 0;
+  private reused = false;
+  private retried = false;
+  private drained = 0;
+  private code = 0;
+  private headers: string[] = [];
+  private bodySize = -1;
+  private downloaded = 0;
+  private collector: BodyCollector | null = null;
+  private completion: RequestCompletedArgs | null = null;
+  private reason = "";
+
+  /** @param options - The network to use and a node name. */
+  constructor(options: HTTPRequestOptions = {}) {
+    super(options.name ?? "HTTPRequest");
+    this.network = options.network;
+  }
+
+  /** Most decoded body bytes accepted; -1 for no limit (default). Changes are ignored while a request runs. */
+  get bodySizeLimit(): number {
+    return this.limit;
+  }
+
+  /** Sets the limit; -1 or any negative value removes it. */
+  set bodySizeLimit(bytes: number) {
+    if (this.guardSetter("bodySizeLimit") && Number.isInteger(bytes)) this.limit = bytes < 0 ? -1 : bytes;
+  }
+
+  /** Bytes read from the connection per read (256 … 16 MiB, default 65536); each tick still drains everything that arrived. */
+  get downloadChunkSize(): number {
+    return this.chunkSize;
+  }
+
+  /** Sets the read size; values outside 256 … 16 MiB are ignored (see {@link HTTPRequest.getErrorReason}). */
+  set downloadChunkSize(bytes: number) {
+    if (!this.guardSetter("downloadChunkSize")) return;
+    if (Number.isInteger(bytes) && bytes >= 256 && bytes <= 16 * 1024 * 1024) this.chunkSize = bytes;
+    else this.reason = `downloadChunkSize must be 256-16777216, got ${bytes}`;
+  }
+
+  /** A file path to write the body to instead of memory; `""` (default) keeps it in memory. */
+  get downloadFile(): string {
+    return this.file;
+  }
+
+  /** Sets the download path; `""` keeps bodies in memory. */
+  set downloadFile(path: string) {
+    if (this.guardSetter("downloadFile")) this.file = path;
+  }
+
+  /** Seconds of ticks (the deltas given to this node) before the request fails with `RESULT_TIMEOUT`; 0 (default) never. */
+  get timeout(): number {
+    return this.timeoutSeconds;
+  }
+
+  /** Sets the timeout; negative or non-finite values are ignored. */
+  set timeout(seconds: number) {
+    if (Number.isFinite(seconds) && seconds >= 0) this.timeoutSeconds = seconds;
+    else this.reason = `timeout must be a number >= 0, got ${seconds}`;
+  }
+
+  /**
+   * Starts a request. Returns at once; the work happens in the following ticks.
+   *
+   * @param url - An `http://` or `https://` URL.
+   * @param customHeaders - Header lines `"Name: value"`.
+   * @param method - The {@link Method}.
+   * @param body - The body, a string (sent as UTF-8) or bytes.
+   * @returns `OK`; `ERR_UNCONFIGURED` outside a tree; `ERR_BUSY` while a request runs;
+   * `ERR_INVALID_PARAMETER` for a bad URL, method or header. Nothing is emitted for a refused call.
+   */
+  request(url: string, customHeaders: readonly string[] = [], method: Method = Method.METHOD_GET, body: string | Uint8Array = ""): Err {
+    return this.requestRaw(url, customHeaders, method, typeof body === "string" ? encoder.encode(body) : body);
+  }
+
+  /**
+   * {@link HTTPRequest.request} with a body of bytes (Godot's `request_raw`).
+   *
+   * @param url - An `http://` or `https://` URL.
+   * @param customHeaders - Header lines `"Name: value"`.
+   * @param method - The {@link Method}.
+   * @param body - The body bytes.
+   * @returns As {@link HTTPRequest.request}.
+   */
+  requestRaw(url: string, customHeaders: readonly string[] = [], method: Method = Method.METHOD_GET, body: Uint8Array = EMPTY): Err {
+    if (!this.isInsideTree()) return this.refuse(Err.ERR_UNCONFIGURED, "request() needs the node to be inside a SceneTree");
+    if (this.active) return this.refuse(Err.ERR_BUSY, "a request is already running; cancel it or wait for requestCompleted");
+    const verb = methodVerb(method);
+    if (verb === undefined) return this.refuse(Err.ERR_INVALID_PARAMETER, `invalid method ${String(method)}`);
+    const parsed = parseHttpUrl(url);
+    if (!parsed.ok) return this.refuse(Err.ERR_INVALID_PARAMETER, `invalid URL ${JSON.stringify(url)}: ${parsed.reason}`);
+    const headers = [...customHeaders];
+    if (this.acceptGzip && !hasHeader(headers, "accept-encoding")) headers.push("Accept-Encoding: gzip, deflate");
+    const check = writeRequestHead({
+      method: verb, target: parsed.url.path, host: parsed.url.host, port: parsed.url.port,
+      tls: parsed.url.scheme === "https", headers, bodyLength: body.length,
+    });
+    if (!check.ok) return this.refuse(Err.ERR_INVALID_PARAMETER, check.reason);
+    this.active = true;
+    this.completion = null;
+    this.reason = "";
+    this.redirects = 0;
+    this.elapsed = 0;
+    this.code = 0;
+    this.headers = [];
+    this.bodySize = -1;
+    this.downloaded = 0;
+    this.startHop({ url: parsed.url, method, headers, body });
+    return Err.OK;
+  }
+
+  /** Stops the running request at once. Nothing is emitted; a new `request()` may follow in the same tick. */
+  cancelRequest(): void {
+    if (!this.active && this.completion === null) return;
+    this.collector?.abort();
+    this.collector = null;
+    this.closeClient();
+    this.active = false;
+    this.completion = null;
+    this.hop = null;
+    this.nextHop = null;
+  }
+
+  /** The Content-Length of the current final response, or -1 when unknown. */
+  getBodySize(): number {
+    return this.bodySize;
+  }
+
+  /** Body bytes received for the current response as sent on the wire (before decoding, after de-chunking). */
+  getDownloadedBytes(): number {
+    return this.downloaded;
+  }
+
+  /** The status of the underlying {@link HTTPClient}. */
+  getHttpClientStatus(): Status {
+    return this.client?.getStatus() ?? Status.STATUS_DISCONNECTED;
+  }
+
+  /** Why the last request failed or the last call was refused, with the underlying cause; `""` if nothing failed. */
+  getErrorReason(): string {
+    return this.reason;
+  }
+
+  /**
+   * Sets the TLS options used for `https://` URLs (including redirects to them).
+   *
+   * @param options - The options.
+   */
+  setTlsOptions(options: TLSOptions): void {
+    this.tlsOptions = options;
+  }
+
+  /**
+   * Sets the proxy for `http://` URLs (see {@link HTTPClient.setHttpProxy}); it applies to every
+   * later connection, including redirects to `http://`.
+   *
+   * @param host - The proxy host, optionally `user:pass@host`; `""` clears it.
+   * @param port - The proxy port; -1 clears it.
+   * @returns `OK`, or `ERR_INVALID_PARAMETER` for a malformed host or port.
+   */
+  setHttpProxy(host: string, port: number): Err {
+    return this.setProxy("http", host, port);
+  }
+
+  /**
+   * Sets the proxy for `https://` URLs (see {@link HTTPClient.setHttpsProxy}); it applies to every
+   * later connection, including redirects to `https://`.
+   *
+   * @param host - The proxy host, optionally `user:pass@host`; `""` clears it.
+   * @param port - The proxy port; -1 clears it.
+   * @returns `OK`, or `ERR_INVALID_PARAMETER` for a malformed host or port.
+   */
+  setHttpsProxy(host: string, port: number): Err {
+    return this.setProxy("https", host, port);
+  }
+
+  /**
+   * Steps the request: polls the client and drains every body byte that has arrived.
+   *
+   * @param delta - Seconds since the last tick; counted against {@link HTTPRequest.timeout}.
+   */
+  override _process(delta: number): void {
+    if (this.active) {
+      try {
+        this.elapsed += Number.isFinite(delta) && delta > 0 ? delta : 0;
+        if (this.timeoutSeconds > 0 && this.elapsed >= this.timeoutSeconds) {
+          this.fail(Result.RESULT_TIMEOUT, `timed out after ${this.timeoutSeconds} s`);
+        } else {
+          for (let steps = 0; steps < 32 && this.active && this.advance(); steps++);
+        }
+      } catch (error) {
+        this.fail(Result.RESULT_REQUEST_FAILED, `internal error: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    const completion = this.completion;
+    if (completion !== null) {
+      this.completion = null;
+      this.requestCompleted.emit(...completion);
+    }
+  }
+
+  /**
+   * Tells a runner when this node next needs a tick even if no byte arrives: the timeout, or soon
+   * while a host name is being resolved (lookups do not wake the runner).
+   *
+   * @returns Seconds from now, or null when nothing is due.
+   */
+  override _nextDeadline(): number | null {
+    if (this.completion !== null) return 0;
+    if (!this.active) return null;
+    const left = this.timeoutSeconds > 0 ? Math.max(0, this.timeoutSeconds - this.elapsed) : null;
+    const resolving = this.client?.getStatus() === Status.STATUS_RESOLVING ? 0.002 : null;
+    if (left === null) return resolving;
+    return resolving === null ? left : Math.min(left, resolving);
+  }
+
+  /** Leaving the tree cancels the running request (nothing is emitted) and closes the connection. */
+  override _exitTree(): void {
+    this.cancelRequest();
+    this.closeClient();
+  }
+
+  /** @returns true when something changed and another step may make progress. */
+  private advance(): boolean {
+    const client = this.client;
+    if (client === null) return false;
+    client.poll();
+    const status = client.getStatus();
+    switch (this.phase) {
+      case "connect":
+        return this.advanceConnect(client, status);
+      case "head":
+        return this.advanceHead(client, status);
+      case "body":
+        return this.advanceBody(client);
+      case "drain":
+        return this.advanceDrain(client);
+    }
+  }
+
+  private advanceConnect(client: HTTPClient, status: Status): boolean {
+    switch (status) {
+      case Status.STATUS_RESOLVING:
+      case Status.STATUS_CONNECTING:
+        return false;
+      case Status.STATUS_CONNECTED: {
+        const hop = this.hop;
+        if (hop === null) return false;
+        const err = client.request(hop.method, hop.url.path, hop.headers, hop.body);
+        if (err !== Err.OK) return this.fail(Result.RESULT_REQUEST_FAILED, `cannot send the request: ${client.getErrorReason()}`);
+        this.phase = "head";
+        return true;
+      }
+      case Status.STATUS_DISCONNECTED: // a kept connection was closed by the server meanwhile
+        if (this.hop === null) return false;
+        this.connectFresh(this.hop);
+        return true;
+      default:
+        return this.failFromClient(client, status);
+    }
+  }
+
+  private advanceHead(client: HTTPClient, status: Status): boolean {
+    if (status === Status.STATUS_REQUESTING) return false;
+    if (client.hasResponse()) return this.onHead(client);
+    const hop = this.hop;
+    if (hop !== null && this.reused && !this.retried && client.getResponseWireBytes() === 0 && IDEMPOTENT.has(hop.method)) {
+      this.retried = true; // the kept connection was closed by the server before it answered: try once on a new one
+      this.connectFresh(hop);
+      return true;
+    }
+    if (status === Status.STATUS_CONNECTION_ERROR && client.getResponseWireBytes() === 0 && client.getErrorReason().startsWith("no response")) {
+      return this.fail(Result.RESULT_NO_RESPONSE, client.getErrorReason());
+    }
+    return this.failFromClient(client, status);
+  }
+
+  private onHead(client: HTTPClient): boolean {
+    const hop = this.hop;
+    if (hop === null) return false;
+    this.code = client.getResponseCode();
+    this.headers = client.getResponseHeaders();
+    this.downloaded = 0;
+    this.bodySize = -1;
+    if (isRedirectStatus(this.code)) {
+      const plan = planRedirect({
+        statusCode: this.code, method: methodVerb(hop.method) ?? "GET", body: hop.body, headers: hop.headers, from: hop.url,
+        location: findLocation(this.headers) ?? "",
+      });
+      if (plan.ok) {
+        if (this.maxRedirects >= 0 && this.redirects >= this.maxRedirects) {
+          return this.fail(Result.RESULT_REDIRECT_LIMIT_REACHED, `more than ${this.maxRedirects} redirects`);
+        }
+        this.redirects++;
+        const method = plan.method === "HEAD" ? Method.METHOD_HEAD : plan.method === "GET" ? Method.METHOD_GET : hop.method;
+        this.nextHop = { url: plan.url, method, headers: plan.headers, body: plan.body ?? EMPTY };
+        this.drained = 0;
+        this.phase = "drain";
+        return true;
+      }
+      if (plan.kind !== "no-location") return this.fail(Result.RESULT_REQUEST_FAILED, `cannot follow the redirect: ${plan.reason}`);
+    }
+    return this.startBody(client);
+  }
+
+  private startBody(client: HTTPClient): boolean {
+    const length = client.getResponseBodyLength();
+    this.bodySize = client.isResponseChunked() ? -1 : length;
+    if (this.limit >= 0 && length > this.limit) {
+      return this.fail(Result.RESULT_BODY_SIZE_LIMIT_EXCEEDED, `Content-Length ${length} exceeds bodySizeLimit ${this.limit}`);
+    }
+    let decoder = null;
+    const codings = getHeaderValues(this.headers, "content-encoding");
+    if (this.acceptGzip && codings.length > 0 && length !== 0) {
+      const created = createContentDecoder(codings, {});
+      if (created.ok) decoder = created.decoder;
+      else if (created.unsupported !== true) return this.fail(Result.RESULT_BODY_DECOMPRESS_FAILED, created.reason);
+    }
+    let sink = null;
+    if (this.file !== "") {
+      const opened = DownloadSink.open(this.file);
+      if (!opened.ok) return this.fail(Result.RESULT_DOWNLOAD_FILE_CANT_OPEN, opened.reason);
+      sink = opened.sink;
+    }
+    this.collector = new BodyCollector({ decoder, sink, limit: this.limit });
+    this.phase = "body";
+    return true;
+  }
+
+  private advanceBody(client: HTTPClient): boolean {
+    const collector = this.collector;
+    if (collector === null) return false;
+    for (;;) {
+      const piece = client.readResponseBodyPiece(this.chunkSize);
+      if (piece.length === 0) break;
+      this.downloaded += piece.length;
+      const failure = collector.push(piece);
+      if (failure !== null) return this.failWith(failure);
+    }
+    const status = client.getStatus();
+    if (status === Status.STATUS_BODY) return false;
+    if (status !== Status.STATUS_CONNECTED && status !== Status.STATUS_DISCONNECTED) return this.failFromClient(client, status);
+    const finished = collector.finish();
+    this.collector = null;
+    if (!finished.ok) return this.failWith(finished);
+    this.complete(Result.RESULT_SUCCESS, finished.body);
+    return false;
+  }
+
+  /** Reads and drops a redirect's body so the connection can carry the next hop, then starts it. */
+  private advanceDrain(client: HTTPClient): boolean {
+    const next = this.nextHop;
+    if (next === null) return false;
+    for (;;) {
+      const piece = client.readResponseBodyPiece(this.chunkSize);
+      if (piece.length === 0) break;
+      this.drained += piece.length;
+      if (this.drained > REDIRECT_DRAIN_LIMIT) break;
+    }
+    const status = client.getStatus();
+    if (status === Status.STATUS_BODY && this.drained <= REDIRECT_DRAIN_LIMIT) return false;
+    this.nextHop = null;
+    this.startHop(next);
+    return true;
+  }
+
+  private startHop(hop: Hop): void {
+    this.hop = hop;
+    this.retried = false;
+    const client = this.client;
+    const origin = this.clientOrigin;
+    if (client !== null && origin !== null && sameOrigin(origin, hop.url) && client.getStatus() === Status.STATUS_CONNECTED) {
+      this.reused = true;
+      this.phase = "connect";
+      return;
+    }
+    this.connectFresh(hop);
+  }
+
+  private connectFresh(hop: Hop): void {
+    this.reused = false;
+    const client = this.client ?? this.createClient();
+    const tls = hop.url.scheme === "https" ? this.tlsOptions : null;
+    const err = client.connectToHost(hop.url.host, hop.url.port, tls);
+    this.clientOrigin = hop.url;
+    this.phase = "connect";
+    if (err !== Err.OK) this.fail(Result.RESULT_CANT_CONNECT, client.getErrorReason());
+  }
+
+  private setProxy(kind: "http" | "https", host: string, port: number): Err {
+    const parsed = parseProxySetting(host, port);
+    if (parsed !== null && "invalid" in parsed) return this.refuse(Err.ERR_INVALID_PARAMETER, parsed.invalid);
+    this.proxies[kind] = [host, port];
+    if (this.client !== null) {
+      if (kind === "http") this.client.setHttpProxy(host, port);
+      else this.client.setHttpsProxy(host, port);
+      if (!this.active) this.closeClient(); // a kept connection may go the old way
+    }
+    return Err.OK;
+  }
+
+  private createClient(): HTTPClient {
+    const client = new HTTPClient(this.network === undefined ? {} : { network: this.network });
+    client.setHttpProxy(...this.proxies.http);
+    client.setHttpsProxy(...this.proxies.https);
+    const tree = this.getTree();
+    if (tree !== null) client.setActivityListener(() => tree.wake());
+    this.client = client;
+    return client;
+  }
+
+  private failFromClient(client: HTTPClient, status: Status): boolean {
+    const reason = client.getErrorReason();
+    switch (status) {
+      case Status.STATUS_CANT_RESOLVE:
+        return this.fail(Result.RESULT_CANT_RESOLVE, reason);
+      case Status.STATUS_CANT_CONNECT:
+        return this.fail(Result.RESULT_CANT_CONNECT, reason);
+      case Status.STATUS_TLS_HANDSHAKE_ERROR:
+        return this.fail(Result.RESULT_TLS_HANDSHAKE_ERROR, reason);
+      default:
+        if (/Content-Length with(?:out)? Transfer-Encoding|Transfer-Encoding.*Content-Length/i.test(reason)) {
+          return this.fail(Result.RESULT_CHUNKED_BODY_SIZE_MISMATCH, reason);
+        }
+        return this.fail(Result.RESULT_CONNECTION_ERROR, reason || "connection lost");
+    }
+  }
+
+  private failWith(failure: CollectFailure): boolean {
+    return this.fail(failure.result, failure.reason);
+  }
+
+  private fail(result: Result, reason: string): boolean {
+    this.reason = reason;
+    this.collector?.abort();
+    this.collector = null;
+    this.closeClient();
+    this.complete(result, EMPTY);
+    return false;
+  }
+
+  private complete(result: Result, body: Uint8Array): void {
+    this.active = false;
+    this.hop = null;
+    this.nextHop = null;
+    if (this.client !== null && this.client.getStatus() !== Status.STATUS_CONNECTED) this.closeClient();
+    this.completion = [result, this.code, this.headers, body];
+  }
+
+  private closeClient(): void {
+    this.client?.close();
+    this.clientOrigin = null;
+  }
+
+  private refuse(err: Err, reason: string): Err {
+    this.reason = reason;
+    return err;
+  }
+
+  private guardSetter(name: string): boolean {
+    if (!this.active) return true;
+    this.reason = `${name} cannot change while a request runs`;
+    return false;
+  }
+}

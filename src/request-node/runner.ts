@@ -1,0 +1,303 @@
+import { performance } from "node:perf_hooks";
+import { Err } from "../status/err.ts";
+import type { SceneTree } from "./scene-tree.ts";
+
+/**
+ * How a {@link TreeRunner} paces frames:
+ * - `fixed`: a frame every `1 / fps` seconds on an absolute timeline, sleeping in between.
+ * - `as-fast-as-possible`: a frame right after the previous one while the tree has work (its
+ *   `wake()` was called), otherwise sleep until `wake()` is called or the tree's next deadline is
+ *   due — like `curl_multi_poll`, an idle runner costs no CPU.
+ */
+export type RunMode = "fixed" | "as-fast-as-possible";
+
+/** Options of a {@link TreeRunner}. */
+export interface TreeRunnerOptions {
+  /** Frames per second in `fixed` mode; finite and above 0. Default 60. Unused in the other mode. */
+  readonly fps?: number;
+  /** How frames are paced. Default `fixed`. */
+  readonly mode?: RunMode;
+  /**
+   * The largest delta in seconds passed to one step, e.g. to keep a process paused in a debugger
+   * from firing every timeout at once; above 0. Default `Infinity` (deltas are the real elapsed
+   * time, so timeouts keep to real time).
+   */
+  readonly maxDelta?: number;
+  /**
+   * A monotonic clock in **milliseconds**, like (and by default) `performance.now()`. It measures
+   * deltas and places frames; sleeping still uses Node's timers.
+   */
+  readonly clock?: () => number;
+}
+
+/** The longest delay Node's timers accept (about 24.8 days). */
+const TIMEOUT_MAX_MS = 2_147_483_647;
+
+/** The default frame rate of `fixed` mode. */
+const DEFAULT_FPS = 60;
+
+/**
+ * Runs a {@link SceneTree} in real time on Node's event loop: each frame calls
+ * `tree.process(delta)` with the real seconds elapsed since the previous frame (the first frame's
+ * delta is the time since `start()`). This is the only place in the library that reads the clock
+ * and sets timers for the tree.
+ *
+ * It never spins. In `fixed` mode it sleeps with `setTimeout` until the next frame of an absolute
+ * timeline is due, so timer lateness does not accumulate as drift; a frame that comes late is
+ * followed at once by the next one when that is due already, and when a whole period or more was
+ * lost the timeline restarts from now instead of running a burst of frames to catch up. In
+ * `as-fast-as-possible` mode it runs the next frame on `setImmediate` only when the tree was woken
+ * (`tree.wake()`, e.g. by a peer's activity listener) during or after the frame; otherwise it
+ * sleeps until woken or until the tree's `nextDeadline()` is due (deadline sleeps last at least
+ * 1 ms).
+ *
+ * While running it keeps the process alive (a pending timer); after `stop()` it holds no timer,
+ * immediate or listener. Frames run from Node's event loop, never inside `start()`. `stop()` may be
+ * called from inside a node's `_process`: the current frame completes and no other runs. No method
+ * throws. Run one runner per tree at a time.
+ *
+ * ```ts
+ * const tree = new SceneTree();
+ * tree.root.addChild(request);
+ * const runner = new TreeRunner(tree, { mode: "as-fast-as-possible" });
+ * request.requestCompleted.connect(() => runner.stop());
+ * runner.start();
+ * await runner.whenStopped();
+ * ```
+ */
+export class TreeRunner {
+  /** The tree this runner steps. */
+  readonly tree: SceneTree;
+
+  readonly #mode: RunMode;
+  readonly #periodMs: number;
+  readonly #maxDelta: number;
+  readonly #clock: () => number;
+  readonly #configError: string;
+
+  #running = false;
+  /** Increments on each start, so callbacks of an earlier run do nothing. */
+  #runId = 0;
+  #frames = 0;
+  #lastError = "";
+  /** Clock time of the previous frame (or of `start()`), in ms. */
+  #lastTime = 0;
+  /** `fixed` mode: clock time at which the next frame is due, in ms. */
+  #nextDue = 0;
+  /** True while sleeping in `as-fast-as-possible` mode, when `woken` should end the sleep. */
+  #sleeping = false;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #immediate: ReturnType<typeof setImmediate> | null = null;
+  #stopped: Promise<void> = Promise.resolve();
+  #resolveStopped: () => void = () => {};
+  readonly #onWoken = (): void => {
+    if (this.#running && this.#sleeping) {
+      this.#cancelPending();
+      this.#scheduleImmediate();
+    }
+  };
+
+  /**
+   * Creates a stopped runner. Invalid options are reported by `start()`.
+   *
+   * @param tree - The tree to step.
+   * @param options - Pacing, clamp and clock; see {@link TreeRunnerOptions}.
+   */
+  constructor(tree: SceneTree, options: TreeRunnerOptions = {}) {
+    this.tree = tree;
+    const fps = options.fps ?? DEFAULT_FPS;
+    const mode = options.mode ?? "fixed";
+    const maxDelta = options.maxDelta ?? Infinity;
+    const clock = options.clock ?? ((): number => performance.now());
+    const problems: string[] = [];
+    if (typeof fps !== "number" || !Number.isFinite(fps) || fps <= 0) {
+      problems.push(`fps must be a finite number above 0 (got ${String(fps)})`);
+    }
+    if (mode !== "fixed" && mode !== "as-fast-as-possible") {
+      problems.push(`mode must be "fixed" or "as-fast-as-possible" (got ${String(mode)})`);
+    }
+    if (typeof maxDelta !== "number" || Number.isNaN(maxDelta) || maxDelta <= 0) {
+      problems.push(`maxDelta must be a number above 0 (got ${String(maxDelta)})`);
+    }
+    if (typeof clock !== "function") {
+      problems.push("clock must be a function returning milliseconds");
+    }
+    this.#configError = problems.join("; ");
+    this.#mode = mode;
+    this.#periodMs = 1000 / (problems.length === 0 ? fps : DEFAULT_FPS);
+    this.#maxDelta = maxDelta;
+    this.#clock = clock;
+  }
+
+  /**
+   * Starts running frames; the first one runs on the next turn of the event loop. A stopped
+   * runner can be started again (the frame count restarts from 0).
+   *
+   * @returns `Err.OK`; `Err.ERR_ALREADY_IN_USE` when already running; `Err.ERR_INVALID_PARAMETER`
+   *   when the options were invalid (see `getLastError()`).
+   */
+  start(): Err {
+    if (this.#configError !== "") {
+      this.#lastError = `invalid TreeRunner options: ${this.#configError}`;
+      return Err.ERR_INVALID_PARAMETER;
+    }
+    if (this.#running) {
+      this.#lastError = "the runner is already running";
+      return Err.ERR_ALREADY_IN_USE;
+    }
+    this.#running = true;
+    this.#runId++;
+    this.#frames = 0;
+    this.#stopped = new Promise<void>((resolve) => {
+      this.#resolveStopped = resolve;
+    });
+    this.#lastTime = this.#now();
+    this.#nextDue = this.#lastTime;
+    if (this.#mode === "as-fast-as-possible") {
+      this.tree.woken.connect(this.#onWoken);
+    }
+    this.#scheduleImmediate();
+    return Err.OK;
+  }
+
+  /**
+   * Stops running frames and releases every timer, immediate and listener, so the runner no longer
+   * keeps the process alive. Called from inside a frame, that frame completes first. Idempotent.
+   */
+  stop(): void {
+    if (!this.#running) {
+      return;
+    }
+    this.#running = false;
+    this.#cancelPending();
+    this.tree.woken.disconnect(this.#onWoken);
+    this.#resolveStopped();
+  }
+
+  /** True between `start()` and `stop()`. */
+  isRunning(): boolean {
+    return this.#running;
+  }
+
+  /**
+   * A promise resolved when the current run stops (already resolved when not running). Its
+   * callbacks run after the frame that called `stop()`, if any, has completed.
+   */
+  whenStopped(): Promise<void> {
+    return this.#stopped;
+  }
+
+  /** The number of frames run since the last `start()`. */
+  getFrames(): number {
+    return this.#frames;
+  }
+
+  /** The pacing mode. */
+  getMode(): RunMode {
+    return this.#mode;
+  }
+
+  /** Why the last `start()` failed, or an empty string. */
+  getLastError(): string {
+    return this.#lastError;
+  }
+
+  #frame(runId: number): void {
+    this.#timer = null;
+    this.#immediate = null;
+    this.#sleeping = false;
+    if (!this.#running || runId !== this.#runId) {
+      return;
+    }
+    const now = this.#now();
+    if (this.#mode === "fixed" && now < this.#nextDue - 1) {
+      this.#scheduleTimer(this.#nextDue - now); // a timer that fired early
+      return;
+    }
+    const delta = Math.min(Math.max(0, (now - this.#lastTime) / 1000), this.#maxDelta);
+    this.#lastTime = now;
+    this.#frames++;
+    try {
+      this.tree.process(delta);
+    } catch {
+      // SceneTree.process() does not throw; this guards a subclass that does, so the loop survives.
+    }
+    if (!this.#running || runId !== this.#runId) {
+      return; // stopped (and maybe restarted) during the frame
+    }
+    if (this.#mode === "fixed") {
+      this.#scheduleFixed();
+    } else {
+      this.#scheduleIdle();
+    }
+  }
+
+  /** `fixed` mode: the next frame of the timeline, at once when it is due already. */
+  #scheduleFixed(): void {
+    this.#nextDue += this.#periodMs;
+    const now = this.#now();
+    if (now < this.#nextDue) {
+      this.#scheduleTimer(this.#nextDue - now);
+      return;
+    }
+    if (now - this.#nextDue >= this.#periodMs) {
+      this.#nextDue = now; // a period or more lost: restart the timeline rather than burst
+    }
+    this.#scheduleImmediate();
+  }
+
+  /** `as-fast-as-possible` mode: again at once if woken, else sleep until woken or the deadline. */
+  #scheduleIdle(): void {
+    if (this.tree.isWakePending()) {
+      this.#scheduleImmediate();
+      return;
+    }
+    let deadline: number | null = null;
+    try {
+      deadline = this.tree.nextDeadline();
+    } catch {
+      // SceneTree.nextDeadline() does not throw; treat a failing override as "no deadline".
+    }
+    if (!this.#running || this.tree.isWakePending()) {
+      // a _nextDeadline() override stopped the runner or woke the tree
+      if (this.#running) {
+        this.#scheduleImmediate();
+      }
+      return;
+    }
+    this.#sleeping = true;
+    this.#scheduleTimer(deadline === null ? TIMEOUT_MAX_MS : deadline * 1000);
+  }
+
+  #scheduleImmediate(): void {
+    const runId = this.#runId;
+    this.#immediate = setImmediate(() => this.#frame(runId));
+  }
+
+  #scheduleTimer(ms: number): void {
+    const runId = this.#runId;
+    const delay = Math.min(TIMEOUT_MAX_MS, Math.max(1, Math.ceil(ms)));
+    this.#timer = setTimeout(() => this.#frame(runId), delay);
+  }
+
+  #cancelPending(): void {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    if (this.#immediate !== null) {
+      clearImmediate(this.#immediate);
+      this.#immediate = null;
+    }
+    this.#sleeping = false;
+  }
+
+  #now(): number {
+    try {
+      const value = this.#clock();
+      return Number.isFinite(value) ? value : this.#lastTime;
+    } catch {
+      return this.#lastTime;
+    }
+  }
+}

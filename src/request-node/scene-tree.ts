@@ -1,0 +1,213 @@
+import { Err } from "../status/err.ts";
+import { Node } from "./node.ts";
+import { Signal } from "./signal.ts";
+import { nodeAccess, reportNodeError } from "./tree-internals.ts";
+
+/**
+ * The node callback an error reported on {@link SceneTree.nodeError} came from.
+ */
+export type NodeCallback = "_process" | "_enterTree" | "_exitTree" | "_ready" | "_nextDeadline";
+
+/**
+ * The tree that steps {@link Node}s, like Godot's `SceneTree` without rendering: call
+ * `process(delta)` once per frame, by hand with any deltas (virtual time, deterministic) or through
+ * a `TreeRunner` on Node's event loop (real time).
+ *
+ * It reads no clock and sets no timer. For a runner that sleeps while nothing happens, it offers
+ * two idle queries: {@link SceneTree.wake} (anything with new work — a peer that received bytes —
+ * calls it; the `woken` signal tells the runner) and {@link SceneTree.nextDeadline} (the earliest
+ * time a node asked to be stepped, e.g. for a timeout).
+ */
+export class SceneTree {
+  /** The root node; inside this tree from construction and never removed. */
+  readonly root: Node;
+  /**
+   * Emitted by {@link SceneTree.wake} when no wake was pending, i.e. at most once between two
+   * steps. A runner connects to it to stop sleeping.
+   */
+  readonly woken: Signal<[]> = new Signal<[]>("woken");
+  /**
+   * Emitted with what a node callback threw (`_process`, `_enterTree`, `_exitTree`, `_ready`,
+   * `_nextDeadline`), the node and the callback's name. When nothing is connected, such errors are
+   * logged with `console.error`. Either way the step goes on with the next node.
+   */
+  readonly nodeError: Signal<[error: unknown, node: Node, callback: NodeCallback]> = new Signal<
+    [error: unknown, node: Node, callback: NodeCallback]
+  >("node_error");
+
+  #frame = 0;
+  #elapsed = 0;
+  #processing = false;
+  #wakePending = false;
+  /** Nodes queued by `queueDelete`, removed at the end of a step; the set mirrors the array. */
+  #deleteQueue: Node[] = [];
+  #queued: Set<Node> = new Set<Node>();
+
+  /** Creates a tree whose root is a new node named `"root"`, already inside the tree and ready. */
+  constructor() {
+    this.root = new Node("root");
+    nodeAccess().enterAsRoot(this.root, this);
+  }
+
+  /**
+   * Steps the tree once: clears the pending wake, adds `delta` to the elapsed time, then calls
+   * `_process(delta)` on every node inside the tree in tree order (pre-order: a node, then its
+   * children in order), then removes the nodes queued with `queueDelete`.
+   *
+   * The nodes to visit are fixed when the step starts: a node added during the step is first
+   * processed in the next one, and a node removed during the step is not processed after its
+   * removal (nor if it is added back during the same step). Never throws: see
+   * {@link SceneTree.nodeError}. A call made from inside a step is ignored.
+   *
+   * @param delta - Seconds since the previous step; a negative, NaN or infinite value counts as 0.
+   */
+  process(delta: number): void {
+    if (this.#processing) {
+      return;
+    }
+    const step = Number.isFinite(delta) && delta > 0 ? delta : 0;
+    this.#processing = true;
+    this.#wakePending = false;
+    this.#frame++;
+    this.#elapsed += step;
+    const nodes: Node[] = [];
+    const epochs: number[] = [];
+    this.#collect(nodes, epochs);
+    const access = nodeAccess();
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i];
+      if (node === undefined || node.getTree() !== this || access.epoch(node) !== epochs[i]) {
+        continue;
+      }
+      try {
+        node._process(step);
+      } catch (error) {
+        reportNodeError(this, node, "_process", error);
+      }
+    }
+    this.#flushDeletes();
+    this.#processing = false;
+  }
+
+  /** The number of steps started by `process()`; during a step, that step's number (from 1). */
+  getFrame(): number {
+    return this.#frame;
+  }
+
+  /** The sum of the deltas of all steps so far, in seconds: the tree's (virtual) time. */
+  getElapsed(): number {
+    return this.#elapsed;
+  }
+
+  /** True while `process()` is running. */
+  isProcessing(): boolean {
+    return this.#processing;
+  }
+
+  /** The number of nodes inside the tree, the root included. */
+  getNodeCount(): number {
+    let count = 0;
+    const access = nodeAccess();
+    const stack: Node[] = [this.root];
+    for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+      count++;
+      for (const child of access.children(node)) {
+        stack.push(child);
+      }
+    }
+    return count;
+  }
+
+  /**
+   * Tells a runner there is work: something changed outside the tree (bytes arrived, a connection
+   * closed) or a node wants another step at once. Sets the pending flag, and emits `woken` if it
+   * was not set. Safe to call from anywhere, any number of times, including during a step (the
+   * runner then steps again right away). Cleared when a step starts.
+   */
+  wake(): void {
+    if (!this.#wakePending) {
+      this.#wakePending = true;
+      this.woken.emit();
+    }
+  }
+
+  /** True when `wake()` was called since the last step started. */
+  isWakePending(): boolean {
+    return this.#wakePending;
+  }
+
+  /**
+   * The earliest of the nodes' `_nextDeadline()` answers: how long a runner may sleep before the
+   * next step if `wake()` is not called. Pending wakes are not considered (see `isWakePending`).
+   *
+   * @returns Seconds from now (0 when due), or `null` when no node has a deadline.
+   */
+  nextDeadline(): number | null {
+    let earliest: number | null = null;
+    const access = nodeAccess();
+    const stack: Node[] = [this.root];
+    for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+      let deadline: number | null = null;
+      try {
+        deadline = node._nextDeadline();
+      } catch (error) {
+        reportNodeError(this, node, "_nextDeadline", error);
+      }
+      if (typeof deadline === "number" && deadline < Infinity && (earliest === null || deadline < earliest)) {
+        earliest = Math.max(0, deadline); // NaN fails both comparisons above
+      }
+      for (const child of access.children(node)) {
+        stack.push(child);
+      }
+    }
+    return earliest;
+  }
+
+  /**
+   * Queues a node to be removed from its parent at the end of the current step, or of the next
+   * one when called between steps (Godot's `queue_delete`; `Node.queueFree()` calls it).
+   *
+   * @param node - A node inside this tree other than the root.
+   * @returns `Err.OK` (also when it is queued already); `Err.ERR_INVALID_PARAMETER` for the root or
+   *   a node outside this tree.
+   */
+  queueDelete(node: Node): Err {
+    if (!(node instanceof Node) || node === this.root || node.getTree() !== this) {
+      return Err.ERR_INVALID_PARAMETER;
+    }
+    if (!this.#queued.has(node)) {
+      this.#queued.add(node);
+      this.#deleteQueue.push(node);
+    }
+    return Err.OK;
+  }
+
+  /** Pre-order snapshot of the nodes inside the tree, with their epochs. */
+  #collect(nodes: Node[], epochs: number[]): void {
+    const access = nodeAccess();
+    const stack: Node[] = [this.root];
+    for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+      nodes.push(node);
+      epochs.push(access.epoch(node));
+      const children = access.children(node);
+      for (let i = children.length - 1; i >= 0; i--) {
+        const child = children[i];
+        if (child !== undefined) {
+          stack.push(child);
+        }
+      }
+    }
+  }
+
+  /** Removes the queued nodes, including any queued by their `_exitTree`, in queue order. */
+  #flushDeletes(): void {
+    for (let i = 0; i < this.#deleteQueue.length; i++) {
+      const node = this.#deleteQueue[i];
+      if (node !== undefined && node.getTree() === this) {
+        node.getParent()?.removeChild(node);
+      }
+    }
+    this.#deleteQueue = [];
+    this.#queued.clear();
+  }
+}
