@@ -1,7 +1,7 @@
 // Runs a TypeScript entry point on Node 20 (no type stripping there): bundles it with esbuild
 // into a temporary ESM file beside node_modules and imports it. Arguments after the file pass through.
 import { build } from "esbuild";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -13,7 +13,8 @@ if (!entry) {
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 const outdir = resolve(".tmp/run");
 mkdirSync(outdir, { recursive: true });
-const outfile = resolve(outdir, basename(entry).replace(/\.ts$/, ".mjs"));
+const outfile = resolve(outdir, `${basename(entry).replace(/\.ts$/, "")}.${process.pid}.mjs`);
+process.on("exit", () => rmSync(outfile, { force: true }));
 await build({
   entryPoints: [entry],
   bundle: true,
