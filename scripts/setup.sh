@@ -4,11 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=()
+# nginx-light: a real origin server (test/helpers/nginx.ts); tinyproxy: a real forward proxy
+# (test/helpers/tinyproxy.ts). The tests start their own instances on free ports with configs in
+# temp dirs; a system service the package may start is not used.
+DEBIAN_PACKAGES=(nginx-light tinyproxy)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  # "install ok installed" only: a removed package whose config files remain is still known to dpkg.
+  status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
+  [ "$status" = "install ok installed" ] || missing+=("$pkg")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"

@@ -71,6 +71,17 @@ export class Connector {
     }
   }
 
+  /**
+   * Passes a listener to the lookup and the peer being connected, so a runner wakes when either
+   * has news. `null` removes it.
+   *
+   * @param listener - The function, or null.
+   */
+  setActivityListener(listener: (() => void) | null): void {
+    this.lookup?.setActivityListener?.(listener);
+    this.peer?.setActivityListener(listener);
+  }
+
   /** The current phase. */
   getPhase(): ConnectorPhase {
     return this.phase;

@@ -52,6 +52,8 @@ export class Exchange {
   /** Bytes of this response taken from the peer so far (head and body, as on the wire). */
   wireBytes = 0;
   private outgoing: Uint8Array[];
+  /** True when the final response came before the whole request was handed to the peer. */
+  private uploadCutShort = false;
   private readonly parser: ResponseParser;
 
   /**
@@ -94,7 +96,9 @@ export class Exchange {
         case "head":
           this.head = event.head;
           this.headerLines = headerFieldsToLines(event.head.headers);
-          // An early final response ends the upload: the rest of the request is not sent.
+          // An early final response ends the upload: the rest of the request is not sent, and
+          // the server, still waiting for it, would read a next request as body bytes.
+          if (this.outgoing.length > 0) this.uploadCutShort = true;
           this.outgoing = [];
           return HEAD;
         case "error":
@@ -154,8 +158,10 @@ export class Exchange {
   }
 
   private finish(peer: StreamPeer): ExchangeOutcome {
-    const keepAlive = this.head?.keepAlive === true && this.outgoing.length === 0;
-    if (!keepAlive || peer.isEnded() || peer.getState() !== PeerState.OPEN) return { kind: "done", reusable: false, reason: "" };
+    if (this.uploadCutShort) {
+      return { kind: "done", reusable: false, reason: "the server answered before the whole request body was sent; connection closed" };
+    }
+    if (this.head?.keepAlive !== true || peer.isEnded() || peer.getState() !== PeerState.OPEN) return { kind: "done", reusable: false, reason: "" };
     if (this.parser.getBufferedBytes() > 0 || peer.getAvailableBytes() > 0) {
       return {
         kind: "done",

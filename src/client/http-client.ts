@@ -155,6 +155,7 @@ export class HTTPClient {
       servername: this.host,
       tunnel: proxy !== null && tls !== null ? new ProxyTunnel(authority, proxy.authorization) : null,
     });
+    this.connector.setActivityListener(this.activity);
     this.status = this.connector.getPhase() === "resolving" ? Status.STATUS_RESOLVING : Status.STATUS_CONNECTING;
     this.stepConnector();
     return Err.OK;
@@ -248,7 +249,8 @@ export class HTTPClient {
    */
   setActivityListener(listener: (() => void) | null): void {
     this.activity = listener;
-    this.getConnection()?.setActivityListener(listener);
+    this.connector?.setActivityListener(listener);
+    this.peer?.setActivityListener(listener);
   }
 
   /**
@@ -295,7 +297,9 @@ export class HTTPClient {
    * added unless given.
    * @param body - The body, a string (sent as UTF-8) or bytes.
    * @returns `OK`; `ERR_INVALID_PARAMETER` for a bad method, target or header (CR, LF, NUL, no
-   * valid name) or when not CONNECTED; `ERR_INVALID_DATA` without a connection. Nothing is sent on error.
+   * valid name) or when not CONNECTED (also when the idle connection received stray bytes or was
+   * closed since the last `poll()`: it is then dropped, DISCONNECTED); `ERR_INVALID_DATA` without a
+   * connection. Nothing is sent on error.
    */
   request(method: Method, url: string, headers: readonly string[], body: string | Uint8Array = EMPTY): Err {
     const verb = methodVerb(method);
@@ -307,6 +311,12 @@ export class HTTPClient {
     if (targetProblem !== null) {
       this.reason = targetProblem;
       return Err.ERR_INVALID_PARAMETER;
+    }
+    // Bytes or a close that arrived since the last poll() make an idle connection unusable: a
+    // stray byte must never be read as the answer to this request.
+    if (this.status === Status.STATUS_CONNECTED && this.peer !== null) {
+      this.checkIdle();
+      if (this.status !== Status.STATUS_CONNECTED) return Err.ERR_INVALID_PARAMETER;
     }
     if (this.status !== Status.STATUS_CONNECTED) {
       this.reason = `request() needs STATUS_CONNECTED, the client is in status ${this.status}`;
@@ -529,10 +539,10 @@ export class HTTPClient {
     const exchange = this.exchange;
     const peer = this.peer;
     if (exchange === null || peer === null) return this.failConnection("no connection");
-    if (exchange.head?.framing === "none") {
+    if (exchange.head?.framing === "none" || exchange.isPeerDead(peer)) {
+      // No body byte is left to hand out: the message completes (a body already read in full
+      // before the connection failed is still a success), or fails as cut short.
       exchange.nextBodyPiece(peer, 1, this.onOutcome);
-    } else if (exchange.isPeerDead(peer)) {
-      this.failConnection(`body cut short after ${exchange.bodyRead} bytes: ${peer.getError()?.message ?? "error"}`);
     }
     return this.status === Status.STATUS_CONNECTION_ERROR ? Err.ERR_CONNECTION_ERROR : Err.OK;
   }

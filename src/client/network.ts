@@ -23,6 +23,11 @@ export interface PendingLookup {
   getError(): string;
   /** Stops caring about the answer. Idempotent. */
   cancel(): void;
+  /**
+   * Optionally registers a function called when the lookup settles, so a runner can sleep until
+   * then. `null` removes it.
+   */
+  setActivityListener?(listener: (() => void) | null): void;
 }
 
 /** TLS settings for one connection. */

@@ -1,5 +1,6 @@
 import { lookup, type LookupAddress } from "node:dns";
-import type { LookupState, PendingLookup, ResolvedAddress } from "./network.ts";
+import { LookupBase } from "./lookup-base.ts";
+import type { ResolvedAddress } from "./network.ts";
 import { parseIpAddress } from "./resolved-address.ts";
 
 function codeOf(err: unknown): string {
@@ -16,15 +17,8 @@ function codeOf(err: unknown): string {
  *
  * Usually created by `NodeNetwork.resolve()`.
  */
-export class NodeLookup implements PendingLookup {
-  /** {@inheritDoc PendingLookup.host} */
-  readonly host: string;
-  #state: LookupState = "pending";
-  #addresses: readonly ResolvedAddress[] = [];
-  #error = "";
+export class NodeLookup extends LookupBase {
   #errorMessage = "";
-  #cancelled = false;
-  #listener: (() => void) | null = null;
 
   /**
    * Starts the lookup. Never throws: invalid input makes a `failed` lookup.
@@ -32,11 +26,10 @@ export class NodeLookup implements PendingLookup {
    * @param host - The host name to resolve.
    */
   constructor(host: string) {
-    this.host = host;
+    super(host);
     const literal = parseIpAddress(host);
     if (literal !== null) {
-      this.#state = "done";
-      this.#addresses = [literal];
+      this.settleDone([literal]);
       return;
     }
     try {
@@ -44,25 +37,9 @@ export class NodeLookup implements PendingLookup {
         this.#settle(err, addresses);
       });
     } catch (err) {
-      this.#state = "failed";
-      this.#error = codeOf(err);
       this.#errorMessage = err instanceof Error ? err.message : String(err);
+      this.settleFailed(codeOf(err));
     }
-  }
-
-  /** {@inheritDoc PendingLookup.getState} */
-  getState(): LookupState {
-    return this.#state;
-  }
-
-  /** {@inheritDoc PendingLookup.getAddresses} */
-  getAddresses(): readonly ResolvedAddress[] {
-    return this.#addresses;
-  }
-
-  /** {@inheritDoc PendingLookup.getError} */
-  getError(): string {
-    return this.#error;
   }
 
   /** The resolver's full message for a failed lookup (it names the code); otherwise empty. */
@@ -70,41 +47,18 @@ export class NodeLookup implements PendingLookup {
     return this.#errorMessage;
   }
 
-  /** {@inheritDoc PendingLookup.cancel} */
-  cancel(): void {
-    this.#cancelled = true;
-    this.#listener = null;
-  }
-
-  /** True once `cancel()` was called; a cancelled lookup's answer is dropped. */
-  isCancelled(): boolean {
-    return this.#cancelled;
-  }
-
-  /**
-   * Registers a function called from Node's event loop when the lookup settles (so a runner can
-   * sleep until then). `null` removes it.
-   *
-   * @param listener - The function, or `null`.
-   */
-  setActivityListener(listener: (() => void) | null): void {
-    this.#listener = listener;
-  }
-
   #settle(err: NodeJS.ErrnoException | null, addresses: readonly LookupAddress[]): void {
-    if (this.#cancelled || this.#state !== "pending") return;
     const found: ResolvedAddress[] = [];
     for (const entry of err === null ? addresses : []) {
       if (entry.family === 4 || entry.family === 6) found.push({ address: entry.address, family: entry.family });
     }
     if (err !== null || found.length === 0) {
-      this.#state = "failed";
-      this.#error = err === null ? "ENODATA" : codeOf(err);
-      this.#errorMessage = err === null ? `ENODATA: no address found for ${this.host}` : err.message;
+      if (this.getState() === "pending" && !this.isCancelled()) {
+        this.#errorMessage = err === null ? `ENODATA: no address found for ${this.host}` : err.message;
+      }
+      this.settleFailed(err === null ? "ENODATA" : codeOf(err));
     } else {
-      this.#state = "done";
-      this.#addresses = found;
+      this.settleDone(found);
     }
-    this.#listener?.();
   }
 }

@@ -1,4 +1,5 @@
-import type { LookupState, PendingLookup, ResolvedAddress } from "./network.ts";
+import { LookupBase } from "./lookup-base.ts";
+import type { ResolvedAddress } from "./network.ts";
 import { parseIpAddress } from "./resolved-address.ts";
 
 /**
@@ -28,57 +29,7 @@ export function toResolvedAddresses(addresses: ReadonlyArray<string | ResolvedAd
  * lookup!.resolve(["::1", "127.0.0.1"]);   // or lookup!.fail("ENOTFOUND")
  * ```
  */
-export class ScriptedLookup implements PendingLookup {
-  /** {@inheritDoc PendingLookup.host} */
-  readonly host: string;
-  #state: LookupState = "pending";
-  #addresses: readonly ResolvedAddress[] = [];
-  #error = "";
-  #cancelled = false;
-  #listener: (() => void) | null = null;
-
-  /**
-   * @param host - The host name being looked up.
-   */
-  constructor(host: string) {
-    this.host = host;
-  }
-
-  /** {@inheritDoc PendingLookup.getState} */
-  getState(): LookupState {
-    return this.#state;
-  }
-
-  /** {@inheritDoc PendingLookup.getAddresses} */
-  getAddresses(): readonly ResolvedAddress[] {
-    return this.#addresses;
-  }
-
-  /** {@inheritDoc PendingLookup.getError} */
-  getError(): string {
-    return this.#error;
-  }
-
-  /** {@inheritDoc PendingLookup.cancel} */
-  cancel(): void {
-    this.#cancelled = true;
-    this.#listener = null;
-  }
-
-  /** True once the client called `cancel()`. */
-  isCancelled(): boolean {
-    return this.#cancelled;
-  }
-
-  /**
-   * Registers a function called synchronously when the test settles the lookup. `null` removes it.
-   *
-   * @param listener - The function, or `null`.
-   */
-  setActivityListener(listener: (() => void) | null): void {
-    this.#listener = listener;
-  }
-
+export class ScriptedLookup extends LookupBase {
   /**
    * Answers the lookup: `pending` → `done` with these addresses, in this order.
    *
@@ -89,9 +40,7 @@ export class ScriptedLookup implements PendingLookup {
     this.#expectPending("resolve");
     const resolved = toResolvedAddresses(addresses);
     if (resolved.length === 0) throw new Error("ScriptedLookup.resolve: no addresses (use fail() for that)");
-    this.#addresses = resolved;
-    this.#state = "done";
-    this.#listener?.();
+    this.settleDone(resolved);
   }
 
   /**
@@ -102,12 +51,11 @@ export class ScriptedLookup implements PendingLookup {
    */
   fail(code = "ENOTFOUND"): void {
     this.#expectPending("fail");
-    this.#error = code;
-    this.#state = "failed";
-    this.#listener?.();
+    this.settleFailed(code);
   }
 
   #expectPending(method: string): void {
-    if (this.#state !== "pending") throw new Error(`ScriptedLookup.${method}: the lookup of ${this.host} is already ${this.#state}`);
+    const state = this.getState();
+    if (state !== "pending") throw new Error(`ScriptedLookup.${method}: the lookup of ${this.host} is already ${state}`);
   }
 }

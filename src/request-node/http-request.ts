@@ -1,5 +1,6 @@
 import { HTTPClient } from "../client/http-client.ts";
 import type { Network } from "../client/network.ts";
+import { SocketPeer } from "../client/peer/socket-peer.ts";
 import { parseProxySetting } from "../client/proxy-settings.ts";
 import { TLSOptions } from "../client/tls-options.ts";
 import { parseHttpUrl, sameOrigin, type HttpUrl } from "../client/url.ts";
@@ -20,6 +21,8 @@ const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
 /** The most bytes of a redirect response's body read (and dropped) to keep its connection for the next hop. */
 const REDIRECT_DRAIN_LIMIT = 64 * 1024;
+/** Slack when comparing summed deltas with the timeout, so 10 ticks of 0.1 s reach 1 s despite float rounding. */
+const TIME_EPSILON = 1e-9;
 /** Methods that may be sent again on a fresh connection when a reused one closed before answering. */
 const IDEMPOTENT = new Set<number>([Method.METHOD_GET, Method.METHOD_HEAD, Method.METHOD_PUT, Method.METHOD_DELETE, Method.METHOD_OPTIONS, Method.METHOD_TRACE]);
 
@@ -73,6 +76,8 @@ export class HTTPRequest extends Node {
   private readonly network: Network | undefined;
   private client: HTTPClient | null = null;
   private clientOrigin: HttpUrl | null = null;
+  /** The TLS options the kept connection was opened (and its certificate verified) with. */
+  private clientTls: TLSOptions | null = null;
   private tlsOptions: TLSOptions = TLSOptions.client();
   private proxies: { http: [string, number]; https: [string, number] } = { http: ["", -1], https: ["", -1] };
   private limit = -1;
@@ -92,6 +97,7 @@ export class HTTPRequest extends Node {
   private headers: string[] = [];
   private bodySize = -1;
   private downloaded = 0;
+  private peakBuffered = 0;
   private collector: BodyCollector | null = null;
   private completion: RequestCompletedArgs | null = null;
   private reason = "";
@@ -124,7 +130,13 @@ export class HTTPRequest extends Node {
     else this.reason = `downloadChunkSize must be 256-16777216, got ${bytes}`;
   }
 
-  /** A file path to write the body to instead of memory; `""` (default) keeps it in memory. */
+  /**
+   * A file path to write the body to instead of memory; `""` (default) keeps it in memory. The body
+   * goes to a temporary file beside it, renamed over it once complete; on any failure the file is
+   * left as it was. Only a 2xx response with content (not 204, 205 or an answer to HEAD) is written:
+   * for any other status (404, 304, …) the file is left untouched and the body is delivered in
+   * {@link HTTPRequest.requestCompleted} as without `downloadFile`.
+   */
   get downloadFile(): string {
     return this.file;
   }
@@ -191,6 +203,7 @@ export class HTTPRequest extends Node {
     this.headers = [];
     this.bodySize = -1;
     this.downloaded = 0;
+    this.peakBuffered = 0;
     this.startHop({ url: parsed.url, method, headers, body });
     return Err.OK;
   }
@@ -215,6 +228,17 @@ export class HTTPRequest extends Node {
   /** Body bytes received for the current response as sent on the wire (before decoding, after de-chunking). */
   getDownloadedBytes(): number {
     return this.downloaded;
+  }
+
+  /**
+   * The most received but not yet read bytes the connection of the current (or last) request held
+   * at once: the memory the transport used, which the peer's read bound keeps at about
+   * `DEFAULT_READ_BUFFER_BYTES` (4 MiB) plus one socket read whatever the body size. Sampled at the
+   * start of each tick (bytes only arrive between ticks, so no peak is missed); a reused keep-alive
+   * connection also counts what it held for earlier requests. 0 for in-memory peers.
+   */
+  getPeakBufferedBytes(): number {
+    return this.peakBuffered;
   }
 
   /** The status of the underlying {@link HTTPClient}. */
@@ -268,8 +292,10 @@ export class HTTPRequest extends Node {
   override _process(delta: number): void {
     if (this.active) {
       try {
+        const peer = this.client?.getConnection();
+        if (peer instanceof SocketPeer) this.peakBuffered = Math.max(this.peakBuffered, peer.getPeakBufferedBytes());
         this.elapsed += Number.isFinite(delta) && delta > 0 ? delta : 0;
-        if (this.timeoutSeconds > 0 && this.elapsed >= this.timeoutSeconds) {
+        if (this.timeoutSeconds > 0 && this.elapsed >= this.timeoutSeconds - TIME_EPSILON) {
           this.fail(Result.RESULT_TIMEOUT, `timed out after ${this.timeoutSeconds} s`);
         } else {
           for (let steps = 0; steps < 32 && this.active && this.advance(); steps++);
@@ -341,6 +367,10 @@ export class HTTPRequest extends Node {
         if (this.hop === null) return false;
         this.connectFresh(this.hop);
         return true;
+      case Status.STATUS_CONNECTION_ERROR: // a kept connection failed while idle (e.g. reset): nothing was sent on it
+        if (!this.reused || this.hop === null) return this.failFromClient(client, status);
+        this.connectFresh(this.hop);
+        return true;
       default:
         return this.failFromClient(client, status);
     }
@@ -379,7 +409,14 @@ export class HTTPRequest extends Node {
         }
         this.redirects++;
         const method = plan.method === "HEAD" ? Method.METHOD_HEAD : plan.method === "GET" ? Method.METHOD_GET : hop.method;
-        this.nextHop = { url: plan.url, method, headers: plan.headers, body: plan.body ?? EMPTY };
+        const next: Hop = { url: plan.url, method, headers: plan.headers, body: plan.body ?? EMPTY };
+        // Drain the 3xx body only when that lets the next hop reuse the connection: same origin and
+        // a framed body. Otherwise a slow or close-delimited body would hold the redirect up.
+        if (!plan.sameOrigin || (client.getResponseBodyLength() < 0 && !client.isResponseChunked())) {
+          this.startHop(next);
+          return true;
+        }
+        this.nextHop = next;
         this.drained = 0;
         this.phase = "drain";
         return true;
@@ -392,9 +429,6 @@ export class HTTPRequest extends Node {
   private startBody(client: HTTPClient): boolean {
     const length = client.getResponseBodyLength();
     this.bodySize = client.isResponseChunked() ? -1 : length;
-    if (this.limit >= 0 && length > this.limit) {
-      return this.fail(Result.RESULT_BODY_SIZE_LIMIT_EXCEEDED, `Content-Length ${length} exceeds bodySizeLimit ${this.limit}`);
-    }
     let decoder = null;
     const codings = getHeaderValues(this.headers, "content-encoding");
     if (this.acceptGzip && codings.length > 0 && length !== 0) {
@@ -402,8 +436,16 @@ export class HTTPRequest extends Node {
       if (created.ok) decoder = created.decoder;
       else if (created.unsupported !== true) return this.fail(Result.RESULT_BODY_DECOMPRESS_FAILED, created.reason);
     }
+    // The limit counts decoded bytes: a Content-Length tells them in advance only for a body that is not decoded.
+    if (this.limit >= 0 && length > this.limit && (decoder === null || decoder.codings.length === 0)) {
+      decoder?.close();
+      return this.fail(Result.RESULT_BODY_SIZE_LIMIT_EXCEEDED, `Content-Length ${length} exceeds bodySizeLimit ${this.limit}`);
+    }
     let sink = null;
-    if (this.file !== "") {
+    // Only a 2xx with content replaces the file: an error page (Godot W29) or a 304 answering a
+    // conditional request must not overwrite it. Their bodies go to the signal instead.
+    const content = this.code !== 204 && this.code !== 205 && this.hop?.method !== Method.METHOD_HEAD;
+    if (this.file !== "" && this.code >= 200 && this.code < 300 && content) {
       const opened = DownloadSink.open(this.file);
       if (!opened.ok) return this.fail(Result.RESULT_DOWNLOAD_FILE_CANT_OPEN, opened.reason);
       sink = opened.sink;
@@ -453,9 +495,13 @@ export class HTTPRequest extends Node {
   private startHop(hop: Hop): void {
     this.hop = hop;
     this.retried = false;
+    this.code = 0; // the signal reports the response of the hop that ended the request, not an earlier 3xx
+    this.headers = [];
     const client = this.client;
     const origin = this.clientOrigin;
-    if (client !== null && origin !== null && sameOrigin(origin, hop.url) && client.getStatus() === Status.STATUS_CONNECTED) {
+    // A kept connection is reused only if it was verified with the TLS options in force now.
+    const sameTls = hop.url.scheme !== "https" || this.clientTls === this.tlsOptions;
+    if (client !== null && origin !== null && sameOrigin(origin, hop.url) && sameTls && client.getStatus() === Status.STATUS_CONNECTED) {
       this.reused = true;
       this.phase = "connect";
       return;
@@ -469,6 +515,7 @@ export class HTTPRequest extends Node {
     const tls = hop.url.scheme === "https" ? this.tlsOptions : null;
     const err = client.connectToHost(hop.url.host, hop.url.port, tls);
     this.clientOrigin = hop.url;
+    this.clientTls = tls;
     this.phase = "connect";
     if (err !== Err.OK) this.fail(Result.RESULT_CANT_CONNECT, client.getErrorReason());
   }
@@ -489,8 +536,7 @@ export class HTTPRequest extends Node {
     const client = new HTTPClient(this.network === undefined ? {} : { network: this.network });
     client.setHttpProxy(...this.proxies.http);
     client.setHttpsProxy(...this.proxies.https);
-    const tree = this.getTree();
-    if (tree !== null) client.setActivityListener(() => tree.wake());
+    client.setActivityListener(() => this.getTree()?.wake()); // the tree the node is in now, not when the client was made
     this.client = client;
     return client;
   }

@@ -127,7 +127,9 @@ export abstract class SocketPeer implements StreamPeer {
     const room = this.#writeBufferBytes - socket.writableLength;
     if (room <= 0) return 0;
     const accepted = Math.min(data.length, room);
-    socket.write(accepted === data.length ? data : data.subarray(0, accepted));
+    // The callback tells the listener when these bytes are handed to the OS: when the kernel takes
+    // them at once, no 'drain' follows, and a sleeping runner would never write the rest.
+    socket.write(accepted === data.length ? data : data.subarray(0, accepted), this.#onWritten);
     return accepted;
   }
 
@@ -280,6 +282,10 @@ export abstract class SocketPeer implements StreamPeer {
 
   readonly #onDrain = (): void => {
     this.notify();
+  };
+
+  readonly #onWritten = (err?: Error | null): void => {
+    if (err == null) this.notify();
   };
 }
 

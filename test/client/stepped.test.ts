@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import { Err, HTTPClient, Method, ScriptedNetwork, Status, type ScriptedPeer } from "../../src/index.ts";
+
+const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString("latin1");
+
+describe("HTTPClient stepped over ScriptedNetwork", () => {
+  it("asserts the status after every poll() from connectToHost to the second response on one connection", () => {
+    const network = new ScriptedNetwork();
+    const client = new HTTPClient({ network });
+    const trace: Array<[string, Status, Err]> = [];
+    const step = (label: string): void => {
+      const err = client.poll();
+      trace.push([label, client.getStatus(), err]);
+    };
+
+    expect(client.getStatus()).toBe(Status.STATUS_DISCONNECTED);
+    expect(client.poll()).toBe(Err.ERR_UNCONFIGURED);
+    expect(client.connectToHost("example.test", 8080)).toBe(Err.OK);
+    expect(client.getStatus()).toBe(Status.STATUS_RESOLVING);
+    expect(network.pendingLookups().map((l) => l.host)).toEqual(["example.test"]);
+
+    step("lookup pending");
+    expect(trace.at(-1)).toEqual(["lookup pending", Status.STATUS_RESOLVING, Err.OK]);
+
+    network.pendingLookups()[0]!.resolve(["10.0.0.1", "10.0.0.2"]);
+    step("resolved");
+    expect(trace.at(-1)).toEqual(["resolved", Status.STATUS_CONNECTING, Err.OK]);
+    expect(network.connections.map((c) => c.address.address)).toEqual(["10.0.0.1"]);
+
+    network.connections[0]!.refuse("ECONNREFUSED");
+    step("first address refused");
+    expect(trace.at(-1)).toEqual(["first address refused", Status.STATUS_CONNECTING, Err.OK]);
+    expect(network.connections.map((c) => c.address.address)).toEqual(["10.0.0.1", "10.0.0.2"]);
+
+    step("second address pending");
+    expect(trace.at(-1)).toEqual(["second address pending", Status.STATUS_CONNECTING, Err.OK]);
+
+    const peer: ScriptedPeer = network.connections[1]!;
+    peer.accept();
+    step("accepted");
+    expect(trace.at(-1)).toEqual(["accepted", Status.STATUS_CONNECTED, Err.OK]);
+
+    step("idle");
+    expect(trace.at(-1)).toEqual(["idle", Status.STATUS_CONNECTED, Err.OK]);
+
+    expect(client.request(Method.METHOD_GET, "/one", ["X-Test: 1"])).toBe(Err.OK);
+    expect(client.getStatus()).toBe(Status.STATUS_REQUESTING);
+    expect(peer.takeOutgoing().length).toBe(0); // nothing is sent until poll()
+
+    step("request written");
+    expect(trace.at(-1)).toEqual(["request written", Status.STATUS_REQUESTING, Err.OK]);
+    expect(text(peer.takeOutgoing())).toBe(
+      "GET /one HTTP/1.1\r\nX-Test: 1\r\nHost: example.test:8080\r\nUser-Agent: poll-http/0.1.0\r\nAccept: */*\r\n\r\n",
+    );
+
+    peer.pushIncoming("HTTP/1.1 200 OK\r\nContent-Le");
+    step("partial head");
+    expect(trace.at(-1)).toEqual(["partial head", Status.STATUS_REQUESTING, Err.OK]);
+
+    peer.pushIncoming("ngth: 5\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\nhel");
+    step("head");
+    expect(trace.at(-1)).toEqual(["head", Status.STATUS_BODY, Err.OK]);
+    expect(client.hasResponse()).toBe(true);
+    expect(client.getResponseCode()).toBe(200);
+    expect(client.getResponseBodyLength()).toBe(5);
+    expect(client.getResponseHeaders()).toEqual(["Content-Length: 5", "Set-Cookie: a=1", "Set-Cookie: b=2"]);
+    expect(client.getResponseHeaders()).toEqual(["Content-Length: 5", "Set-Cookie: a=1", "Set-Cookie: b=2"]);
+    expect(client.getResponseHeadersAsDictionary()).toEqual({ "content-length": "5", "set-cookie": ["a=1", "b=2"] });
+
+    expect(text(client.readResponseBodyChunk())).toBe("hel");
+    expect(client.getStatus()).toBe(Status.STATUS_BODY);
+    expect(client.readResponseBodyChunk().length).toBe(0);
+    step("body waiting");
+    expect(trace.at(-1)).toEqual(["body waiting", Status.STATUS_BODY, Err.OK]);
+
+    peer.pushIncoming("lo");
+    expect(text(client.readResponseBodyChunk())).toBe("lo");
+    expect(client.getStatus()).toBe(Status.STATUS_CONNECTED);
+    step("after first response");
+    expect(trace.at(-1)).toEqual(["after first response", Status.STATUS_CONNECTED, Err.OK]);
+
+    // Second request on the same connection: chunked, and the whole response is already there.
+    expect(client.request(Method.METHOD_POST, "/two", ["Content-Type: text/plain"], "data")).toBe(Err.OK);
+    step("second request written");
+    expect(trace.at(-1)).toEqual(["second request written", Status.STATUS_REQUESTING, Err.OK]);
+    expect(text(peer.takeOutgoing())).toBe(
+      "POST /two HTTP/1.1\r\nContent-Type: text/plain\r\nHost: example.test:8080\r\nContent-Length: 4\r\n" +
+        "User-Agent: poll-http/0.1.0\r\nAccept: */*\r\n\r\ndata",
+    );
+    peer.pushIncoming("HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-Sum: 1\r\n\r\n");
+    step("second head");
+    expect(trace.at(-1)).toEqual(["second head", Status.STATUS_BODY, Err.OK]);
+    expect(client.isResponseChunked()).toBe(true);
+    expect(client.getResponseBodyLength()).toBe(-1);
+    expect(text(client.readResponseBodyChunk())).toBe("abc");
+    expect(client.readResponseBodyChunk().length).toBe(0);
+    expect(client.getStatus()).toBe(Status.STATUS_CONNECTED);
+    expect(client.getResponseTrailers()).toEqual(["X-Sum: 1"]);
+    expect(network.connections).toHaveLength(2); // the same connection carried both
+    expect(peer.isClosed()).toBe(false);
+
+    client.close();
+    expect(client.getStatus()).toBe(Status.STATUS_DISCONNECTED);
+    expect(peer.isClosed()).toBe(true);
+    expect(client.poll()).toBe(Err.ERR_UNCONFIGURED);
+  });
+
+  it("passes several phases in one poll when the bytes are there", () => {
+    const network = new ScriptedNetwork().addHost("h.test", ["10.1.1.1"]);
+    network.autoAccept = true;
+    const client = new HTTPClient({ network });
+    client.connectToHost("h.test");
+    expect(client.getStatus()).toBe(Status.STATUS_CONNECTED);
+    client.request(Method.METHOD_GET, "/", []);
+    network.connections[0]!.pushIncoming("HTTP/1.1 204 No Content\r\n\r\n");
+    expect(client.poll()).toBe(Err.OK);
+    expect(client.getStatus()).toBe(Status.STATUS_CONNECTED);
+    expect(client.getResponseCode()).toBe(204);
+  });
+});
