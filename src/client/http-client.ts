@@ -2,14 +2,14 @@ import { Err } from "../status/err.ts";
 import { Method, methodVerb } from "../status/method.ts";
 import { Status } from "../status/status.ts";
 import { Connector } from "./connector.ts";
-import { Exchange, type ExchangeOutcome, type InformationalResponse } from "./exchange.ts";
+import { Exchange, type ExchangeOutcome } from "./exchange.ts";
+import { HTTPResponseState } from "./response-state.ts";
 import type { Network } from "./network.ts";
 import { NodeNetwork } from "./node-network.ts";
 import { PeerState, type StreamPeer } from "./peer/stream-peer.ts";
-import { ProxyTunnel } from "./proxy-tunnel.ts";
+import { formatHostValue, planConnection } from "./connection-plan.ts";
 import { parseProxySetting, type ProxySettings } from "./proxy-settings.ts";
 import { TLSOptions } from "./tls-options.ts";
-import { headerFieldsToLines, headersToDictionary } from "./wire/headers.ts";
 import { queryStringFromDict, type QueryValue } from "./wire/query-string.ts";
 import { validateRequestTarget, writeRequestHead } from "./wire/request-writer.ts";
 import { ResponseParser } from "./wire/response-parser.ts";
@@ -52,7 +52,7 @@ export interface HTTPClientOptions {
  * if (client.getStatus() === Status.STATUS_BODY) body.push(client.readResponseBodyChunk());
  * ```
  */
-export class HTTPClient {
+export class HTTPClient extends HTTPResponseState {
   private readonly network: Network;
   private readonly maxHeadBytes: number;
   private readonly maxHeaderCount: number;
@@ -68,7 +68,6 @@ export class HTTPClient {
   private httpsProxy: ProxySettings | null = null;
   private viaHttpProxy: ProxySettings | null = null;
   private parser: ResponseParser;
-  private exchange: Exchange | null = null;
   private activity: (() => void) | null = null;
   private readonly onOutcome = (outcome: ExchangeOutcome): void => this.applyOutcome(outcome);
 
@@ -78,6 +77,7 @@ export class HTTPClient {
    * @param options - The network to use and limits.
    */
   constructor(options: HTTPClientOptions = {}) {
+    super();
     this.network = options.network ?? new NodeNetwork();
     this.maxHeadBytes = options.maxHeadBytes ?? 65536;
     this.maxHeaderCount = options.maxHeaderCount ?? 100;
@@ -122,39 +122,16 @@ export class HTTPClient {
    */
   connectToHost(host: string, port = -1, tlsOptions: TLSOptions | null = null): Err {
     this.close();
-    let name = host.trim();
-    let tls = tlsOptions;
-    const lower = name.toLowerCase();
-    if (lower.startsWith("http://")) {
-      name = name.slice(7);
-      tls = null;
-    } else if (lower.startsWith("https://")) {
-      name = name.slice(8);
-      tls = tlsOptions ?? TLSOptions.client();
-    }
-    if (name.startsWith("[") && name.endsWith("]")) name = name.slice(1, -1);
-    if (name === "" || /[\s/\\?#@[\]\x00-\x1f\x7f]/.test(name)) {
-      this.reason = `invalid host ${JSON.stringify(host)}`;
+    const plan = planConnection(host, port, tlsOptions, this.httpProxy, this.httpsProxy);
+    if ("invalid" in plan) {
+      this.reason = plan.invalid;
       return Err.ERR_INVALID_PARAMETER;
     }
-    const effectivePort = port === -1 ? (tls === null ? 80 : 443) : port;
-    if (!Number.isInteger(effectivePort) || effectivePort < 1 || effectivePort > 65535) {
-      this.reason = `invalid port ${port}: must be 1-65535, or -1 for the default`;
-      return Err.ERR_INVALID_PARAMETER;
-    }
-    this.host = name.toLowerCase();
-    this.port = effectivePort;
-    this.tls = tls;
-    const proxy = tls === null ? this.httpProxy : this.httpsProxy;
-    this.viaHttpProxy = tls === null ? proxy : null;
-    const authority = this.host.includes(":") ? `[${this.host}]:${this.port}` : `${this.host}:${this.port}`;
-    this.connector = new Connector(this.network, {
-      host: proxy?.host ?? this.host,
-      port: proxy?.port ?? this.port,
-      tls,
-      servername: this.host,
-      tunnel: proxy !== null && tls !== null ? new ProxyTunnel(authority, proxy.authorization) : null,
-    });
+    this.host = plan.host;
+    this.port = plan.port;
+    this.tls = plan.tls;
+    this.viaHttpProxy = plan.viaHttpProxy;
+    this.connector = new Connector(this.network, plan.target);
     this.connector.setActivityListener(this.activity);
     this.status = this.connector.getPhase() === "resolving" ? Status.STATUS_RESOLVING : Status.STATUS_CONNECTING;
     this.stepConnector();
@@ -332,7 +309,7 @@ export class HTTPClient {
     let allHeaders = headers;
     if (proxy !== null) {
       // Through an HTTP proxy: absolute-form target, and the proxy's credentials for the proxy only.
-      if (url.startsWith("/")) target = `http://${this.hostHeaderValue()}${url}`;
+      if (url.startsWith("/")) target = `http://${formatHostValue(this.host, this.port, this.tls !== null)}${url}`;
       if (proxy.authorization !== "") allHeaders = [...headers, `Proxy-Authorization: ${proxy.authorization}`];
     }
     const written = writeRequestHead({
@@ -345,63 +322,6 @@ export class HTTPClient {
     this.exchange = new Exchange(this.parser, bytes.length > 0 ? [written.bytes, bytes] : [written.bytes], method === Method.METHOD_HEAD);
     this.status = Status.STATUS_REQUESTING;
     return Err.OK;
-  }
-
-  /** True once the head of a final response has been received (also when it has no header fields). */
-  hasResponse(): boolean {
-    return this.exchange?.head != null;
-  }
-
-  /** The status code of the last response, or 0. */
-  getResponseCode(): number {
-    return this.exchange?.head?.statusCode ?? 0;
-  }
-
-  /** The header fields of the last response as `"Name: value"` lines, in order, duplicates kept. Not destructive. */
-  getResponseHeaders(): string[] {
-    return this.exchange?.headerLines.slice() ?? [];
-  }
-
-  /**
-   * The header fields of the last response as a dictionary with lower-cased names; a name that
-   * occurs more than once (Set-Cookie) maps to an array of its values in order. Not destructive.
-   *
-   * @returns The dictionary.
-   */
-  getResponseHeadersAsDictionary(): Record<string, string | string[]> {
-    return headersToDictionary(this.exchange?.headerLines ?? []);
-  }
-
-  /** The trailer fields of the last chunked response, once its body has been read to the end. */
-  getResponseTrailers(): string[] {
-    return headerFieldsToLines(this.exchange?.trailers ?? []);
-  }
-
-  /** The interim (1xx) responses that came before the last final response. */
-  getInformationalResponses(): readonly InformationalResponse[] {
-    return this.exchange?.interim ?? [];
-  }
-
-  /** The announced body length: the Content-Length, 0 for a response without body, -1 when unknown (chunked or close-delimited). */
-  getResponseBodyLength(): number {
-    const head = this.exchange?.head;
-    if (head == null) return -1;
-    return head.framing === "length" || head.framing === "none" ? head.contentLength : -1;
-  }
-
-  /** True when the last response uses chunked transfer coding. */
-  isResponseChunked(): boolean {
-    return this.exchange?.head?.chunked ?? false;
-  }
-
-  /** Body bytes handed out so far for the last response (after de-chunking). */
-  getResponseBodyBytesRead(): number {
-    return this.exchange?.bodyRead ?? 0;
-  }
-
-  /** Bytes of the last response taken from the connection so far, head included, as on the wire. 0 means the server sent nothing. */
-  getResponseWireBytes(): number {
-    return this.exchange?.wireBytes ?? 0;
   }
 
   /**
@@ -588,12 +508,6 @@ export class HTTPClient {
     this.reason = reason;
     this.status = status;
     return err;
-  }
-
-  private hostHeaderValue(): string {
-    const host = this.host.includes(":") ? `[${this.host}]` : this.host;
-    const defaultPort = this.tls === null ? 80 : 443;
-    return this.port === defaultPort ? host : `${host}:${this.port}`;
   }
 
   private newParser(): ResponseParser {

@@ -1,4 +1,5 @@
 export { HTTPClient, type HTTPClientOptions } from "./http-client.ts";
+export { HTTPResponseState } from "./response-state.ts";
 export type { InformationalResponse } from "./exchange.ts";
 export { TLSOptions, type TLSOptionsInit } from "./tls-options.ts";
 export type { Network, PendingLookup, LookupState, ResolvedAddress, TlsConnectOptions } from "./network.ts";

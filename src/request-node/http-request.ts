@@ -1,7 +1,6 @@
 import { HTTPClient } from "../client/http-client.ts";
 import type { Network } from "../client/network.ts";
 import { SocketPeer } from "../client/peer/socket-peer.ts";
-import { parseProxySetting } from "../client/proxy-settings.ts";
 import { TLSOptions } from "../client/tls-options.ts";
 import { parseHttpUrl, sameOrigin, type HttpUrl } from "../client/url.ts";
 import { getHeaderValues, hasHeader } from "../client/wire/headers.ts";
@@ -13,7 +12,7 @@ import { Status } from "../status/status.ts";
 import { BodyCollector, type CollectFailure } from "./body-collector.ts";
 import { createContentDecoder } from "./content-decoder.ts";
 import { DownloadSink } from "./download-sink.ts";
-import { Node } from "./node.ts";
+import { HTTPRequestSettings } from "./request-settings.ts";
 import { findLocation, isRedirectStatus, planRedirect } from "./redirect-policy.ts";
 import { Signal } from "./signal.ts";
 
@@ -66,24 +65,14 @@ type Phase = "connect" | "head" | "body" | "drain";
  * tree.process(1 / 60); // once per frame
  * ```
  */
-export class HTTPRequest extends Node {
+export class HTTPRequest extends HTTPRequestSettings {
   /** Emitted once per started request, at the end of the tick that finished it. */
   readonly requestCompleted: Signal<RequestCompletedArgs> = new Signal<RequestCompletedArgs>();
-  /** Adds `Accept-Encoding: gzip, deflate` (unless given) and decodes such bodies. Default true. */
-  acceptGzip = true;
-  /** Most redirects followed; -1 for no limit. Default 8. */
-  maxRedirects = 8;
   private readonly network: Network | undefined;
   private client: HTTPClient | null = null;
   private clientOrigin: HttpUrl | null = null;
   /** The TLS options the kept connection was opened (and its certificate verified) with. */
   private clientTls: TLSOptions | null = null;
-  private tlsOptions: TLSOptions = TLSOptions.client();
-  private proxies: { http: [string, number]; https: [string, number] } = { http: ["", -1], https: ["", -1] };
-  private limit = -1;
-  private chunkSize = 65536;
-  private file = "";
-  private timeoutSeconds = 0;
   private active = false;
   private phase: Phase = "connect";
   private hop: Hop | null = null;
@@ -100,61 +89,11 @@ export class HTTPRequest extends Node {
   private peakBuffered = 0;
   private collector: BodyCollector | null = null;
   private completion: RequestCompletedArgs | null = null;
-  private reason = "";
 
   /** @param options - The network to use and a node name. */
   constructor(options: HTTPRequestOptions = {}) {
     super(options.name ?? "HTTPRequest");
     this.network = options.network;
-  }
-
-  /** Most decoded body bytes accepted; -1 for no limit (default). Changes are ignored while a request runs. */
-  get bodySizeLimit(): number {
-    return this.limit;
-  }
-
-  /** Sets the limit; -1 or any negative value removes it. */
-  set bodySizeLimit(bytes: number) {
-    if (this.guardSetter("bodySizeLimit") && Number.isInteger(bytes)) this.limit = bytes < 0 ? -1 : bytes;
-  }
-
-  /** Bytes read from the connection per read (256 … 16 MiB, default 65536); each tick still drains everything that arrived. */
-  get downloadChunkSize(): number {
-    return this.chunkSize;
-  }
-
-  /** Sets the read size; values outside 256 … 16 MiB are ignored (see {@link HTTPRequest.getErrorReason}). */
-  set downloadChunkSize(bytes: number) {
-    if (!this.guardSetter("downloadChunkSize")) return;
-    if (Number.isInteger(bytes) && bytes >= 256 && bytes <= 16 * 1024 * 1024) this.chunkSize = bytes;
-    else this.reason = `downloadChunkSize must be 256-16777216, got ${bytes}`;
-  }
-
-  /**
-   * A file path to write the body to instead of memory; `""` (default) keeps it in memory. The body
-   * goes to a temporary file beside it, renamed over it once complete; on any failure the file is
-   * left as it was. Only a 2xx response with content (not 204, 205 or an answer to HEAD) is written:
-   * for any other status (404, 304, …) the file is left untouched and the body is delivered in
-   * {@link HTTPRequest.requestCompleted} as without `downloadFile`.
-   */
-  get downloadFile(): string {
-    return this.file;
-  }
-
-  /** Sets the download path; `""` keeps bodies in memory. */
-  set downloadFile(path: string) {
-    if (this.guardSetter("downloadFile")) this.file = path;
-  }
-
-  /** Seconds of ticks (the deltas given to this node) before the request fails with `RESULT_TIMEOUT`; 0 (default) never. */
-  get timeout(): number {
-    return this.timeoutSeconds;
-  }
-
-  /** Sets the timeout; negative or non-finite values are ignored. */
-  set timeout(seconds: number) {
-    if (Number.isFinite(seconds) && seconds >= 0) this.timeoutSeconds = seconds;
-    else this.reason = `timeout must be a number >= 0, got ${seconds}`;
   }
 
   /**
@@ -208,6 +147,19 @@ export class HTTPRequest extends Node {
     return Err.OK;
   }
 
+  /** True while a request runs (settings that shape it cannot change then). */
+  protected override isRequestActive(): boolean {
+    return this.active;
+  }
+
+  /** Passes a proxy change to the client; a kept connection may go the old way, so it is closed. */
+  protected override onProxyChanged(kind: "http" | "https", host: string, port: number): void {
+    if (this.client === null) return;
+    if (kind === "http") this.client.setHttpProxy(host, port);
+    else this.client.setHttpsProxy(host, port);
+    if (!this.active) this.closeClient();
+  }
+
   /** Stops the running request at once. Nothing is emitted; a new `request()` may follow in the same tick. */
   cancelRequest(): void {
     if (!this.active && this.completion === null) return;
@@ -244,44 +196,6 @@ export class HTTPRequest extends Node {
   /** The status of the underlying {@link HTTPClient}. */
   getHttpClientStatus(): Status {
     return this.client?.getStatus() ?? Status.STATUS_DISCONNECTED;
-  }
-
-  /** Why the last request failed or the last call was refused, with the underlying cause; `""` if nothing failed. */
-  getErrorReason(): string {
-    return this.reason;
-  }
-
-  /**
-   * Sets the TLS options used for `https://` URLs (including redirects to them).
-   *
-   * @param options - The options.
-   */
-  setTlsOptions(options: TLSOptions): void {
-    this.tlsOptions = options;
-  }
-
-  /**
-   * Sets the proxy for `http://` URLs (see {@link HTTPClient.setHttpProxy}); it applies to every
-   * later connection, including redirects to `http://`.
-   *
-   * @param host - The proxy host, optionally `user:pass@host`; `""` clears it.
-   * @param port - The proxy port; -1 clears it.
-   * @returns `OK`, or `ERR_INVALID_PARAMETER` for a malformed host or port.
-   */
-  setHttpProxy(host: string, port: number): Err {
-    return this.setProxy("http", host, port);
-  }
-
-  /**
-   * Sets the proxy for `https://` URLs (see {@link HTTPClient.setHttpsProxy}); it applies to every
-   * later connection, including redirects to `https://`.
-   *
-   * @param host - The proxy host, optionally `user:pass@host`; `""` clears it.
-   * @param port - The proxy port; -1 clears it.
-   * @returns `OK`, or `ERR_INVALID_PARAMETER` for a malformed host or port.
-   */
-  setHttpsProxy(host: string, port: number): Err {
-    return this.setProxy("https", host, port);
   }
 
   /**
@@ -520,18 +434,6 @@ export class HTTPRequest extends Node {
     if (err !== Err.OK) this.fail(Result.RESULT_CANT_CONNECT, client.getErrorReason());
   }
 
-  private setProxy(kind: "http" | "https", host: string, port: number): Err {
-    const parsed = parseProxySetting(host, port);
-    if (parsed !== null && "invalid" in parsed) return this.refuse(Err.ERR_INVALID_PARAMETER, parsed.invalid);
-    this.proxies[kind] = [host, port];
-    if (this.client !== null) {
-      if (kind === "http") this.client.setHttpProxy(host, port);
-      else this.client.setHttpsProxy(host, port);
-      if (!this.active) this.closeClient(); // a kept connection may go the old way
-    }
-    return Err.OK;
-  }
-
   private createClient(): HTTPClient {
     const client = new HTTPClient(this.network === undefined ? {} : { network: this.network });
     client.setHttpProxy(...this.proxies.http);
@@ -582,16 +484,5 @@ export class HTTPRequest extends Node {
   private closeClient(): void {
     this.client?.close();
     this.clientOrigin = null;
-  }
-
-  private refuse(err: Err, reason: string): Err {
-    this.reason = reason;
-    return err;
-  }
-
-  private guardSetter(name: string): boolean {
-    if (!this.active) return true;
-    this.reason = `${name} cannot change while a request runs`;
-    return false;
   }
 }

@@ -1,4 +1,5 @@
 export { HTTPRequest, type HTTPRequestOptions, type RequestCompletedArgs } from "./http-request.ts";
+export { HTTPRequestSettings } from "./request-settings.ts";
 export { Signal, type ConnectOptions, type SignalListener, type ListenerErrorHandler } from "./signal.ts";
 export { Node } from "./node.ts";
 export { SceneTree, type NodeCallback } from "./scene-tree.ts";
