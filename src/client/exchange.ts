@@ -1,6 +1,6 @@
 import { PeerState, type StreamPeer } from "./peer/stream-peer.ts";
 import { headerFieldsToLines } from "./wire/headers.ts";
-import type { HeaderField, ResponseHead } from "./wire/response-events.ts";
+import type { HeaderField, ResponseErrorCode, ResponseHead } from "./wire/response-events.ts";
 import { ResponseParser } from "./wire/response-parser.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -47,6 +47,8 @@ export class Exchange {
   readonly interim: InformationalResponse[] = [];
   /** Trailer fields, once a chunked body is complete. */
   trailers: readonly HeaderField[] = [];
+  /** The parser's code for the error that ended the response, or `""`. */
+  errorCode: ResponseErrorCode | "" = "";
   /** Body bytes handed out so far. */
   bodyRead = 0;
   /** Bytes of this response taken from the peer so far (head and body, as on the wire). */
@@ -102,7 +104,7 @@ export class Exchange {
           this.outgoing = [];
           return HEAD;
         case "error":
-          return this.failed(this.wireBytes === 0 ? `no response: ${event.reason}` : `invalid response: ${event.reason}`);
+          return this.failed(this.wireBytes === 0 ? `no response: ${event.reason}` : `invalid response: ${event.reason}`, event.code);
         case "data":
         case "end":
           return this.failed("invalid response: body before head");
@@ -138,7 +140,7 @@ export class Exchange {
           onOutcome(this.finish(peer));
           return EMPTY;
         case "error":
-          onOutcome(this.failed(event.reason));
+          onOutcome(this.failed(event.reason, event.code));
           return EMPTY;
         case "informational":
         case "head":
@@ -172,8 +174,9 @@ export class Exchange {
     return { kind: "done", reusable: true, reason: "" };
   }
 
-  private failed(reason: string): ExchangeOutcome {
+  private failed(reason: string, code: ResponseErrorCode | "" = ""): ExchangeOutcome {
     this.outgoing = [];
+    this.errorCode = code;
     return { kind: "failed", reason };
   }
 

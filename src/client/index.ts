@@ -21,5 +21,5 @@ export { parseHttpUrl, resolveReference, formatUrl, formatHostHeader, originOf, 
 export { headersToDictionary, getHeaderValue, getHeaderValues, hasHeader } from "./wire/headers.ts";
 export { queryStringFromDict, uriEncode, type QueryValue, type QueryScalar } from "./wire/query-string.ts";
 export { ResponseParser, type ResponseParserOptions, type BeginResponseOptions } from "./wire/response-parser.ts";
-export type { ResponseEvent, ResponseHead, HeaderField, BodyFraming } from "./wire/response-events.ts";
+export type { ResponseEvent, ResponseErrorCode, ResponseHead, HeaderField, BodyFraming } from "./wire/response-events.ts";
 export { writeRequestHead, validateRequestTarget, type RequestHeadOptions, type RequestHeadResult } from "./wire/request-writer.ts";

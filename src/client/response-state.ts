@@ -1,5 +1,6 @@
 import type { Exchange, InformationalResponse } from "./exchange.ts";
 import { headerFieldsToLines, headersToDictionary } from "./wire/headers.ts";
+import type { ResponseErrorCode } from "./wire/response-events.ts";
 
 /**
  * The response side of an {@link HTTPClient}: what the last response said (code, headers,
@@ -65,5 +66,14 @@ export abstract class HTTPResponseState {
   /** Bytes of the last response taken from the connection so far, head included, as on the wire. 0 means the server sent nothing. */
   getResponseWireBytes(): number {
     return this.exchange?.wireBytes ?? 0;
+  }
+
+  /**
+   * Why the last response was rejected, as a stable code: `truncated`, `too-large`,
+   * `length-with-transfer-encoding` or `malformed`; `""` when the response was fine or the failure
+   * was not about its bytes (see `getErrorReason()` for the words).
+   */
+  getResponseErrorCode(): ResponseErrorCode | "" {
+    return this.exchange?.errorCode ?? "";
   }
 }

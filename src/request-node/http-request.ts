@@ -453,7 +453,7 @@ export class HTTPRequest extends HTTPRequestSettings {
       case Status.STATUS_TLS_HANDSHAKE_ERROR:
         return this.fail(Result.RESULT_TLS_HANDSHAKE_ERROR, reason);
       default:
-        if (/Content-Length with(?:out)? Transfer-Encoding|Transfer-Encoding.*Content-Length/i.test(reason)) {
+        if (client.getResponseErrorCode() === "length-with-transfer-encoding") {
           return this.fail(Result.RESULT_CHUNKED_BODY_SIZE_MISMATCH, reason);
         }
         return this.fail(Result.RESULT_CONNECTION_ERROR, reason || "connection lost");

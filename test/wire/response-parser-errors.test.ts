@@ -160,3 +160,18 @@ describe("ResponseParser errors: head syntax", () => {
     expect(errorReason(r)).toMatch(/^response is not HTTP\/1\.x/);
   });
 });
+
+describe("ResponseParser: error codes", () => {
+  const codeOf = (text: string, options: Parameters<typeof feed>[1] = {}): string => {
+    const last = feed(text, options).events.at(-1);
+    return last?.type === "error" ? last.code : "no error";
+  };
+  it("tells smuggling shapes, limits, truncation and malformed input apart", () => {
+    expect(codeOf("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n")).toBe("length-with-transfer-encoding");
+    expect(codeOf("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n")).toBe("malformed");
+    expect(codeOf(`HTTP/1.1 200 OK\r\n${"A: b\r\n".repeat(101)}\r\n`)).toBe("too-large");
+    expect(codeOf("HTTP/1.1 200 OK\r\nA: b\r\n\r\n", { parser: { maxHeadBytes: 10 } })).toBe("too-large");
+    expect(codeOf("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nab", { end: true })).toBe("truncated");
+    expect(codeOf("SSH-2.0-OpenSSH\r\n")).toBe("malformed");
+  });
+});

@@ -206,13 +206,13 @@ describe("ResponseParser: pipelining and keep-alive", () => {
 describe("ResponseParser: end of input", () => {
   it("reports a close before any byte with 0 bytes seen", () => {
     const r = feed("", { end: true });
-    expect(r.events).toEqual([{ type: "error", reason: "connection closed before any byte of the response" }]);
+    expect(r.events).toEqual([{ type: "error", reason: "connection closed before any byte of the response", code: "truncated" }]);
     expect(r.parser.getResponseBytesSeen()).toBe(0);
   });
 
   it("reports a close before the second response of a connection", () => {
     const r = feed("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx", { end: true, responses: [GET, GET] });
-    expect(r.events.at(-1)).toEqual({ type: "error", reason: "connection closed before any byte of the response" });
+    expect(r.events.at(-1)).toEqual({ type: "error", reason: "connection closed before any byte of the response", code: "truncated" });
     expect(r.parser.getResponseBytesSeen()).toBe(0);
   });
 
@@ -227,7 +227,7 @@ describe("ResponseParser: end of input", () => {
     ["HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nA: b\r\n", "connection closed in the chunked body (in the trailer section, after 0 body bytes)"],
   ])("reports truncation of %j", (text, reason) => {
     const r = feed(text, { end: true });
-    expect(r.events.at(-1)).toEqual({ type: "error", reason });
+    expect(r.events.at(-1)).toEqual({ type: "error", reason, code: "truncated" });
     expect(r.parser.getResponseBytesSeen()).toBe(text.length);
   });
 

@@ -8,7 +8,7 @@ export type SimpleEvent =
   | { type: "head"; head: ResponseHead }
   | { type: "data"; text: string }
   | { type: "end"; trailers: readonly HeaderField[] }
-  | { type: "error"; reason: string };
+  | { type: "error"; reason: string; code: string };
 
 /** How to run the parser over an input. */
 export interface FeedOptions {

@@ -73,4 +73,13 @@ export type ResponseEvent =
     readonly type: "error";
     /** What was wrong, for people (not a stable code). */
     readonly reason: string;
+    /** What kind of problem it was, as a stable code. */
+    readonly code: ResponseErrorCode;
   };
+
+/**
+ * The kind of a response error: `truncated` (the connection closed before the message ended),
+ * `too-large` (a size or count limit was passed), `length-with-transfer-encoding` (both framings
+ * at once, a request-smuggling shape), or `malformed` (anything else that breaks RFC 9112).
+ */
+export type ResponseErrorCode = "truncated" | "too-large" | "length-with-transfer-encoding" | "malformed";

@@ -2,6 +2,10 @@ import type { BodyFraming, HeaderField, ResponseHead } from "./response-events.t
 import type { StatusLine } from "./status-line.ts";
 import { TOKEN_PATTERN, trimSpTab as trimOws } from "./token.ts";
 
+
+/** The reason given when a response carries both Content-Length and Transfer-Encoding. */
+export const LENGTH_WITH_TRANSFER_ENCODING: string = "Content-Length with Transfer-Encoding";
+
 /** What the parser knows about the request a response answers. */
 export interface RequestContext {
   /** The request was HEAD: the response has no body whatever its headers say. */
@@ -102,7 +106,7 @@ export function buildResponseHead(
 
   let chunked = false;
   if (hasTransferEncoding) {
-    if (hasContentLength) return "Content-Length with Transfer-Encoding";
+    if (hasContentLength) return LENGTH_WITH_TRANSFER_ENCODING;
     if (status.versionMinor === 0) return "Transfer-Encoding in an HTTP/1.0 response";
     const codings = transferCodings ?? [];
     if (codings.length === 0) return "empty Transfer-Encoding";

@@ -2,8 +2,8 @@ import { MAX_CHUNK_SIZE_LINE_BYTES, parseChunkSizeLine } from "./chunk-size.ts";
 import { checkSectionText, isCleanSection, parseFieldLines } from "./field-lines.ts";
 import { InputQueue, SCAN_FOUND, SCAN_MORE } from "./input-queue.ts";
 import { latin1 } from "./latin1.ts";
-import type { HeaderField, ResponseEvent, ResponseHead } from "./response-events.ts";
-import { buildResponseHead, isInterimStatus } from "./response-framing.ts";
+import type { HeaderField, ResponseErrorCode, ResponseEvent, ResponseHead } from "./response-events.ts";
+import { buildResponseHead, isInterimStatus, LENGTH_WITH_TRANSFER_ENCODING } from "./response-framing.ts";
 import { parseStatusLine } from "./status-line.ts";
 
 /** Limits of a {@link ResponseParser}. */
@@ -148,7 +148,7 @@ export class ResponseParser {
           const data = this.input.take(Math.min(this.remaining, max));
           if (data === null) {
             return this.ended
-              ? this.fail(`connection closed after ${this.bodyBytes} of ${this.contentLength} body bytes`)
+              ? this.fail(`connection closed after ${this.bodyBytes} of ${this.contentLength} body bytes`, "truncated")
               : null;
           }
           this.remaining -= data.length;
@@ -165,7 +165,7 @@ export class ResponseParser {
           const r = this.input.scan(MAX_CHUNK_SIZE_LINE_BYTES, true);
           if (r !== SCAN_FOUND) {
             if (r === SCAN_MORE) return this.ended ? this.failChunked("in a chunk size line") : null;
-            return this.fail(`chunk size line longer than ${MAX_CHUNK_SIZE_LINE_BYTES} bytes`);
+            return this.fail(`chunk size line longer than ${MAX_CHUNK_SIZE_LINE_BYTES} bytes`, "too-large");
           }
           const size = parseChunkSizeLine(this.input.foundBytes, this.input.foundStart, this.input.foundEnd - 1);
           if (typeof size === "string") return this.fail(size);
@@ -268,7 +268,7 @@ export class ResponseParser {
     const r = input.scan(this.maxHeadBytes - this.headSkipped, false);
     if (r !== SCAN_FOUND) return r === SCAN_MORE ? this.needMoreHead() : this.failHeadLimit();
     const head = this.parseHead(latin1(input.foundBytes, input.foundStart, input.foundEnd));
-    if (typeof head === "string") return this.fail(head);
+    if (typeof head === "string") return this.fail(head, head === LENGTH_WITH_TRANSFER_ENCODING ? "length-with-transfer-encoding" : head.startsWith("more than ") ? "too-large" : "malformed");
     this.prefixChecked = false;
     this.headSkipped = 0;
     if (isInterimStatus(head.statusCode)) return { type: "informational", head };
@@ -313,7 +313,7 @@ export class ResponseParser {
     const r = input.scan(this.maxHeadBytes, false);
     if (r !== SCAN_FOUND) {
       if (r === SCAN_MORE) return this.ended ? this.failChunked("in the trailer section") : null;
-      return this.fail(`trailer section exceeds the limit of ${this.maxHeadBytes} bytes`);
+      return this.fail(`trailer section exceeds the limit of ${this.maxHeadBytes} bytes`, "too-large");
     }
     if (input.foundEnd - input.foundStart <= 2) return this.finish(NO_TRAILERS);
     const text = latin1(input.foundBytes, input.foundStart, input.foundEnd);
@@ -322,23 +322,23 @@ export class ResponseParser {
     if (bad !== undefined) return this.fail(bad);
     const trailers: HeaderField[] = [];
     const badField = parseFieldLines(text, 0, this.maxHeaderCount, "trailer", trailers, clean);
-    if (badField !== undefined) return this.fail(badField);
+    if (badField !== undefined) return this.fail(badField, badField.startsWith("more than ") ? "too-large" : "malformed");
     return this.finish(trailers);
   }
 
   private needMoreHead(): ResponseEvent | null {
     if (!this.ended) return null;
     const seen = this.getResponseBytesSeen();
-    if (seen === 0) return this.fail("connection closed before any byte of the response");
-    return this.fail(`connection closed before the end of the response head (after ${seen} bytes)`);
+    if (seen === 0) return this.fail("connection closed before any byte of the response", "truncated");
+    return this.fail(`connection closed before the end of the response head (after ${seen} bytes)`, "truncated");
   }
 
   private failHeadLimit(): ResponseEvent {
-    return this.fail(`response head exceeds the limit of ${this.maxHeadBytes} bytes`);
+    return this.fail(`response head exceeds the limit of ${this.maxHeadBytes} bytes`, "too-large");
   }
 
   private failChunked(where: string): ResponseEvent {
-    return this.fail(`connection closed in the chunked body (${where}, after ${this.bodyBytes} body bytes)`);
+    return this.fail(`connection closed in the chunked body (${where}, after ${this.bodyBytes} body bytes)`, "truncated");
   }
 
   private finish(trailers: readonly HeaderField[]): ResponseEvent {
@@ -347,11 +347,11 @@ export class ResponseParser {
     return { type: "end", trailers };
   }
 
-  private fail(reason: string): ResponseEvent {
+  private fail(reason: string, code: ResponseErrorCode = "malformed"): ResponseEvent {
     if (this.state !== IDLE && this.state !== DEAD) this.finalSeen = this.getResponseBytesSeen();
     this.state = DEAD;
     this.input.clear();
-    const failure: ResponseEvent = { type: "error", reason };
+    const failure: ResponseEvent = { type: "error", reason, code };
     this.failure = failure;
     return failure;
   }
