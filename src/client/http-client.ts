@@ -8,7 +8,7 @@ import type { Network } from "./network.ts";
 import { NodeNetwork } from "./node-network.ts";
 import { PeerState, type StreamPeer } from "./peer/stream-peer.ts";
 import { formatHostValue, planConnection } from "./connection-plan.ts";
-import { parseProxySetting, type ProxySettings } from "./proxy-settings.ts";
+import { parseProxySetting, type ProxyCredentials, type ProxySettings } from "./proxy-settings.ts";
 import { TLSOptions } from "./tls-options.ts";
 import { queryStringFromDict, type QueryValue } from "./wire/query-string.ts";
 import { validateRequestTarget, writeRequestHead } from "./wire/request-writer.ts";
@@ -176,10 +176,11 @@ export class HTTPClient extends HTTPResponseState {
    *
    * @param host - The proxy host, optionally `user:pass@host`; `""` clears the setting.
    * @param port - The proxy port; -1 clears the setting.
-   * @returns `OK`, or `ERR_INVALID_PARAMETER` for a malformed host or port.
+   * @param credentials - Basic credentials for the proxy, as an alternative to `user:pass@host`.
+   * @returns `OK`, or `ERR_INVALID_PARAMETER` for a malformed host, port or credentials.
    */
-  setHttpProxy(host: string, port: number): Err {
-    const parsed = parseProxySetting(host, port);
+  setHttpProxy(host: string, port: number, credentials?: ProxyCredentials): Err {
+    const parsed = parseProxySetting(host, port, credentials);
     if (parsed !== null && "invalid" in parsed) {
       this.reason = parsed.invalid;
       return Err.ERR_INVALID_PARAMETER;
@@ -196,10 +197,11 @@ export class HTTPClient extends HTTPResponseState {
    *
    * @param host - The proxy host, optionally `user:pass@host`; `""` clears the setting.
    * @param port - The proxy port; -1 clears the setting.
-   * @returns `OK`, or `ERR_INVALID_PARAMETER` for a malformed host or port.
+   * @param credentials - Basic credentials for the proxy, as an alternative to `user:pass@host`.
+   * @returns `OK`, or `ERR_INVALID_PARAMETER` for a malformed host, port or credentials.
    */
-  setHttpsProxy(host: string, port: number): Err {
-    const parsed = parseProxySetting(host, port);
+  setHttpsProxy(host: string, port: number, credentials?: ProxyCredentials): Err {
+    const parsed = parseProxySetting(host, port, credentials);
     if (parsed !== null && "invalid" in parsed) {
       this.reason = parsed.invalid;
       return Err.ERR_INVALID_PARAMETER;

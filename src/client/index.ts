@@ -17,6 +17,7 @@ export { TlsPeer } from "./peer/tls-peer.ts";
 export { FailedPeer } from "./peer/failed-peer.ts";
 export { ScriptedPeer, type ScriptedPeerOptions } from "./peer/scripted-peer.ts";
 export { ScriptedTlsPeer } from "./peer/scripted-tls-peer.ts";
+export type { ProxyCredentials } from "./proxy-settings.ts";
 export { parseHttpUrl, resolveReference, formatUrl, formatHostHeader, originOf, sameOrigin, type HttpUrl, type UrlResult } from "./url.ts";
 export { headersToDictionary, getHeaderValue, getHeaderValues, hasHeader } from "./wire/headers.ts";
 export { queryStringFromDict, uriEncode, type QueryValue, type QueryScalar } from "./wire/query-string.ts";

@@ -8,16 +8,29 @@ export interface ProxySettings {
   readonly authorization: string;
 }
 
+/** Credentials for Basic proxy authentication, sent only to the proxy. */
+export interface ProxyCredentials {
+  /** The user name. */
+  readonly user: string;
+  /** The password. */
+  readonly password: string;
+}
+
 /**
  * Reads a proxy setting as Godot's `set_http_proxy(host, port)` takes it, plus credentials in a
  * `user:pass@host` form (percent-encoded where needed). An empty host or port -1 clears the setting.
  *
  * @param host - `host`, `user:pass@host`, `[::1]`, optionally with an `http://` prefix.
  * @param port - 1–65535, or -1 to clear.
+ * @param credentials - Credentials given apart from the host; they win over a `user:pass@` part.
  * @returns The settings, `null` to clear, or a reason the input is invalid.
  * @internal
  */
-export function parseProxySetting(host: string, port: number): ProxySettings | null | { readonly invalid: string } {
+export function parseProxySetting(
+  host: string,
+  port: number,
+  credentials?: ProxyCredentials,
+): ProxySettings | null | { readonly invalid: string } {
   let text = host.trim();
   if (text === "" || port === -1) return null;
   if (!Number.isInteger(port) || port < 1 || port > 65535) return { invalid: `invalid proxy port ${port}` };
@@ -37,6 +50,12 @@ export function parseProxySetting(host: string, port: number): ProxySettings | n
       return { invalid: "invalid percent-encoding in the proxy credentials" };
     }
     authorization = basicAuthorization(user, pass);
+  }
+  if (credentials !== undefined) {
+    if (/[\x00-\x1f\x7f]/.test(credentials.user + credentials.password) || credentials.user.includes(":")) {
+      return { invalid: "proxy credentials must not contain control characters, nor a user name a colon" };
+    }
+    authorization = basicAuthorization(credentials.user, credentials.password);
   }
   if (text.startsWith("[") && text.endsWith("]")) text = text.slice(1, -1);
   if (text === "" || /[\s/\\?#@[\]\x00-\x1f\x7f]/.test(text)) return { invalid: `invalid proxy host ${JSON.stringify(host)}` };

@@ -1,5 +1,6 @@
 import { HTTPClient } from "../client/http-client.ts";
 import type { Network } from "../client/network.ts";
+import type { ProxyCredentials } from "../client/proxy-settings.ts";
 import { SocketPeer } from "../client/peer/socket-peer.ts";
 import { TLSOptions } from "../client/tls-options.ts";
 import { parseHttpUrl, sameOrigin, type HttpUrl } from "../client/url.ts";
@@ -153,10 +154,10 @@ export class HTTPRequest extends HTTPRequestSettings {
   }
 
   /** Passes a proxy change to the client; a kept connection may go the old way, so it is closed. */
-  protected override onProxyChanged(kind: "http" | "https", host: string, port: number): void {
+  protected override onProxyChanged(kind: "http" | "https", host: string, port: number, credentials: ProxyCredentials | undefined): void {
     if (this.client === null) return;
-    if (kind === "http") this.client.setHttpProxy(host, port);
-    else this.client.setHttpsProxy(host, port);
+    if (kind === "http") this.client.setHttpProxy(host, port, credentials);
+    else this.client.setHttpsProxy(host, port, credentials);
     if (!this.active) this.closeClient();
   }
 

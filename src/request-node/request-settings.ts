@@ -1,8 +1,11 @@
 import type { HTTPClient } from "../client/http-client.ts";
-import { parseProxySetting } from "../client/proxy-settings.ts";
+import { parseProxySetting, type ProxyCredentials } from "../client/proxy-settings.ts";
 import { TLSOptions } from "../client/tls-options.ts";
 import { Err } from "../status/err.ts";
 import { Node } from "./node.ts";
+
+/** A proxy setting as given to `setHttpProxy` / `setHttpsProxy`. */
+type ProxyArgs = [host: string, port: number, credentials: ProxyCredentials | undefined];
 
 /**
  * The settings of an {@link HTTPRequest}, with Godot's names and defaults: how bodies are decoded,
@@ -18,7 +21,7 @@ export abstract class HTTPRequestSettings extends Node {
   /** TLS options for `https://` URLs. */
   protected tlsOptions: TLSOptions = TLSOptions.client();
   /** The proxy settings as given: `[host, port]` for each scheme. */
-  protected readonly proxies: { http: [string, number]; https: [string, number] } = { http: ["", -1], https: ["", -1] };
+  protected readonly proxies: { http: ProxyArgs; https: ProxyArgs } = { http: ["", -1, undefined], https: ["", -1, undefined] };
   /** `bodySizeLimit`. */
   protected limit = -1;
   /** `downloadChunkSize`. */
@@ -100,10 +103,11 @@ export abstract class HTTPRequestSettings extends Node {
    *
    * @param host - The proxy host, optionally `user:pass@host`; `""` clears it.
    * @param port - The proxy port; -1 clears it.
-   * @returns `OK`, or `ERR_INVALID_PARAMETER` for a malformed host or port.
+   * @param credentials - Basic credentials for the proxy, as an alternative to `user:pass@host`.
+   * @returns `OK`, or `ERR_INVALID_PARAMETER` for a malformed host, port or credentials.
    */
-  setHttpProxy(host: string, port: number): Err {
-    return this.setProxy("http", host, port);
+  setHttpProxy(host: string, port: number, credentials?: ProxyCredentials): Err {
+    return this.setProxy("http", host, port, credentials);
   }
 
   /**
@@ -112,10 +116,11 @@ export abstract class HTTPRequestSettings extends Node {
    *
    * @param host - The proxy host, optionally `user:pass@host`; `""` clears it.
    * @param port - The proxy port; -1 clears it.
-   * @returns `OK`, or `ERR_INVALID_PARAMETER` for a malformed host or port.
+   * @param credentials - Basic credentials for the proxy, as an alternative to `user:pass@host`.
+   * @returns `OK`, or `ERR_INVALID_PARAMETER` for a malformed host, port or credentials.
    */
-  setHttpsProxy(host: string, port: number): Err {
-    return this.setProxy("https", host, port);
+  setHttpsProxy(host: string, port: number, credentials?: ProxyCredentials): Err {
+    return this.setProxy("https", host, port, credentials);
   }
 
   /** True while a request runs. */
@@ -127,8 +132,9 @@ export abstract class HTTPRequestSettings extends Node {
    * @param kind - Which proxy.
    * @param host - The new host (`""` when cleared).
    * @param port - The new port (-1 when cleared).
+   * @param credentials - Credentials given apart from the host, if any.
    */
-  protected abstract onProxyChanged(kind: "http" | "https", host: string, port: number): void;
+  protected abstract onProxyChanged(kind: "http" | "https", host: string, port: number, credentials: ProxyCredentials | undefined): void;
 
   /**
    * Records why a call was refused.
@@ -142,11 +148,11 @@ export abstract class HTTPRequestSettings extends Node {
     return err;
   }
 
-  private setProxy(kind: "http" | "https", host: string, port: number): Err {
-    const parsed = parseProxySetting(host, port);
+  private setProxy(kind: "http" | "https", host: string, port: number, credentials: ProxyCredentials | undefined): Err {
+    const parsed = parseProxySetting(host, port, credentials);
     if (parsed !== null && "invalid" in parsed) return this.refuse(Err.ERR_INVALID_PARAMETER, parsed.invalid);
-    this.proxies[kind] = [host, port];
-    this.onProxyChanged(kind, host, port);
+    this.proxies[kind] = [host, port, credentials];
+    this.onProxyChanged(kind, host, port, credentials);
     return Err.OK;
   }
 

@@ -7,7 +7,7 @@
  * an http → https redirect that switches to the HTTPS proxy. Each server is started once for the file.
  */
 import { describe, expect, it } from "vitest";
-import { Err, getHeaderValue, Method, Result, Status, TLSOptions } from "../../src/index.ts";
+import { Err, getHeaderValue, HTTPRequest, Method, Result, Status, TLSOptions } from "../../src/index.ts";
 import { connect, pollToStatus, readBody, requestAndWait } from "../helpers/client-driver.ts";
 import { startNginx, type AccessLogEntry, type NginxServer } from "../helpers/nginx.ts";
 import { ipv6LoopbackUsable } from "../helpers/real-process.ts";
@@ -235,6 +235,32 @@ describe("tinyproxy with BasicAuth", () => {
     expect([done.code, done.text]).toEqual([200, HELLO]);
     await proxied(authProxy, `GET ${url} HTTP/1.1`);
     expect((await entryFor("?auth=plain-ok")).http_via).toMatch(/tinyproxy/);
+  });
+
+  it("credentials as an options object work for plain HTTP and for the CONNECT tunnel", async () => {
+    const credentials = { user: "user", password: "pass" };
+    const plain = await fetchOnce(nginx.httpUrl("/raw/hello.txt?auth=object-plain"), {
+      configure: (node) => node.setHttpProxy("127.0.0.1", authProxy.port, credentials),
+    });
+    expect(plain.resultName, plain.reason).toBe("RESULT_SUCCESS");
+    expect([plain.code, plain.text]).toEqual([200, HELLO]);
+    expect((await entryFor("?auth=object-plain")).proxy_authorization).toBe("");
+    const tls = await fetchOnce(nginx.httpsUrl("/raw/hello.txt?auth=object-tls"), {
+      configure: (node) => {
+        node.setHttpsProxy("127.0.0.1", authProxy.port, credentials);
+        node.setTlsOptions(CA);
+      },
+    });
+    expect(tls.resultName, tls.reason).toBe("RESULT_SUCCESS");
+    expect([tls.code, tls.text]).toEqual([200, HELLO]);
+    expect(await entryFor("?auth=object-tls")).toMatchObject({ ssl_server_name: "localhost", proxy_authorization: "" });
+  });
+
+  it("refuses credentials with control characters or a colon in the user name", async () => {
+    const node = new HTTPRequest();
+    expect(node.setHttpProxy("127.0.0.1", authProxy.port, { user: "a:b", password: "x" })).toBe(Err.ERR_INVALID_PARAMETER);
+    expect(node.setHttpsProxy("127.0.0.1", authProxy.port, { user: "a", password: "x\r\nX-Evil: 1" })).toBe(Err.ERR_INVALID_PARAMETER);
+    expect(node.getErrorReason()).toContain("control characters");
   });
 
   // tinyproxy 1.11 answers a missing Proxy-Authorization with 407 + Proxy-Authenticate, but wrong
