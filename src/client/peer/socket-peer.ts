@@ -127,9 +127,14 @@ export abstract class SocketPeer implements StreamPeer {
     const room = this.#writeBufferBytes - socket.writableLength;
     if (room <= 0) return 0;
     const accepted = Math.min(data.length, room);
-    // The callback tells the listener when these bytes are handed to the OS: when the kernel takes
-    // them at once, no 'drain' follows, and a sleeping runner would never write the rest.
-    socket.write(accepted === data.length ? data : data.subarray(0, accepted), this.#onWritten);
+    if (accepted === data.length) {
+      socket.write(data);
+    } else {
+      // The caller has more to send. The callback tells the listener when these bytes reach the OS:
+      // when the kernel takes them at once no 'drain' follows, and a sleeping runner would never
+      // write the rest. A complete write needs no such wake-up.
+      socket.write(data.subarray(0, accepted), this.#onWritten);
+    }
     return accepted;
   }
 

@@ -1,0 +1,94 @@
+// Drives a poll-http HTTPClient "as fast as the event loop allows" without spinning: a step
+// function polls and consumes until it cannot progress, then the driver sleeps until the client's
+// activity listener fires (bytes arrived, close, connect, drain) and runs the step again.
+import { Err, HTTPClient, Status } from "../src/index.ts";
+
+/**
+ * When a woken driver runs its next step:
+ * - `microtask`: in a microtask right after the event-loop callback that delivered the bytes
+ *   (what a hand-written loop around `poll()` can do; one step per socket read);
+ * - `immediate`: on `setImmediate`, like `TreeRunner` in `as-fast-as-possible` mode (one step per
+ *   event-loop turn; reads that arrive in the same turn are drained together).
+ */
+export type WakeMode = "microtask" | "immediate";
+
+/** What a step came to: keep sleeping until activity, or finished. */
+export type StepResult = "wait" | "done";
+
+/**
+ * Runs `step` now and after every activity of `client` until it returns `done` or throws.
+ * While the client is resolving (lookups do not notify), it also re-runs every millisecond.
+ *
+ * @param client - The client whose activity wakes the driver.
+ * @param mode - How a wake schedules the next step.
+ * @param step - Polls and consumes; synchronous.
+ * @returns Resolves with the number of steps run (wake-ups, the first included) when `step`
+ * returns `done`; rejects with what it threw.
+ */
+export function drive(client: HTTPClient, mode: WakeMode, step: () => StepResult): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    let scheduled = false;
+    let finished = false;
+    let steps = 0;
+    const run = (): void => {
+      scheduled = false;
+      if (finished) return;
+      steps++;
+      let result: StepResult;
+      try {
+        result = step();
+      } catch (error) {
+        finished = true;
+        client.setActivityListener(null);
+        reject(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+      if (result === "done") {
+        finished = true;
+        client.setActivityListener(null);
+        resolve(steps);
+      } else if (client.getStatus() === Status.STATUS_RESOLVING) {
+        setTimeout(wake, 1);
+      }
+    };
+    const wake = (): void => {
+      if (scheduled || finished) return;
+      scheduled = true;
+      if (mode === "microtask") queueMicrotask(run);
+      else setImmediate(run);
+    };
+    client.setActivityListener(wake);
+    wake();
+  });
+}
+
+/** Throws with the client's reason unless its status is one a healthy exchange passes through. */
+export function assertHealthy(client: HTTPClient, status: Status): void {
+  if (
+    status === Status.STATUS_RESOLVING || status === Status.STATUS_CONNECTING || status === Status.STATUS_CONNECTED ||
+    status === Status.STATUS_REQUESTING || status === Status.STATUS_BODY
+  ) {
+    return;
+  }
+  throw new Error(`poll-http: status ${status}: ${client.getErrorReason()}`);
+}
+
+/**
+ * Opens a connection and waits until it is CONNECTED.
+ *
+ * @param mode - The wake mode.
+ * @param port - The server port on 127.0.0.1.
+ * @returns The connected client.
+ */
+export async function connectClient(mode: WakeMode, port: number): Promise<HTTPClient> {
+  const client = new HTTPClient();
+  const err = client.connectToHost("127.0.0.1", port);
+  if (err !== Err.OK) throw new Error(`connectToHost failed: ${client.getErrorReason()}`);
+  await drive(client, mode, () => {
+    client.poll();
+    const status = client.getStatus();
+    assertHealthy(client, status);
+    return status === Status.STATUS_CONNECTED ? "done" : "wait";
+  });
+  return client;
+}

@@ -1,0 +1,264 @@
+// W3, bulk: one large body (Content-Length, then chunked) into a byte counter.
+import { Agent, get as httpGet } from "node:http";
+import { connect as netConnect } from "node:net";
+import { Client as UndiciClient } from "undici";
+import { Err, Method, Status } from "../src/index.ts";
+import { type ChildSample, type ChildSpec, runInChild } from "./child.ts";
+import {
+  addSample, type ClientEntry, type Column, formatTable, newRow, type Row, RssSampler, selectClients, startSpan, withTimeout,
+} from "./measure.ts";
+import { assertHealthy, connectClient, drive, type WakeMode } from "./poll-driver.ts";
+import { bulkPath, bulkResponseWireBytes } from "./server.ts";
+
+/** Settings of a W3 run. */
+export interface W3Options {
+  readonly port: number;
+  /** The bundled bench file, forked for each measurement. */
+  readonly entry: string;
+  /** Measure in the bench process instead of a fresh child per measurement (for profiling). */
+  readonly inProcess: boolean;
+  /** Body size in MiB. */
+  readonly mib: number;
+  readonly runs: number;
+  readonly clients: readonly string[];
+}
+
+/** Downloads one body over a new connection and returns the body bytes counted. */
+type BulkClient = (path: string, wireBytes: number) => Promise<number>;
+
+/** Wake-ups (driver steps) of the last poll-http download, for the wakes column. */
+let lastSteps = NaN;
+
+/** Largest piece asked of readResponseBodyPiece: bigger than any socket read, so each call returns a whole received chunk. */
+const PIECE_MAX = 1 << 20;
+
+function pollHttp(port: number, mode: WakeMode): BulkClient {
+  return async (path) => {
+    const client = await connectClient(mode, port);
+    let sent = false;
+    let bytes = 0;
+    try {
+      lastSteps = await drive(client, mode, () => {
+        for (;;) {
+          client.poll();
+          let status = client.getStatus();
+          if (status === Status.STATUS_BODY) {
+            for (let piece = client.readResponseBodyPiece(PIECE_MAX); piece.length > 0; piece = client.readResponseBodyPiece(PIECE_MAX)) {
+              bytes += piece.length;
+            }
+            status = client.getStatus();
+            if (status === Status.STATUS_BODY) return "wait";
+          }
+          if (status === Status.STATUS_CONNECTED || status === Status.STATUS_DISCONNECTED) {
+            if (sent) return "done";
+            if (client.request(Method.METHOD_GET, path, []) !== Err.OK) throw new Error(`request(): ${client.getErrorReason()}`);
+            sent = true;
+            continue;
+          }
+          assertHealthy(client, status);
+          return "wait";
+        }
+      });
+    } finally {
+      client.close();
+    }
+    return bytes;
+  };
+}
+
+function undici(port: number): BulkClient {
+  return async (path) => {
+    const client = new UndiciClient(`http://127.0.0.1:${port}`);
+    try {
+      const { body } = await client.request({ path, method: "GET" });
+      return await new Promise<number>((resolve, reject) => {
+        let n = 0;
+        body.on("data", (chunk: Buffer) => {
+          n += chunk.length;
+        });
+        body.on("end", () => resolve(n));
+        body.on("error", reject);
+      });
+    } finally {
+      await client.close();
+    }
+  };
+}
+
+function nodeHttp(port: number): BulkClient {
+  return (path) => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    return new Promise<number>((resolve, reject) => {
+      const req = httpGet({ host: "127.0.0.1", port, path, agent }, (res) => {
+        let n = 0;
+        res.on("data", (chunk: Buffer) => {
+          n += chunk.length;
+        });
+        res.on("end", () => resolve(n));
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+    }).finally(() => agent.destroy());
+  };
+}
+
+function globalFetch(port: number): BulkClient {
+  return async (path) => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`);
+    const body = res.body;
+    if (body === null) return 0;
+    const reader = body.getReader();
+    let n = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      n += value.length;
+    }
+    return n;
+  };
+}
+
+/** The floor: a bare socket that writes the request and counts wire bytes to the known response end. */
+function rawSocket(port: number): BulkClient {
+  return (path, wireBytes) =>
+    new Promise<number>((resolve, reject) => {
+      const socket = netConnect({ host: "127.0.0.1", port });
+      socket.setNoDelay(true);
+      let got = 0;
+      socket.on("connect", () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUser-Agent: raw\r\nAccept: */*\r\n\r\n`, "latin1"));
+      socket.on("data", (chunk: Buffer) => {
+        got += chunk.length;
+        if (got >= wireBytes) {
+          socket.destroy();
+          resolve(-1);
+        }
+      });
+      socket.on("error", reject);
+      socket.on("close", () => reject(new Error(`closed after ${got} of ${wireBytes} bytes`)));
+    });
+}
+
+/**
+ * A second floor: a bare socket reading into one static 64 KiB buffer (`onread`), so Node allocates
+ * no Buffer per read and the GC has nothing to collect. What a peer that copied into its own
+ * bounded ring buffer could approach.
+ */
+function rawOnread(port: number): BulkClient {
+  return (path, wireBytes) =>
+    new Promise<number>((resolve, reject) => {
+      let got = 0;
+      const socket = netConnect({
+        host: "127.0.0.1",
+        port,
+        onread: {
+          buffer: Buffer.allocUnsafe(64 * 1024),
+          callback: (n: number): boolean => {
+            got += n;
+            if (got >= wireBytes) {
+              socket.destroy();
+              resolve(-1);
+            }
+            return true;
+          },
+        },
+      });
+      socket.setNoDelay(true);
+      socket.on("connect", () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUser-Agent: raw\r\nAccept: */*\r\n\r\n`, "latin1"));
+      socket.on("error", reject);
+      socket.on("close", () => reject(new Error(`closed after ${got} of ${wireBytes} bytes`)));
+    });
+}
+
+const COLUMNS: readonly Column[] = [
+  { title: "MiB/s", key: "mbps", digits: 0, higherIsBetter: true, ratio: true },
+  { title: "CPU s / GiB", key: "cpu", digits: 3, higherIsBetter: false, ratio: true },
+  { title: "peak RSS growth MiB", key: "rss", digits: 1, higherIsBetter: false, ratio: false },
+  { title: "wakes / MiB", key: "wakes", digits: 1, higherIsBetter: false, ratio: false },
+];
+
+/** The W3 clients, in table order; `--clients` takes their ids. */
+function w3Entries(port: number): ReadonlyArray<ClientEntry<BulkClient>> {
+  return [
+    { id: "poll", name: "poll-http", make: () => pollHttp(port, "immediate") },
+    { id: "poll-micro", name: "poll-http (microtask wake)", make: () => pollHttp(port, "microtask") },
+    { id: "undici", name: "undici", make: () => undici(port) },
+    { id: "http", name: "node:http", make: () => nodeHttp(port) },
+    { id: "fetch", name: "fetch", make: () => globalFetch(port) },
+    { id: "raw", name: "raw socket", make: () => rawSocket(port) },
+    { id: "raw-onread", name: "raw socket (onread buffer)", make: () => rawOnread(port) },
+  ];
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * Measures one W3 download in this process (a measuring child, or the main process with
+ * `--in-process`): RSS baseline after a full GC, an unmeasured warm-up download on its own
+ * connection, then the measured one. RSS is sampled every 5 ms throughout.
+ *
+ * @param spec - Which client, body size, framing and warm-up size.
+ * @returns The sample.
+ */
+export async function measureW3(spec: Extract<ChildSpec, { kind: "w3" }>): Promise<ChildSample> {
+  const entry = w3Entries(spec.port).find((e) => e.id === spec.client);
+  if (entry === undefined) throw new Error(`unknown W3 client ${spec.client}`);
+  const rss = new RssSampler(5);
+  try {
+    if (spec.warmupMib > 0) {
+      const warm = spec.warmupMib * MIB;
+      await withTimeout(entry.make()(bulkPath(warm, spec.chunked), bulkResponseWireBytes(warm, spec.chunked)), 60_000, `${entry.name} warm-up`);
+    }
+    const bytes = spec.mib * MIB;
+    lastSteps = NaN;
+    const download = entry.make();
+    const end = startSpan();
+    const got = await withTimeout(download(bulkPath(bytes, spec.chunked), bulkResponseWireBytes(bytes, spec.chunked)), 120_000, `${entry.name} download`);
+    const span = end();
+    return { seconds: span.seconds, cpuSeconds: span.cpuSeconds, rssGrowth: rss.stop(), steps: lastSteps, bytes: got };
+  } finally {
+    rss.stop();
+  }
+}
+
+/**
+ * Runs W3 for Content-Length and for chunked bodies: every client `runs` times, interleaved with
+ * the order rotated each run, each measurement in a fresh child process (see bench/child.ts)
+ * unless `inProcess`. Each download uses a new connection (connect included in the time; it is
+ * negligible next to the body).
+ *
+ * @returns The printed tables.
+ */
+export async function runW3(options: W3Options): Promise<{ text: string; rows: Row[] }> {
+  const { port, mib, runs } = options;
+  const bytes = mib * MIB;
+  const selected = selectClients(w3Entries(port), options.clients);
+  const texts: string[] = [];
+  const allRows: Row[] = [];
+  for (const chunked of [false, true]) {
+    const rows = selected.map((e) => newRow(e.name));
+    for (let run = 0; run < runs; run++) {
+      for (let k = 0; k < selected.length; k++) {
+        const i = (k + run) % selected.length; // rotate the order each run against position effects
+        const entry = selected[i];
+        const row = rows[i];
+        if (entry === undefined || row === undefined) continue;
+        const spec = { kind: "w3", client: entry.id, port, mib, chunked, warmupMib: Math.min(16, mib) } as const;
+        try {
+          const sample = options.inProcess ? await measureW3(spec) : await runInChild(options.entry, spec);
+          if (sample.bytes !== -1 && sample.bytes !== bytes) throw new Error(`${entry.name}: got ${sample.bytes} body bytes, expected ${bytes}`);
+          addSample(row, "mbps", mib / sample.seconds);
+          addSample(row, "cpu", sample.cpuSeconds / (mib / 1024));
+          addSample(row, "rss", sample.rssGrowth / MIB);
+          if (typeof sample.steps === "number" && Number.isFinite(sample.steps)) addSample(row, "wakes", sample.steps / mib);
+        } catch (error) {
+          row.note = `FAILED: ${error instanceof Error ? error.message : String(error)}`;
+        }
+      }
+    }
+    const where = options.inProcess ? "in the bench process" : "each in a fresh process";
+    const title = `W3 bulk, ${chunked ? "chunked" : "Content-Length"}: ${mib} MiB body into a byte counter, ${where} (median of ${runs})`;
+    texts.push(formatTable(title, COLUMNS, rows));
+    allRows.push(...rows);
+  }
+  return { text: texts.join("\n\n"), rows: allRows };
+}
