@@ -5,22 +5,16 @@
  */
 import { lookup } from "node:dns/promises";
 import { createServer, type Server, type Socket } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   Err, HTTPClient, Method, NodeNetwork, Status, type Network, type PendingLookup, type ResolvedAddress, type StreamPeer,
   type TlsConnectOptions,
 } from "../../src/index.ts";
 import { connect, pollUntil, readBody, requestAndWait, serveRequests, TERMINAL } from "../helpers/client-driver.ts";
 import { getRefusedPort, writeResponse, type RequestHead } from "../helpers/loopback-server.ts";
+import { trackResources } from "../helpers/tracked.ts";
 
-const opened: Array<{ close(): unknown }> = [];
-function track<T extends { close(): unknown }>(thing: T): T {
-  opened.push(thing);
-  return thing;
-}
-afterEach(async () => {
-  for (const thing of opened.splice(0).reverse()) await thing.close();
-});
+const track = trackResources();
 
 interface EchoServer {
   readonly port: number;

@@ -4,21 +4,15 @@
  */
 import { createHash } from "node:crypto";
 import type { Socket } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEFAULT_READ_BUFFER_BYTES, HTTPClient, Method, Status, TcpPeer, TlsPeer, TLSOptions, type SocketPeer } from "../../src/index.ts";
 import { connect, describeClient, requestAndWait, serveRequests } from "../helpers/client-driver.ts";
 import { startTcpServer, startTlsServer } from "../helpers/loopback-server.ts";
 import { fixtures } from "../helpers/tls-fixtures.ts";
 import { sleep } from "../helpers/wait.ts";
+import { trackResources } from "../helpers/tracked.ts";
 
-const opened: Array<{ close(): unknown }> = [];
-function track<T extends { close(): unknown }>(thing: T): T {
-  opened.push(thing);
-  return thing;
-}
-afterEach(async () => {
-  for (const thing of opened.splice(0).reverse()) await thing.close();
-});
+const track = trackResources();
 
 const MiB = 1024 * 1024;
 const BLOCK = MiB;

@@ -5,26 +5,19 @@
  * server closes.
  */
 import { createHash } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Err, HTTPClient, Method, PeerState, Status } from "../../src/index.ts";
-import { connect, pollForResponse, pollUntil, readBody, requestAndWait, serveRequests } from "../helpers/client-driver.ts";
-import { readRequestHead, startTcpServer, writeResponse, type LoopbackServer } from "../helpers/loopback-server.ts";
+import { connect, pollForResponse, pollUntil, readBody, requestAndWait } from "../helpers/client-driver.ts";
+import { readRequestHead, startTcpServer, writeResponse } from "../helpers/loopback-server.ts";
 import { sleep, waitUntil } from "../helpers/wait.ts";
+import { trackResources } from "../helpers/tracked.ts";
+import { loopbackKit } from "./loopback-kit.ts";
 
-const opened: Array<{ close(): unknown }> = [];
-function track<T extends { close(): unknown }>(thing: T): T {
-  opened.push(thing);
-  return thing;
-}
-afterEach(async () => {
-  for (const thing of opened.splice(0).reverse()) await thing.close();
-});
+const track = trackResources();
+const { server } = loopbackKit(track);
 
 const sha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 
-async function server(answer: Parameters<typeof serveRequests>[1]): Promise<LoopbackServer> {
-  return track(await startTcpServer((socket) => serveRequests(socket, answer)));
-}
 
 describe("HTTPClient over loopback: requests with bodies", () => {
   it("uploads an 8 MiB body across many polls (more than the write buffer) intact", async () => {

@@ -2,28 +2,18 @@
  * HTTPClient against real loopback sockets: bodies cut short, servers that never answer, refused
  * connections, unknown names, and requests refused before a byte is written.
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { Err, HTTPClient, Method, Status } from "../../src/index.ts";
-import { connect, pollForResponse, pollUntil, readBody, requestAndWait, serveRequests, TERMINAL } from "../helpers/client-driver.ts";
-import { getRefusedPort, startTcpServer, type LoopbackServer } from "../helpers/loopback-server.ts";
+import { describe, expect, it } from "vitest";
+import { Err, Method, Status } from "../../src/index.ts";
+import { connect, pollForResponse, pollUntil, readBody, requestAndWait, TERMINAL } from "../helpers/client-driver.ts";
+import { getRefusedPort, startTcpServer } from "../helpers/loopback-server.ts";
 import { sleep } from "../helpers/wait.ts";
+import { trackResources } from "../helpers/tracked.ts";
+import { loopbackKit } from "./loopback-kit.ts";
 
-const opened: Array<{ close(): unknown }> = [];
-function track<T extends { close(): unknown }>(thing: T): T {
-  opened.push(thing);
-  return thing;
-}
-afterEach(async () => {
-  for (const thing of opened.splice(0).reverse()) await thing.close();
-});
+const track = trackResources();
+const { server, newClient } = loopbackKit(track);
 
-async function server(answer: Parameters<typeof serveRequests>[1]): Promise<LoopbackServer> {
-  return track(await startTcpServer((socket) => serveRequests(socket, answer)));
-}
 
-function newClient(): HTTPClient {
-  return track(new HTTPClient());
-}
 
 describe("HTTPClient over loopback: bodies cut short", () => {
   it("fails a Content-Length body cut by the server's close with CONNECTION_ERROR, naming the byte counts", async () => {

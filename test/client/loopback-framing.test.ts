@@ -4,20 +4,16 @@
  */
 import { createHash } from "node:crypto";
 import type { Socket } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
-import { Err, HTTPClient, Method, Status } from "../../src/index.ts";
-import { connect, pollForResponse, readBody, requestAndWait, serveRequests } from "../helpers/client-driver.ts";
-import { startTcpServer, writeResponse, type LoopbackServer } from "../helpers/loopback-server.ts";
+import { describe, expect, it } from "vitest";
+import { Err, Method, Status } from "../../src/index.ts";
+import { connect, pollForResponse, readBody, requestAndWait } from "../helpers/client-driver.ts";
+import { writeResponse } from "../helpers/loopback-server.ts";
 import { sleep } from "../helpers/wait.ts";
+import { trackResources } from "../helpers/tracked.ts";
+import { loopbackKit } from "./loopback-kit.ts";
 
-const opened: Array<{ close(): unknown }> = [];
-function track<T extends { close(): unknown }>(thing: T): T {
-  opened.push(thing);
-  return thing;
-}
-afterEach(async () => {
-  for (const thing of opened.splice(0).reverse()) await thing.close();
-});
+const track = trackResources();
+const { server, newClient } = loopbackKit(track);
 
 const sha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 
@@ -39,13 +35,7 @@ async function writeInSplits(socket: Socket, data: Buffer, sizes: readonly numbe
   }
 }
 
-async function server(answer: Parameters<typeof serveRequests>[1]): Promise<LoopbackServer> {
-  return track(await startTcpServer((socket) => serveRequests(socket, answer)));
-}
 
-function newClient(): HTTPClient {
-  return track(new HTTPClient());
-}
 
 describe("HTTPClient over loopback: body framing", () => {
   it("reads a Content-Length body and is CONNECTED again", async () => {

@@ -3,24 +3,17 @@
  * sent between calls, the activity listener wakes a runner, close() at any phase releases the
  * socket — and the response-head limits.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Err, HTTPClient, Method, Status, TLSOptions } from "../../src/index.ts";
-import { connect, pollForResponse, pollUntil, readBody, requestAndWait, serveRequests, TERMINAL } from "../helpers/client-driver.ts";
-import { startTcpServer, writeResponse, type LoopbackServer } from "../helpers/loopback-server.ts";
+import { connect, pollForResponse, pollUntil, readBody, requestAndWait, TERMINAL } from "../helpers/client-driver.ts";
+import { startTcpServer, writeResponse } from "../helpers/loopback-server.ts";
 import { sleep, waitUntil } from "../helpers/wait.ts";
+import { trackResources } from "../helpers/tracked.ts";
+import { loopbackKit } from "./loopback-kit.ts";
 
-const opened: Array<{ close(): unknown }> = [];
-function track<T extends { close(): unknown }>(thing: T): T {
-  opened.push(thing);
-  return thing;
-}
-afterEach(async () => {
-  for (const thing of opened.splice(0).reverse()) await thing.close();
-});
+const track = trackResources();
+const { server } = loopbackKit(track);
 
-async function server(answer: Parameters<typeof serveRequests>[1]): Promise<LoopbackServer> {
-  return track(await startTcpServer((socket) => serveRequests(socket, answer)));
-}
 
 describe("HTTPClient over loopback: the poll contract", () => {
   it("changes status and sends bytes only inside poll()", async () => {

@@ -3,20 +3,14 @@
  * Proxy-Authorization for plain HTTP, CONNECT tunnels for HTTPS, and a proxy that refuses.
  */
 import { connect as netConnect, type Socket } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Err, HTTPClient, Method, Status, TLSOptions } from "../../src/index.ts";
 import { connect, pollUntil, readBody, requestAndWait, serveRequests, TERMINAL } from "../helpers/client-driver.ts";
 import { readRequestHead, startTcpServer, startTlsServer, writeResponse, type LoopbackServer, type RequestHead } from "../helpers/loopback-server.ts";
 import { fixtures } from "../helpers/tls-fixtures.ts";
+import { trackResources } from "../helpers/tracked.ts";
 
-const opened: Array<{ close(): unknown }> = [];
-function track<T extends { close(): unknown }>(thing: T): T {
-  opened.push(thing);
-  return thing;
-}
-afterEach(async () => {
-  for (const thing of opened.splice(0).reverse()) await thing.close();
-});
+const track = trackResources();
 
 const BASIC_USER_PASS = `Basic ${Buffer.from("user:pass").toString("base64")}`;
 

@@ -3,20 +3,14 @@
  * every way a handshake fails, the unsafe mode, and mutual TLS.
  */
 import type { TLSSocket, TlsOptions } from "node:tls";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Err, HTTPClient, Method, Status, TLSOptions } from "../../src/index.ts";
 import { connect, pollUntil, readBody, requestAndWait, serveRequests, TERMINAL } from "../helpers/client-driver.ts";
 import { startTlsServer, writeResponse, type LoopbackServer } from "../helpers/loopback-server.ts";
 import { CLIENT_KEY_PASSPHRASE, fixtures } from "../helpers/tls-fixtures.ts";
+import { trackResources } from "../helpers/tracked.ts";
 
-const opened: Array<{ close(): unknown }> = [];
-function track<T extends { close(): unknown }>(thing: T): T {
-  opened.push(thing);
-  return thing;
-}
-afterEach(async () => {
-  for (const thing of opened.splice(0).reverse()) await thing.close();
-});
+const track = trackResources();
 
 const SERVER: TlsOptions = { cert: fixtures.serverCert, key: fixtures.serverKey };
 

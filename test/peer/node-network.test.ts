@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { NodeLookup } from "../../src/client/node-lookup.ts";
 import { NodeNetwork } from "../../src/client/node-network.ts";
 import { FailedPeer } from "../../src/client/peer/failed-peer.ts";
@@ -9,15 +9,9 @@ import { TlsPeer } from "../../src/client/peer/tls-peer.ts";
 import { readRequestHead, startTcpServer, startTlsServer, writeResponse } from "../helpers/loopback-server.ts";
 import { fixtures } from "../helpers/tls-fixtures.ts";
 import { waitUntil } from "../helpers/wait.ts";
+import { trackResources } from "../helpers/tracked.ts";
 
-const opened: Array<{ close(): unknown }> = [];
-function track<T extends { close(): unknown }>(thing: T): T {
-  opened.push(thing);
-  return thing;
-}
-afterEach(async () => {
-  for (const thing of opened.splice(0).reverse()) await thing.close();
-});
+const track = trackResources();
 
 describe("NodeNetwork.resolve", () => {
   it("resolves localhost to at least one address, without blocking", async () => {

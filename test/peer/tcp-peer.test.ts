@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import type { Socket } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEFAULT_READ_BUFFER_BYTES, DEFAULT_WRITE_BUFFER_BYTES } from "../../src/client/peer/socket-peer.ts";
 import { PeerState, type StreamPeer } from "../../src/client/peer/stream-peer.ts";
 import { TcpPeer } from "../../src/client/peer/tcp-peer.ts";
 import { getRefusedPort, readToEnd, startTcpServer, type LoopbackServer } from "../helpers/loopback-server.ts";
 import { sleep, tick, waitUntil } from "../helpers/wait.ts";
+import { trackResources } from "../helpers/tracked.ts";
 
 const MiB = 1024 * 1024;
 const LOCAL = { address: "127.0.0.1", family: 4 } as const;
@@ -19,14 +20,7 @@ function patternBlock(blockIndex: number, blockBytes: number): Buffer {
   return Buffer.from(words.buffer);
 }
 
-const opened: Array<{ close(): unknown }> = [];
-function track<T extends { close(): unknown }>(thing: T): T {
-  opened.push(thing);
-  return thing;
-}
-afterEach(async () => {
-  for (const thing of opened.splice(0).reverse()) await thing.close();
-});
+const track = trackResources();
 
 async function open(peer: StreamPeer): Promise<void> {
   await waitUntil(() => peer.getState() !== PeerState.CONNECTING, "connect");

@@ -1,5 +1,5 @@
 import { connect as tlsConnect, type TLSSocket, type TlsOptions } from "node:tls";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { TlsConnectOptions } from "../../src/client/network.ts";
 import { NodeNetwork } from "../../src/client/node-network.ts";
 import { PeerState, type StreamPeer } from "../../src/client/peer/stream-peer.ts";
@@ -7,15 +7,9 @@ import { TlsPeer } from "../../src/client/peer/tls-peer.ts";
 import { startTcpServer, startTlsServer, type LoopbackServer } from "../helpers/loopback-server.ts";
 import { CLIENT_KEY_PASSPHRASE, fixtures } from "../helpers/tls-fixtures.ts";
 import { sleep, waitUntil } from "../helpers/wait.ts";
+import { trackResources } from "../helpers/tracked.ts";
 
-const opened: Array<{ close(): unknown }> = [];
-function track<T extends { close(): unknown }>(thing: T): T {
-  opened.push(thing);
-  return thing;
-}
-afterEach(async () => {
-  for (const thing of opened.splice(0).reverse()) await thing.close();
-});
+const track = trackResources();
 
 const trusted: TlsOptions = { cert: fixtures.serverCert, key: fixtures.serverKey, ALPNProtocols: ["http/1.1"] };
 
