@@ -3,6 +3,8 @@ import type { ContentDecoder } from "./content-decoder.ts";
 import type { DownloadSink } from "./download-sink.ts";
 
 const EMPTY = new Uint8Array(0);
+/** The largest body collected into one array allocated up front. */
+const MAX_PREALLOCATED = 1024 * 1024 * 1024;
 
 /** Why collecting a body failed: the {@link Result} to report and a reason. */
 export interface CollectFailure {
@@ -20,6 +22,12 @@ export interface BodyCollectorOptions {
   readonly sink: DownloadSink | null;
   /** The most decoded bytes allowed, or -1 for no limit. */
   readonly limit: number;
+  /**
+   * The body length when it is known before the first byte (a Content-Length body that is not
+   * decoded), or -1. An in-memory body is then collected into one array of that size, so it never
+   * takes twice its size (pieces plus their concatenation).
+   */
+  readonly expectedLength?: number;
   /** Receives each decoded piece as it is produced; when given, the body is not also kept in memory. */
   readonly onData?: ((piece: Uint8Array) => void) | undefined;
 }
@@ -37,6 +45,8 @@ export class BodyCollector {
   private readonly limit: number;
   private readonly onData: ((piece: Uint8Array) => void) | undefined;
   private readonly pieces: Uint8Array[] = [];
+  private readonly expectedLength: number;
+  private whole: Uint8Array | null = null;
   private decoded = 0;
   private rawSeen = 0;
   private failure: CollectFailure | null = null;
@@ -48,6 +58,7 @@ export class BodyCollector {
     this.sink = options.sink;
     this.limit = options.limit;
     this.onData = options.onData;
+    this.expectedLength = options.expectedLength ?? -1;
   }
 
   /** Decoded body bytes so far. */
@@ -102,6 +113,7 @@ export class BodyCollector {
   abort(): void {
     this.sink?.abort();
     this.pieces.length = 0;
+    this.whole = null;
   }
 
   private accept(piece: Uint8Array): boolean {
@@ -122,13 +134,33 @@ export class BodyCollector {
       }
     } else if (this.onData !== undefined) {
       this.onData(piece);
+    } else if (this.expectedLength > 0 && this.decoded <= this.expectedLength && this.allocateWhole()) {
+      this.whole?.set(piece, this.decoded - piece.length);
     } else {
+      if (this.whole !== null) {
+        // More than announced (cannot happen for a parsed Content-Length body): keep what was collected.
+        this.pieces.push(this.whole.subarray(0, this.decoded - piece.length));
+        this.whole = null;
+      }
       this.pieces.push(piece);
     }
     return true;
   }
 
+  /** @returns true when the body has (or now got) its single array of the announced size. */
+  private allocateWhole(): boolean {
+    if (this.whole !== null) return true;
+    if (this.pieces.length > 0 || this.expectedLength > MAX_PREALLOCATED) return false;
+    try {
+      this.whole = new Uint8Array(this.expectedLength);
+      return true;
+    } catch {
+      return false; // not enough memory for one array: collect pieces instead
+    }
+  }
+
   private concat(): Uint8Array {
+    if (this.whole !== null) return this.whole.subarray(0, this.decoded);
     if (this.pieces.length === 0) return EMPTY;
     if (this.pieces.length === 1) return this.pieces[0] ?? EMPTY;
     const out = new Uint8Array(this.decoded);

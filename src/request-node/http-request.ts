@@ -365,7 +365,8 @@ export class HTTPRequest extends HTTPRequestSettings {
       if (!opened.ok) return this.fail(Result.RESULT_DOWNLOAD_FILE_CANT_OPEN, opened.reason);
       sink = opened.sink;
     }
-    this.collector = new BodyCollector({ decoder, sink, limit: this.limit });
+    const expectedLength = decoder === null && !client.isResponseChunked() ? length : -1;
+    this.collector = new BodyCollector({ decoder, sink, limit: this.limit, expectedLength });
     this.phase = "body";
     return true;
   }

@@ -46,7 +46,6 @@ export const DEFAULT_USER_AGENT: string = `poll-http/${VERSION}`;
 const BODY_VERBS = new Set(["POST", "PUT", "PATCH"]);
 /** Control characters other than HTAB, in a header value. */
 const INVALID_VALUE_CHAR = /[\x00-\x08\x0A-\x1F\x7F]/;
-const encoder = new TextEncoder();
 
 /**
  * Builds an HTTP/1.1 request head: `<VERB> <target> HTTP/1.1`, the user headers in order
@@ -128,7 +127,8 @@ export function writeRequestHead(options: RequestHeadOptions): RequestHeadResult
   if (!hasUserAgent) text += `User-Agent: ${DEFAULT_USER_AGENT}\r\n`;
   if (!hasAccept) text += "Accept: */*\r\n";
   text += "\r\n";
-  return { ok: true, bytes: encoder.encode(text) };
+  // Buffer.from is several times faster than TextEncoder for short ASCII text; same UTF-8 bytes.
+  return { ok: true, bytes: Buffer.from(text, "utf8") };
 }
 
 function refuse(reason: string): RequestHeadResult {
