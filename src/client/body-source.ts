@@ -1,0 +1,22 @@
+/**
+ * A request body produced piece by piece, so a large upload never sits whole in memory. The
+ * client pulls from it as the connection accepts bytes; a source that has nothing ready yet
+ * (a stream the application is still writing) returns an empty array and is asked again on a
+ * later poll.
+ */
+export interface BodySource {
+  /** The total length in bytes when known (sent as `Content-Length`), or -1 (sent chunked). */
+  readonly length: number;
+  /**
+   * Takes the next bytes of the body.
+   *
+   * @param maxBytes - The most bytes wanted (at least 1).
+   * @returns Up to `maxBytes` bytes; an empty array when none is ready yet; `null` once the body
+   * is complete (or failed: see `getError()`).
+   */
+  read(maxBytes: number): Uint8Array | null;
+  /** Why the source failed (for instance a file read error), or `""`. */
+  getError(): string;
+  /** Releases what the source holds (file handles). Idempotent. */
+  close(): void;
+}
