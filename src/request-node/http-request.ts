@@ -16,6 +16,8 @@ import { DownloadSink } from "./download-sink.ts";
 import { HTTPRequestSettings } from "./request-settings.ts";
 import { findLocation, isRedirectStatus, planRedirect } from "./redirect-policy.ts";
 import { Signal } from "./signal.ts";
+import { TickEmissions, type RequestCompletedArgs } from "./tick-emissions.ts";
+import { formatUrl } from "../client/url.ts";
 
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
@@ -34,8 +36,14 @@ export interface HTTPRequestOptions {
   readonly name?: string;
 }
 
-/** The arguments of {@link HTTPRequest.requestCompleted}: result, response code, headers, body. */
-export type RequestCompletedArgs = [result: Result, responseCode: number, headers: string[], body: Uint8Array];
+/** Per-request options of {@link HTTPRequest.request}, beyond Godot's arguments. */
+export interface RequestOptions {
+  /**
+   * Cancels the request when aborted, as {@link HTTPRequest.cancelRequest} does (nothing is
+   * emitted). A signal that is already aborted makes `request()` refuse with `ERR_INVALID_PARAMETER`.
+   */
+  readonly signal?: AbortSignal;
+}
 
 /** One leg of a request: where it goes and what it sends. */
 interface Hop {
@@ -45,7 +53,7 @@ interface Hop {
   readonly body: Uint8Array;
 }
 
-type Phase = "connect" | "head" | "body" | "drain";
+type Phase = "connect" | "head" | "body" | "drain" | "wait";
 
 /**
  * A node that performs one HTTP request at a time, ticked by its {@link SceneTree}, with the API
@@ -69,6 +77,22 @@ type Phase = "connect" | "head" | "body" | "drain";
 export class HTTPRequest extends HTTPRequestSettings {
   /** Emitted once per started request, at the end of the tick that finished it. */
   readonly requestCompleted: Signal<RequestCompletedArgs> = new Signal<RequestCompletedArgs>();
+  /** Emitted when the head of the final response arrives, before any body byte: code and headers. */
+  readonly headersReceived: Signal<[responseCode: number, headers: string[]]> = new Signal();
+  /**
+   * Emitted once per tick with the body bytes decoded in that tick. When it has listeners as the
+   * body starts, the body is handed out only this way: it is not kept for `requestCompleted`
+   * (whose body is then empty). Not emitted for a body written to `downloadFile`.
+   */
+  readonly bodyData: Signal<[chunk: Uint8Array]> = new Signal();
+  /** Emitted at the end of a tick in which body bytes arrived: bytes received so far (as on the wire) and the total (Content-Length, or -1). */
+  readonly downloadProgress: Signal<[received: number, total: number]> = new Signal();
+  /**
+   * Emitted in `redirectMode` `"manual"` when a redirect arrives: status code, the method and URL
+   * the next hop would use, and the response headers. The request waits until
+   * {@link HTTPRequest.followRedirect} or {@link HTTPRequest.cancelRequest}.
+   */
+  readonly redirectReceived: Signal<[responseCode: number, method: string, url: string, headers: string[]]> = new Signal();
   private readonly network: Network | undefined;
   private client: HTTPClient | null = null;
   private clientOrigin: HttpUrl | null = null;
@@ -89,7 +113,17 @@ export class HTTPRequest extends HTTPRequestSettings {
   private downloaded = 0;
   private peakBuffered = 0;
   private collector: BodyCollector | null = null;
-  private completion: RequestCompletedArgs | null = null;
+  private emissions = new TickEmissions();
+  private waitingRedirect: { readonly hop: Hop; readonly drain: boolean } | null = null;
+  private abortSignal: AbortSignal | null = null;
+  private lastProgress = -1;
+  /** Changes whenever a request starts or is cancelled, so a tick's emissions stop at a cancel. */
+  private serial = 0;
+  private readonly onAbort = (): void => {
+    const reason: unknown = this.abortSignal?.reason;
+    this.cancelRequest();
+    this.reason = `aborted${reason === undefined ? "" : `: ${reason instanceof Error ? reason.message : String(reason)}`}`;
+  };
 
   /** @param options - The network to use and a node name. */
   constructor(options: HTTPRequestOptions = {}) {
@@ -104,11 +138,19 @@ export class HTTPRequest extends HTTPRequestSettings {
    * @param customHeaders - Header lines `"Name: value"`.
    * @param method - The {@link Method}.
    * @param body - The body, a string (sent as UTF-8) or bytes.
+   * @param options - An `AbortSignal` and other per-request options.
    * @returns `OK`; `ERR_UNCONFIGURED` outside a tree; `ERR_BUSY` while a request runs;
-   * `ERR_INVALID_PARAMETER` for a bad URL, method or header. Nothing is emitted for a refused call.
+   * `ERR_INVALID_PARAMETER` for a bad URL, method or header, or an aborted signal. Nothing is
+   * emitted for a refused call.
    */
-  request(url: string, customHeaders: readonly string[] = [], method: Method = Method.METHOD_GET, body: string | Uint8Array = ""): Err {
-    return this.requestRaw(url, customHeaders, method, typeof body === "string" ? encoder.encode(body) : body);
+  request(
+    url: string,
+    customHeaders: readonly string[] = [],
+    method: Method = Method.METHOD_GET,
+    body: string | Uint8Array = "",
+    options: RequestOptions = {},
+  ): Err {
+    return this.requestRaw(url, customHeaders, method, typeof body === "string" ? encoder.encode(body) : body, options);
   }
 
   /**
@@ -118,9 +160,16 @@ export class HTTPRequest extends HTTPRequestSettings {
    * @param customHeaders - Header lines `"Name: value"`.
    * @param method - The {@link Method}.
    * @param body - The body bytes.
+   * @param options - As for {@link HTTPRequest.request}.
    * @returns As {@link HTTPRequest.request}.
    */
-  requestRaw(url: string, customHeaders: readonly string[] = [], method: Method = Method.METHOD_GET, body: Uint8Array = EMPTY): Err {
+  requestRaw(
+    url: string,
+    customHeaders: readonly string[] = [],
+    method: Method = Method.METHOD_GET,
+    body: Uint8Array = EMPTY,
+    options: RequestOptions = {},
+  ): Err {
     if (!this.isInsideTree()) return this.refuse(Err.ERR_UNCONFIGURED, "request() needs the node to be inside a SceneTree");
     if (this.active) return this.refuse(Err.ERR_BUSY, "a request is already running; cancel it or wait for requestCompleted");
     const verb = methodVerb(method);
@@ -134,8 +183,16 @@ export class HTTPRequest extends HTTPRequestSettings {
       tls: parsed.url.scheme === "https", headers, bodyLength: body.length,
     });
     if (!check.ok) return this.refuse(Err.ERR_INVALID_PARAMETER, check.reason);
+    if (options.signal?.aborted === true) return this.refuse(Err.ERR_INVALID_PARAMETER, "the AbortSignal is already aborted");
     this.active = true;
-    this.completion = null;
+    this.serial++;
+    this.emissions = new TickEmissions();
+    this.waitingRedirect = null;
+    this.lastProgress = -1;
+    if (options.signal !== undefined) {
+      this.abortSignal = options.signal;
+      options.signal.addEventListener("abort", this.onAbort, { once: true });
+    }
     this.reason = "";
     this.redirects = 0;
     this.elapsed = 0;
@@ -163,14 +220,31 @@ export class HTTPRequest extends HTTPRequestSettings {
 
   /** Stops the running request at once. Nothing is emitted; a new `request()` may follow in the same tick. */
   cancelRequest(): void {
-    if (!this.active && this.completion === null) return;
+    this.serial++;
+    this.releaseAbortSignal();
+    if (!this.active && this.emissions.isEmpty()) return;
     this.collector?.abort();
     this.collector = null;
     this.closeClient();
     this.active = false;
-    this.completion = null;
+    this.emissions = new TickEmissions();
+    this.waitingRedirect = null;
     this.hop = null;
     this.nextHop = null;
+  }
+
+  /**
+   * Follows the redirect announced by {@link HTTPRequest.redirectReceived} (`redirectMode`
+   * `"manual"`). The next hop starts at once; `maxRedirects` still applies.
+   *
+   * @returns `OK`, or `ERR_UNCONFIGURED` when no redirect is waiting.
+   */
+  followRedirect(): Err {
+    const waiting = this.waitingRedirect;
+    if (waiting === null || !this.active) return this.refuse(Err.ERR_UNCONFIGURED, "no redirect is waiting for followRedirect()");
+    this.waitingRedirect = null;
+    this.beginNextHop(waiting.hop, waiting.drain);
+    return Err.OK;
   }
 
   /** The Content-Length of the current final response, or -1 when unknown. */
@@ -219,26 +293,22 @@ export class HTTPRequest extends HTTPRequestSettings {
         this.fail(Result.RESULT_REQUEST_FAILED, `internal error: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-    const completion = this.completion;
-    if (completion !== null) {
-      this.completion = null;
-      this.requestCompleted.emit(...completion);
-    }
+    this.collectProgress();
+    this.flushEmissions();
   }
 
   /**
-   * Tells a runner when this node next needs a tick even if no byte arrives: the timeout, or soon
-   * while a host name is being resolved (lookups do not wake the runner).
+   * Tells a runner when this node next needs a tick even if no byte arrives: the timeout, or at
+   * once when something is waiting to be emitted. (Bytes, connections and lookups wake the
+   * runner by themselves.)
    *
    * @returns Seconds from now, or null when nothing is due.
    */
   override _nextDeadline(): number | null {
-    if (this.completion !== null) return 0;
+    if (!this.emissions.isEmpty()) return 0;
     if (!this.active) return null;
     const left = this.timeoutSeconds > 0 ? Math.max(0, this.timeoutSeconds - this.elapsed) : null;
-    const resolving = this.client?.getStatus() === Status.STATUS_RESOLVING ? 0.002 : null;
-    if (left === null) return resolving;
-    return resolving === null ? left : Math.min(left, resolving);
+    return left;
   }
 
   /** Leaving the tree cancels the running request (nothing is emitted) and closes the connection. */
@@ -262,6 +332,8 @@ export class HTTPRequest extends HTTPRequestSettings {
         return this.advanceBody(client);
       case "drain":
         return this.advanceDrain(client);
+      case "wait":
+        return false;
     }
   }
 
@@ -322,18 +394,22 @@ export class HTTPRequest extends HTTPRequestSettings {
         if (this.maxRedirects >= 0 && this.redirects >= this.maxRedirects) {
           return this.fail(Result.RESULT_REDIRECT_LIMIT_REACHED, `more than ${this.maxRedirects} redirects`);
         }
-        this.redirects++;
         const method = plan.method === "HEAD" ? Method.METHOD_HEAD : plan.method === "GET" ? Method.METHOD_GET : hop.method;
         const next: Hop = { url: plan.url, method, headers: plan.headers, body: plan.body ?? EMPTY };
+        if (this.redirectMode === "error") {
+          return this.fail(Result.RESULT_REDIRECT_LIMIT_REACHED, `redirect ${this.code} to ${formatUrl(plan.url)} refused: redirectMode is "error"`);
+        }
+        this.redirects++;
         // Drain the 3xx body only when that lets the next hop reuse the connection: same origin and
         // a framed body. Otherwise a slow or close-delimited body would hold the redirect up.
-        if (!plan.sameOrigin || (client.getResponseBodyLength() < 0 && !client.isResponseChunked())) {
-          this.startHop(next);
-          return true;
+        const drain = plan.sameOrigin && (client.getResponseBodyLength() >= 0 || client.isResponseChunked());
+        if (this.redirectMode === "manual") {
+          this.waitingRedirect = { hop: next, drain };
+          this.emissions.redirect = [this.code, plan.method, formatUrl(plan.url), this.headers];
+          this.phase = "wait";
+          return false;
         }
-        this.nextHop = next;
-        this.drained = 0;
-        this.phase = "drain";
+        this.beginNextHop(next, drain);
         return true;
       }
       if (plan.kind !== "no-location") return this.fail(Result.RESULT_REQUEST_FAILED, `cannot follow the redirect: ${plan.reason}`);
@@ -366,7 +442,11 @@ export class HTTPRequest extends HTTPRequestSettings {
       sink = opened.sink;
     }
     const expectedLength = decoder === null && !client.isResponseChunked() ? length : -1;
-    this.collector = new BodyCollector({ decoder, sink, limit: this.limit, expectedLength });
+    const streaming = sink === null && this.bodyData.getConnectionCount() > 0;
+    this.collector = new BodyCollector({
+      decoder, sink, limit: this.limit, expectedLength, onData: streaming ? (piece) => this.emissions.data.push(piece) : undefined,
+    });
+    this.emissions.headers = [this.code, this.headers];
     this.phase = "body";
     return true;
   }
@@ -480,7 +560,47 @@ export class HTTPRequest extends HTTPRequestSettings {
     this.hop = null;
     this.nextHop = null;
     if (this.client !== null && this.client.getStatus() !== Status.STATUS_CONNECTED) this.closeClient();
-    this.completion = [result, this.code, this.headers, body];
+    this.releaseAbortSignal();
+    this.emissions.completion = [result, this.code, this.headers, body];
+  }
+
+  private beginNextHop(next: Hop, drain: boolean): void {
+    if (!drain) {
+      this.startHop(next);
+      return;
+    }
+    this.nextHop = next;
+    this.drained = 0;
+    this.phase = "drain";
+  }
+
+  /** Notes download progress made in this tick. */
+  private collectProgress(): void {
+    if (this.phase === "body" || this.emissions.completion !== null) {
+      if (this.downloaded !== this.lastProgress && (this.downloaded > 0 || this.emissions.headers !== null)) {
+        this.lastProgress = this.downloaded;
+        this.emissions.download = [this.downloaded, this.bodySize];
+      }
+    }
+  }
+
+  /** Emits what this tick produced, in the fixed order; stops when a listener cancels the request. */
+  private flushEmissions(): void {
+    const batch = this.emissions;
+    if (batch.isEmpty()) return;
+    this.emissions = new TickEmissions();
+    const serial = this.serial;
+    const live = (): boolean => this.serial === serial; // a listener cancelled or restarted: emit nothing more
+    if (batch.headers !== null) this.headersReceived.emit(...batch.headers);
+    if (batch.redirect !== null && live()) this.redirectReceived.emit(...batch.redirect);
+    if (batch.data.length > 0 && live()) this.bodyData.emit(batch.takeData());
+    if (batch.download !== null && live()) this.downloadProgress.emit(...batch.download);
+    if (batch.completion !== null && live()) this.requestCompleted.emit(...batch.completion);
+  }
+
+  private releaseAbortSignal(): void {
+    this.abortSignal?.removeEventListener("abort", this.onAbort);
+    this.abortSignal = null;
   }
 
   private closeClient(): void {

@@ -4,6 +4,9 @@ import { TLSOptions } from "../client/tls-options.ts";
 import { Err } from "../status/err.ts";
 import { Node } from "./node.ts";
 
+/** How an {@link HTTPRequest} treats redirects (Fetch's and Electron's `redirect` option). */
+export type RedirectMode = "follow" | "error" | "manual";
+
 /** A proxy setting as given to `setHttpProxy` / `setHttpsProxy`. */
 type ProxyArgs = [host: string, port: number, credentials: ProxyCredentials | undefined];
 
@@ -18,6 +21,12 @@ export abstract class HTTPRequestSettings extends Node {
   acceptGzip = true;
   /** Most redirects followed; -1 for no limit. Default 8. */
   maxRedirects = 8;
+  /**
+   * What a redirect does: `"follow"` (default) follows it; `"error"` ends the request with
+   * `RESULT_REDIRECT_LIMIT_REACHED` and a reason naming the target; `"manual"` emits
+   * `redirectReceived` and waits for `followRedirect()` or `cancelRequest()`.
+   */
+  redirectMode: RedirectMode = "follow";
   /** TLS options for `https://` URLs. */
   protected tlsOptions: TLSOptions = TLSOptions.client();
   /** The proxy settings as given: `[host, port]` for each scheme. */

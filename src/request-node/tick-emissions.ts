@@ -1,0 +1,50 @@
+import type { Result } from "../status/result.ts";
+
+const EMPTY = new Uint8Array(0);
+
+/** The arguments of `requestCompleted`: result, response code, headers, body. */
+export type RequestCompletedArgs = [result: Result, responseCode: number, headers: string[], body: Uint8Array];
+
+/**
+ * What one tick of an `HTTPRequest` has to emit, collected while the tick runs and emitted at its
+ * end in a fixed order — headers, redirect, body data, download progress, upload progress,
+ * completion — each at most once.
+ *
+ * @internal
+ */
+export class TickEmissions {
+  /** `headersReceived` arguments, when a final response head arrived this tick. */
+  headers: [code: number, headers: string[]] | null = null;
+  /** `redirectReceived` arguments, when a redirect waits for `followRedirect()`. */
+  redirect: [code: number, method: string, url: string, headers: string[]] | null = null;
+  /** Decoded body pieces of this tick, for `bodyData`. */
+  readonly data: Uint8Array[] = [];
+  /** `downloadProgress` arguments, when bytes arrived this tick. */
+  download: [received: number, total: number] | null = null;
+  /** `uploadProgress` arguments, when request body bytes went out this tick. */
+  upload: [sent: number, total: number] | null = null;
+  /** `requestCompleted` arguments, when the request ended this tick. */
+  completion: RequestCompletedArgs | null = null;
+
+  /** True when there is something to emit. */
+  isEmpty(): boolean {
+    return this.headers === null && this.redirect === null && this.data.length === 0 && this.download === null &&
+      this.upload === null && this.completion === null;
+  }
+
+  /** The body pieces of this tick as one array (a view when there was one piece). */
+  takeData(): Uint8Array {
+    const pieces = this.data.splice(0);
+    if (pieces.length === 0) return EMPTY;
+    if (pieces.length === 1) return pieces[0] ?? EMPTY;
+    let total = 0;
+    for (const piece of pieces) total += piece.length;
+    const out = new Uint8Array(total);
+    let offset = 0;
+    for (const piece of pieces) {
+      out.set(piece, offset);
+      offset += piece.length;
+    }
+    return out;
+  }
+}
