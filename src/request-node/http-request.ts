@@ -13,10 +13,9 @@ import { Status } from "../status/status.ts";
 import { BodyCollector, type CollectFailure } from "./body-collector.ts";
 import { createContentDecoder } from "./content-decoder.ts";
 import { DownloadSink } from "./download-sink.ts";
-import { HTTPRequestSettings } from "./request-settings.ts";
+import { HTTPRequestSignals } from "./request-signals.ts";
 import { findLocation, isRedirectStatus, planRedirect } from "./redirect-policy.ts";
-import { Signal } from "./signal.ts";
-import { TickEmissions, type RequestCompletedArgs } from "./tick-emissions.ts";
+import { TickEmissions } from "./tick-emissions.ts";
 import { formatUrl } from "../client/url.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -74,25 +73,7 @@ type Phase = "connect" | "head" | "body" | "drain" | "wait";
  * tree.process(1 / 60); // once per frame
  * ```
  */
-export class HTTPRequest extends HTTPRequestSettings {
-  /** Emitted once per started request, at the end of the tick that finished it. */
-  readonly requestCompleted: Signal<RequestCompletedArgs> = new Signal<RequestCompletedArgs>();
-  /** Emitted when the head of the final response arrives, before any body byte: code and headers. */
-  readonly headersReceived: Signal<[responseCode: number, headers: string[]]> = new Signal();
-  /**
-   * Emitted once per tick with the body bytes decoded in that tick. When it has listeners as the
-   * body starts, the body is handed out only this way: it is not kept for `requestCompleted`
-   * (whose body is then empty). Not emitted for a body written to `downloadFile`.
-   */
-  readonly bodyData: Signal<[chunk: Uint8Array]> = new Signal();
-  /** Emitted at the end of a tick in which body bytes arrived: bytes received so far (as on the wire) and the total (Content-Length, or -1). */
-  readonly downloadProgress: Signal<[received: number, total: number]> = new Signal();
-  /**
-   * Emitted in `redirectMode` `"manual"` when a redirect arrives: status code, the method and URL
-   * the next hop would use, and the response headers. The request waits until
-   * {@link HTTPRequest.followRedirect} or {@link HTTPRequest.cancelRequest}.
-   */
-  readonly redirectReceived: Signal<[responseCode: number, method: string, url: string, headers: string[]]> = new Signal();
+export class HTTPRequest extends HTTPRequestSignals {
   private readonly network: Network | undefined;
   private client: HTTPClient | null = null;
   private clientOrigin: HttpUrl | null = null;
@@ -113,12 +94,9 @@ export class HTTPRequest extends HTTPRequestSettings {
   private downloaded = 0;
   private peakBuffered = 0;
   private collector: BodyCollector | null = null;
-  private emissions = new TickEmissions();
   private waitingRedirect: { readonly hop: Hop; readonly drain: boolean } | null = null;
   private abortSignal: AbortSignal | null = null;
   private lastProgress = -1;
-  /** Changes whenever a request starts or is cancelled, so a tick's emissions stop at a cancel. */
-  private serial = 0;
   private readonly onAbort = (): void => {
     const reason: unknown = this.abortSignal?.reason;
     this.cancelRequest();
@@ -582,20 +560,6 @@ export class HTTPRequest extends HTTPRequestSettings {
         this.emissions.download = [this.downloaded, this.bodySize];
       }
     }
-  }
-
-  /** Emits what this tick produced, in the fixed order; stops when a listener cancels the request. */
-  private flushEmissions(): void {
-    const batch = this.emissions;
-    if (batch.isEmpty()) return;
-    this.emissions = new TickEmissions();
-    const serial = this.serial;
-    const live = (): boolean => this.serial === serial; // a listener cancelled or restarted: emit nothing more
-    if (batch.headers !== null) this.headersReceived.emit(...batch.headers);
-    if (batch.redirect !== null && live()) this.redirectReceived.emit(...batch.redirect);
-    if (batch.data.length > 0 && live()) this.bodyData.emit(batch.takeData());
-    if (batch.download !== null && live()) this.downloadProgress.emit(...batch.download);
-    if (batch.completion !== null && live()) this.requestCompleted.emit(...batch.completion);
   }
 
   private releaseAbortSignal(): void {
