@@ -29,7 +29,7 @@ export class BytesSource implements BodySource {
   read(maxBytes: number): Uint8Array | null {
     const left = this.#bytes.length - this.#offset;
     if (left <= 0) return null;
-    const take = Math.min(left, Math.max(1, Math.floor(maxBytes)));
+    const take = Math.min(left, maxBytes >= 1 ? Math.floor(maxBytes) : 1);
     const out = this.#bytes.subarray(this.#offset, this.#offset + take);
     this.#offset += take;
     return out;

@@ -1,4 +1,5 @@
 import { PeerState, type StreamPeer } from "./peer/stream-peer.ts";
+import type { Upload } from "./upload.ts";
 import { headerFieldsToLines } from "./wire/headers.ts";
 import type { HeaderField, ResponseErrorCode, ResponseHead } from "./wire/response-events.ts";
 import { ResponseParser } from "./wire/response-parser.ts";
@@ -53,6 +54,8 @@ export class Exchange {
   bodyRead = 0;
   /** Bytes of this response taken from the peer so far (head and body, as on the wire). */
   wireBytes = 0;
+  /** The request body being streamed after the head, or null when there is none. */
+  readonly upload: Upload | null;
   private outgoing: Uint8Array[];
   /** True when the final response came before the whole request was handed to the peer. */
   private uploadCutShort = false;
@@ -62,16 +65,23 @@ export class Exchange {
    * @param parser - The connection's parser (it keeps bytes that arrived after the last message).
    * @param request - The request bytes to send, in order.
    * @param headRequest - True for a HEAD request (the response has no body).
+   * @param upload - The body, streamed once `request` is sent; null when `request` is all.
    */
-  constructor(parser: ResponseParser, request: Uint8Array[], headRequest: boolean) {
+  constructor(parser: ResponseParser, request: Uint8Array[], headRequest: boolean, upload: Upload | null = null) {
     this.parser = parser;
     this.outgoing = request;
+    this.upload = upload;
     parser.beginResponse({ headRequest });
   }
 
   /** True while request bytes remain unsent. */
   hasUnsentRequest(): boolean {
-    return this.outgoing.length > 0;
+    return this.outgoing.length > 0 || (this.upload !== null && !this.upload.isDone());
+  }
+
+  /** Stops the upload (if any) and closes its source. Idempotent. */
+  closeUpload(): void {
+    this.upload?.close();
   }
 
   /**
@@ -81,7 +91,19 @@ export class Exchange {
    * @returns `wait`, `head` or `failed`.
    */
   stepHead(peer: StreamPeer): ExchangeOutcome {
-    this.flush(peer);
+    // The head, and a body already in memory, go out first. A streamed body is read and written
+    // only once no final response is waiting, so an early answer stops it before another piece.
+    const inMemory = this.upload?.inMemory === true;
+    this.flush(peer, inMemory);
+    const outcome = this.readHead(peer);
+    if (outcome !== WAIT) return outcome;
+    this.flush(peer, true);
+    const failure = this.upload?.getFailure() ?? "";
+    return failure === "" ? WAIT : this.failed(failure);
+  }
+
+  /** Reads until the final response head is in: `wait`, `head` or `failed`. */
+  private readHead(peer: StreamPeer): ExchangeOutcome {
     for (;;) {
       const event = this.parser.next();
       if (event === null) {
@@ -100,8 +122,9 @@ export class Exchange {
           this.headerLines = headerFieldsToLines(event.head.headers);
           // An early final response ends the upload: the rest of the request is not sent, and
           // the server, still waiting for it, would read a next request as body bytes.
-          if (this.outgoing.length > 0) this.uploadCutShort = true;
+          if (this.hasUnsentRequest()) this.uploadCutShort = true;
           this.outgoing = [];
+          this.upload?.close();
           return HEAD;
         case "error":
           return this.failed(this.wireBytes === 0 ? `no response: ${event.reason}` : `invalid response: ${event.reason}`, event.code);
@@ -176,6 +199,7 @@ export class Exchange {
 
   private failed(reason: string, code: ResponseErrorCode | "" = ""): ExchangeOutcome {
     this.outgoing = [];
+    this.upload?.close();
     this.errorCode = code;
     return { kind: "failed", reason };
   }
@@ -201,7 +225,13 @@ export class Exchange {
 
   private parserEnded = false;
 
-  private flush(peer: StreamPeer): void {
+  /**
+   * Writes what the peer accepts: the head, then (with `withBody`) as much of the body as it takes.
+   *
+   * @param peer - The connection.
+   * @param withBody - Whether to write body bytes too.
+   */
+  private flush(peer: StreamPeer, withBody: boolean): void {
     while (this.outgoing.length > 0) {
       const next = this.outgoing[0];
       if (next === undefined) break;
@@ -210,9 +240,10 @@ export class Exchange {
         this.outgoing.shift();
       } else {
         if (accepted > 0) this.outgoing[0] = next.subarray(accepted);
-        break;
+        return;
       }
     }
+    if (withBody) this.upload?.pump(peer);
   }
 }
 

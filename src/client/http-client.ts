@@ -3,7 +3,9 @@ import { Method, methodVerb } from "../status/method.ts";
 import { Status } from "../status/status.ts";
 import { Connector } from "./connector.ts";
 import { Exchange, type ExchangeOutcome } from "./exchange.ts";
-import { HTTPResponseState } from "./response-state.ts";
+import type { BodySource } from "./body-source.ts";
+import { planRequestBody } from "./request-body.ts";
+import { HTTPUploadProgress } from "./upload-progress.ts";
 import type { Network } from "./network.ts";
 import { NodeNetwork } from "./node-network.ts";
 import { PeerState, type StreamPeer } from "./peer/stream-peer.ts";
@@ -17,7 +19,6 @@ import { ResponseParser } from "./wire/response-parser.ts";
 const MIN_READ_CHUNK = 256;
 const MAX_READ_CHUNK = 16 * 1024 * 1024;
 const EMPTY = new Uint8Array(0);
-const encoder = new TextEncoder();
 
 /** Options for a new {@link HTTPClient}. */
 export interface HTTPClientOptions {
@@ -52,7 +53,7 @@ export interface HTTPClientOptions {
  * if (client.getStatus() === Status.STATUS_BODY) body.push(client.readResponseBodyChunk());
  * ```
  */
-export class HTTPClient extends HTTPResponseState {
+export class HTTPClient extends HTTPUploadProgress {
   private readonly network: Network;
   private readonly maxHeadBytes: number;
   private readonly maxHeaderCount: number;
@@ -272,15 +273,28 @@ export class HTTPClient extends HTTPResponseState {
    * @param method - A {@link Method} value other than `METHOD_MAX`.
    * @param url - The request target: `/path?query`, an absolute `http(s)://` URL, `*` for OPTIONS,
    * or `host:port` for CONNECT.
-   * @param headers - Header lines `"Name: value"`. Host, Content-Length, User-Agent and Accept are
-   * added unless given.
-   * @param body - The body, a string (sent as UTF-8) or bytes.
+   * @param headers - Header lines `"Name: value"`. Host, Content-Length (or Transfer-Encoding for
+   * a source of unknown length), User-Agent and Accept are added unless given.
+   * @param body - The body: a string (sent as UTF-8), bytes, or a {@link BodySource} streamed as the
+   * connection accepts it (see below).
    * @returns `OK`; `ERR_INVALID_PARAMETER` for a bad method, target or header (CR, LF, NUL, no
-   * valid name) or when not CONNECTED (also when the idle connection received stray bytes or was
-   * closed since the last `poll()`: it is then dropped, DISCONNECTED); `ERR_INVALID_DATA` without a
-   * connection. Nothing is sent on error.
+   * valid name), a framing header that conflicts with the body, or when not CONNECTED (also when
+   * the idle connection received stray bytes or was closed since the last `poll()`: it is then
+   * dropped, DISCONNECTED); `ERR_INVALID_DATA` without a connection. Nothing is sent on error, and
+   * a refused source is not closed.
+   *
+   * A {@link BodySource} of known length is sent with `Content-Length`, one of length -1 with
+   * `Transfer-Encoding: chunked` (each piece a chunk); a caller's own `Content-Length` or
+   * `Transfer-Encoding` (ending in `chunked`) is honoured instead. Each `poll()` writes as much as
+   * the connection accepts, reading the source only when the previous piece was taken, so memory
+   * stays bounded whatever the size (pieces of a custom source are copied, so it may reuse its
+   * buffer). A source that yields more or fewer bytes than the length, or fails, ends the request in
+   * CONNECTION_ERROR before a wrong body could look complete. A final response that arrives
+   * before the body is sent stops the upload (the connection is not reused). The client closes the
+   * source when the body is sent, when the request fails and on `close()`. Progress:
+   * {@link HTTPClient.getRequestBodyBytesSent}.
    */
-  request(method: Method, url: string, headers: readonly string[], body: string | Uint8Array = EMPTY): Err {
+  request(method: Method, url: string, headers: readonly string[], body: string | Uint8Array | BodySource = EMPTY): Err {
     const verb = methodVerb(method);
     if (verb === undefined) {
       this.reason = `invalid method ${String(method)}`;
@@ -305,7 +319,6 @@ export class HTTPClient extends HTTPResponseState {
       this.reason = "request(): no connection";
       return Err.ERR_INVALID_DATA;
     }
-    const bytes = typeof body === "string" ? encoder.encode(body) : body;
     const proxy = this.viaHttpProxy;
     let target = url;
     let allHeaders = headers;
@@ -314,14 +327,20 @@ export class HTTPClient extends HTTPResponseState {
       if (url.startsWith("/")) target = `http://${formatHostValue(this.host, this.port, this.tls !== null)}${url}`;
       if (proxy.authorization !== "") allHeaders = [...headers, `Proxy-Authorization: ${proxy.authorization}`];
     }
+    const plan = planRequestBody(headers, body);
+    if (!plan.ok) {
+      this.reason = plan.reason;
+      return Err.ERR_INVALID_PARAMETER;
+    }
     const written = writeRequestHead({
-      method: verb, target, host: this.host, port: this.port, tls: this.tls !== null, headers: allHeaders, bodyLength: bytes.length,
+      method: verb, target, host: this.host, port: this.port, tls: this.tls !== null, headers: allHeaders,
+      bodyLength: plan.headLength, chunked: plan.chunked,
     });
     if (!written.ok) {
       this.reason = written.reason;
       return Err.ERR_INVALID_PARAMETER;
     }
-    this.exchange = new Exchange(this.parser, bytes.length > 0 ? [written.bytes, bytes] : [written.bytes], method === Method.METHOD_HEAD);
+    this.exchange = new Exchange(this.parser, [written.bytes], method === Method.METHOD_HEAD, plan.start?.() ?? null);
     this.status = Status.STATUS_REQUESTING;
     return Err.OK;
   }
@@ -379,6 +398,7 @@ export class HTTPClient extends HTTPResponseState {
     this.connector?.cancel();
     this.connector = null;
     this.releasePeer();
+    this.exchange?.closeUpload();
     this.exchange = null;
     this.parser = this.newParser();
     this.status = Status.STATUS_DISCONNECTED;
@@ -494,6 +514,7 @@ export class HTTPClient extends HTTPResponseState {
   /** Closes the connection without an error: the response (if any) stays readable. */
   private dropConnection(reason: string): void {
     if (reason !== "") this.reason = reason;
+    this.exchange?.closeUpload();
     this.releasePeer();
     this.parser = this.newParser();
     this.status = Status.STATUS_DISCONNECTED;
@@ -507,6 +528,7 @@ export class HTTPClient extends HTTPResponseState {
     this.connector?.cancel();
     this.connector = null;
     this.releasePeer();
+    this.exchange?.closeUpload();
     this.reason = reason;
     this.status = status;
     return err;

@@ -1,5 +1,10 @@
 export { HTTPClient, type HTTPClientOptions } from "./http-client.ts";
 export { HTTPResponseState } from "./response-state.ts";
+export { HTTPUploadProgress } from "./upload-progress.ts";
+export type { BodySource } from "./body-source.ts";
+export { BytesSource } from "./bytes-source.ts";
+export { StreamingBodySource, type StreamingBodySourceOptions, DEFAULT_BODY_HIGH_WATER_MARK } from "./streaming-body-source.ts";
+export { FileBodySource, type FileBodySourceResult } from "./file-body-source.ts";
 export type { InformationalResponse } from "./exchange.ts";
 export { TLSOptions, type TLSOptionsInit } from "./tls-options.ts";
 export type { Network, PendingLookup, LookupState, ResolvedAddress, TlsConnectOptions } from "./network.ts";

@@ -1,4 +1,5 @@
 import { HTTPClient } from "../client/http-client.ts";
+import type { BodySource } from "../client/body-source.ts";
 import type { Network } from "../client/network.ts";
 import type { ProxyCredentials } from "../client/proxy-settings.ts";
 import { SocketPeer } from "../client/peer/socket-peer.ts";
@@ -49,7 +50,7 @@ interface Hop {
   readonly url: HttpUrl;
   readonly method: Method;
   readonly headers: readonly string[];
-  readonly body: Uint8Array;
+  readonly body: Uint8Array | BodySource;
 }
 
 type Phase = "connect" | "head" | "body" | "drain" | "wait";
@@ -97,6 +98,7 @@ export class HTTPRequest extends HTTPRequestSignals {
   private waitingRedirect: { readonly hop: Hop; readonly drain: boolean } | null = null;
   private abortSignal: AbortSignal | null = null;
   private lastProgress = -1;
+  private lastUpload = 0;
   private readonly onAbort = (): void => {
     const reason: unknown = this.abortSignal?.reason;
     this.cancelRequest();
@@ -115,7 +117,9 @@ export class HTTPRequest extends HTTPRequestSignals {
    * @param url - An `http://` or `https://` URL.
    * @param customHeaders - Header lines `"Name: value"`.
    * @param method - The {@link Method}.
-   * @param body - The body, a string (sent as UTF-8) or bytes.
+   * @param body - The body: a string (sent as UTF-8), bytes, or a {@link BodySource} streamed as
+   * the connection takes it (a `StreamingBodySource` written across ticks, a `FileBodySource`, a
+   * multipart body). A streamed body is not sent again: a 307/308 redirect of it fails the request.
    * @param options - An `AbortSignal` and other per-request options.
    * @returns `OK`; `ERR_UNCONFIGURED` outside a tree; `ERR_BUSY` while a request runs;
    * `ERR_INVALID_PARAMETER` for a bad URL, method or header, or an aborted signal. Nothing is
@@ -125,7 +129,7 @@ export class HTTPRequest extends HTTPRequestSignals {
     url: string,
     customHeaders: readonly string[] = [],
     method: Method = Method.METHOD_GET,
-    body: string | Uint8Array = "",
+    body: string | Uint8Array | BodySource = "",
     options: RequestOptions = {},
   ): Err {
     return this.requestRaw(url, customHeaders, method, typeof body === "string" ? encoder.encode(body) : body, options);
@@ -145,7 +149,7 @@ export class HTTPRequest extends HTTPRequestSignals {
     url: string,
     customHeaders: readonly string[] = [],
     method: Method = Method.METHOD_GET,
-    body: Uint8Array = EMPTY,
+    body: Uint8Array | BodySource = EMPTY,
     options: RequestOptions = {},
   ): Err {
     if (!this.isInsideTree()) return this.refuse(Err.ERR_UNCONFIGURED, "request() needs the node to be inside a SceneTree");
@@ -158,7 +162,8 @@ export class HTTPRequest extends HTTPRequestSignals {
     if (this.acceptGzip && !hasHeader(headers, "accept-encoding")) headers.push("Accept-Encoding: gzip, deflate");
     const check = writeRequestHead({
       method: verb, target: parsed.url.path, host: parsed.url.host, port: parsed.url.port,
-      tls: parsed.url.scheme === "https", headers, bodyLength: body.length,
+      tls: parsed.url.scheme === "https", headers,
+      bodyLength: body instanceof Uint8Array ? body.length : Math.max(body.length, 0), chunked: !(body instanceof Uint8Array) && body.length < 0,
     });
     if (!check.ok) return this.refuse(Err.ERR_INVALID_PARAMETER, check.reason);
     if (options.signal?.aborted === true) return this.refuse(Err.ERR_INVALID_PARAMETER, "the AbortSignal is already aborted");
@@ -167,6 +172,7 @@ export class HTTPRequest extends HTTPRequestSignals {
     this.emissions = new TickEmissions();
     this.waitingRedirect = null;
     this.lastProgress = -1;
+    this.lastUpload = 0;
     if (options.signal !== undefined) {
       this.abortSignal = options.signal;
       options.signal.addEventListener("abort", this.onAbort, { once: true });
@@ -345,7 +351,8 @@ export class HTTPRequest extends HTTPRequestSignals {
     if (status === Status.STATUS_REQUESTING) return false;
     if (client.hasResponse()) return this.onHead(client);
     const hop = this.hop;
-    if (hop !== null && this.reused && !this.retried && client.getResponseWireBytes() === 0 && IDEMPOTENT.has(hop.method)) {
+    if (hop !== null && this.reused && !this.retried && client.getResponseWireBytes() === 0 && IDEMPOTENT.has(hop.method) &&
+      hop.body instanceof Uint8Array) {
       this.retried = true; // the kept connection was closed by the server before it answered: try once on a new one
       this.connectFresh(hop);
       return true;
@@ -365,7 +372,8 @@ export class HTTPRequest extends HTTPRequestSignals {
     this.bodySize = -1;
     if (isRedirectStatus(this.code)) {
       const plan = planRedirect({
-        statusCode: this.code, method: methodVerb(hop.method) ?? "GET", body: hop.body, headers: hop.headers, from: hop.url,
+        statusCode: this.code, method: methodVerb(hop.method) ?? "GET", body: hop.body instanceof Uint8Array ? hop.body : EMPTY,
+        headers: hop.headers, from: hop.url,
         location: findLocation(this.headers) ?? "",
       });
       if (plan.ok) {
@@ -373,6 +381,9 @@ export class HTTPRequest extends HTTPRequestSignals {
           return this.fail(Result.RESULT_REDIRECT_LIMIT_REACHED, `more than ${this.maxRedirects} redirects`);
         }
         const method = plan.method === "HEAD" ? Method.METHOD_HEAD : plan.method === "GET" ? Method.METHOD_GET : hop.method;
+        if (!(hop.body instanceof Uint8Array) && plan.body !== undefined) {
+          return this.fail(Result.RESULT_REQUEST_FAILED, `cannot follow the ${this.code} redirect: a streamed body cannot be sent again`);
+        }
         const next: Hop = { url: plan.url, method, headers: plan.headers, body: plan.body ?? EMPTY };
         if (this.redirectMode === "error") {
           return this.fail(Result.RESULT_REDIRECT_LIMIT_REACHED, `redirect ${this.code} to ${formatUrl(plan.url)} refused: redirectMode is "error"`);
@@ -552,8 +563,16 @@ export class HTTPRequest extends HTTPRequestSignals {
     this.phase = "drain";
   }
 
-  /** Notes download progress made in this tick. */
+  /** Notes download and upload progress made in this tick. */
   private collectProgress(): void {
+    const client = this.client;
+    if (client !== null && this.phase !== "connect" && client.getRequestBodyLength() !== 0) {
+      const sent = client.getRequestBodyBytesSent();
+      if (sent !== this.lastUpload) {
+        this.lastUpload = sent;
+        this.emissions.upload = [sent, client.getRequestBodyLength()];
+      }
+    }
     if (this.phase === "body" || this.emissions.completion !== null) {
       if (this.downloaded !== this.lastProgress && (this.downloaded > 0 || this.emissions.headers !== null)) {
         this.lastProgress = this.downloaded;

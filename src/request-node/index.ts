@@ -6,3 +6,12 @@ export { Signal, type ConnectOptions, type SignalListener, type ListenerErrorHan
 export { Node } from "./node.ts";
 export { SceneTree, type NodeCallback } from "./scene-tree.ts";
 export { TreeRunner, type TreeRunnerOptions, type RunMode } from "./runner.ts";
+export { createMultipartBody, type MultipartPart, type MultipartOptions, type MultipartResult } from "./multipart.ts";
+export {
+  createIntegrityCheck, parseIntegrity, type IntegrityAlgorithm, type IntegrityCheck, type IntegrityCheckResult,
+  type IntegrityMetadata, type IntegrityVerdict,
+} from "./integrity.ts";
+export { RequestTimings, type TimingEvent, type TimingSnapshot } from "./timings.ts";
+export {
+  formatRangeHeader, parseContentRange, planResume, type ContentRange, type RangeHeaderResult, type ResumeResponse, type ResumePlan,
+} from "./range.ts";

@@ -5,7 +5,7 @@ import { TickEmissions, type RequestCompletedArgs } from "./tick-emissions.ts";
 /**
  * The signals of an {@link HTTPRequest}. What a tick produces is collected and emitted at the end
  * of the tick, each signal at most once, in this order: `headersReceived`, `redirectReceived`,
- * `bodyData`, `downloadProgress`, `requestCompleted`. A listener that cancels or restarts the
+ * `bodyData`, `downloadProgress`, `uploadProgress`, `requestCompleted`. A listener that cancels or restarts the
  * request stops the rest of that tick's emissions.
  */
 export abstract class HTTPRequestSignals extends HTTPRequestSettings {
@@ -19,6 +19,8 @@ export abstract class HTTPRequestSignals extends HTTPRequestSettings {
    * (whose body is then empty). Not emitted for a body written to `downloadFile`.
    */
   readonly bodyData: Signal<[chunk: Uint8Array]> = new Signal();
+  /** Emitted at the end of a tick in which request body bytes went out: bytes sent so far and the total (-1 when streamed without a length). */
+  readonly uploadProgress: Signal<[sent: number, total: number]> = new Signal();
   /** Emitted at the end of a tick in which body bytes arrived: bytes received so far (as on the wire) and the total (Content-Length, or -1). */
   readonly downloadProgress: Signal<[received: number, total: number]> = new Signal();
   /**
@@ -43,6 +45,7 @@ export abstract class HTTPRequestSignals extends HTTPRequestSettings {
     if (batch.redirect !== null && live()) this.redirectReceived.emit(...batch.redirect);
     if (batch.data.length > 0 && live()) this.bodyData.emit(batch.takeData());
     if (batch.download !== null && live()) this.downloadProgress.emit(...batch.download);
+    if (batch.upload !== null && live()) this.uploadProgress.emit(...batch.upload);
     if (batch.completion !== null && live()) this.requestCompleted.emit(...batch.completion);
   }
 }

@@ -20,6 +20,11 @@ export interface RequestHeadOptions {
   readonly headers: readonly string[];
   /** The body size in bytes, or -1 when the caller frames the body itself (no `Content-Length` is added). */
   readonly bodyLength: number;
+  /**
+   * True when the body follows in chunked transfer coding: `Transfer-Encoding: chunked` is added
+   * (unless the user gave `Transfer-Encoding`) and `bodyLength` must be -1. Default false.
+   */
+  readonly chunked?: boolean;
 }
 
 /** The outcome of {@link writeRequestHead}: the bytes to send, or why nothing may be sent. */
@@ -52,7 +57,8 @@ const INVALID_VALUE_CHAR = /[\x00-\x08\x0A-\x1F\x7F]/;
  * (normalised to `Name: value`, value trimmed of spaces and tabs), then each automatic header the
  * user did not give (names compared case-insensitively): `Host` (IPv6 in brackets, `:port` unless
  * 80 without TLS / 443 with TLS), `Content-Length` (when `bodyLength` > 0, or 0 for an empty
- * POST, PUT or PATCH; never when the user gave `Transfer-Encoding`), `User-Agent:
+ * POST, PUT or PATCH; never when the user gave `Transfer-Encoding`) or, with `chunked`,
+ * `Transfer-Encoding: chunked`, `User-Agent:
  * poll-http/<version>` and `Accept` for any media type; then the empty line. Text is encoded as UTF-8.
  *
  * Refused (nothing is produced): a method that is not a token; a target rejected by
@@ -60,10 +66,12 @@ const INVALID_VALUE_CHAR = /[\x00-\x08\x0A-\x1F\x7F]/;
  * port outside 1–65535; a header without a token name before its colon, or whose value holds CR,
  * LF, NUL or another control character (HTAB allowed); more than one `Host` or `Content-Length`;
  * a user `Content-Length` that differs from `bodyLength` (≥ 0) or comes with `Transfer-Encoding`;
- * a `bodyLength` that is not an integer ≥ -1.
+ * a `bodyLength` that is not an integer ≥ -1; `chunked` with a `bodyLength` other than -1 or with
+ * a user `Content-Length`.
  */
 export function writeRequestHead(options: RequestHeadOptions): RequestHeadResult {
   const { method, target, host, port, tls, headers, bodyLength } = options;
+  const chunked = options.chunked === true;
   if (!TOKEN_PATTERN.test(method)) return refuse(`the method "${printable(method)}" is not a valid token`);
   const targetError = validateRequestTarget(method, target);
   if (targetError !== null) return refuse(targetError);
@@ -71,6 +79,7 @@ export function writeRequestHead(options: RequestHeadOptions): RequestHeadResult
   if (/[\x00-\x20\x7F]/.test(host)) return refuse("the host contains whitespace or a control character (CR, LF, NUL…)");
   if (!Number.isInteger(port) || port < 1 || port > 65535) return refuse(`invalid port ${port}`);
   if (!Number.isSafeInteger(bodyLength) || bodyLength < -1) return refuse(`invalid body length ${bodyLength}`);
+  if (chunked && bodyLength !== -1) return refuse(`a chunked body needs bodyLength -1, got ${bodyLength}`);
 
   let text = `${method} ${target} HTTP/1.1\r\n`;
   let hasHost = false;
@@ -111,6 +120,7 @@ export function writeRequestHead(options: RequestHeadOptions): RequestHeadResult
   }
   if (userContentLength !== undefined) {
     if (hasTransferEncoding) return refuse("Content-Length with Transfer-Encoding");
+    if (chunked) return refuse("Content-Length with a chunked body");
     if (bodyLength >= 0 && userContentLength !== String(bodyLength)) {
       return refuse(`the Content-Length header (${userContentLength}) does not match the body length (${bodyLength})`);
     }
@@ -122,7 +132,8 @@ export function writeRequestHead(options: RequestHeadOptions): RequestHeadResult
     text += port === defaultPort ? `Host: ${name}\r\n` : `Host: ${name}:${port}\r\n`;
   }
   if (userContentLength === undefined && !hasTransferEncoding) {
-    if (bodyLength > 0 || (bodyLength === 0 && BODY_VERBS.has(method))) text += `Content-Length: ${bodyLength}\r\n`;
+    if (chunked) text += "Transfer-Encoding: chunked\r\n";
+    else if (bodyLength > 0 || (bodyLength === 0 && BODY_VERBS.has(method))) text += `Content-Length: ${bodyLength}\r\n`;
   }
   if (!hasUserAgent) text += `User-Agent: ${DEFAULT_USER_AGENT}\r\n`;
   if (!hasAccept) text += "Accept: */*\r\n";

@@ -1,0 +1,90 @@
+import type { BodySource } from "./body-source.ts";
+import { BytesSource } from "./bytes-source.ts";
+import { Upload } from "./upload.ts";
+import { getHeaderValue, getHeaderValues } from "./wire/headers.ts";
+
+const encoder = new TextEncoder();
+
+/**
+ * How a request body goes on the wire: what to tell the head writer (`bodyLength`, `chunked`),
+ * the length reported as progress, and a function that starts the upload once the head is
+ * accepted (null for an empty in-memory body). Or why the request must be refused.
+ *
+ * @internal
+ */
+export type RequestBodyPlan =
+  | {
+    readonly ok: true;
+    /** The `bodyLength` for `writeRequestHead`: the Content-Length to add, or -1. */
+    readonly headLength: number;
+    /** True when the head must announce `Transfer-Encoding: chunked`. */
+    readonly chunked: boolean;
+    /** The body length for progress, -1 when unknown. */
+    readonly length: number;
+    /** Starts the upload; null when there is nothing to send. */
+    readonly start: (() => Upload) | null;
+  }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * Decides the framing of a request body.
+ *
+ * In-memory bodies (`string`, `Uint8Array`) are sent as given, with `Content-Length` unless the
+ * caller gave `Transfer-Encoding` (then the bytes are taken as already framed).
+ *
+ * A {@link BodySource} is framed from its length and the caller's headers:
+ * - the caller's `Transfer-Encoding` (its last coding must be `chunked`): chunked, and a known
+ *   source length is still enforced;
+ * - the caller's `Content-Length`: that length, which a source of known length must match and a
+ *   source of unknown length must then yield exactly;
+ * - neither: `Content-Length` for a known length, `Transfer-Encoding: chunked` for -1.
+ *
+ * @param headers - The caller's header lines.
+ * @param body - The body.
+ * @returns The plan, or a refusal.
+ * @internal
+ */
+export function planRequestBody(headers: readonly string[], body: string | Uint8Array | BodySource): RequestBodyPlan {
+  if (typeof body === "string" || body instanceof Uint8Array) {
+    const bytes = typeof body === "string" ? encoder.encode(body) : body;
+    const start = bytes.length === 0 ? null : (): Upload => new Upload(new BytesSource(bytes), { chunked: false, length: bytes.length });
+    return { ok: true, headLength: bytes.length, chunked: false, length: bytes.length, start };
+  }
+  const declared = body.length;
+  if (!Number.isSafeInteger(declared) || declared < -1) return refuse(`the body source has an invalid length ${String(declared)}`);
+  const transferEncoding = getHeaderValues(headers, "transfer-encoding");
+  const userLength = getHeaderValue(headers, "content-length");
+  let chunked: boolean;
+  let length = declared;
+  if (transferEncoding.length > 0) {
+    const codings = transferEncoding.join(",").split(",").map((c) => c.trim().toLowerCase()).filter((c) => c !== "");
+    if (userLength !== undefined) return refuse("Content-Length with Transfer-Encoding");
+    if (codings.at(-1) !== "chunked") {
+      return refuse(`the Transfer-Encoding header of a streamed body must end with chunked, got "${codings.join(", ")}"`);
+    }
+    chunked = true;
+  } else if (userLength !== undefined) {
+    if (!/^[0-9]{1,15}$/.test(userLength)) return refuse(`invalid Content-Length header "${userLength}"`);
+    const value = Number(userLength);
+    if (declared >= 0 && value !== declared) {
+      return refuse(`the Content-Length header (${value}) does not match the body source's length (${declared})`);
+    }
+    chunked = false;
+    length = value;
+  } else {
+    chunked = declared < 0;
+  }
+  const framing = { chunked, length };
+  return {
+    ok: true,
+    headLength: chunked ? -1 : length,
+    // The head writer adds the header only when the caller did not give Transfer-Encoding.
+    chunked,
+    length,
+    start: () => new Upload(body, framing),
+  };
+}
+
+function refuse(reason: string): RequestBodyPlan {
+  return { ok: false, reason };
+}

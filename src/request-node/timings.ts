@@ -1,0 +1,166 @@
+/**
+ * Per-request phase timings, after OpenHarmony's `PerformanceTiming`, fed by the caller with
+ * timestamps from its own injectable clock. This file never reads a clock.
+ *
+ * @module
+ */
+
+/**
+ * A moment in a request's life, marked by the code that sees it happen:
+ * - `start`: the request was started (before any lookup). Once per request.
+ * - `redirectStart`: a redirect is being followed: a new hop begins.
+ * - `dnsStart` / `dnsEnd`: host name resolution began / produced its addresses.
+ * - `tcpStart` / `tcpEnd`: the TCP connect began / the socket connected.
+ * - `tlsStart` / `tlsEnd`: the TLS handshake began / completed.
+ * - `firstByteSent`: the first byte of the HTTP request was written.
+ * - `firstByteReceived`: the first byte of the response arrived.
+ * - `headersReceived`: the whole response head was parsed.
+ * - `bodyEnd`: the last byte of the response body arrived.
+ * - `end`: the request finished, whatever the result (success, failure, cancel).
+ */
+export type TimingEvent =
+  | "start"
+  | "redirectStart"
+  | "dnsStart"
+  | "dnsEnd"
+  | "tcpStart"
+  | "tcpEnd"
+  | "tlsStart"
+  | "tlsEnd"
+  | "firstByteSent"
+  | "firstByteReceived"
+  | "headersReceived"
+  | "bodyEnd"
+  | "end";
+
+/**
+ * Durations in milliseconds, each -1 while one of the marks it needs is missing. Unless noted,
+ * a field describes the final hop: the one after the last `redirectStart`, or the only one. The
+ * hop starts at the last `redirectStart` mark, or at `start` when there was no redirect. A
+ * difference the clock made negative (it went backwards) reads 0.
+ */
+export interface TimingSnapshot {
+  /** `dnsEnd − dnsStart`: name resolution. -1 when the hop resolved nothing (reused connection, IP literal). */
+  readonly dns: number;
+  /** `tcpEnd − tcpStart`: the TCP connect, across every address tried. -1 on a reused connection. */
+  readonly tcp: number;
+  /** `tlsEnd − tlsStart`: the TLS handshake. -1 for plain HTTP or a reused connection. */
+  readonly tls: number;
+  /** `firstByteSent − hop start`: until the request began going out; includes `dns`, `tcp` and `tls`. */
+  readonly firstSend: number;
+  /** `firstByteReceived − firstByteSent`: waiting for the server (sending the request, server time, round trip). */
+  readonly firstReceive: number;
+  /** `headersReceived − firstByteReceived`: receiving the response head (and any 1xx heads before it). */
+  readonly headers: number;
+  /** `bodyEnd − headersReceived`: receiving the response body. */
+  readonly body: number;
+  /** `last redirectStart − start`: time spent in the hops before the final one; 0 without redirects, -1 without `start`. */
+  readonly redirect: number;
+  /** `end − start`: the whole request, every hop included. */
+  readonly total: number;
+  /** How many redirects were followed (`redirectStart` marks). */
+  readonly redirects: number;
+}
+
+/** Events of which a hop keeps the first mark (a phase starts once). */
+const FIRST_IN_HOP: ReadonlySet<TimingEvent> = new Set<TimingEvent>(["dnsStart", "tcpStart", "tlsStart", "firstByteSent", "firstByteReceived"]);
+/** Events of which a hop keeps the last mark (a phase ends when it last ends). */
+const LAST_IN_HOP: ReadonlySet<TimingEvent> = new Set<TimingEvent>(["dnsEnd", "tcpEnd", "tlsEnd", "headersReceived", "bodyEnd"]);
+
+/**
+ * Records when a request passed each {@link TimingEvent} and turns the marks into durations.
+ * Time is passed in by the caller (`mark(event, clock())`, milliseconds from any origin), so the
+ * same marks give the same snapshot: tests drive it with a fake clock.
+ *
+ * Repeated marks follow fixed rules:
+ * - `start` keeps its first mark for the whole request; `end` keeps its last.
+ * - `redirectStart` keeps its last mark, counts the redirects, and forgets every per-hop mark,
+ *   so the phase fields describe the final hop and `redirect` covers all the earlier ones.
+ * - Within a hop, the starts of phases (`dnsStart`, `tcpStart`, `tlsStart`, `firstByteSent`,
+ *   `firstByteReceived`) keep their first mark and their ends (`dnsEnd`, `tcpEnd`, `tlsEnd`,
+ *   `headersReceived`, `bodyEnd`) keep their last: a connect that tries three addresses counts
+ *   from the first attempt to the success, and after a `100 Continue` `headers` ends with the
+ *   final head.
+ *
+ * @example
+ * ```ts
+ * // `clock` is the `() => number` (milliseconds) the application injected; a fake one in tests.
+ * const timings = new RequestTimings();
+ * timings.mark("start", clock());
+ * // … the client marks the phases as they happen …
+ * timings.mark("end", clock());
+ * console.log(timings.snapshot().total);
+ * ```
+ */
+export class RequestTimings {
+  readonly #marks = new Map<TimingEvent, number>();
+  #redirects = 0;
+
+  /**
+   * Records that `event` happened at `now`.
+   *
+   * @param event - What happened.
+   * @param now - When, in milliseconds from the caller's clock.
+   * @returns True when the mark was kept; false when `now` is not a finite number or an earlier
+   * mark of a first-wins event stands.
+   */
+  mark(event: TimingEvent, now: number): boolean {
+    if (!Number.isFinite(now)) return false;
+    if (event === "redirectStart") {
+      for (const perHop of [...FIRST_IN_HOP, ...LAST_IN_HOP]) this.#marks.delete(perHop);
+      this.#redirects++;
+    } else if ((event === "start" || FIRST_IN_HOP.has(event)) && this.#marks.has(event)) {
+      return false;
+    }
+    this.#marks.set(event, now);
+    return true;
+  }
+
+  /**
+   * The mark kept for an event.
+   *
+   * @param event - The event.
+   * @returns Its timestamp, or -1 when it was not marked (in the current hop, for per-hop events).
+   */
+  timeOf(event: TimingEvent): number {
+    return this.#marks.get(event) ?? -1;
+  }
+
+  /**
+   * The durations as of now; a field whose marks are missing is -1 (see {@link TimingSnapshot}).
+   *
+   * @returns A fresh object; later marks do not change it.
+   */
+  snapshot(): TimingSnapshot {
+    const start = this.#marks.get("start");
+    const lastRedirect = this.#marks.get("redirectStart");
+    const hopStart = lastRedirect ?? start;
+    return {
+      dns: this.#between("dnsStart", "dnsEnd"),
+      tcp: this.#between("tcpStart", "tcpEnd"),
+      tls: this.#between("tlsStart", "tlsEnd"),
+      firstSend: span(hopStart, this.#marks.get("firstByteSent")),
+      firstReceive: this.#between("firstByteSent", "firstByteReceived"),
+      headers: this.#between("firstByteReceived", "headersReceived"),
+      body: this.#between("headersReceived", "bodyEnd"),
+      redirect: start === undefined ? -1 : lastRedirect === undefined ? 0 : span(start, lastRedirect),
+      total: span(start, this.#marks.get("end")),
+      redirects: this.#redirects,
+    };
+  }
+
+  /** Forgets every mark, to time another request. */
+  reset(): void {
+    this.#marks.clear();
+    this.#redirects = 0;
+  }
+
+  #between(from: TimingEvent, to: TimingEvent): number {
+    return span(this.#marks.get(from), this.#marks.get(to));
+  }
+}
+
+function span(from: number | undefined, to: number | undefined): number {
+  if (from === undefined || to === undefined) return -1;
+  return Math.max(0, to - from);
+}
