@@ -82,6 +82,11 @@ export class Connector {
     this.peer?.setActivityListener(listener);
   }
 
+  /** True once the TLS handshake has started (the TCP connection, and any proxy tunnel, is up). */
+  isTlsStarted(): boolean {
+    return this.tlsStarted;
+  }
+
   /** The current phase. */
   getPhase(): ConnectorPhase {
     return this.phase;

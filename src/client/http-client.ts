@@ -10,6 +10,7 @@ import type { Network } from "./network.ts";
 import { NodeNetwork } from "./node-network.ts";
 import { PeerState, type StreamPeer } from "./peer/stream-peer.ts";
 import { formatHostValue, planConnection } from "./connection-plan.ts";
+import type { ProxyTunnel } from "./proxy-tunnel.ts";
 import { parseProxySetting, type ProxyCredentials, type ProxySettings } from "./proxy-settings.ts";
 import { TLSOptions } from "./tls-options.ts";
 import { queryStringFromDict, type QueryValue } from "./wire/query-string.ts";
@@ -68,6 +69,8 @@ export class HTTPClient extends HTTPUploadProgress {
   private httpProxy: ProxySettings | null = null;
   private httpsProxy: ProxySettings | null = null;
   private viaHttpProxy: ProxySettings | null = null;
+  /** The CONNECT tunnel of the last {@link HTTPClient.connectToHost}, kept for its answer. */
+  private tunnel: ProxyTunnel | null = null;
   private parser: ResponseParser;
   private activity: (() => void) | null = null;
   private readonly onOutcome = (outcome: ExchangeOutcome): void => this.applyOutcome(outcome);
@@ -132,6 +135,7 @@ export class HTTPClient extends HTTPUploadProgress {
     this.port = plan.port;
     this.tls = plan.tls;
     this.viaHttpProxy = plan.viaHttpProxy;
+    this.tunnel = plan.target.tunnel;
     this.connector = new Connector(this.network, plan.target);
     this.connector.setActivityListener(this.activity);
     this.status = this.connector.getPhase() === "resolving" ? Status.STATUS_RESOLVING : Status.STATUS_CONNECTING;
@@ -157,6 +161,7 @@ export class HTTPClient extends HTTPUploadProgress {
       return Err.ERR_INVALID_PARAMETER;
     }
     this.close();
+    this.tunnel = null;
     this.host = host;
     this.port = port;
     this.tls = tls ? (this.tls ?? TLSOptions.client()) : null;
@@ -209,6 +214,39 @@ export class HTTPClient extends HTTPUploadProgress {
     }
     this.httpsProxy = parsed;
     return Err.OK;
+  }
+
+  /**
+   * While CONNECTING, whether the TLS handshake is under way (`"tls"`) or the TCP connection and any
+   * proxy tunnel are still being opened (`"tcp"`); `""` in other states.
+   */
+  getConnectStage(): "tcp" | "tls" | "" {
+    if (this.status !== Status.STATUS_CONNECTING) return "";
+    return this.connector?.isTlsStarted() === true ? "tls" : "tcp";
+  }
+
+  /**
+   * The status code the HTTPS proxy answered the `CONNECT` of the last
+   * {@link HTTPClient.connectToHost} with: 2xx when the tunnel opened, the refusal otherwise (a 407
+   * asks for proxy credentials: see {@link HTTPClient.getProxyResponseHeaders} for its
+   * `Proxy-Authenticate`, then {@link HTTPClient.setHttpsProxy} with credentials and connect again).
+   * Kept after the client fails or closes; reset by the next `connectToHost` or `setConnection`.
+   *
+   * @returns The code, or 0 when no proxy answer was received (no tunnel, or not answered yet).
+   */
+  getProxyResponseCode(): number {
+    return this.tunnel?.getStatusCode() ?? 0;
+  }
+
+  /**
+   * The header fields of the proxy's answer to the `CONNECT` (see
+   * {@link HTTPClient.getProxyResponseCode}) as `"Name: value"` lines, duplicates kept, e.g.
+   * `Proxy-Authenticate: Basic realm="proxy"`.
+   *
+   * @returns A copy of the lines; empty when no proxy answer was received.
+   */
+  getProxyResponseHeaders(): string[] {
+    return this.tunnel?.getHeaders() ?? [];
   }
 
   /** The current status. */

@@ -1,4 +1,5 @@
 import { PeerState, type StreamPeer } from "./peer/stream-peer.ts";
+import { headerFieldsToLines } from "./wire/headers.ts";
 import { ResponseParser } from "./wire/response-parser.ts";
 
 /** Where a {@link ProxyTunnel} is. */
@@ -20,6 +21,7 @@ export class ProxyTunnel {
   private state: TunnelState = "pending";
   private reason = "";
   private statusCode = 0;
+  private headerLines: string[] = [];
 
   /**
    * @param authority - `host:port` of the origin (IPv6 in brackets).
@@ -44,6 +46,11 @@ export class ProxyTunnel {
   /** The proxy's status code, once answered (0 before). */
   getStatusCode(): number {
     return this.statusCode;
+  }
+
+  /** The header fields of the proxy's answer as `"Name: value"` lines (empty before). */
+  getHeaders(): string[] {
+    return this.headerLines.slice();
   }
 
   /**
@@ -74,6 +81,7 @@ export class ProxyTunnel {
       if (event.type === "error") return this.failTunnel(`invalid answer from the proxy: ${event.reason}`);
       if (event.type !== "head") return this.failTunnel("invalid answer from the proxy");
       this.statusCode = event.head.statusCode;
+      this.headerLines = headerFieldsToLines(event.head.headers);
       if (event.head.statusCode < 200 || event.head.statusCode > 299) {
         const reason = event.head.reason === "" ? "" : ` ${event.head.reason}`;
         return this.failTunnel(`the proxy refused the tunnel: ${event.head.statusCode}${reason}`);

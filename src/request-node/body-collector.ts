@@ -1,6 +1,7 @@
 import { Result } from "../status/result.ts";
 import type { ContentDecoder } from "./content-decoder.ts";
 import type { DownloadSink } from "./download-sink.ts";
+import type { IntegrityCheck } from "./integrity.ts";
 
 const EMPTY = new Uint8Array(0);
 /** The largest body collected into one array allocated up front. */
@@ -28,6 +29,8 @@ export interface BodyCollectorOptions {
    * takes twice its size (pieces plus their concatenation).
    */
   readonly expectedLength?: number;
+  /** Checks the decoded body against Subresource Integrity metadata before it is accepted, or undefined. */
+  readonly integrity?: IntegrityCheck | undefined;
   /** Receives each decoded piece as it is produced; when given, the body is not also kept in memory. */
   readonly onData?: ((piece: Uint8Array) => void) | undefined;
 }
@@ -44,6 +47,7 @@ export class BodyCollector {
   private readonly sink: DownloadSink | null;
   private readonly limit: number;
   private readonly onData: ((piece: Uint8Array) => void) | undefined;
+  private readonly integrity: IntegrityCheck | undefined;
   private readonly pieces: Uint8Array[] = [];
   private readonly expectedLength: number;
   private whole: Uint8Array | null = null;
@@ -58,6 +62,7 @@ export class BodyCollector {
     this.sink = options.sink;
     this.limit = options.limit;
     this.onData = options.onData;
+    this.integrity = options.integrity;
     this.expectedLength = options.expectedLength ?? -1;
   }
 
@@ -98,6 +103,10 @@ export class BodyCollector {
         this.failure = { result: Result.RESULT_BODY_DECOMPRESS_FAILED, reason: `cannot decode the body: ${finished.reason}` };
       }
     }
+    if (this.failure === null && this.integrity !== undefined) {
+      const verdict = this.integrity.verify();
+      if (!verdict.ok) this.failure = { result: Result.RESULT_REQUEST_FAILED, reason: `integrity check failed: ${verdict.reason}` };
+    }
     if (this.failure === null && this.sink !== null) {
       const committed = this.sink.commit();
       if (!committed.ok) this.failure = { result: Result.RESULT_DOWNLOAD_FILE_WRITE_ERROR, reason: committed.reason };
@@ -126,6 +135,7 @@ export class BodyCollector {
       };
       return false;
     }
+    this.integrity?.update(piece);
     if (this.sink !== null) {
       const written = this.sink.write(piece);
       if (!written.ok) {

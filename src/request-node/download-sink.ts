@@ -31,7 +31,48 @@ export interface DownloadFs {
   unlinkSync(path: string): void;
   /** `fs.statSync`. */
   statSync(path: string): { isDirectory(): boolean; isFile(): boolean; readonly mode: number };
+  /** `fs.fstatSync` (only `size` is read; used by {@link DownloadSink.openPartial}). */
+  fstatSync(fd: number): { readonly size: number };
+  /** `fs.ftruncateSync` (used by {@link DownloadSink.openPartial}). */
+  ftruncateSync(fd: number, length: number): void;
 }
+
+/** The suffix of the file a resumable download keeps its bytes in until it completes: `<target>.partial`. */
+export const PARTIAL_SUFFIX = ".partial";
+
+/**
+ * The path of the file a resumable download (`resume: true`) writes to: `<target>.partial`.
+ *
+ * @param targetPath - The download's target.
+ * @returns `targetPath` + {@link PARTIAL_SUFFIX}.
+ */
+export function partialPathOf(targetPath: string): string {
+  return targetPath + PARTIAL_SUFFIX;
+}
+
+/**
+ * How many bytes an interrupted resumable download to `targetPath` left in its
+ * {@link partialPathOf | partial file}.
+ *
+ * @param targetPath - The download's target.
+ * @param fs - The file-system calls to use. Default: `node:fs`.
+ * @returns The partial file's size; 0 when it is missing or not a regular file.
+ */
+export function heldPartialBytes(targetPath: string, fs: Pick<typeof nodeFs, "statSync"> = nodeFs): number {
+  try {
+    const stat = fs.statSync(partialPathOf(targetPath));
+    return stat.isFile() ? stat.size : 0;
+  } catch {
+    return 0;
+  }
+}
+
+type OpenResult =
+  | { readonly ok: true; readonly sink: DownloadSink }
+  | { readonly ok: false; readonly reason: string; readonly code: string | undefined };
+type InspectResult =
+  | { readonly ok: true; readonly keepMode: number | undefined }
+  | { readonly ok: false; readonly reason: string; readonly code: string | undefined };
 
 /** Options of {@link DownloadSink.open}. */
 export interface DownloadSinkOptions {
@@ -76,11 +117,13 @@ export class DownloadSink {
   readonly tempPath: string;
   readonly #fs: DownloadFs;
   readonly #durable: boolean;
+  readonly #keepOnFailure: boolean;
   #fd: number | undefined;
   #state: SinkState = "open";
   #bytesWritten = 0;
 
-  private constructor(targetPath: string, tempPath: string, fd: number, fs: DownloadFs, durable: boolean) {
+  private constructor(targetPath: string, tempPath: string, fd: number, fs: DownloadFs, durable: boolean, keepOnFailure = false) {
+    this.#keepOnFailure = keepOnFailure;
     this.targetPath = targetPath;
     this.tempPath = tempPath;
     this.#fd = fd;
@@ -99,32 +142,12 @@ export class DownloadSink {
    * @param options - Durability and file-system injection.
    * @returns The sink, or why it could not be opened.
    */
-  static open(
-    targetPath: string,
-    options: DownloadSinkOptions = {},
-  ): { readonly ok: true; readonly sink: DownloadSink } | { readonly ok: false; readonly reason: string; readonly code: string | undefined } {
+  static open(targetPath: string, options: DownloadSinkOptions = {}): OpenResult {
     const fs = options.fs ?? nodeFs;
+    const inspected = inspectPath(fs, targetPath, "download path");
+    if (!inspected.ok) return inspected;
+    const { keepMode } = inspected;
     const name = basename(targetPath);
-    if (targetPath === "" || name === "" || name === "." || name === ".." || /[/\\]$/.test(targetPath)) {
-      return { ok: false, reason: `download path ${JSON.stringify(targetPath)} does not name a file`, code: undefined };
-    }
-    let keepMode: number | undefined;
-    try {
-      const stat = fs.statSync(targetPath);
-      if (stat.isDirectory()) {
-        return { ok: false, reason: `download path ${JSON.stringify(targetPath)} is a directory`, code: "EISDIR" };
-      }
-      if (!stat.isFile()) {
-        // Renaming over a device, FIFO or socket (think /dev/null as root) would replace it.
-        return { ok: false, reason: `download path ${JSON.stringify(targetPath)} exists and is not a regular file`, code: undefined };
-      }
-      keepMode = stat.mode & 0o7777;
-    } catch (e) {
-      const code = errorCode(e);
-      if (code !== "ENOENT") {
-        return { ok: false, reason: `cannot inspect ${JSON.stringify(targetPath)}: ${describe(e)}`, code };
-      }
-    }
     const dir = dirname(targetPath);
     let lastError: unknown;
     for (let attempt = 0; attempt < 8; attempt++) {
@@ -149,6 +172,55 @@ export class DownloadSink {
     const code = errorCode(lastError);
     const why = code === "ENOENT" ? `directory ${JSON.stringify(dir)} does not exist` : describe(lastError);
     return { ok: false, reason: `cannot create a temporary file for ${JSON.stringify(targetPath)}: ${why}`, code };
+  }
+
+  /**
+   * Opens the partial file of a resumable download, `<target>.partial` (see {@link partialPathOf}),
+   * keeping its first `keep` bytes (0: created or emptied). Unlike {@link DownloadSink.open}, a
+   * failure or `abort()` closes the partial file and KEEPS it, so a later request can resume from
+   * its size; `commit()` renames it over the target. The target is never touched before that.
+   * Fails (nothing changed) when the target or the partial file exists and is not a regular file,
+   * or when the partial file holds fewer than `keep` bytes; more are cut off at `keep`.
+   *
+   * @param targetPath - Where the finished download goes.
+   * @param keep - How many bytes of the partial file to keep; the body is written after them.
+   * @param options - Durability and file-system injection.
+   * @returns The sink (its `tempPath` is the partial file), or why it could not be opened.
+   */
+  static openPartial(targetPath: string, keep: number, options: DownloadSinkOptions = {}): OpenResult {
+    const fs = options.fs ?? nodeFs;
+    const inspected = inspectPath(fs, targetPath, "download path");
+    if (!inspected.ok) return inspected;
+    const partialPath = partialPathOf(targetPath);
+    const partial = inspectPath(fs, partialPath, "partial download file");
+    if (!partial.ok) return partial;
+    if (!Number.isSafeInteger(keep) || keep < 0) return { ok: false, reason: `invalid resume offset ${String(keep)}`, code: undefined };
+    let fd: number;
+    try {
+      fd = fs.openSync(partialPath, keep > 0 ? "a" : "w", 0o644);
+    } catch (e) {
+      return { ok: false, reason: `cannot open ${JSON.stringify(partialPath)}: ${describe(e)}`, code: errorCode(e) };
+    }
+    try {
+      if (keep > 0) {
+        const size = fs.fstatSync(fd).size;
+        if (size < keep) {
+          fs.closeSync(fd);
+          return { ok: false, reason: `${JSON.stringify(partialPath)} holds ${size} bytes, fewer than the ${keep} resumed from`, code: undefined };
+        }
+        // "a" (O_APPEND) writes at the end, which is `keep` once the excess is cut off.
+        if (size > keep) fs.ftruncateSync(fd, keep);
+      }
+      if (inspected.keepMode !== undefined) fs.fchmodSync(fd, inspected.keepMode);
+    } catch (e) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // Nothing more to do.
+      }
+      return { ok: false, reason: `cannot prepare ${JSON.stringify(partialPath)}: ${describe(e)}`, code: errorCode(e) };
+    }
+    return { ok: true, sink: new DownloadSink(targetPath, partialPath, fd, fs, options.durable === true, true) };
   }
 
   /** Bytes written to the temporary file so far. */
@@ -210,7 +282,8 @@ export class DownloadSink {
   }
 
   /**
-   * Gives the download up: closes and removes the temporary file; the target stays as it was.
+   * Gives the download up: closes and removes the temporary file (a partial file opened by
+   * {@link DownloadSink.openPartial} is closed and kept); the target stays as it was.
    * Idempotent; does nothing after `commit`.
    */
   abort(): void {
@@ -237,6 +310,7 @@ export class DownloadSink {
     }
   }
 
+  /** Closes the file, and removes it unless it is a resumable download's partial file. */
   #discard(): void {
     const fd = this.#fd;
     this.#fd = undefined;
@@ -247,6 +321,7 @@ export class DownloadSink {
         // Already closed or broken; the unlink below is what matters.
       }
     }
+    if (this.#keepOnFailure) return;
     try {
       this.#fs.unlinkSync(this.tempPath);
     } catch {
@@ -262,5 +337,24 @@ export class DownloadSink {
 
   #notOpen(): SinkResult {
     return { ok: false, reason: `the download sink is ${this.#state}`, code: undefined };
+  }
+}
+
+/** Checks that `path` names a file that is a regular file or does not exist; its mode when it exists. */
+function inspectPath(fs: DownloadFs, path: string, what: string): InspectResult {
+  const name = basename(path);
+  if (path === "" || name === "" || name === "." || name === ".." || /[/\\]$/.test(path)) {
+    return { ok: false, reason: `${what} ${JSON.stringify(path)} does not name a file`, code: undefined };
+  }
+  try {
+    const stat = fs.statSync(path);
+    if (stat.isDirectory()) return { ok: false, reason: `${what} ${JSON.stringify(path)} is a directory`, code: "EISDIR" };
+    // Renaming over a device, FIFO or socket (think /dev/null as root) would replace it.
+    if (!stat.isFile()) return { ok: false, reason: `${what} ${JSON.stringify(path)} exists and is not a regular file`, code: undefined };
+    return { ok: true, keepMode: stat.mode & 0o7777 };
+  } catch (e) {
+    const code = errorCode(e);
+    if (code !== "ENOENT") return { ok: false, reason: `cannot inspect ${JSON.stringify(path)}: ${describe(e)}`, code };
+    return { ok: true, keepMode: undefined };
   }
 }

@@ -17,7 +17,10 @@ import { DownloadSink } from "./download-sink.ts";
 import { HTTPRequestSignals } from "./request-signals.ts";
 import { findLocation, isRedirectStatus, planRedirect } from "./redirect-policy.ts";
 import { TickEmissions } from "./tick-emissions.ts";
+import { createIntegrityCheck, type IntegrityCheck } from "./integrity.ts";
+import { RequestTimings, type TimingEvent, type TimingSnapshot } from "./timings.ts";
 import { formatUrl } from "../client/url.ts";
+import { openResumeSink, planRangeRequest, type RangeRequest } from "./resume.ts";
 
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
@@ -34,6 +37,12 @@ export interface HTTPRequestOptions {
   readonly network?: Network;
   /** A name for the node. */
   readonly name?: string;
+  /**
+   * The clock {@link HTTPRequest.getTimings} reads, in milliseconds (e.g. `() => performance.now()`).
+   * Without one, timings are in the node's own time: the sum of the deltas it was given, so a
+   * request stepped in virtual time has exact, repeatable timings.
+   */
+  readonly clock?: () => number;
 }
 
 /** Per-request options of {@link HTTPRequest.request}, beyond Godot's arguments. */
@@ -43,6 +52,43 @@ export interface RequestOptions {
    * emitted). A signal that is already aborted makes `request()` refuse with `ERR_INVALID_PARAMETER`.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Subresource Integrity metadata (Fetch's `integrity`), e.g. `"sha256-…"`; several hashes may be
+   * given, the strongest algorithm counts. A body that matches none ends the request with
+   * `RESULT_REQUEST_FAILED` and a reason; with `downloadFile` no file is written. Metadata with no
+   * usable hash makes `request()` refuse with `ERR_INVALID_PARAMETER`.
+   */
+  readonly integrity?: string;
+  /**
+   * The first byte wanted (OpenHarmony's `resumeFrom`): sends `Range: bytes=resumeFrom-[resumeTo]`.
+   * The response is handled as any other: a 206 and its partial body come back with code 206 (or,
+   * with `downloadFile`, the range's bytes become the file, as for any 2xx). Not a whole number from
+   * 0, a `resumeTo` before it, a `Range` header among the custom headers, or `resume` as well make
+   * `request()` refuse with `ERR_INVALID_PARAMETER`. No `Accept-Encoding` is added then.
+   */
+  readonly resumeFrom?: number;
+  /** The last byte wanted, inclusive (OpenHarmony's `resumeTo`); `resumeFrom` defaults to 0 with it. */
+  readonly resumeTo?: number;
+  /**
+   * Makes a `downloadFile` download resumable. The bytes go to `<downloadFile>.partial` (not the
+   * target, which is only replaced, by a rename, on success). An interrupted or failed download
+   * keeps that file; the next request with `resume` sends `Range: bytes=N-` for its N bytes and:
+   * - 206 with `Content-Range: bytes N-(total-1)/total` → the body is appended, then the file is
+   *   renamed over the target;
+   * - 200 (the range was ignored) or another 2xx → the download restarts from byte 0;
+   * - 416 with `Content-Range: bytes *\/N` → the partial file was already complete: it is renamed
+   *   over the target and `RESULT_SUCCESS` is emitted with code 416 and an empty body;
+   * - a 206 for another range → `RESULT_REQUEST_FAILED` with the reason; files untouched;
+   * - any other status → delivered as usual (body in the signal), files untouched. Delete the
+   *   partial file to start over.
+   *
+   * The target's own content is never resumed from. `getDownloadedBytes()` and
+   * `downloadProgress` count this response's bytes; {@link HTTPRequest.getResumedFrom} tells the
+   * bytes kept before them. No `Accept-Encoding` is added. Without `downloadFile`, with
+   * `resumeFrom`/`resumeTo`, with `integrity` or a `Range` header, `request()` refuses with
+   * `ERR_INVALID_PARAMETER`.
+   */
+  readonly resume?: boolean;
 }
 
 /** One leg of a request: where it goes and what it sends. */
@@ -99,6 +145,14 @@ export class HTTPRequest extends HTTPRequestSignals {
   private abortSignal: AbortSignal | null = null;
   private lastProgress = -1;
   private lastUpload = 0;
+  private integrityMetadata: string | null = null;
+  /** The range the running request asked for (`resumeFrom`/`resumeTo`/`resume`), or null. */
+  private rangeRequest: RangeRequest | null = null;
+  private resumedFrom = 0;
+  /** A complete partial file (416 `bytes *\/N`) renamed over the target once the response ends. */
+  private pendingCommit: DownloadSink | null = null;
+  private readonly clock: (() => number) | undefined;
+  private readonly timings = new RequestTimings();
   private readonly onAbort = (): void => {
     const reason: unknown = this.abortSignal?.reason;
     this.cancelRequest();
@@ -109,6 +163,7 @@ export class HTTPRequest extends HTTPRequestSignals {
   constructor(options: HTTPRequestOptions = {}) {
     super(options.name ?? "HTTPRequest");
     this.network = options.network;
+    this.clock = options.clock;
   }
 
   /**
@@ -159,7 +214,12 @@ export class HTTPRequest extends HTTPRequestSignals {
     const parsed = parseHttpUrl(url);
     if (!parsed.ok) return this.refuse(Err.ERR_INVALID_PARAMETER, `invalid URL ${JSON.stringify(url)}: ${parsed.reason}`);
     const headers = [...customHeaders];
-    if (this.acceptGzip && !hasHeader(headers, "accept-encoding")) headers.push("Accept-Encoding: gzip, deflate");
+    const ranged = planRangeRequest(options, this.file, headers, options.integrity !== undefined);
+    if (!ranged.ok) return this.refuse(Err.ERR_INVALID_PARAMETER, ranged.reason);
+    const rangeHeader = ranged.range?.header ?? null;
+    if (rangeHeader !== null) headers.push(rangeHeader);
+    // Ranges count bytes of the representation as sent: no content coding is asked for with one.
+    if (this.acceptGzip && ranged.range === null && !hasHeader(headers, "accept-encoding")) headers.push("Accept-Encoding: gzip, deflate");
     const check = writeRequestHead({
       method: verb, target: parsed.url.path, host: parsed.url.host, port: parsed.url.port,
       tls: parsed.url.scheme === "https", headers,
@@ -167,18 +227,30 @@ export class HTTPRequest extends HTTPRequestSignals {
     });
     if (!check.ok) return this.refuse(Err.ERR_INVALID_PARAMETER, check.reason);
     if (options.signal?.aborted === true) return this.refuse(Err.ERR_INVALID_PARAMETER, "the AbortSignal is already aborted");
+    let integrity: string | null = null;
+    if (options.integrity !== undefined) {
+      const created = createIntegrityCheck(options.integrity);
+      if (!created.ok) return this.refuse(Err.ERR_INVALID_PARAMETER, `invalid integrity metadata: ${created.reason}`);
+      integrity = options.integrity;
+    }
+    this.integrityMetadata = integrity;
+    this.rangeRequest = ranged.range;
+    this.resumedFrom = 0;
     this.active = true;
     this.serial++;
     this.emissions = new TickEmissions();
     this.waitingRedirect = null;
     this.lastProgress = -1;
     this.lastUpload = 0;
+    this.timings.reset();
+    this.timings.mark("start", this.now());
     if (options.signal !== undefined) {
       this.abortSignal = options.signal;
       options.signal.addEventListener("abort", this.onAbort, { once: true });
     }
     this.reason = "";
     this.redirects = 0;
+    this.proxyLoginAttempts = 0;
     this.elapsed = 0;
     this.code = 0;
     this.headers = [];
@@ -209,6 +281,8 @@ export class HTTPRequest extends HTTPRequestSignals {
     if (!this.active && this.emissions.isEmpty()) return;
     this.collector?.abort();
     this.collector = null;
+    this.pendingCommit?.abort();
+    this.pendingCommit = null;
     this.closeClient();
     this.active = false;
     this.emissions = new TickEmissions();
@@ -231,6 +305,18 @@ export class HTTPRequest extends HTTPRequestSignals {
     return Err.OK;
   }
 
+  /**
+   * How long each phase of the current (or last) request took, in milliseconds of the node's
+   * clock (see {@link HTTPRequestOptions.clock}): DNS, TCP, TLS, first byte sent, first byte
+   * received, headers, body, time spent in redirects, and total; -1 for a phase not reached. Phases
+   * are observed when the node is ticked, so their resolution is the tick.
+   *
+   * @returns A snapshot.
+   */
+  getTimings(): TimingSnapshot {
+    return this.timings.snapshot();
+  }
+
   /** The Content-Length of the current final response, or -1 when unknown. */
   getBodySize(): number {
     return this.bodySize;
@@ -239,6 +325,16 @@ export class HTTPRequest extends HTTPRequestSignals {
   /** Body bytes received for the current response as sent on the wire (before decoding, after de-chunking). */
   getDownloadedBytes(): number {
     return this.downloaded;
+  }
+
+  /**
+   * For a resumable download (`RequestOptions.resume`) of the current (or last) request: the bytes
+   * of `<downloadFile>.partial` kept before this response's body (the `N` of a 206 answering
+   * `Range: bytes=N-`); 0 otherwise. The whole file's progress is this plus
+   * {@link HTTPRequest.getDownloadedBytes}, of this plus {@link HTTPRequest.getBodySize}.
+   */
+  getResumedFrom(): number {
+    return this.resumedFrom;
   }
 
   /**
@@ -307,6 +403,7 @@ export class HTTPRequest extends HTTPRequestSignals {
     if (client === null) return false;
     client.poll();
     const status = client.getStatus();
+    this.observeTimings(client, status);
     switch (this.phase) {
       case "connect":
         return this.advanceConnect(client, status);
@@ -343,8 +440,40 @@ export class HTTPRequest extends HTTPRequestSignals {
         this.connectFresh(this.hop);
         return true;
       default:
+        if (status === Status.STATUS_CANT_CONNECT && client.getProxyResponseCode() === 407) {
+          const retried = this.retryProxyLogin(client, "https");
+          if (retried !== null) return retried;
+        }
         return this.failFromClient(client, status);
     }
+  }
+
+  /**
+   * A proxy answered 407: asks `proxyLoginHandler` and sends the hop again on a new connection with
+   * its credentials.
+   *
+   * @returns Whether to step on, as `advance()`; null to end the hop as without a handler.
+   */
+  private retryProxyLogin(client: HTTPClient, kind: "http" | "https"): boolean | null {
+    const hop = this.hop;
+    if (hop === null || this.proxyLoginHandler === null) return null;
+    const serial = this.serial;
+    const login = this.loginToProxy(kind, kind === "https" ? client.getProxyResponseHeaders() : this.headers);
+    if (this.serial !== serial || !this.active) return false; // the handler cancelled or restarted the request
+    if (!login.retry) {
+      if (login.note === "") return null;
+      if (kind === "https") return this.fail(Result.RESULT_CANT_CONNECT, `${client.getErrorReason()} (${login.note})`);
+      this.reason = login.note;
+      return null;
+    }
+    if (!(hop.body instanceof Uint8Array) && kind === "http") {
+      return this.fail(Result.RESULT_REQUEST_FAILED,
+        "the proxy asked for authentication (407): proxyLoginHandler's credentials are set for the next request, but a streamed body cannot be sent again");
+    }
+    this.code = 0;
+    this.headers = [];
+    this.connectFresh(hop);
+    return true;
   }
 
   private advanceHead(client: HTTPClient, status: Status): boolean {
@@ -368,8 +497,13 @@ export class HTTPRequest extends HTTPRequestSignals {
     if (hop === null) return false;
     this.code = client.getResponseCode();
     this.headers = client.getResponseHeaders();
+    this.timings.mark("headersReceived", this.now());
     this.downloaded = 0;
     this.bodySize = -1;
+    if (this.code === 407 && hop.url.scheme === "http") {
+      const retried = this.retryProxyLogin(client, "http");
+      if (retried !== null) return retried;
+    }
     if (isRedirectStatus(this.code)) {
       const plan = planRedirect({
         statusCode: this.code, method: methodVerb(hop.method) ?? "GET", body: hop.body instanceof Uint8Array ? hop.body : EMPTY,
@@ -425,15 +559,35 @@ export class HTTPRequest extends HTTPRequestSignals {
     // Only a 2xx with content replaces the file: an error page (Godot W29) or a 304 answering a
     // conditional request must not overwrite it. Their bodies go to the signal instead.
     const content = this.code !== 204 && this.code !== 205 && this.hop?.method !== Method.METHOD_HEAD;
-    if (this.file !== "" && this.code >= 200 && this.code < 300 && content) {
+    const range = this.rangeRequest;
+    if (range?.resume === true) {
+      const outcome = openResumeSink({
+        file: this.file, from: range.from, code: this.code, headers: this.headers, contentLength: this.bodySize, content,
+        coded: decoder !== null && decoder.codings.length > 0,
+      });
+      if (outcome.kind === "fail") {
+        decoder?.close();
+        return this.fail(outcome.result, outcome.reason);
+      }
+      if (outcome.kind === "write") {
+        sink = outcome.sink;
+        this.resumedFrom = outcome.from;
+      } else if (outcome.kind === "complete") {
+        this.pendingCommit = outcome.sink; // the 416's own body is read and dropped
+        this.resumedFrom = range.from;
+      }
+    } else if (this.file !== "" && this.code >= 200 && this.code < 300 && content) {
       const opened = DownloadSink.open(this.file);
       if (!opened.ok) return this.fail(Result.RESULT_DOWNLOAD_FILE_CANT_OPEN, opened.reason);
       sink = opened.sink;
     }
     const expectedLength = decoder === null && !client.isResponseChunked() ? length : -1;
     const streaming = sink === null && this.bodyData.getConnectionCount() > 0;
+    const discard = this.pendingCommit !== null;
     this.collector = new BodyCollector({
-      decoder, sink, limit: this.limit, expectedLength, onData: streaming ? (piece) => this.emissions.data.push(piece) : undefined,
+      decoder, sink, limit: this.limit, expectedLength,
+      onData: discard ? () => {} : streaming ? (piece) => this.emissions.data.push(piece) : undefined,
+      integrity: this.integrityCheck(),
     });
     this.emissions.headers = [this.code, this.headers];
     this.phase = "body";
@@ -456,6 +610,10 @@ export class HTTPRequest extends HTTPRequestSignals {
     const finished = collector.finish();
     this.collector = null;
     if (!finished.ok) return this.failWith(finished);
+    const pending = this.pendingCommit;
+    this.pendingCommit = null;
+    const committed = pending?.commit();
+    if (committed !== undefined && !committed.ok) return this.fail(Result.RESULT_DOWNLOAD_FILE_WRITE_ERROR, committed.reason);
     this.complete(Result.RESULT_SUCCESS, finished.body);
     return false;
   }
@@ -499,6 +657,9 @@ export class HTTPRequest extends HTTPRequestSignals {
     const client = this.client ?? this.createClient();
     const tls = hop.url.scheme === "https" ? this.tlsOptions : null;
     const err = client.connectToHost(hop.url.host, hop.url.port, tls);
+    const started = client.getStatus();
+    if (started === Status.STATUS_RESOLVING) this.markOnce("dnsStart");
+    else if (started === Status.STATUS_CONNECTING || started === Status.STATUS_CONNECTED) this.markOnce("tcpStart");
     this.clientOrigin = hop.url;
     this.clientTls = tls;
     this.phase = "connect";
@@ -539,6 +700,8 @@ export class HTTPRequest extends HTTPRequestSignals {
     this.reason = reason;
     this.collector?.abort();
     this.collector = null;
+    this.pendingCommit?.abort();
+    this.pendingCommit = null;
     this.closeClient();
     this.complete(result, EMPTY);
     return false;
@@ -550,10 +713,13 @@ export class HTTPRequest extends HTTPRequestSignals {
     this.nextHop = null;
     if (this.client !== null && this.client.getStatus() !== Status.STATUS_CONNECTED) this.closeClient();
     this.releaseAbortSignal();
+    if (result === Result.RESULT_SUCCESS) this.timings.mark("bodyEnd", this.now());
+    this.timings.mark("end", this.now());
     this.emissions.completion = [result, this.code, this.headers, body];
   }
 
   private beginNextHop(next: Hop, drain: boolean): void {
+    this.timings.mark("redirectStart", this.now());
     if (!drain) {
       this.startHop(next);
       return;
@@ -584,6 +750,42 @@ export class HTTPRequest extends HTTPRequestSignals {
   private releaseAbortSignal(): void {
     this.abortSignal?.removeEventListener("abort", this.onAbort);
     this.abortSignal = null;
+  }
+
+  /** The node's time in milliseconds: the injected clock, or the deltas it was given since the request started. */
+  private now(): number {
+    return this.clock !== undefined ? this.clock() : this.elapsed * 1000;
+  }
+
+  private markOnce(event: TimingEvent): void {
+    if (this.timings.timeOf(event) < 0) this.timings.mark(event, this.now());
+  }
+
+  /** Marks the phases the client has passed, as this tick sees them. */
+  private observeTimings(client: HTTPClient, status: Status): void {
+    const dnsStarted = this.timings.timeOf("dnsStart") >= 0;
+    if (status === Status.STATUS_RESOLVING) return this.markOnce("dnsStart");
+    if (dnsStarted) this.markOnce("dnsEnd");
+    const stage = client.getConnectStage();
+    if (status === Status.STATUS_CONNECTING) {
+      this.markOnce("tcpStart");
+      if (stage === "tls") {
+        this.markOnce("tcpEnd");
+        this.markOnce("tlsStart");
+      }
+      return;
+    }
+    if (this.timings.timeOf("tcpStart") >= 0) this.markOnce("tcpEnd");
+    if (this.timings.timeOf("tlsStart") >= 0) this.markOnce("tlsEnd");
+    if (this.phase === "head" || status === Status.STATUS_REQUESTING) this.markOnce("firstByteSent");
+    if (client.getResponseWireBytes() > 0) this.markOnce("firstByteReceived");
+  }
+
+  /** A fresh check for the current final response, when the request asked for integrity. */
+  private integrityCheck(): IntegrityCheck | undefined {
+    if (this.integrityMetadata === null) return undefined;
+    const created = createIntegrityCheck(this.integrityMetadata);
+    return created.ok ? created.check : undefined;
   }
 
   private closeClient(): void {

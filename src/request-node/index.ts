@@ -1,6 +1,7 @@
 export { HTTPRequest, type HTTPRequestOptions, type RequestOptions } from "./http-request.ts";
 export type { RequestCompletedArgs } from "./tick-emissions.ts";
 export { HTTPRequestSettings, type RedirectMode } from "./request-settings.ts";
+export { MAX_PROXY_LOGIN_ATTEMPTS, type ProxyLoginInfo, type ProxyLoginHandler } from "./proxy-login.ts";
 export { HTTPRequestSignals } from "./request-signals.ts";
 export { Signal, type ConnectOptions, type SignalListener, type ListenerErrorHandler } from "./signal.ts";
 export { Node } from "./node.ts";
@@ -11,6 +12,7 @@ export {
   createIntegrityCheck, parseIntegrity, type IntegrityAlgorithm, type IntegrityCheck, type IntegrityCheckResult,
   type IntegrityMetadata, type IntegrityVerdict,
 } from "./integrity.ts";
+export { partialPathOf, PARTIAL_SUFFIX } from "./download-sink.ts";
 export { RequestTimings, type TimingEvent, type TimingSnapshot } from "./timings.ts";
 export {
   formatRangeHeader, parseContentRange, planResume, type ContentRange, type RangeHeaderResult, type ResumeResponse, type ResumePlan,

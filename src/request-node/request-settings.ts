@@ -3,6 +3,7 @@ import { parseProxySetting, type ProxyCredentials } from "../client/proxy-settin
 import { TLSOptions } from "../client/tls-options.ts";
 import { Err } from "../status/err.ts";
 import { Node } from "./node.ts";
+import { askProxyLogin, MAX_PROXY_LOGIN_ATTEMPTS, proxyRealm, type ProxyLoginHandler } from "./proxy-login.ts";
 
 /** How an {@link HTTPRequest} treats redirects (Fetch's and Electron's `redirect` option). */
 export type RedirectMode = "follow" | "error" | "manual";
@@ -27,6 +28,34 @@ export abstract class HTTPRequestSettings extends Node {
    * `redirectReceived` and waits for `followRedirect()` or `cancelRequest()`.
    */
   redirectMode: RedirectMode = "follow";
+  /**
+   * Supplies proxy credentials on demand (Electron's `login` event for a proxy); `null` (default)
+   * for none. It is called synchronously inside the tick when the HTTPS proxy refuses the `CONNECT`
+   * tunnel with 407, or when a plain `http://` request through the HTTP proxy gets a final 407
+   * response, with the proxy's address, the realm of its `Proxy-Authenticate: Basic` challenge and
+   * the attempt number.
+   *
+   * Credentials it returns are set on that proxy as {@link HTTPRequestSettings.setHttpProxy} /
+   * {@link HTTPRequestSettings.setHttpsProxy} with credentials would (they stay for later requests),
+   * and the same hop is sent again on a new connection. It is asked at most
+   * {@link MAX_PROXY_LOGIN_ATTEMPTS} times per request; after that, or when it returns `null` or
+   * throws (a throw counts as `null`, with the error in {@link HTTPRequestSettings.getErrorReason}),
+   * the request ends as without a handler: `RESULT_CANT_CONNECT` with the proxy's status in the reason
+   * for the tunnel, `RESULT_SUCCESS` with code 407 and the proxy's response for plain HTTP. A plain
+   * request whose body is a streamed `BodySource` cannot be sent again: once credentials are given
+   * it ends with `RESULT_REQUEST_FAILED` (they stay set for the next request). Only a 407 is a
+   * challenge: a proxy that answers wrong credentials with another status (tinyproxy sends 401)
+   * ends the request with that answer.
+   *
+   * @example
+   * ```ts
+   * req.setHttpsProxy("proxy.lan", 3128);
+   * req.proxyLoginHandler = ({ realm, attempt }) => (attempt === 1 ? { user: "me", password: secretFor(realm) } : null);
+   * ```
+   */
+  proxyLoginHandler: ProxyLoginHandler | null = null;
+  /** How many times {@link HTTPRequestSettings.proxyLoginHandler} was asked during the running request. */
+  protected proxyLoginAttempts = 0;
   /** TLS options for `https://` URLs. */
   protected tlsOptions: TLSOptions = TLSOptions.client();
   /** The proxy settings as given: `[host, port]` for each scheme. */
@@ -144,6 +173,32 @@ export abstract class HTTPRequestSettings extends Node {
    * @param credentials - Credentials given apart from the host, if any.
    */
   protected abstract onProxyChanged(kind: "http" | "https", host: string, port: number, credentials: ProxyCredentials | undefined): void;
+
+  /**
+   * Asks {@link HTTPRequestSettings.proxyLoginHandler} for credentials after the `kind` proxy
+   * answered 407, and sets them on that proxy.
+   *
+   * @param kind - Which proxy asked.
+   * @param headers - The proxy's answer, for its `Proxy-Authenticate` realm.
+   * @returns `retry: true` when credentials were set; otherwise why not (`note`, `""` for a plain refusal).
+   */
+  protected loginToProxy(kind: "http" | "https", headers: readonly string[]): { readonly retry: true } | { readonly retry: false; readonly note: string } {
+    const handler = this.proxyLoginHandler;
+    if (handler === null) return { retry: false, note: "" };
+    const [host, port] = this.proxies[kind];
+    const proxy = parseProxySetting(host, port);
+    if (proxy === null || "invalid" in proxy) return { retry: false, note: "" };
+    if (this.proxyLoginAttempts >= MAX_PROXY_LOGIN_ATTEMPTS) {
+      return { retry: false, note: `proxyLoginHandler was asked ${MAX_PROXY_LOGIN_ATTEMPTS} times` };
+    }
+    this.proxyLoginAttempts++;
+    const answer = askProxyLogin(handler, { host: proxy.host, port: proxy.port, scheme: kind, realm: proxyRealm(headers), attempt: this.proxyLoginAttempts });
+    if (answer.kind === "declined") return { retry: false, note: answer.note };
+    if (this.setProxy(kind, host, port, answer.credentials) !== Err.OK) {
+      return { retry: false, note: `proxyLoginHandler gave unusable credentials: ${this.reason}` };
+    }
+    return { retry: true };
+  }
 
   /**
    * Records why a call was refused.

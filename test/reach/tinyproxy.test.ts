@@ -3,11 +3,11 @@
  * proxy (absolute-form request line in tinyproxy's log, tinyproxy's `Via` in nginx's log), HTTPS
  * through a CONNECT tunnel (the tunnel in tinyproxy's log, SNI and verification against the origin
  * name at nginx), Basic proxy authentication (407 as a response on the plain path, CANT_CONNECT
- * with 407 in the reason on the tunnel path), and proxy settings that survive redirects, including
+ * with 407 in the reason on the tunnel path; credentials on demand from `proxyLoginHandler`), and proxy settings that survive redirects, including
  * an http → https redirect that switches to the HTTPS proxy. Each server is started once for the file.
  */
 import { describe, expect, it } from "vitest";
-import { Err, getHeaderValue, HTTPRequest, Method, Result, Status, TLSOptions } from "../../src/index.ts";
+import { Err, getHeaderValue, HTTPRequest, Method, Result, Status, TLSOptions, type ProxyLoginInfo } from "../../src/index.ts";
 import { connect, pollToStatus, readBody, requestAndWait } from "../helpers/client-driver.ts";
 import { startNginx, type AccessLogEntry, type NginxServer } from "../helpers/nginx.ts";
 import { ipv6LoopbackUsable } from "../helpers/real-process.ts";
@@ -320,6 +320,96 @@ describe("tinyproxy with BasicAuth", () => {
     await pollToStatus(client, Status.STATUS_CANT_CONNECT);
     expect(client.getErrorReason()).toContain("the proxy refused the tunnel: 407 Proxy Authentication Required");
     expect(client.poll()).toBe(Err.ERR_CANT_CONNECT);
+  });
+
+  describe("proxyLoginHandler (credentials on demand)", () => {
+    const credentials = { user: "user", password: "pass" };
+
+    it("plain HTTP: 407, the handler's credentials, the request again → 200; asked once", async () => {
+      const calls: ProxyLoginInfo[] = [];
+      const url = nginx.httpUrl("/raw/hello.txt?auth=login-plain");
+      const done = await fetchOnce(url, {
+        configure: (node) => {
+          node.setHttpProxy("127.0.0.1", authProxy.port);
+          node.proxyLoginHandler = (info) => (calls.push(info), credentials);
+        },
+      });
+      expect(done.resultName, done.reason).toBe("RESULT_SUCCESS");
+      expect([done.code, done.text]).toEqual([200, HELLO]);
+      expect(calls).toEqual([{ host: "127.0.0.1", port: authProxy.port, scheme: "http", realm: expect.stringMatching(/\S/), attempt: 1 }]);
+      // Twice at the proxy (407, then 200), once at nginx, without the proxy's credentials.
+      await authProxy.waitForLog((log) => log.split(`): GET ${url} HTTP/1.1\n`).length === 3, "two requests for login-plain");
+      expect(await entryFor("?auth=login-plain")).toMatchObject({ proxy_authorization: "", http_via: expect.stringMatching(/tinyproxy/) });
+    });
+
+    it("HTTPS: CONNECT refused with 407, the handler's credentials, a new CONNECT → tunnel, 200", async () => {
+      const calls: ProxyLoginInfo[] = [];
+      const connects = (): number => authProxy.requestLines().filter((line) => line.startsWith("CONNECT ")).length;
+      const before = connects();
+      const done = await fetchOnce(nginx.httpsUrl("/raw/hello.txt?auth=login-tls"), {
+        configure: (node) => {
+          node.setHttpsProxy("127.0.0.1", authProxy.port);
+          node.setTlsOptions(CA);
+          node.proxyLoginHandler = (info) => (calls.push(info), credentials);
+        },
+      });
+      expect(done.resultName, done.reason).toBe("RESULT_SUCCESS");
+      expect([done.code, done.text]).toEqual([200, HELLO]);
+      expect(calls).toEqual([{ host: "127.0.0.1", port: authProxy.port, scheme: "https", realm: expect.stringMatching(/\S/), attempt: 1 }]);
+      await authProxy.waitForLog(() => connects() === before + 2, "two CONNECTs for login-tls");
+      expect(await entryFor("?auth=login-tls")).toMatchObject({ ssl_server_name: "localhost", proxy_authorization: "", http_via: "" });
+    });
+
+    // Only a 407 is a challenge. tinyproxy answers wrong credentials with 401 (see above), so a
+    // handler that always returns wrong ones is asked once and the proxy's 401 ends the request
+    // (the cap of 3 attempts against a proxy that keeps answering 407 is in stepped-proxy-login.test.ts).
+    it("wrong credentials every time: asked once; plain → SUCCESS with the proxy's 401, HTTPS → CANT_CONNECT with 401 in the reason", async () => {
+      const wrong = { user: "user", password: "wrong" };
+      const calls: ProxyLoginInfo[] = [];
+      const plain = await fetchOnce(nginx.httpUrl("/raw/hello.txt?auth=login-wrong-plain"), {
+        configure: (node) => {
+          node.setHttpProxy("127.0.0.1", authProxy.port);
+          node.proxyLoginHandler = (info) => (calls.push(info), wrong);
+        },
+      });
+      expect(plain.resultName, plain.reason).toBe("RESULT_SUCCESS");
+      expect(plain.code).toBe(401);
+      expect(plain.header("server")).toMatch(/^tinyproxy\//);
+      const tls = await fetchOnce(nginx.httpsUrl("/raw/hello.txt?auth=login-wrong-tls"), {
+        configure: (node) => {
+          node.setHttpsProxy("127.0.0.1", authProxy.port);
+          node.setTlsOptions(CA);
+          node.proxyLoginHandler = (info) => (calls.push(info), wrong);
+        },
+      });
+      expect(tls.result).toBe(Result.RESULT_CANT_CONNECT);
+      expect(tls.code).toBe(0);
+      expect(tls.reason).toContain("the proxy refused the tunnel: 401 Unauthorized");
+      expect(calls.map((c) => [c.scheme, c.attempt])).toEqual([["http", 1], ["https", 1]]);
+      expect(nginx.readAccessLog().some((e) => e.request.includes("?auth=login-wrong"))).toBe(false);
+    });
+
+    it("a handler that returns null or throws: the same results as without one", async () => {
+      const plain = await fetchOnce(nginx.httpUrl("/raw/hello.txt?auth=login-null"), {
+        configure: (node) => {
+          node.setHttpProxy("127.0.0.1", authProxy.port);
+          node.proxyLoginHandler = () => null;
+        },
+      });
+      expect([plain.resultName, plain.code, plain.reason]).toEqual(["RESULT_SUCCESS", 407, ""]);
+      const tls = await fetchOnce(nginx.httpsUrl("/raw/hello.txt?auth=login-throws"), {
+        configure: (node) => {
+          node.setHttpsProxy("127.0.0.1", authProxy.port);
+          node.setTlsOptions(CA);
+          node.proxyLoginHandler = () => {
+            throw new Error("no keychain");
+          };
+        },
+      });
+      expect(tls.result).toBe(Result.RESULT_CANT_CONNECT);
+      expect(tls.reason).toContain("407 Proxy Authentication Required");
+      expect(tls.reason).toContain("proxyLoginHandler threw: no keychain");
+    });
   });
 
   it("credentials for both proxies survive an http → https redirect", async () => {
