@@ -19,4 +19,10 @@ export interface BodySource {
   getError(): string;
   /** Releases what the source holds (file handles). Idempotent. */
   close(): void;
+  /**
+   * Optionally registers a function to call when the source has news for the client (bytes
+   * written, the end, a failure) that arrives from outside the client's calls, so a runner that
+   * sleeps until there is work wakes up. The client sets it while it sends the body; `null` removes it.
+   */
+  setActivityListener?(listener: (() => void) | null): void;
 }

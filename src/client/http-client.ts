@@ -267,6 +267,7 @@ export class HTTPClient extends HTTPUploadProgress {
    */
   setActivityListener(listener: (() => void) | null): void {
     this.activity = listener;
+    this.exchange?.upload?.setActivityListener(listener);
     this.connector?.setActivityListener(listener);
     this.peer?.setActivityListener(listener);
   }
@@ -379,6 +380,7 @@ export class HTTPClient extends HTTPUploadProgress {
       return Err.ERR_INVALID_PARAMETER;
     }
     this.exchange = new Exchange(this.parser, [written.bytes], method === Method.METHOD_HEAD, plan.start?.() ?? null);
+    this.exchange.upload?.setActivityListener(this.activity);
     this.status = Status.STATUS_REQUESTING;
     return Err.OK;
   }

@@ -57,6 +57,7 @@ export class StreamingBodySource implements BodySource {
   #ended = false;
   #closed = false;
   #error = "";
+  #listener: (() => void) | null = null;
 
   /**
    * @param options - The fixed length (default unknown) and the high-water mark.
@@ -92,6 +93,7 @@ export class StreamingBodySource implements BodySource {
       this.#chunks.push(bytes);
       this.#buffered += bytes.length;
       this.#written += bytes.length;
+      this.#listener?.();
     }
     return this.#buffered < this.highWaterMark;
   }
@@ -110,6 +112,7 @@ export class StreamingBodySource implements BodySource {
     if (this.length >= 0 && this.#written !== this.length) {
       this.#fail(`end() after ${this.#written} bytes, ${this.length} declared`);
     }
+    this.#listener?.();
   }
 
   /**
@@ -121,6 +124,16 @@ export class StreamingBodySource implements BodySource {
   abort(reason = "aborted by the application"): void {
     if (this.#closed || this.#error !== "") return;
     this.#fail(reason === "" ? "aborted by the application" : reason);
+  }
+
+  /**
+   * Registers the function the client calls to be told of new bytes, the end or a failure, so a
+   * sleeping runner wakes when the application writes between ticks. Set by the client.
+   *
+   * @param listener - The function, or null.
+   */
+  setActivityListener(listener: (() => void) | null): void {
+    this.#listener = listener;
   }
 
   /** The bytes written and not yet taken by the client. */
@@ -206,6 +219,7 @@ export class StreamingBodySource implements BodySource {
   #fail(reason: string): void {
     this.#error = reason;
     this.#clear();
+    this.#listener?.();
   }
 
   #clear(): void {

@@ -65,6 +65,15 @@ export class Upload {
     this.copy = !(this.inMemory || source instanceof StreamingBodySource);
   }
 
+  /**
+   * Passes the client's activity listener to the source (for sources written from outside ticks).
+   *
+   * @param listener - The function, or null.
+   */
+  setActivityListener(listener: (() => void) | null): void {
+    this.source.setActivityListener?.(listener);
+  }
+
   /** Body bytes the peer has accepted (without chunk framing). */
   getBytesSent(): number {
     return this.sent;
@@ -190,6 +199,7 @@ export class Upload {
   private release(): void {
     this.pending = null;
     this.held = null;
+    this.source.setActivityListener?.(null);
     try {
       this.source.close();
     } catch {

@@ -316,3 +316,27 @@ describe("HTTPClient streaming uploads (stepped)", () => {
     expect(source.closed).toBe(1);
   });
 });
+
+describe("StreamingBodySource wakes a sleeping runner", () => {
+  it("calls the client's activity listener when the application writes or ends between polls", () => {
+    const network = new ScriptedNetwork().addHost("up.test", ["10.0.0.9"]);
+    network.autoAccept = true;
+    const client = new HTTPClient({ network });
+    let wakes = 0;
+    client.setActivityListener(() => wakes++);
+    client.connectToHost("up.test");
+    const source = new StreamingBodySource();
+    client.request(Method.METHOD_POST, "/up", [], source);
+    client.poll();
+    const before = wakes;
+    source.write("abc");
+    expect(wakes).toBe(before + 1);
+    source.end();
+    expect(wakes).toBe(before + 2);
+    client.poll();
+    expect(network.connections[0]!.takeOutgoingText()).toMatch(/\r\n\r\n3\r\nabc\r\n0\r\n\r\n$/);
+    client.close(); // the source is released: later writes do not call the client
+    source.write("late");
+    expect(wakes).toBe(before + 2);
+  });
+});
