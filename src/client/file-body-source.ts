@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import type { BodySource } from "./body-source.ts";
+import { closeQuietly, errorMessage as describe } from "./file-util.ts";
 
 /** The largest buffer one `read()` fills: 4 MiB. */
 const MAX_READ_BYTES = 4 * 1024 * 1024;
@@ -136,17 +137,5 @@ export class FileBodySource implements BodySource {
     this.#error = reason;
     this.close();
     return null;
-  }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch {
-    // Already closed or invalid: nothing left to release.
   }
 }

@@ -16,6 +16,7 @@ import { TLSOptions } from "./tls-options.ts";
 import { queryStringFromDict, type QueryValue } from "./wire/query-string.ts";
 import { validateRequestTarget, writeRequestHead } from "./wire/request-writer.ts";
 import { ResponseParser } from "./wire/response-parser.ts";
+import { concatBytes } from "./bytes.ts";
 
 const MIN_READ_CHUNK = 256;
 const MAX_READ_CHUNK = 16 * 1024 * 1024;
@@ -403,14 +404,7 @@ export class HTTPClient extends HTTPUploadProgress {
       pieces.push(piece);
       total += piece.length;
     }
-    if (pieces.length === 1) return first;
-    const out = new Uint8Array(total);
-    let offset = 0;
-    for (const piece of pieces) {
-      out.set(piece, offset);
-      offset += piece.length;
-    }
-    return out;
+    return concatBytes(pieces);
   }
 
   /**

@@ -1,9 +1,9 @@
+import { concatBytes } from "../client/bytes.ts";
 import { Result } from "../status/result.ts";
 import type { ContentDecoder } from "./content-decoder.ts";
 import type { DownloadSink } from "./download-sink.ts";
 import type { IntegrityCheck } from "./integrity.ts";
 
-const EMPTY = new Uint8Array(0);
 /** The largest body collected into one array allocated up front. */
 const MAX_PREALLOCATED = 1024 * 1024 * 1024;
 
@@ -171,15 +171,6 @@ export class BodyCollector {
 
   private concat(): Uint8Array {
     if (this.whole !== null) return this.whole.subarray(0, this.decoded);
-    if (this.pieces.length === 0) return EMPTY;
-    if (this.pieces.length === 1) return this.pieces[0] ?? EMPTY;
-    const out = new Uint8Array(this.decoded);
-    let offset = 0;
-    for (const piece of this.pieces) {
-      out.set(piece, offset);
-      offset += piece.length;
-    }
-    this.pieces.length = 0;
-    return out;
+    return concatBytes(this.pieces.splice(0));
   }
 }

@@ -8,9 +8,10 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { fstatSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
 import type { BodySource } from "../client/body-source.ts";
+import { closeQuietly, errorMessage as describe } from "../client/file-util.ts";
 
 /** One part of a `multipart/form-data` body. Give exactly one of `data` and `filePath`. */
 export interface MultipartPart {
@@ -362,17 +363,5 @@ class MultipartBody implements BodySource {
     if (this.#error === "") this.#error = reason;
     this.close();
     return null;
-  }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch {
-    // Already closed: nothing left to release.
   }
 }

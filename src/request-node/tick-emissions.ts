@@ -1,6 +1,6 @@
 import type { Result } from "../status/result.ts";
+import { concatBytes } from "../client/bytes.ts";
 
-const EMPTY = new Uint8Array(0);
 
 /** The arguments of `requestCompleted`: result, response code, headers, body. */
 export type RequestCompletedArgs = [result: Result, responseCode: number, headers: string[], body: Uint8Array];
@@ -34,17 +34,6 @@ export class TickEmissions {
 
   /** The body pieces of this tick as one array (a view when there was one piece). */
   takeData(): Uint8Array {
-    const pieces = this.data.splice(0);
-    if (pieces.length === 0) return EMPTY;
-    if (pieces.length === 1) return pieces[0] ?? EMPTY;
-    let total = 0;
-    for (const piece of pieces) total += piece.length;
-    const out = new Uint8Array(total);
-    let offset = 0;
-    for (const piece of pieces) {
-      out.set(piece, offset);
-      offset += piece.length;
-    }
-    return out;
+    return concatBytes(this.data.splice(0));
   }
 }
