@@ -4,23 +4,22 @@ import type { Network } from "../client/network.ts";
 import type { ProxyCredentials } from "../client/proxy-settings.ts";
 import { SocketPeer } from "../client/peer/socket-peer.ts";
 import { TLSOptions } from "../client/tls-options.ts";
-import { parseHttpUrl, sameOrigin, type HttpUrl } from "../client/url.ts";
-import { getHeaderValues, hasHeader } from "../client/wire/headers.ts";
-import { writeRequestHead } from "../client/wire/request-writer.ts";
+import { formatUrl, sameOrigin, type HttpUrl } from "../client/url.ts";
 import { Err } from "../status/err.ts";
 import { Method, methodVerb } from "../status/method.ts";
 import { Result } from "../status/result.ts";
 import { Status } from "../status/status.ts";
 import { BodyCollector, type CollectFailure } from "./body-collector.ts";
-import { createContentDecoder } from "./content-decoder.ts";
 import { DownloadSink } from "./download-sink.ts";
 import { HTTPRequestSignals } from "./request-signals.ts";
 import { findLocation, isRedirectStatus, planRedirect } from "./redirect-policy.ts";
 import { TickEmissions } from "./tick-emissions.ts";
+import { planRequest, type Hop } from "./request-plan.ts";
 import { createIntegrityCheck, type IntegrityCheck } from "./integrity.ts";
-import { RequestTimings, type TimingEvent, type TimingSnapshot } from "./timings.ts";
-import { formatUrl } from "../client/url.ts";
-import { openResumeSink, planRangeRequest, type RangeRequest } from "./resume.ts";
+import type { TimingSnapshot } from "./timings.ts";
+import { TimingObserver } from "./timing-observer.ts";
+import { startBody } from "./body-start.ts";
+import type { RangeRequest } from "./resume.ts";
 
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
@@ -91,14 +90,6 @@ export interface RequestOptions {
   readonly resume?: boolean;
 }
 
-/** One leg of a request: where it goes and what it sends. */
-interface Hop {
-  readonly url: HttpUrl;
-  readonly method: Method;
-  readonly headers: readonly string[];
-  readonly body: Uint8Array | BodySource;
-}
-
 type Phase = "connect" | "head" | "body" | "drain" | "wait";
 
 /**
@@ -152,7 +143,7 @@ export class HTTPRequest extends HTTPRequestSignals {
   /** A complete partial file (416 `bytes *\/N`) renamed over the target once the response ends. */
   private pendingCommit: DownloadSink | null = null;
   private readonly clock: (() => number) | undefined;
-  private readonly timings = new RequestTimings();
+  private readonly timings = new TimingObserver(() => this.now());
   private readonly onAbort = (): void => {
     const reason: unknown = this.abortSignal?.reason;
     this.cancelRequest();
@@ -209,32 +200,13 @@ export class HTTPRequest extends HTTPRequestSignals {
   ): Err {
     if (!this.isInsideTree()) return this.refuse(Err.ERR_UNCONFIGURED, "request() needs the node to be inside a SceneTree");
     if (this.active) return this.refuse(Err.ERR_BUSY, "a request is already running; cancel it or wait for requestCompleted");
-    const verb = methodVerb(method);
-    if (verb === undefined) return this.refuse(Err.ERR_INVALID_PARAMETER, `invalid method ${String(method)}`);
-    const parsed = parseHttpUrl(url);
-    if (!parsed.ok) return this.refuse(Err.ERR_INVALID_PARAMETER, `invalid URL ${JSON.stringify(url)}: ${parsed.reason}`);
-    const headers = [...customHeaders];
-    const ranged = planRangeRequest(options, this.file, headers, options.integrity !== undefined);
-    if (!ranged.ok) return this.refuse(Err.ERR_INVALID_PARAMETER, ranged.reason);
-    const rangeHeader = ranged.range?.header ?? null;
-    if (rangeHeader !== null) headers.push(rangeHeader);
-    // Ranges count bytes of the representation as sent: no content coding is asked for with one.
-    if (this.acceptGzip && ranged.range === null && !hasHeader(headers, "accept-encoding")) headers.push("Accept-Encoding: gzip, deflate");
-    const check = writeRequestHead({
-      method: verb, target: parsed.url.path, host: parsed.url.host, port: parsed.url.port,
-      tls: parsed.url.scheme === "https", headers,
-      bodyLength: body instanceof Uint8Array ? body.length : Math.max(body.length, 0), chunked: !(body instanceof Uint8Array) && body.length < 0,
+    const plan = planRequest({
+      url, customHeaders, method, body, range: options, integrity: options.integrity, acceptGzip: this.acceptGzip, downloadFile: this.file,
     });
-    if (!check.ok) return this.refuse(Err.ERR_INVALID_PARAMETER, check.reason);
+    if (!plan.ok) return this.refuse(Err.ERR_INVALID_PARAMETER, plan.reason);
     if (options.signal?.aborted === true) return this.refuse(Err.ERR_INVALID_PARAMETER, "the AbortSignal is already aborted");
-    let integrity: string | null = null;
-    if (options.integrity !== undefined) {
-      const created = createIntegrityCheck(options.integrity);
-      if (!created.ok) return this.refuse(Err.ERR_INVALID_PARAMETER, `invalid integrity metadata: ${created.reason}`);
-      integrity = options.integrity;
-    }
-    this.integrityMetadata = integrity;
-    this.rangeRequest = ranged.range;
+    this.integrityMetadata = plan.integrity;
+    this.rangeRequest = plan.range;
     this.resumedFrom = 0;
     this.active = true;
     this.serial++;
@@ -242,8 +214,7 @@ export class HTTPRequest extends HTTPRequestSignals {
     this.waitingRedirect = null;
     this.lastProgress = -1;
     this.lastUpload = 0;
-    this.timings.reset();
-    this.timings.mark("start", this.now());
+    this.timings.start();
     if (options.signal !== undefined) {
       this.abortSignal = options.signal;
       options.signal.addEventListener("abort", this.onAbort, { once: true });
@@ -257,7 +228,7 @@ export class HTTPRequest extends HTTPRequestSignals {
     this.bodySize = -1;
     this.downloaded = 0;
     this.peakBuffered = 0;
-    this.startHop({ url: parsed.url, method, headers, body });
+    this.startHop(plan.hop);
     return Err.OK;
   }
 
@@ -403,7 +374,7 @@ export class HTTPRequest extends HTTPRequestSignals {
     if (client === null) return false;
     client.poll();
     const status = client.getStatus();
-    this.observeTimings(client, status);
+    this.timings.observe(client, status, this.phase === "head");
     switch (this.phase) {
       case "connect":
         return this.advanceConnect(client, status);
@@ -497,7 +468,7 @@ export class HTTPRequest extends HTTPRequestSignals {
     if (hop === null) return false;
     this.code = client.getResponseCode();
     this.headers = client.getResponseHeaders();
-    this.timings.mark("headersReceived", this.now());
+    this.timings.mark("headersReceived");
     this.downloaded = 0;
     this.bodySize = -1;
     if (this.code === 407 && hop.url.scheme === "http") {
@@ -543,52 +514,17 @@ export class HTTPRequest extends HTTPRequestSignals {
   private startBody(client: HTTPClient): boolean {
     const length = client.getResponseBodyLength();
     this.bodySize = client.isResponseChunked() ? -1 : length;
-    let decoder = null;
-    const codings = getHeaderValues(this.headers, "content-encoding");
-    if (this.acceptGzip && codings.length > 0 && length !== 0) {
-      const created = createContentDecoder(codings, {});
-      if (created.ok) decoder = created.decoder;
-      else if (created.unsupported !== true) return this.fail(Result.RESULT_BODY_DECOMPRESS_FAILED, created.reason);
-    }
-    // The limit counts decoded bytes: a Content-Length tells them in advance only for a body that is not decoded.
-    if (this.limit >= 0 && length > this.limit && (decoder === null || decoder.codings.length === 0)) {
-      decoder?.close();
-      return this.fail(Result.RESULT_BODY_SIZE_LIMIT_EXCEEDED, `Content-Length ${length} exceeds bodySizeLimit ${this.limit}`);
-    }
-    let sink = null;
-    // Only a 2xx with content replaces the file: an error page (Godot W29) or a 304 answering a
-    // conditional request must not overwrite it. Their bodies go to the signal instead.
-    const content = this.code !== 204 && this.code !== 205 && this.hop?.method !== Method.METHOD_HEAD;
-    const range = this.rangeRequest;
-    if (range?.resume === true) {
-      const outcome = openResumeSink({
-        file: this.file, from: range.from, code: this.code, headers: this.headers, contentLength: this.bodySize, content,
-        coded: decoder !== null && decoder.codings.length > 0,
-      });
-      if (outcome.kind === "fail") {
-        decoder?.close();
-        return this.fail(outcome.result, outcome.reason);
-      }
-      if (outcome.kind === "write") {
-        sink = outcome.sink;
-        this.resumedFrom = outcome.from;
-      } else if (outcome.kind === "complete") {
-        this.pendingCommit = outcome.sink; // the 416's own body is read and dropped
-        this.resumedFrom = range.from;
-      }
-    } else if (this.file !== "" && this.code >= 200 && this.code < 300 && content) {
-      const opened = DownloadSink.open(this.file);
-      if (!opened.ok) return this.fail(Result.RESULT_DOWNLOAD_FILE_CANT_OPEN, opened.reason);
-      sink = opened.sink;
-    }
-    const expectedLength = decoder === null && !client.isResponseChunked() ? length : -1;
-    const streaming = sink === null && this.bodyData.getConnectionCount() > 0;
-    const discard = this.pendingCommit !== null;
-    this.collector = new BodyCollector({
-      decoder, sink, limit: this.limit, expectedLength,
-      onData: discard ? () => {} : streaming ? (piece) => this.emissions.data.push(piece) : undefined,
-      integrity: this.integrityCheck(),
+    const streaming = this.bodyData.getConnectionCount() > 0;
+    const started = startBody({
+      length, chunked: client.isResponseChunked(), code: this.code, headers: this.headers,
+      content: this.code !== 204 && this.code !== 205 && this.hop?.method !== Method.METHOD_HEAD,
+      acceptGzip: this.acceptGzip, limit: this.limit, file: this.file, range: this.rangeRequest,
+      onData: streaming ? (piece) => this.emissions.data.push(piece) : undefined, integrity: this.integrityCheck(),
     });
+    if (!started.ok) return this.fail(started.result, started.reason);
+    this.collector = started.collector;
+    this.pendingCommit = started.pendingCommit;
+    this.resumedFrom = started.resumedFrom;
     this.emissions.headers = [this.code, this.headers];
     this.phase = "body";
     return true;
@@ -658,8 +594,7 @@ export class HTTPRequest extends HTTPRequestSignals {
     const tls = hop.url.scheme === "https" ? this.tlsOptions : null;
     const err = client.connectToHost(hop.url.host, hop.url.port, tls);
     const started = client.getStatus();
-    if (started === Status.STATUS_RESOLVING) this.markOnce("dnsStart");
-    else if (started === Status.STATUS_CONNECTING || started === Status.STATUS_CONNECTED) this.markOnce("tcpStart");
+    this.timings.connectStarted(started);
     this.clientOrigin = hop.url;
     this.clientTls = tls;
     this.phase = "connect";
@@ -713,13 +648,13 @@ export class HTTPRequest extends HTTPRequestSignals {
     this.nextHop = null;
     if (this.client !== null && this.client.getStatus() !== Status.STATUS_CONNECTED) this.closeClient();
     this.releaseAbortSignal();
-    if (result === Result.RESULT_SUCCESS) this.timings.mark("bodyEnd", this.now());
-    this.timings.mark("end", this.now());
+    if (result === Result.RESULT_SUCCESS) this.timings.mark("bodyEnd");
+    this.timings.mark("end");
     this.emissions.completion = [result, this.code, this.headers, body];
   }
 
   private beginNextHop(next: Hop, drain: boolean): void {
-    this.timings.mark("redirectStart", this.now());
+    this.timings.mark("redirectStart");
     if (!drain) {
       this.startHop(next);
       return;
@@ -755,30 +690,6 @@ export class HTTPRequest extends HTTPRequestSignals {
   /** The node's time in milliseconds: the injected clock, or the deltas it was given since the request started. */
   private now(): number {
     return this.clock !== undefined ? this.clock() : this.elapsed * 1000;
-  }
-
-  private markOnce(event: TimingEvent): void {
-    if (this.timings.timeOf(event) < 0) this.timings.mark(event, this.now());
-  }
-
-  /** Marks the phases the client has passed, as this tick sees them. */
-  private observeTimings(client: HTTPClient, status: Status): void {
-    const dnsStarted = this.timings.timeOf("dnsStart") >= 0;
-    if (status === Status.STATUS_RESOLVING) return this.markOnce("dnsStart");
-    if (dnsStarted) this.markOnce("dnsEnd");
-    const stage = client.getConnectStage();
-    if (status === Status.STATUS_CONNECTING) {
-      this.markOnce("tcpStart");
-      if (stage === "tls") {
-        this.markOnce("tcpEnd");
-        this.markOnce("tlsStart");
-      }
-      return;
-    }
-    if (this.timings.timeOf("tcpStart") >= 0) this.markOnce("tcpEnd");
-    if (this.timings.timeOf("tlsStart") >= 0) this.markOnce("tlsEnd");
-    if (this.phase === "head" || status === Status.STATUS_REQUESTING) this.markOnce("firstByteSent");
-    if (client.getResponseWireBytes() > 0) this.markOnce("firstByteReceived");
   }
 
   /** A fresh check for the current final response, when the request asked for integrity. */

@@ -1,0 +1,91 @@
+import type { BodySource } from "../client/body-source.ts";
+import { parseHttpUrl, type HttpUrl } from "../client/url.ts";
+import { hasHeader } from "../client/wire/headers.ts";
+import { writeRequestHead } from "../client/wire/request-writer.ts";
+import { type Method, methodVerb } from "../status/method.ts";
+import { createIntegrityCheck } from "./integrity.ts";
+import { planRangeRequest, type RangeOptions, type RangeRequest } from "./resume.ts";
+
+/** One leg of a request: where it goes and what it sends. */
+export interface Hop {
+  /** The URL of this leg. */
+  readonly url: HttpUrl;
+  /** Its method. */
+  readonly method: Method;
+  /** Its header lines. */
+  readonly headers: readonly string[];
+  /** Its body. */
+  readonly body: Uint8Array | BodySource;
+}
+
+/** What `HTTPRequest.request()` was given. */
+export interface RequestInput {
+  /** The URL as given. */
+  readonly url: string;
+  /** The caller's header lines. */
+  readonly customHeaders: readonly string[];
+  /** The method. */
+  readonly method: Method;
+  /** The body. */
+  readonly body: Uint8Array | BodySource;
+  /** Range and resume options. */
+  readonly range: RangeOptions;
+  /** Subresource Integrity metadata, if any. */
+  readonly integrity: string | undefined;
+  /** The node's `acceptGzip`. */
+  readonly acceptGzip: boolean;
+  /** The node's `downloadFile`. */
+  readonly downloadFile: string;
+}
+
+/** A request ready to start: its first hop, the range asked for, and integrity metadata to check. */
+export interface RequestPlan {
+  /** Accepted. */
+  readonly ok: true;
+  /** The first hop. */
+  readonly hop: Hop;
+  /** The range asked for, or null. */
+  readonly range: RangeRequest | null;
+  /** Valid integrity metadata, or null. */
+  readonly integrity: string | null;
+}
+
+/**
+ * Checks everything `request()` is given before anything starts: method, URL (only http/https),
+ * range and resume options, headers (the request head is built once as a dry run, so CR, LF, NUL
+ * and bad names are refused here), and integrity metadata. Adds `Range` and the default
+ * `Accept-Encoding` (none with a range: ranges count bytes as sent).
+ *
+ * @param input - The arguments and the node settings that shape the request.
+ * @returns The plan, or why the call is refused.
+ * @internal
+ */
+export function planRequest(input: RequestInput): RequestPlan | { readonly ok: false; readonly reason: string } {
+  const verb = methodVerb(input.method);
+  if (verb === undefined) return { ok: false, reason: `invalid method ${String(input.method)}` };
+  const parsed = parseHttpUrl(input.url);
+  if (!parsed.ok) return { ok: false, reason: `invalid URL ${JSON.stringify(input.url)}: ${parsed.reason}` };
+  const headers = [...input.customHeaders];
+  const ranged = planRangeRequest(input.range, input.downloadFile, headers, input.integrity !== undefined);
+  if (!ranged.ok) return { ok: false, reason: ranged.reason };
+  const rangeHeader = ranged.range?.header ?? null;
+  if (rangeHeader !== null) headers.push(rangeHeader);
+  if (input.acceptGzip && ranged.range === null && !hasHeader(headers, "accept-encoding")) headers.push("Accept-Encoding: gzip, deflate");
+  const body = input.body;
+  const check = writeRequestHead({
+    method: verb, target: parsed.url.path, host: parsed.url.host, port: parsed.url.port,
+    tls: parsed.url.scheme === "https", headers,
+    bodyLength: body instanceof Uint8Array ? body.length : Math.max(body.length, 0), chunked: !(body instanceof Uint8Array) && body.length < 0,
+  });
+  if (!check.ok) return { ok: false, reason: check.reason };
+  if (input.integrity !== undefined) {
+    const created = createIntegrityCheck(input.integrity);
+    if (!created.ok) return { ok: false, reason: `invalid integrity metadata: ${created.reason}` };
+  }
+  return {
+    ok: true,
+    hop: { url: parsed.url, method: input.method, headers, body },
+    range: ranged.range,
+    integrity: input.integrity ?? null,
+  };
+}

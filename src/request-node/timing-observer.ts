@@ -1,0 +1,83 @@
+import type { HTTPClient } from "../client/http-client.ts";
+import { Status } from "../status/status.ts";
+import { RequestTimings, type TimingEvent, type TimingSnapshot } from "./timings.ts";
+
+/**
+ * Feeds {@link RequestTimings} from what an `HTTPRequest` sees of its client on each tick: the
+ * phases it has passed (lookup, TCP, TLS, bytes sent and received), read against the node's clock.
+ *
+ * @internal
+ */
+export class TimingObserver {
+  private readonly timings = new RequestTimings();
+  private readonly now: () => number;
+
+  /** @param now - The node's time in milliseconds. */
+  constructor(now: () => number) {
+    this.now = now;
+  }
+
+  /** Starts a new request's timings. */
+  start(): void {
+    this.timings.reset();
+    this.timings.mark("start", this.now());
+  }
+
+  /**
+   * Marks an event now (see {@link RequestTimings.mark} for repeated marks).
+   *
+   * @param event - The event.
+   */
+  mark(event: TimingEvent): void {
+    this.timings.mark(event, this.now());
+  }
+
+  /**
+   * Marks an event now unless it was marked already in this hop.
+   *
+   * @param event - The event.
+   */
+  markOnce(event: TimingEvent): void {
+    if (this.timings.timeOf(event) < 0) this.timings.mark(event, this.now());
+  }
+
+  /**
+   * Marks where a connection starts, right after `connectToHost`.
+   *
+   * @param status - The client's status then.
+   */
+  connectStarted(status: Status): void {
+    if (status === Status.STATUS_RESOLVING) this.markOnce("dnsStart");
+    else if (status === Status.STATUS_CONNECTING || status === Status.STATUS_CONNECTED) this.markOnce("tcpStart");
+  }
+
+  /**
+   * Marks the phases the client has passed, as this tick sees them.
+   *
+   * @param client - The client, just polled.
+   * @param status - Its status.
+   * @param requestSent - True once the request was handed to the client.
+   */
+  observe(client: HTTPClient, status: Status, requestSent: boolean): void {
+    const dnsStarted = this.timings.timeOf("dnsStart") >= 0;
+    if (status === Status.STATUS_RESOLVING) return this.markOnce("dnsStart");
+    if (dnsStarted) this.markOnce("dnsEnd");
+    if (status === Status.STATUS_CONNECTING) {
+      this.markOnce("tcpStart");
+      if (client.getConnectStage() === "tls") {
+        this.markOnce("tcpEnd");
+        this.markOnce("tlsStart");
+      }
+      return;
+    }
+    if (this.timings.timeOf("tcpStart") >= 0) this.markOnce("tcpEnd");
+    if (this.timings.timeOf("tlsStart") >= 0) this.markOnce("tlsEnd");
+    if (requestSent || status === Status.STATUS_REQUESTING) this.markOnce("firstByteSent");
+    if (client.getResponseWireBytes() > 0) this.markOnce("firstByteReceived");
+  }
+
+  /** The durations so far. */
+  snapshot(): TimingSnapshot {
+    return this.timings.snapshot();
+  }
+}
