@@ -4,20 +4,20 @@ import type { Network } from "../client/network.ts";
 import type { ProxyCredentials } from "../client/proxy-settings.ts";
 import { SocketPeer } from "../client/peer/socket-peer.ts";
 import { TLSOptions } from "../client/tls-options.ts";
-import { formatUrl, sameOrigin, type HttpUrl } from "../client/url.ts";
+import { sameOrigin, type HttpUrl } from "../client/url.ts";
 import { Err } from "../status/err.ts";
-import { Method, methodVerb } from "../status/method.ts";
+import { Method } from "../status/method.ts";
 import { Result } from "../status/result.ts";
 import { Status } from "../status/status.ts";
 import { BodyCollector, type CollectFailure } from "./body-collector.ts";
 import { DownloadSink } from "./download-sink.ts";
 import { HTTPRequestSignals } from "./request-signals.ts";
-import { findLocation, isRedirectStatus, planRedirect } from "./redirect-policy.ts";
 import { TickEmissions } from "./tick-emissions.ts";
 import { planRequest, type Hop } from "./request-plan.ts";
 import { createIntegrityCheck, type IntegrityCheck } from "./integrity.ts";
 import type { TimingSnapshot } from "./timings.ts";
 import { TimingObserver } from "./timing-observer.ts";
+import { decideRedirect } from "./redirect-decision.ts";
 import { startBody } from "./body-start.ts";
 import type { RangeRequest } from "./resume.ts";
 
@@ -475,38 +475,21 @@ export class HTTPRequest extends HTTPRequestSignals {
       const retried = this.retryProxyLogin(client, "http");
       if (retried !== null) return retried;
     }
-    if (isRedirectStatus(this.code)) {
-      const plan = planRedirect({
-        statusCode: this.code, method: methodVerb(hop.method) ?? "GET", body: hop.body instanceof Uint8Array ? hop.body : EMPTY,
-        headers: hop.headers, from: hop.url,
-        location: findLocation(this.headers) ?? "",
-      });
-      if (plan.ok) {
-        if (this.maxRedirects >= 0 && this.redirects >= this.maxRedirects) {
-          return this.fail(Result.RESULT_REDIRECT_LIMIT_REACHED, `more than ${this.maxRedirects} redirects`);
-        }
-        const method = plan.method === "HEAD" ? Method.METHOD_HEAD : plan.method === "GET" ? Method.METHOD_GET : hop.method;
-        if (!(hop.body instanceof Uint8Array) && plan.body !== undefined) {
-          return this.fail(Result.RESULT_REQUEST_FAILED, `cannot follow the ${this.code} redirect: a streamed body cannot be sent again`);
-        }
-        const next: Hop = { url: plan.url, method, headers: plan.headers, body: plan.body ?? EMPTY };
-        if (this.redirectMode === "error") {
-          return this.fail(Result.RESULT_REDIRECT_LIMIT_REACHED, `redirect ${this.code} to ${formatUrl(plan.url)} refused: redirectMode is "error"`);
-        }
-        this.redirects++;
-        // Drain the 3xx body only when that lets the next hop reuse the connection: same origin and
-        // a framed body. Otherwise a slow or close-delimited body would hold the redirect up.
-        const drain = plan.sameOrigin && (client.getResponseBodyLength() >= 0 || client.isResponseChunked());
-        if (this.redirectMode === "manual") {
-          this.waitingRedirect = { hop: next, drain };
-          this.emissions.redirect = [this.code, plan.method, formatUrl(plan.url), this.headers];
-          this.phase = "wait";
-          return false;
-        }
-        this.beginNextHop(next, drain);
-        return true;
+    const decision = decideRedirect({
+      code: this.code, headers: this.headers, hop, redirects: this.redirects, maxRedirects: this.maxRedirects,
+      mode: this.redirectMode, bodyFramed: client.getResponseBodyLength() >= 0 || client.isResponseChunked(),
+    });
+    if (decision.kind === "fail") return this.fail(decision.result, decision.reason);
+    if (decision.kind === "follow") {
+      this.redirects++;
+      if (this.redirectMode === "manual") {
+        this.waitingRedirect = { hop: decision.next, drain: decision.drain };
+        this.emissions.redirect = [this.code, decision.method, decision.url, this.headers];
+        this.phase = "wait";
+        return false;
       }
-      if (plan.kind !== "no-location") return this.fail(Result.RESULT_REQUEST_FAILED, `cannot follow the redirect: ${plan.reason}`);
+      this.beginNextHop(decision.next, decision.drain);
+      return true;
     }
     return this.startBody(client);
   }
