@@ -1,5 +1,6 @@
 // W1, latency-bound: sequential keep-alive GETs of a 13-byte body on one connection.
-import { Agent, get as httpGet } from "node:http";
+import { countingGet } from "./node-http-get.ts";
+import { Agent } from "node:http";
 import { connect as netConnect, type Socket } from "node:net";
 import { Client as UndiciClient } from "undici";
 import { Err, HTTPClient, Method, ScriptedPeer, Status } from "../src/index.ts";
@@ -107,18 +108,7 @@ function undici(port: number): LatencyClient {
 
 function nodeHttp(port: number): LatencyClient {
   let agent: Agent | null = null;
-  const one = (a: Agent): Promise<number> =>
-    new Promise<number>((resolve, reject) => {
-      const req = httpGet({ host: "127.0.0.1", port, path: PATH, agent: a }, (res) => {
-        let n = 0;
-        res.on("data", (chunk: Buffer) => {
-          n += chunk.length;
-        });
-        res.on("end", () => resolve(n));
-        res.on("error", reject);
-      });
-      req.on("error", reject);
-    });
+  const one = (a: Agent): Promise<number> => countingGet(port, PATH, a);
   return {
     name: "node:http",
     async open() {

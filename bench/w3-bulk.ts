@@ -1,5 +1,6 @@
 // W3, bulk: one large body (Content-Length, then chunked) into a byte counter.
-import { Agent, get as httpGet } from "node:http";
+import { countingGet } from "./node-http-get.ts";
+import { Agent } from "node:http";
 import { connect as netConnect } from "node:net";
 import { Client as UndiciClient } from "undici";
 import { Err, Method, Status } from "../src/index.ts";
@@ -88,17 +89,7 @@ function undici(port: number): BulkClient {
 function nodeHttp(port: number): BulkClient {
   return (path) => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    return new Promise<number>((resolve, reject) => {
-      const req = httpGet({ host: "127.0.0.1", port, path, agent }, (res) => {
-        let n = 0;
-        res.on("data", (chunk: Buffer) => {
-          n += chunk.length;
-        });
-        res.on("end", () => resolve(n));
-        res.on("error", reject);
-      });
-      req.on("error", reject);
-    }).finally(() => agent.destroy());
+    return countingGet(port, path, agent).finally(() => agent.destroy());
   };
 }
 

@@ -2,6 +2,7 @@ import type { ConnectTarget } from "./connector.ts";
 import { ProxyTunnel } from "./proxy-tunnel.ts";
 import type { ProxySettings } from "./proxy-settings.ts";
 import { TLSOptions } from "./tls-options.ts";
+import { bareHost } from "./host-name.ts";
 
 /** What `HTTPClient.connectToHost` decided: the origin, and how to reach it. */
 export interface ConnectionPlan {
@@ -48,13 +49,13 @@ export function planConnection(
     name = name.slice(8);
     tls = tlsOptions ?? TLSOptions.client();
   }
-  if (name.startsWith("[") && name.endsWith("]")) name = name.slice(1, -1);
-  if (name === "" || /[\s/\\?#@[\]\x00-\x1f\x7f]/.test(name)) return { invalid: `invalid host ${JSON.stringify(host)}` };
+  const bare = bareHost(name);
+  if (bare === null) return { invalid: `invalid host ${JSON.stringify(host)}` };
   const effectivePort = port === -1 ? (tls === null ? 80 : 443) : port;
   if (!Number.isInteger(effectivePort) || effectivePort < 1 || effectivePort > 65535) {
     return { invalid: `invalid port ${port}: must be 1-65535, or -1 for the default` };
   }
-  const origin = name.toLowerCase();
+  const origin = bare;
   const proxy = tls === null ? httpProxy : httpsProxy;
   const authority = formatAuthority(origin, effectivePort);
   return {

@@ -1,3 +1,5 @@
+import { bareHost } from "./host-name.ts";
+
 /** A proxy a client connects through. */
 export interface ProxySettings {
   /** The proxy's host name or IP literal (IPv6 without brackets). */
@@ -57,9 +59,9 @@ export function parseProxySetting(
     }
     authorization = basicAuthorization(credentials.user, credentials.password);
   }
-  if (text.startsWith("[") && text.endsWith("]")) text = text.slice(1, -1);
-  if (text === "" || /[\s/\\?#@[\]\x00-\x1f\x7f]/.test(text)) return { invalid: `invalid proxy host ${JSON.stringify(host)}` };
-  return { host: text.toLowerCase(), port, authorization };
+  const bare = bareHost(text);
+  if (bare === null) return { invalid: `invalid proxy host ${JSON.stringify(host)}` };
+  return { host: bare, port, authorization };
 }
 
 /**

@@ -344,7 +344,7 @@ export class HTTPRequest extends HTTPRequestSignals {
         this.fail(Result.RESULT_REQUEST_FAILED, `internal error: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-    this.collectProgress();
+    if (this.active || this.emissions.completion !== null) this.collectProgress();
     this.flushEmissions();
   }
 
@@ -457,7 +457,8 @@ export class HTTPRequest extends HTTPRequestSignals {
       this.connectFresh(hop);
       return true;
     }
-    if (status === Status.STATUS_CONNECTION_ERROR && client.getResponseWireBytes() === 0 && client.getErrorReason().startsWith("no response")) {
+    // Closed before any byte of the response (a reset or a write error is a connection error).
+    if (status === Status.STATUS_CONNECTION_ERROR && client.getResponseWireBytes() === 0 && client.getResponseErrorCode() === "truncated") {
       return this.fail(Result.RESULT_NO_RESPONSE, client.getErrorReason());
     }
     return this.failFromClient(client, status);

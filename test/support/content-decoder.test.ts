@@ -3,16 +3,8 @@ import * as zlib from "node:zlib";
 import {
   createContentDecoder, type ContentDecoder, type ContentDecoderOptions, type DecodeStatus,
 } from "../../src/request-node/content-decoder.ts";
+import { prng as mulberry32 } from "../helpers/prng.ts";
 
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Compressible but not trivial test data. */
 function sample(size: number, seed = 1): Uint8Array {

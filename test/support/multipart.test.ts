@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BodySource } from "../../src/client/body-source.ts";
 import { checkBoundary, createMultipartBody, escapeMultipartName, type MultipartPart } from "../../src/request-node/multipart.ts";
+import { prng } from "../helpers/prng.ts";
 
 let dir = "";
 beforeAll(() => {
@@ -55,17 +56,6 @@ function drain(body: BodySource, size: () => number = () => 1 << 20): Buffer {
   return out.subarray(0, used);
 }
 
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBytesSeeded(length: number, seed: number): Buffer {
   const next = prng(seed);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   formatHostHeader, formatUrl, originOf, parseHttpUrl, removeDotSegments, resolveReference, sameOrigin, type HttpUrl,
 } from "../../src/client/url.ts";
+import { prng as mulberry32 } from "../helpers/prng.ts";
 
 function parse(text: string): HttpUrl {
   const result = parseHttpUrl(text);
@@ -28,15 +29,6 @@ function whatwg(text: string, base?: string): string {
   return url.href;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("parseHttpUrl: scheme, host, port", () => {
   it("parses the parts and applies defaults", () => {

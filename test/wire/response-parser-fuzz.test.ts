@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { bytesOf, feed } from "./split-feed.ts";
+import { prng } from "../helpers/prng.ts";
 
 const samples = [
   "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\nX: y\r\n\r\nhelloHTTP/1.1 204 No Content\r\n\r\n",
@@ -8,17 +9,6 @@ const samples = [
 ];
 const ALPHABET = bytesOf("\r\n\0\t :;,0aF\x7f\x80HTP/1.2");
 
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("ResponseParser: split independence under mutation", () => {
   it("gives the same events for every split of 300 mutated responses, with several limits", () => {

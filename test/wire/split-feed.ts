@@ -1,6 +1,7 @@
 import { expect } from "vitest";
 import type { HeaderField, ResponseEvent, ResponseHead } from "../../src/client/wire/response-events.ts";
 import { ResponseParser, type BeginResponseOptions, type ResponseParserOptions } from "../../src/client/wire/response-parser.ts";
+import { prng } from "../helpers/prng.ts";
 
 /** An event with body bytes shown as latin1 text, for readable assertions. */
 export type SimpleEvent =
@@ -52,17 +53,6 @@ export function bytesOf(input: string | Uint8Array): Uint8Array {
   return out;
 }
 
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Runs a fresh parser over `pieces`, draining next() after every push. */
 export function runPieces(pieces: Uint8Array[], options: FeedOptions): FeedRun {

@@ -3,9 +3,9 @@ import type { ResolvedAddress } from "../network.ts";
 import { parseIpAddress } from "../resolved-address.ts";
 import { ChunkQueue } from "./chunk-queue.ts";
 import { PeerState, type PeerError, type PeerErrorKind, type StreamPeer } from "./stream-peer.ts";
+import { concatBytes } from "../bytes.ts";
 
 const utf8 = new TextEncoder();
-const EMPTY = new Uint8Array(0);
 
 /** Settings of a {@link ScriptedPeer}. */
 export interface ScriptedPeerOptions {
@@ -217,17 +217,8 @@ export class ScriptedPeer implements StreamPeer {
   takeOutgoing(): Uint8Array {
     const chunks = this.#outgoing;
     this.#outgoing = [];
-    if (chunks.length === 0) return EMPTY;
-    if (chunks.length === 1 && chunks[0] !== undefined) return chunks[0].slice();
-    let total = 0;
-    for (const chunk of chunks) total += chunk.length;
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, at);
-      at += chunk.length;
-    }
-    return out;
+    // A copy even for one chunk: the client may reuse what it wrote.
+    return chunks.length === 1 && chunks[0] !== undefined ? chunks[0].slice() : concatBytes(chunks);
   }
 
   /**
