@@ -1,0 +1,203 @@
+// The recipes of docs/guide.md, as functions the test suite type-checks and runs against local
+// servers (test/examples/recipes.test.ts). Each takes the SceneTree the game already ticks.
+import {
+  Err, FileBodySource, HTTPClient, HTTPRequest, Method, Result, SceneTree, Status, TLSOptions,
+  createMultipartBody, getHeaderValue, resultName,
+} from "../src/index.ts";
+
+/** A player record as the JSON API returns it. */
+export interface Player {
+  readonly id: number;
+  readonly name: string;
+  readonly level: number;
+}
+
+// #region json
+/** GETs a JSON document; calls back with the parsed value or a one-line error. */
+export function getJson<T>(tree: SceneTree, url: string, done: (value: T | null, error: string) => void): void {
+  const req = new HTTPRequest();
+  tree.root.addChild(req);
+  req.requestCompleted.connect((result, code, headers, body) => {
+    req.queueFree(); // one node per request here; a long-lived node can send the next request instead
+    if (result !== Result.RESULT_SUCCESS) return done(null, `${resultName(result)}: ${req.getErrorReason()}`);
+    if (code !== 200) return done(null, `HTTP ${code}`);
+    if (!(getHeaderValue(headers, "content-type") ?? "").startsWith("application/json")) return done(null, "not JSON");
+    done(JSON.parse(new TextDecoder().decode(body)) as T, "");
+  });
+  req.request(url, ["Accept: application/json"]);
+}
+
+/** POSTs a JSON document; the body is UTF-8 and gets a Content-Length. */
+export function postJson(tree: SceneTree, url: string, value: unknown, done: (code: number, reply: string) => void): Err {
+  const req = new HTTPRequest();
+  tree.root.addChild(req);
+  req.requestCompleted.connect((_result, code, _headers, body) => {
+    req.queueFree();
+    done(code, new TextDecoder().decode(body));
+  });
+  return req.request(url, ["Content-Type: application/json"], Method.METHOD_POST, JSON.stringify(value));
+}
+// #endregion json
+
+// #region download-progress
+/** Downloads `url` to `path`, reporting progress each frame bytes arrive. */
+export function downloadWithProgress(
+  tree: SceneTree, url: string, path: string,
+  onProgress: (received: number, total: number) => void, done: (ok: boolean, why: string) => void,
+): HTTPRequest {
+  const req = new HTTPRequest();
+  req.downloadFile = path; // body goes to a temporary file renamed over `path` on success
+  req.bodySizeLimit = 512 * 1024 * 1024; // counted after decompression
+  req.downloadProgress.connect(onProgress); // (bytes so far, Content-Length or -1)
+  req.requestCompleted.connect((result, code) => {
+    req.queueFree();
+    if (result === Result.RESULT_SUCCESS && code === 200) done(true, "");
+    else done(false, result === Result.RESULT_SUCCESS ? `HTTP ${code}` : req.getErrorReason());
+  });
+  tree.root.addChild(req);
+  req.request(url);
+  return req;
+}
+// #endregion download-progress
+
+// #region redirects
+/** Follows at most 3 redirects; returns the node so `getErrorReason()` can be read afterwards. */
+export function getFollowingRedirects(tree: SceneTree, url: string, done: (result: Result, code: number, body: string) => void): HTTPRequest {
+  const req = new HTTPRequest();
+  req.maxRedirects = 3; // more ends in RESULT_REDIRECT_LIMIT_REACHED; -1 for no limit
+  tree.root.addChild(req);
+  req.requestCompleted.connect((result, code, _headers, body) => done(result, code, new TextDecoder().decode(body)));
+  req.request(url);
+  return req;
+}
+
+/** Sees each redirect before it is followed, and only follows those that stay on the same host. */
+export function getWithRedirectCheck(tree: SceneTree, url: string, done: (result: Result, code: number, hops: string[]) => void): void {
+  const req = new HTTPRequest();
+  req.redirectMode = "manual";
+  const hops: string[] = [];
+  req.redirectReceived.connect((code, method, next) => {
+    hops.push(`${code} → ${method} ${next}`);
+    if (new URL(next).host === new URL(url).host) req.followRedirect();
+    else req.cancelRequest(); // nothing more is emitted
+  });
+  req.requestCompleted.connect((result, code) => done(result, code, hops));
+  tree.root.addChild(req);
+  req.request(url);
+}
+// #endregion redirects
+
+// #region proxies
+/** Routes a node's requests through proxies: plain HTTP in absolute form, HTTPS through a CONNECT tunnel. */
+export function useProxies(req: HTTPRequest): void {
+  req.setHttpProxy("proxy.lan", 3128); // for http:// URLs
+  req.setHttpsProxy("proxy.lan", 3128, { user: "me", password: "secret" }); // for https:// URLs, with Basic auth
+  // Or ask for credentials only when the proxy answers 407 (at most 3 times per request):
+  req.proxyLoginHandler = ({ host, realm, attempt }) => (attempt === 1 ? { user: "me", password: `for ${realm}@${host}` } : null);
+}
+// #endregion proxies
+
+// #region tls
+/** Trusts a private CA (PEM) instead of the system store, for every https:// URL of this node. */
+export function trustPrivateCa(req: HTTPRequest, caPem: string): void {
+  req.setTlsOptions(TLSOptions.client(caPem)); // certificate and host name still verified
+  // A server whose certificate names another host: TLSOptions.client(caPem, "name.in.certificate")
+  // Mutual TLS: TLSOptions.client(caPem).withClientCertificate(certPem, keyPem)
+  // Verify nothing (tests only): TLSOptions.clientUnsafe()
+}
+// #endregion tls
+
+// #region cancel-timeout
+/** Gives up after `seconds` of ticks, or when the player presses cancel (`controller.abort()`). */
+export function getWithTimeout(tree: SceneTree, url: string, seconds: number, controller: AbortController,
+  done: (result: Result, why: string) => void): HTTPRequest {
+  const req = new HTTPRequest();
+  req.timeout = seconds; // counts the deltas this node is ticked with: virtual time in a simulation
+  tree.root.addChild(req);
+  req.requestCompleted.connect((result) => done(result, req.getErrorReason())); // RESULT_TIMEOUT on timeout
+  req.request(url, [], Method.METHOD_GET, "", { signal: controller.signal }); // abort() = cancelRequest(): nothing is emitted
+  return req;
+}
+// #endregion cancel-timeout
+
+// #region uploads
+/** PUTs a file without reading it into memory; progress comes per frame. */
+export function uploadFile(tree: SceneTree, url: string, path: string,
+  onProgress: (sent: number, total: number) => void, done: (result: Result, code: number) => void): Err {
+  const opened = FileBodySource.open(path);
+  if (!opened.ok) return Err.ERR_FILE_CANT_OPEN;
+  const req = new HTTPRequest();
+  tree.root.addChild(req);
+  req.uploadProgress.connect(onProgress);
+  req.requestCompleted.connect((result, code) => done(result, code));
+  return req.request(url, ["Content-Type: application/octet-stream"], Method.METHOD_PUT, opened.source);
+}
+
+/** POSTs a form with a text field and a file, as multipart/form-data. */
+export function uploadForm(tree: SceneTree, url: string, path: string, done: (result: Result, code: number, reply: string) => void): Err {
+  const form = createMultipartBody([
+    { name: "title", data: "my save" },
+    { name: "save", filePath: path, contentType: "application/octet-stream" },
+  ]);
+  if (!form.ok) return Err.ERR_INVALID_PARAMETER;
+  const req = new HTTPRequest();
+  tree.root.addChild(req);
+  req.requestCompleted.connect((result, code, _headers, body) => done(result, code, new TextDecoder().decode(body)));
+  return req.request(url, [`Content-Type: ${form.contentType}`], Method.METHOD_POST, form.body);
+}
+// #endregion uploads
+
+// #region http-client
+/** Godot's HTTPClient loop: connect, poll until connected, request, read the body. Call `step()` once per frame. */
+export class PlainGet {
+  readonly client = new HTTPClient();
+  readonly chunks: Uint8Array[] = [];
+  private readonly path: string;
+  private sent = false;
+
+  constructor(host: string, port: number, path: string) {
+    this.path = path;
+    this.client.connectToHost(host, port); // or "https://host" / a TLSOptions for TLS
+  }
+
+  /** @returns true once the response is complete (or failed: see `client.getErrorReason()`). */
+  step(): boolean {
+    const client = this.client;
+    client.poll();
+    switch (client.getStatus()) {
+      case Status.STATUS_CONNECTED:
+        if (!this.sent) {
+          this.sent = client.request(Method.METHOD_GET, this.path, ["Accept: */*"]) === Err.OK;
+          return !this.sent;
+        }
+        return true; // the body is complete and the connection is kept for another request
+      case Status.STATUS_BODY:
+        for (let chunk = client.readResponseBodyChunk(); chunk.length > 0; chunk = client.readResponseBodyChunk()) {
+          this.chunks.push(chunk); // an array of its own (readResponseBodyPiece() would give a view, valid until the next poll())
+        }
+        return client.getStatus() !== Status.STATUS_BODY; // CONNECTED: complete; an error status: failed
+      case Status.STATUS_RESOLVING:
+      case Status.STATUS_CONNECTING:
+      case Status.STATUS_REQUESTING:
+        return false;
+      default:
+        return true; // DISCONNECTED after a close-delimited body, or an error status
+    }
+  }
+}
+// #endregion http-client
+
+// #region own-loop
+/** Ticks `tree` from the game's own loop instead of a TreeRunner; returns a function that stops it. */
+export function startOwnLoop(tree: SceneTree, updateAndRender: (delta: number) => void): () => void {
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const delta = (now - last) / 1000;
+    last = now;
+    tree.process(delta); // every HTTPRequest ticks once; their signals are emitted inside this call
+    updateAndRender(delta);
+  }, 1000 / 60);
+  return () => clearInterval(timer);
+}
+// #endregion own-loop
