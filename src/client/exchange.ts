@@ -7,6 +7,11 @@ import { ResponseParser } from "./wire/response-parser.ts";
 const EMPTY = new Uint8Array(0);
 /** The most bytes taken from the peer at once while reading a response head. */
 const HEAD_READ_BYTES = 65536;
+/**
+ * The most interim (1xx) responses accepted before the final one. Each head is bounded by the
+ * head limit, but a server could send them forever: past this many the response is refused.
+ */
+const MAX_INTERIM_RESPONSES = 32;
 
 /** An interim (1xx) response received before the final one. */
 export interface InformationalResponse {
@@ -31,6 +36,7 @@ export type ExchangeOutcome =
 
 const WAIT: ExchangeOutcome = { kind: "wait" };
 const HEAD: ExchangeOutcome = { kind: "head" };
+const REUSABLE: ExchangeOutcome = { kind: "done", reusable: true, reason: "" };
 
 /**
  * One request and its response on a connection: writes the request bytes, feeds received bytes to
@@ -42,8 +48,12 @@ const HEAD: ExchangeOutcome = { kind: "head" };
 export class Exchange {
   /** The final response head, once received. */
   head: ResponseHead | null = null;
-  /** The head's fields as `"Name: value"` lines. */
-  headerLines: string[] = [];
+  /** The head's fields as `"Name: value"` lines, built on first use. */
+  get headerLines(): readonly string[] {
+    if (this.lines === null) this.lines = this.head === null ? [] : headerFieldsToLines(this.head.headers);
+    return this.lines;
+  }
+  private lines: string[] | null = null;
   /** Interim responses before the final one. */
   readonly interim: InformationalResponse[] = [];
   /** Trailer fields, once a chunked body is complete. */
@@ -115,11 +125,14 @@ export class Exchange {
       }
       switch (event.type) {
         case "informational":
+          if (this.interim.length >= MAX_INTERIM_RESPONSES) {
+            return this.failed(`invalid response: more than ${MAX_INTERIM_RESPONSES} interim (1xx) responses`, "too-large");
+          }
           this.interim.push({ code: event.head.statusCode, headers: headerFieldsToLines(event.head.headers) });
           continue;
         case "head":
           this.head = event.head;
-          this.headerLines = headerFieldsToLines(event.head.headers);
+          this.lines = null;
           // An early final response ends the upload: the rest of the request is not sent, and
           // the server, still waiting for it, would read a next request as body bytes.
           if (this.hasUnsentRequest()) this.uploadCutShort = true;
@@ -194,7 +207,7 @@ export class Exchange {
         reason: "the server sent more bytes than the response framing announced; connection closed",
       };
     }
-    return { kind: "done", reusable: true, reason: "" };
+    return REUSABLE;
   }
 
   private failed(reason: string, code: ResponseErrorCode | "" = ""): ExchangeOutcome {
