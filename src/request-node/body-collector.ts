@@ -1,4 +1,3 @@
-import { concatBytes } from "../client/bytes.ts";
 import { Result } from "../status/result.ts";
 import type { ContentDecoder } from "./content-decoder.ts";
 import type { DownloadSink } from "./download-sink.ts";
@@ -6,6 +5,8 @@ import type { IntegrityCheck } from "./integrity.ts";
 
 /** The largest body collected into one array allocated up front. */
 const MAX_PREALLOCATED = 1024 * 1024 * 1024;
+
+const EMPTY = new Uint8Array(0);
 
 /** Why collecting a body failed: the {@link Result} to report and a reason. */
 export interface CollectFailure {
@@ -25,8 +26,8 @@ export interface BodyCollectorOptions {
   readonly limit: number;
   /**
    * The body length when it is known before the first byte (a Content-Length body that is not
-   * decoded), or -1. An in-memory body is then collected into one array of that size, so it never
-   * takes twice its size (pieces plus their concatenation).
+   * decoded), or -1. An in-memory body is then collected into one array of that size (up to
+   * 1 GiB), so it takes its size once; otherwise the array grows by doubling.
    */
   readonly expectedLength?: number;
   /** Checks the decoded body against Subresource Integrity metadata before it is accepted, or undefined. */
@@ -40,6 +41,12 @@ export interface BodyCollectorOptions {
  * bytes against the limit (so a compression bomb stops early), and writes it to a download file or
  * keeps it in memory.
  *
+ * Pieces may be views into a connection's reused receive memory (see
+ * `HTTPClient.readResponseBodyPiece`), so nothing keeps them past the call that takes them: the
+ * download file is written at once, and an in-memory body is copied into one array of its own —
+ * allocated once at the announced length, or grown by doubling (never past the limit) when the
+ * length is unknown or the body is decoded.
+ *
  * @internal
  */
 export class BodyCollector {
@@ -48,9 +55,10 @@ export class BodyCollector {
   private readonly limit: number;
   private readonly onData: ((piece: Uint8Array) => void) | undefined;
   private readonly integrity: IntegrityCheck | undefined;
-  private readonly pieces: Uint8Array[] = [];
   private readonly expectedLength: number;
-  private whole: Uint8Array | null = null;
+  /** The in-memory body; its first `filled` bytes are set. */
+  private body: Uint8Array = EMPTY;
+  private filled = 0;
   private decoded = 0;
   private rawSeen = 0;
   private failure: CollectFailure | null = null;
@@ -74,7 +82,7 @@ export class BodyCollector {
   /**
    * Takes a piece of body as received (after de-chunking).
    *
-   * @param raw - The bytes; the collector copies what it keeps only when it must.
+   * @param raw - The bytes; the collector keeps no reference to them after this call.
    * @returns null, or the failure that ends the request.
    */
   push(raw: Uint8Array): CollectFailure | null {
@@ -115,14 +123,15 @@ export class BodyCollector {
       this.abort();
       return { ok: false, ...this.failure };
     }
-    return { ok: true, body: this.concat() };
+    const body = this.filled === this.body.length ? this.body : this.body.subarray(0, this.filled);
+    return { ok: true, body };
   }
 
   /** Drops everything: the download's temporary file is removed and the target left as it was. */
   abort(): void {
     this.sink?.abort();
-    this.pieces.length = 0;
-    this.whole = null;
+    this.body = EMPTY;
+    this.filled = 0;
   }
 
   private accept(piece: Uint8Array): boolean {
@@ -144,33 +153,41 @@ export class BodyCollector {
       }
     } else if (this.onData !== undefined) {
       this.onData(piece);
-    } else if (this.expectedLength > 0 && this.decoded <= this.expectedLength && this.allocateWhole()) {
-      this.whole?.set(piece, this.decoded - piece.length);
     } else {
-      if (this.whole !== null) {
-        // More than announced (cannot happen for a parsed Content-Length body): keep what was collected.
-        this.pieces.push(this.whole.subarray(0, this.decoded - piece.length));
-        this.whole = null;
-      }
-      this.pieces.push(piece);
+      const needed = this.filled + piece.length;
+      if (needed > this.body.length && !this.grow(needed)) return false;
+      this.body.set(piece, this.filled);
+      this.filled = needed;
     }
     return true;
   }
 
-  /** @returns true when the body has (or now got) its single array of the announced size. */
-  private allocateWhole(): boolean {
-    if (this.whole !== null) return true;
-    if (this.pieces.length > 0 || this.expectedLength > MAX_PREALLOCATED) return false;
-    try {
-      this.whole = new Uint8Array(this.expectedLength);
-      return true;
-    } catch {
-      return false; // not enough memory for one array: collect pieces instead
-    }
+  /**
+   * Gives the in-memory body room for `needed` bytes: the announced length at the first piece,
+   * else double the room (at least `needed`, at most the limit).
+   *
+   * @returns false, with the failure set, when the memory cannot be allocated.
+   */
+  private grow(needed: number): boolean {
+    const expected = this.expectedLength;
+    if (this.body.length === 0 && expected >= needed && expected <= MAX_PREALLOCATED && this.resize(expected)) return true;
+    let capacity = Math.max(needed, this.body.length * 2);
+    if (this.limit >= 0) capacity = Math.max(needed, Math.min(capacity, this.limit));
+    if (this.resize(capacity) || (capacity > needed && this.resize(needed))) return true;
+    this.failure = { result: Result.RESULT_REQUEST_FAILED, reason: `cannot allocate ${needed} bytes to keep the body in memory` };
+    return false;
   }
 
-  private concat(): Uint8Array {
-    if (this.whole !== null) return this.whole.subarray(0, this.decoded);
-    return concatBytes(this.pieces.splice(0));
+  /** @returns false when an array of `capacity` bytes cannot be allocated. */
+  private resize(capacity: number): boolean {
+    let next: Uint8Array;
+    try {
+      next = new Uint8Array(capacity);
+    } catch {
+      return false;
+    }
+    if (this.filled > 0) next.set(this.body.subarray(0, this.filled));
+    this.body = next;
+    return true;
   }
 }

@@ -16,7 +16,8 @@ export abstract class HTTPRequestSignals extends HTTPRequestSettings {
   /**
    * Emitted once per tick with the body bytes decoded in that tick. When it has listeners as the
    * body starts, the body is handed out only this way: it is not kept for `requestCompleted`
-   * (whose body is then empty). Not emitted for a body written to `downloadFile`.
+   * (whose body is then empty). Not emitted for a body written to `downloadFile`. The chunk is a
+   * new array each time: listeners may keep it (it never points into reused receive memory).
    */
   readonly bodyData: Signal<[chunk: Uint8Array]> = new Signal();
   /** Emitted at the end of a tick in which request body bytes went out: bytes sent so far and the total (-1 when streamed without a length). */

@@ -17,7 +17,10 @@ export class TickEmissions {
   headers: [code: number, headers: string[]] | null = null;
   /** `redirectReceived` arguments, when a redirect waits for `followRedirect()`. */
   redirect: [code: number, method: string, url: string, headers: string[]] | null = null;
-  /** Decoded body pieces of this tick, for `bodyData`. */
+  /**
+   * Decoded body pieces of this tick, for `bodyData`. They may be views into the connection's
+   * receive memory, valid until the client's next `poll()`: the tick emits them before that.
+   */
   readonly data: Uint8Array[] = [];
   /** `downloadProgress` arguments, when bytes arrived this tick. */
   download: [received: number, total: number] | null = null;
@@ -32,8 +35,9 @@ export class TickEmissions {
       this.upload === null && this.completion === null;
   }
 
-  /** The body pieces of this tick as one array (a view when there was one piece). */
+  /** The body pieces of this tick joined into a new array, which the receiver may keep. */
   takeData(): Uint8Array {
-    return concatBytes(this.data.splice(0));
+    const pieces = this.data.splice(0);
+    return pieces.length === 1 ? (pieces[0] as Uint8Array).slice() : concatBytes(pieces);
   }
 }

@@ -1,12 +1,15 @@
+import type { ReceiveQueue } from "./receive-queue.ts";
+
 const EMPTY = new Uint8Array(0);
 
 /**
  * A first-in, first-out queue of received byte chunks that hands bytes out as views.
  *
  * Chunks are kept as given (no copy) and `read()` returns a `subarray` of the front chunk, so
- * reading never concatenates: a read may return fewer bytes than are queued.
+ * reading never concatenates: a read may return fewer bytes than are queued. The chunks are never
+ * reused, so the views stay valid for as long as anyone holds them.
  */
-export class ChunkQueue {
+export class ChunkQueue implements ReceiveQueue {
   #chunks: Uint8Array[] = [];
   /** Index of the front chunk in `#chunks` (dequeued entries before it are dropped lazily). */
   #head = 0;
@@ -52,6 +55,11 @@ export class ChunkQueue {
       this.#offset = end;
     }
     return out;
+  }
+
+  /** Nothing to do: the views are of chunks this queue never reuses. */
+  release(): void {
+    // Received chunks are Node's own buffers, never written again.
   }
 
   /** Drops every queued byte. */

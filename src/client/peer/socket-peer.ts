@@ -1,5 +1,7 @@
 import type { Socket } from "node:net";
 import { ChunkQueue } from "./chunk-queue.ts";
+import type { ReceiveQueue } from "./receive-queue.ts";
+import { SlabQueue } from "./slab-queue.ts";
 import { PeerState, type PeerError, type PeerErrorKind, type StreamPeer } from "./stream-peer.ts";
 
 /** The default bound of unread bytes a socket peer buffers before pausing its socket: 4 MiB. */
@@ -63,19 +65,33 @@ export function peerErrorFrom(kind: PeerErrorKind, err: unknown): PeerError {
 }
 
 /**
+ * How a socket peer takes received bytes: `"data"` queues the buffers of the socket's `'data'`
+ * events as they are; `"copy"` copies each read (delivered through `net.connect`'s `onread`) into
+ * recycled slabs.
+ *
+ * @internal
+ */
+export type ReadMode = "data" | "copy";
+
+/**
  * The buffering, back-pressure and error handling shared by {@link TcpPeer} and {@link TlsPeer}.
  *
- * A `'data'` listener queues received chunks without copying; `read()` hands them out as views.
- * When the unread bytes reach the read bound the socket is paused, and it resumes when reads bring
- * them to half the bound, so memory per connection stays bounded. `write()` accepts only what fits
- * under the write bound. Errors before the transport is open are reported with the subclass's
- * opening kind (`connect` or `tls`), later ones as `io`.
+ * Received bytes are queued and `read()` hands them out as views. {@link TlsPeer} queues the
+ * buffers of `'data'` events, which are never reused. {@link TcpPeer} copies each socket read into
+ * recycled 64 KiB slabs, so a download allocates nothing per read; its views stay valid until
+ * {@link SocketPeer.releaseReads} frees them (an `HTTPClient` does so when its next `poll()`
+ * starts). When the unread bytes reach the read bound the socket is paused, and it resumes when
+ * reads bring them to half the bound, so memory per connection stays bounded: at most the bound,
+ * plus the bytes read since the last release. `write()` accepts only what fits under the write
+ * bound. Errors before the transport is open are reported with the subclass's opening kind
+ * (`connect` or `tls`), later ones as `io`.
  */
 export abstract class SocketPeer implements StreamPeer {
   #state: PeerState = PeerState.CONNECTING;
   #error: PeerError | null = null;
   #socket: Socket | null = null;
-  readonly #queue = new ChunkQueue();
+  readonly #queue: ReceiveQueue;
+  readonly #readMode: ReadMode;
   readonly #openingKind: PeerErrorKind;
   readonly #readBufferBytes: number;
   readonly #writeBufferBytes: number;
@@ -87,11 +103,16 @@ export abstract class SocketPeer implements StreamPeer {
   /**
    * @param openingKind - The error kind reported for failures before the peer is open.
    * @param options - Buffer bounds.
+   * @param readMode - `"data"`: the subclass's socket delivers `'data'` events; `"copy"`: it was
+   * created with an `onread` callback that passes each read to {@link SocketPeer.receiveRead}.
    */
-  protected constructor(openingKind: PeerErrorKind, options: SocketPeerOptions) {
+  protected constructor(openingKind: PeerErrorKind, options: SocketPeerOptions, readMode: ReadMode = "data") {
     this.#openingKind = openingKind;
     this.#readBufferBytes = clamp(options.readBufferBytes, DEFAULT_READ_BUFFER_BYTES, MIN_READ_BUFFER_BYTES, MAX_READ_BUFFER_BYTES);
     this.#writeBufferBytes = clamp(options.writeBufferBytes, DEFAULT_WRITE_BUFFER_BYTES, MIN_WRITE_BUFFER_BYTES, MAX_WRITE_BUFFER_BYTES);
+    this.#readMode = readMode;
+    // Read slabs wait for a release; a reader that never releases them loses their reuse, not its bytes.
+    this.#queue = readMode === "copy" ? new SlabQueue(this.#readBufferBytes + MIN_READ_BUFFER_BYTES) : new ChunkQueue();
   }
 
   /** {@inheritDoc StreamPeer.getState} */
@@ -118,6 +139,17 @@ export abstract class SocketPeer implements StreamPeer {
       socket.resume();
     }
     return out;
+  }
+
+  /**
+   * Declares that the reader no longer uses the arrays `read()` returned so far, except those
+   * holding the last `keepLastBytes` bytes it read; see {@link StreamPeer.releaseReads}. Only
+   * {@link TcpPeer} reuses that memory; for {@link TlsPeer} this does nothing.
+   *
+   * @param keepLastBytes - How many of the most recently read bytes are still in use (0 for none).
+   */
+  releaseReads(keepLastBytes: number): void {
+    this.#queue.release(keepLastBytes);
   }
 
   /** {@inheritDoc StreamPeer.write} */
@@ -185,7 +217,7 @@ export abstract class SocketPeer implements StreamPeer {
    */
   protected attachSocket(socket: Socket): void {
     this.#socket = socket;
-    socket.on("data", this.#onData);
+    if (this.#readMode === "data") socket.on("data", this.#onData);
     socket.on("end", this.#onEnd);
     socket.on("error", this.#onError);
     socket.on("close", this.#onClose);
@@ -251,6 +283,24 @@ export abstract class SocketPeer implements StreamPeer {
   /** Calls the activity listener, if any. */
   protected notify(): void {
     this.#listener?.();
+  }
+
+  /**
+   * Takes one read of a socket created with `onread` (read mode `"copy"`): copies the bytes into
+   * the peer's slabs, so the caller may reuse `bytes` at once.
+   *
+   * @param bytes - The bytes read.
+   * @returns false when the unread bytes reached the read bound: the `onread` callback returns it
+   * to pause the socket, which `read()` resumes once the buffer is down to half.
+   */
+  protected receiveRead(bytes: Uint8Array): boolean {
+    if (this.#state === PeerState.CLOSED || this.#socket === null) return true;
+    this.#queue.push(bytes);
+    const size = this.#queue.size;
+    if (size > this.#peak) this.#peak = size;
+    if (size >= this.#readBufferBytes) this.#paused = true;
+    this.notify();
+    return !this.#paused;
   }
 
   readonly #onData = (chunk: Uint8Array): void => {

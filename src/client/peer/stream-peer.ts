@@ -51,10 +51,26 @@ export interface StreamPeer {
    * To avoid copying, it may return fewer bytes than are available (for instance the rest of one
    * received chunk, as a view): call it again until it returns an empty array.
    *
+   * A peer that implements {@link StreamPeer.releaseReads} may reuse the memory under the returned
+   * view once the reader releases it; until then the view stays intact.
+   *
    * @param maxBytes - The most bytes to return; must be at least 1.
    * @returns The bytes, possibly a view into a received chunk; empty when nothing is buffered.
    */
   read(maxBytes: number): Uint8Array;
+  /**
+   * Declares that the reader no longer uses the arrays `read()` returned so far, except those
+   * holding the last `keepLastBytes` bytes it read: a peer that copies received bytes into
+   * recycled memory ({@link TcpPeer}) may now overwrite the rest. `HTTPClient.poll()` calls it
+   * first thing, keeping the bytes its response parser still holds, which is why a piece of body
+   * stays valid until the client's next `poll()`.
+   *
+   * Optional: a peer whose views are never overwritten (`ScriptedPeer`, `TlsPeer`) may leave it
+   * out or do nothing.
+   *
+   * @param keepLastBytes - How many of the most recently read bytes are still in use (0 for none).
+   */
+  releaseReads?(keepLastBytes: number): void;
   /**
    * Queues bytes to send. Accepts as many as the peer's write buffer has room for.
    *

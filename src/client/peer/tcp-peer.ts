@@ -1,7 +1,14 @@
 import { connect as netConnect, type Socket } from "node:net";
 import type { ResolvedAddress } from "../network.ts";
+import { SLAB_BYTES } from "./slab-pool.ts";
 import { SocketPeer, type SocketPeerOptions } from "./socket-peer.ts";
 import { PeerState } from "./stream-peer.ts";
+
+/**
+ * The one buffer every TCP socket reads into (`onread`). Each read is copied out in the callback,
+ * before the next read can happen, so all sockets of the process can share it.
+ */
+const READ_BUFFER = new Uint8Array(SLAB_BYTES);
 
 /**
  * A {@link StreamPeer} over a TCP connection (`node:net`), with Nagle's algorithm off.
@@ -10,6 +17,11 @@ import { PeerState } from "./stream-peer.ts";
  * kind `connect` and Node's code (`ECONNREFUSED`, `ETIMEDOUT`, `EHOSTUNREACH`…). Failures of the
  * open connection have kind `io` (`ECONNRESET`, `EPIPE`). Received bytes are buffered up to the
  * read bound (see {@link SocketPeerOptions}) and handed out as views by `read()`.
+ *
+ * The socket reads into one static buffer (`net.connect`'s `onread`), and each read is copied
+ * into recycled 64 KiB slabs, so a steady download allocates nothing per read. The views `read()`
+ * returns therefore stay valid only until {@link TcpPeer.releaseReads} frees them; an
+ * `HTTPClient` does that when its next `poll()` starts.
  *
  * Usually created by `NodeNetwork.connect()`.
  */
@@ -27,12 +39,15 @@ export class TcpPeer extends SocketPeer {
    * @param options - Buffer bounds.
    */
   constructor(address: ResolvedAddress, port: number, options: SocketPeerOptions = {}) {
-    super("connect", options);
+    super("connect", options, "copy");
     this.address = address;
     this.port = port;
     let socket: Socket;
     try {
-      socket = netConnect({ host: address.address, port, family: address.family });
+      socket = netConnect({
+        host: address.address, port, family: address.family,
+        onread: { buffer: READ_BUFFER, callback: this.#onRead },
+      });
     } catch (err) {
       this.fail(err);
       return;
@@ -62,4 +77,6 @@ export class TcpPeer extends SocketPeer {
   readonly #onConnect = (): void => {
     this.markOpen();
   };
+
+  readonly #onRead = (bytesRead: number, buffer: Uint8Array): boolean => this.receiveRead(buffer.subarray(0, bytesRead));
 }
