@@ -14,7 +14,8 @@ import type { ProxyTunnel } from "./proxy-tunnel.ts";
 import { parseProxySetting, type ProxyCredentials, type ProxySettings } from "./proxy-settings.ts";
 import { TLSOptions } from "./tls-options.ts";
 import { queryStringFromDict, type QueryValue } from "./wire/query-string.ts";
-import { validateRequestTarget, writeRequestHead } from "./wire/request-writer.ts";
+import { RequestHeadCache } from "./wire/request-head-cache.ts";
+import { validateRequestTarget } from "./wire/request-writer.ts";
 import { ResponseParser } from "./wire/response-parser.ts";
 import { concatBytes } from "./bytes.ts";
 
@@ -73,6 +74,8 @@ export class HTTPClient extends HTTPUploadProgress {
   /** The CONNECT tunnel of the last {@link HTTPClient.connectToHost}, kept for its answer. */
   private tunnel: ProxyTunnel | null = null;
   private parser: ResponseParser;
+  /** The last request head written, reused by identical requests. */
+  private readonly heads = new RequestHeadCache();
   private activity: (() => void) | null = null;
   private readonly onOutcome = (outcome: ExchangeOutcome): void => this.applyOutcome(outcome);
 
@@ -282,6 +285,9 @@ export class HTTPClient extends HTTPUploadProgress {
    */
   poll(): Err {
     try {
+      // Body pieces handed out since the last poll() are no longer in use: the peer may reuse their
+      // memory, except under the bytes the parser still holds.
+      this.peer?.releaseReads?.(this.parser.getBufferedBytes());
       switch (this.status) {
         case Status.STATUS_DISCONNECTED:
           return Err.ERR_UNCONFIGURED;
@@ -372,7 +378,7 @@ export class HTTPClient extends HTTPUploadProgress {
       this.reason = plan.reason;
       return Err.ERR_INVALID_PARAMETER;
     }
-    const written = writeRequestHead({
+    const written = this.heads.write({
       method: verb, target, host: this.host, port: this.port, tls: this.tls !== null, headers: allHeaders,
       bodyLength: plan.headLength, chunked: plan.chunked,
     });
@@ -391,11 +397,15 @@ export class HTTPClient extends HTTPUploadProgress {
    * is complete the status becomes CONNECTED (or DISCONNECTED when the connection cannot be reused);
    * a body cut short ends in CONNECTION_ERROR. Returns an empty array when no byte is waiting.
    *
-   * @returns The bytes (a view into received data when they came in one piece).
+   * The array belongs to the caller and may be kept as long as wanted (it is a copy, as in Godot).
+   * {@link HTTPClient.readResponseBodyPiece} avoids that copy.
+   *
+   * @returns The bytes, in an array of their own.
    */
   readResponseBodyChunk(): Uint8Array {
     const first = this.readResponseBodyPiece(this.chunkSize);
-    if (first.length === 0 || first.length === this.chunkSize) return first;
+    if (first.length === 0) return first;
+    if (first.length === this.chunkSize) return first.slice();
     const pieces = [first];
     let total = first.length;
     while (total < this.chunkSize) {
@@ -404,13 +414,19 @@ export class HTTPClient extends HTTPUploadProgress {
       pieces.push(piece);
       total += piece.length;
     }
-    return concatBytes(pieces);
+    return pieces.length === 1 ? first.slice() : concatBytes(pieces);
   }
 
   /**
    * Reads one contiguous piece of body without copying: a view into received bytes of at most
    * `maxBytes`. Call it until it returns an empty array to drain what has arrived. Same status
    * changes as {@link HTTPClient.readResponseBodyChunk}.
+   *
+   * **Validity:** the view points into the connection's receive memory, which is reused. It stays
+   * valid until the next {@link HTTPClient.poll} of this client; after that call its bytes may be
+   * overwritten by later data, of this or another connection. Consume it before (write it, hash
+   * it, parse it) or copy it (`piece.slice()`) to keep it. Other calls, `close()` included, do not
+   * end its validity.
    *
    * @param maxBytes - The most bytes to return (at least 1).
    * @returns A view of body bytes, or an empty array when none is waiting.

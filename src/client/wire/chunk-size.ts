@@ -40,6 +40,40 @@ export function parseChunkSizeLine(bytes: Uint8Array, start: number, lf: number)
   return size;
 }
 
+/**
+ * Reads the common chunk-size line, hex digits then CRLF with no extension, straight from the
+ * received bytes. What it accepts, {@link parseChunkSizeLine} accepts with the same size; for
+ * anything else (an extension, a bad or missing digit, a bare LF, a line not complete in the
+ * array, a size above `Number.MAX_SAFE_INTEGER`) it reports false and that parser decides.
+ */
+export class PlainChunkSizeLine {
+  /** After a successful {@link read}: the chunk size. */
+  size = 0;
+  /** After a successful {@link read}: the bytes of the line, CRLF included. */
+  length = 0;
+
+  /**
+   * Reads a plain chunk-size line at `bytes[start]`.
+   *
+   * @returns true when one was read (see {@link size} and {@link length})
+   */
+  read(bytes: Uint8Array, start: number): boolean {
+    const end = Math.min(bytes.length, start + MAX_CHUNK_SIZE_DIGITS + 2);
+    let p = start;
+    let size = 0;
+    while (p < end) {
+      const digit = hexValue(bytes[p] as number);
+      if (digit < 0) break;
+      size = size * 16 + digit;
+      p++;
+    }
+    if (p === start || p + 1 >= end || bytes[p] !== 0x0d || bytes[p + 1] !== 0x0a || size > Number.MAX_SAFE_INTEGER) return false;
+    this.size = size;
+    this.length = p + 2 - start;
+    return true;
+  }
+}
+
 /** The value of one ASCII hex digit, or -1. */
 function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;

@@ -53,6 +53,21 @@ export class InputQueue {
     return this.consumedTotal;
   }
 
+  /**
+   * The array holding the read position, when no scan is unfinished (so the read position is
+   * the first unconsumed byte); null when the queue is empty or a scan holds scratch bytes.
+   * The read position in it is {@link frontOffset}.
+   */
+  get front(): Uint8Array | null {
+    if (this.held === 0 || this.scratchLen !== 0 || this.lineLen !== 0) return null;
+    return this.chunks[this.first] ?? null;
+  }
+
+  /** The read position inside {@link front}. */
+  get frontOffset(): number {
+    return this.offset;
+  }
+
   /** Appends an array by reference; the caller must not modify it afterwards. */
   push(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
@@ -211,7 +226,8 @@ export class InputQueue {
     this.first++;
     this.offset = 0;
     if (this.first === this.chunks.length) {
-      this.chunks.length = 0;
+      // pop() rather than `length = 0`, which is a slow runtime call; usually one element.
+      while (this.chunks.length > 0) this.chunks.pop();
       this.first = 0;
     } else if (this.first >= 32 && this.first * 2 >= this.chunks.length) {
       this.chunks = this.chunks.slice(this.first);

@@ -52,15 +52,16 @@ export function buildResponseHead(
   let connectionClose = false;
   let connectionKeepAlive = false;
 
-  for (const field of headers) {
+  for (let i = 0; i < headers.length; i++) {
+    const field = headers[i] as HeaderField;
     const n = field.name.length;
     if (n !== 10 && n !== 14 && n !== 17) continue;
-    const name = field.name.toLowerCase();
-    if (name === "content-length") {
+    const name = field.name;
+    if (equalsLowerCase(name, "content-length")) {
       hasContentLength = true;
       const whole = field.value;
-      if (whole.length > 0 && whole.length <= MAX_CONTENT_LENGTH_DIGITS && DIGITS.test(whole)) {
-        const value = Number(whole);
+      const value = decimalValue(whole);
+      if (value >= 0) {
         if (contentLength !== -1 && value !== contentLength) {
           return `conflicting Content-Length values (${contentLength} and ${value})`;
         }
@@ -79,7 +80,7 @@ export function buildResponseHead(
         }
         contentLength = value;
       }
-    } else if (name === "transfer-encoding") {
+    } else if (equalsLowerCase(name, "transfer-encoding")) {
       hasTransferEncoding = true;
       transferCodings ??= [];
       for (const part of field.value.split(",")) {
@@ -90,13 +91,16 @@ export function buildResponseHead(
         if (!TOKEN_PATTERN.test(coding)) return `invalid transfer coding "${element}"`;
         transferCodings.push(coding);
       }
-    } else if (name === "connection") {
-      const whole = field.value.toLowerCase();
-      if (whole === "keep-alive") {
+    } else if (equalsLowerCase(name, "connection")) {
+      if (equalsLowerCase(field.value, "keep-alive")) {
         connectionKeepAlive = true;
         continue;
       }
-      for (const part of whole.split(",")) {
+      if (equalsLowerCase(field.value, "close")) {
+        connectionClose = true;
+        continue;
+      }
+      for (const part of field.value.toLowerCase().split(",")) {
         const option = trimOws(part);
         if (option === "close") connectionClose = true;
         else if (option === "keep-alive") connectionKeepAlive = true;
@@ -159,4 +163,31 @@ export function buildResponseHead(
     chunked,
     keepAlive,
   };
+}
+
+/**
+ * True when `text` equals `lower` (which is all lower case ASCII) ignoring ASCII case. Only the
+ * letters are folded, so e.g. `@` never matches a backquote.
+ */
+function equalsLowerCase(text: string, lower: string): boolean {
+  if (text.length !== lower.length) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const l = lower.charCodeAt(i);
+    if (c !== l && !(c >= 0x41 && c <= 0x5a && (c | 0x20) === l)) return false;
+  }
+  return true;
+}
+
+/** The value of `text` when it is 1–15 ASCII digits (no sign, no space), else -1. */
+function decimalValue(text: string): number {
+  const n = text.length;
+  if (n === 0 || n > MAX_CONTENT_LENGTH_DIGITS) return -1;
+  let value = 0;
+  for (let i = 0; i < n; i++) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
 }

@@ -1,5 +1,6 @@
-import { MAX_CHUNK_SIZE_LINE_BYTES, parseChunkSizeLine } from "./chunk-size.ts";
+import { MAX_CHUNK_SIZE_LINE_BYTES, parseChunkSizeLine, PlainChunkSizeLine } from "./chunk-size.ts";
 import { checkSectionText, isCleanSection, parseFieldLines } from "./field-lines.ts";
+import { parseHeadInChunk } from "./head-fast-path.ts";
 import { InputQueue, SCAN_FOUND, SCAN_MORE } from "./input-queue.ts";
 import { latin1 } from "./latin1.ts";
 import type { HeaderField, ResponseErrorCode, ResponseEvent, ResponseHead } from "./response-events.ts";
@@ -41,6 +42,8 @@ const DEAD = 9;
 /** "HTTP/1." — the status line must start with these bytes, then `0` or `1`. */
 const VERSION_PREFIX = [0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e];
 const NO_TRAILERS: readonly HeaderField[] = Object.freeze([]);
+/** The `end` event of every message without trailers (events are read-only, so one serves all). */
+const END_WITHOUT_TRAILERS: ResponseEvent = Object.freeze({ type: "end", trailers: NO_TRAILERS });
 
 /**
  * A sans-I/O HTTP/1.1 response parser (RFC 9112, strict): bytes in with {@link push} and
@@ -69,10 +72,11 @@ export class ResponseParser {
   private readonly maxHeadBytes: number;
   private readonly maxHeaderCount: number;
   private readonly input = new InputQueue();
+  private readonly chunkLine = new PlainChunkSizeLine();
   private state = IDLE;
   private ended = false;
   private failure: ResponseEvent | null = null;
-  private request = { headRequest: false, connectRequest: false };
+  private readonly request = { headRequest: false, connectRequest: false };
   private prefixChecked = false;
   /** Bytes of empty lines skipped before the status line; they count toward the head limit. */
   private headSkipped = 0;
@@ -98,7 +102,8 @@ export class ResponseParser {
   beginResponse(options: BeginResponseOptions): void {
     if (this.failure !== null) return;
     if (this.state !== IDLE) throw new Error("ResponseParser.beginResponse() called while a response is in progress");
-    this.request = { headRequest: options.headRequest, connectRequest: options.connectRequest ?? false };
+    this.request.headRequest = options.headRequest;
+    this.request.connectRequest = options.connectRequest ?? false;
     this.state = HEAD;
     this.prefixChecked = false;
     this.headSkipped = 0;
@@ -162,6 +167,13 @@ export class ResponseParser {
           return { type: "data", data };
         }
         case CHUNK_SIZE: {
+          const front = this.input.front;
+          if (front !== null && this.chunkLine.read(front, this.input.frontOffset)) {
+            this.input.skip(this.chunkLine.length);
+            this.remaining = this.chunkLine.size;
+            this.state = this.remaining === 0 ? TRAILERS : CHUNK_DATA;
+            continue;
+          }
           const r = this.input.scan(MAX_CHUNK_SIZE_LINE_BYTES, true);
           if (r !== SCAN_FOUND) {
             if (r === SCAN_MORE) return this.ended ? this.failChunked("in a chunk size line") : null;
@@ -185,6 +197,13 @@ export class ResponseParser {
           return { type: "data", data };
         }
         case CHUNK_CRLF: {
+          const front = this.input.front;
+          const at = this.input.frontOffset;
+          if (front !== null && at + 1 < front.length && front[at] === 0x0d && front[at + 1] === 0x0a) {
+            this.input.skip(2);
+            this.state = CHUNK_SIZE;
+            continue;
+          }
           const cr = this.input.peek(0);
           if (cr !== -1 && cr !== 0x0d) return this.fail("missing CRLF after chunk data");
           const lf = this.input.peek(1);
@@ -234,6 +253,17 @@ export class ResponseParser {
 
   private nextHead(): ResponseEvent | null {
     const input = this.input;
+    const front = this.prefixChecked ? null : input.front;
+    if (front !== null) {
+      // Common case: the whole head in the received array at the read position.
+      const start = input.frontOffset;
+      const limitEnd = Math.min(front.length, start + this.maxHeadBytes - this.headSkipped);
+      const fast = parseHeadInChunk(front, start, limitEnd, this.maxHeaderCount);
+      if (fast !== null) {
+        input.skip(fast.end - start);
+        return this.headEvent(buildResponseHead(fast.status, fast.headers, this.request));
+      }
+    }
     if (!this.prefixChecked) {
       for (;;) {
         const b = input.peek(0);
@@ -267,7 +297,14 @@ export class ResponseParser {
     }
     const r = input.scan(this.maxHeadBytes - this.headSkipped, false);
     if (r !== SCAN_FOUND) return r === SCAN_MORE ? this.needMoreHead() : this.failHeadLimit();
-    const head = this.parseHead(latin1(input.foundBytes, input.foundStart, input.foundEnd));
+    // Whole now (it came in pieces): the one-pass reader first, the full parser for what it leaves.
+    const fast = parseHeadInChunk(input.foundBytes, input.foundStart, input.foundEnd, this.maxHeaderCount);
+    if (fast !== null) return this.headEvent(buildResponseHead(fast.status, fast.headers, this.request));
+    return this.headEvent(this.parseHead(latin1(input.foundBytes, input.foundStart, input.foundEnd)));
+  }
+
+  /** The event for a parsed head (or the failure for a rejected one); sets up the body state. */
+  private headEvent(head: ResponseHead | string): ResponseEvent {
     if (typeof head === "string") return this.fail(head, head === LENGTH_WITH_TRANSFER_ENCODING ? "length-with-transfer-encoding" : head.startsWith("more than ") ? "too-large" : "malformed");
     this.prefixChecked = false;
     this.headSkipped = 0;
@@ -344,7 +381,7 @@ export class ResponseParser {
   private finish(trailers: readonly HeaderField[]): ResponseEvent {
     this.finalSeen = this.input.consumed - this.responseStart;
     this.state = IDLE;
-    return { type: "end", trailers };
+    return trailers === NO_TRAILERS ? END_WITHOUT_TRAILERS : { type: "end", trailers };
   }
 
   private fail(reason: string, code: ResponseErrorCode = "malformed"): ResponseEvent {
