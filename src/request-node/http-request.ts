@@ -144,6 +144,15 @@ export class HTTPRequest extends HTTPRequestSignals {
   private pendingCommit: DownloadSink | null = null;
   private readonly clock: (() => number) | undefined;
   private readonly timings = new TimingObserver(() => this.now());
+  /** Activity notices of the client (bytes, close, drain, connect, body source), counted by its listener. */
+  private activity = 0;
+  /**
+   * `activity` as it was when a tick found the request fully sent and nothing to do but wait for
+   * the response head; -1 otherwise. While it still equals `activity` (and the request is the
+   * same), nothing can have changed, so an idle tick only counts time.
+   */
+  private quietAt = -1;
+  private quietSerial = -1;
   private readonly onAbort = (): void => {
     const reason: unknown = this.abortSignal?.reason;
     this.cancelRequest();
@@ -331,14 +340,23 @@ export class HTTPRequest extends HTTPRequestSignals {
    */
   override _process(delta: number): void {
     if (this.active) {
+      this.elapsed += Number.isFinite(delta) && delta > 0 ? delta : 0;
+      const timedOut = this.timeoutSeconds > 0 && this.elapsed >= this.timeoutSeconds - TIME_EPSILON;
+      // Waiting for the response head and no activity since: poll() would find nothing new.
+      if (!timedOut && this.quietAt === this.activity && this.quietSerial === this.serial && this.phase === "head") return;
+      this.quietAt = -1;
       try {
         const peer = this.client?.getConnection();
         if (peer instanceof SocketPeer) this.peakBuffered = Math.max(this.peakBuffered, peer.getPeakBufferedBytes());
-        this.elapsed += Number.isFinite(delta) && delta > 0 ? delta : 0;
-        if (this.timeoutSeconds > 0 && this.elapsed >= this.timeoutSeconds - TIME_EPSILON) {
+        if (timedOut) {
           this.fail(Result.RESULT_TIMEOUT, `timed out after ${this.timeoutSeconds} s`);
         } else {
+          const seen = this.activity;
           for (let steps = 0; steps < 32 && this.active && this.advance(); steps++);
+          if (this.active && this.phase === "head" && this.waitsForHeadOnly()) {
+            this.quietAt = seen;
+            this.quietSerial = this.serial;
+          }
         }
       } catch (error) {
         this.fail(Result.RESULT_REQUEST_FAILED, `internal error: ${error instanceof Error ? error.message : String(error)}`);
@@ -346,6 +364,14 @@ export class HTTPRequest extends HTTPRequestSignals {
     }
     if (this.active || this.emissions.completion !== null) this.collectProgress();
     this.flushEmissions();
+  }
+
+  /** True when the whole request is sent and the client only waits for the response head. */
+  private waitsForHeadOnly(): boolean {
+    const client = this.client;
+    if (client === null || client.getStatus() !== Status.STATUS_REQUESTING) return false;
+    const length = client.getRequestBodyLength();
+    return length >= 0 && client.getRequestBodyBytesSent() === length;
   }
 
   /**
@@ -589,7 +615,10 @@ export class HTTPRequest extends HTTPRequestSignals {
     const client = new HTTPClient(this.network === undefined ? {} : { network: this.network });
     client.setHttpProxy(...this.proxies.http);
     client.setHttpsProxy(...this.proxies.https);
-    client.setActivityListener(() => this.getTree()?.wake()); // the tree the node is in now, not when the client was made
+    client.setActivityListener(() => {
+      this.activity++;
+      this.getTree()?.wake(); // the tree the node is in now, not when the client was made
+    });
     this.client = client;
     return client;
   }

@@ -5,6 +5,8 @@ import { provideNodeAccess, reportNodeError } from "./tree-internals.ts";
 
 /** Source of {@link Node} epochs: each entry into a tree takes the next number. */
 let nextEpoch = 1;
+/** Bumped on every change of tree membership or child order, so a tree can keep its node list between steps. */
+let structureVersion = 0;
 
 /**
  * A node of the small scene tree that ticks `HTTPRequest`s, as in Godot: nodes form a tree under a
@@ -65,6 +67,7 @@ export class Node {
       },
       children: (node: Node): readonly Node[] => node.#children,
       epoch: (node: Node): number => node.#epoch,
+      version: (): number => structureVersion,
     });
   }
 
@@ -132,6 +135,7 @@ export class Node {
     }
     this.#children.push(child);
     child.#parent = this;
+    structureVersion++;
     const tree = this.#tree;
     if (tree !== null) {
       Node.#enter(child, tree);
@@ -165,6 +169,7 @@ export class Node {
       this.#children.splice(index, 1);
     }
     child.#parent = null;
+    structureVersion++;
     return Err.OK;
   }
 
@@ -248,6 +253,7 @@ export class Node {
   static #enter(node: Node, tree: SceneTree): void {
     node.#tree = tree;
     node.#epoch = nextEpoch++;
+    structureVersion++;
     Node.#call(node, "_enterTree", () => node._enterTree());
     if (node.#tree !== tree) {
       return; // removed by its own callback
@@ -310,6 +316,7 @@ export class Node {
     Node.#call(node, "_exitTree", () => node._exitTree());
     node.treeExiting.emit();
     node.#tree = null;
+    structureVersion++;
     node.#readyNotified = false;
     node.#blocked--;
     node.#exiting = false;

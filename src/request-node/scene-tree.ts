@@ -42,6 +42,11 @@ export class SceneTree {
   /** Nodes queued by `queueDelete`, removed at the end of a step; the set mirrors the array. */
   #deleteQueue: Node[] = [];
   #queued: Set<Node> = new Set<Node>();
+  /** The pre-order node list of the last step and the epochs then, reused while the structure is unchanged. */
+  #nodes: Node[] = [];
+  #epochs: number[] = [];
+  /** The structure version `#nodes` was collected at; -1 when there is none. */
+  #nodesVersion = -1;
 
   /** Creates a tree whose root is a new node named `"root"`, already inside the tree and ready. */
   constructor() {
@@ -70,10 +75,15 @@ export class SceneTree {
     this.#wakePending = false;
     this.#frame++;
     this.#elapsed += step;
-    const nodes: Node[] = [];
-    const epochs: number[] = [];
-    this.#collect(nodes, epochs);
     const access = nodeAccess();
+    if (this.#nodesVersion !== access.version()) {
+      this.#nodesVersion = access.version();
+      this.#nodes = [];
+      this.#epochs = [];
+      this.#collect(this.#nodes, this.#epochs);
+    }
+    const nodes = this.#nodes; // a change during the step makes the next step collect new arrays
+    const epochs = this.#epochs;
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i];
       if (node === undefined || node.getTree() !== this || access.epoch(node) !== epochs[i]) {
@@ -86,6 +96,11 @@ export class SceneTree {
       }
     }
     this.#flushDeletes();
+    if (this.#nodesVersion !== access.version()) {
+      this.#nodesVersion = -1; // do not keep removed nodes alive until the next step
+      this.#nodes = [];
+      this.#epochs = [];
+    }
     this.#processing = false;
   }
 

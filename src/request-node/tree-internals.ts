@@ -11,6 +11,8 @@ export interface NodeAccess {
   children(node: Node): readonly Node[];
   /** A number that changes each time the node enters a tree. */
   epoch(node: Node): number;
+  /** A number that changes whenever any node enters or leaves a tree or a child list changes. */
+  version(): number;
 }
 
 let access: NodeAccess | null = null;
