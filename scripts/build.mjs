@@ -1,11 +1,17 @@
-// Builds dist/: ESM and CJS bundles with esbuild, declarations with tsc.
+// Builds dist/: ESM and CJS bundles with esbuild, declarations with tsc, and the `poll-http` command.
+// `node scripts/build.mjs --outdir DIR` builds into DIR instead of dist/ (the package test does).
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
-const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
-rmSync("dist", { recursive: true, force: true });
+const root = fileURLToPath(new URL("..", import.meta.url));
+process.chdir(root);
+const outFlag = process.argv.indexOf("--outdir");
+const out = resolve(outFlag >= 0 && process.argv[outFlag + 1] !== undefined ? process.argv[outFlag + 1] : "dist");
+const pkg = JSON.parse(readFileSync("package.json", "utf8"));
+rmSync(out, { recursive: true, force: true });
 const common = {
   entryPoints: ["src/index.ts"],
   bundle: true,
@@ -15,16 +21,36 @@ const common = {
   logLevel: "warning",
   define: { __POLL_HTTP_VERSION__: JSON.stringify(pkg.version) },
 };
-await build({ ...common, format: "esm", outfile: "dist/index.js" });
-await build({ ...common, format: "cjs", outfile: "dist/index.cjs" });
-execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
+await build({ ...common, format: "esm", outfile: join(out, "index.js") });
+await build({ ...common, format: "cjs", outfile: join(out, "index.cjs") });
+
+// The command imports the library through src/index.ts; in the package that is ./index.js, not a second copy.
+const libraryAsSibling = {
+  name: "library-as-sibling",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/index\.ts$/ }, () => ({ path: "./index.js", external: true }));
+  },
+};
+await build({
+  ...common,
+  entryPoints: ["src/cli/bin.ts"],
+  format: "esm",
+  outfile: join(out, "cli.js"),
+  banner: { js: "#!/usr/bin/env node" },
+  plugins: [libraryAsSibling],
+});
+chmodSync(join(out, "cli.js"), 0o755);
+
+const types = join(out, "types");
+execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json", "--outDir", types], { stdio: "inherit" });
+rmSync(join(types, "cli"), { recursive: true, force: true }); // the command is not part of the API
 // Declarations keep the sources' ".ts" import specifiers; point them at the ".js" files instead.
-for (const entry of readdirSync("dist/types", { recursive: true, withFileTypes: true })) {
+for (const entry of readdirSync(types, { recursive: true, withFileTypes: true })) {
   if (!entry.isFile() || !entry.name.endsWith(".d.ts")) continue;
   const file = join(entry.parentPath, entry.name);
   const text = readFileSync(file, "utf8");
   writeFileSync(file, text.replace(/(from\s+["'](?:\.{1,2}\/)[^"']*?)\.ts(["'])/g, "$1.js$2").replace(/(import\(["'](?:\.{1,2}\/)[^"']*?)\.ts(["']\))/g, "$1.js$2"));
 }
-writeFileSync("dist/index.d.ts", 'export * from "./types/index.js";\n');
-writeFileSync("dist/index.d.cts", 'export * from "./types/index.js";\n');
-console.log("built dist/index.js, dist/index.cjs, dist/index.d.ts");
+writeFileSync(join(out, "index.d.ts"), 'export * from "./types/index.js";\n');
+writeFileSync(join(out, "index.d.cts"), 'export * from "./types/index.js";\n');
+console.log(`built ${out}: index.js, index.cjs, index.d.ts, cli.js`);

@@ -1,0 +1,150 @@
+// Runs one request in a SceneTree ticked by a TreeRunner and turns its outcome into an exit status.
+import { STATUS_CODES } from "node:http";
+import { Err, HTTPRequest, Result, SceneTree, TreeRunner, resultName } from "../index.ts";
+import type { CliOptions } from "./args.ts";
+import { ExitStatus, exitStatusForResult } from "./exit-status.ts";
+import { ProgressBar, type TerminalStream } from "./progress-bar.ts";
+import { ProgressNode } from "./progress-node.ts";
+import type { PreparedRequest } from "./request-setup.ts";
+
+/** The output stream the body goes to (`process.stdout`). */
+export interface BodyStream {
+  /** Writes bytes or text. */
+  write(chunk: Uint8Array | string): boolean;
+  /** Reports a failed write (e.g. `EPIPE` when the reader went away). */
+  once(event: "error", listener: (error: Error) => void): unknown;
+  /** Removes the error listener again. */
+  off(event: "error", listener: (error: Error) => void): unknown;
+  /** True when it is a terminal. */
+  readonly isTTY?: boolean;
+}
+
+/** The error and progress stream (`process.stderr`). */
+export interface MessageStream extends TerminalStream {
+  /** True when it is a terminal. */
+  readonly isTTY?: boolean;
+  /** Its width when it is a terminal. */
+  readonly columns?: number;
+}
+
+/** The outside world of one run of the command. */
+export interface CliIo {
+  /** Where the body (and `-i` headers, `--help`, `--version`) go. */
+  readonly stdout: BodyStream;
+  /** Where errors, notes and the progress bar go. */
+  readonly stderr: MessageStream;
+  /** The environment (`POLL_HTTP_PROGRESS`, `COLUMNS`). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Aborted on SIGINT: the request is cancelled and the run ends with status 130. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Whether to draw the progress bar: `POLL_HTTP_PROGRESS=1` forces it and `=0` turns it off;
+ * otherwise only when stderr is a terminal, `-s` is not given, and the body does not go to a
+ * terminal on stdout (where the bar would tear through it).
+ *
+ * @param options - The parsed command line.
+ * @param io - The streams and environment.
+ * @returns True to draw it.
+ */
+export function wantsProgress(options: CliOptions, io: CliIo): boolean {
+  const forced = io.env["POLL_HTTP_PROGRESS"];
+  if (forced === "1" || forced === "always") return true;
+  if (forced === "0" || forced === "never" || options.silent) return false;
+  return io.stderr.isTTY === true && !(options.output === null && io.stdout.isTTY === true);
+}
+
+/**
+ * Performs the request and reports on stderr how it ended.
+ *
+ * @param options - The parsed command line.
+ * @param request - The prepared request.
+ * @param io - The streams, environment and interrupt signal.
+ * @returns The exit status (see `exitStatusTable`).
+ */
+export function transfer(options: CliOptions, request: PreparedRequest, io: CliIo): Promise<number> {
+  const tree = new SceneTree();
+  const node = new HTTPRequest({ name: "poll-http" });
+  tree.root.addChild(node);
+  const refusal = configure(node, options, request);
+  if (refusal !== null) return Promise.resolve(say(io, ExitStatus.USAGE, refusal));
+  let progress: ProgressNode | null = null;
+  if (wantsProgress(options, io)) {
+    const columns = (): number => io.stderr.columns || Number(io.env["COLUMNS"]) || 80;
+    progress = new ProgressNode(node, new ProgressBar(io.stderr), columns);
+    tree.root.addChild(progress);
+  }
+  const runner = new TreeRunner(tree, options.fps === 0 ? { mode: "as-fast-as-possible" } : { fps: options.fps, mode: "fixed" });
+  return new Promise<number>((resolve) => {
+    let settled = false;
+    const finish = (status: number, message: string): void => {
+      if (settled) return;
+      settled = true;
+      runner.stop();
+      io.stdout.off("error", onWriteError);
+      io.signal?.removeEventListener("abort", onAbort);
+      // Leaving the tree cancels what runs and closes the connection (at the end of the frame when inside one).
+      if (tree.isProcessing()) node.queueFree();
+      else if (node.isInsideTree()) tree.root.removeChild(node);
+      progress?.finish(status === ExitStatus.SUCCESS);
+      resolve(message === "" ? status : say(io, status, message));
+    };
+    const onWriteError = (error: Error): void => {
+      node.cancelRequest();
+      finish(ExitStatus.LOCAL_ERROR, `cannot write to standard output: ${error.message}`);
+    };
+    const onAbort = (): void => {
+      node.cancelRequest();
+      finish(ExitStatus.INTERRUPTED, "interrupted");
+    };
+    io.stdout.once("error", onWriteError);
+    io.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.include) node.headersReceived.connect((code, headers) => io.stdout.write(formatHead(code, headers)));
+    if (options.output === null) node.bodyData.connect((chunk) => io.stdout.write(Buffer.from(chunk)));
+    node.requestCompleted.connect((result, code) => {
+      if (result !== Result.RESULT_SUCCESS) {
+        finish(exitStatusForResult(result), `${oneLine(node.getErrorReason()) || "request failed"} (${resultName(result)})`);
+        return;
+      }
+      const unwritten = options.output !== null && !(code >= 200 && code < 300);
+      finish(ExitStatus.SUCCESS, unwritten && !options.silent ? `note: HTTP ${code} response: ${options.output} was not written` : "");
+    });
+    if (io.signal?.aborted === true) return onAbort();
+    if (node.request(request.url, request.headers, request.method, request.body) !== Err.OK) {
+      return finish(ExitStatus.USAGE, oneLine(node.getErrorReason()));
+    }
+    if (runner.start() !== Err.OK) finish(ExitStatus.USAGE, runner.getLastError());
+  });
+}
+
+/** Applies the options to the node; returns why one was refused, or null. */
+function configure(node: HTTPRequest, options: CliOptions, request: PreparedRequest): string | null {
+  if (options.maxRedirects !== null) node.maxRedirects = options.maxRedirects;
+  if (options.maxFilesize !== null) node.bodySizeLimit = options.maxFilesize;
+  if (options.timeout !== null) node.timeout = options.timeout;
+  if (options.output !== null) node.downloadFile = options.output;
+  if (request.tls !== null) node.setTlsOptions(request.tls);
+  const proxy = request.proxy;
+  if (proxy !== null) {
+    const { host, port, credentials } = proxy;
+    const refused = node.setHttpProxy(host, port, credentials) !== Err.OK || node.setHttpsProxy(host, port, credentials) !== Err.OK;
+    if (refused) return `--proxy: ${node.getErrorReason()}`;
+  }
+  return null;
+}
+
+/** The `-i` block: status line, header lines and a blank line, with CRLF as on the wire (and as curl prints it). */
+function formatHead(code: number, headers: readonly string[]): string {
+  const phrase = STATUS_CODES[code];
+  return `HTTP/1.1 ${code}${phrase === undefined ? "" : ` ${phrase}`}\r\n${headers.map((line) => `${line}\r\n`).join("")}\r\n`;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, " ").trim();
+}
+
+function say(io: CliIo, status: number, message: string): number {
+  io.stderr.write(`poll-http: ${message}\n`);
+  return status;
+}

@@ -1,0 +1,144 @@
+// The published package: build into a temp dir, `npm pack` it, install the tarball offline into a
+// temp project, and use it from there with `import`, with `require`, from TypeScript, and as the
+// `poll-http` command — each against a local server. Also checks what `npm pack` would publish.
+import { execFile, type ExecFileException } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const REQUIRED = ["package.json", "README.md", "LICENSE", "dist/index.js", "dist/index.cjs", "dist/index.d.ts", "dist/index.d.cts", "dist/cli.js", "dist/types/index.d.ts"];
+
+interface Ran {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a program without blocking the event loop (the server lives in this process); npm's own variables are not passed on. */
+function exec(file: string, args: readonly string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<Ran> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !/^npm_/i.test(key)) env[key] = value;
+  return new Promise((resolve) => {
+    execFile(file, [...args], { cwd, env: { ...env, ...extraEnv }, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 }, (error: ExecFileException | null, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr });
+    });
+  });
+}
+
+function ok(ran: Ran, what: string): string {
+  if (ran.code !== 0) throw new Error(`${what} failed (${ran.code}):\n${ran.stderr}\n${ran.stdout}`);
+  return ran.stdout;
+}
+
+interface PackedFile {
+  readonly path: string;
+  readonly mode: number;
+}
+
+/** The files of `npm pack --json` output. */
+function packedFiles(json: string): PackedFile[] {
+  const parsed = JSON.parse(json) as Array<{ files: PackedFile[] }>;
+  return parsed[0]?.files ?? [];
+}
+
+/** Only the build output, the manifest, the README and the license; no maps, no sources, no tests, no CLI declarations. */
+function allowed(path: string): boolean {
+  if (path === "package.json" || path === "README.md" || path === "LICENSE") return true;
+  return path.startsWith("dist/") && !path.endsWith(".map") && !path.startsWith("dist/types/cli/") && (!path.endsWith(".ts") || path.endsWith(".d.ts") || path.endsWith(".d.cts"));
+}
+
+const ESM_CONSUMER = `import { HTTPRequest, Result, SceneTree, TreeRunner, VERSION } from "poll-http";
+const tree = new SceneTree();
+const request = new HTTPRequest();
+tree.root.addChild(request);
+const runner = new TreeRunner(tree, { fps: 60 });
+request.requestCompleted.connect((result, code, headers, body) => {
+  console.log(JSON.stringify({ via: "import", ok: result === Result.RESULT_SUCCESS, code, body: new TextDecoder().decode(body), version: VERSION }));
+  runner.stop();
+  request.queueFree();
+});
+request.request(process.argv[2]);
+runner.start();
+`;
+
+const CJS_CONSUMER = ESM_CONSUMER
+  .replace('import { HTTPRequest, Result, SceneTree, TreeRunner, VERSION } from "poll-http";', 'const { HTTPRequest, Result, SceneTree, TreeRunner, VERSION } = require("poll-http");')
+  .replace('via: "import"', 'via: "require"');
+
+const TS_CONSUMER = `import { HTTPRequest, Method, Result, type RequestCompletedArgs } from "poll-http";
+const request: HTTPRequest = new HTTPRequest();
+const method: Method = Method.METHOD_GET;
+const done = (...args: RequestCompletedArgs): boolean => args[0] === Result.RESULT_SUCCESS;
+export { request, method, done };
+`;
+
+let work: string;
+let server: Server;
+let origin: string;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "poll-http-package-"));
+  server = createServer((req, res) => res.end(req.url === "/hello" ? "packaged hello\n" : "other\n"));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  origin = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server?.close(() => resolve()) ?? resolve());
+  if (work !== undefined) rmSync(work, { recursive: true, force: true });
+});
+
+describe("the package", () => {
+  it("publishes only dist/, package.json, README and LICENSE (npm pack --dry-run at the root)", async () => {
+    const files = packedFiles(ok(await exec("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], ROOT), "npm pack --dry-run"));
+    expect(files.map((f) => f.path)).toEqual(expect.arrayContaining(["package.json", "README.md", "LICENSE"]));
+    expect(files.map((f) => f.path).filter((path) => !allowed(path))).toEqual([]);
+  });
+
+  it("installs from its tarball and works with import, require, TypeScript and the poll-http command", async () => {
+    // Build from the sources into a staging dir (the repository's dist/ is left alone), then pack that.
+    const stage = join(work, "stage");
+    mkdirSync(stage);
+    ok(await exec(process.execPath, [join(ROOT, "scripts/build.mjs"), "--outdir", join(stage, "dist")], ROOT), "build");
+    for (const file of ["package.json", "README.md", "LICENSE"]) copyFileSync(join(ROOT, file), join(stage, file));
+    const packed = JSON.parse(ok(await exec("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", work], stage), "npm pack")) as Array<{ filename: string; files: PackedFile[] }>;
+    const files = packed[0]?.files ?? [];
+    const paths = files.map((f) => f.path);
+    expect(paths).toEqual(expect.arrayContaining(REQUIRED));
+    expect(paths.filter((path) => !allowed(path))).toEqual([]);
+    expect((files.find((f) => f.path === "dist/cli.js")?.mode ?? 0) & 0o111).not.toBe(0);
+    const tarball = join(work, packed[0]?.filename ?? "missing.tgz");
+    expect(existsSync(tarball)).toBe(true);
+
+    // A fresh project that installs the tarball with no network.
+    const app = join(work, "app");
+    mkdirSync(app);
+    writeFileSync(join(app, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true }));
+    ok(await exec("npm", ["install", tarball, "--offline", "--no-audit", "--no-fund", "--ignore-scripts", "--cache", join(work, "npm-cache")], app), "npm install");
+    writeFileSync(join(app, "esm.mjs"), ESM_CONSUMER);
+    writeFileSync(join(app, "cjs.cjs"), CJS_CONSUMER);
+    writeFileSync(join(app, "check.mts"), TS_CONSUMER);
+    writeFileSync(join(app, "check.cts"), TS_CONSUMER);
+
+    const [esm, cjs, cli, types] = await Promise.all([
+      exec(process.execPath, ["esm.mjs", `${origin}/hello`], app),
+      exec(process.execPath, ["cjs.cjs", `${origin}/hello`], app),
+      exec(join(app, "node_modules/.bin/poll-http"), ["-i", `${origin}/hello`], app),
+      exec(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "--noEmit", "--strict", "--skipLibCheck", "--module", "nodenext", "--moduleResolution", "nodenext",
+        "--types", "node", "--typeRoots", join(ROOT, "node_modules/@types"), "check.mts", "check.cts"], app),
+    ]);
+    const version = (JSON.parse(ok(await exec("npm", ["pkg", "get", "version"], ROOT), "npm pkg get")) as string);
+    expect(JSON.parse(ok(esm, "import"))).toEqual({ via: "import", ok: true, code: 200, body: "packaged hello\n", version });
+    expect(JSON.parse(ok(cjs, "require"))).toEqual({ via: "require", ok: true, code: 200, body: "packaged hello\n", version });
+    expect(ok(cli, "poll-http")).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\npackaged hello\n$/);
+    expect(cli.stderr).toBe("");
+    ok(types, "tsc on the installed declarations");
+    const versionRun = ok(await exec(join(app, "node_modules/.bin/poll-http"), ["--version"], app), "poll-http --version");
+    expect(versionRun).toBe(`poll-http ${version}\n`);
+  }, 120_000);
+});
