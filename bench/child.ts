@@ -10,7 +10,9 @@ import { fork } from "node:child_process";
 
 /** What a child measures: one download of a W3 client, or one W6 scene download. */
 export type ChildSpec =
-  | { readonly kind: "w3"; readonly client: string; readonly port: number; readonly mib: number; readonly chunked: boolean; readonly warmupMib: number }
+  | { readonly kind: "w3"; readonly client: string; readonly port: number; readonly mib: number; readonly chunked: boolean; readonly warmupMib: number; readonly nginx?: boolean }
+  | { readonly kind: "w3file"; readonly client: string; readonly port: number; readonly mib: number; readonly chunked: boolean; readonly warmupMib: number; readonly nginx?: boolean }
+  | { readonly kind: "w4"; readonly transport: "scripted" | "tcp"; readonly port: number; readonly nodes: number; readonly ticks: number }
   | { readonly kind: "w6"; readonly mode: "fixed" | "as-fast-as-possible"; readonly port: number; readonly mib: number };
 
 /** One measured download. */
@@ -23,6 +25,8 @@ export interface ChildSample {
   readonly steps: number;
   /** Body bytes received, or -1 when the client counts wire bytes only. */
   readonly bytes: number;
+  /** Workload-specific measures (W4: ns per node per tick, heap growth). */
+  readonly extra?: Readonly<Record<string, number>>;
 }
 
 function isSample(value: unknown): value is ChildSample {
@@ -38,11 +42,12 @@ export const CHILD_FLAG = "--bench-child";
  *
  * @param entry - The bundled bench file.
  * @param spec - What to measure.
+ * @param execArgv - Node flags of the child (e.g. `--expose-gc`).
  * @returns The sample; rejects with the child's error.
  */
-export function runInChild(entry: string, spec: ChildSpec): Promise<ChildSample> {
+export function runInChild(entry: string, spec: ChildSpec, execArgv: readonly string[] = []): Promise<ChildSample> {
   return new Promise<ChildSample>((resolve, reject) => {
-    const child = fork(entry, [CHILD_FLAG, JSON.stringify(spec)], { execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(entry, [CHILD_FLAG, JSON.stringify(spec)], { execArgv: [...execArgv], stdio: ["ignore", "inherit", "inherit", "ipc"] });
     let settled = false;
     child.on("message", (msg: unknown) => {
       if (settled) return;

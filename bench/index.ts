@@ -1,25 +1,40 @@
 // poll-http benchmark suite. Runs the peers side by side in one process against one server child
-// process and prints a table per workload with poll-http's ratio to each peer.
+// process (and nginx where installed) and prints a table per workload with poll-http's ratio to
+// each peer; writes the run as JSON for bench/chart.ts.
 //
-//   npm run bench                      all workloads (W1, W3, W6), 3 runs each, medians
+//   npm run bench                      all workloads (W1 to W6), 3 runs each, medians
 //   npm run bench -- --only W1         one workload (comma-separate several: --only W1,W3)
-//   npm run bench -- --quick           a short smoke run (1 run, small sizes)
+//   npm run bench -- --quick           a short smoke run (1 run, small sizes, W3 measured in the bench
+//                                      process; asserts nothing about speed)
+//   nginx (where installed) serves W1, W2a and W3 into a counter as a second server.
 //   options: --runs N  --requests N (W1)  --warmup N (W1)  --mib N (W3)  --w6-mib N
-//            --clients poll,poll-micro,undici,http,fetch,raw,raw-onread,engine
-//                           rows to run (default all; `engine` is the W1e no-I/O row)
-//            --in-process   run W3/W6 measurements in this process instead of a fresh child each
+//            --w2-requests N (per batch, default 1000)  --w2-connections N (50)  --w2-batches N
+//            --w2-nodes N (W2b, 1000)  --w4-nodes N (10000)  --w4-ticks N (1000)
+//            --clients poll,poll-micro,poll-node,undici,http,fetch,raw,raw-onread,engine,scripted,tcp
+//                           rows to run (default all; `engine` is the W1e no-I/O row; `scripted`
+//                           and `tcp` are the W4 transports)
+//            --no-nginx     skip the nginx tables (they are skipped with a note when nginx is missing)
+//            --json FILE    where to write the run's JSON (default .tmp/bench/last.json)
+//            --in-process   run W3/W4/W6 measurements in this process instead of a fresh child each
 //                           (for `node --cpu-prof`; RSS growth is then not comparable)
 //
 // The server runs in a child process (see bench/server.ts) so the client's CPU time and RSS are
-// measured alone; W3 and W6 measurements each run in a fresh child (see bench/child.ts). This file
-// is the entry of all of them: children are forks of it with --bench-server or --bench-child.
+// measured alone; W3, W4 and W6 measurements each run in a fresh child (see bench/child.ts). This
+// file is the entry of all of them: children are forks of it with --bench-server or --bench-child.
 import { cpus, loadavg, totalmem } from "node:os";
-import { MachineWatch } from "./measure.ts";
-import { runServerChild, startServerProcess } from "./server.ts";
+import { resolve } from "node:path";
+import { MachineWatch, type Row } from "./measure.ts";
+import { startBenchNginx } from "./nginx.ts";
+import { type RunRecord, rowRecords, type TableRecord, type Target, writeRecord } from "./report.ts";
+import { runServerChild, SMALL_RESPONSE, startServerProcess } from "./server.ts";
 import { runW1, runW1Engine } from "./w1-latency.ts";
+import { runW2 } from "./w2-inflight.ts";
 import { runW3, measureW3 } from "./w3-bulk.ts";
+import { measureW3File, runW3File } from "./w3-file.ts";
+import { measureW4, runW4, W4_TARGET_NS } from "./w4-frame.ts";
 import { runW6, measureW6 } from "./w6-scene.ts";
 import { CHILD_FLAG, childMain } from "./child.ts";
+import { undiciInstalled } from "./undici-peer.ts";
 
 interface Settings {
   readonly only: readonly string[];
@@ -29,11 +44,19 @@ interface Settings {
   readonly warmup: number;
   readonly mib: number;
   readonly w6Mib: number;
+  readonly w2Requests: number;
+  readonly w2Connections: number;
+  readonly w2Batches: number;
+  readonly w2Nodes: number;
+  readonly w4Nodes: number;
+  readonly w4Ticks: number;
   readonly clients: readonly string[];
   readonly inProcess: boolean;
+  readonly nginx: boolean;
+  readonly json: string;
 }
 
-const WORKLOADS = ["W1", "W3", "W6"] as const;
+const WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6"] as const;
 
 function parseArgs(argv: readonly string[]): Settings {
   const value = (name: string): string | undefined => {
@@ -61,8 +84,16 @@ function parseArgs(argv: readonly string[]): Settings {
     warmup: num("--warmup", quick ? 200 : 2_000),
     mib: Math.max(1, num("--mib", quick ? 16 : 256)),
     w6Mib: Math.max(1, num("--w6-mib", quick ? 8 : 64)),
+    w2Requests: Math.max(1, num("--w2-requests", 1_000)),
+    w2Connections: Math.max(1, num("--w2-connections", 50)),
+    w2Batches: Math.max(1, num("--w2-batches", quick ? 1 : 20)),
+    w2Nodes: Math.max(1, num("--w2-nodes", quick ? 100 : 1_000)),
+    w4Nodes: Math.max(1, num("--w4-nodes", quick ? 1_000 : 10_000)),
+    w4Ticks: Math.max(1, num("--w4-ticks", quick ? 100 : 1_000)),
     clients: list("--clients"),
     inProcess: argv.includes("--in-process"),
+    nginx: !argv.includes("--no-nginx"),
+    json: resolve(value("--json") ?? ".tmp/bench/last.json"),
   };
 }
 
@@ -74,46 +105,136 @@ function machine(): string {
   ].join("\n");
 }
 
+const UNDICI = (ratio: number): Target => ({ peer: "undici", ratio, label: `≥ ${ratio}× undici` });
+const RAW = (ratio: number): Target => ({ peer: "raw socket", ratio, label: `≥ ${ratio}× raw socket` });
 
 async function main(): Promise<void> {
   const settings = parseArgs(process.argv.slice(2));
   const entry = process.argv[1];
   if (entry === undefined) throw new Error("cannot tell the bench entry file to fork the server");
   const wants = (w: string): boolean => settings.only.length === 0 || settings.only.includes(w);
-  console.log(`poll-http bench — ${new Date().toISOString()}\n${machine()}`);
-  console.log(`settings: ${JSON.stringify(settings)}\n`);
+  const header = `poll-http bench — ${new Date().toISOString()}\n${machine()}`;
+  console.log(`${header}\nsettings: ${JSON.stringify(settings)}\n`);
+  const record: RunRecord = { date: new Date().toISOString(), machine: machine(), settings, notes: [], seconds: NaN, tables: [] };
+  const add = (table: Omit<TableRecord, "rows" | "subject"> & { rows: readonly Row[]; subject?: string }): void => {
+    record.tables.push({ ...table, title: table.title.replace(/^### /, ""), subject: table.subject ?? "poll-http", rows: rowRecords(table.rows) });
+  };
+  const note = (text: string): void => {
+    record.notes.push(text);
+    console.log(`note: ${text}\n`);
+  };
+  if (!undiciInstalled()) note("undici is not installed (npm install): its rows are left out");
   const server = await startServerProcess(entry);
   const started = performance.now();
+  const bench = { port: server.port, pid: server.pid, label: "bench server", smallBytes: SMALL_RESPONSE.length, nginx: false };
+  const targets: Array<typeof bench> = [bench];
+  const nginx = settings.nginx && (wants("W1") || wants("W2") || wants("W3")) ? await startBenchNginx() : null;
+  if (typeof nginx === "string") {
+    note(nginx);
+  } else if (nginx !== null) {
+    nginx.addBodies([settings.mib * 1024 * 1024, Math.min(16, settings.mib) * 1024 * 1024]);
+    targets.push({ port: nginx.port, pid: nginx.pid, label: nginx.version, smallBytes: nginx.smallResponseBytes, nginx: true });
+  }
+  /** Runs a workload and prints its text with the machine check (`pid`: the server of that table, nginx or the bench server). */
+  const watched = async (run: () => Promise<string>, pid = server.pid): Promise<void> => {
+    const watch = new MachineWatch(pid);
+    const text = await run();
+    console.log(text + "\n\n" + watch.report() + "\n");
+  };
   try {
     console.log(`load average before start: ${loadavg().map((l) => l.toFixed(2)).join(" ")}\n`);
     if (wants("W1")) {
-      const watch = new MachineWatch(server.pid);
-      const { text } = await runW1({ port: server.port, requests: settings.requests, warmup: settings.warmup, runs: settings.runs, clients: settings.clients });
-      console.log(text + "\n\n" + watch.report() + "\n");
+      for (const t of targets) {
+        await watched(async () => {
+          const r = await runW1({ port: t.port, requests: settings.requests, warmup: settings.warmup, runs: settings.runs, clients: settings.clients, responseBytes: t.smallBytes, server: t.label, budgetSeconds: 1 });
+          add({ workload: "W1", title: r.text.split("\n")[0] ?? "", metric: "rps", higherIsBetter: true, targets: [UNDICI(1.6)], rows: r.rows });
+          return r.text;
+        }, t.pid);
+      }
       if (settings.clients.length === 0 || settings.clients.includes("engine")) {
         console.log(runW1Engine({ port: server.port, requests: settings.requests * 5, runs: settings.runs }) + "\n");
       }
     }
-    if (wants("W3")) {
-      const watch = new MachineWatch(server.pid);
-      const { text } = await runW3({ port: server.port, entry, inProcess: settings.inProcess, mib: settings.mib, runs: settings.runs, clients: settings.clients });
-      console.log(text + "\n\n" + watch.report() + "\n");
+    if (wants("W2")) {
+      for (const t of targets) {
+        await watched(async () => {
+          const r = await runW2({ host: "127.0.0.1", port: t.port, requests: settings.w2Requests, connections: settings.w2Connections, batches: settings.w2Batches, budgetSeconds: settings.quick ? 0.3 : 1, runs: settings.runs, clients: settings.clients, responseBytes: t.smallBytes, server: t.label, subject: "clients" });
+          add({ workload: "W2a", title: r.text.split("\n")[0] ?? "", metric: "rps", higherIsBetter: true, targets: [UNDICI(2.0)], rows: r.rows });
+          return r.text;
+        }, t.pid);
+      }
+      await watched(async () => {
+        const n = settings.w2Nodes;
+        // W2b: the tree against undici and the raw floor (node:http and fetch on request with --clients), to keep the suite short.
+        const clients = settings.clients.length === 0 ? ["poll", "undici", "raw"] : settings.clients;
+        const r = await runW2({ host: "127.0.0.1", port: server.port, requests: n, connections: n, batches: settings.quick ? 1 : 5, budgetSeconds: settings.quick ? 0.3 : 1, runs: settings.runs, clients, responseBytes: SMALL_RESPONSE.length, server: bench.label, subject: "tree" });
+        add({ workload: "W2b", title: r.text.split("\n")[0] ?? "", metric: "rps", higherIsBetter: true, targets: [UNDICI(2.0)], rows: r.rows });
+        return r.text;
+      });
     }
+    if (wants("W3")) {
+      for (const t of targets) {
+        // nginx: the poll-http, undici, node:http and raw-socket rows only, to keep the suite short.
+        const clients = t.nginx && settings.clients.length === 0 ? ["poll", "undici", "http", "raw"] : settings.clients;
+        const w3 = { port: t.port, entry, inProcess: settings.inProcess || settings.quick, mib: settings.mib, runs: settings.runs, clients, nginx: t.nginx };
+        await watched(async () => {
+          const r = await runW3(w3);
+          for (const table of r.tables) add({ workload: "W3", title: table.title, metric: "mbps", higherIsBetter: true, targets: [UNDICI(1.8), RAW(0.9)], rows: table.rows });
+          return r.text;
+        }, t.pid);
+        if (t.nginx) continue; // nginx: into a counter only (the file tables use the bench server)
+        await watched(async () => {
+          const r = await runW3File(w3);
+          for (const table of r.tables) add({ workload: "W3file", title: table.title, metric: "mbps", higherIsBetter: true, targets: [UNDICI(1.8), RAW(0.9)], rows: table.rows });
+          return r.text;
+        });
+      }
+    }
+    if (wants("W4")) {
+      await watched(async () => {
+        const r = await runW4({ port: server.port, entry, inProcess: settings.inProcess, nodes: settings.w4Nodes, ticks: settings.w4Ticks, runs: settings.runs, clients: settings.clients.filter((c) => c === "scripted" || c === "tcp") });
+        add({ workload: "W4", title: r.text.split("\n")[0] ?? "", metric: "ns", higherIsBetter: false, absolute: W4_TARGET_NS, targets: [{ peer: "target", ratio: 1, label: `≤ ${W4_TARGET_NS} ns / node / tick` }], rows: r.rows });
+        return r.text;
+      });
+    }
+    if (wants("W5")) await watched(async () => (await import("./w5-parser.ts")).runW5({ quick: settings.quick, runs: settings.runs }));
     if (wants("W6")) {
-      const watch = new MachineWatch(server.pid);
-      const { text } = await runW6({ port: server.port, entry, inProcess: settings.inProcess, mib: settings.w6Mib, runs: settings.runs });
-      console.log(text + "\n\n" + watch.report() + "\n");
+      await watched(async () => {
+        const r = await runW6({ port: server.port, entry, inProcess: settings.inProcess, mib: settings.w6Mib, runs: settings.runs });
+        add({ workload: "W6", title: r.text.split("\n")[0] ?? "", metric: "mbps", higherIsBetter: true, absolute: 60, targets: [{ peer: "target", ratio: 1, label: "≥ 60 MB/s at 60 fps" }], rows: r.rows });
+        return r.text;
+      });
     }
   } finally {
+    if (typeof nginx === "object" && nginx !== null) await nginx.stop();
     await server.close();
   }
-  console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  record.seconds = (performance.now() - started) / 1000;
+  writeRecord(settings.json, record);
+  console.log(`results: ${settings.json} (chart: node scripts/run-ts.mjs bench/chart.ts ${settings.json})`);
+  console.log(`total ${record.seconds.toFixed(1)} s`);
+  const failed = record.tables.flatMap((t) => t.rows.filter((r) => r.note.startsWith("FAILED")).map((r) => `${t.workload} ${r.name}: ${r.note}`));
+  if (failed.length > 0) {
+    console.error(`${failed.length} measurement(s) failed:\n${failed.join("\n")}`);
+    process.exitCode = 1; // the suite must keep working; speed is never asserted
+  }
 }
 
 if (process.argv.includes("--bench-server")) {
   runServerChild();
 } else if (process.argv.includes(CHILD_FLAG)) {
-  void childMain((spec) => (spec.kind === "w3" ? measureW3(spec) : measureW6(spec)));
+  void childMain((spec) => {
+    switch (spec.kind) {
+      case "w3":
+        return measureW3(spec);
+      case "w3file":
+        return measureW3File(spec);
+      case "w4":
+        return measureW4(spec);
+      case "w6":
+        return measureW6(spec);
+    }
+  });
 } else {
   main().catch((error: unknown) => {
     console.error(error);

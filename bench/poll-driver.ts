@@ -77,12 +77,13 @@ export function assertHealthy(client: HTTPClient, status: Status): void {
  * Opens a connection and waits until it is CONNECTED.
  *
  * @param mode - The wake mode.
- * @param port - The server port on 127.0.0.1.
+ * @param port - The server port.
+ * @param host - The server address; 127.0.0.1 by default.
  * @returns The connected client.
  */
-export async function connectClient(mode: WakeMode, port: number): Promise<HTTPClient> {
+export async function connectClient(mode: WakeMode, port: number, host = "127.0.0.1"): Promise<HTTPClient> {
   const client = new HTTPClient();
-  const err = client.connectToHost("127.0.0.1", port);
+  const err = client.connectToHost(host, port);
   if (err !== Err.OK) throw new Error(`connectToHost failed: ${client.getErrorReason()}`);
   await drive(client, mode, () => {
     client.poll();

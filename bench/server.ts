@@ -12,6 +12,7 @@
 //   /bytes/<n>               200, Content-Length: n, body streamed from a preallocated 1 MiB block
 //   /chunked/<n>             200, Transfer-Encoding: chunked, n body bytes in 64 KiB chunks,
 //                            streamed from a preallocated block of ready-framed chunks
+//   /hang                    never answered: the connection reads on and writes nothing (W4)
 // Bulk bodies are written with back-pressure (write() returning false waits for 'drain').
 import { fork, type ChildProcess } from "node:child_process";
 import { createServer, type Socket } from "node:net";
@@ -136,6 +137,10 @@ class Connection {
       if (target === "/small") {
         this.socket.write(SMALL_RESPONSE);
         continue;
+      }
+      if (target === "/hang") {
+        this.streaming = true; // never answered; later requests on this connection wait behind it
+        return;
       }
       const m = /^\/(bytes|chunked)\/(\d+)$/.exec(target);
       if (m === null) {

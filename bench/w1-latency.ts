@@ -2,11 +2,12 @@
 import { countingGet } from "./node-http-get.ts";
 import { Agent } from "node:http";
 import { connect as netConnect, type Socket } from "node:net";
-import { Client as UndiciClient } from "undici";
+import type { Client as UndiciClient } from "undici";
 import { Err, HTTPClient, Method, ScriptedPeer, Status } from "../src/index.ts";
 import { addSample, type ClientEntry, type Column, formatTable, newRow, type Row, selectClients, startSpan, withTimeout } from "./measure.ts";
 import { assertHealthy, connectClient, drive, type WakeMode } from "./poll-driver.ts";
 import { SMALL_BODY, SMALL_RESPONSE } from "./server.ts";
+import { loadUndici, undiciInstalled } from "./undici-peer.ts";
 
 /** Settings of a W1 run. */
 export interface W1Options {
@@ -18,6 +19,15 @@ export interface W1Options {
   readonly runs: number;
   /** Client names to run (all when empty). */
   readonly clients: readonly string[];
+  /** Bytes on the wire of one whole `/small` response (for the raw socket); the bench server's by default. */
+  readonly responseBytes?: number;
+  /** Label of the server in the title; "bench server" by default. */
+  readonly server?: string;
+  /**
+   * A run stops after this many seconds, between chunks of 1,000 requests (at least two chunks
+   * run), so slow peers do not stretch the suite; req/s counts the requests done. Default none.
+   */
+  readonly budgetSeconds?: number;
 }
 
 /** One client of the workload: opens a keep-alive connection, then does `n` sequential GETs. */
@@ -86,7 +96,8 @@ function undici(port: number): LatencyClient {
   return {
     name: "undici",
     async open() {
-      client = new UndiciClient(`http://127.0.0.1:${port}`, { pipelining: 1 });
+      const { Client } = await loadUndici();
+      client = new Client(`http://127.0.0.1:${port}`, { pipelining: 1 });
       await this.run(1);
     },
     async run(n) {
@@ -149,7 +160,7 @@ function globalFetch(port: number): LatencyClient {
 }
 
 /** The floor: a bare socket that writes the request and counts response bytes. */
-function rawSocket(port: number): LatencyClient {
+function rawSocket(port: number, responseBytes: number): LatencyClient {
   const request = Buffer.from(`GET ${PATH} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUser-Agent: raw\r\nAccept: */*\r\n\r\n`, "latin1");
   let socket: Socket | null = null;
   return {
@@ -171,8 +182,8 @@ function rawSocket(port: number): LatencyClient {
         let done = 0;
         const onData = (chunk: Buffer): void => {
           got += chunk.length;
-          while (got >= SMALL_RESPONSE.length) {
-            got -= SMALL_RESPONSE.length;
+          while (got >= responseBytes) {
+            got -= responseBytes;
             done++;
             if (done === n) {
               s.off("data", onData);
@@ -216,9 +227,9 @@ export async function runW1(options: W1Options): Promise<{ text: string; rows: R
     { id: "undici", name: "undici", make: () => undici(port) },
     { id: "http", name: "node:http", make: () => nodeHttp(port) },
     { id: "fetch", name: "fetch", make: () => globalFetch(port) },
-    { id: "raw", name: "raw socket", make: () => rawSocket(port) },
+    { id: "raw", name: "raw socket", make: () => rawSocket(port, options.responseBytes ?? SMALL_RESPONSE.length) },
   ];
-  const selected = selectClients(entries, options.clients);
+  const selected = selectClients(entries, options.clients).filter((e) => e.id !== "undici" || undiciInstalled());
   const rows = selected.map((e) => newRow(e.name));
   for (let run = 0; run < runs; run++) {
     for (let k = 0; k < selected.length; k++) {
@@ -230,14 +241,25 @@ export async function runW1(options: W1Options): Promise<{ text: string; rows: R
       try {
         await withTimeout(client.open(), 10_000, `${client.name} open`);
         if (warmup > 0) await withTimeout(client.run(warmup), 60_000, `${client.name} warm-up`);
+        const budgetMs = (options.budgetSeconds ?? Infinity) * 1000;
+        const chunk = Math.min(requests, 1_000);
         const end = startSpan();
-        const bytes = await withTimeout(client.run(requests), 120_000, `${client.name} run`);
+        const t0 = performance.now();
+        let done = 0;
+        let bytes = 0;
+        let steps = 0;
+        while (done < requests && (done < 2 * chunk || performance.now() - t0 < budgetMs)) {
+          const n = Math.min(chunk, requests - done);
+          bytes += await withTimeout(client.run(n), 120_000, `${client.name} run`);
+          steps += client.lastSteps?.() ?? 0;
+          done += n;
+        }
         const span = end();
-        if (bytes !== requests * SMALL_BODY.length) throw new Error(`${client.name}: got ${bytes} body bytes, expected ${requests * SMALL_BODY.length}`);
-        addSample(row, "rps", requests / span.seconds);
-        addSample(row, "cpu", (span.cpuSeconds / requests) * 10_000);
-        addSample(row, "us", (span.seconds / requests) * 1e6);
-        if (client.lastSteps !== undefined) addSample(row, "wakes", client.lastSteps() / requests);
+        if (bytes !== done * SMALL_BODY.length) throw new Error(`${client.name}: got ${bytes} body bytes, expected ${done * SMALL_BODY.length}`);
+        addSample(row, "rps", done / span.seconds);
+        addSample(row, "cpu", (span.cpuSeconds / done) * 10_000);
+        addSample(row, "us", (span.seconds / done) * 1e6);
+        if (client.lastSteps !== undefined) addSample(row, "wakes", steps / done);
       } catch (error) {
         row.note = `FAILED: ${error instanceof Error ? error.message : String(error)}`;
       } finally {
@@ -245,7 +267,7 @@ export async function runW1(options: W1Options): Promise<{ text: string; rows: R
       }
     }
   }
-  const title = `W1 latency-bound: ${requests.toLocaleString("en-US")} sequential keep-alive GETs of a 13-byte body, one connection (median of ${runs})`;
+  const title = `W1 latency-bound (${options.server ?? "bench server"}): ${requests.toLocaleString("en-US")} sequential keep-alive GETs of a 13-byte body (at most ${options.budgetSeconds ?? Infinity} s per run), one connection (median of ${runs})`;
   return { text: formatTable(title, COLUMNS, rows), rows };
 }
 

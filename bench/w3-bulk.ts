@@ -2,7 +2,6 @@
 import { countingGet } from "./node-http-get.ts";
 import { Agent } from "node:http";
 import { connect as netConnect } from "node:net";
-import { Client as UndiciClient } from "undici";
 import { Err, Method, Status } from "../src/index.ts";
 import { type ChildSample, type ChildSpec, runInChild } from "./child.ts";
 import {
@@ -10,6 +9,8 @@ import {
 } from "./measure.ts";
 import { assertHealthy, connectClient, drive, type WakeMode } from "./poll-driver.ts";
 import { bulkPath, bulkResponseWireBytes } from "./server.ts";
+import { WireEnd } from "./wire-end.ts";
+import { loadUndici, undiciInstalled } from "./undici-peer.ts";
 
 /** Settings of a W3 run. */
 export interface W3Options {
@@ -22,9 +23,11 @@ export interface W3Options {
   readonly mib: number;
   readonly runs: number;
   readonly clients: readonly string[];
+  /** The server is nginx (response sizes not known ahead) rather than the bench server. */
+  readonly nginx?: boolean;
 }
 
-/** Downloads one body over a new connection and returns the body bytes counted. */
+/** Downloads one body over a new connection and returns the body bytes counted (wireBytes -1: unknown). */
 type BulkClient = (path: string, wireBytes: number) => Promise<number>;
 
 /** Wake-ups (driver steps) of the last poll-http download, for the wakes column. */
@@ -69,7 +72,8 @@ function pollHttp(port: number, mode: WakeMode): BulkClient {
 
 function undici(port: number): BulkClient {
   return async (path) => {
-    const client = new UndiciClient(`http://127.0.0.1:${port}`);
+    const { Client } = await loadUndici();
+    const client = new Client(`http://127.0.0.1:${port}`);
     try {
       const { body } = await client.request({ path, method: "GET" });
       return await new Promise<number>((resolve, reject) => {
@@ -116,10 +120,11 @@ function rawSocket(port: number): BulkClient {
       const socket = netConnect({ host: "127.0.0.1", port });
       socket.setNoDelay(true);
       let got = 0;
+      const end = new WireEnd(wireBytes);
       socket.on("connect", () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUser-Agent: raw\r\nAccept: */*\r\n\r\n`, "latin1"));
       socket.on("data", (chunk: Buffer) => {
         got += chunk.length;
-        if (got >= wireBytes) {
+        if (end.push(chunk)) {
           socket.destroy();
           resolve(-1);
         }
@@ -138,14 +143,16 @@ function rawOnread(port: number): BulkClient {
   return (path, wireBytes) =>
     new Promise<number>((resolve, reject) => {
       let got = 0;
+      const end = new WireEnd(wireBytes);
+      const buffer = Buffer.allocUnsafe(64 * 1024);
       const socket = netConnect({
         host: "127.0.0.1",
         port,
         onread: {
-          buffer: Buffer.allocUnsafe(64 * 1024),
+          buffer,
           callback: (n: number): boolean => {
             got += n;
-            if (got >= wireBytes) {
+            if (end.push(buffer.subarray(0, n))) {
               socket.destroy();
               resolve(-1);
             }
@@ -193,17 +200,18 @@ const MIB = 1024 * 1024;
 export async function measureW3(spec: Extract<ChildSpec, { kind: "w3" }>): Promise<ChildSample> {
   const entry = w3Entries(spec.port).find((e) => e.id === spec.client);
   if (entry === undefined) throw new Error(`unknown W3 client ${spec.client}`);
+  const wire = (n: number): number => (spec.nginx === true ? -1 : bulkResponseWireBytes(n, spec.chunked));
   const rss = new RssSampler(5);
   try {
     if (spec.warmupMib > 0) {
       const warm = spec.warmupMib * MIB;
-      await withTimeout(entry.make()(bulkPath(warm, spec.chunked), bulkResponseWireBytes(warm, spec.chunked)), 60_000, `${entry.name} warm-up`);
+      await withTimeout(entry.make()(bulkPath(warm, spec.chunked), wire(warm)), 60_000, `${entry.name} warm-up`);
     }
     const bytes = spec.mib * MIB;
     lastSteps = NaN;
     const download = entry.make();
     const end = startSpan();
-    const got = await withTimeout(download(bulkPath(bytes, spec.chunked), bulkResponseWireBytes(bytes, spec.chunked)), 120_000, `${entry.name} download`);
+    const got = await withTimeout(download(bulkPath(bytes, spec.chunked), wire(bytes)), 120_000, `${entry.name} download`);
     const span = end();
     return { seconds: span.seconds, cpuSeconds: span.cpuSeconds, rssGrowth: rss.stop(), steps: lastSteps, bytes: got };
   } finally {
@@ -219,12 +227,13 @@ export async function measureW3(spec: Extract<ChildSpec, { kind: "w3" }>): Promi
  *
  * @returns The printed tables.
  */
-export async function runW3(options: W3Options): Promise<{ text: string; rows: Row[] }> {
+export async function runW3(options: W3Options): Promise<{ text: string; rows: Row[]; tables: Array<{ title: string; rows: Row[] }> }> {
   const { port, mib, runs } = options;
   const bytes = mib * MIB;
-  const selected = selectClients(w3Entries(port), options.clients);
+  const selected = selectClients(w3Entries(port), options.clients).filter((e) => e.id !== "undici" || undiciInstalled());
   const texts: string[] = [];
   const allRows: Row[] = [];
+  const tables: Array<{ title: string; rows: Row[] }> = [];
   for (const chunked of [false, true]) {
     const rows = selected.map((e) => newRow(e.name));
     for (let run = 0; run < runs; run++) {
@@ -233,7 +242,7 @@ export async function runW3(options: W3Options): Promise<{ text: string; rows: R
         const entry = selected[i];
         const row = rows[i];
         if (entry === undefined || row === undefined) continue;
-        const spec = { kind: "w3", client: entry.id, port, mib, chunked, warmupMib: Math.min(16, mib) } as const;
+        const spec = { kind: "w3", client: entry.id, port, mib, chunked, warmupMib: Math.min(16, mib), nginx: options.nginx === true } as const;
         try {
           const sample = options.inProcess ? await measureW3(spec) : await runInChild(options.entry, spec);
           if (sample.bytes !== -1 && sample.bytes !== bytes) throw new Error(`${entry.name}: got ${sample.bytes} body bytes, expected ${bytes}`);
@@ -247,9 +256,11 @@ export async function runW3(options: W3Options): Promise<{ text: string; rows: R
       }
     }
     const where = options.inProcess ? "in the bench process" : "each in a fresh process";
-    const title = `W3 bulk, ${chunked ? "chunked" : "Content-Length"}: ${mib} MiB body into a byte counter, ${where} (median of ${runs})`;
+    const server = options.nginx === true ? "nginx" : "bench server";
+    const title = `W3 bulk (${server}), ${chunked ? "chunked" : "Content-Length"}: ${mib} MiB body into a byte counter, ${where} (median of ${runs})`;
     texts.push(formatTable(title, COLUMNS, rows));
     allRows.push(...rows);
+    tables.push({ title, rows });
   }
-  return { text: texts.join("\n\n"), rows: allRows };
+  return { text: texts.join("\n\n"), rows: allRows, tables };
 }
