@@ -8,7 +8,11 @@ import type { ResponseErrorCode } from "./wire/response-events.ts";
  * readable after the connection closes or fails, until the next request or `close()`.
  */
 export abstract class HTTPResponseState {
-  /** The request and response in progress or last finished. */
+  /**
+   * The request and response in progress or last finished.
+   *
+   * @internal
+   */
   protected exchange: Exchange | null = null;
 
   /** True once the head of a final response has been received (also when it has no header fields). */

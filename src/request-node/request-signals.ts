@@ -30,7 +30,11 @@ export abstract class HTTPRequestSignals extends HTTPRequestSettings {
    * {@link HTTPRequest.followRedirect} or {@link HTTPRequest.cancelRequest}.
    */
   readonly redirectReceived: Signal<[responseCode: number, method: string, url: string, headers: string[]]> = new Signal();
-  /** What the current tick will emit. */
+  /**
+   * What the current tick will emit.
+   *
+   * @internal
+   */
   protected emissions: TickEmissions = new TickEmissions();
   /** Changes whenever a request starts or is cancelled, so a tick's emissions stop at a cancel. */
   protected serial = 0;

@@ -106,7 +106,7 @@ export abstract class SocketPeer implements StreamPeer {
    * @param readMode - `"data"`: the subclass's socket delivers `'data'` events; `"copy"`: it was
    * created with an `onread` callback that passes each read to {@link SocketPeer.receiveRead}.
    */
-  protected constructor(openingKind: PeerErrorKind, options: SocketPeerOptions, readMode: ReadMode = "data") {
+  protected constructor(openingKind: PeerErrorKind, options: SocketPeerOptions, readMode: "data" | "copy" = "data") {
     this.#openingKind = openingKind;
     this.#readBufferBytes = clamp(options.readBufferBytes, DEFAULT_READ_BUFFER_BYTES, MIN_READ_BUFFER_BYTES, MAX_READ_BUFFER_BYTES);
     this.#writeBufferBytes = clamp(options.writeBufferBytes, DEFAULT_WRITE_BUFFER_BYTES, MIN_WRITE_BUFFER_BYTES, MAX_WRITE_BUFFER_BYTES);
