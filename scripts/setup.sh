@@ -6,8 +6,10 @@ cd "$(dirname "$0")/.."
 
 # nginx-light: a real origin server (test/helpers/nginx.ts); tinyproxy: a real forward proxy
 # (test/helpers/tinyproxy.ts). The tests start their own instances on free ports with configs in
-# temp dirs; a system service the package may start is not used.
-DEBIAN_PACKAGES=(nginx-light tinyproxy)
+# temp dirs; a system service the package may start is not used. curl and bsdutils (`script`, a
+# pseudo-terminal): the command-line client's download test compares bytes with curl's and
+# watches its progress bar on a terminal.
+DEBIAN_PACKAGES=(nginx-light tinyproxy curl bsdutils)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
