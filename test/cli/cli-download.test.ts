@@ -108,7 +108,7 @@ describe.concurrent("the progress bar", () => {
     rmSync(file, { force: true });
   });
 
-  it.skipIf(!havePty)("is absent on a terminal with -s, and when the body goes to that terminal", async () => {
+  it("is absent on a terminal with -s, and when the body goes to that terminal", async () => {
     const silent = await runOnTerminal([process.execPath, cli.path, "-s", "-o", join(cli.dir, "silent.bin"), `${server.origin}/bytes/4000000`]);
     expect(silent).toEqual({ status: 0, screen: "" });
     const toScreen = await runOnTerminal([process.execPath, cli.path, `${server.origin}/hello`]);

@@ -1,5 +1,4 @@
 // The command over HTTPS (--cacert, --insecure, verification failures) and through a forward proxy (--proxy).
-import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTinyproxy, type Tinyproxy } from "../helpers/tinyproxy.ts";
 import { buildCli, CA_FILE, runCommand, startTestServer, type BuiltCli, type CliRun, type TestServer } from "./cli-kit.ts";
@@ -47,9 +46,8 @@ describe.concurrent("poll-http over HTTPS", () => {
   });
 });
 
-const haveTinyproxy = existsSync(process.env["POLL_HTTP_TINYPROXY"] ?? "/usr/bin/tinyproxy");
 
-describe.skipIf(!haveTinyproxy)("poll-http --proxy (tinyproxy)", () => {
+describe("poll-http --proxy (tinyproxy)", () => {
   let proxy: Tinyproxy;
 
   beforeAll(async () => {
