@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { freeSlabCount, SLAB_BYTES } from "../../src/client/peer/slab-pool.ts";
+import { freeSlabCount, SLAB_BYTES, SMALL_READ_BYTES } from "../../src/client/peer/slab-pool.ts";
 import { SlabQueue } from "../../src/client/peer/slab-queue.ts";
 import { prng } from "../helpers/prng.ts";
 
@@ -92,17 +92,60 @@ describe("SlabQueue", () => {
 
   it("gives the slab back when everything was read and released, so an idle queue holds no memory", () => {
     const queue = new SlabQueue(4 * SLAB_BYTES);
-    queue.push(bytes(100, 1));
-    expect(queue.read(1000)).toHaveLength(100);
+    const size = SMALL_READ_BYTES + 100; // above the small-read size: it goes to a slab
+    queue.push(bytes(size, 1));
+    expect(queue.read(SLAB_BYTES)).toHaveLength(size);
     expect(queue.heldBytes).toBe(SLAB_BYTES);
-    queue.release(100); // the reader still holds those 100 bytes
+    queue.release(100); // the reader still holds those bytes
     expect(queue.heldBytes).toBe(SLAB_BYTES);
     queue.release(0);
     expect(queue.heldBytes).toBe(0);
-    queue.push(bytes(10, 2));
+    queue.push(bytes(SMALL_READ_BYTES + 10, 2));
     queue.release(0); // unread bytes are never released
-    expect(queue.size).toBe(10);
-    expect(Array.from(queue.read(100))).toEqual(Array.from(bytes(10, 2)));
+    expect(queue.size).toBe(SMALL_READ_BYTES + 10);
+    expect(Array.from(queue.read(SLAB_BYTES))).toEqual(Array.from(bytes(SMALL_READ_BYTES + 10, 2)));
+  });
+
+  it("copies a small read into an empty queue into memory of its exact size, never reused", () => {
+    const queue = new SlabQueue(4 * SLAB_BYTES);
+    const freeBefore = freeSlabCount();
+    const small = bytes(100, 5);
+    queue.push(small);
+    expect(queue.heldBytes).toBe(100);
+    const view = queue.read(1000);
+    expect(Array.from(view)).toEqual(Array.from(small));
+    expect(view).not.toBeInstanceOf(Buffer); // slice() must copy
+    queue.release(0);
+    expect(queue.heldBytes).toBe(0);
+    expect(freeSlabCount()).toBe(freeBefore); // nothing went to the slab pool
+    // Later traffic of any size, released each time, never writes over the small read's memory.
+    for (let i = 0; i < 200; i++) {
+      queue.push(bytes(i % 2 === 0 ? 50 : SLAB_BYTES, 500 + i));
+      drain(queue, SLAB_BYTES);
+      queue.release(0);
+    }
+    expect(Array.from(view)).toEqual(Array.from(small));
+  });
+
+  it("mixes small reads and slabs: bytes in order, and release(keep) keeps a small read still in use", () => {
+    const queue = new SlabQueue(64 * SLAB_BYTES);
+    const sent: Uint8Array[] = [];
+    const first = bytes(300, 6); // small, into the empty queue
+    const second = bytes(SLAB_BYTES + 7, 7); // more before any read: into slabs after it
+    queue.push(first);
+    queue.push(second);
+    sent.push(first, second);
+    expect(queue.size).toBe(300 + SLAB_BYTES + 7);
+    const views = drain(queue, SLAB_BYTES);
+    expect(views[0]).toHaveLength(300);
+    expect(Buffer.from(join(views)).equals(Buffer.from(join(sent)))).toBe(true);
+    const kept = views.map((v) => v.slice());
+    queue.release(Number.POSITIVE_INFINITY); // every view read so far is still in use
+    for (let i = 0; i < 4; i++) {
+      queue.push(bytes(SLAB_BYTES, 600 + i));
+      drain(queue, SLAB_BYTES);
+    }
+    expect(Buffer.from(join(views)).equals(Buffer.from(join(kept)))).toBe(true);
   });
 
   it("forgets (never reuses) retired slabs beyond its retention bound when nobody releases", () => {

@@ -1,5 +1,5 @@
 import type { ReceiveQueue } from "./receive-queue.ts";
-import { giveSlab, SLAB_BYTES, takeSlab } from "./slab-pool.ts";
+import { giveSlab, SLAB_BYTES, SMALL_READ_BYTES, takeSlab, takeSmall } from "./slab-pool.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -14,10 +14,17 @@ const EMPTY = new Uint8Array(0);
  * the retention bound are forgotten rather than freed, so a reader that never releases costs
  * garbage, never corruption.
  *
+ * A small read (at most {@link SMALL_READ_BYTES}) that finds the queue without an active slab is
+ * copied into memory of its exact size instead (`takeSmall`), which is never reused: the usual
+ * small response of a keep-alive connection costs a few bytes, not a 64 KiB slab.
+ *
  * @internal
  */
 export class SlabQueue implements ReceiveQueue {
-  /** Active slabs: the front one is being read, the last one is being filled; those between are full. */
+  /**
+   * Active slabs: the front one is being read, the last one is being filled; those between are
+   * full. A small read's exact-size memory counts as a full slab of its own length.
+   */
   #slabs: Uint8Array[] = [];
   /** Read position in the front slab. */
   #readPos = 0;
@@ -43,7 +50,10 @@ export class SlabQueue implements ReceiveQueue {
 
   /** The bytes of memory this queue holds: active and retired slabs (for tests of the memory bound). */
   get heldBytes(): number {
-    return (this.#slabs.length + this.#retired.length) * SLAB_BYTES;
+    let held = 0;
+    for (const slab of this.#slabs) held += slab.length;
+    for (const slab of this.#retired) held += slab.length;
+    return held;
   }
 
   /**
@@ -53,15 +63,24 @@ export class SlabQueue implements ReceiveQueue {
    */
   push(bytes: Uint8Array): void {
     const total = bytes.length;
+    if (total === 0) return;
+    if (this.#slabs.length === 0 && total <= SMALL_READ_BYTES) {
+      const exact = takeSmall(total);
+      exact.set(bytes);
+      this.#slabs.push(exact);
+      this.#fill = total;
+      this.#size += total;
+      return;
+    }
     let from = 0;
     while (from < total) {
       let slab = this.#slabs[this.#slabs.length - 1];
-      if (slab === undefined || this.#fill === SLAB_BYTES) {
+      if (slab === undefined || this.#fill === slab.length) {
         slab = takeSlab();
         this.#slabs.push(slab);
         this.#fill = 0;
       }
-      const n = Math.min(SLAB_BYTES - this.#fill, total - from);
+      const n = Math.min(slab.length - this.#fill, total - from);
       slab.set(n === total ? bytes : bytes.subarray(from, from + n), this.#fill);
       this.#fill += n;
       from += n;
@@ -80,16 +99,18 @@ export class SlabQueue implements ReceiveQueue {
     const limit = Math.floor(maxBytes);
     const front = this.#slabs[0];
     if (front === undefined || this.#size === 0 || !(limit >= 1)) return EMPTY;
-    const end = this.#slabs.length === 1 ? this.#fill : SLAB_BYTES;
+    const end = this.#slabs.length === 1 ? this.#fill : front.length;
     const start = this.#readPos;
     const n = Math.min(end - start, limit);
     this.#readPos = start + n;
     this.#size -= n;
-    if (this.#readPos === SLAB_BYTES) {
+    if (this.#readPos === front.length) {
       this.#slabs.shift();
       this.#readPos = 0;
       if (this.#slabs.length === 0) this.#fill = 0;
-      this.#retire(front);
+      // A small read's memory is never reused, so its views need no retirement. (Without it in the
+      // retired list, release(keep) counts kept bytes against older slabs: it keeps more, never less.)
+      if (front.length === SLAB_BYTES) this.#retire(front);
     }
     return front.subarray(start, start + n);
   }
@@ -104,9 +125,10 @@ export class SlabQueue implements ReceiveQueue {
   release(keepLastBytes: number): void {
     const keep = Number.isFinite(keepLastBytes) ? Math.max(0, keepLastBytes) : Number.MAX_SAFE_INTEGER;
     const frontRead = this.#readPos; // the newest read bytes are [0, readPos) of the front slab
-    const inRetired = keep - frontRead;
-    const kept = inRetired > 0 ? Math.ceil(inRetired / SLAB_BYTES) : 0;
-    const freed = this.#retired.length - kept;
+    // The newest retired slabs hold the rest of the kept bytes: count back until they are covered.
+    let inRetired = keep - frontRead;
+    let freed = this.#retired.length;
+    while (inRetired > 0 && freed > 0) inRetired -= (this.#retired[--freed] as Uint8Array).length;
     if (freed > 0) {
       for (let i = 0; i < freed; i++) giveSlab(this.#retired[i] as Uint8Array);
       this.#retired.splice(0, freed);

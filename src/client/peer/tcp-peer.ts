@@ -19,7 +19,9 @@ const READ_BUFFER = new Uint8Array(SLAB_BYTES);
  * read bound (see {@link SocketPeerOptions}) and handed out as views by `read()`.
  *
  * The socket reads into one static buffer (`net.connect`'s `onread`), and each read is copied
- * into recycled 64 KiB slabs, so a steady download allocates nothing per read. The views `read()`
+ * into recycled 64 KiB slabs, so a steady download allocates nothing per read; a small read (at
+ * most 4 KiB) into an empty buffer gets memory of its exact size, so a thousand connections with
+ * small responses hold no slabs. The views `read()`
  * returns therefore stay valid only until {@link TcpPeer.releaseReads} frees them; an
  * `HTTPClient` does that when its next `poll()` starts.
  *
