@@ -46,6 +46,10 @@ export interface HTTPClientOptions {
  * DISCONNECTED (close-delimited body or a connection that cannot be reused), or to CANT_RESOLVE,
  * CANT_CONNECT, CONNECTION_ERROR or TLS_HANDSHAKE_ERROR.
  *
+ * A connection keeps the Node process alive while it is being opened and while a request is in
+ * flight (REQUESTING, BODY), as a socket does. Idle in CONNECTED, kept for the next request, it does
+ * not: a script that is done exits without `close()`.
+ *
  * @example
  * ```ts
  * const client = new HTTPClient();
@@ -171,6 +175,7 @@ export class HTTPClient extends HTTPUploadProgress {
     this.tls = tls ? (this.tls ?? TLSOptions.client()) : null;
     this.attachPeer(peer);
     this.status = state === PeerState.OPEN ? Status.STATUS_CONNECTED : Status.STATUS_CONNECTING;
+    peer.setIdle?.(state === PeerState.OPEN);
     return Err.OK;
   }
 
@@ -389,6 +394,7 @@ export class HTTPClient extends HTTPUploadProgress {
     this.exchange = new Exchange(this.parser, [written.bytes], method === Method.METHOD_HEAD, plan.start?.() ?? null);
     this.exchange.upload?.setActivityListener(this.activity);
     this.status = Status.STATUS_REQUESTING;
+    this.peer.setIdle?.(false); // a request in flight keeps the process alive until its response is in
     return Err.OK;
   }
 
@@ -475,6 +481,7 @@ export class HTTPClient extends HTTPUploadProgress {
       if (state === PeerState.CONNECTING) return Err.OK;
       if (state !== PeerState.OPEN) return this.failConnection(peer.getError()?.message ?? "connection closed");
       this.status = Status.STATUS_CONNECTED;
+      peer.setIdle?.(true);
       return this.checkIdle();
     }
     connector.step();
@@ -491,6 +498,7 @@ export class HTTPClient extends HTTPUploadProgress {
         if (peer === null) return this.failConnection("connection lost");
         this.attachPeer(peer);
         this.status = Status.STATUS_CONNECTED;
+        peer.setIdle?.(true); // open with no request in flight: it does not keep the process alive
         return Err.OK;
       }
       case "cant-resolve":
@@ -543,8 +551,12 @@ export class HTTPClient extends HTTPUploadProgress {
     if (outcome.kind === "failed") {
       this.failConnection(outcome.reason);
     } else if (outcome.kind === "done") {
-      if (outcome.reusable) this.status = Status.STATUS_CONNECTED;
-      else this.dropConnection(outcome.reason);
+      if (outcome.reusable) {
+        this.status = Status.STATUS_CONNECTED;
+        this.peer?.setIdle?.(true);
+      } else {
+        this.dropConnection(outcome.reason);
+      }
     }
   }
 

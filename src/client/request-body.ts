@@ -4,6 +4,8 @@ import { Upload } from "./upload.ts";
 import { getHeaderValue, getHeaderValues } from "./wire/headers.ts";
 
 const encoder = new TextEncoder();
+/** The plan of every empty in-memory body. */
+const NO_BODY: RequestBodyPlan = Object.freeze({ ok: true, headLength: 0, chunked: false, length: 0, start: null });
 
 /**
  * How a request body goes on the wire: what to tell the head writer (`bodyLength`, `chunked`),
@@ -46,6 +48,7 @@ export type RequestBodyPlan =
  */
 export function planRequestBody(headers: readonly string[], body: string | Uint8Array | BodySource): RequestBodyPlan {
   if (typeof body === "string" || body instanceof Uint8Array) {
+    if (body.length === 0) return NO_BODY;
     const bytes = typeof body === "string" ? encoder.encode(body) : body;
     const start = bytes.length === 0 ? null : (): Upload => new Upload(new BytesSource(bytes), { chunked: false, length: bytes.length });
     return { ok: true, headLength: bytes.length, chunked: false, length: bytes.length, start };

@@ -62,7 +62,8 @@ export class BodyCollector {
   private decoded = 0;
   private rawSeen = 0;
   private failure: CollectFailure | null = null;
-  private readonly keep = (piece: Uint8Array): boolean => this.accept(piece);
+  /** Receives the decoder's output; made only for a decoded body. */
+  private readonly keep: (piece: Uint8Array) => boolean;
 
   /** @param options - Decoder, sink and limit. */
   constructor(options: BodyCollectorOptions) {
@@ -72,6 +73,7 @@ export class BodyCollector {
     this.onData = options.onData;
     this.integrity = options.integrity;
     this.expectedLength = options.expectedLength ?? -1;
+    this.keep = this.decoder === null ? rejectPiece : (piece: Uint8Array): boolean => this.accept(piece);
   }
 
   /** Decoded body bytes so far. */
@@ -190,4 +192,9 @@ export class BodyCollector {
     this.body = next;
     return true;
   }
+}
+
+/** The `keep` of a collector without a decoder, never called. */
+function rejectPiece(): boolean {
+  return false;
 }

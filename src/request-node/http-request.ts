@@ -12,14 +12,14 @@ import { Status } from "../status/status.ts";
 import { BodyCollector, type CollectFailure } from "./body-collector.ts";
 import { DownloadSink } from "./download-sink.ts";
 import { HTTPRequestSignals } from "./request-signals.ts";
-import { TickEmissions } from "./tick-emissions.ts";
-import { planRequest, type Hop } from "./request-plan.ts";
+import { RequestPlanCache, type Hop } from "./request-plan.ts";
 import { createIntegrityCheck, type IntegrityCheck } from "./integrity.ts";
 import type { TimingSnapshot } from "./timings.ts";
 import { TimingObserver } from "./timing-observer.ts";
 import { decideRedirect } from "./redirect-decision.ts";
 import { startBody } from "./body-start.ts";
 import type { RangeRequest } from "./resume.ts";
+import type { SceneTree } from "./scene-tree.ts";
 
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
@@ -100,6 +100,8 @@ type Phase = "connect" | "head" | "body" | "drain" | "wait";
  * Each tick drains every body byte that has arrived (the frame rate never caps throughput),
  * redirects follow RFC 9110, `gzip`/`deflate` bodies are decoded as they stream in, and
  * `downloadFile` is written through a temporary file renamed over the target on success.
+ * The connection is kept for the next request to the same origin; while it waits idle it does not
+ * keep the Node process alive, so a script that is done exits without `queueFree()`.
  *
  * @example
  * ```ts
@@ -113,6 +115,8 @@ type Phase = "connect" | "head" | "body" | "drain" | "wait";
  */
 export class HTTPRequest extends HTTPRequestSignals {
   private readonly network: Network | undefined;
+  /** The last request planned, reused by an identical `request()`. */
+  private readonly plans = new RequestPlanCache();
   private client: HTTPClient | null = null;
   private clientOrigin: HttpUrl | null = null;
   /** The TLS options the kept connection was opened (and its certificate verified) with. */
@@ -167,7 +171,9 @@ export class HTTPRequest extends HTTPRequestSignals {
   }
 
   /**
-   * Starts a request. Returns at once; the work happens in the following ticks.
+   * Starts a request. Returns at once; the work happens in the following ticks. It wakes the
+   * node's tree ({@link SceneTree.wake}), so a sleeping as-fast-as-possible `TreeRunner` ticks it
+   * at once, also when it is called from a `requestCompleted` listener on a kept connection.
    *
    * @param url - An `http://` or `https://` URL.
    * @param customHeaders - Header lines `"Name: value"`.
@@ -187,7 +193,7 @@ export class HTTPRequest extends HTTPRequestSignals {
     body: string | Uint8Array | BodySource = "",
     options: RequestOptions = {},
   ): Err {
-    return this.requestRaw(url, customHeaders, method, typeof body === "string" ? encoder.encode(body) : body, options);
+    return this.requestRaw(url, customHeaders, method, typeof body === "string" ? (body === "" ? EMPTY : encoder.encode(body)) : body, options);
   }
 
   /**
@@ -209,7 +215,7 @@ export class HTTPRequest extends HTTPRequestSignals {
   ): Err {
     if (!this.isInsideTree()) return this.refuse(Err.ERR_UNCONFIGURED, "request() needs the node to be inside a SceneTree");
     if (this.active) return this.refuse(Err.ERR_BUSY, "a request is already running; cancel it or wait for requestCompleted");
-    const plan = planRequest({
+    const plan = this.plans.plan({
       url, customHeaders, method, body, range: options, integrity: options.integrity, acceptGzip: this.acceptGzip, downloadFile: this.file,
     });
     if (!plan.ok) return this.refuse(Err.ERR_INVALID_PARAMETER, plan.reason);
@@ -219,7 +225,7 @@ export class HTTPRequest extends HTTPRequestSignals {
     this.resumedFrom = 0;
     this.active = true;
     this.serial++;
-    this.emissions = new TickEmissions();
+    this.emissions.clear();
     this.waitingRedirect = null;
     this.lastProgress = -1;
     this.lastUpload = 0;
@@ -238,6 +244,7 @@ export class HTTPRequest extends HTTPRequestSignals {
     this.downloaded = 0;
     this.peakBuffered = 0;
     this.startHop(plan.hop);
+    this.getTree()?.wake(); // the request needs a tick even if no byte arrives (a kept connection is quiet)
     return Err.OK;
   }
 
@@ -265,7 +272,7 @@ export class HTTPRequest extends HTTPRequestSignals {
     this.pendingCommit = null;
     this.closeClient();
     this.active = false;
-    this.emissions = new TickEmissions();
+    this.emissions.clear();
     this.waitingRedirect = null;
     this.hop = null;
     this.nextHop = null;
@@ -282,6 +289,7 @@ export class HTTPRequest extends HTTPRequestSignals {
     if (waiting === null || !this.active) return this.refuse(Err.ERR_UNCONFIGURED, "no redirect is waiting for followRedirect()");
     this.waitingRedirect = null;
     this.beginNextHop(waiting.hop, waiting.drain);
+    this.getTree()?.wake();
     return Err.OK;
   }
 

@@ -60,7 +60,7 @@ export interface RequestPlan {
  * @returns The plan, or why the call is refused.
  * @internal
  */
-export function planRequest(input: RequestInput): RequestPlan | { readonly ok: false; readonly reason: string } {
+export function planRequest(input: RequestInput): RequestPlanResult {
   const verb = methodVerb(input.method);
   if (verb === undefined) return { ok: false, reason: `invalid method ${String(input.method)}` };
   const parsed = parseHttpUrl(input.url);
@@ -88,4 +88,60 @@ export function planRequest(input: RequestInput): RequestPlan | { readonly ok: f
     range: ranged.range,
     integrity: input.integrity ?? null,
   };
+}
+
+/** The result of {@link planRequest}. */
+export type RequestPlanResult = RequestPlan | { readonly ok: false; readonly reason: string };
+
+/**
+ * {@link planRequest} with a memory of its last accepted plan: a request with the same URL string,
+ * method, header lines, body length and `acceptGzip` as the previous one, and no range, resume or
+ * integrity option, gets that plan again (with its own body) instead of parsing the URL and
+ * building the head again. {@link planRequest} is a pure function of exactly those inputs then, so
+ * the answer is the same; refusals are not remembered. A {@link BodySource} body is always planned
+ * afresh.
+ *
+ * @internal
+ */
+export class RequestPlanCache {
+  #url = "";
+  #method = -1;
+  #headers: string[] = [];
+  #bodyLength = -1;
+  #acceptGzip = false;
+  #plan: RequestPlan | null = null;
+
+  /**
+   * Plans a request, from memory when it equals the last one planned.
+   *
+   * @param input - As for {@link planRequest}.
+   * @returns As {@link planRequest}.
+   */
+  plan(input: RequestInput): RequestPlanResult {
+    const body = input.body;
+    const simple = body instanceof Uint8Array && input.integrity === undefined && input.range.resumeFrom === undefined &&
+      input.range.resumeTo === undefined && input.range.resume !== true;
+    if (!simple) return planRequest(input);
+    const last = this.#plan;
+    if (last !== null && input.url === this.#url && input.method === this.#method && body.length === this.#bodyLength &&
+      input.acceptGzip === this.#acceptGzip && sameLines(input.customHeaders, this.#headers)) {
+      return last.hop.body === body ? last : { ...last, hop: { ...last.hop, body } };
+    }
+    const planned = planRequest(input);
+    if (planned.ok) {
+      this.#url = input.url;
+      this.#method = input.method;
+      this.#headers = input.customHeaders.slice();
+      this.#bodyLength = body.length;
+      this.#acceptGzip = input.acceptGzip;
+      this.#plan = planned;
+    }
+    return planned;
+  }
+}
+
+function sameLines(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

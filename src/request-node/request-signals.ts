@@ -38,19 +38,25 @@ export abstract class HTTPRequestSignals extends HTTPRequestSettings {
   protected emissions: TickEmissions = new TickEmissions();
   /** Changes whenever a request starts or is cancelled, so a tick's emissions stop at a cancel. */
   protected serial = 0;
+  /** An emptied {@link TickEmissions} kept for the next tick, so a tick that emits allocates none. */
+  #spare: TickEmissions | null = null;
 
   /** Emits what this tick produced, in the fixed order; stops when a listener cancels the request. */
   protected flushEmissions(): void {
     const batch = this.emissions;
     if (batch.isEmpty()) return;
-    this.emissions = new TickEmissions();
-    const serial = this.serial;
-    const live = (): boolean => this.serial === serial; // a listener cancelled or restarted: emit nothing more
-    if (batch.headers !== null) this.headersReceived.emit(...batch.headers);
-    if (batch.redirect !== null && live()) this.redirectReceived.emit(...batch.redirect);
-    if (batch.data.length > 0 && live()) this.bodyData.emit(batch.takeData());
-    if (batch.download !== null && live()) this.downloadProgress.emit(...batch.download);
-    if (batch.upload !== null && live()) this.uploadProgress.emit(...batch.upload);
-    if (batch.completion !== null && live()) this.requestCompleted.emit(...batch.completion);
+    this.emissions = this.#spare ?? new TickEmissions();
+    this.#spare = null;
+    const serial = this.serial; // a listener that cancels or restarts the request changes it: emit nothing more
+    // A signal without listeners is skipped: emitting it would call nobody.
+    const { headers, redirect, download, upload, completion } = batch;
+    if (headers !== null && this.headersReceived.getConnectionCount() > 0) this.headersReceived.emit(headers[0], headers[1]);
+    if (redirect !== null && this.serial === serial) this.redirectReceived.emit(...redirect);
+    if (batch.data.length > 0 && this.serial === serial && this.bodyData.getConnectionCount() > 0) this.bodyData.emit(batch.takeData());
+    if (download !== null && this.serial === serial && this.downloadProgress.getConnectionCount() > 0) this.downloadProgress.emit(download[0], download[1]);
+    if (upload !== null && this.serial === serial && this.uploadProgress.getConnectionCount() > 0) this.uploadProgress.emit(upload[0], upload[1]);
+    if (completion !== null && this.serial === serial) this.requestCompleted.emit(completion[0], completion[1], completion[2], completion[3]);
+    batch.clear();
+    this.#spare = batch;
   }
 }

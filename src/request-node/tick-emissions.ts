@@ -1,7 +1,6 @@
 import type { Result } from "../status/result.ts";
 import { concatBytes } from "../client/bytes.ts";
 
-
 /** The arguments of `requestCompleted`: result, response code, headers, body. */
 export type RequestCompletedArgs = [result: Result, responseCode: number, headers: string[], body: Uint8Array];
 
@@ -28,6 +27,16 @@ export class TickEmissions {
   upload: [sent: number, total: number] | null = null;
   /** `requestCompleted` arguments, when the request ended this tick. */
   completion: RequestCompletedArgs | null = null;
+
+  /** Forgets everything collected, to collect another tick. */
+  clear(): void {
+    this.headers = null;
+    this.redirect = null;
+    this.data.length = 0;
+    this.download = null;
+    this.upload = null;
+    this.completion = null;
+  }
 
   /** True when there is something to emit. */
   isEmpty(): boolean {

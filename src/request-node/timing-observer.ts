@@ -11,6 +11,11 @@ import { RequestTimings, type TimingEvent, type TimingSnapshot } from "./timings
 export class TimingObserver {
   private readonly timings = new RequestTimings();
   private readonly now: () => number;
+  /**
+   * True once this hop's first response byte is marked: every phase `observe()` looks for is then
+   * behind, so it has nothing left to do until the next request or redirect.
+   */
+  private received = false;
 
   /** @param now - The node's time in milliseconds. */
   constructor(now: () => number) {
@@ -19,6 +24,7 @@ export class TimingObserver {
 
   /** Starts a new request's timings. */
   start(): void {
+    this.received = false;
     this.timings.reset();
     this.timings.mark("start", this.now());
   }
@@ -29,6 +35,7 @@ export class TimingObserver {
    * @param event - The event.
    */
   mark(event: TimingEvent): void {
+    if (event === "redirectStart") this.received = false; // a new hop: its phases are to come
     this.timings.mark(event, this.now());
   }
 
@@ -47,6 +54,7 @@ export class TimingObserver {
    * @param status - The client's status then.
    */
   connectStarted(status: Status): void {
+    this.received = false; // a new connection in the same hop (a retry): its phases are to come
     if (status === Status.STATUS_RESOLVING) this.markOnce("dnsStart");
     else if (status === Status.STATUS_CONNECTING || status === Status.STATUS_CONNECTED) this.markOnce("tcpStart");
   }
@@ -59,6 +67,7 @@ export class TimingObserver {
    * @param requestSent - True once the request was handed to the client.
    */
   observe(client: HTTPClient, status: Status, requestSent: boolean): void {
+    if (this.received) return;
     const dnsStarted = this.timings.timeOf("dnsStart") >= 0;
     if (status === Status.STATUS_RESOLVING) return this.markOnce("dnsStart");
     if (dnsStarted) this.markOnce("dnsEnd");
@@ -73,7 +82,10 @@ export class TimingObserver {
     if (this.timings.timeOf("tcpStart") >= 0) this.markOnce("tcpEnd");
     if (this.timings.timeOf("tlsStart") >= 0) this.markOnce("tlsEnd");
     if (requestSent || status === Status.STATUS_REQUESTING) this.markOnce("firstByteSent");
-    if (client.getResponseWireBytes() > 0) this.markOnce("firstByteReceived");
+    if (client.getResponseWireBytes() > 0) {
+      this.markOnce("firstByteReceived");
+      this.received = true;
+    }
   }
 
   /** The durations so far. */

@@ -62,10 +62,18 @@ export interface TimingSnapshot {
   readonly redirects: number;
 }
 
-/** Events of which a hop keeps the first mark (a phase starts once). */
-const FIRST_IN_HOP: ReadonlySet<TimingEvent> = new Set<TimingEvent>(["dnsStart", "tcpStart", "tlsStart", "firstByteSent", "firstByteReceived"]);
-/** Events of which a hop keeps the last mark (a phase ends when it last ends). */
-const LAST_IN_HOP: ReadonlySet<TimingEvent> = new Set<TimingEvent>(["dnsEnd", "tcpEnd", "tlsEnd", "headersReceived", "bodyEnd"]);
+/** The slot of each event in a {@link RequestTimings}' marks. */
+const SLOT: Readonly<Record<TimingEvent, number>> = {
+  start: 0, redirectStart: 1, dnsStart: 2, dnsEnd: 3, tcpStart: 4, tcpEnd: 5, tlsStart: 6, tlsEnd: 7,
+  firstByteSent: 8, firstByteReceived: 9, headersReceived: 10, bodyEnd: 11, end: 12,
+};
+const SLOTS = 13;
+/** Slots from here on are per hop: a `redirectStart` forgets them. */
+const FIRST_PER_HOP = SLOT.dnsStart;
+/** Per-hop events of which a hop keeps the first mark (a phase starts once); the other per-hop events keep the last. */
+const FIRST_IN_HOP: readonly boolean[] = [false, false, true, false, true, false, true, false, true, true, false, false, false];
+/** An unmarked slot. */
+const UNSET = -1;
 
 /**
  * Records when a request passed each {@link TimingEvent} and turns the marks into durations.
@@ -93,7 +101,10 @@ const LAST_IN_HOP: ReadonlySet<TimingEvent> = new Set<TimingEvent>(["dnsEnd", "t
  * ```
  */
 export class RequestTimings {
-  readonly #marks = new Map<TimingEvent, number>();
+  /** The mark of each event by slot; {@link UNSET} when not marked. */
+  readonly #marks = new Float64Array(SLOTS).fill(UNSET);
+  /** Which slots are marked (a mark may be any finite number, -1 included). */
+  readonly #set = new Uint8Array(SLOTS);
   #redirects = 0;
 
   /**
@@ -101,18 +112,21 @@ export class RequestTimings {
    *
    * @param event - What happened.
    * @param now - When, in milliseconds from the caller's clock.
-   * @returns True when the mark was kept; false when `now` is not a finite number or an earlier
-   * mark of a first-wins event stands.
+   * @returns True when the mark was kept; false when `now` is not a finite number, `event` is not
+   * a {@link TimingEvent}, or an earlier mark of a first-wins event stands.
    */
   mark(event: TimingEvent, now: number): boolean {
     if (!Number.isFinite(now)) return false;
-    if (event === "redirectStart") {
-      for (const perHop of [...FIRST_IN_HOP, ...LAST_IN_HOP]) this.#marks.delete(perHop);
+    const slot: unknown = SLOT[event]; // not a number for anything but a TimingEvent
+    if (typeof slot !== "number") return false;
+    if (slot === SLOT.redirectStart) {
+      this.#set.fill(0, FIRST_PER_HOP, SLOT.end);
       this.#redirects++;
-    } else if ((event === "start" || FIRST_IN_HOP.has(event)) && this.#marks.has(event)) {
+    } else if ((slot === SLOT.start || FIRST_IN_HOP[slot] === true) && this.#set[slot] === 1) {
       return false;
     }
-    this.#marks.set(event, now);
+    this.#marks[slot] = now;
+    this.#set[slot] = 1;
     return true;
   }
 
@@ -123,7 +137,8 @@ export class RequestTimings {
    * @returns Its timestamp, or -1 when it was not marked (in the current hop, for per-hop events).
    */
   timeOf(event: TimingEvent): number {
-    return this.#marks.get(event) ?? -1;
+    const slot: unknown = SLOT[event];
+    return typeof slot === "number" && this.#set[slot] === 1 ? (this.#marks[slot] as number) : -1;
   }
 
   /**
@@ -132,31 +147,35 @@ export class RequestTimings {
    * @returns A fresh object; later marks do not change it.
    */
   snapshot(): TimingSnapshot {
-    const start = this.#marks.get("start");
-    const lastRedirect = this.#marks.get("redirectStart");
+    const start = this.#get(SLOT.start);
+    const lastRedirect = this.#get(SLOT.redirectStart);
     const hopStart = lastRedirect ?? start;
     return {
-      dns: this.#between("dnsStart", "dnsEnd"),
-      tcp: this.#between("tcpStart", "tcpEnd"),
-      tls: this.#between("tlsStart", "tlsEnd"),
-      firstSend: span(hopStart, this.#marks.get("firstByteSent")),
-      firstReceive: this.#between("firstByteSent", "firstByteReceived"),
-      headers: this.#between("firstByteReceived", "headersReceived"),
-      body: this.#between("headersReceived", "bodyEnd"),
+      dns: this.#between(SLOT.dnsStart, SLOT.dnsEnd),
+      tcp: this.#between(SLOT.tcpStart, SLOT.tcpEnd),
+      tls: this.#between(SLOT.tlsStart, SLOT.tlsEnd),
+      firstSend: span(hopStart, this.#get(SLOT.firstByteSent)),
+      firstReceive: this.#between(SLOT.firstByteSent, SLOT.firstByteReceived),
+      headers: this.#between(SLOT.firstByteReceived, SLOT.headersReceived),
+      body: this.#between(SLOT.headersReceived, SLOT.bodyEnd),
       redirect: start === undefined ? -1 : lastRedirect === undefined ? 0 : span(start, lastRedirect),
-      total: span(start, this.#marks.get("end")),
+      total: span(start, this.#get(SLOT.end)),
       redirects: this.#redirects,
     };
   }
 
   /** Forgets every mark, to time another request. */
   reset(): void {
-    this.#marks.clear();
+    this.#set.fill(0);
     this.#redirects = 0;
   }
 
-  #between(from: TimingEvent, to: TimingEvent): number {
-    return span(this.#marks.get(from), this.#marks.get(to));
+  #get(slot: number): number | undefined {
+    return this.#set[slot] === 1 ? this.#marks[slot] : undefined;
+  }
+
+  #between(from: number, to: number): number {
+    return span(this.#get(from), this.#get(to));
   }
 }
 

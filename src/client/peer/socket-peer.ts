@@ -78,9 +78,11 @@ export type ReadMode = "data" | "copy";
  *
  * Received bytes are queued and `read()` hands them out as views. {@link TlsPeer} queues the
  * buffers of `'data'` events, which are never reused. {@link TcpPeer} copies each socket read into
- * recycled 64 KiB slabs, so a download allocates nothing per read; its views stay valid until
- * {@link SocketPeer.releaseReads} frees them (an `HTTPClient` does so when its next `poll()`
- * starts). When the unread bytes reach the read bound the socket is paused, and it resumes when
+ * recycled 64 KiB slabs, so a download allocates nothing per read (a small read into an empty
+ * buffer, such as a whole small response, is copied into memory of its own size instead); its
+ * views stay valid until {@link SocketPeer.releaseReads} frees them (an `HTTPClient` does so when
+ * its next `poll()` starts). An idle peer (see {@link SocketPeer.setIdle}) does not keep the
+ * process alive. When the unread bytes reach the read bound the socket is paused, and it resumes when
  * reads bring them to half the bound, so memory per connection stays bounded: at most the bound,
  * plus the bytes read since the last release. `write()` accepts only what fits under the write
  * bound. Errors before the transport is open are reported with the subclass's opening kind
@@ -96,6 +98,7 @@ export abstract class SocketPeer implements StreamPeer {
   readonly #readBufferBytes: number;
   readonly #writeBufferBytes: number;
   #paused = false;
+  #idle = false;
   #ended = false;
   #peak = 0;
   #listener: (() => void) | null = null;
@@ -195,6 +198,36 @@ export abstract class SocketPeer implements StreamPeer {
     this.#listener = listener;
   }
 
+  /**
+   * Tells the peer whether a request is in flight on it (see {@link StreamPeer.setIdle}): an idle
+   * peer's socket is `unref()`ed, so it does not keep the Node process alive; a busy one's is
+   * `ref()`ed again. A new peer is busy.
+   *
+   * @param idle - True when no request is in flight.
+   */
+  setIdle(idle: boolean): void {
+    if (idle === this.#idle) return;
+    this.#idle = idle;
+    if (this.#socket !== null) this.refSockets(!idle);
+  }
+
+  /** True while the peer is idle (see {@link SocketPeer.setIdle}). */
+  isIdle(): boolean {
+    return this.#idle;
+  }
+
+  /**
+   * Makes the peer's sockets keep the process alive or not. {@link TlsPeer} adds its TCP socket.
+   *
+   * @param ref - True to `ref()`, false to `unref()`.
+   */
+  protected refSockets(ref: boolean): void {
+    const socket = this.#socket;
+    if (socket === null) return;
+    if (ref) socket.ref();
+    else socket.unref();
+  }
+
   /** The most unread bytes this peer has ever held at once (for tests of the memory bound). */
   getPeakBufferedBytes(): number {
     return this.#peak;
@@ -240,6 +273,7 @@ export abstract class SocketPeer implements StreamPeer {
     socket.off("close", this.#onClose);
     socket.off("drain", this.#onDrain);
     socket.on("error", ignoreError);
+    if (this.#idle) socket.ref(); // handed over (or closed) as it came: keeping the process alive
     if (this.#paused) {
       this.#paused = false;
       socket.resume();

@@ -85,6 +85,19 @@ export interface StreamPeer {
   /** Closes the transport and drops buffered bytes. Idempotent. */
   close(): void;
   /**
+   * Tells the peer whether a request is in flight on it. An idle peer (an open keep-alive
+   * connection with no request in flight) does not keep the Node process alive: a script that is
+   * done exits even though the connection stays open for reuse. A busy peer (the default, also
+   * while connecting) keeps the process alive, as a socket does, so a request driven only by the
+   * peer's activity is never cut off. `HTTPClient` calls it as its status moves between CONNECTED
+   * and REQUESTING/BODY.
+   *
+   * Optional: a peer without an event-loop handle (`ScriptedPeer`) leaves it out.
+   *
+   * @param idle - True when no request is in flight.
+   */
+  setIdle?(idle: boolean): void;
+  /**
    * Registers a function called (from Node's event loop, never from inside a call on the peer)
    * when something new happens: bytes arrive, the remote end closes, the state changes, or
    * buffered writes drain. A runner uses it to sleep until there is work. `null` removes it.

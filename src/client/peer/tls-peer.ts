@@ -101,6 +101,17 @@ export class TlsPeer extends SocketPeer {
   }
 
   /**
+   * Refs or unrefs the TLS socket and the TCP socket under it (the one that holds the event-loop handle).
+   *
+   * @param ref - True to `ref()`, false to `unref()`.
+   */
+  protected override refSockets(ref: boolean): void {
+    super.refSockets(ref);
+    if (ref) this.#raw.ref();
+    else this.#raw.unref();
+  }
+
+  /**
    * Fails the peer (see {@link SocketPeer.fail}) and destroys the TCP socket under it too.
    *
    * @param err - What Node emitted or threw.
