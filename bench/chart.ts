@@ -1,11 +1,13 @@
 // Draws the ratios of a bench run as an SVG bar chart (hand-written SVG, no dependencies): one bar
 // per workload table and peer, poll-http's ratio on the table's headline metric turned so that
 // right of 1.0 is better (our req/s ÷ theirs; their CPU ÷ ours), and a red line at each target.
-// Tables with an absolute target (W4 ns per node per tick, W6 MB/s) draw every row against it.
+// Tables with an absolute target (W4 ns per node per tick, W6a MB/s) draw every row against it.
+// Targets on another metric or row than the table's headline (W1 CPU per request, W3 peak RSS
+// growth) get a bar of their own, labelled with the target.
 //
 //   node scripts/run-ts.mjs bench/chart.ts [RUN.json=.tmp/bench/last.json] [OUT.svg=bench/ratios.svg]
 import { readFileSync, writeFileSync } from "node:fs";
-import type { RunRecord, TableRecord } from "./report.ts";
+import { evaluateTargets, type RunRecord, type TableRecord, type TargetResult, turn } from "./report.ts";
 
 interface Bar {
   readonly label: string;
@@ -28,26 +30,40 @@ function groupTitle(table: TableRecord): string {
   return [table.workload, server === "bench server" ? undefined : server, framing].filter((s) => s !== undefined).join(" · ");
 }
 
-/** The bars of one table. */
+/** The bars of one table: the headline metric against every peer (or the absolute value), then any target on another metric or row. */
 function barsOf(table: TableRecord): Bar[] {
-  const value = (name: string): number => table.rows.find((r) => r.name === name)?.medians[table.metric] ?? NaN;
-  const turn = (mine: number, theirs: number): number => (table.higherIsBetter ? mine / theirs : theirs / mine);
+  const results = evaluateTargets(table);
+  const drawn = new Set<TargetResult>();
+  const linesFor = (subject: string, peer: string): Bar["targets"] =>
+    results
+      .filter((r) => r.subject === subject && r.peer === peer && r.metric === table.metric)
+      .map((r) => {
+        drawn.add(r);
+        return { ratio: r.target, label: r.label };
+      });
+  const median = (name: string): number => table.rows.find((r) => r.name === name)?.medians[table.metric] ?? NaN;
+  const bars: Bar[] = [];
   if (table.absolute !== undefined) {
-    const absolute = table.absolute;
-    return table.rows.map((row) => ({
-      label: `${row.name} vs target`,
-      ratio: turn(row.medians[table.metric] ?? NaN, absolute),
-      targets: table.targets.map((t) => ({ ratio: t.ratio, label: t.label })),
-    }));
+    for (const row of table.rows) {
+      bars.push({ label: `${row.name} vs target`, ratio: turn(median(row.name), table.absolute, table.higherIsBetter), targets: linesFor(row.name, "target") });
+    }
+  } else {
+    const mine = median(table.subject);
+    // A row that is itself the subject of a target (W6b's second 16 MiB row) is not a peer.
+    const subjects = new Set([table.subject, ...table.targets.map((t) => t.subject).filter((s) => s !== undefined)]);
+    const who = subjects.size > 1 ? `${table.subject} ` : "";
+    for (const row of table.rows) {
+      if (subjects.has(row.name)) continue;
+      bars.push({ label: `${who}vs ${row.name}`, ratio: turn(mine, median(row.name), table.higherIsBetter), targets: linesFor(table.subject, row.name) });
+    }
   }
-  const mine = value(table.subject);
-  return table.rows
-    .filter((row) => row.name !== table.subject)
-    .map((row) => ({
-      label: `vs ${row.name}`,
-      ratio: turn(mine, row.medians[table.metric] ?? NaN),
-      targets: table.targets.filter((t) => t.peer === row.name).map((t) => ({ ratio: t.ratio, label: t.label })),
-    }));
+  for (const r of results) {
+    if (drawn.has(r)) continue;
+    // Another row's ratio on the headline metric reads like the others ("row vs peer"); another metric by its target.
+    const label = r.metric === table.metric ? `${r.subject} vs ${r.peer}` : `${r.subject === table.subject ? "" : `${r.subject}: `}${r.label}`;
+    bars.push({ label, ratio: r.ratio, targets: [{ ratio: r.target, label: r.label }] });
+  }
+  return bars;
 }
 
 /**
@@ -61,13 +77,13 @@ export function renderChart(record: RunRecord): string {
   const finite = groups.flatMap((g) => g.bars.flatMap((b) => [b.ratio, ...b.targets.map((t) => t.ratio)])).filter((r) => Number.isFinite(r));
   // The axis ends at 4× at most (bars beyond it are cut and marked →), so the targets (≤ 2×) stay readable.
   const max = Math.min(4, Math.max(2, Math.ceil(Math.max(...finite, 1) * 2) / 2));
-  const left = 330;
+  const left = 350;
   const plot = 560;
   const right = 80;
   const barH = 16;
   const gap = 4;
   const groupGap = 14;
-  const top = 64;
+  const top = 80;
   const x = (ratio: number): number => left + (Math.min(Math.max(ratio, 0), max) / max) * plot;
   const out: string[] = [];
   let y = top;
@@ -75,14 +91,15 @@ export function renderChart(record: RunRecord): string {
     out.push(`<text x="8" y="${y + 12}" class="group">${esc(g.title)}</text>`);
     y += 18;
     for (const b of g.bars) {
-      const ok = Number.isFinite(b.ratio);
+      const ok = !Number.isNaN(b.ratio);
       const meets = b.targets.length > 0 && b.targets.every((t) => b.ratio >= t.ratio);
       const misses = b.targets.some((t) => b.ratio < t.ratio);
       const fill = !ok ? "#ccc" : meets ? "#2e7d32" : misses ? "#ef6c00" : "#5c7cfa";
       out.push(`<text x="${left - 8}" y="${y + barH - 4}" text-anchor="end">${esc(b.label)}</text>`);
       if (ok) {
         out.push(`<rect x="${left}" y="${y}" width="${(x(b.ratio) - left).toFixed(1)}" height="${barH}" fill="${fill}"/>`);
-        out.push(`<text x="${(x(b.ratio) + 4).toFixed(1)}" y="${y + barH - 4}">${b.ratio.toFixed(2)}×${b.ratio > max ? " →" : ""}</text>`);
+        const shown = Number.isFinite(b.ratio) ? `${b.ratio.toFixed(2)}×` : "∞";
+        out.push(`<text x="${(x(b.ratio) + 4).toFixed(1)}" y="${y + barH - 4}">${shown}${b.ratio > max ? " →" : ""}</text>`);
       } else {
         out.push(`<text x="${left + 4}" y="${y + barH - 4}" fill="#888">no data</text>`);
       }

@@ -13,7 +13,7 @@ export type ChildSpec =
   | { readonly kind: "w3"; readonly client: string; readonly port: number; readonly mib: number; readonly chunked: boolean; readonly warmupMib: number; readonly nginx?: boolean }
   | { readonly kind: "w3file"; readonly client: string; readonly port: number; readonly mib: number; readonly chunked: boolean; readonly warmupMib: number; readonly nginx?: boolean }
   | { readonly kind: "w4"; readonly transport: "scripted" | "tcp"; readonly port: number; readonly nodes: number; readonly ticks: number }
-  | { readonly kind: "w6"; readonly mode: "fixed" | "as-fast-as-possible"; readonly port: number; readonly mib: number };
+  | { readonly kind: "w6"; readonly mode: "fixed" | "as-fast-as-possible"; readonly port: number; readonly mib: number; readonly readBufferBytes?: number };
 
 /** One measured download. */
 export interface ChildSample {

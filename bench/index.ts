@@ -8,6 +8,8 @@
 //                                      process; asserts nothing about speed)
 //   nginx (where installed) serves W1, W2a and W3 into a counter as a second server.
 //   options: --runs N  --requests N (W1)  --warmup N (W1)  --mib N (W3)  --w6-mib N
+//            --w1-pair-runs N  W1 runs of poll-http and undici, the pair of the W1 target (default the
+//                           larger of --runs and 9; 1 with --quick); the other W1 clients run --runs times
 //            --w2-requests N (per batch, default 1000)  --w2-connections N (50)  --w2-batches N
 //            --w2-nodes N (W2b, 1000)  --w4-nodes N (10000)  --w4-ticks N (1000)
 //            --clients poll,poll-micro,poll-node,undici,http,fetch,raw,raw-onread,engine,scripted,tcp
@@ -23,16 +25,17 @@
 // file is the entry of all of them: children are forks of it with --bench-server or --bench-child.
 import { cpus, loadavg, totalmem } from "node:os";
 import { resolve } from "node:path";
-import { MachineWatch, type Row } from "./measure.ts";
+import { addSample, type Column, formatTable, MachineWatch, median, newRow, type Row } from "./measure.ts";
 import { startBenchNginx } from "./nginx.ts";
-import { type RunRecord, rowRecords, type TableRecord, type Target, writeRecord } from "./report.ts";
+import { evaluateTargets, type RunRecord, rowRecords, type TableRecord, type Target, writeRecord } from "./report.ts";
 import { runServerChild, SMALL_RESPONSE, startServerProcess } from "./server.ts";
-import { runW1, runW1Engine } from "./w1-latency.ts";
+import { runW1, runW1Engine, type W1Options } from "./w1-latency.ts";
 import { runW2 } from "./w2-inflight.ts";
-import { runW3, measureW3 } from "./w3-bulk.ts";
+import { runW3, measureW3, type W3Options } from "./w3-bulk.ts";
 import { measureW3File, runW3File } from "./w3-file.ts";
 import { measureW4, runW4, W4_TARGET_NS } from "./w4-frame.ts";
-import { runW6, measureW6 } from "./w6-scene.ts";
+import { LLHTTP } from "./w5-parser.ts";
+import { runW6, measureW6, W6_TARGET_MBS, W6_TARGET_MIBS, W6B_TARGET_RATIO } from "./w6-scene.ts";
 import { CHILD_FLAG, childMain } from "./child.ts";
 import { undiciInstalled } from "./undici-peer.ts";
 
@@ -40,6 +43,7 @@ interface Settings {
   readonly only: readonly string[];
   readonly quick: boolean;
   readonly runs: number;
+  readonly w1PairRuns: number;
   readonly requests: number;
   readonly warmup: number;
   readonly mib: number;
@@ -76,10 +80,12 @@ function parseArgs(argv: readonly string[]): Settings {
   for (const w of only) {
     if (!(WORKLOADS as readonly string[]).includes(w)) throw new Error(`unknown workload ${w}; known: ${WORKLOADS.join(", ")}`);
   }
+  const runs = Math.max(1, num("--runs", quick ? 1 : 3));
   return {
     only,
     quick,
-    runs: Math.max(1, num("--runs", quick ? 1 : 3)),
+    runs,
+    w1PairRuns: Math.max(1, num("--w1-pair-runs", quick ? 1 : Math.max(runs, 9))),
     requests: Math.max(1, num("--requests", quick ? 2_000 : 20_000)),
     warmup: num("--warmup", quick ? 200 : 2_000),
     mib: Math.max(1, num("--mib", quick ? 16 : 256)),
@@ -107,6 +113,77 @@ function machine(): string {
 
 const UNDICI = (ratio: number): Target => ({ peer: "undici", ratio, label: `≥ ${ratio}× undici` });
 const RAW = (ratio: number): Target => ({ peer: "raw socket", ratio, label: `≥ ${ratio}× raw socket` });
+const LLHTTP_PEER = (ratio: number): Target => ({ peer: LLHTTP, ratio, label: `≥ ${ratio}× llhttp` });
+/** W1's second target: less CPU per request than undici (their CPU ÷ ours ≥ 1). */
+const UNDICI_CPU: Target = { peer: "undici", ratio: 1, metric: "cpu", higherIsBetter: false, label: "fewer CPU s / request than undici" };
+/** W3's memory target, into a counter or a file: poll-http's peak RSS growth at most 16 MiB. */
+const RSS_16_MIB: Target = { peer: "target", ratio: 1, metric: "rss", higherIsBetter: false, absolute: 16, subject: "poll-http", label: "peak RSS growth ≤ 16 MiB" };
+
+/** W1's clients (ids and row names of bench/w1-latency.ts), in table order. */
+const W1_CLIENTS: ReadonlyArray<{ readonly id: string; readonly name: string }> = [
+  { id: "poll", name: "poll-http" },
+  { id: "poll-micro", name: "poll-http (microtask wake)" },
+  { id: "undici", name: "undici" },
+  { id: "http", name: "node:http" },
+  { id: "fetch", name: "fetch" },
+  { id: "raw", name: "raw socket" },
+];
+/** The columns of bench/w1-latency.ts's table. */
+const W1_COLUMNS: readonly Column[] = [
+  { title: "req/s", key: "rps", digits: 0, higherIsBetter: true, ratio: true },
+  { title: "CPU s / 10k req", key: "cpu", digits: 3, higherIsBetter: false, ratio: true },
+  { title: "µs / req", key: "us", digits: 1, higherIsBetter: false, ratio: false },
+  { title: "wakes / req", key: "wakes", digits: 2, higherIsBetter: false, ratio: false },
+];
+
+/**
+ * W1 measured one client at a time: `runW1` with a single client and one run per call, so the
+ * order is chosen here. First an unmeasured warm-up pass of every client (this process's JIT and
+ * the server's see every client's traffic before anything is timed), then `runs` rounds of one run
+ * per client, then more rounds of poll-http and undici alone up to `pairRuns`: on this noisy 2-core
+ * machine one run of either varies by ±20 %, so the pair the W1 target compares gets the most
+ * samples. poll-http and undici run next to each other in every round (which goes first
+ * alternates), so both see the same machine load; the order of a full round rotates against
+ * position effects. Each run is what `runW1` measures: a fresh connection, its own warm-up
+ * requests, then the timed requests. Medians of the runs are reported.
+ */
+async function runW1Interleaved(options: W1Options & { readonly pairRuns: number }): Promise<{ text: string; rows: Row[] }> {
+  const wanted = W1_CLIENTS.filter((c) => options.clients.length === 0 || options.clients.includes(c.id) || options.clients.includes(c.name));
+  const pair = wanted.filter((c) => c.id === "poll" || c.id === "undici");
+  const units = [pair, ...wanted.filter((c) => !pair.includes(c)).map((c) => [c])].filter((u) => u.length > 0);
+  const rows = new Map<string, Row>();
+  let title = "";
+  for (const c of wanted) {
+    await runW1({ ...options, clients: [c.id], runs: 1, requests: Math.min(options.requests, 1_000) }); // warm-up pass, not recorded
+  }
+  const rounds = Math.max(options.runs, options.pairRuns);
+  for (let run = 0; run < rounds; run++) {
+    const round = run < options.runs ? units : [pair];
+    const order = round.map((_, k) => round[(k + run) % round.length] ?? []).flatMap((u) => (u === pair && run % 2 === 1 ? [...u].reverse() : u));
+    for (const c of order) {
+      const r = await runW1({ ...options, clients: [c.id], runs: 1 });
+      if (title === "") title = r.text.split("\n")[0] ?? "";
+      for (const got of r.rows) {
+        let row = rows.get(got.name);
+        if (row === undefined) rows.set(got.name, (row = newRow(got.name)));
+        for (const [key, values] of got.samples) for (const v of values) addSample(row, key, v);
+        if (got.note !== "") row.note = got.note;
+      }
+    }
+  }
+  const ordered = [...rows.values()].sort((a, b) => W1_CLIENTS.findIndex((c) => c.name === a.name) - W1_CLIENTS.findIndex((c) => c.name === b.name));
+  const pairNote = pair.length > 0 && rounds > options.runs ? `, ${pair.map((c) => c.name).join(" and ")} ${rounds}` : "";
+  const how = `median of ${options.runs}${pairNote}; each client warmed up first, then one client at a time in rotating rounds, poll-http next to undici`;
+  title = title.replace(/^### /, "").replace(/\(median of \d+\)$/, `(${how})`);
+  let text = formatTable(title, W1_COLUMNS, ordered);
+  const mine = rows.get("poll-http")?.samples.get("rps");
+  const theirs = rows.get("undici")?.samples.get("rps");
+  if (mine !== undefined && theirs !== undefined && mine.length === theirs.length && mine.length > 1) {
+    const perRun = mine.map((v, k) => v / (theirs[k] ?? NaN));
+    text += `\n- req/s run by run (each poll-http run against the undici run next to it): poll-http / undici = ${perRun.map((r) => r.toFixed(2)).join(" / ")}, median ${median(perRun).toFixed(2)}x`;
+  }
+  return { text, rows: ordered };
+}
 
 async function main(): Promise<void> {
   const settings = parseArgs(process.argv.slice(2));
@@ -116,8 +193,9 @@ async function main(): Promise<void> {
   const header = `poll-http bench — ${new Date().toISOString()}\n${machine()}`;
   console.log(`${header}\nsettings: ${JSON.stringify(settings)}\n`);
   const record: RunRecord = { date: new Date().toISOString(), machine: machine(), settings, notes: [], seconds: NaN, tables: [] };
-  const add = (table: Omit<TableRecord, "rows" | "subject"> & { rows: readonly Row[]; subject?: string }): void => {
-    record.tables.push({ ...table, title: table.title.replace(/^### /, ""), subject: table.subject ?? "poll-http", rows: rowRecords(table.rows) });
+  const add = (table: Omit<TableRecord, "rows" | "subject" | "results"> & { rows: readonly Row[]; subject?: string }): void => {
+    const entry = { ...table, title: table.title.replace(/^### /, ""), subject: table.subject ?? "poll-http", rows: rowRecords(table.rows) };
+    record.tables.push({ ...entry, results: evaluateTargets(entry) });
   };
   const note = (text: string): void => {
     record.notes.push(text);
@@ -146,8 +224,8 @@ async function main(): Promise<void> {
     if (wants("W1")) {
       for (const t of targets) {
         await watched(async () => {
-          const r = await runW1({ port: t.port, requests: settings.requests, warmup: settings.warmup, runs: settings.runs, clients: settings.clients, responseBytes: t.smallBytes, server: t.label, budgetSeconds: 1 });
-          add({ workload: "W1", title: r.text.split("\n")[0] ?? "", metric: "rps", higherIsBetter: true, targets: [UNDICI(1.6)], rows: r.rows });
+          const r = await runW1Interleaved({ port: t.port, requests: settings.requests, warmup: settings.warmup, runs: settings.runs, pairRuns: settings.w1PairRuns, clients: settings.clients, responseBytes: t.smallBytes, server: t.label, budgetSeconds: 1 });
+          add({ workload: "W1", title: r.text.split("\n")[0] ?? "", metric: "rps", higherIsBetter: true, targets: [UNDICI(1.6), UNDICI_CPU], rows: r.rows });
           return r.text;
         }, t.pid);
       }
@@ -172,20 +250,28 @@ async function main(): Promise<void> {
         return r.text;
       });
     }
+    /** W6b's peer: poll-http's W3 row from the bench server, Content-Length into a counter. */
+    let w3Reference: Row | null = null;
+    const keepReference = (tables: ReadonlyArray<{ title: string; rows: Row[] }>): void => {
+      const table = tables.find((tb) => tb.title.includes("Content-Length"));
+      w3Reference = table?.rows.find((row) => row.name === "poll-http") ?? null;
+    };
+    const w3Settings = (port: number, clients: readonly string[], nginx: boolean): W3Options => ({ port, entry, inProcess: settings.inProcess || settings.quick, mib: settings.mib, runs: settings.runs, clients, nginx });
     if (wants("W3")) {
       for (const t of targets) {
         // nginx: the poll-http, undici, node:http and raw-socket rows only, to keep the suite short.
         const clients = t.nginx && settings.clients.length === 0 ? ["poll", "undici", "http", "raw"] : settings.clients;
-        const w3 = { port: t.port, entry, inProcess: settings.inProcess || settings.quick, mib: settings.mib, runs: settings.runs, clients, nginx: t.nginx };
+        const w3 = w3Settings(t.port, clients, t.nginx);
         await watched(async () => {
           const r = await runW3(w3);
-          for (const table of r.tables) add({ workload: "W3", title: table.title, metric: "mbps", higherIsBetter: true, targets: [UNDICI(1.8), RAW(0.9)], rows: table.rows });
+          for (const table of r.tables) add({ workload: "W3", title: table.title, metric: "mbps", higherIsBetter: true, targets: [UNDICI(1.8), RAW(0.9), RSS_16_MIB], rows: table.rows });
+          if (!t.nginx) keepReference(r.tables);
           return r.text;
         }, t.pid);
         if (t.nginx) continue; // nginx: into a counter only (the file tables use the bench server)
         await watched(async () => {
           const r = await runW3File(w3);
-          for (const table of r.tables) add({ workload: "W3file", title: table.title, metric: "mbps", higherIsBetter: true, targets: [UNDICI(1.8), RAW(0.9)], rows: table.rows });
+          for (const table of r.tables) add({ workload: "W3file", title: table.title, metric: "mbps", higherIsBetter: true, targets: [UNDICI(1.8), RAW(0.9), RSS_16_MIB], rows: table.rows });
           return r.text;
         });
       }
@@ -197,11 +283,37 @@ async function main(): Promise<void> {
         return r.text;
       });
     }
-    if (wants("W5")) await watched(async () => (await import("./w5-parser.ts")).runW5({ quick: settings.quick, runs: settings.runs }));
-    if (wants("W6")) {
+    if (wants("W5")) {
       await watched(async () => {
-        const r = await runW6({ port: server.port, entry, inProcess: settings.inProcess, mib: settings.w6Mib, runs: settings.runs });
-        add({ workload: "W6", title: r.text.split("\n")[0] ?? "", metric: "mbps", higherIsBetter: true, absolute: 60, targets: [{ peer: "target", ratio: 1, label: "≥ 60 MB/s at 60 fps" }], rows: r.rows });
+        const r = (await import("./w5-parser.ts")).runW5({ quick: settings.quick, runs: settings.runs });
+        for (const table of r.tables) {
+          add({ workload: table.workload, title: table.title, metric: "mbs", higherIsBetter: true, targets: [LLHTTP_PEER(table.workload === "W5a" ? 0.8 : 1.0)], rows: table.rows });
+        }
+        return r.text;
+      });
+    }
+    if (wants("W6")) {
+      if (w3Reference === null && !wants("W3")) {
+        // W6b compares with W3 of the same run: measure poll-http's W3 row when W3 itself was not selected.
+        await watched(async () => {
+          const r = await runW3(w3Settings(server.port, ["poll"], false));
+          keepReference(r.tables);
+          return `W3 poll-http only, as the reference of W6b (W3 was not selected):\n\n${r.text}`;
+        });
+      }
+      const reference = { name: "W3 poll-http", row: w3Reference };
+      await watched(async () => {
+        const r = await runW6({ port: server.port, entry, inProcess: settings.inProcess, mib: settings.w6Mib, runs: settings.runs, bigBufferBytes: 16 * 1024 * 1024, reference });
+        for (const table of r.tables) {
+          if (table.workload === "W6a") {
+            const target: Target = { peer: "target", ratio: 1, label: `≥ ${W6_TARGET_MBS} MB/s, default settings` };
+            add({ workload: "W6a", title: table.title, metric: "mbps", higherIsBetter: true, absolute: W6_TARGET_MIBS, targets: [target], rows: table.rows });
+          } else {
+            // Every 16 MiB row against the W3 reference; the fixed 60 fps row is the table's subject.
+            const targets = table.subjects.map((subject): Target => ({ peer: reference.name, ratio: W6B_TARGET_RATIO, label: `≥ ${W6B_TARGET_RATIO}× W3 MiB/s of this run`, subject }));
+            add({ workload: "W6b", title: table.title, metric: "mbps", higherIsBetter: true, subject: table.subjects[0] ?? "", targets, rows: table.rows });
+          }
+        }
         return r.text;
       });
     }

@@ -174,6 +174,17 @@ const llhttp: Consumer = (buffers, tally) => {
 
 // ---------------------------------------------------------------- measuring
 
+/** One W5 table: `workload` is W5a or W5b; rows `poll-http` and `llhttp`, metrics `mbs`, `cpu`, `us`. */
+export interface W5Table {
+  readonly title: string;
+  readonly rows: Row[];
+  /** The printed table. */
+  readonly text: string;
+}
+
+/** The row name of Node's parser in the W5 tables (the peer of the W5 targets). */
+export const LLHTTP = "llhttp";
+
 const COLUMNS: readonly Column[] = [
   { title: "MB/s", key: "mbs", digits: 0, higherIsBetter: true, ratio: true },
   { title: "CPU ns / KiB", key: "cpu", digits: 0, higherIsBetter: false, ratio: true },
@@ -189,8 +200,8 @@ function newTally(): Tally {
  * over `buffers` again and again until `minSeconds` have gone by (after a full GC), so a short
  * input is not measured by one timer tick or one preemption of this busy machine.
  */
-function measure(title: string, buffers: readonly Uint8Array[], runs: number, minSeconds: number): string {
-  const parsers: ReadonlyArray<readonly [string, Consumer]> = [["poll-http", pollHttp], ["llhttp", llhttp]];
+function measure(title: string, buffers: readonly Uint8Array[], runs: number, minSeconds: number): W5Table {
+  const parsers: ReadonlyArray<readonly [string, Consumer]> = [["poll-http", pollHttp], [LLHTTP, llhttp]];
   const bytes = buffers.reduce((sum, b) => sum + b.length, 0);
   const rows: Row[] = parsers.map(([name]) => newRow(name));
   const tallies = parsers.map(([, consume]) => {
@@ -221,16 +232,17 @@ function measure(title: string, buffers: readonly Uint8Array[], runs: number, mi
       addSample(row, "us", (span.seconds * 1e6) / Math.max(1, passes * responses));
     }
   }
-  return formatTable(`${title} (median of ${runs})`, COLUMNS, rows);
+  const full = `${title} (median of ${runs})`;
+  return { title: full, rows, text: formatTable(full, COLUMNS, rows) };
 }
 
 /**
- * Runs W5 (a) and (b) and returns the printed tables.
+ * Runs W5 (a) and (b).
  *
  * @param options - Quick mode and the number of runs.
- * @returns The tables.
+ * @returns The printed text and both tables with their rows.
  */
-export function runW5(options: W5Options): string {
+export function runW5(options: W5Options): { text: string; tables: Array<W5Table & { workload: "W5a" | "W5b" }> } {
   const small = options.quick ? 10_000 : 50_000;
   const mib = options.quick ? 32 : 128;
   const runs = options.quick ? 3 : Math.max(options.runs, 5);
@@ -249,12 +261,12 @@ export function runW5(options: W5Options): string {
     runs,
     minSeconds,
   );
-  return `${a}\n\n${b}`;
+  return { text: `${a.text}\n\n${b.text}`, tables: [{ workload: "W5a", ...a }, { workload: "W5b", ...b }] };
 }
 
 const standalone = process.argv[1]?.includes("w5-parser") === true;
 if (standalone) {
   const argv = process.argv.slice(2);
   const runsAt = argv.indexOf("--runs");
-  console.log(runW5({ quick: argv.includes("--quick"), runs: runsAt === -1 ? 5 : Number(argv[runsAt + 1]) || 5 }));
+  console.log(runW5({ quick: argv.includes("--quick"), runs: runsAt === -1 ? 5 : Number(argv[runsAt + 1]) || 5 }).text);
 }
