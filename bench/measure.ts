@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { undiciInstalled } from "./undici-peer.ts";
 
 /** The name every ratio is taken against: poll-http's first row. */
 export const SUBJECT = "poll-http";
@@ -196,9 +197,31 @@ export interface ClientEntry<T> {
   readonly make: () => T;
 }
 
-/** The entries whose id or name is in `wanted`, in their own order; all when `wanted` is empty. */
+/**
+ * The entries whose id or name is in `wanted`, in their own order; all when `wanted` is empty.
+ * undici (an optional dev dependency) is left out when it is not installed.
+ */
 export function selectClients<T>(entries: readonly ClientEntry<T>[], wanted: readonly string[]): ClientEntry<T>[] {
-  return entries.filter((e) => wanted.length === 0 || wanted.includes(e.id) || wanted.includes(e.name));
+  return entries.filter((e) => (wanted.length === 0 || wanted.includes(e.id) || wanted.includes(e.name)) && (e.id !== "undici" || undiciInstalled()));
+}
+
+/**
+ * The order of `runs` interleaved runs: every entry once a run, the order rotated by one each run
+ * against position effects (what runs first, or after which other client).
+ *
+ * @param entries - What is measured, in table order.
+ * @param rows - The table row of each entry (same index).
+ * @returns Each entry with its row, in the order to measure them.
+ */
+export function* interleaved<T>(runs: number, entries: readonly T[], rows: readonly Row[]): Generator<readonly [T, Row]> {
+  for (let run = 0; run < runs; run++) {
+    for (let k = 0; k < entries.length; k++) {
+      const i = (k + run) % entries.length;
+      const entry = entries[i];
+      const row = rows[i];
+      if (entry !== undefined && row !== undefined) yield [entry, row];
+    }
+  }
 }
 
 /** CPU jiffies (1/100 s on Linux) from /proc: the whole machine, its steal time, and two processes. */

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { nginxMainDirectives, nginxTempPaths } from "../test/helpers/nginx-config.ts";
 import { pickFreePorts, rawExchange, startChild, waitForTcp } from "../test/helpers/real-process.ts";
 import { SMALL_BODY } from "./server.ts";
 
@@ -34,21 +35,12 @@ export function nginxBinary(): string | null {
 }
 
 function config(dir: string, port: number): string {
-  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   return `# Written by bench/nginx.ts
-${isRoot ? "user root;" : ""}
-worker_processes 1;
-error_log ${dir}/error.log warn;
-pid ${dir}/nginx.pid;
-lock_file ${dir}/nginx.lock;
+${nginxMainDirectives(dir)}
 events { worker_connections 4096; }
 http {
   default_type application/octet-stream;
-  client_body_temp_path ${dir}/tmp/client_body;
-  proxy_temp_path ${dir}/tmp/proxy;
-  fastcgi_temp_path ${dir}/tmp/fastcgi;
-  uwsgi_temp_path ${dir}/tmp/uwsgi;
-  scgi_temp_path ${dir}/tmp/scgi;
+  ${nginxTempPaths(dir)}
   access_log off;
   sendfile on;
   keepalive_requests 10000000;

@@ -1,7 +1,7 @@
 // Drives a poll-http HTTPClient "as fast as the event loop allows" without spinning: a step
 // function polls and consumes until it cannot progress, then the driver sleeps until the client's
 // activity listener fires (bytes arrived, close, connect, drain) and runs the step again.
-import { Err, HTTPClient, Status } from "../src/index.ts";
+import { Err, HTTPClient, Method, Status } from "../src/index.ts";
 
 /**
  * When a woken driver runs its next step:
@@ -92,4 +92,76 @@ export async function connectClient(mode: WakeMode, port: number, host = "127.0.
     return status === Status.STATUS_CONNECTED ? "done" : "wait";
   });
   return client;
+}
+
+/** What a client does when its exchange is over (idle): send the next GET, keep sleeping, or finish. */
+export type IdleAction = "request" | StepResult;
+
+/** A client sending GETs of one path one after another, for {@link stepGets}. */
+export interface GetLoop {
+  /** The path of every GET. */
+  readonly path: string;
+  /** Receives each body piece read (a view, valid until the next `poll()`). */
+  readonly onPiece: (piece: Uint8Array) => void;
+  /** Called each time the client is idle (CONNECTED; DISCONNECTED too with `closeIsIdle`): what it does next. */
+  readonly onIdle: () => IdleAction;
+  /** Largest piece asked of `readResponseBodyPiece`; the client's chunk size when left out. */
+  readonly pieceMax?: number;
+  /** A closed connection counts as idle (the server may close after the body) instead of failing. */
+  readonly closeIsIdle?: boolean;
+}
+
+const NO_HEADERS: readonly string[] = [];
+
+/**
+ * One step of a client sending GETs: polls, reads every body piece there is, and asks `onIdle`
+ * what to do whenever the client is idle, until it has to wait for the network or `onIdle` says
+ * `wait` or `done`.
+ *
+ * @returns `wait` to be run again on the client's next activity; `done` when `onIdle` said so.
+ * @throws When `request()` fails or the client reaches a status a healthy exchange does not pass through.
+ */
+export function stepGets(client: HTTPClient, loop: GetLoop): StepResult {
+  for (;;) {
+    client.poll();
+    let status = client.getStatus();
+    if (status === Status.STATUS_BODY) {
+      for (let piece = client.readResponseBodyPiece(loop.pieceMax); piece.length > 0; piece = client.readResponseBodyPiece(loop.pieceMax)) {
+        loop.onPiece(piece);
+      }
+      status = client.getStatus();
+      if (status === Status.STATUS_BODY) return "wait";
+    }
+    if (status === Status.STATUS_CONNECTED || (loop.closeIsIdle === true && status === Status.STATUS_DISCONNECTED)) {
+      const action = loop.onIdle();
+      if (action !== "request") return action;
+      if (client.request(Method.METHOD_GET, loop.path, NO_HEADERS) !== Err.OK) throw new Error(`request(): ${client.getErrorReason()}`);
+      continue; // the next poll() writes the request
+    }
+    assertHealthy(client, status);
+    return "wait"; // REQUESTING: written, waiting for the response
+  }
+}
+
+/**
+ * Downloads `path` once on a connected client, handing each body piece to `onPiece`; a close by
+ * the server after the body ends it too.
+ *
+ * @param pieceMax - Largest piece asked of `readResponseBodyPiece`.
+ * @returns The number of driver steps (wake-ups) it took.
+ */
+export function getOnce(client: HTTPClient, mode: WakeMode, path: string, pieceMax: number, onPiece: (piece: Uint8Array) => void): Promise<number> {
+  let sent = false;
+  const loop: GetLoop = {
+    path,
+    onPiece,
+    pieceMax,
+    closeIsIdle: true,
+    onIdle: () => {
+      if (sent) return "done";
+      sent = true;
+      return "request";
+    },
+  };
+  return drive(client, mode, () => stepGets(client, loop));
 }

@@ -4,10 +4,10 @@ import { Agent } from "node:http";
 import { connect as netConnect, type Socket } from "node:net";
 import type { Client as UndiciClient } from "undici";
 import { Err, HTTPClient, Method, ScriptedPeer, Status } from "../src/index.ts";
-import { addSample, type ClientEntry, type Column, formatTable, newRow, type Row, selectClients, startSpan, withTimeout } from "./measure.ts";
-import { assertHealthy, connectClient, drive, type WakeMode } from "./poll-driver.ts";
+import { addSample, type ClientEntry, type Column, formatTable, interleaved, newRow, type Row, selectClients, startSpan, withTimeout } from "./measure.ts";
+import { connectClient, drive, type GetLoop, stepGets, type WakeMode } from "./poll-driver.ts";
 import { SMALL_BODY, SMALL_RESPONSE } from "./server.ts";
-import { loadUndici, undiciInstalled } from "./undici-peer.ts";
+import { loadUndici } from "./undici-peer.ts";
 
 /** Settings of a W1 run. */
 export interface W1Options {
@@ -58,30 +58,22 @@ function pollHttp(name: string, port: number, mode: WakeMode): LatencyClient {
       let done = 0;
       let sent = false;
       let bytes = 0;
-      const headers: string[] = [];
-      steps = await drive(c, mode, () => {
-        for (;;) {
-          c.poll();
-          let status = c.getStatus();
-          if (status === Status.STATUS_BODY) {
-            for (let piece = c.readResponseBodyPiece(); piece.length > 0; piece = c.readResponseBodyPiece()) bytes += piece.length;
-            status = c.getStatus();
-            if (status === Status.STATUS_BODY) return "wait";
+      const loop: GetLoop = {
+        path: PATH,
+        onPiece: (piece) => {
+          bytes += piece.length;
+        },
+        onIdle: () => {
+          if (sent) {
+            done++;
+            sent = false;
           }
-          if (status === Status.STATUS_CONNECTED) {
-            if (sent) {
-              done++;
-              sent = false;
-            }
-            if (done === n) return "done";
-            if (c.request(Method.METHOD_GET, PATH, headers) !== Err.OK) throw new Error(`request(): ${c.getErrorReason()}`);
-            sent = true;
-            continue; // the next poll() writes the request
-          }
-          assertHealthy(c, status);
-          return "wait"; // REQUESTING: written, waiting for the response
-        }
-      });
+          if (done === n) return "done";
+          sent = true;
+          return "request";
+        },
+      };
+      steps = await drive(c, mode, () => stepGets(c, loop));
       return bytes;
     },
     async close() {
@@ -229,42 +221,36 @@ export async function runW1(options: W1Options): Promise<{ text: string; rows: R
     { id: "fetch", name: "fetch", make: () => globalFetch(port) },
     { id: "raw", name: "raw socket", make: () => rawSocket(port, options.responseBytes ?? SMALL_RESPONSE.length) },
   ];
-  const selected = selectClients(entries, options.clients).filter((e) => e.id !== "undici" || undiciInstalled());
+  const selected = selectClients(entries, options.clients);
   const rows = selected.map((e) => newRow(e.name));
-  for (let run = 0; run < runs; run++) {
-    for (let k = 0; k < selected.length; k++) {
-      const i = (k + run) % selected.length; // rotate the order each run against position effects
-      const entry = selected[i];
-      const row = rows[i];
-      if (entry === undefined || row === undefined) continue;
-      const client = entry.make();
-      try {
-        await withTimeout(client.open(), 10_000, `${client.name} open`);
-        if (warmup > 0) await withTimeout(client.run(warmup), 60_000, `${client.name} warm-up`);
-        const budgetMs = (options.budgetSeconds ?? Infinity) * 1000;
-        const chunk = Math.min(requests, 1_000);
-        const end = startSpan();
-        const t0 = performance.now();
-        let done = 0;
-        let bytes = 0;
-        let steps = 0;
-        while (done < requests && (done < 2 * chunk || performance.now() - t0 < budgetMs)) {
-          const n = Math.min(chunk, requests - done);
-          bytes += await withTimeout(client.run(n), 120_000, `${client.name} run`);
-          steps += client.lastSteps?.() ?? 0;
-          done += n;
-        }
-        const span = end();
-        if (bytes !== done * SMALL_BODY.length) throw new Error(`${client.name}: got ${bytes} body bytes, expected ${done * SMALL_BODY.length}`);
-        addSample(row, "rps", done / span.seconds);
-        addSample(row, "cpu", (span.cpuSeconds / done) * 10_000);
-        addSample(row, "us", (span.seconds / done) * 1e6);
-        if (client.lastSteps !== undefined) addSample(row, "wakes", steps / done);
-      } catch (error) {
-        row.note = `FAILED: ${error instanceof Error ? error.message : String(error)}`;
-      } finally {
-        await client.close();
+  for (const [entry, row] of interleaved(runs, selected, rows)) {
+    const client = entry.make();
+    try {
+      await withTimeout(client.open(), 10_000, `${client.name} open`);
+      if (warmup > 0) await withTimeout(client.run(warmup), 60_000, `${client.name} warm-up`);
+      const budgetMs = (options.budgetSeconds ?? Infinity) * 1000;
+      const chunk = Math.min(requests, 1_000);
+      const end = startSpan();
+      const t0 = performance.now();
+      let done = 0;
+      let bytes = 0;
+      let steps = 0;
+      while (done < requests && (done < 2 * chunk || performance.now() - t0 < budgetMs)) {
+        const n = Math.min(chunk, requests - done);
+        bytes += await withTimeout(client.run(n), 120_000, `${client.name} run`);
+        steps += client.lastSteps?.() ?? 0;
+        done += n;
       }
+      const span = end();
+      if (bytes !== done * SMALL_BODY.length) throw new Error(`${client.name}: got ${bytes} body bytes, expected ${done * SMALL_BODY.length}`);
+      addSample(row, "rps", done / span.seconds);
+      addSample(row, "cpu", (span.cpuSeconds / done) * 10_000);
+      addSample(row, "us", (span.seconds / done) * 1e6);
+      if (client.lastSteps !== undefined) addSample(row, "wakes", steps / done);
+    } catch (error) {
+      row.note = `FAILED: ${error instanceof Error ? error.message : String(error)}`;
+    } finally {
+      await client.close();
     }
   }
   const title = `W1 latency-bound (${options.server ?? "bench server"}): ${requests.toLocaleString("en-US")} sequential keep-alive GETs of a 13-byte body (at most ${options.budgetSeconds ?? Infinity} s per run), one connection (median of ${runs})`;

@@ -3,13 +3,13 @@
 import { Agent } from "node:http";
 import { connect as netConnect, type Socket } from "node:net";
 import type { Pool } from "undici";
-import { Err, type HTTPClient, Method, Status } from "../src/index.ts";
+import type { HTTPClient } from "../src/index.ts";
 import { countingGet } from "./node-http-get.ts";
-import { addSample, type ClientEntry, type Column, formatTable, newRow, type Row, selectClients, startSpan, withTimeout } from "./measure.ts";
-import { assertHealthy, connectClient } from "./poll-driver.ts";
+import { addSample, type ClientEntry, type Column, formatTable, interleaved, newRow, type Row, selectClients, startSpan, withTimeout } from "./measure.ts";
+import { connectClient, type GetLoop, stepGets } from "./poll-driver.ts";
 import { SMALL_BODY } from "./server.ts";
 import { treeClient } from "./w2-tree.ts";
-import { loadUndici, undiciInstalled } from "./undici-peer.ts";
+import { loadUndici } from "./undici-peer.ts";
 
 /** Settings of a W2 (a) run. */
 export interface W2Options {
@@ -66,38 +66,35 @@ function pollHttp(host: string, port: number, connections: number): PoolClient {
         const ready: number[] = [];
         const queued = new Uint8Array(clients.length);
         let scheduled = false;
-        const headers: string[] = [];
         const finish = (error: Error | null): void => {
           for (const c of clients) c.setActivityListener(null);
           if (error === null) resolve(bytes);
           else reject(error);
         };
+        const onPiece = (piece: Uint8Array): void => {
+          bytes += piece.length;
+        };
+        /** Client i's GETs: on each idle, count the one finished and give it the next, if any are left. */
+        const loops = clients.map((_, i): GetLoop => ({
+          path: PATH,
+          onPiece,
+          onIdle: () => {
+            if (sent[i] === 1) {
+              sent[i] = 0;
+              if (--pending === 0) return "done";
+            }
+            if (left === 0) return "wait";
+            left--;
+            sent[i] = 1;
+            return "request";
+          },
+        }));
         /** Advances one client as far as it goes; false when the batch is over (done or failed). */
         const advance = (i: number): boolean => {
           const c = clients[i];
-          if (c === undefined) return true;
-          for (;;) {
-            c.poll();
-            let status = c.getStatus();
-            if (status === Status.STATUS_BODY) {
-              for (let piece = c.readResponseBodyPiece(); piece.length > 0; piece = c.readResponseBodyPiece()) bytes += piece.length;
-              status = c.getStatus();
-              if (status === Status.STATUS_BODY) return true;
-            }
-            if (status === Status.STATUS_CONNECTED) {
-              if (sent[i] === 1) {
-                sent[i] = 0;
-                if (--pending === 0) return false;
-              }
-              if (left === 0) return true;
-              if (c.request(Method.METHOD_GET, PATH, headers) !== Err.OK) throw new Error(`request(): ${c.getErrorReason()}`);
-              left--;
-              sent[i] = 1;
-              continue;
-            }
-            assertHealthy(c, status);
-            return true;
-          }
+          const loop = loops[i];
+          if (c === undefined || loop === undefined) return true;
+          return stepGets(c, loop) === "wait";
         };
         const step = (): void => {
           scheduled = false;
@@ -268,36 +265,30 @@ export async function runW2(options: W2Options): Promise<{ text: string; rows: R
     { id: "fetch", name: "fetch", make: () => globalFetch(host, port, connections) },
     { id: "raw", name: "raw socket", make: () => rawSockets(host, port, connections, options.responseBytes) },
   ];
-  const selected = selectClients(entries, options.clients).filter((e) => e.id !== "undici" || undiciInstalled());
+  const selected = selectClients(entries, options.clients);
   const rows = selected.map((e) => newRow(e.name));
-  for (let run = 0; run < runs; run++) {
-    for (let k = 0; k < selected.length; k++) {
-      const i = (k + run) % selected.length;
-      const entry = selected[i];
-      const row = rows[i];
-      if (entry === undefined || row === undefined) continue;
-      const client = entry.make();
-      try {
-        await withTimeout(client.open(), 30_000, `${entry.name} open`);
-        await withTimeout(client.batch(requests), 60_000, `${entry.name} warm-up`);
-        const end = startSpan();
-        const t0 = performance.now();
-        let bytes = 0;
-        let done = 0;
-        while (done < batches && (done < 2 || performance.now() - t0 < options.budgetSeconds * 1000)) {
-          bytes += await withTimeout(client.batch(requests), 60_000, `${entry.name} batch`);
-          done++;
-        }
-        const span = end();
-        const total = requests * done;
-        if (bytes !== total * SMALL_BODY.length) throw new Error(`got ${bytes} body bytes, expected ${total * SMALL_BODY.length}`);
-        addSample(row, "rps", total / span.seconds);
-        addSample(row, "cpu", (span.cpuSeconds / total) * 1e6);
-      } catch (error) {
-        row.note = `FAILED: ${error instanceof Error ? error.message : String(error)}`;
-      } finally {
-        await client.close();
+  for (const [entry, row] of interleaved(runs, selected, rows)) {
+    const client = entry.make();
+    try {
+      await withTimeout(client.open(), 30_000, `${entry.name} open`);
+      await withTimeout(client.batch(requests), 60_000, `${entry.name} warm-up`);
+      const end = startSpan();
+      const t0 = performance.now();
+      let bytes = 0;
+      let done = 0;
+      while (done < batches && (done < 2 || performance.now() - t0 < options.budgetSeconds * 1000)) {
+        bytes += await withTimeout(client.batch(requests), 60_000, `${entry.name} batch`);
+        done++;
       }
+      const span = end();
+      const total = requests * done;
+      if (bytes !== total * SMALL_BODY.length) throw new Error(`got ${bytes} body bytes, expected ${total * SMALL_BODY.length}`);
+      addSample(row, "rps", total / span.seconds);
+      addSample(row, "cpu", (span.cpuSeconds / total) * 1e6);
+    } catch (error) {
+      row.note = `FAILED: ${error instanceof Error ? error.message : String(error)}`;
+    } finally {
+      await client.close();
     }
   }
   const how = options.subject === "tree"

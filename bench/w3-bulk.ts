@@ -2,15 +2,14 @@
 import { countingGet } from "./node-http-get.ts";
 import { Agent } from "node:http";
 import { connect as netConnect } from "node:net";
-import { Err, Method, Status } from "../src/index.ts";
 import { type ChildSample, type ChildSpec, runInChild } from "./child.ts";
 import {
-  addSample, type ClientEntry, type Column, formatTable, newRow, type Row, RssSampler, selectClients, startSpan, withTimeout,
+  addSample, type ClientEntry, type Column, formatTable, interleaved, newRow, type Row, RssSampler, selectClients, startSpan, withTimeout,
 } from "./measure.ts";
-import { assertHealthy, connectClient, drive, type WakeMode } from "./poll-driver.ts";
+import { connectClient, getOnce, type WakeMode } from "./poll-driver.ts";
 import { bulkPath, bulkResponseWireBytes } from "./server.ts";
 import { WireEnd } from "./wire-end.ts";
-import { loadUndici, undiciInstalled } from "./undici-peer.ts";
+import { loadUndici } from "./undici-peer.ts";
 
 /** Settings of a W3 run. */
 export interface W3Options {
@@ -39,29 +38,10 @@ const PIECE_MAX = 1 << 20;
 function pollHttp(port: number, mode: WakeMode): BulkClient {
   return async (path) => {
     const client = await connectClient(mode, port);
-    let sent = false;
     let bytes = 0;
     try {
-      lastSteps = await drive(client, mode, () => {
-        for (;;) {
-          client.poll();
-          let status = client.getStatus();
-          if (status === Status.STATUS_BODY) {
-            for (let piece = client.readResponseBodyPiece(PIECE_MAX); piece.length > 0; piece = client.readResponseBodyPiece(PIECE_MAX)) {
-              bytes += piece.length;
-            }
-            status = client.getStatus();
-            if (status === Status.STATUS_BODY) return "wait";
-          }
-          if (status === Status.STATUS_CONNECTED || status === Status.STATUS_DISCONNECTED) {
-            if (sent) return "done";
-            if (client.request(Method.METHOD_GET, path, []) !== Err.OK) throw new Error(`request(): ${client.getErrorReason()}`);
-            sent = true;
-            continue;
-          }
-          assertHealthy(client, status);
-          return "wait";
-        }
+      lastSteps = await getOnce(client, mode, path, PIECE_MAX, (piece) => {
+        bytes += piece.length;
       });
     } finally {
       client.close();
@@ -228,39 +208,57 @@ export async function measureW3(spec: Extract<ChildSpec, { kind: "w3" }>): Promi
  * @returns The printed tables.
  */
 export async function runW3(options: W3Options): Promise<{ text: string; rows: Row[]; tables: Array<{ title: string; rows: Row[] }> }> {
+  const selected = selectClients(w3Entries(options.port), options.clients);
+  const run = await runW3Framings(options, selected, COLUMNS, (fields) => {
+    const spec = { kind: "w3", ...fields } as const;
+    return options.inProcess ? measureW3(spec) : runInChild(options.entry, spec);
+  }, (framing, server, where) => `W3 bulk (${server}), ${framing}: ${options.mib} MiB body into a byte counter, ${where} (median of ${options.runs})`);
+  return { ...run, rows: run.tables.flatMap((t) => t.rows) };
+}
+
+/** What a W3 measurement is given: a W3 child spec but for its kind. */
+export type W3Fields = Omit<Extract<ChildSpec, { kind: "w3" }>, "kind">;
+
+/**
+ * Runs a W3 variant for Content-Length and then for chunked bodies: every client `runs` times,
+ * interleaved with the order rotated each run, each measured by `measure`; checks the body bytes
+ * each download reported and adds MiB/s, CPU s per GiB, RSS growth and (where the sample counted
+ * steps) wakes per MiB to its row.
+ *
+ * @param measure - Measures one download (in a fresh child process unless `inProcess`).
+ * @param title - A table's title, given the framing, the server's label and where it ran.
+ * @returns The printed tables and their rows, one table per framing.
+ */
+export async function runW3Framings(
+  options: W3Options,
+  selected: ReadonlyArray<{ readonly id: string; readonly name: string }>,
+  columns: readonly Column[],
+  measure: (fields: W3Fields) => Promise<ChildSample>,
+  title: (framing: string, server: string, where: string) => string,
+): Promise<{ text: string; tables: Array<{ title: string; rows: Row[] }> }> {
   const { port, mib, runs } = options;
   const bytes = mib * MIB;
-  const selected = selectClients(w3Entries(port), options.clients).filter((e) => e.id !== "undici" || undiciInstalled());
+  const server = options.nginx === true ? "nginx" : "bench server";
+  const where = options.inProcess ? "in the bench process" : "each in a fresh process";
   const texts: string[] = [];
-  const allRows: Row[] = [];
   const tables: Array<{ title: string; rows: Row[] }> = [];
   for (const chunked of [false, true]) {
     const rows = selected.map((e) => newRow(e.name));
-    for (let run = 0; run < runs; run++) {
-      for (let k = 0; k < selected.length; k++) {
-        const i = (k + run) % selected.length; // rotate the order each run against position effects
-        const entry = selected[i];
-        const row = rows[i];
-        if (entry === undefined || row === undefined) continue;
-        const spec = { kind: "w3", client: entry.id, port, mib, chunked, warmupMib: Math.min(16, mib), nginx: options.nginx === true } as const;
-        try {
-          const sample = options.inProcess ? await measureW3(spec) : await runInChild(options.entry, spec);
-          if (sample.bytes !== -1 && sample.bytes !== bytes) throw new Error(`${entry.name}: got ${sample.bytes} body bytes, expected ${bytes}`);
-          addSample(row, "mbps", mib / sample.seconds);
-          addSample(row, "cpu", sample.cpuSeconds / (mib / 1024));
-          addSample(row, "rss", sample.rssGrowth / MIB);
-          if (typeof sample.steps === "number" && Number.isFinite(sample.steps)) addSample(row, "wakes", sample.steps / mib);
-        } catch (error) {
-          row.note = `FAILED: ${error instanceof Error ? error.message : String(error)}`;
-        }
+    for (const [entry, row] of interleaved(runs, selected, rows)) {
+      try {
+        const sample = await measure({ client: entry.id, port, mib, chunked, warmupMib: Math.min(16, mib), nginx: options.nginx === true });
+        if (sample.bytes !== -1 && sample.bytes !== bytes) throw new Error(`${entry.name}: got ${sample.bytes} body bytes, expected ${bytes}`);
+        addSample(row, "mbps", mib / sample.seconds);
+        addSample(row, "cpu", sample.cpuSeconds / (mib / 1024));
+        addSample(row, "rss", sample.rssGrowth / MIB);
+        if (typeof sample.steps === "number" && Number.isFinite(sample.steps)) addSample(row, "wakes", sample.steps / mib);
+      } catch (error) {
+        row.note = `FAILED: ${error instanceof Error ? error.message : String(error)}`;
       }
     }
-    const where = options.inProcess ? "in the bench process" : "each in a fresh process";
-    const server = options.nginx === true ? "nginx" : "bench server";
-    const title = `W3 bulk (${server}), ${chunked ? "chunked" : "Content-Length"}: ${mib} MiB body into a byte counter, ${where} (median of ${runs})`;
-    texts.push(formatTable(title, COLUMNS, rows));
-    allRows.push(...rows);
-    tables.push({ title, rows });
+    const tableTitle = title(chunked ? "chunked" : "Content-Length", server, where);
+    texts.push(formatTable(tableTitle, columns, rows));
+    tables.push({ title: tableTitle, rows });
   }
-  return { text: texts.join("\n\n"), rows: allRows, tables };
+  return { text: texts.join("\n\n"), tables };
 }

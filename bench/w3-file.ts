@@ -7,14 +7,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { Err, HTTPRequest, Method, Result, SceneTree, Status, TreeRunner } from "../src/index.ts";
+import { Err, HTTPRequest, Result, SceneTree, TreeRunner } from "../src/index.ts";
 import { type ChildSample, type ChildSpec, runInChild } from "./child.ts";
-import { addSample, type ClientEntry, type Column, formatTable, newRow, type Row, RssSampler, selectClients, startSpan, withTimeout } from "./measure.ts";
-import { assertHealthy, connectClient, drive } from "./poll-driver.ts";
+import { type ClientEntry, type Column, type Row, RssSampler, selectClients, startSpan, withTimeout } from "./measure.ts";
+import { connectClient, getOnce } from "./poll-driver.ts";
 import { bulkPath, bulkResponseWireBytes } from "./server.ts";
-import type { W3Options } from "./w3-bulk.ts";
+import { runW3Framings, type W3Options } from "./w3-bulk.ts";
 import { WireEnd } from "./wire-end.ts";
-import { loadUndici, undiciInstalled } from "./undici-peer.ts";
+import { loadUndici } from "./undici-peer.ts";
 
 /** Downloads one body into `file` over a new connection; returns the body bytes written (-1: wire bytes). */
 type FileClient = (path: string, file: string, wireBytes: number) => Promise<number>;
@@ -26,29 +26,10 @@ function pollHttp(port: number): FileClient {
   return async (path, file) => {
     const client = await connectClient("immediate", port);
     const fd = openSync(file, "w");
-    let sent = false;
     let bytes = 0;
     try {
-      await drive(client, "immediate", () => {
-        for (;;) {
-          client.poll();
-          let status = client.getStatus();
-          if (status === Status.STATUS_BODY) {
-            for (let piece = client.readResponseBodyPiece(PIECE_MAX); piece.length > 0; piece = client.readResponseBodyPiece(PIECE_MAX)) {
-              bytes += writeSync(fd, piece);
-            }
-            status = client.getStatus();
-            if (status === Status.STATUS_BODY) return "wait";
-          }
-          if (status === Status.STATUS_CONNECTED || status === Status.STATUS_DISCONNECTED) {
-            if (sent) return "done";
-            if (client.request(Method.METHOD_GET, path, []) !== Err.OK) throw new Error(`request(): ${client.getErrorReason()}`);
-            sent = true;
-            continue;
-          }
-          assertHealthy(client, status);
-          return "wait";
-        }
+      await getOnce(client, "immediate", path, PIECE_MAX, (piece) => {
+        bytes += writeSync(fd, piece);
       });
     } finally {
       client.close();
@@ -206,36 +187,10 @@ const COLUMNS: readonly Column[] = [
  * @returns The printed tables and their rows, one list per framing.
  */
 export async function runW3File(options: W3Options): Promise<{ text: string; tables: Array<{ title: string; rows: Row[] }> }> {
-  const { port, mib, runs } = options;
-  const selected = selectClients(entries(port), options.clients.length === 0 ? DEFAULT_FILE_CLIENTS : options.clients)
-    .filter((e) => e.id !== "undici" || undiciInstalled());
-  const texts: string[] = [];
-  const tables: Array<{ title: string; rows: Row[] }> = [];
-  for (const chunked of [false, true]) {
-    const rows = selected.map((e) => newRow(e.name));
-    for (let run = 0; run < runs; run++) {
-      for (let k = 0; k < selected.length; k++) {
-        const i = (k + run) % selected.length;
-        const entry = selected[i];
-        const row = rows[i];
-        if (entry === undefined || row === undefined) continue;
-        const spec = { kind: "w3file", client: entry.id, port, mib, chunked, warmupMib: Math.min(16, mib), nginx: options.nginx === true } as const;
-        try {
-          const sample = options.inProcess ? await measureW3File(spec) : await runInChild(options.entry, spec);
-          if (sample.bytes !== -1 && sample.bytes !== mib * MIB) throw new Error(`got ${sample.bytes} body bytes, expected ${mib * MIB}`);
-          addSample(row, "mbps", mib / sample.seconds);
-          addSample(row, "cpu", sample.cpuSeconds / (mib / 1024));
-          addSample(row, "rss", sample.rssGrowth / MIB);
-        } catch (error) {
-          row.note = `FAILED: ${error instanceof Error ? error.message : String(error)}`;
-        }
-      }
-    }
-    const server = options.nginx === true ? "nginx" : "bench server";
-    const where = options.inProcess ? "in the bench process" : "each in a fresh process";
-    const title = `W3 bulk into a file (${server}), ${chunked ? "chunked" : "Content-Length"}: ${mib} MiB body written to ${tmpdir()}, ${where} (median of ${runs})`;
-    texts.push(formatTable(title, COLUMNS, rows));
-    tables.push({ title, rows });
-  }
-  return { text: texts.join("\n\n"), tables };
+  const selected = selectClients(entries(options.port), options.clients.length === 0 ? DEFAULT_FILE_CLIENTS : options.clients);
+    
+  return runW3Framings(options, selected, COLUMNS, (fields) => {
+    const spec = { kind: "w3file", ...fields } as const;
+    return options.inProcess ? measureW3File(spec) : runInChild(options.entry, spec);
+  }, (framing, server, where) => `W3 bulk into a file (${server}), ${framing}: ${options.mib} MiB body written to ${tmpdir()}, ${where} (median of ${options.runs})`);
 }

@@ -17,7 +17,7 @@
 // W5 workload of bench/index.ts.
 import { createRequire } from "node:module";
 import { ResponseParser } from "../src/index.ts";
-import { addSample, type Column, formatTable, fullGc, newRow, type Row, startSpan } from "./measure.ts";
+import { addSample, type Column, formatTable, fullGc, interleaved, newRow, type Row, startSpan } from "./measure.ts";
 
 /** Settings of a W5 run. */
 export interface W5Options {
@@ -212,25 +212,19 @@ function measure(title: string, buffers: readonly Uint8Array[], runs: number, mi
   const [mine, theirs] = tallies.map((t) => JSON.stringify(t));
   if (mine !== theirs) throw new Error(`W5: the parsers disagree: poll-http ${mine}, llhttp ${theirs}`);
   const responses = tallies[0]?.responses ?? 0;
-  for (let run = 0; run < runs; run++) {
-    for (let k = 0; k < parsers.length; k++) {
-      const i = (k + run) % parsers.length;
-      const entry = parsers[i];
-      const row = rows[i];
-      if (entry === undefined || row === undefined) continue;
-      fullGc();
-      const end = startSpan();
-      let passes = 0;
-      let span = end();
-      while (passes === 0 || span.seconds < minSeconds) {
-        entry[1](buffers, newTally());
-        passes++;
-        span = end();
-      }
-      addSample(row, "mbs", (passes * bytes) / 1e6 / span.seconds);
-      addSample(row, "cpu", (span.cpuSeconds * 1e9) / ((passes * bytes) / 1024));
-      addSample(row, "us", (span.seconds * 1e6) / Math.max(1, passes * responses));
+  for (const [entry, row] of interleaved(runs, parsers, rows)) {
+    fullGc();
+    const end = startSpan();
+    let passes = 0;
+    let span = end();
+    while (passes === 0 || span.seconds < minSeconds) {
+      entry[1](buffers, newTally());
+      passes++;
+      span = end();
     }
+    addSample(row, "mbs", (passes * bytes) / 1e6 / span.seconds);
+    addSample(row, "cpu", (span.cpuSeconds * 1e9) / ((passes * bytes) / 1024));
+    addSample(row, "us", (span.seconds * 1e6) / Math.max(1, passes * responses));
   }
   const full = `${title} (median of ${runs})`;
   return { title: full, rows, text: formatTable(full, COLUMNS, rows) };

@@ -4,8 +4,8 @@ import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCli, runCommand, startTestServer, streamBytes, type BuiltCli, type TestServer } from "./cli-kit.ts";
+import { describe, expect, it } from "vitest";
+import { runCommand, streamBytes, useCliAndServer } from "./cli-kit.ts";
 
 const SIZE = 100 * 1024 * 1024;
 const CURL = "/usr/bin/curl";
@@ -13,17 +13,7 @@ const SCRIPT = "/usr/bin/script";
 const haveCurl = existsSync(CURL);
 const havePty = existsSync(SCRIPT);
 
-let cli: BuiltCli;
-let server: TestServer;
-
-beforeAll(async () => {
-  [cli, server] = await Promise.all([buildCli(), startTestServer()]);
-});
-
-afterAll(async () => {
-  await server?.close();
-  cli?.dispose();
-});
+const kit = useCliAndServer();
 
 async function fileSha256(path: string): Promise<string> {
   const hash = createHash("sha256");
@@ -64,9 +54,9 @@ describe("a 100 MiB download", () => {
     // Both come from Debian packages that scripts/setup.sh installs (curl, bsdutils).
     expect(haveCurl, `${CURL} missing: run scripts/setup.sh`).toBe(true);
     expect(havePty, `${SCRIPT} missing: run scripts/setup.sh`).toBe(true);
-    const ours = join(cli.dir, "ours.bin");
-    const url = `${server.origin}/bytes/${SIZE}`;
-    const argv = [process.execPath, cli.path, "-o", ours, url];
+    const ours = join(kit.cli.dir, "ours.bin");
+    const url = `${kit.server.origin}/bytes/${SIZE}`;
+    const argv = [process.execPath, kit.cli.path, "-o", ours, url];
     const { status, screen } = await runOnTerminal(argv);
     expect(status).toBe(0);
     const expected = await expectedSha256(SIZE);
@@ -76,7 +66,7 @@ describe("a 100 MiB download", () => {
     expect(drawn.some((line) => /^ {0,2}\d{1,2}% \[#*-+\] +[\d.]+ [KM]iB \/ 100\.0 MiB +[\d.]+ [KM]?i?B\/s {2}ETA/.test(line))).toBe(true);
     expect(drawn.at(-1)).toMatch(/^100% \[#+\] 100\.0 MiB in [\d.]+ s {2}[\d.]+ MiB\/s$/);
     rmSync(ours, { force: true }); // keep at most one 100 MiB file on disk
-    const theirs = join(cli.dir, "curl.bin");
+    const theirs = join(kit.cli.dir, "curl.bin");
     // Asynchronously: the server runs in this process, so a blocking call would deadlock.
     await new Promise<void>((resolve, reject) => {
       execFile(CURL, ["-sS", "--max-time", "60", "-o", theirs, url], (error) => (error === null ? resolve() : reject(error)));
@@ -88,8 +78,8 @@ describe("a 100 MiB download", () => {
 
 describe.concurrent("the progress bar", () => {
   it("is drawn per frame on stderr when forced with POLL_HTTP_PROGRESS=1, even on a pipe", async () => {
-    const file = join(cli.dir, "forced.bin");
-    const result = await runCommand(cli.path, ["--fps", "30", "-o", file, `${server.origin}/bytes/${24 * 1024 * 1024}`], {
+    const file = join(kit.cli.dir, "forced.bin");
+    const result = await runCommand(kit.cli.path, ["--fps", "30", "-o", file, `${kit.server.origin}/bytes/${24 * 1024 * 1024}`], {
       env: { POLL_HTTP_PROGRESS: "1", COLUMNS: "90" },
     });
     expect(result.status).toBe(0);
@@ -102,23 +92,23 @@ describe.concurrent("the progress bar", () => {
   });
 
   it("is absent when stderr is piped: nothing but errors there", async () => {
-    const file = join(cli.dir, "piped.bin");
-    const result = await runCommand(cli.path, ["-o", file, `${server.origin}/bytes/${8 * 1024 * 1024}`]);
+    const file = join(kit.cli.dir, "piped.bin");
+    const result = await runCommand(kit.cli.path, ["-o", file, `${kit.server.origin}/bytes/${8 * 1024 * 1024}`]);
     expect(result).toMatchObject({ status: 0, stderr: "" });
     rmSync(file, { force: true });
   });
 
   it("is absent on a terminal with -s, and when the body goes to that terminal", async () => {
-    const silent = await runOnTerminal([process.execPath, cli.path, "-s", "-o", join(cli.dir, "silent.bin"), `${server.origin}/bytes/4000000`]);
+    const silent = await runOnTerminal([process.execPath, kit.cli.path, "-s", "-o", join(kit.cli.dir, "silent.bin"), `${kit.server.origin}/bytes/4000000`]);
     expect(silent).toEqual({ status: 0, screen: "" });
-    const toScreen = await runOnTerminal([process.execPath, cli.path, `${server.origin}/hello`]);
+    const toScreen = await runOnTerminal([process.execPath, kit.cli.path, `${kit.server.origin}/hello`]);
     expect(toScreen.status).toBe(0);
     expect(toScreen.screen.replace(/\r\n/g, "\n")).toBe("hello world\n");
   });
 
   it("shows bytes and rate without a percentage when the length is unknown (chunked)", async () => {
-    const file = join(cli.dir, "chunked.bin");
-    const result = await runCommand(cli.path, ["-o", file, `${server.origin}/chunked/${6 * 1024 * 1024}`], { env: { POLL_HTTP_PROGRESS: "1" } });
+    const file = join(kit.cli.dir, "chunked.bin");
+    const result = await runCommand(kit.cli.path, ["-o", file, `${kit.server.origin}/chunked/${6 * 1024 * 1024}`], { env: { POLL_HTTP_PROGRESS: "1" } });
     expect(result.status).toBe(0);
     const drawn = frames(result.stderr);
     for (const line of drawn) expect(line).not.toContain("%");

@@ -3,23 +3,13 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { getRefusedPort } from "../helpers/loopback-server.ts";
-import { buildCli, runCommand, startTestServer, streamBytes, type BuiltCli, type CliRun, type TestServer } from "./cli-kit.ts";
+import { runCommand, streamBytes, useCliAndServer, type CliRun } from "./cli-kit.ts";
 
-let cli: BuiltCli;
-let server: TestServer;
+const kit = useCliAndServer();
 
-beforeAll(async () => {
-  [cli, server] = await Promise.all([buildCli(), startTestServer()]);
-});
-
-afterAll(async () => {
-  await server?.close();
-  cli?.dispose();
-});
-
-const run = (...args: string[]): Promise<CliRun> => runCommand(cli.path, args);
+const run = (...args: string[]): Promise<CliRun> => runCommand(kit.cli.path, args);
 
 interface Echo {
   method: string;
@@ -47,40 +37,40 @@ async function expectedSha256(size: number): Promise<string> {
 
 describe.concurrent("poll-http over HTTP", () => {
   it("writes the body to stdout, byte for byte, with nothing on stderr", async () => {
-    const result = await run(`${server.origin}/hello`);
+    const result = await run(`${kit.server.origin}/hello`);
     expect(result).toMatchObject({ status: 0, stderr: "" });
     expect(result.stdout.toString()).toBe("hello world\n");
-    const binary = await run(`${server.origin}/bytes/300000`);
+    const binary = await run(`${kit.server.origin}/bytes/300000`);
     expect(binary.status).toBe(0);
     expect(createHash("sha256").update(binary.stdout).digest("hex")).toBe(await expectedSha256(300000));
   });
 
   it("writes the body to -o FILE and nothing to stdout", async () => {
-    const file = join(cli.dir, "out.bin");
-    const result = await run("-o", file, `${server.origin}/bytes/1000000`);
+    const file = join(kit.cli.dir, "out.bin");
+    const result = await run("-o", file, `${kit.server.origin}/bytes/1000000`);
     expect(result).toMatchObject({ status: 0, stderr: "" });
     expect(result.stdout.length).toBe(0);
     expect(createHash("sha256").update(readFileSync(file)).digest("hex")).toBe(await expectedSha256(1000000));
   });
 
   it("leaves -o FILE as it was for a non-2xx response and says so (exit 0, as curl without -f)", async () => {
-    const file = join(cli.dir, "kept.txt");
+    const file = join(kit.cli.dir, "kept.txt");
     writeFileSync(file, "old content");
-    const result = await run("-o", file, `${server.origin}/status/404`);
+    const result = await run("-o", file, `${kit.server.origin}/status/404`);
     expect(result.status).toBe(0);
     expect(result.stderr).toBe(`poll-http: note: HTTP 404 response: ${file} was not written\n`);
     expect(readFileSync(file, "utf8")).toBe("old content");
-    expect((await run("-s", "-o", file, `${server.origin}/status/404`)).stderr).toBe("");
+    expect((await run("-s", "-o", file, `${kit.server.origin}/status/404`)).stderr).toBe("");
   });
 
   it("prints an error status's body to stdout and exits 0", async () => {
-    const result = await run(`${server.origin}/status/503`);
+    const result = await run(`${kit.server.origin}/status/503`);
     expect(result).toMatchObject({ status: 0, stderr: "" });
     expect(result.stdout.toString()).toBe("status 503\n");
   });
 
   it("sends -X POST -d with a form Content-Type, and joins several -d with &", async () => {
-    const e = echo(await run("-X", "POST", "-d", "a=1", "-d", "b=2", `${server.origin}/echo`));
+    const e = echo(await run("-X", "POST", "-d", "a=1", "-d", "b=2", `${kit.server.origin}/echo`));
     expect(e.method).toBe("POST");
     expect(Buffer.from(e.body, "base64").toString()).toBe("a=1&b=2");
     expect(headerValues(e, "content-type")).toEqual(["application/x-www-form-urlencoded"]);
@@ -88,50 +78,50 @@ describe.concurrent("poll-http over HTTP", () => {
   });
 
   it("uses POST for -d without -X, and -X for any other method", async () => {
-    expect(echo(await run("-d", "x", `${server.origin}/echo`)).method).toBe("POST");
-    expect(echo(await run("-X", "PATCH", "-d", "x", `${server.origin}/echo`)).method).toBe("PATCH");
-    expect(echo(await run("-X", "delete", `${server.origin}/echo`)).method).toBe("DELETE");
+    expect(echo(await run("-d", "x", `${kit.server.origin}/echo`)).method).toBe("POST");
+    expect(echo(await run("-X", "PATCH", "-d", "x", `${kit.server.origin}/echo`)).method).toBe("PATCH");
+    expect(echo(await run("-X", "delete", `${kit.server.origin}/echo`)).method).toBe("DELETE");
   });
 
   it("sends --data-binary @FILE byte for byte; -d @FILE drops CR and LF", async () => {
-    const file = join(cli.dir, "upload.bin");
+    const file = join(kit.cli.dir, "upload.bin");
     const bytes = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7 + 13) % 256));
     writeFileSync(file, bytes);
-    const binary = echo(await run("--data-binary", `@${file}`, "-H", "Content-Type: application/octet-stream", `${server.origin}/echo`));
+    const binary = echo(await run("--data-binary", `@${file}`, "-H", "Content-Type: application/octet-stream", `${kit.server.origin}/echo`));
     expect(Buffer.from(binary.body, "base64").equals(bytes)).toBe(true);
     expect(headerValues(binary, "content-type")).toEqual(["application/octet-stream"]);
-    const text = join(cli.dir, "form.txt");
+    const text = join(kit.cli.dir, "form.txt");
     writeFileSync(text, "a=1\r\nb=2\n");
-    expect(Buffer.from(echo(await run("-d", `@${text}`, `${server.origin}/echo`)).body, "base64").toString()).toBe("a=1b=2");
+    expect(Buffer.from(echo(await run("-d", `@${text}`, `${kit.server.origin}/echo`)).body, "base64").toString()).toBe("a=1b=2");
   });
 
   it("sends every -H, repeated names included, in order", async () => {
-    const e = echo(await run("-H", "X-One: 1", "-H", "X-Dup: a", "-H", "X-Dup: b", `${server.origin}/echo`));
+    const e = echo(await run("-H", "X-One: 1", "-H", "X-Dup: a", "-H", "X-Dup: b", `${kit.server.origin}/echo`));
     expect(headerValues(e, "x-one")).toEqual(["1"]);
     expect(headerValues(e, "x-dup")).toEqual(["a", "b"]);
     expect(headerValues(e, "user-agent")[0]).toMatch(/^poll-http\//);
   });
 
   it("-i writes the status line and headers before the body", async () => {
-    const text = (await run("-i", `${server.origin}/status/201`)).stdout.toString();
+    const text = (await run("-i", `${kit.server.origin}/status/201`)).stdout.toString();
     expect(text).toMatch(/^HTTP\/1\.1 201 Created\r\n/);
     expect(text).toMatch(/\r\nx-test: status\r\n/i);
     expect(text.endsWith("\r\n\r\nstatus 201\n")).toBe(true);
   });
 
   it("follows redirects up to --max-redirects and fails past it with exit 22", async () => {
-    expect((await run(`${server.origin}/redirect/3`)).stdout.toString()).toBe("arrived\n");
-    expect((await run("--max-redirects", "3", `${server.origin}/redirect/3`)).stdout.toString()).toBe("arrived\n");
-    const limited = await run("--max-redirects", "2", `${server.origin}/redirect/3`);
+    expect((await run(`${kit.server.origin}/redirect/3`)).stdout.toString()).toBe("arrived\n");
+    expect((await run("--max-redirects", "3", `${kit.server.origin}/redirect/3`)).stdout.toString()).toBe("arrived\n");
+    const limited = await run("--max-redirects", "2", `${kit.server.origin}/redirect/3`);
     expect(limited.status).toBe(22);
     expect(limited.stderr).toBe("poll-http: more than 2 redirects (RESULT_REDIRECT_LIMIT_REACHED)\n");
     expect(limited.stdout.length).toBe(0);
-    expect((await run("--max-redirects", "-1", `${server.origin}/redirect/12`)).stdout.toString()).toBe("arrived\n");
+    expect((await run("--max-redirects", "-1", `${kit.server.origin}/redirect/12`)).stdout.toString()).toBe("arrived\n");
   });
 
   it("exits 23 when --timeout passes, naming the cause", async () => {
     const started = performance.now();
-    const result = await run("--timeout", "0.3", `${server.origin}/hang`);
+    const result = await run("--timeout", "0.3", `${kit.server.origin}/hang`);
     expect(result.status).toBe(23);
     expect(result.stderr).toBe("poll-http: timed out after 0.3 s (RESULT_TIMEOUT)\n");
     expect(performance.now() - started).toBeLessThan(10_000);
@@ -151,14 +141,14 @@ describe.concurrent("poll-http over HTTP", () => {
   });
 
   it("exits 16 when the server closes without answering", async () => {
-    const result = await run(`${server.origin}/close`);
+    const result = await run(`${kit.server.origin}/close`);
     expect(result.status).toBe(16);
     expect(result.stderr).toMatch(/^poll-http: .+ \(RESULT_NO_RESPONSE\)\n$/);
   });
 
   it("exits 17 past --max-filesize, writing no file", async () => {
-    const file = join(cli.dir, "limited.bin");
-    const result = await run("--max-filesize", "64K", "-o", file, `${server.origin}/bytes/200000`);
+    const file = join(kit.cli.dir, "limited.bin");
+    const result = await run("--max-filesize", "64K", "-o", file, `${kit.server.origin}/bytes/200000`);
     expect(result.status).toBe(17);
     expect(result.stderr).toMatch(/^poll-http: .+ \(RESULT_BODY_SIZE_LIMIT_EXCEEDED\)\n$/);
     expect(existsSync(file)).toBe(false);
@@ -183,21 +173,21 @@ describe.concurrent("poll-http over HTTP", () => {
   });
 
   it("exits 20 when -o cannot be created", async () => {
-    const result = await run("-o", join(cli.dir, "missing-dir", "f"), `${server.origin}/hello`);
+    const result = await run("-o", join(kit.cli.dir, "missing-dir", "f"), `${kit.server.origin}/hello`);
     expect(result.status).toBe(20);
     expect(result.stderr).toMatch(/^poll-http: .*missing-dir.* \(RESULT_DOWNLOAD_FILE_CANT_OPEN\)\n$/);
   });
 
   it("runs at any --fps, including 0 (as fast as data arrives)", async () => {
-    for (const fps of ["0", "5", "240"]) expect((await run("--fps", fps, `${server.origin}/redirect/2`)).stdout.toString()).toBe("arrived\n");
+    for (const fps of ["0", "5", "240"]) expect((await run("--fps", fps, `${kit.server.origin}/redirect/2`)).stdout.toString()).toBe("arrived\n");
   });
 
   it("exits 130 on SIGINT and leaves -o FILE as it was", async () => {
-    const file = join(cli.dir, "interrupted.txt");
+    const file = join(kit.cli.dir, "interrupted.txt");
     writeFileSync(file, "before");
     let pid = 0;
-    const pending = runCommand(cli.path, ["-o", file, `${server.origin}/hang?sigint`], { onSpawn: (p) => (pid = p) });
-    const arrived = (): boolean => server.seen.some((request) => request.url === "/hang?sigint");
+    const pending = runCommand(kit.cli.path, ["-o", file, `${kit.server.origin}/hang?sigint`], { onSpawn: (p) => (pid = p) });
+    const arrived = (): boolean => kit.server.seen.some((request) => request.url === "/hang?sigint");
     for (let i = 0; i < 1000 && !arrived(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
     process.kill(pid, "SIGINT");
     const result = await pending;
@@ -234,7 +224,7 @@ describe.concurrent("poll-http usage and local errors", () => {
   });
 
   it("exits 1 naming the file when --data-binary @FILE or --cacert cannot be read", async () => {
-    const data = await run("--data-binary", "@/no/such/file", `${server.origin}/echo`);
+    const data = await run("--data-binary", "@/no/such/file", `${kit.server.origin}/echo`);
     expect(data.status).toBe(1);
     expect(data.stderr).toBe("poll-http: cannot read /no/such/file: ENOENT: no such file or directory\n");
     const ca = await run("--cacert", "/no/such/ca.pem", "https://127.0.0.1:1/");

@@ -12,6 +12,7 @@ import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
+import { afterAll, beforeAll } from "vitest";
 import { fixtures } from "../helpers/tls-fixtures.ts";
 
 /** The bundled command. */
@@ -37,6 +38,40 @@ export async function buildCli(): Promise<BuiltCli> {
     format: "esm", outfile: path, banner: { js: "#!/usr/bin/env node" }, logLevel: "warning",
   });
   return { path, dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The bundled command and a plain HTTP test server, shared by the tests of one file. */
+export interface CliFixture {
+  readonly cli: BuiltCli;
+  readonly server: TestServer;
+}
+
+/**
+ * Registers, in the calling test file, a `beforeAll` that bundles the command and starts a plain
+ * HTTP test server, and an `afterAll` that stops the server and removes the bundle's dir.
+ *
+ * @returns Both, to read inside tests (they exist once `beforeAll` has run).
+ */
+export function useCliAndServer(): CliFixture {
+  let cli: BuiltCli | undefined;
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    [cli, server] = await Promise.all([buildCli(), startTestServer()]);
+  });
+  afterAll(async () => {
+    await server?.close();
+    cli?.dispose();
+  });
+  return {
+    get cli(): BuiltCli {
+      if (cli === undefined) throw new Error("the command is bundled in beforeAll");
+      return cli;
+    },
+    get server(): TestServer {
+      if (server === undefined) throw new Error("the test server starts in beforeAll");
+      return server;
+    },
+  };
 }
 
 /** What a run of the command produced. */

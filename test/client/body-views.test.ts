@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { HTTPClient, Method, Status } from "../../src/index.ts";
 import { connect, readBody, requestAndWait } from "../helpers/client-driver.ts";
 import { writeResponse } from "../helpers/loopback-server.ts";
-import { prng } from "../helpers/prng.ts";
+import { prng, seededBytes } from "../helpers/prng.ts";
 import { trackResources } from "../helpers/tracked.ts";
 import { tick } from "../helpers/wait.ts";
 import { loopbackKit } from "./loopback-kit.ts";
@@ -19,19 +19,6 @@ const MiB = 1024 * 1024;
 const track = trackResources();
 const { server, newClient } = loopbackKit(track);
 const sha = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
-
-/** Pseudo-random bytes, so a byte overwritten by later data changes the hash. */
-function randomBytes(length: number, seed: number): Buffer {
-  const out = Buffer.allocUnsafe(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 /** `body` in chunked framing, in chunks of random sizes up to 20,000 bytes. */
 function chunked(body: Buffer, seed: number): Buffer {
@@ -75,7 +62,7 @@ async function readPieces(client: HTTPClient, max: () => number, onPiece: (piece
 
 describe("HTTPClient body bytes over a recycling TCP peer", () => {
   it("readResponseBodyChunk() arrays are the caller's: kept across many polls, they still hash to the body", async () => {
-    const body = randomBytes(8 * MiB + 3, 21);
+    const body = seededBytes(8 * MiB + 3, 21);
     const client = await open((socket) => writeResponse(socket, { body }));
     const kept: Uint8Array[] = [];
     const read = await readBody(client, { timeoutMs: 15_000, onChunk: (chunk) => kept.push(chunk) });
@@ -84,7 +71,7 @@ describe("HTTPClient body bytes over a recycling TCP peer", () => {
   });
 
   it("readResponseBodyPiece() views are valid until the next poll(): copies taken before hash to the body, kept views do not", async () => {
-    const body = randomBytes(8 * MiB + 11, 22);
+    const body = seededBytes(8 * MiB + 11, 22);
     const client = await open((socket) => writeResponse(socket, { body }));
     const copies: Buffer[] = [];
     const views: Uint8Array[] = [];
@@ -99,7 +86,7 @@ describe("HTTPClient body bytes over a recycling TCP peer", () => {
   });
 
   it("never overwrites bytes the parser holds across poll() (small pieces of a chunked body)", async () => {
-    const body = randomBytes(3 * MiB + 5, 23);
+    const body = seededBytes(3 * MiB + 5, 23);
     const wire = chunked(body, 5);
     const client = await open((socket) => {
       socket.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
@@ -113,8 +100,8 @@ describe("HTTPClient body bytes over a recycling TCP peer", () => {
   });
 
   it("reads two responses on one kept-alive connection whole while its memory is recycled", async () => {
-    const first = randomBytes(2 * MiB + 1, 24);
-    const second = randomBytes(300_000, 25);
+    const first = seededBytes(2 * MiB + 1, 24);
+    const second = seededBytes(300_000, 25);
     const srv = await server((_request, index, socket) => {
       writeResponse(socket, { body: index === 0 ? first : second });
     });

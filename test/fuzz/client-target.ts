@@ -22,8 +22,7 @@ import { Err } from "../../src/status/err.ts";
 import { Method } from "../../src/status/method.ts";
 import { Status, statusName } from "../../src/status/status.ts";
 import type { FuzzCase } from "./generate.ts";
-import { firstDifference, PropertyFailure } from "./parser-target.ts";
-import { splitsOf } from "./splits.ts";
+import { PropertyFailure, sameOnEverySplit } from "./parser-target.ts";
 
 /** How a client run ended: its final status name. */
 export type ClientTerminal = string;
@@ -126,18 +125,5 @@ export function runClient(c: FuzzCase, pieces: readonly Uint8Array[]): ClientRun
  * @throws PropertyFailure (or whatever escaped the client) when a property breaks.
  */
 export function checkClientCase(c: FuzzCase, randomSplits = 2): ClientTerminal {
-  let reference: ClientRun | null = null;
-  for (const split of splitsOf(c.bytes, c.splitSeed, randomSplits)) {
-    let run: ClientRun;
-    try {
-      run = runClient(c, split.pieces);
-    } catch (error) {
-      throw new PropertyFailure(`split ${split.name}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
-    }
-    if (reference === null) reference = run;
-    else if (run.lines.join("\n") !== reference.lines.join("\n")) {
-      throw new PropertyFailure(`split ${split.name} differs from whole: ${firstDifference(reference.lines, run.lines)}`);
-    }
-  }
-  return reference?.terminal ?? "";
+  return sameOnEverySplit(c, randomSplits, runClient)?.terminal ?? "";
 }

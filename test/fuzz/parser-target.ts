@@ -130,19 +130,33 @@ export function firstDifference(a: readonly string[], b: readonly string[]): str
  * @throws PropertyFailure (or whatever the parser threw) when a property breaks.
  */
 export function checkParserCase(c: FuzzCase, randomSplits = 3): Terminal {
-  const splits = splitsOf(c.bytes, c.splitSeed, randomSplits);
-  let reference: Run | null = null;
-  for (const split of splits) {
-    let run: Run;
+  return sameOnEverySplit(c, randomSplits, runParser)?.terminal ?? "waiting";
+}
+
+/**
+ * The split-independence property: runs `run` over each split of the case's input (whole first,
+ * see {@link splitsOf}) and checks that every one produced the lines of the first.
+ *
+ * @returns The run of the first split (the whole input); null when there were no splits.
+ * @throws PropertyFailure naming the split whose run threw or differed.
+ */
+export function sameOnEverySplit<R extends { readonly lines: readonly string[] }>(
+  c: FuzzCase,
+  randomSplits: number,
+  run: (c: FuzzCase, pieces: readonly Uint8Array[]) => R,
+): R | null {
+  let reference: R | null = null;
+  for (const split of splitsOf(c.bytes, c.splitSeed, randomSplits)) {
+    let result: R;
     try {
-      run = runParser(c, split.pieces);
+      result = run(c, split.pieces);
     } catch (error) {
       throw new PropertyFailure(`split ${split.name}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
     }
-    if (reference === null) reference = run;
-    else if (run.lines.join("\n") !== reference.lines.join("\n")) {
-      throw new PropertyFailure(`split ${split.name} differs from whole: ${firstDifference(reference.lines, run.lines)}`);
+    if (reference === null) reference = result;
+    else if (result.lines.join("\n") !== reference.lines.join("\n")) {
+      throw new PropertyFailure(`split ${split.name} differs from whole: ${firstDifference(reference.lines, result.lines)}`);
     }
   }
-  return reference?.terminal ?? "waiting";
+  return reference;
 }

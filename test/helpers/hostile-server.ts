@@ -88,6 +88,17 @@ function account(socket: Socket): HostileConnection {
   return conn;
 }
 
+/** The connection handler of a hostile server: accounts each connection in `log` and runs `script` on it; a script that throws or rejects destroys its connection. */
+function runScript(log: HostileConnection[], script: (conn: HostileConnection, index: number) => void | Promise<void>): (socket: Socket) => void {
+  return (socket) => {
+    const conn = account(socket);
+    log.push(conn);
+    Promise.resolve()
+      .then(() => script(conn, log.length - 1))
+      .catch(() => socket.destroy());
+  };
+}
+
 function withLog<S extends Socket>(server: LoopbackServer<S>, log: HostileConnection[]): HostileServer<S> {
   return Object.assign(server, {
     log,
@@ -106,13 +117,7 @@ export async function startHostileServer(
   script: (conn: HostileConnection, index: number) => void | Promise<void>,
 ): Promise<HostileServer> {
   const log: HostileConnection[] = [];
-  const server = await startTcpServer((socket) => {
-    const conn = account(socket);
-    log.push(conn);
-    Promise.resolve()
-      .then(() => script(conn, log.length - 1))
-      .catch(() => socket.destroy());
-  });
+  const server = await startTcpServer(runScript(log, script));
   return withLog(server, log);
 }
 
@@ -129,13 +134,7 @@ export async function startHostileTlsServer(
   script: (conn: HostileConnection, index: number) => void | Promise<void>,
 ): Promise<HostileServer<TLSSocket>> {
   const log: HostileConnection[] = [];
-  const server = await startTlsServer(options, (socket) => {
-    const conn = account(socket);
-    log.push(conn);
-    Promise.resolve()
-      .then(() => script(conn, log.length - 1))
-      .catch(() => socket.destroy());
-  });
+  const server = await startTlsServer(options, runScript(log, script));
   return withLog(server, log);
 }
 

@@ -16,6 +16,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { nginxMainDirectives, nginxTempPaths } from "./nginx-config.ts";
 import { pickFreePorts, rawExchange, requireBinary, startChild, waitForTcp, waitForValue, type ChildServer } from "./real-process.ts";
 import { fixtures } from "./tls-fixtures.ts";
 
@@ -139,28 +140,17 @@ function listens(port: number, ipv6: boolean, extra = ""): string {
 
 function renderConfig(dir: string, docroot: string, ports: NginxPorts, options: NginxOptions): string {
   const ipv6 = options.ipv6 ?? false;
-  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   const format = `{${Object.entries(LOG_FIELDS).map(([key, variable]) => `"${key}":"${variable}"`).join(",")}}`;
   const tls = `ssl_certificate ${dir}/server.pem;
     ssl_certificate_key ${dir}/server-key.pem;
     ssl_protocols TLSv1.2 TLSv1.3;`;
   return `# Written by test/helpers/nginx.ts
-# As root the master would start its worker as "nobody", which cannot read this 0700 temp dir;
-# as any other user nginx cannot switch users, and the directive is left out.
-${isRoot ? "user root;" : ""}
-worker_processes 1;
-error_log ${dir}/error.log warn;
-pid ${dir}/nginx.pid;
-lock_file ${dir}/nginx.lock;
+${nginxMainDirectives(dir)}
 events { worker_connections 512; }
 http {
   types { text/plain txt; text/html html; application/json json; application/octet-stream bin; }
   default_type application/octet-stream;
-  client_body_temp_path ${dir}/tmp/client_body;
-  proxy_temp_path ${dir}/tmp/proxy;
-  fastcgi_temp_path ${dir}/tmp/fastcgi;
-  uwsgi_temp_path ${dir}/tmp/uwsgi;
-  scgi_temp_path ${dir}/tmp/scgi;
+  ${nginxTempPaths(dir)}
   log_format reach escape=json '${format}';
   map $request_uri $reach_loggable { ${READY_PATH} 0; default 1; }
   access_log ${dir}/access.log reach if=$reach_loggable;

@@ -5,25 +5,13 @@ import { SLAB_BYTES } from "../../src/client/peer/slab-pool.ts";
 import { PeerState } from "../../src/client/peer/stream-peer.ts";
 import { TcpPeer } from "../../src/client/peer/tcp-peer.ts";
 import { startTcpServer } from "../helpers/loopback-server.ts";
+import { seededBytes } from "../helpers/prng.ts";
 import { trackResources } from "../helpers/tracked.ts";
 import { tick, waitUntil } from "../helpers/wait.ts";
 
 const MiB = 1024 * 1024;
 const LOCAL = { address: "127.0.0.1", family: 4 } as const;
 const track = trackResources();
-
-/** Pseudo-random bytes, different for each seed, so a byte overwritten by later data shows. */
-function randomBytes(length: number, seed: number): Buffer {
-  const out = Buffer.allocUnsafe(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 const sha = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 
@@ -53,7 +41,7 @@ async function readAll(peer: TcpPeer, onView: (view: Uint8Array) => void, afterD
 
 describe("TcpPeer read slabs", () => {
   it("keeps every view intact while nobody calls releaseReads()", async () => {
-    const body = randomBytes(6 * MiB + 777, 11);
+    const body = seededBytes(6 * MiB + 777, 11);
     const peer = await openPeer(await sender(body));
     const views: Uint8Array[] = [];
     await readAll(peer, (view) => {
@@ -64,7 +52,7 @@ describe("TcpPeer read slabs", () => {
   });
 
   it("reuses released memory: copies taken before releaseReads() are whole, views kept past it are not", async () => {
-    const body = randomBytes(8 * MiB + 5, 12);
+    const body = seededBytes(8 * MiB + 5, 12);
     const port = await sender(body);
     const peer = await openPeer(port, MIN_READ_BUFFER_BYTES * 4);
     const copies: Buffer[] = [];
@@ -85,7 +73,7 @@ describe("TcpPeer read slabs", () => {
   });
 
   it("pauses at the read bound with onread and resumes when read down to half", async () => {
-    const body = randomBytes(4 * MiB, 13);
+    const body = seededBytes(4 * MiB, 13);
     const peer = await openPeer(await sender(body), MIN_READ_BUFFER_BYTES * 2);
     await waitUntil(() => peer.getAvailableBytes() >= MIN_READ_BUFFER_BYTES * 2, "a full read buffer");
     await new Promise((resolve) => setTimeout(resolve, 50));
