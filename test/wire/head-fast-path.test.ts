@@ -1,25 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { checkSectionText, isCleanSection, parseFieldLines } from "../../src/client/wire/field-lines.ts";
 import { parseHeadInChunk } from "../../src/client/wire/head-fast-path.ts";
-import type { HeaderField } from "../../src/client/wire/response-events.ts";
-import { parseStatusLine } from "../../src/client/wire/status-line.ts";
+import { readHeadText } from "../../src/client/wire/status-line.ts";
 import { prng } from "../helpers/prng.ts";
 import { bytesOf, feed, runPieces } from "./split-feed.ts";
 
 /** The full (regex-based) head parser's reading of a head, or its reason for rejecting it. */
-function reference(text: string, maxCount: number): { status: unknown; headers: HeaderField[] } | string {
-  const clean = isCleanSection(text);
-  const bad = clean ? undefined : checkSectionText(text, "response head");
-  if (bad !== undefined) return bad;
-  let lf = text.indexOf("\n");
-  const next = lf + 1;
-  if (lf > 0 && text.charCodeAt(lf - 1) === 0x0d) lf--;
-  const status = parseStatusLine(text.slice(0, lf));
-  if (typeof status === "string") return status;
-  const headers: HeaderField[] = [];
-  const badField = parseFieldLines(text, next, maxCount, "header", headers, clean);
-  return badField ?? { status, headers };
-}
+const reference = readHeadText;
 
 const HEAD = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Empty:\r\nX-Pad: \t a b \t\r\nContent-Length: 3\r\n\r\nabc";
 

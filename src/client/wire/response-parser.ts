@@ -5,7 +5,7 @@ import { InputQueue, SCAN_FOUND, SCAN_MORE } from "./input-queue.ts";
 import { latin1 } from "./latin1.ts";
 import type { HeaderField, ResponseErrorCode, ResponseEvent, ResponseHead } from "./response-events.ts";
 import { buildResponseHead, isInterimStatus, LENGTH_WITH_TRANSFER_ENCODING } from "./response-framing.ts";
-import { parseStatusLine } from "./status-line.ts";
+import { readHeadText } from "./status-line.ts";
 
 /** Limits of a {@link ResponseParser}. */
 export interface ResponseParserOptions {
@@ -329,19 +329,9 @@ export class ResponseParser {
   }
 
   private parseHead(text: string): ResponseHead | string {
-    const clean = isCleanSection(text);
-    if (!clean) {
-      const bad = checkSectionText(text, "response head");
-      if (bad !== undefined) return bad;
-    }
-    let lf = text.indexOf("\n");
-    const next = lf + 1;
-    if (lf > 0 && text.charCodeAt(lf - 1) === 0x0d) lf--;
-    const status = parseStatusLine(text.slice(0, lf));
-    if (typeof status === "string") return status;
-    const headers: HeaderField[] = [];
-    const badField = parseFieldLines(text, next, this.maxHeaderCount, "header", headers, clean);
-    if (badField !== undefined) return badField;
+    const head = readHeadText(text, this.maxHeaderCount);
+    if (typeof head === "string") return head;
+    const { status, headers } = head;
     return buildResponseHead(status, headers, this.request);
   }
 

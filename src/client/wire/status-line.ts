@@ -1,3 +1,6 @@
+import { checkSectionText, isCleanSection, parseFieldLines } from "./field-lines.ts";
+import type { HeaderField } from "./response-events.ts";
+
 /** The parts of a valid status line. */
 export interface StatusLine {
   /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
@@ -32,4 +35,36 @@ export function parseStatusLine(line: string): StatusLine | string {
   const reason = line.slice(m[0].length);
   if (INVALID_REASON_CHAR.test(reason)) return "control character in the reason phrase";
   return { versionMinor: m[1] === "1" ? 1 : 0, statusCode, reason };
+}
+
+/** A response head read by {@link readHeadText}: its status line and its fields in order. */
+export interface HeadText {
+  /** The status line. */
+  readonly status: StatusLine;
+  /** The header fields, in order, duplicates kept. */
+  readonly headers: HeaderField[];
+}
+
+/**
+ * Reads a whole response head (status line and field lines, without the final empty line) with
+ * the general, regex-based rules: the path for any head that the fast path does not take.
+ *
+ * @param text - The head as latin-1 text.
+ * @param maxHeaderCount - The most header fields accepted.
+ * @returns The head, or the reason it is refused.
+ */
+export function readHeadText(text: string, maxHeaderCount: number): HeadText | string {
+  const clean = isCleanSection(text);
+  if (!clean) {
+    const bad = checkSectionText(text, "response head");
+    if (bad !== undefined) return bad;
+  }
+  let lf = text.indexOf("\n");
+  const next = lf + 1;
+  if (lf > 0 && text.charCodeAt(lf - 1) === 0x0d) lf--;
+  const status = parseStatusLine(text.slice(0, lf));
+  if (typeof status === "string") return status;
+  const headers: HeaderField[] = [];
+  const badField = parseFieldLines(text, next, maxHeaderCount, "header", headers, clean);
+  return badField ?? { status, headers };
 }
