@@ -245,7 +245,7 @@ async function main(): Promise<void> {
         const n = settings.w2Nodes;
         // W2b: the tree against undici and the raw floor (node:http and fetch on request with --clients), to keep the suite short.
         const clients = settings.clients.length === 0 ? ["poll", "undici", "raw"] : settings.clients;
-        const r = await runW2({ host: "127.0.0.1", port: server.port, requests: n, connections: n, batches: settings.quick ? 1 : 5, budgetSeconds: settings.quick ? 0.3 : 1, runs: settings.runs, clients, responseBytes: SMALL_RESPONSE.length, server: bench.label, subject: "tree" });
+        const r = await runW2({ host: "127.0.0.1", port: server.port, requests: n, connections: n, batches: settings.quick ? 1 : 20, budgetSeconds: settings.quick ? 0.3 : 1, runs: settings.quick ? settings.runs : Math.max(settings.runs, 5), clients, responseBytes: SMALL_RESPONSE.length, server: bench.label, subject: "tree" });
         add({ workload: "W2b", title: r.text.split("\n")[0] ?? "", metric: "rps", higherIsBetter: true, targets: [UNDICI(2.0)], rows: r.rows });
         return r.text;
       });
