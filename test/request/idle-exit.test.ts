@@ -65,26 +65,27 @@ function runChild(mode: string, port: number, timeoutMs = 10_000): Promise<Child
   });
 }
 
+/** The child printed `stdout`, nothing on stderr, exited 0, and did so promptly after its work. */
+function expectCleanPromptExit(run: Awaited<ReturnType<typeof runChild>>, stdout: string): void {
+  expect(run.stderr).toBe("");
+  expect(run.stdout).toBe(stdout);
+  expect(run.code).toBe(0);
+  expect(run.exitAfterDoneMs).toBeGreaterThanOrEqual(0);
+  expect(run.exitAfterDoneMs).toBeLessThan(EXIT_WITHIN_MS);
+}
+
 describe("idle keep-alive connections and process exit", () => {
   it("HTTPRequest: the process exits once the request is done, the connection kept for reuse", async () => {
     const server = track(await startTcpServer((socket) => answerKeepAlive(socket, 200)));
     const run = await runChild("tree", server.port);
-    expect(run.stderr).toBe("");
-    expect(run.stdout).toBe("completed ok 200 /\nkept connected\ndone\n");
-    expect(run.code).toBe(0);
-    expect(run.exitAfterDoneMs).toBeGreaterThanOrEqual(0);
-    expect(run.exitAfterDoneMs).toBeLessThan(EXIT_WITHIN_MS);
+    expectCleanPromptExit(run, "completed ok 200 /\nkept connected\ndone\n");
     expect(server.connections.length).toBe(1);
   }, 30_000);
 
   it("HTTPRequest over TLS: the TLS connection kept for reuse does not hold the process either", async () => {
     const server = track(await startTlsServer({ cert: fixtures.serverCert, key: fixtures.serverKey }, (socket) => answerKeepAlive(socket, 200)));
     const run = await runChild("tree-https", server.port);
-    expect(run.stderr).toBe("");
-    expect(run.stdout).toBe("completed ok 200 /\nkept connected\ndone\n");
-    expect(run.code).toBe(0);
-    expect(run.exitAfterDoneMs).toBeGreaterThanOrEqual(0);
-    expect(run.exitAfterDoneMs).toBeLessThan(EXIT_WITHIN_MS);
+    expectCleanPromptExit(run, "completed ok 200 /\nkept connected\ndone\n");
   }, 30_000);
 
   it("HTTPClient: a request in flight keeps the process alive while the server takes its time, an idle connection does not", async () => {
@@ -92,11 +93,7 @@ describe("idle keep-alive connections and process exit", () => {
     // alive (it was idle, and so not holding the process, between the two requests).
     const server = track(await startTcpServer((socket) => answerKeepAlive(socket, 700)));
     const run = await runChild("client", server.port);
-    expect(run.stderr).toBe("");
-    expect(run.stdout).toBe("completed ok 200 /1\ncompleted ok 200 /2\nkept connected\ndone\n");
-    expect(run.code).toBe(0);
-    expect(run.exitAfterDoneMs).toBeGreaterThanOrEqual(0);
-    expect(run.exitAfterDoneMs).toBeLessThan(EXIT_WITHIN_MS);
+    expectCleanPromptExit(run, "completed ok 200 /1\ncompleted ok 200 /2\nkept connected\ndone\n");
     expect(server.connections.length).toBe(1); // both requests on one kept connection
   }, 30_000);
 });
