@@ -1,22 +1,16 @@
 import { Err } from "../status/err.ts";
-import { Method, methodVerb } from "../status/method.ts";
+import type { Method } from "../status/method.ts";
 import { Status } from "../status/status.ts";
-import { Connector } from "./connector.ts";
-import { Exchange, type ExchangeOutcome } from "./exchange.ts";
+import { ClientConnection } from "./client-connection.ts";
+import type { Exchange } from "./exchange.ts";
 import type { BodySource } from "./body-source.ts";
-import { planRequestBody } from "./request-body.ts";
 import { HTTPUploadProgress } from "./upload-progress.ts";
 import type { Network } from "./network.ts";
 import { NodeNetwork } from "./node-network.ts";
-import { PeerState, type StreamPeer } from "./peer/stream-peer.ts";
-import { formatHostValue, planConnection } from "./connection-plan.ts";
-import type { ProxyTunnel } from "./proxy-tunnel.ts";
-import { parseProxySetting, type ProxyCredentials, type ProxySettings } from "./proxy-settings.ts";
-import { TLSOptions } from "./tls-options.ts";
+import type { StreamPeer } from "./peer/stream-peer.ts";
+import type { ProxyCredentials } from "./proxy-settings.ts";
+import type { TLSOptions } from "./tls-options.ts";
 import { queryStringFromDict, type QueryValue } from "./wire/query-string.ts";
-import { RequestHeadCache } from "./wire/request-head-cache.ts";
-import { validateRequestTarget } from "./wire/request-writer.ts";
-import { ResponseParser } from "./wire/response-parser.ts";
 import { concatBytes } from "./bytes.ts";
 
 const MIN_READ_CHUNK = 256;
@@ -61,27 +55,9 @@ export interface HTTPClientOptions {
  * ```
  */
 export class HTTPClient extends HTTPUploadProgress {
-  private readonly network: Network;
-  private readonly maxHeadBytes: number;
-  private readonly maxHeaderCount: number;
-  private status: Status = Status.STATUS_DISCONNECTED;
-  private reason = "";
   private chunkSize = 65536;
-  private connector: Connector | null = null;
-  private peer: StreamPeer | null = null;
-  private host = "";
-  private port = -1;
-  private tls: TLSOptions | null = null;
-  private httpProxy: ProxySettings | null = null;
-  private httpsProxy: ProxySettings | null = null;
-  private viaHttpProxy: ProxySettings | null = null;
-  /** The CONNECT tunnel of the last {@link HTTPClient.connectToHost}, kept for its answer. */
-  private tunnel: ProxyTunnel | null = null;
-  private parser: ResponseParser;
-  /** The last request head written, reused by identical requests. */
-  private readonly heads = new RequestHeadCache();
-  private activity: (() => void) | null = null;
-  private readonly onOutcome = (outcome: ExchangeOutcome): void => this.applyOutcome(outcome);
+  /** The status machine, the connection and the route to the origin. */
+  private readonly core: ClientConnection;
 
   /**
    * Creates a disconnected client.
@@ -90,11 +66,8 @@ export class HTTPClient extends HTTPUploadProgress {
    */
   constructor(options: HTTPClientOptions = {}) {
     super();
-    this.network = options.network ?? new NodeNetwork();
-    this.maxHeadBytes = options.maxHeadBytes ?? 65536;
-    this.maxHeaderCount = options.maxHeaderCount ?? 100;
+    this.core = new ClientConnection(options.network ?? new NodeNetwork(), options.maxHeadBytes ?? 65536, options.maxHeaderCount ?? 100);
     if (options.readChunkSize !== undefined) this.setReadChunkSize(options.readChunkSize);
-    this.parser = this.newParser();
   }
 
   /** The most body bytes one {@link HTTPClient.readResponseBodyChunk} returns (256 … 16 MiB; default 65536). */
@@ -115,7 +88,7 @@ export class HTTPClient extends HTTPUploadProgress {
    */
   setReadChunkSize(bytes: number): Err {
     if (!Number.isInteger(bytes) || bytes < MIN_READ_CHUNK || bytes > MAX_READ_CHUNK) {
-      this.reason = `readChunkSize must be an integer from ${MIN_READ_CHUNK} to ${MAX_READ_CHUNK}, got ${bytes}`;
+      this.core.reason = `readChunkSize must be an integer from ${MIN_READ_CHUNK} to ${MAX_READ_CHUNK}, got ${bytes}`;
       return Err.ERR_PARAMETER_RANGE_ERROR;
     }
     this.chunkSize = bytes;
@@ -133,22 +106,7 @@ export class HTTPClient extends HTTPUploadProgress {
    * @returns `OK`, or `ERR_INVALID_PARAMETER` for an empty or malformed host or a bad port.
    */
   connectToHost(host: string, port = -1, tlsOptions: TLSOptions | null = null): Err {
-    this.close();
-    const plan = planConnection(host, port, tlsOptions, this.httpProxy, this.httpsProxy);
-    if ("invalid" in plan) {
-      this.reason = plan.invalid;
-      return Err.ERR_INVALID_PARAMETER;
-    }
-    this.host = plan.host;
-    this.port = plan.port;
-    this.tls = plan.tls;
-    this.viaHttpProxy = plan.viaHttpProxy;
-    this.tunnel = plan.target.tunnel;
-    this.connector = new Connector(this.network, plan.target);
-    this.connector.setActivityListener(this.activity);
-    this.status = this.connector.getPhase() === "resolving" ? Status.STATUS_RESOLVING : Status.STATUS_CONNECTING;
-    this.stepConnector();
-    return Err.OK;
+    return this.core.connectToHost(host, port, tlsOptions);
   }
 
   /**
@@ -162,26 +120,13 @@ export class HTTPClient extends HTTPUploadProgress {
    * @param tls - Whether the peer is a TLS connection (decides the default port in `Host`).
    * @returns `OK`, or `ERR_INVALID_PARAMETER` when the peer is closed or failed.
    */
-  setConnection(peer: StreamPeer, host: string = this.host, port: number = this.port, tls: boolean = this.tls !== null): Err {
-    const state = peer.getState();
-    if (state !== PeerState.OPEN && state !== PeerState.CONNECTING) {
-      this.reason = "setConnection: the peer is closed or failed";
-      return Err.ERR_INVALID_PARAMETER;
-    }
-    this.close();
-    this.tunnel = null;
-    this.host = host;
-    this.port = port;
-    this.tls = tls ? (this.tls ?? TLSOptions.client()) : null;
-    this.attachPeer(peer);
-    this.status = state === PeerState.OPEN ? Status.STATUS_CONNECTED : Status.STATUS_CONNECTING;
-    peer.setIdle?.(state === PeerState.OPEN);
-    return Err.OK;
+  setConnection(peer: StreamPeer, host: string = this.core.route.host, port: number = this.core.route.port, tls: boolean = this.core.route.tls !== null): Err {
+    return this.core.setConnection(peer, host, port, tls);
   }
 
   /** The current connection (also while it is being opened), or null. */
   getConnection(): StreamPeer | null {
-    return this.peer ?? this.connector?.getPeer() ?? null;
+    return this.core.getConnection();
   }
 
   /**
@@ -195,13 +140,7 @@ export class HTTPClient extends HTTPUploadProgress {
    * @returns `OK`, or `ERR_INVALID_PARAMETER` for a malformed host, port or credentials.
    */
   setHttpProxy(host: string, port: number, credentials?: ProxyCredentials): Err {
-    const parsed = parseProxySetting(host, port, credentials);
-    if (parsed !== null && "invalid" in parsed) {
-      this.reason = parsed.invalid;
-      return Err.ERR_INVALID_PARAMETER;
-    }
-    this.httpProxy = parsed;
-    return Err.OK;
+    return this.setProxy("http", host, port, credentials);
   }
 
   /**
@@ -216,13 +155,7 @@ export class HTTPClient extends HTTPUploadProgress {
    * @returns `OK`, or `ERR_INVALID_PARAMETER` for a malformed host, port or credentials.
    */
   setHttpsProxy(host: string, port: number, credentials?: ProxyCredentials): Err {
-    const parsed = parseProxySetting(host, port, credentials);
-    if (parsed !== null && "invalid" in parsed) {
-      this.reason = parsed.invalid;
-      return Err.ERR_INVALID_PARAMETER;
-    }
-    this.httpsProxy = parsed;
-    return Err.OK;
+    return this.setProxy("https", host, port, credentials);
   }
 
   /**
@@ -230,8 +163,8 @@ export class HTTPClient extends HTTPUploadProgress {
    * proxy tunnel are still being opened (`"tcp"`); `""` in other states.
    */
   getConnectStage(): "tcp" | "tls" | "" {
-    if (this.status !== Status.STATUS_CONNECTING) return "";
-    return this.connector?.isTlsStarted() === true ? "tls" : "tcp";
+    if (this.core.status !== Status.STATUS_CONNECTING) return "";
+    return this.core.route.isTlsStarted() ? "tls" : "tcp";
   }
 
   /**
@@ -244,7 +177,7 @@ export class HTTPClient extends HTTPUploadProgress {
    * @returns The code, or 0 when no proxy answer was received (no tunnel, or not answered yet).
    */
   getProxyResponseCode(): number {
-    return this.tunnel?.getStatusCode() ?? 0;
+    return this.core.route.getProxyResponseCode();
   }
 
   /**
@@ -255,17 +188,17 @@ export class HTTPClient extends HTTPUploadProgress {
    * @returns A copy of the lines; empty when no proxy answer was received.
    */
   getProxyResponseHeaders(): string[] {
-    return this.tunnel?.getHeaders() ?? [];
+    return this.core.route.getProxyResponseHeaders();
   }
 
   /** The current status. */
   getStatus(): Status {
-    return this.status;
+    return this.core.status;
   }
 
   /** A human-readable reason for the last failure or refused call (with the underlying cause), or `""`. */
   getErrorReason(): string {
-    return this.reason;
+    return this.core.reason;
   }
 
   /**
@@ -275,10 +208,7 @@ export class HTTPClient extends HTTPUploadProgress {
    * @param listener - The function, or null.
    */
   setActivityListener(listener: (() => void) | null): void {
-    this.activity = listener;
-    this.exchange?.upload?.setActivityListener(listener);
-    this.connector?.setActivityListener(listener);
-    this.peer?.setActivityListener(listener);
+    this.core.setActivityListener(listener);
   }
 
   /**
@@ -289,33 +219,7 @@ export class HTTPClient extends HTTPUploadProgress {
    * `ERR_CANT_CONNECT` (also for a failed TLS handshake, as in Godot) or `ERR_CONNECTION_ERROR` on failure.
    */
   poll(): Err {
-    try {
-      // Body pieces handed out since the last poll() are no longer in use: the peer may reuse their
-      // memory, except under the bytes the parser still holds.
-      this.peer?.releaseReads?.(this.parser.getBufferedBytes());
-      switch (this.status) {
-        case Status.STATUS_DISCONNECTED:
-          return Err.ERR_UNCONFIGURED;
-        case Status.STATUS_CANT_RESOLVE:
-          return Err.ERR_CANT_RESOLVE;
-        case Status.STATUS_CANT_CONNECT:
-          return Err.ERR_CANT_CONNECT;
-        case Status.STATUS_CONNECTION_ERROR:
-        case Status.STATUS_TLS_HANDSHAKE_ERROR:
-          return Err.ERR_CONNECTION_ERROR;
-        case Status.STATUS_RESOLVING:
-        case Status.STATUS_CONNECTING:
-          return this.stepConnector();
-        case Status.STATUS_CONNECTED:
-          return this.checkIdle();
-        case Status.STATUS_REQUESTING:
-          return this.stepRequesting();
-        case Status.STATUS_BODY:
-          return this.checkBody();
-      }
-    } catch (error) {
-      return this.failConnection(`internal error: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    return this.core.poll();
   }
 
   /**
@@ -346,56 +250,7 @@ export class HTTPClient extends HTTPUploadProgress {
    * {@link HTTPClient.getRequestBodyBytesSent}.
    */
   request(method: Method, url: string, headers: readonly string[], body: string | Uint8Array | BodySource = EMPTY): Err {
-    const verb = methodVerb(method);
-    if (verb === undefined) {
-      this.reason = `invalid method ${String(method)}`;
-      return Err.ERR_INVALID_PARAMETER;
-    }
-    const targetProblem = validateRequestTarget(verb, url);
-    if (targetProblem !== null) {
-      this.reason = targetProblem;
-      return Err.ERR_INVALID_PARAMETER;
-    }
-    // Bytes or a close that arrived since the last poll() make an idle connection unusable: a
-    // stray byte must never be read as the answer to this request.
-    if (this.status === Status.STATUS_CONNECTED && this.peer !== null) {
-      this.checkIdle();
-      if (this.status !== Status.STATUS_CONNECTED) return Err.ERR_INVALID_PARAMETER;
-    }
-    if (this.status !== Status.STATUS_CONNECTED) {
-      this.reason = `request() needs STATUS_CONNECTED, the client is in status ${this.status}`;
-      return Err.ERR_INVALID_PARAMETER;
-    }
-    if (this.peer === null) {
-      this.reason = "request(): no connection";
-      return Err.ERR_INVALID_DATA;
-    }
-    const proxy = this.viaHttpProxy;
-    let target = url;
-    let allHeaders = headers;
-    if (proxy !== null) {
-      // Through an HTTP proxy: absolute-form target, and the proxy's credentials for the proxy only.
-      if (url.startsWith("/")) target = `http://${formatHostValue(this.host, this.port, this.tls !== null)}${url}`;
-      if (proxy.authorization !== "") allHeaders = [...headers, `Proxy-Authorization: ${proxy.authorization}`];
-    }
-    const plan = planRequestBody(headers, body);
-    if (!plan.ok) {
-      this.reason = plan.reason;
-      return Err.ERR_INVALID_PARAMETER;
-    }
-    const written = this.heads.write({
-      method: verb, target, host: this.host, port: this.port, tls: this.tls !== null, headers: allHeaders,
-      bodyLength: plan.headLength, chunked: plan.chunked,
-    });
-    if (!written.ok) {
-      this.reason = written.reason;
-      return Err.ERR_INVALID_PARAMETER;
-    }
-    this.exchange = new Exchange(this.parser, [written.bytes], method === Method.METHOD_HEAD, plan.start?.() ?? null);
-    this.exchange.upload?.setActivityListener(this.activity);
-    this.status = Status.STATUS_REQUESTING;
-    this.peer.setIdle?.(false); // a request in flight keeps the process alive until its response is in
-    return Err.OK;
+    return this.core.request(method, url, headers, body);
   }
 
   /**
@@ -438,26 +293,12 @@ export class HTTPClient extends HTTPUploadProgress {
    * @returns A view of body bytes, or an empty array when none is waiting.
    */
   readResponseBodyPiece(maxBytes: number = this.chunkSize): Uint8Array {
-    const exchange = this.exchange;
-    const peer = this.peer;
-    if (this.status !== Status.STATUS_BODY || exchange === null || peer === null) return EMPTY;
-    try {
-      return exchange.nextBodyPiece(peer, Math.max(1, Math.floor(maxBytes)), this.onOutcome);
-    } catch (error) {
-      this.failConnection(`internal error: ${error instanceof Error ? error.message : String(error)}`);
-      return EMPTY;
-    }
+    return this.core.readResponseBodyPiece(maxBytes);
   }
 
   /** Closes the connection and forgets the response. The client becomes DISCONNECTED. */
   close(): void {
-    this.connector?.cancel();
-    this.connector = null;
-    this.releasePeer();
-    this.exchange?.closeUpload();
-    this.exchange = null;
-    this.parser = this.newParser();
-    this.status = Status.STATUS_DISCONNECTED;
+    this.core.close();
   }
 
   /**
@@ -471,132 +312,19 @@ export class HTTPClient extends HTTPUploadProgress {
     return queryStringFromDict(fields);
   }
 
-  private stepConnector(): Err {
-    const connector = this.connector;
-    if (connector === null) {
-      // A peer given to setConnection() while it was still connecting.
-      const peer = this.peer;
-      if (peer === null) return this.failConnection("no connection");
-      const state = peer.getState();
-      if (state === PeerState.CONNECTING) return Err.OK;
-      if (state !== PeerState.OPEN) return this.failConnection(peer.getError()?.message ?? "connection closed");
-      this.status = Status.STATUS_CONNECTED;
-      peer.setIdle?.(true);
-      return this.checkIdle();
-    }
-    connector.step();
-    switch (connector.getPhase()) {
-      case "resolving":
-        return Err.OK;
-      case "connecting":
-        this.status = Status.STATUS_CONNECTING;
-        connector.getPeer()?.setActivityListener(this.activity);
-        return Err.OK;
-      case "open": {
-        const peer = connector.takePeer();
-        this.connector = null;
-        if (peer === null) return this.failConnection("connection lost");
-        this.attachPeer(peer);
-        this.status = Status.STATUS_CONNECTED;
-        peer.setIdle?.(true); // open with no request in flight: it does not keep the process alive
-        return Err.OK;
-      }
-      case "cant-resolve":
-        return this.failWith(Status.STATUS_CANT_RESOLVE, connector.getReason(), Err.ERR_CANT_RESOLVE);
-      case "cant-connect":
-        return this.failWith(Status.STATUS_CANT_CONNECT, connector.getReason(), Err.ERR_CANT_CONNECT);
-      case "tls-failed":
-        return this.failWith(Status.STATUS_TLS_HANDSHAKE_ERROR, connector.getReason(), Err.ERR_CANT_CONNECT);
-    }
+  /**
+   * The request and response in progress or last finished.
+   *
+   * @internal
+   */
+  protected get exchange(): Exchange | null {
+    return this.core.exchange;
   }
 
-  /** An idle keep-alive connection: notice a close, a failure, or bytes nobody asked for. */
-  private checkIdle(): Err {
-    const peer = this.peer;
-    if (peer === null) return this.failConnection("no connection");
-    if (peer.getState() === PeerState.ERROR) return this.failConnection(peer.getError()?.message ?? "connection failed");
-    if (this.parser.getBufferedBytes() > 0 || peer.getAvailableBytes() > 0) {
-      this.dropConnection("the server sent bytes that belong to no request; connection closed");
-    } else if (peer.isEnded() || peer.getState() !== PeerState.OPEN) {
-      this.dropConnection("the server closed the idle connection");
-    }
-    return Err.OK;
-  }
-
-  private stepRequesting(): Err {
-    const exchange = this.exchange;
-    const peer = this.peer;
-    if (exchange === null || peer === null) return this.failConnection("no connection");
-    const outcome = exchange.stepHead(peer);
-    if (outcome.kind === "wait") return Err.OK;
-    if (outcome.kind === "failed") return this.failConnection(outcome.reason);
-    this.status = Status.STATUS_BODY;
-    return this.checkBody();
-  }
-
-  /** In BODY: completes a message without body at once, and notices a dead connection. */
-  private checkBody(): Err {
-    const exchange = this.exchange;
-    const peer = this.peer;
-    if (exchange === null || peer === null) return this.failConnection("no connection");
-    if (exchange.head?.framing === "none" || exchange.isPeerDead(peer)) {
-      // No body byte is left to hand out: the message completes (a body already read in full
-      // before the connection failed is still a success), or fails as cut short.
-      exchange.nextBodyPiece(peer, 1, this.onOutcome);
-    }
-    return this.status === Status.STATUS_CONNECTION_ERROR ? Err.ERR_CONNECTION_ERROR : Err.OK;
-  }
-
-  private applyOutcome(outcome: ExchangeOutcome): void {
-    if (outcome.kind === "failed") {
-      this.failConnection(outcome.reason);
-    } else if (outcome.kind === "done") {
-      if (outcome.reusable) {
-        this.status = Status.STATUS_CONNECTED;
-        this.peer?.setIdle?.(true);
-      } else {
-        this.dropConnection(outcome.reason);
-      }
-    }
-  }
-
-  private attachPeer(peer: StreamPeer): void {
-    this.peer = peer;
-    peer.setActivityListener(this.activity);
-  }
-
-  private releasePeer(): void {
-    if (this.peer !== null) {
-      this.peer.setActivityListener(null);
-      this.peer.close();
-      this.peer = null;
-    }
-  }
-
-  /** Closes the connection without an error: the response (if any) stays readable. */
-  private dropConnection(reason: string): void {
-    if (reason !== "") this.reason = reason;
-    this.exchange?.closeUpload();
-    this.releasePeer();
-    this.parser = this.newParser();
-    this.status = Status.STATUS_DISCONNECTED;
-  }
-
-  private failConnection(reason: string): Err {
-    return this.failWith(Status.STATUS_CONNECTION_ERROR, reason, Err.ERR_CONNECTION_ERROR);
-  }
-
-  private failWith(status: Status, reason: string, err: Err): Err {
-    this.connector?.cancel();
-    this.connector = null;
-    this.releasePeer();
-    this.exchange?.closeUpload();
-    this.reason = reason;
-    this.status = status;
-    return err;
-  }
-
-  private newParser(): ResponseParser {
-    return new ResponseParser({ maxHeadBytes: this.maxHeadBytes, maxHeaderCount: this.maxHeaderCount });
+  private setProxy(kind: "http" | "https", host: string, port: number, credentials: ProxyCredentials | undefined): Err {
+    const invalid = this.core.route.setProxy(kind, host, port, credentials);
+    if (invalid === null) return Err.OK;
+    this.core.reason = invalid;
+    return Err.ERR_INVALID_PARAMETER;
   }
 }

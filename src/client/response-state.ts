@@ -13,7 +13,7 @@ export abstract class HTTPResponseState {
    *
    * @internal
    */
-  protected exchange: Exchange | null = null;
+  protected abstract readonly exchange: Exchange | null;
 
   /** True once the head of a final response has been received (also when it has no header fields). */
   hasResponse(): boolean {
