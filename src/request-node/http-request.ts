@@ -196,6 +196,7 @@ export class HTTPRequest extends HTTPRequestSignals {
     if (options.signal?.aborted === true) return this.refuse(Err.ERR_INVALID_PARAMETER, "the AbortSignal is already aborted");
     this.serial++;
     this.emissions.clear();
+    this.elapsed = 0; // before the timings start: without a clock they read this node's time
     this.timings.start();
     if (options.signal !== undefined) {
       this.abortSignal = options.signal;
@@ -203,7 +204,6 @@ export class HTTPRequest extends HTTPRequestSignals {
     }
     this.reason = "";
     this.proxyLoginAttempts = 0;
-    this.elapsed = 0;
     this.peakBuffered = 0;
     this.active = true;
     this.run.start(plan);

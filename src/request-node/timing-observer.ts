@@ -82,7 +82,8 @@ export class TimingObserver {
     if (this.timings.timeOf("tcpStart") >= 0) this.markOnce("tcpEnd");
     if (this.timings.timeOf("tlsStart") >= 0) this.markOnce("tlsEnd");
     if (requestSent || status === Status.STATUS_REQUESTING) this.markOnce("firstByteSent");
-    if (client.getResponseWireBytes() > 0) {
+    // Until this request is sent, a kept connection's client still counts the previous response.
+    if (this.timings.timeOf("firstByteSent") >= 0 && client.getResponseWireBytes() > 0) {
       this.markOnce("firstByteReceived");
       this.received = true;
     }

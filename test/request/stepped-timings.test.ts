@@ -56,4 +56,24 @@ describe("HTTPRequest timings", () => {
     expect(timings.total).toBe(1000);
     expect(timings.firstReceive).toBe(250);
   });
+
+  it("without a clock, a second request on a kept connection measures from its own start, and its first byte after its own send", () => {
+    const { network, tree, node } = rig();
+    network.addHost("a.test", ["10.0.0.1"]);
+    network.autoAccept = true;
+    node.request("http://a.test/first");
+    tree.process(0.5);
+    network.connections[0]!.pushIncoming("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    tree.process(0.5);
+    expect(node.getTimings().total).toBe(1000);
+    node.request("http://a.test/second"); // the kept connection
+    tree.process(0.25);
+    network.connections[0]!.pushIncoming("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    tree.process(0.25);
+    expect(network.connections).toHaveLength(1);
+    const timings = node.getTimings();
+    expect(timings).toEqual({
+      dns: -1, tcp: -1, tls: -1, firstSend: 250, firstReceive: 250, headers: 0, body: 0, redirect: 0, total: 500, redirects: 0,
+    });
+  });
 });
