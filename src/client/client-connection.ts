@@ -233,8 +233,7 @@ export class ClientConnection {
       const state = peer.getState();
       if (state === PeerState.CONNECTING) return Err.OK;
       if (state !== PeerState.OPEN) return this.failConnection(peer.getError()?.message ?? "connection closed");
-      this.status = Status.STATUS_CONNECTED;
-      peer.setIdle?.(true);
+      this.markConnected(peer);
       return this.checkIdle();
     }
     switch (route.step(this.activity)) {
@@ -247,8 +246,7 @@ export class ClientConnection {
         const peer = route.takePeer();
         if (peer === null) return this.failConnection("connection lost");
         this.attachPeer(peer);
-        this.status = Status.STATUS_CONNECTED;
-        peer.setIdle?.(true); // open with no request in flight: it does not keep the process alive
+        this.markConnected(peer);
         return Err.OK;
       }
       case "cant-resolve":
@@ -258,6 +256,12 @@ export class ClientConnection {
       case "tls-failed":
         return this.failWith(Status.STATUS_TLS_HANDSHAKE_ERROR, route.getReason(), Err.ERR_CANT_CONNECT);
     }
+  }
+
+  /** Open with no request in flight: CONNECTED, and the peer idle, so it does not keep the process alive. */
+  private markConnected(peer: StreamPeer | null): void {
+    this.status = Status.STATUS_CONNECTED;
+    peer?.setIdle?.(true);
   }
 
   /** An idle keep-alive connection: notice a close, a failure, or bytes nobody asked for. */
@@ -302,8 +306,7 @@ export class ClientConnection {
       this.failConnection(outcome.reason);
     } else if (outcome.kind === "done") {
       if (outcome.reusable) {
-        this.status = Status.STATUS_CONNECTED;
-        this.peer?.setIdle?.(true);
+        this.markConnected(this.peer);
       } else {
         this.dropConnection(outcome.reason);
       }

@@ -61,11 +61,10 @@ export class HTTPRequest extends HTTPRequestSignals {
   private activity = 0;
   /**
    * `activity` as it was when a tick found the request fully sent and nothing to do but wait for
-   * the response head; -1 otherwise. While it still equals `activity` (and the request is the
-   * same), nothing can have changed, so an idle tick only counts time.
+   * the response head; -1 otherwise (a new request or a cancel resets it). While it still equals
+   * `activity`, nothing can have changed, so an idle tick only counts time.
    */
   private quietAt = -1;
-  private quietSerial = -1;
   private abortSignal: AbortSignal | null = null;
   private readonly clock: (() => number) | undefined;
   private readonly timings = new TimingObserver(() => this.now());
@@ -195,6 +194,7 @@ export class HTTPRequest extends HTTPRequestSignals {
     if (!plan.ok) return this.refuse(Err.ERR_INVALID_PARAMETER, plan.reason);
     if (options.signal?.aborted === true) return this.refuse(Err.ERR_INVALID_PARAMETER, "the AbortSignal is already aborted");
     this.serial++;
+    this.quietAt = -1;
     this.emissions.clear();
     this.elapsed = 0; // before the timings start: without a clock they read this node's time
     this.timings.start();
@@ -224,6 +224,7 @@ export class HTTPRequest extends HTTPRequestSignals {
   /** Stops the running request at once. Nothing is emitted; a new `request()` may follow in the same tick. */
   cancelRequest(): void {
     this.serial++;
+    this.quietAt = -1;
     this.releaseAbortSignal();
     if (!this.active && this.emissions.isEmpty()) return;
     this.run.cancel();
@@ -302,7 +303,7 @@ export class HTTPRequest extends HTTPRequestSignals {
       const timedOut = this.timeoutSeconds > 0 && this.elapsed >= this.timeoutSeconds - TIME_EPSILON;
       // Waiting for the response head and no activity since: poll() would find nothing new. (Only a
       // step, a new request or a cancel moves the run on from waiting for the head.)
-      if (!timedOut && this.quietAt === this.activity && this.quietSerial === this.serial) return;
+      if (!timedOut && this.quietAt === this.activity) return;
       this.quietAt = -1;
       const run = this.run;
       try {
@@ -312,10 +313,7 @@ export class HTTPRequest extends HTTPRequestSignals {
           run.fail(Result.RESULT_TIMEOUT, `timed out after ${this.timeoutSeconds} s`);
         } else {
           const seen = this.activity;
-          if (run.step()) {
-            this.quietAt = seen;
-            this.quietSerial = this.serial;
-          }
+          if (run.step()) this.quietAt = seen;
         }
       } catch (error) {
         run.fail(Result.RESULT_REQUEST_FAILED, `internal error: ${error instanceof Error ? error.message : String(error)}`);
@@ -335,8 +333,7 @@ export class HTTPRequest extends HTTPRequestSignals {
   override _nextDeadline(): number | null {
     if (!this.emissions.isEmpty()) return 0;
     if (!this.active) return null;
-    const left = this.timeoutSeconds > 0 ? Math.max(0, this.timeoutSeconds - this.elapsed) : null;
-    return left;
+    return this.timeoutSeconds > 0 ? Math.max(0, this.timeoutSeconds - this.elapsed) : null;
   }
 
   /** Leaving the tree cancels the running request (nothing is emitted) and closes the connection. */

@@ -1,6 +1,6 @@
 import type { BodySource } from "../client/body-source.ts";
 import { parseHttpUrl, type HttpUrl } from "../client/url.ts";
-import { hasHeader } from "../client/wire/headers.ts";
+import { hasHeader, sameLines } from "../client/wire/headers.ts";
 import { writeRequestHead } from "../client/wire/request-writer.ts";
 import { type Method, methodVerb } from "../status/method.ts";
 import { createIntegrityCheck } from "./integrity.ts";
@@ -138,10 +138,4 @@ export class RequestPlanCache {
     }
     return planned;
   }
-}
-
-function sameLines(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

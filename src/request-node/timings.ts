@@ -70,10 +70,14 @@ const SLOT: Readonly<Record<TimingEvent, number>> = {
 const SLOTS = 13;
 /** Slots from here on are per hop: a `redirectStart` forgets them. */
 const FIRST_PER_HOP = SLOT.dnsStart;
-/** Per-hop events of which a hop keeps the first mark (a phase starts once); the other per-hop events keep the last. */
-const FIRST_IN_HOP: readonly boolean[] = [false, false, true, false, true, false, true, false, true, true, false, false, false];
-/** An unmarked slot. */
-const UNSET = -1;
+/** By slot: true for the per-hop events of which a hop keeps the first mark (a phase starts once); the other per-hop events keep the last. */
+const FIRST_IN_HOP: readonly boolean[] = (() => {
+  const first = new Array<boolean>(SLOTS).fill(false);
+  for (const event of ["dnsStart", "tcpStart", "tlsStart", "firstByteSent", "firstByteReceived"] as const) first[SLOT[event]] = true;
+  return first;
+})();
+/** An unmarked slot: marks are finite numbers, so NaN is never one. */
+const UNSET = NaN;
 
 /**
  * Records when a request passed each {@link TimingEvent} and turns the marks into durations.
@@ -103,8 +107,6 @@ const UNSET = -1;
 export class RequestTimings {
   /** The mark of each event by slot; {@link UNSET} when not marked. */
   readonly #marks = new Float64Array(SLOTS).fill(UNSET);
-  /** Which slots are marked (a mark may be any finite number, -1 included). */
-  readonly #set = new Uint8Array(SLOTS);
   #redirects = 0;
 
   /**
@@ -120,13 +122,12 @@ export class RequestTimings {
     const slot: unknown = SLOT[event]; // not a number for anything but a TimingEvent
     if (typeof slot !== "number") return false;
     if (slot === SLOT.redirectStart) {
-      this.#set.fill(0, FIRST_PER_HOP, SLOT.end);
+      this.#marks.fill(UNSET, FIRST_PER_HOP, SLOT.end);
       this.#redirects++;
-    } else if ((slot === SLOT.start || FIRST_IN_HOP[slot] === true) && this.#set[slot] === 1) {
+    } else if ((slot === SLOT.start || FIRST_IN_HOP[slot] === true) && this.#get(slot) !== undefined) {
       return false;
     }
     this.#marks[slot] = now;
-    this.#set[slot] = 1;
     return true;
   }
 
@@ -138,7 +139,7 @@ export class RequestTimings {
    */
   timeOf(event: TimingEvent): number {
     const slot: unknown = SLOT[event];
-    return typeof slot === "number" && this.#set[slot] === 1 ? (this.#marks[slot] as number) : -1;
+    return (typeof slot === "number" ? this.#get(slot) : undefined) ?? -1;
   }
 
   /**
@@ -166,12 +167,13 @@ export class RequestTimings {
 
   /** Forgets every mark, to time another request. */
   reset(): void {
-    this.#set.fill(0);
+    this.#marks.fill(UNSET);
     this.#redirects = 0;
   }
 
   #get(slot: number): number | undefined {
-    return this.#set[slot] === 1 ? this.#marks[slot] : undefined;
+    const mark = this.#marks[slot] as number;
+    return Number.isNaN(mark) ? undefined : mark;
   }
 
   #between(from: number, to: number): number {

@@ -68,10 +68,8 @@ export function peerErrorFrom(kind: PeerErrorKind, err: unknown): PeerError {
  * How a socket peer takes received bytes: `"data"` queues the buffers of the socket's `'data'`
  * events as they are; `"copy"` copies each read (delivered through `net.connect`'s `onread`) into
  * recycled slabs.
- *
- * @internal
  */
-export type ReadMode = "data" | "copy";
+type ReadMode = "data" | "copy";
 
 /**
  * The buffering, back-pressure and error handling shared by {@link TcpPeer} and {@link TlsPeer}.
@@ -211,11 +209,6 @@ export abstract class SocketPeer implements StreamPeer {
     if (this.#socket !== null) this.refSockets(!idle);
   }
 
-  /** True while the peer is idle (see {@link SocketPeer.setIdle}). */
-  isIdle(): boolean {
-    return this.#idle;
-  }
-
   /**
    * Makes the peer's sockets keep the process alive or not. {@link TlsPeer} adds its TCP socket.
    *
@@ -329,20 +322,26 @@ export abstract class SocketPeer implements StreamPeer {
    */
   protected receiveRead(bytes: Uint8Array): boolean {
     if (this.#state === PeerState.CLOSED || this.#socket === null) return true;
-    this.#queue.push(bytes);
-    const size = this.#queue.size;
-    if (size > this.#peak) this.#peak = size;
-    if (size >= this.#readBufferBytes) this.#paused = true;
+    if (this.#queueReceived(bytes)) this.#paused = true;
     this.notify();
     return !this.#paused;
   }
 
-  readonly #onData = (chunk: Uint8Array): void => {
-    if (this.#state === PeerState.CLOSED) return;
-    this.#queue.push(chunk);
+  /**
+   * Queues received bytes and records the peak.
+   *
+   * @returns true when the unread bytes reached the read bound: the socket is to pause.
+   */
+  #queueReceived(bytes: Uint8Array): boolean {
+    this.#queue.push(bytes);
     const size = this.#queue.size;
     if (size > this.#peak) this.#peak = size;
-    if (!this.#paused && size >= this.#readBufferBytes) {
+    return size >= this.#readBufferBytes;
+  }
+
+  readonly #onData = (chunk: Uint8Array): void => {
+    if (this.#state === PeerState.CLOSED) return;
+    if (this.#queueReceived(chunk) && !this.#paused) {
       this.#paused = true;
       this.#socket?.pause();
     }

@@ -1,6 +1,7 @@
 import { latin1 } from "./latin1.ts";
 import type { HeaderField } from "./response-events.ts";
 import type { StatusLine } from "./status-line.ts";
+import { TOKEN_BYTES } from "./token.ts";
 
 /** A response head read by {@link parseHeadInChunk}. */
 export interface FastHead {
@@ -17,9 +18,6 @@ const CR = 0x0d;
 const SP = 0x20;
 const HTAB = 0x09;
 const COLON = 0x3a;
-
-/** 1 for the token characters of RFC 9110 §5.6.2, 0 for other bytes. */
-const TCHAR = buildTokenTable();
 
 /** Field positions of the head being read: name start, colon, value start, value end (4 per field). */
 let marks = new Int32Array(64);
@@ -74,7 +72,7 @@ export function parseHeadInChunk(bytes: Uint8Array, start: number, limitEnd: num
     }
     if (count >= maxCount) return null;
     const nameStart = p;
-    while (p < limitEnd && TCHAR[bytes[p] as number] === 1) p++;
+    while (p < limitEnd && TOKEN_BYTES[bytes[p] as number] === 1) p++;
     if (p === nameStart || p >= limitEnd || bytes[p] !== COLON) return null;
     const colon = p++;
     while (p < limitEnd && ((c = bytes[p] as number) === SP || c === HTAB)) p++;
@@ -123,10 +121,4 @@ function lineEnd(bytes: Uint8Array, p: number, limitEnd: number): number {
   if (c === LF) return p + 1;
   if (c === CR && p + 1 < limitEnd && bytes[p + 1] === LF) return p + 2;
   return -1;
-}
-
-function buildTokenTable(): Uint8Array {
-  const table = new Uint8Array(256);
-  for (const ch of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") table[ch.charCodeAt(0)] = 1;
-  return table;
 }

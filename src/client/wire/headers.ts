@@ -88,3 +88,16 @@ function valueIfNamed(line: string, wanted: string): string | undefined {
   if (trimSpTab(line.slice(0, colon)).toLowerCase() !== wanted) return undefined;
   return trimSpTab(line.slice(colon + 1));
 }
+
+/**
+ * True when two lists of header lines are the same, line for line and in order.
+ *
+ * @param a - Lines.
+ * @param b - Lines.
+ * @returns Whether they are equal.
+ */
+export function sameLines(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,3 +1,4 @@
+import { sameLines } from "./headers.ts";
 import { type RequestHeadOptions, type RequestHeadResult, writeRequestHead } from "./request-writer.ts";
 
 /**
@@ -34,10 +35,5 @@ export class RequestHeadCache {
 function sameRequest(a: RequestHeadOptions, aHeaders: readonly string[], b: RequestHeadOptions): boolean {
   if (a.method !== b.method || a.target !== b.target || a.host !== b.host || a.port !== b.port || a.tls !== b.tls ||
     a.bodyLength !== b.bodyLength || (a.chunked === true) !== (b.chunked === true)) return false;
-  const headers = b.headers;
-  if (headers.length !== aHeaders.length) return false;
-  for (let i = 0; i < headers.length; i++) {
-    if (headers[i] !== aHeaders[i]) return false;
-  }
-  return true;
+  return sameLines(b.headers, aHeaders);
 }

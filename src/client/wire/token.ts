@@ -4,6 +4,15 @@
  */
 export const TOKEN_PATTERN: RegExp = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
+/** 1 for each byte value that is a token character ({@link TOKEN_PATTERN}), 0 for the others. */
+export const TOKEN_BYTES: Uint8Array = buildTokenBytes();
+
+function buildTokenBytes(): Uint8Array {
+  const table = new Uint8Array(256);
+  for (let c = 0; c < 256; c++) table[c] = TOKEN_PATTERN.test(String.fromCharCode(c)) ? 1 : 0;
+  return table;
+}
+
 /** True when `text` is a non-empty HTTP token (RFC 9110 §5.6.2). */
 export function isToken(text: string): boolean {
   return TOKEN_PATTERN.test(text);
