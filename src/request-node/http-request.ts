@@ -144,9 +144,11 @@ export class HTTPRequest extends HTTPRequestSignals {
   }
 
   /**
-   * Starts a request. Returns at once; the work happens in the following ticks. It wakes the
-   * node's tree ({@link SceneTree.wake}), so a sleeping as-fast-as-possible `TreeRunner` ticks it
-   * at once, also when it is called from a `requestCompleted` listener on a kept connection.
+   * Starts a request. Returns at once. Called during a tick (from a `requestCompleted` listener,
+   * another node's `_process`, anywhere), the request goes out in that tick: the node asks its tree
+   * for another pass ({@link SceneTree.queueProcess}), so a chained keep-alive request costs one
+   * frame. Called between ticks, it wakes the node's tree ({@link SceneTree.wake}), so a sleeping
+   * as-fast-as-possible `TreeRunner` ticks it at once.
    *
    * @param url - An `http://` or `https://` URL.
    * @param customHeaders - Header lines `"Name: value"`.
@@ -207,7 +209,8 @@ export class HTTPRequest extends HTTPRequestSignals {
     this.peakBuffered = 0;
     this.active = true;
     this.run.start(plan);
-    this.getTree()?.wake(); // the request needs a tick even if no byte arrives (a kept connection is quiet)
+    // Sent in this tick when one is running (a listener, another node), else in the next: wakes the tree.
+    this.getTree()?.queueProcess(this);
     return Err.OK;
   }
 
@@ -240,7 +243,7 @@ export class HTTPRequest extends HTTPRequestSignals {
    */
   followRedirect(): Err {
     if (!this.run.followRedirect()) return this.refuse(Err.ERR_UNCONFIGURED, "no redirect is waiting for followRedirect()");
-    this.getTree()?.wake();
+    this.getTree()?.queueProcess(this);
     return Err.OK;
   }
 

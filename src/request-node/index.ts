@@ -5,7 +5,7 @@ export { MAX_PROXY_LOGIN_ATTEMPTS, type ProxyLoginInfo, type ProxyLoginHandler }
 export { HTTPRequestSignals } from "./request-signals.ts";
 export { Signal, type ConnectOptions, type SignalListener, type ListenerErrorHandler } from "./signal.ts";
 export { Node } from "./node.ts";
-export { SceneTree, type NodeCallback } from "./scene-tree.ts";
+export { SceneTree, MAX_EXTRA_PASSES, type NodeCallback } from "./scene-tree.ts";
 export { TreeRunner, type TreeRunnerOptions, type RunMode } from "./runner.ts";
 export { createMultipartBody, type MultipartPart, type MultipartOptions, type MultipartResult } from "./multipart.ts";
 export {

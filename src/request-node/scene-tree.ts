@@ -9,6 +9,12 @@ import { nodeAccess, reportNodeError } from "./tree-internals.ts";
 export type NodeCallback = "_process" | "_enterTree" | "_exitTree" | "_ready" | "_nextDeadline";
 
 /**
+ * The most rounds of extra passes one step gives nodes queued with {@link SceneTree.queueProcess}
+ * after its regular pass; nodes still queued then are left to the next step (the tree wakes).
+ */
+export const MAX_EXTRA_PASSES = 8;
+
+/**
  * The tree that steps {@link Node}s, like Godot's `SceneTree` without rendering: call
  * `process(delta)` once per frame, by hand with any deltas (virtual time, deterministic) or through
  * a `TreeRunner` on Node's event loop (real time).
@@ -39,6 +45,8 @@ export class SceneTree {
   #elapsed = 0;
   #processing = false;
   #wakePending = false;
+  /** Nodes queued by `queueProcess` during a step, waiting for a pass (insertion order is pass order). */
+  #pending: Set<Node> = new Set<Node>();
   /** Nodes queued by `queueDelete`, removed at the end of a step; the set mirrors the array. */
   #deleteQueue: Node[] = [];
   #queued: Set<Node> = new Set<Node>();
@@ -61,8 +69,11 @@ export class SceneTree {
    *
    * The nodes to visit are fixed when the step starts: a node added during the step is first
    * processed in the next one, and a node removed during the step is not processed after its
-   * removal (nor if it is added back during the same step). Never throws: see
-   * {@link SceneTree.nodeError}. A call made from inside a step is ignored.
+   * removal (nor if it is added back during the same step). Then the nodes that asked for it with
+   * {@link SceneTree.queueProcess} and have not been visited since get `_process(0)`, round after
+   * round while more ask (at most {@link MAX_EXTRA_PASSES} rounds), so work started during the
+   * step goes on in it. Never throws: see {@link SceneTree.nodeError}. A call made from inside a
+   * step is ignored.
    *
    * @param delta - Seconds since the previous step; a negative, NaN or infinite value counts as 0.
    */
@@ -89,12 +100,16 @@ export class SceneTree {
       if (node === undefined || node.getTree() !== this || access.epoch(node) !== epochs[i]) {
         continue;
       }
+      if (this.#pending.size > 0) {
+        this.#pending.delete(node); // this pass serves what it asked for
+      }
       try {
         node._process(step);
       } catch (error) {
         reportNodeError(this, node, "_process", error);
       }
     }
+    this.#extraPasses();
     this.#flushDeletes();
     if (this.#nodesVersion !== access.version()) {
       this.#nodesVersion = -1; // do not keep removed nodes alive until the next step
@@ -146,6 +161,28 @@ export class SceneTree {
     }
   }
 
+  /**
+   * Asks for one more `_process(0)` of a node within the current step, after the regular pass
+   * (a node whose regular pass is still to come is served by it): something started during the
+   * step — a request from a signal listener, from another node's `_process`, from a node before or
+   * after it in tree order — then makes progress in that step instead of the next one. Between
+   * steps it only wakes the tree (the node's regular pass in the next step serves it).
+   *
+   * @param node - A node inside this tree.
+   * @returns `Err.OK`; `Err.ERR_INVALID_PARAMETER` for a node outside this tree.
+   */
+  queueProcess(node: Node): Err {
+    if (!(node instanceof Node) || node.getTree() !== this) {
+      return Err.ERR_INVALID_PARAMETER;
+    }
+    if (this.#processing) {
+      this.#pending.add(node);
+    } else {
+      this.wake();
+    }
+    return Err.OK;
+  }
+
   /** True when `wake()` was called since the last step started. */
   isWakePending(): boolean {
     return this.#wakePending;
@@ -195,6 +232,31 @@ export class SceneTree {
       this.#deleteQueue.push(node);
     }
     return Err.OK;
+  }
+
+  /**
+   * The extra passes of the nodes queued by `queueProcess`, in the order they asked, round after
+   * round; what is still queued after the last round waits for the next step.
+   */
+  #extraPasses(): void {
+    for (let round = 0; round < MAX_EXTRA_PASSES && this.#pending.size > 0; round++) {
+      const batch = [...this.#pending];
+      this.#pending.clear();
+      for (const node of batch) {
+        if (node.getTree() !== this) {
+          continue;
+        }
+        try {
+          node._process(0);
+        } catch (error) {
+          reportNodeError(this, node, "_process", error);
+        }
+      }
+    }
+    if (this.#pending.size > 0) {
+      this.#pending.clear();
+      this.wake();
+    }
   }
 
   /** Pre-order snapshot of the nodes inside the tree, with their epochs. */
