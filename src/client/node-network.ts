@@ -62,6 +62,7 @@ export class NodeNetwork implements Network {
     }
     const peerOptions: SocketPeerOptions = {
       readBufferBytes: peer.getReadBufferBytes(),
+      maxReadBufferBytes: peer.getMaxReadBufferBytes(),
       writeBufferBytes: peer.getWriteBufferBytes(),
     };
     return new TlsPeer(peer.detachSocket(), options, peerOptions);

@@ -1,8 +1,11 @@
 /** The size of one slab of received bytes: 64 KiB, the most one socket read delivers. */
 export const SLAB_BYTES: number = 64 * 1024;
 
-/** The most free slabs kept for reuse, process-wide: 128 slabs, 8 MiB. */
-export const MAX_FREE_SLABS = 128;
+/**
+ * The most free slabs kept for reuse, process-wide: 256 slabs, 16 MiB, what one connection whose
+ * read bound grew to its default cap (`DEFAULT_MAX_READ_BUFFER_BYTES`) takes in a tick.
+ */
+export const MAX_FREE_SLABS = 256;
 
 /**
  * Reads of at most this many bytes into an empty queue are copied into memory of their exact size

@@ -4,8 +4,19 @@ import type { ReceiveQueue } from "./receive-queue.ts";
 import { SlabQueue } from "./slab-queue.ts";
 import { PeerState, type PeerError, type PeerErrorKind, type StreamPeer } from "./stream-peer.ts";
 
-/** The default bound of unread bytes a socket peer buffers before pausing its socket: 4 MiB. */
+/**
+ * The default bound of unread bytes a socket peer buffers before pausing its socket: 4 MiB. It is
+ * where the bound starts; while every read empties a full buffer it grows, up to
+ * {@link DEFAULT_MAX_READ_BUFFER_BYTES} (see {@link SocketPeerOptions.maxReadBufferBytes}).
+ */
 export const DEFAULT_READ_BUFFER_BYTES: number = 4 * 1024 * 1024;
+/** How much the read bound grows each time a read empties a full buffer: fourfold (4 MiB → 16 MiB by default). */
+const READ_BOUND_GROWTH = 4;
+/**
+ * The default most the read bound of a socket peer grows to while its reader keeps draining a full
+ * buffer: 16 MiB, so at 60 reads per second a connection can take about 1 GB/s.
+ */
+export const DEFAULT_MAX_READ_BUFFER_BYTES: number = 16 * 1024 * 1024;
 /** The smallest accepted read buffer bound: 64 KiB. */
 export const MIN_READ_BUFFER_BYTES: number = 64 * 1024;
 /** The largest accepted read buffer bound: 64 MiB. */
@@ -26,6 +37,17 @@ export interface SocketPeerOptions {
    * throughput: at most this many bytes arrive between two polls.
    */
   readonly readBufferBytes?: number;
+  /**
+   * The most the read bound grows to. The bound starts at `readBufferBytes`; each time a read
+   * empties a buffer that had filled up to the bound (the socket was paused, so the bound, not the
+   * network, limited what arrived between two reads) it grows fourfold, up to this cap; when the buffer
+   * is emptied after holding at most half the bound it halves, and when the connection goes idle
+   * it is back at `readBufferBytes`. Unread bytes never exceed the current bound plus one socket
+   * read. Default {@link DEFAULT_MAX_READ_BUFFER_BYTES} when `readBufferBytes` is not given, and
+   * `readBufferBytes` (a fixed bound, no growth) when it is; clamped to
+   * `readBufferBytes`–{@link MAX_READ_BUFFER_BYTES}.
+   */
+  readonly maxReadBufferBytes?: number;
   /**
    * The most accepted bytes waiting to be sent; `write()` accepts no more than the room left.
    * Default {@link DEFAULT_WRITE_BUFFER_BYTES}; clamped to
@@ -93,7 +115,15 @@ export abstract class SocketPeer implements StreamPeer {
   readonly #queue: ReceiveQueue;
   readonly #readMode: ReadMode;
   readonly #openingKind: PeerErrorKind;
+  /** The starting read bound, and the cap it may grow to. */
   readonly #readBufferBytes: number;
+  readonly #maxReadBufferBytes: number;
+  /** The current read bound: between the two above. */
+  #bound: number;
+  /** True while the unread bytes are at the bound (set on arrival, so a read that empties a full buffer grows it). */
+  #full = false;
+  /** The most unread bytes held since the queue was last emptied by a read. */
+  #heldSinceEmpty = 0;
   readonly #writeBufferBytes: number;
   #paused = false;
   #idle = false;
@@ -110,10 +140,13 @@ export abstract class SocketPeer implements StreamPeer {
   protected constructor(openingKind: PeerErrorKind, options: SocketPeerOptions, readMode: "data" | "copy" = "data") {
     this.#openingKind = openingKind;
     this.#readBufferBytes = clamp(options.readBufferBytes, DEFAULT_READ_BUFFER_BYTES, MIN_READ_BUFFER_BYTES, MAX_READ_BUFFER_BYTES);
+    const cap = options.maxReadBufferBytes ?? (options.readBufferBytes === undefined ? DEFAULT_MAX_READ_BUFFER_BYTES : this.#readBufferBytes);
+    this.#maxReadBufferBytes = clamp(cap, this.#readBufferBytes, this.#readBufferBytes, MAX_READ_BUFFER_BYTES);
+    this.#bound = this.#readBufferBytes;
     this.#writeBufferBytes = clamp(options.writeBufferBytes, DEFAULT_WRITE_BUFFER_BYTES, MIN_WRITE_BUFFER_BYTES, MAX_WRITE_BUFFER_BYTES);
     this.#readMode = readMode;
     // Read slabs wait for a release; a reader that never releases them loses their reuse, not its bytes.
-    this.#queue = readMode === "copy" ? new SlabQueue(this.#readBufferBytes + MIN_READ_BUFFER_BYTES) : new ChunkQueue();
+    this.#queue = readMode === "copy" ? new SlabQueue(this.#maxReadBufferBytes + MIN_READ_BUFFER_BYTES) : new ChunkQueue();
   }
 
   /** {@inheritDoc StreamPeer.getState} */
@@ -134,8 +167,9 @@ export abstract class SocketPeer implements StreamPeer {
   /** {@inheritDoc StreamPeer.read} */
   read(maxBytes: number): Uint8Array {
     const out = this.#queue.read(maxBytes);
+    if (this.#queue.size === 0 && out.length > 0) this.#adaptBound();
     const socket = this.#socket;
-    if (this.#paused && socket !== null && this.#queue.size <= this.#readBufferBytes / 2) {
+    if (this.#paused && socket !== null && this.#queue.size <= this.#bound / 2) {
       this.#paused = false;
       socket.resume();
     }
@@ -206,6 +240,7 @@ export abstract class SocketPeer implements StreamPeer {
   setIdle(idle: boolean): void {
     if (idle === this.#idle) return;
     this.#idle = idle;
+    if (idle) this.#bound = this.#readBufferBytes; // an idle connection shrinks back
     if (this.#socket !== null) this.refSockets(!idle);
   }
 
@@ -226,9 +261,19 @@ export abstract class SocketPeer implements StreamPeer {
     return this.#peak;
   }
 
-  /** The read buffer bound in bytes, after clamping. */
+  /** The starting read buffer bound in bytes, after clamping (see {@link SocketPeerOptions.readBufferBytes}). */
   getReadBufferBytes(): number {
     return this.#readBufferBytes;
+  }
+
+  /** The most the read buffer bound may grow to, after clamping (see {@link SocketPeerOptions.maxReadBufferBytes}). */
+  getMaxReadBufferBytes(): number {
+    return this.#maxReadBufferBytes;
+  }
+
+  /** The read buffer bound now: from {@link SocketPeer.getReadBufferBytes} to {@link SocketPeer.getMaxReadBufferBytes}. */
+  getCurrentReadBufferBytes(): number {
+    return this.#bound;
   }
 
   /** The write buffer bound in bytes, after clamping. */
@@ -336,7 +381,23 @@ export abstract class SocketPeer implements StreamPeer {
     this.#queue.push(bytes);
     const size = this.#queue.size;
     if (size > this.#peak) this.#peak = size;
-    return size >= this.#readBufferBytes;
+    if (size > this.#heldSinceEmpty) this.#heldSinceEmpty = size;
+    this.#full = size >= this.#bound;
+    return this.#full;
+  }
+
+  /**
+   * A read emptied the queue: multiplies the bound by {@link READ_BOUND_GROWTH} when the buffer was full (the bound, not the
+   * network, limited what arrived since the last read), halves it when it held at most half.
+   */
+  #adaptBound(): void {
+    if (this.#full) {
+      this.#bound = Math.min(this.#maxReadBufferBytes, this.#bound * READ_BOUND_GROWTH);
+    } else if (this.#heldSinceEmpty <= this.#bound / 2) {
+      this.#bound = Math.max(this.#readBufferBytes, Math.floor(this.#bound / 2));
+    }
+    this.#full = false;
+    this.#heldSinceEmpty = 0;
   }
 
   readonly #onData = (chunk: Uint8Array): void => {
