@@ -148,15 +148,20 @@ export function uploadForm(tree: SceneTree, url: string, path: string, done: (re
 // #endregion uploads
 
 // #region http-client
-/** Godot's HTTPClient loop: connect, poll until connected, request, read the body. Call `step()` once per frame. */
+/**
+ * Godot's HTTPClient loop: connect, poll until connected, request, read the body. Call `step()`
+ * once per frame. `consume` gets each piece of body as a view that is valid until the next
+ * `poll()`: hash it, write it or parse it there, or copy what you keep (`piece.slice()`).
+ */
 export class PlainGet {
   readonly client = new HTTPClient();
-  readonly chunks: Uint8Array[] = [];
   private readonly path: string;
+  private readonly consume: (piece: Uint8Array) => void;
   private sent = false;
 
-  constructor(host: string, port: number, path: string) {
+  constructor(host: string, port: number, path: string, consume: (piece: Uint8Array) => void) {
     this.path = path;
+    this.consume = consume;
     this.client.connectToHost(host, port); // or "https://host" / a TLSOptions for TLS
   }
 
@@ -172,8 +177,9 @@ export class PlainGet {
         }
         return true; // the body is complete and the connection is kept for another request
       case Status.STATUS_BODY:
-        for (let chunk = client.readResponseBodyChunk(); chunk.length > 0; chunk = client.readResponseBodyChunk()) {
-          this.chunks.push(chunk); // an array of its own (readResponseBodyPiece() would give a view, valid until the next poll())
+        // Views without a copy, up to 64 KiB each, of every body byte that has arrived.
+        for (let piece = client.readResponseBodyPiece(65536); piece.length > 0; piece = client.readResponseBodyPiece(65536)) {
+          this.consume(piece);
         }
         return client.getStatus() !== Status.STATUS_BODY; // CONNECTED: complete; an error status: failed
       case Status.STATUS_RESOLVING:

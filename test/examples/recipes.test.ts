@@ -193,10 +193,11 @@ describe("recipes (examples/recipes.ts)", () => {
 
   it("HTTPClient by hand: poll once per frame until the body is complete", async () => {
     const port = (http.address() as AddressInfo).port;
-    const get = new PlainGet("127.0.0.1", port, "/api/player");
+    const parts: Uint8Array[] = [];
+    const get = new PlainGet("127.0.0.1", port, "/api/player", (piece) => parts.push(piece.slice()));
     for (let frame = 0; frame < 1000 && !get.step(); frame++) await new Promise((resolve) => setImmediate(resolve));
     expect(get.client.getResponseCode()).toBe(200);
-    expect(new TextDecoder().decode(Buffer.concat(get.chunks))).toBe('{"id":42,"name":"Ada","level":7}');
+    expect(new TextDecoder().decode(Buffer.concat(parts))).toBe('{"id":42,"name":"Ada","level":7}');
     get.client.close();
   });
 
