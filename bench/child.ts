@@ -8,12 +8,12 @@
 // `node --cpu-prof`.
 import { fork } from "node:child_process";
 
-/** What a child measures: one download of a W3 client, or one W6 scene download. */
+/** What a child measures: one download of a W3 client, or one W6 download (a client at 60 fps or free-running). */
 export type ChildSpec =
   | { readonly kind: "w3"; readonly client: string; readonly port: number; readonly mib: number; readonly chunked: boolean; readonly warmupMib: number; readonly nginx?: boolean }
   | { readonly kind: "w3file"; readonly client: string; readonly port: number; readonly mib: number; readonly chunked: boolean; readonly warmupMib: number; readonly nginx?: boolean }
   | { readonly kind: "w4"; readonly transport: "scripted" | "tcp"; readonly port: number; readonly nodes: number; readonly ticks: number }
-  | { readonly kind: "w6"; readonly mode: "fixed" | "as-fast-as-possible"; readonly port: number; readonly mib: number; readonly readBufferBytes?: number };
+  | { readonly kind: "w6"; readonly client: "poll" | "undici" | "http"; readonly mode: "fixed" | "as-fast-as-possible"; readonly port: number; readonly mib: number };
 
 /** One measured download. */
 export interface ChildSample {

@@ -7,6 +7,8 @@
 //   npm run bench -- --quick           a short smoke run (1 run, small sizes, W3 measured in the bench
 //                                      process; asserts nothing about speed)
 //   nginx (where installed) serves W1, W2a and W3 into a counter as a second server.
+//   W1 and W2 run pinned with taskset (util-linux) where it exists: client and server on the same
+//   CPU, then on different CPUs (nginx tables unpinned); see bench/pin.ts.
 //   options: --runs N  --requests N (W1)  --warmup N (W1)  --mib N (W3)  --w6-mib N
 //            --w1-pair-runs N  W1 runs of poll-http and undici, the pair of the W1 target (default the
 //                           larger of --runs and 9; 1 with --quick); the other W1 clients run --runs times
@@ -30,12 +32,14 @@ import { startBenchNginx } from "./nginx.ts";
 import { evaluateTargets, type RunRecord, rowRecords, type TableRecord, type Target, writeRecord } from "./report.ts";
 import { runServerChild, SMALL_RESPONSE, startServerProcess } from "./server.ts";
 import { runW1, runW1Engine, type W1Options } from "./w1-latency.ts";
+import { runW1c } from "./w1c-chained.ts";
 import { runW2 } from "./w2-inflight.ts";
 import { runW3, measureW3, type W3Options } from "./w3-bulk.ts";
 import { measureW3File, runW3File } from "./w3-file.ts";
 import { measureW4, runW4, W4_TARGET_NS } from "./w4-frame.ts";
 import { LLHTTP } from "./w5-parser.ts";
-import { runW6, measureW6, W6_TARGET_MBS, W6_TARGET_MIBS, W6B_TARGET_RATIO } from "./w6-scene.ts";
+import { runW6, measureW6, W6_FREE_RATIO, W6_FREE_ROW, W6_TARGET_MBS, W6_TARGET_MIBS, W6_UNDICI_RATIO } from "./w6-scene.ts";
+import { applyPlacement, type Placement, placements, unpinAll } from "./pin.ts";
 import { CHILD_FLAG, childMain } from "./child.ts";
 import { undiciInstalled } from "./undici-peer.ts";
 
@@ -221,13 +225,42 @@ async function main(): Promise<void> {
   };
   try {
     console.log(`load average before start: ${loadavg().map((l) => l.toFixed(2)).join(" ")}\n`);
+    const pinning = placements();
+    if (pinning.note !== null && (wants("W1") || wants("W2"))) note(pinning.note);
+    /** The placements a table runs under: both for the bench server, none (unpinned) for nginx. */
+    const placementsOf = (t: { readonly nginx: boolean }): readonly Placement[] => (t.nginx ? [{ label: "unpinned", client: null, server: null }] : pinning.list);
+    /** A table's title and workload id with its placement. */
+    const placed = (title: string, p: Placement): string => (p.client === null ? `${title} — unpinned` : `${title} — pinned, ${p.label}: client on CPU ${p.client}, server on CPU ${p.server}`);
+    const idOf = (workload: string, p: Placement): string => `${workload} (${p.label})`;
+    const pinnedRun = async (p: Placement, run: () => Promise<string>, pid: number): Promise<void> => {
+      applyPlacement(p, server.pid);
+      try {
+        await watched(run, pid);
+      } finally {
+        unpinAll(server.pid);
+      }
+    };
     if (wants("W1")) {
       for (const t of targets) {
-        await watched(async () => {
-          const r = await runW1Interleaved({ port: t.port, requests: settings.requests, warmup: settings.warmup, runs: settings.runs, pairRuns: settings.w1PairRuns, clients: settings.clients, responseBytes: t.smallBytes, server: t.label, budgetSeconds: 1 });
-          add({ workload: "W1", title: r.text.split("\n")[0] ?? "", metric: "rps", higherIsBetter: true, targets: [UNDICI(1.6), UNDICI_CPU], rows: r.rows });
-          return r.text;
-        }, t.pid);
+        for (const p of placementsOf(t)) {
+          await pinnedRun(p, async () => {
+            const r = await runW1Interleaved({ port: t.port, requests: settings.requests, warmup: settings.warmup, runs: settings.runs, pairRuns: settings.w1PairRuns, clients: settings.clients, responseBytes: t.smallBytes, server: t.label, budgetSeconds: 1 });
+            const [first = "", ...rest] = r.text.split("\n");
+            const title = placed(first, p);
+            add({ workload: idOf("W1", p), title, metric: "rps", higherIsBetter: true, targets: [UNDICI(1.6), UNDICI_CPU], rows: r.rows });
+            return [title, ...rest].join("\n");
+          }, t.pid);
+        }
+      }
+      for (const p of pinning.list) {
+        await pinnedRun(p, async () => {
+          const r = await runW1c({ port: server.port, requests: settings.quick ? 30 : 120, runs: settings.runs, fps: 60 });
+          const [first = "", ...rest] = r.text.split("\n");
+          const title = placed(first, p);
+          const target: Target = { peer: "target", ratio: 1, metric: "fpr", higherIsBetter: false, absolute: 1.05, subject: "poll-http", label: "≤ 1.05 frames per request" };
+          add({ workload: idOf("W1c", p), title, metric: "fpr", higherIsBetter: false, targets: [target, { ...UNDICI(1), metric: "fpr", higherIsBetter: false, label: "no more frames per request than undici" }], rows: r.rows });
+          return [title, ...rest].join("\n");
+        }, server.pid);
       }
       if (settings.clients.length === 0 || settings.clients.includes("engine")) {
         console.log(runW1Engine({ port: server.port, requests: settings.requests * 5, runs: settings.runs }) + "\n");
@@ -235,27 +268,29 @@ async function main(): Promise<void> {
     }
     if (wants("W2")) {
       for (const t of targets) {
-        await watched(async () => {
-          const r = await runW2({ host: "127.0.0.1", port: t.port, requests: settings.w2Requests, connections: settings.w2Connections, batches: settings.w2Batches, budgetSeconds: settings.quick ? 0.3 : 1, runs: settings.runs, clients: settings.clients, responseBytes: t.smallBytes, server: t.label, subject: "clients" });
-          add({ workload: "W2a", title: r.text.split("\n")[0] ?? "", metric: "rps", higherIsBetter: true, targets: [UNDICI(2.0)], rows: r.rows });
-          return r.text;
-        }, t.pid);
+        for (const p of placementsOf(t)) {
+          await pinnedRun(p, async () => {
+            const r = await runW2({ host: "127.0.0.1", port: t.port, requests: settings.w2Requests, connections: settings.w2Connections, batches: settings.w2Batches, budgetSeconds: settings.quick ? 0.3 : 1, runs: settings.runs, clients: settings.clients, responseBytes: t.smallBytes, server: t.label, subject: "clients" });
+            const [first = "", ...rest] = r.text.split("\n");
+            const title = placed(first, p);
+            add({ workload: idOf("W2a", p), title, metric: "rps", higherIsBetter: true, targets: [UNDICI(2.0)], rows: r.rows });
+            return [title, ...rest].join("\n");
+          }, t.pid);
+        }
       }
-      await watched(async () => {
-        const n = settings.w2Nodes;
-        // W2b: the tree against undici and the raw floor (node:http and fetch on request with --clients), to keep the suite short.
-        const clients = settings.clients.length === 0 ? ["poll", "undici", "raw"] : settings.clients;
-        const r = await runW2({ host: "127.0.0.1", port: server.port, requests: n, connections: n, batches: settings.quick ? 1 : 20, budgetSeconds: settings.quick ? 0.3 : 1, runs: settings.quick ? settings.runs : Math.max(settings.runs, 5), clients, responseBytes: SMALL_RESPONSE.length, server: bench.label, subject: "tree" });
-        add({ workload: "W2b", title: r.text.split("\n")[0] ?? "", metric: "rps", higherIsBetter: true, targets: [UNDICI(2.0)], rows: r.rows });
-        return r.text;
-      });
+      for (const p of pinning.list) {
+        await pinnedRun(p, async () => {
+          const n = settings.w2Nodes;
+          // W2b: the tree against undici and the raw floor (node:http and fetch on request with --clients), to keep the suite short.
+          const clients = settings.clients.length === 0 ? ["poll", "undici", "raw"] : settings.clients;
+          const r = await runW2({ host: "127.0.0.1", port: server.port, requests: n, connections: n, batches: settings.quick ? 1 : 20, budgetSeconds: settings.quick ? 0.3 : 1, runs: settings.quick ? settings.runs : Math.max(settings.runs, 5), clients, responseBytes: SMALL_RESPONSE.length, server: bench.label, subject: "tree" });
+          const [first = "", ...rest] = r.text.split("\n");
+          const title = placed(first, p);
+          add({ workload: idOf("W2b", p), title, metric: "rps", higherIsBetter: true, targets: [UNDICI(2.0)], rows: r.rows });
+          return [title, ...rest].join("\n");
+        }, server.pid);
+      }
     }
-    /** W6b's peer: poll-http's W3 row from the bench server, Content-Length into a counter. */
-    let w3Reference: Row | null = null;
-    const keepReference = (tables: ReadonlyArray<{ title: string; rows: Row[] }>): void => {
-      const table = tables.find((tb) => tb.title.includes("Content-Length"));
-      w3Reference = table?.rows.find((row) => row.name === "poll-http") ?? null;
-    };
     const w3Settings = (port: number, clients: readonly string[], nginx: boolean): W3Options => ({ port, entry, inProcess: settings.inProcess || settings.quick, mib: settings.mib, runs: settings.runs, clients, nginx });
     if (wants("W3")) {
       for (const t of targets) {
@@ -265,7 +300,6 @@ async function main(): Promise<void> {
         await watched(async () => {
           const r = await runW3(w3);
           for (const table of r.tables) add({ workload: "W3", title: table.title, metric: "mbps", higherIsBetter: true, targets: [UNDICI(1.8), RAW(0.9), RSS_16_MIB], rows: table.rows });
-          if (!t.nginx) keepReference(r.tables);
           return r.text;
         }, t.pid);
         if (t.nginx) continue; // nginx: into a counter only (the file tables use the bench server)
@@ -293,25 +327,19 @@ async function main(): Promise<void> {
       });
     }
     if (wants("W6")) {
-      if (w3Reference === null && !wants("W3")) {
-        // W6b compares with W3 of the same run: measure poll-http's W3 row when W3 itself was not selected.
-        await watched(async () => {
-          const r = await runW3(w3Settings(server.port, ["poll"], false));
-          keepReference(r.tables);
-          return `W3 poll-http only, as the reference of W6b (W3 was not selected):\n\n${r.text}`;
-        });
-      }
-      const reference = { name: "W3 poll-http", row: w3Reference };
       await watched(async () => {
-        const r = await runW6({ port: server.port, entry, inProcess: settings.inProcess, mib: settings.w6Mib, runs: settings.runs, bigBufferBytes: 16 * 1024 * 1024, reference });
+        const clients = settings.clients.filter((c) => c === "poll" || c === "undici" || c === "http");
+        const r = await runW6({ port: server.port, entry, inProcess: settings.inProcess, mib: settings.w6Mib, runs: settings.runs, clients });
         for (const table of r.tables) {
-          if (table.workload === "W6a") {
-            const target: Target = { peer: "target", ratio: 1, label: `≥ ${W6_TARGET_MBS} MB/s, default settings` };
-            add({ workload: "W6a", title: table.title, metric: "mbps", higherIsBetter: true, absolute: W6_TARGET_MIBS, targets: [target], rows: table.rows });
+          if (table.workload === "W6") {
+            const targets: Target[] = [
+              UNDICI(W6_UNDICI_RATIO),
+              { peer: W6_FREE_ROW, ratio: W6_FREE_RATIO, label: `≥ ${W6_FREE_RATIO}× poll-http free-running` },
+              { peer: "target", ratio: 1, absolute: W6_TARGET_MIBS, subject: "poll-http", label: `≥ ${W6_TARGET_MBS} MB/s, default settings` },
+            ];
+            add({ workload: "W6 (60 fps)", title: table.title, metric: "mbps", higherIsBetter: true, targets, rows: table.rows });
           } else {
-            // Every 16 MiB row against the W3 reference; the fixed 60 fps row is the table's subject.
-            const targets = table.subjects.map((subject): Target => ({ peer: reference.name, ratio: W6B_TARGET_RATIO, label: `≥ ${W6B_TARGET_RATIO}× W3 MiB/s of this run`, subject }));
-            add({ workload: "W6b", title: table.title, metric: "mbps", higherIsBetter: true, subject: table.subjects[0] ?? "", targets, rows: table.rows });
+            add({ workload: "W6 (free-running)", title: table.title, metric: "mbps", higherIsBetter: true, targets: [], rows: table.rows });
           }
         }
         return r.text;
