@@ -3,6 +3,7 @@
  * cap, and comes back down when the reader keeps up or the connection goes idle; unread bytes stay
  * under the current bound plus one socket read. Waits are on the peer's activity notices.
  */
+import type { Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import {
   DEFAULT_MAX_READ_BUFFER_BYTES, DEFAULT_READ_BUFFER_BYTES, MIN_READ_BUFFER_BYTES,
@@ -79,6 +80,23 @@ describe("TcpPeer read bound", () => {
     expect(peer.getPeakBufferedBytes()).toBeLessThanOrEqual(DEFAULT_MAX_READ_BUFFER_BYTES + 64 * 1024);
     peer.setIdle(true);
     expect(peer.getCurrentReadBufferBytes()).toBe(DEFAULT_READ_BUFFER_BYTES);
+  });
+
+  it("halves each time a read empties a buffer that held at most half of it, down to the start", async () => {
+    let serverSide: Socket | null = null;
+    const server = track(await startTcpServer((socket) => void (serverSide = socket)));
+    const peer = track(new TcpPeer(LOCAL, server.port));
+    await until(peer, () => peer.getState() === PeerState.OPEN && serverSide !== null);
+    const burst = async (bytes: number): Promise<number> => {
+      (serverSide as unknown as Socket).write(Buffer.alloc(bytes, 0x62));
+      await until(peer, () => peer.getAvailableBytes() >= Math.min(bytes, peer.getCurrentReadBufferBytes()));
+      drain(peer);
+      return peer.getCurrentReadBufferBytes();
+    };
+    expect(await burst(4 * MiB)).toBe(16 * MiB); // exactly the bound, full when read: grows
+    const bounds: number[] = [];
+    for (let i = 0; i < 4; i++) bounds.push(await burst(MiB));
+    expect(bounds).toEqual([8 * MiB, 4 * MiB, 4 * MiB, 4 * MiB]);
   });
 
   it("does not grow for a reader that takes only part of a full buffer each time", async () => {
