@@ -72,7 +72,7 @@ export class SceneTree {
    * removal (nor if it is added back during the same step). Then the nodes that asked for it with
    * {@link SceneTree.queueProcess} and have not been visited since get `_process(0)`, round after
    * round while more ask (at most {@link MAX_EXTRA_PASSES} rounds), so work started during the
-   * step goes on in it. Never throws: see {@link SceneTree.nodeError}. A call made from inside a
+   * step goes on in it (a node added during the step gets such a pass too when it asks). Never throws: see {@link SceneTree.nodeError}. A call made from inside a
    * step is ignored.
    *
    * @param delta - Seconds since the previous step; a negative, NaN or infinite value counts as 0.

@@ -40,9 +40,9 @@ export interface SocketPeerOptions {
   /**
    * The most the read bound grows to. The bound starts at `readBufferBytes`; each time a read
    * empties a buffer that had filled up to the bound (the socket was paused, so the bound, not the
-   * network, limited what arrived between two reads) it grows fourfold, up to this cap; when the buffer
-   * is emptied after holding at most half the bound it halves, and when the connection goes idle
-   * it is back at `readBufferBytes`. Unread bytes never exceed the current bound plus one socket
+   * network, limited what arrived between two reads) it grows fourfold, up to this cap; when the
+   * buffer is emptied after holding at most half the bound it halves, and when the connection goes
+   * idle it is back at `readBufferBytes`. Unread bytes never exceed the current bound plus one socket
    * read. Default {@link DEFAULT_MAX_READ_BUFFER_BYTES} when `readBufferBytes` is not given, and
    * `readBufferBytes` (a fixed bound, no growth) when it is; clamped to
    * `readBufferBytes`–{@link MAX_READ_BUFFER_BYTES}.
@@ -387,8 +387,9 @@ export abstract class SocketPeer implements StreamPeer {
   }
 
   /**
-   * A read emptied the queue: multiplies the bound by {@link READ_BOUND_GROWTH} when the buffer was full (the bound, not the
-   * network, limited what arrived since the last read), halves it when it held at most half.
+   * A read emptied the queue: grows the bound fourfold (up to the cap) when the buffer was full
+   * (the bound, not the network, limited what arrived since the last read), halves it (down to
+   * where it started) when the buffer held at most half of it.
    */
   #adaptBound(): void {
     if (this.#full) {
