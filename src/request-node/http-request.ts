@@ -284,8 +284,9 @@ export class HTTPRequest extends HTTPRequestSignals {
    * at once: the memory the transport used, which the peer's read bound keeps under the bound's
    * cap (`DEFAULT_MAX_READ_BUFFER_BYTES`, 16 MiB, by default; the bound starts at 4 MiB and grows
    * only while each tick drains a full buffer) plus one socket read, whatever the body size.
-   * Sampled at the start of each tick (bytes only arrive between ticks, so no peak is missed); a reused keep-alive
-   * connection also counts what it held for earlier requests. 0 for in-memory peers.
+   * Sampled at the start of each tick (bytes only arrive between ticks, so no peak is missed); a
+   * reused keep-alive connection also counts what it held for earlier requests. 0 for in-memory
+   * peers.
    */
   getPeakBufferedBytes(): number {
     return this.peakBuffered;
