@@ -1,7 +1,7 @@
 // Draws the ratios of a bench run as an SVG bar chart (hand-written SVG, no dependencies): one bar
 // per workload table and peer, poll-http's ratio on the table's headline metric turned so that
 // right of 1.0 is better (our req/s ÷ theirs; their CPU ÷ ours), and a red line at each target.
-// Tables with an absolute target (W4 ns per node per tick, W6a MB/s) draw every row against it.
+// Tables with an absolute target (W4 ns per node per tick) draw every row against it.
 // Targets on another metric or row than the table's headline (W1 CPU per request, W3 peak RSS
 // growth) get a bar of their own, labelled with the target.
 //
@@ -49,7 +49,7 @@ function barsOf(table: TableRecord): Bar[] {
     }
   } else {
     const mine = median(table.subject);
-    // A row that is itself the subject of a target (W6b's second 16 MiB row) is not a peer.
+    // A row that is itself the subject of a target is not a peer.
     const subjects = new Set([table.subject, ...table.targets.map((t) => t.subject).filter((s) => s !== undefined)]);
     const who = subjects.size > 1 ? `${table.subject} ` : "";
     for (const row of table.rows) {

@@ -55,7 +55,7 @@ export interface TargetResult {
 
 /** One printed table in the JSON. */
 export interface TableRecord {
-  /** Workload id: W1, W1e, W2a, W2b, W3, W3file, W4, W5a, W5b, W6a, W6b… */
+  /** Workload id: W1, W1c, W2a, W2b (each with its CPU placement), W3, W3file, W4, W5a, W5b, W6 (60 fps), W6 (free-running)… */
   readonly workload: string;
   readonly title: string;
   /** The metric key ratios are read on (e.g. `rps`, `mbps`, `ns`). */
