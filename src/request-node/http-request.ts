@@ -282,7 +282,7 @@ export class HTTPRequest extends HTTPRequestSignals {
   /**
    * The most received but not yet read bytes the connection of the current (or last) request held
    * at once: the memory the transport used, which the peer's read bound keeps under the bound's
-   * cap (`DEFAULT_MAX_READ_BUFFER_BYTES`, 16 MiB, by default; the bound starts at 4 MiB and grows
+   * cap (`DEFAULT_MAX_READ_BUFFER_BYTES`, 8 MiB, by default; the bound starts at 4 MiB and grows
    * only while each tick drains a full buffer) plus one socket read, whatever the body size.
    * Sampled at the start of each tick (bytes only arrive between ticks, so no peak is missed); a
    * reused keep-alive connection also counts what it held for earlier requests. 0 for in-memory

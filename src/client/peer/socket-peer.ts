@@ -10,13 +10,14 @@ import { PeerState, type PeerError, type PeerErrorKind, type StreamPeer } from "
  * {@link DEFAULT_MAX_READ_BUFFER_BYTES} (see {@link SocketPeerOptions.maxReadBufferBytes}).
  */
 export const DEFAULT_READ_BUFFER_BYTES: number = 4 * 1024 * 1024;
-/** How much the read bound grows each time a read empties a full buffer: fourfold (4 MiB → 16 MiB by default). */
-const READ_BOUND_GROWTH = 4;
+/** How much the read bound grows each time a read empties a full buffer: twofold (4 MiB → 8 MiB by default). */
+const READ_BOUND_GROWTH = 2;
 /**
  * The default most the read bound of a socket peer grows to while its reader keeps draining a full
- * buffer: 16 MiB, so at 60 reads per second a connection can take about 1 GB/s.
+ * buffer: 8 MiB (the most DESIGN.md allows by default), so at 60 reads per second a connection can take
+ * about 500 MB/s.
  */
-export const DEFAULT_MAX_READ_BUFFER_BYTES: number = 16 * 1024 * 1024;
+export const DEFAULT_MAX_READ_BUFFER_BYTES: number = 8 * 1024 * 1024;
 /** The smallest accepted read buffer bound: 64 KiB. */
 export const MIN_READ_BUFFER_BYTES: number = 64 * 1024;
 /** The largest accepted read buffer bound: 64 MiB. */
@@ -40,7 +41,7 @@ export interface SocketPeerOptions {
   /**
    * The most the read bound grows to. The bound starts at `readBufferBytes`; each time a read
    * empties a buffer that had filled up to the bound (the socket was paused, so the bound, not the
-   * network, limited what arrived between two reads) it grows fourfold, up to this cap; when the
+   * network, limited what arrived between two reads) it doubles, up to this cap; when the
    * buffer is emptied after holding at most half the bound it halves, and when the connection goes
    * idle it is back at `readBufferBytes`. Unread bytes never exceed the current bound plus one socket
    * read. Default {@link DEFAULT_MAX_READ_BUFFER_BYTES} when `readBufferBytes` is not given, and
@@ -387,7 +388,7 @@ export abstract class SocketPeer implements StreamPeer {
   }
 
   /**
-   * A read emptied the queue: grows the bound fourfold (up to the cap) when the buffer was full
+   * A read emptied the queue: doubles the bound (up to the cap) when the buffer was full
    * (the bound, not the network, limited what arrived since the last read), halves it (down to
    * where it started) when the buffer held at most half of it.
    */
