@@ -81,6 +81,34 @@ export class HTTPRequest extends HTTPRequestSignals {
     this.run = new RequestRun(options.network, this.timings, runHostOf(this));
   }
 
+  /**
+   * Godot's `use_threads`: when true, the node's connections go through the process-wide
+   * `ThreadedNetwork` (sockets on a worker thread, bytes through shared memory), so a synchronous
+   * loop over `tree.process(delta)` that never yields completes requests. Takes effect from the
+   * next connection (a kept connection of the other kind is not reused). Default false.
+   */
+  get useThreads(): boolean {
+    return this.run.connection.usesThreads();
+  }
+
+  set useThreads(enabled: boolean) {
+    this.run.connection.setThreads(enabled);
+  }
+
+  /**
+   * Sets {@link HTTPRequest.useThreads}.
+   *
+   * @param enabled - True for the threaded network.
+   */
+  setUseThreads(enabled: boolean): void {
+    this.run.connection.setThreads(enabled);
+  }
+
+  /** @returns {@link HTTPRequest.useThreads}. */
+  isUsingThreads(): boolean {
+    return this.run.connection.usesThreads();
+  }
+
   static {
     /** The node as its run sees it: a view of the settings and state the run reads, made once per node. */
     class NodeRunHost implements RequestRunHost {
