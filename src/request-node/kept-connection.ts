@@ -59,6 +59,16 @@ export class KeptConnection {
     this.threads = threads;
   }
 
+  /**
+   * True when the client's network runs its sockets off this thread (`useThreads`, or a network
+   * that can wait for news): its changes are seen by polling, whether or not the activity
+   * listener has been called from the event loop.
+   */
+  isOffThread(): boolean {
+    const threads = this.client === null ? this.threads : this.clientThreads;
+    return threads || this.network?.waitForActivity !== undefined;
+  }
+
   /** The client, or null before the first connection. */
   getClient(): HTTPClient | null {
     return this.client;

@@ -4,7 +4,7 @@
 //
 // Routes (both ports):
 //   /chunked        a chunked body: "chunk-0\n" … "chunk-9\n", one write per chunk
-//   /small/ANY      "small ANY", Content-Length, keep-alive
+//   /small/ANY      "small ANY PORT" (PORT: the client's port, telling connections apart), keep-alive
 //   /bytes?n=N      N bytes, byte i = i % 251, Content-Length
 //   /slow           "late" after 1 s (the connection is accepted and read at once)
 //   /stall          never answers
@@ -41,7 +41,7 @@ function handle(req, res) {
     for (let i = 0; i < 10; i++) res.write(`chunk-${i}\n`);
     res.end();
   } else if (url.pathname.startsWith("/small/")) {
-    const body = `small ${url.pathname.slice(7)}`;
+    const body = `small ${url.pathname.slice(7)} ${req.socket.remotePort}`;
     res.writeHead(200, { "Content-Length": String(body.length) });
     res.end(body);
   } else if (url.pathname === "/bytes") {
