@@ -68,10 +68,17 @@ export class ThreadedPeer implements StreamPeer, ThreadUser {
     thread.post({ ...start, id: this.id, ctrl: control, rx, tx });
   }
 
-  /** {@inheritDoc StreamPeer.getState} */
+  /**
+   * The current state. A failure of an open connection shows only once the bytes received before
+   * it are read: the socket thread writes them first, so a reader that found no byte and then
+   * looks at the state can never miss bytes that came just before the failure.
+   */
   getState(): PeerState {
     if (this.#closed) return PeerState.CLOSED;
-    return Atomics.load(this.#ctrl, ChannelWord.STATE) as PeerState;
+    const state = Atomics.load(this.#ctrl, ChannelWord.STATE) as PeerState;
+    // Bytes were received, so the connection was open.
+    if (state === PeerState.ERROR && Atomics.load(this.#ctrl, ChannelWord.RX_USED) > 0) return PeerState.OPEN;
+    return state;
   }
 
   /** {@inheritDoc StreamPeer.getError} */
@@ -116,7 +123,8 @@ export class ThreadedPeer implements StreamPeer, ThreadUser {
 
   /** {@inheritDoc StreamPeer.write} */
   write(data: Uint8Array): number {
-    if (data.length === 0 || this.getState() !== PeerState.OPEN || this.isEnded()) return 0;
+    if (data.length === 0 || this.#closed || Atomics.load(this.#ctrl, ChannelWord.STATE) !== PeerState.OPEN) return 0;
+    if (Atomics.load(this.#ctrl, ChannelWord.ENDED) === 1) return 0;
     const ctrl = this.#ctrl;
     const capacity = this.#tx.length;
     const accepted = Math.min(data.length, capacity - Atomics.load(ctrl, ChannelWord.TX_USED));
@@ -135,9 +143,13 @@ export class ThreadedPeer implements StreamPeer, ThreadUser {
     return this.#closed ? 0 : Atomics.load(this.#ctrl, ChannelWord.TX_USED);
   }
 
-  /** {@inheritDoc StreamPeer.isEnded} */
+  /**
+   * True once the remote end has closed its side and every byte before the close has been read.
+   * (The bytes and the close arrive on another thread: a reader that found no byte and then sees
+   * the end must be able to trust that no byte came in between.)
+   */
   isEnded(): boolean {
-    return Atomics.load(this.#ctrl, ChannelWord.ENDED) === 1;
+    return Atomics.load(this.#ctrl, ChannelWord.ENDED) === 1 && Atomics.load(this.#ctrl, ChannelWord.RX_USED) === 0;
   }
 
   /** {@inheritDoc StreamPeer.close} */
