@@ -111,6 +111,7 @@ export class HTTPClient extends HTTPUploadProgress {
     return this.pollWait.blocking;
   }
 
+  /** Turns blocking mode on or off (see the getter). */
   set blockingModeEnabled(enabled: boolean) {
     this.pollWait.blocking = enabled;
   }
@@ -134,6 +135,7 @@ export class HTTPClient extends HTTPUploadProgress {
     return this.pollWait.waitSeconds;
   }
 
+  /** Sets the bound of a blocking `poll()`; a negative or non-finite value is ignored. */
   set blockingWaitSeconds(seconds: number) {
     if (Number.isFinite(seconds) && seconds >= 0) this.pollWait.waitSeconds = seconds;
   }

@@ -18,7 +18,7 @@ export const DEFAULT_BLOCKING_WAIT_SECONDS = 1;
 const STALLED_POLLS = 3;
 
 /** The reason given when polls repeat while the event loop never turns. */
-export const NO_EVENT_LOOP_TURN_REASON =
+export const NO_EVENT_LOOP_TURN_REASON: string =
   "poll() keeps being called but Node's event loop has not turned since the previous call: this client's " +
   "network (NodeNetwork) receives bytes only when the event loop turns, so nothing can change. Either yield " +
   "between polls (await a timer or setImmediate, or drive the tree with a TreeRunner), or use a threaded network " +
@@ -26,7 +26,7 @@ export const NO_EVENT_LOOP_TURN_REASON =
   "worker thread.";
 
 /** The reason given when blocking mode is on but the network cannot wait. */
-export const BLOCKING_NEEDS_THREADS_REASON =
+export const BLOCKING_NEEDS_THREADS_REASON: string =
   "blocking mode cannot wait on this client's network: its bytes arrive only when Node's event loop turns, which " +
   "a blocked poll() would prevent, so poll() returned at once. Use a threaded network " +
   "(new HTTPClient({ network: new ThreadedNetwork() })) for blocking mode, or yield between polls.";

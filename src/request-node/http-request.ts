@@ -92,6 +92,7 @@ export class HTTPRequest extends HTTPRequestSignals {
     return this.run.connection.usesThreads();
   }
 
+  /** Chooses the threaded network or not for the next connection (see the getter). */
   set useThreads(enabled: boolean) {
     this.run.connection.setThreads(enabled);
   }

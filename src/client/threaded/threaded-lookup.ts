@@ -1,6 +1,6 @@
 import type { LookupState, PendingLookup, ResolvedAddress } from "../network.ts";
 import { LOOKUP_BLOCK_BYTES, LOOKUP_TEXT_OFFSET, LookupWord } from "./channel-layout.ts";
-import type { SocketThread, ThreadUser } from "./socket-thread.ts";
+import type { SocketThread } from "./socket-thread.ts";
 
 const decoder = new TextDecoder();
 let nextLookupId = 1;
@@ -18,7 +18,7 @@ interface Answer {
  *
  * Made by `ThreadedNetwork.resolve()`.
  */
-export class ThreadedLookup implements PendingLookup, ThreadUser {
+export class ThreadedLookup implements PendingLookup {
   /** {@inheritDoc PendingLookup.host} */
   readonly host: string;
   readonly #id = nextLookupId++;

@@ -1,7 +1,7 @@
 import { peerErrorFrom } from "../peer/socket-peer.ts";
 import { PeerState, type PeerError, type PeerErrorKind, type StreamPeer } from "../peer/stream-peer.ts";
 import { CHANNEL_CONTROL_BYTES, CHANNEL_TEXT_BYTES, CHANNEL_TEXT_OFFSET, CHANNEL_WORDS, ChannelWord } from "./channel-layout.ts";
-import type { SocketThread, ThreadUser } from "./socket-thread.ts";
+import type { SocketThread } from "./socket-thread.ts";
 
 const EMPTY = new Uint8Array(0);
 const decoder = new TextDecoder();
@@ -27,7 +27,7 @@ let nextChannelId = 1;
  *
  * Made by `ThreadedNetwork.connect()` and `ThreadedNetwork.startTls()`.
  */
-export class ThreadedPeer implements StreamPeer, ThreadUser {
+export class ThreadedPeer implements StreamPeer {
   /** The channel's number on the socket thread. */
   readonly id: number = nextChannelId++;
   readonly #thread: SocketThread;
