@@ -31,6 +31,11 @@ export const ChannelWord = {
   SEQ: 7,
   /** The most bytes the receive ring ever held. */
   PEAK: 8,
+  /**
+   * 1 when the writer was refused room: the socket thread announces the next drain. (A write that
+   * fit needs no such news, as a socket's complete write needs no 'drain'.)
+   */
+  TX_WANTS_ROOM: 9,
 } as const;
 
 /** Int32 words reserved at the start of a channel's control block. */

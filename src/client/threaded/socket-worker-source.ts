@@ -6,7 +6,8 @@
  *
  * What it does for each channel, told by messages from the calling thread (`connect`, `tls`,
  * `write`, `resume`, `close`, `lookup`): open the socket (`node:net`, then `node:tls` over it),
- * copy received bytes into the channel's receive ring (pausing the socket when the ring is full
+ * copy received bytes into the channel's receive ring (a TCP socket reads into one static buffer
+ * with `onread`, so a download allocates nothing per read) (pausing the socket when the ring is full
  * and resuming when the calling thread says it drained half), send what the calling thread put in
  * the send ring, and record every state change, the end of the stream and errors (kind, Node's
  * code and message) in the control block. After each change it bumps the channel's and the
@@ -160,6 +161,26 @@ function refill(ch) {
   }
 }
 
+/** The one buffer every TCP socket of the thread reads into (onread); each read is copied out at once. */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/** A read of a TCP socket (onread): copied into the ring, the rest kept; false pauses the socket. */
+function onRead(ch, n, buffer) {
+  if (ch.closed || n <= 0) return true;
+  const bytes = buffer.subarray(0, n);
+  if (ch.pending.length > 0) {
+    ch.pending.push(Buffer.from(bytes));
+    return false;
+  }
+  const taken = put(ch, bytes);
+  if (taken > 0) bump(ch);
+  if (taken < n) {
+    ch.pending.push(Buffer.from(bytes.subarray(taken)));
+    refill(ch);
+  }
+  return !ch.paused;
+}
+
 function onData(ch, chunk) {
   if (ch.closed) return;
   if (ch.pending.length > 0) {
@@ -225,7 +246,7 @@ function flushWrites(ch) {
       if (ch.closed || err) return;
       ch.txInflight -= n;
       Atomics.sub(ch.ctrl, W.TX_USED, n);
-      bump(ch);
+      if (Atomics.exchange(ch.ctrl, W.TX_WANTS_ROOM, 0) === 1) bump(ch);
     });
   }
 }
@@ -256,7 +277,10 @@ function connect(msg) {
   const ch = makeChannel(msg, "connect");
   let socket;
   try {
-    socket = net.connect({ host: msg.host, port: msg.port, family: msg.family });
+    socket = net.connect({
+      host: msg.host, port: msg.port, family: msg.family,
+      onread: { buffer: READ_BUFFER, callback: (n, buffer) => onRead(ch, n, buffer) },
+    });
   } catch (err) {
     fail(ch, err);
     return;

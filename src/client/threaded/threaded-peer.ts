@@ -128,7 +128,11 @@ export class ThreadedPeer implements StreamPeer {
     const ctrl = this.#ctrl;
     const capacity = this.#tx.length;
     const accepted = Math.min(data.length, capacity - Atomics.load(ctrl, ChannelWord.TX_USED));
-    if (accepted <= 0) return 0;
+    if (accepted < data.length) {
+      // Refused room: ask for news of the drain, then look again (it may have drained meanwhile).
+      Atomics.store(ctrl, ChannelWord.TX_WANTS_ROOM, 1);
+      if (accepted <= 0) return Atomics.load(ctrl, ChannelWord.TX_USED) < capacity ? this.write(data) : 0;
+    }
     const first = Math.min(accepted, capacity - this.#writeAt);
     this.#tx.set(first === data.length ? data : data.subarray(0, first), this.#writeAt);
     if (accepted > first) this.#tx.set(data.subarray(first, accepted), 0);
