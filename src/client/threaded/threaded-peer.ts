@@ -1,4 +1,5 @@
-import { peerErrorFrom } from "../peer/socket-peer.ts";
+import { SlabQueue } from "../peer/slab-queue.ts";
+import { MIN_READ_BUFFER_BYTES, peerErrorFrom } from "../peer/socket-peer.ts";
 import { PeerState, type PeerError, type PeerErrorKind, type StreamPeer } from "../peer/stream-peer.ts";
 import { CHANNEL_CONTROL_BYTES, CHANNEL_TEXT_BYTES, CHANNEL_TEXT_OFFSET, CHANNEL_WORDS, ChannelWord } from "./channel-layout.ts";
 import type { SocketThread } from "./socket-thread.ts";
@@ -21,9 +22,11 @@ let nextChannelId = 1;
  *
  * Received bytes wait in a ring of the read bound's size; when it is full the socket thread pauses
  * the socket, and `read()` asks it to resume once the ring is down to half, so memory per
- * connection stays bounded as with {@link TcpPeer}. `read()` returns bytes in memory of their own
- * (a copy out of the ring), which the caller may keep. `write()` copies into a send ring of the
- * write bound's size and accepts only what fits.
+ * connection stays bounded as with {@link TcpPeer}. `read()` copies out of the ring into recycled
+ * 64 KiB slabs, as {@link TcpPeer} does, and hands out views that stay valid until
+ * {@link ThreadedPeer.releaseReads} (an `HTTPClient` calls it when its next `poll()` starts), so a
+ * download allocates nothing per read. `write()` copies into a send ring of the write bound's size
+ * and accepts only what fits.
  *
  * Made by `ThreadedNetwork.connect()` and `ThreadedNetwork.startTls()`.
  */
@@ -36,6 +39,8 @@ export class ThreadedPeer implements StreamPeer {
   readonly #rx: Uint8Array;
   readonly #tx: Uint8Array;
   readonly #openingKind: PeerErrorKind;
+  /** Bytes taken out of the ring, handed out as views of recycled slabs. */
+  readonly #queue: SlabQueue;
   #readAt = 0;
   #writeAt = 0;
   #closed = false;
@@ -63,6 +68,7 @@ export class ThreadedPeer implements StreamPeer {
     this.#text = new Uint8Array(control, CHANNEL_TEXT_OFFSET, CHANNEL_TEXT_BYTES);
     this.#rx = new Uint8Array(rx);
     this.#tx = new Uint8Array(tx);
+    this.#queue = new SlabQueue(readBufferBytes + MIN_READ_BUFFER_BYTES);
     thread.add(this);
     thread.setBusy(1); // a new peer is busy, as a socket being opened keeps the process alive
     thread.post({ ...start, id: this.id, ctrl: control, rx, tx });
@@ -77,7 +83,7 @@ export class ThreadedPeer implements StreamPeer {
     if (this.#closed) return PeerState.CLOSED;
     const state = Atomics.load(this.#ctrl, ChannelWord.STATE) as PeerState;
     // Bytes were received, so the connection was open.
-    if (state === PeerState.ERROR && Atomics.load(this.#ctrl, ChannelWord.RX_USED) > 0) return PeerState.OPEN;
+    if (state === PeerState.ERROR && (this.#queue.size > 0 || Atomics.load(this.#ctrl, ChannelWord.RX_USED) > 0)) return PeerState.OPEN;
     return state;
   }
 
@@ -95,30 +101,33 @@ export class ThreadedPeer implements StreamPeer {
 
   /** {@inheritDoc StreamPeer.getAvailableBytes} */
   getAvailableBytes(): number {
-    return this.#closed ? 0 : Atomics.load(this.#ctrl, ChannelWord.RX_USED);
+    return this.#closed ? 0 : this.#queue.size + Atomics.load(this.#ctrl, ChannelWord.RX_USED);
   }
 
   /**
-   * Takes up to `maxBytes` received bytes, copied out of the receive ring into an array of their
-   * own (at most up to the ring's end: call again for the rest). Resumes the socket when the ring
-   * was full and is now down to half.
+   * Takes up to `maxBytes` received bytes as a view of a recycled slab (fewer when a slab ends
+   * first: call again until it returns an empty array). The bytes are copied out of the receive
+   * ring, which resumes the socket when it was full and is now down to half.
    *
    * @param maxBytes - The most bytes to return; must be at least 1.
-   * @returns The bytes; empty when nothing is buffered.
+   * @returns The bytes, valid until {@link ThreadedPeer.releaseReads} frees them; empty when nothing is buffered.
    */
   read(maxBytes: number): Uint8Array {
     if (this.#closed) return EMPTY;
-    const ctrl = this.#ctrl;
-    const capacity = this.#rx.length;
-    const n = Math.min(Math.floor(maxBytes), Atomics.load(ctrl, ChannelWord.RX_USED), capacity - this.#readAt);
-    if (!(n > 0)) return EMPTY;
-    const out = this.#rx.slice(this.#readAt, this.#readAt + n);
-    this.#readAt = (this.#readAt + n) % capacity;
-    const left = Atomics.sub(ctrl, ChannelWord.RX_USED, n) - n;
-    if (left <= capacity / 2 && Atomics.load(ctrl, ChannelWord.RX_PAUSED) === 1 && Atomics.compareExchange(ctrl, ChannelWord.RX_PAUSED, 1, 0) === 1) {
-      this.#thread.post({ t: "resume", id: this.id });
-    }
-    return out;
+    const want = Math.floor(maxBytes);
+    if (!(want > 0)) return EMPTY;
+    if (this.#queue.size === 0) this.#takeFromRing(want);
+    return this.#queue.read(want);
+  }
+
+  /**
+   * Declares that the reader no longer uses the arrays `read()` returned, except those holding the
+   * last `keepLastBytes` bytes it read; see `StreamPeer.releaseReads`.
+   *
+   * @param keepLastBytes - How many of the most recently read bytes are still in use (0 for none).
+   */
+  releaseReads(keepLastBytes: number): void {
+    this.#queue.release(keepLastBytes);
   }
 
   /** {@inheritDoc StreamPeer.write} */
@@ -153,7 +162,7 @@ export class ThreadedPeer implements StreamPeer {
    * the end must be able to trust that no byte came in between.)
    */
   isEnded(): boolean {
-    return Atomics.load(this.#ctrl, ChannelWord.ENDED) === 1 && Atomics.load(this.#ctrl, ChannelWord.RX_USED) === 0;
+    return Atomics.load(this.#ctrl, ChannelWord.ENDED) === 1 && Atomics.load(this.#ctrl, ChannelWord.RX_USED) === 0 && this.#queue.size === 0;
   }
 
   /** {@inheritDoc StreamPeer.close} */
@@ -232,10 +241,25 @@ export class ThreadedPeer implements StreamPeer {
     this.#listener?.();
   }
 
+  /** Moves up to `max` bytes (up to the ring's end) from the receive ring into the slab queue. */
+  #takeFromRing(max: number): void {
+    const ctrl = this.#ctrl;
+    const capacity = this.#rx.length;
+    const n = Math.min(max, Atomics.load(ctrl, ChannelWord.RX_USED), capacity - this.#readAt);
+    if (n <= 0) return;
+    this.#queue.push(this.#rx.subarray(this.#readAt, this.#readAt + n));
+    this.#readAt = (this.#readAt + n) % capacity;
+    const left = Atomics.sub(ctrl, ChannelWord.RX_USED, n) - n;
+    if (left <= capacity / 2 && Atomics.load(ctrl, ChannelWord.RX_PAUSED) === 1 && Atomics.compareExchange(ctrl, ChannelWord.RX_PAUSED, 1, 0) === 1) {
+      this.#thread.post({ t: "resume", id: this.id });
+    }
+  }
+
   /** @returns false when already closed. */
   #release(): boolean {
     if (this.#closed) return false;
     this.#closed = true;
+    this.#queue.clear();
     this.#listener = null;
     if (!this.#idle) this.#thread.setBusy(-1);
     this.#thread.remove(this);
