@@ -97,14 +97,6 @@ export class ThreadedNetwork implements Network {
   }
 
   /**
-   * A number that changes whenever something happens on any connection or lookup of this network.
-   * Read it before checking for news, then pass it to {@link ThreadedNetwork.waitForActivity}.
-   */
-  getActivitySerial(): number {
-    return Atomics.load(this.#thread.notify, NotifyWord.SEQ);
-  }
-
-  /**
    * Blocks the calling thread (with `Atomics.wait`, never a spin) until `ready()` returns true or
    * `timeoutMs` has passed. `ready()` is called first, then again after each change on any of
    * this network's connections or lookups. Used by `HTTPClient.poll()` in blocking mode.
