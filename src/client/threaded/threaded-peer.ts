@@ -42,6 +42,12 @@ export class ThreadedPeer implements StreamPeer {
   /** Bytes taken out of the ring, handed out as views of recycled slabs. */
   readonly #queue: SlabQueue;
   #readAt = 0;
+  /**
+   * The most bytes still to take out of the ring before the next `releaseReads()`: one ring's
+   * worth per release, as a socket peer can receive at most its bound between two polls (here the
+   * worker keeps filling the ring while it is read). Unbounded for a reader that never releases.
+   */
+  #budget = Infinity;
   #writeAt = 0;
   #closed = false;
   #idle = false;
@@ -101,7 +107,7 @@ export class ThreadedPeer implements StreamPeer {
 
   /** {@inheritDoc StreamPeer.getAvailableBytes} */
   getAvailableBytes(): number {
-    return this.#closed ? 0 : this.#queue.size + Atomics.load(this.#ctrl, ChannelWord.RX_USED);
+    return this.#closed ? 0 : this.#queue.size + Math.min(this.#budget, Atomics.load(this.#ctrl, ChannelWord.RX_USED));
   }
 
   /**
@@ -128,6 +134,7 @@ export class ThreadedPeer implements StreamPeer {
    */
   releaseReads(keepLastBytes: number): void {
     this.#queue.release(keepLastBytes);
+    this.#budget = this.#rx.length;
   }
 
   /** {@inheritDoc StreamPeer.write} */
@@ -245,8 +252,9 @@ export class ThreadedPeer implements StreamPeer {
   #takeFromRing(max: number): void {
     const ctrl = this.#ctrl;
     const capacity = this.#rx.length;
-    const n = Math.min(max, Atomics.load(ctrl, ChannelWord.RX_USED), capacity - this.#readAt);
+    const n = Math.min(max, this.#budget, Atomics.load(ctrl, ChannelWord.RX_USED), capacity - this.#readAt);
     if (n <= 0) return;
+    this.#budget -= n;
     this.#queue.push(this.#rx.subarray(this.#readAt, this.#readAt + n));
     this.#readAt = (this.#readAt + n) % capacity;
     const left = Atomics.sub(ctrl, ChannelWord.RX_USED, n) - n;
