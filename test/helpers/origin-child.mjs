@@ -6,6 +6,7 @@
 //   /chunked        a chunked body: "chunk-0\n" … "chunk-9\n", one write per chunk
 //   /small/ANY      "small ANY PORT" (PORT: the client's port, telling connections apart), keep-alive
 //   /bytes?n=N      N bytes, byte i = i % 251, Content-Length
+//   /count          "N": the number of request body bytes received
 //   /slow           "late" after 1 s (the connection is accepted and read at once)
 //   /stall          never answers
 import { createServer as createHttp } from "node:http";
@@ -35,6 +36,17 @@ function sendBytes(res, total) {
 
 function handle(req, res) {
   const url = new URL(req.url, "http://origin");
+  if (url.pathname === "/count") {
+    let n = 0;
+    req.on("data", (chunk) => {
+      n += chunk.length;
+    });
+    req.on("end", () => {
+      res.writeHead(200, { "Content-Length": String(String(n).length) });
+      res.end(String(n));
+    });
+    return;
+  }
   req.resume();
   if (url.pathname === "/chunked") {
     res.writeHead(200, { "Content-Type": "text/plain" });

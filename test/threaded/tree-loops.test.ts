@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Err, HTTPRequest, Result, SceneTree, TLSOptions, type RequestCompletedArgs } from "../../src/index.ts";
+import { Err, HTTPRequest, Method, Result, SceneTree, TLSOptions, TreeRunner, type RequestCompletedArgs } from "../../src/index.ts";
 import { startOriginProcess, type OriginProcess } from "../helpers/origin-process.ts";
 import { startTinyproxy, type Tinyproxy } from "../helpers/tinyproxy.ts";
 import { fixtures } from "../helpers/tls-fixtures.ts";
@@ -38,14 +38,14 @@ function threadedNode(): { tree: SceneTree; req: HTTPRequest } {
 }
 
 /** Starts `url` and runs `tree.process(1 / 60)` in a plain loop until requestCompleted. */
-function requestSync(tree: SceneTree, req: HTTPRequest, url: string, maxTicks = 1_000_000): RequestCompletedArgs {
+function requestSync(tree: SceneTree, req: HTTPRequest, url: string, maxTicks = 1_000_000, body?: Uint8Array): RequestCompletedArgs {
   let done: RequestCompletedArgs | null = null;
   const listener = (...args: RequestCompletedArgs): void => {
     done = args;
   };
   req.requestCompleted.connect(listener);
   try {
-    expect(req.request(url)).toBe(Err.OK);
+    expect(body === undefined ? req.request(url) : req.requestRaw(url, [], Method.METHOD_POST, body)).toBe(Err.OK);
     for (let ticks = 0; done === null; ticks++) {
       if (ticks > maxTicks) throw new Error(`no requestCompleted after ${maxTicks} ticks: ${req.getErrorReason()}`);
       tree.process(1 / 60);
@@ -93,6 +93,15 @@ describe("useThreads in a loop that never yields", () => {
     tree.process(0);
   });
 
+  it("uploads 8 MiB, more than the send buffer holds", () => {
+    const { tree, req } = threadedNode();
+    const body = new Uint8Array(8 * 1024 * 1024).fill(7);
+    const [result, code, , answer] = requestSync(tree, req, `http://127.0.0.1:${origin.httpPort}/count`, 10_000_000, body);
+    expect([result, code, text.decode(answer)]).toEqual([Result.RESULT_SUCCESS, 200, String(body.length)]);
+    req.queueFree();
+    tree.process(0);
+  });
+
   it("HTTPS with a private CA", () => {
     const { tree, req } = threadedNode();
     req.setTlsOptions(TLSOptions.client(fixtures.ca));
@@ -118,5 +127,29 @@ describe("useThreads in a loop that never yields", () => {
     // Both went through the proxy (its log is written around forwarding: read it after the loops).
     await proxy.waitForLog((log) => log.includes(`GET http://127.0.0.1:${origin.httpPort}/small/proxied`), "the proxied GET");
     await proxy.waitForLog((log) => log.includes(`CONNECT localhost:${origin.httpsPort}`), "the CONNECT");
+  });
+});
+
+describe("useThreads driven from the event loop", () => {
+  it("a TreeRunner completes an 8 MiB upload and a download: the worker wakes it when the send buffer drains and bytes arrive", async () => {
+    const { tree, req } = threadedNode();
+    const runner = new TreeRunner(tree, { mode: "as-fast-as-possible" });
+    const ends: RequestCompletedArgs[] = [];
+    req.requestCompleted.connect((...args) => {
+      ends.push(args);
+      if (ends.length === 1) req.request(`http://127.0.0.1:${origin.httpPort}/bytes?n=${16 * 1024 * 1024}`);
+      else runner.stop();
+    });
+    const body = new Uint8Array(8 * 1024 * 1024).fill(9);
+    expect(req.requestRaw(`http://127.0.0.1:${origin.httpPort}/count`, [], Method.METHOD_POST, body)).toBe(Err.OK);
+    runner.start();
+    await runner.whenStopped();
+    expect(ends.map(([result, code, , answer]) => [result, code, answer.length])).toEqual([
+      [Result.RESULT_SUCCESS, 200, String(body.length).length],
+      [Result.RESULT_SUCCESS, 200, 16 * 1024 * 1024],
+    ]);
+    expect(text.decode(ends[0]?.[3])).toBe(String(body.length));
+    req.queueFree();
+    tree.process(0);
   });
 });
