@@ -7,13 +7,15 @@
 // server-free), with its own CPU accounting. `--in-process` turns this off, e.g. to profile with
 // `node --cpu-prof`.
 import { fork } from "node:child_process";
+import type { WT3Spec } from "./threaded.ts";
 
 /** What a child measures: one download of a W3 client, or one W6 download (a client at 60 fps or free-running). */
 export type ChildSpec =
   | { readonly kind: "w3"; readonly client: string; readonly port: number; readonly mib: number; readonly chunked: boolean; readonly warmupMib: number; readonly nginx?: boolean }
   | { readonly kind: "w3file"; readonly client: string; readonly port: number; readonly mib: number; readonly chunked: boolean; readonly warmupMib: number; readonly nginx?: boolean }
   | { readonly kind: "w4"; readonly transport: "scripted" | "tcp"; readonly port: number; readonly nodes: number; readonly ticks: number }
-  | { readonly kind: "w6"; readonly client: "poll" | "undici" | "http"; readonly mode: "fixed" | "as-fast-as-possible"; readonly port: number; readonly mib: number };
+  | { readonly kind: "w6"; readonly client: "poll" | "undici" | "http"; readonly mode: "fixed" | "as-fast-as-possible"; readonly port: number; readonly mib: number }
+  | WT3Spec;
 
 /** One measured download. */
 export interface ChildSample {

@@ -3,7 +3,8 @@
 // each peer; writes the run as JSON for bench/chart.ts.
 //
 //   npm run bench                      all workloads (W1 to W6), 3 runs each, medians
-//   npm run bench -- --only W1         one workload (comma-separate several: --only W1,W3)
+//   npm run bench -- --only W1         one workload (comma-separate several: --only W1,W3; WT: W1 and W3
+//                                      through ThreadedNetwork against NodeNetwork, and from a blocking loop)
 //   npm run bench -- --quick           a short smoke run (1 run, small sizes, W3 measured in the bench
 //                                      process; asserts nothing about speed)
 //   nginx (where installed) serves W1, W2a and W3 into a counter as a second server.
@@ -41,6 +42,7 @@ import { LLHTTP } from "./w5-parser.ts";
 import { runW6, measureW6, W6_FREE_RATIO, W6_FREE_ROW, W6_TARGET_MBS, W6_TARGET_MIBS, W6_UNDICI_RATIO } from "./w6-scene.ts";
 import { applyPlacement, type Placement, placements, unpinAll } from "./pin.ts";
 import { CHILD_FLAG, childMain } from "./child.ts";
+import { measureWT3, runWT, NAMES as WT_NAMES } from "./threaded.ts";
 import { undiciInstalled } from "./undici-peer.ts";
 
 interface Settings {
@@ -64,7 +66,7 @@ interface Settings {
   readonly json: string;
 }
 
-const WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6"] as const;
+const WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "WT"] as const;
 
 function parseArgs(argv: readonly string[]): Settings {
   const value = (name: string): string | undefined => {
@@ -345,6 +347,20 @@ async function main(): Promise<void> {
         return r.text;
       });
     }
+    if (wants("WT")) {
+      await watched(async () => {
+        const r = await runWT({ port: server.port, entry, inProcess: settings.inProcess || settings.quick, requests: settings.requests, warmup: settings.warmup, mib: settings.mib, runs: settings.runs });
+        const threaded = WT_NAMES.threaded;
+        const vsNode = (ratio: number): Target => ({ peer: WT_NAMES.node, ratio, label: `≥ ${ratio}× NodeNetwork` });
+        const [w1, w3] = r.tables;
+        if (w1 !== undefined) add({ workload: "WT1", title: w1.title, metric: "rps", higherIsBetter: true, subject: threaded, targets: [vsNode(0.7)], rows: w1.rows });
+        if (w3 !== undefined) {
+          const rss: Target = { peer: "target", ratio: 1, metric: "rss", higherIsBetter: false, absolute: 24, subject: threaded, label: "peak RSS growth ≤ 24 MiB" };
+          add({ workload: "WT3", title: w3.title, metric: "mbps", higherIsBetter: true, subject: threaded, targets: [vsNode(0.8), rss], rows: w3.rows });
+        }
+        return r.text;
+      });
+    }
   } finally {
     if (typeof nginx === "object" && nginx !== null) await nginx.stop();
     await server.close();
@@ -373,6 +389,8 @@ if (process.argv.includes("--bench-server")) {
         return measureW4(spec);
       case "w6":
         return measureW6(spec);
+      case "wt3":
+        return measureWT3(spec);
     }
   });
 } else {

@@ -102,6 +102,11 @@ export class ClientConnection {
     return this.peer ?? this.route.getPeer();
   }
 
+  /** True when received bytes wait to be read: in the parser or in the connection. */
+  hasBufferedBytes(): boolean {
+    return this.parser.getBufferedBytes() > 0 || (this.peer?.getAvailableBytes() ?? 0) > 0;
+  }
+
   /**
    * `HTTPClient.setActivityListener`.
    *

@@ -7,6 +7,7 @@ import type { BodySource } from "./body-source.ts";
 import { HTTPUploadProgress } from "./upload-progress.ts";
 import type { Network } from "./network.ts";
 import { NodeNetwork } from "./node-network.ts";
+import { PollWait } from "./poll-wait.ts";
 import type { StreamPeer } from "./peer/stream-peer.ts";
 import type { ProxyCredentials } from "./proxy-settings.ts";
 import type { TLSOptions } from "./tls-options.ts";
@@ -58,6 +59,8 @@ export class HTTPClient extends HTTPUploadProgress {
   private chunkSize = 65536;
   /** The status machine, the connection and the route to the origin. */
   private readonly core: ClientConnection;
+  /** Blocking mode, and the diagnosis of a loop that never yields. */
+  private readonly pollWait: PollWait;
 
   /**
    * Creates a disconnected client.
@@ -66,7 +69,9 @@ export class HTTPClient extends HTTPUploadProgress {
    */
   constructor(options: HTTPClientOptions = {}) {
     super();
-    this.core = new ClientConnection(options.network ?? new NodeNetwork(), options.maxHeadBytes ?? 65536, options.maxHeaderCount ?? 100);
+    const network = options.network ?? new NodeNetwork();
+    this.core = new ClientConnection(network, options.maxHeadBytes ?? 65536, options.maxHeaderCount ?? 100);
+    this.pollWait = new PollWait(network);
     if (options.readChunkSize !== undefined) this.setReadChunkSize(options.readChunkSize);
   }
 
@@ -93,6 +98,46 @@ export class HTTPClient extends HTTPUploadProgress {
     }
     this.chunkSize = bytes;
     return Err.OK;
+  }
+
+  /**
+   * Godot 4's `blocking_mode_enabled`: when true, {@link HTTPClient.poll} waits (with
+   * `Atomics.wait`, never a spin) until it has news for the caller — the status changes or body
+   * bytes wait to be read — or {@link HTTPClient.blockingWaitSeconds} pass, then returns as usual.
+   * It needs a network whose sockets run off this thread (`ThreadedNetwork`); on another network
+   * `poll()` does not wait and {@link HTTPClient.getErrorReason} says why. Default false.
+   */
+  get blockingModeEnabled(): boolean {
+    return this.pollWait.blocking;
+  }
+
+  /** Turns blocking mode on or off (see the getter). */
+  set blockingModeEnabled(enabled: boolean) {
+    this.pollWait.blocking = enabled;
+  }
+
+  /**
+   * Sets {@link HTTPClient.blockingModeEnabled}.
+   *
+   * @param enabled - True to make `poll()` wait for news.
+   */
+  setBlockingMode(enabled: boolean): void {
+    this.pollWait.blocking = enabled;
+  }
+
+  /** @returns {@link HTTPClient.blockingModeEnabled}. */
+  isBlockingModeEnabled(): boolean {
+    return this.pollWait.blocking;
+  }
+
+  /** The most seconds one `poll()` waits in blocking mode (from 0; default 1). Other values are ignored. */
+  get blockingWaitSeconds(): number {
+    return this.pollWait.waitSeconds;
+  }
+
+  /** Sets the bound of a blocking `poll()`; a negative or non-finite value is ignored. */
+  set blockingWaitSeconds(seconds: number) {
+    if (Number.isFinite(seconds) && seconds >= 0) this.pollWait.waitSeconds = seconds;
   }
 
   /**
@@ -213,13 +258,16 @@ export class HTTPClient extends HTTPUploadProgress {
 
   /**
    * Advances the connection as far as the received bytes allow and writes what the socket
-   * accepts. Never throws.
+   * accepts. Never throws. In blocking mode it first waits for news (see
+   * {@link HTTPClient.blockingModeEnabled}). On a `NodeNetwork`, polls repeated while Node's event
+   * loop never turns cannot see any byte: {@link HTTPClient.getErrorReason} then says so and names
+   * the ways out (yield between polls, or a `ThreadedNetwork`); the status is not changed by it.
    *
    * @returns `OK` while things are fine; `ERR_UNCONFIGURED` when disconnected; `ERR_CANT_RESOLVE`,
    * `ERR_CANT_CONNECT` (also for a failed TLS handshake, as in Godot) or `ERR_CONNECTION_ERROR` on failure.
    */
   poll(): Err {
-    return this.core.poll();
+    return this.pollWait.poll(this.core);
   }
 
   /**

@@ -78,4 +78,22 @@ export interface Network {
    * @returns A TLS peer in `CONNECTING` state; it becomes `OPEN`, or `ERROR` with kind `tls`.
    */
   startTls(peer: StreamPeer, options: TlsConnectOptions): StreamPeer;
+  /**
+   * Optional, for a network whose sockets run off the calling thread (`ThreadedNetwork`): blocks
+   * the calling thread without spinning until `ready()` returns true or `timeoutMs` has passed,
+   * calling `ready()` first and again after each change on the network. `HTTPClient.poll()` uses
+   * it in blocking mode; a network without it cannot block.
+   *
+   * @param ready - Checks for progress.
+   * @param timeoutMs - The most milliseconds to wait.
+   * @returns The last value of `ready()`.
+   */
+  waitForActivity?(ready: () => boolean, timeoutMs: number): boolean;
+  /**
+   * Optional, for a network whose sockets deliver bytes on Node's event loop (`NodeNetwork`): a
+   * count that grows each time the event loop turns while the network is polled. When it has not
+   * moved since the last `poll()`, no byte can have arrived: `HTTPClient` explains that in its
+   * error reason instead of hanging silently.
+   */
+  eventLoopTurns?(): number;
 }

@@ -1,3 +1,4 @@
+import { eventLoopTurns } from "./event-loop-turns.ts";
 import type { Network, ResolvedAddress, TlsConnectOptions } from "./network.ts";
 import { NodeLookup } from "./node-lookup.ts";
 import { FailedPeer } from "./peer/failed-peer.ts";
@@ -66,5 +67,10 @@ export class NodeNetwork implements Network {
       writeBufferBytes: peer.getWriteBufferBytes(),
     };
     return new TlsPeer(peer.detachSocket(), options, peerOptions);
+  }
+
+  /** {@inheritDoc Network.eventLoopTurns} */
+  eventLoopTurns(): number {
+    return eventLoopTurns();
   }
 }

@@ -2,6 +2,7 @@ import type { BodySource } from "../client/body-source.ts";
 import type { HTTPClient } from "../client/http-client.ts";
 import type { ProxyCredentials } from "../client/proxy-settings.ts";
 import { SocketPeer } from "../client/peer/socket-peer.ts";
+import { ThreadedPeer } from "../client/threaded/threaded-peer.ts";
 import type { TLSOptions } from "../client/tls-options.ts";
 import { Err } from "../status/err.ts";
 import { Method } from "../status/method.ts";
@@ -79,6 +80,35 @@ export class HTTPRequest extends HTTPRequestSignals {
     super(options.name ?? "HTTPRequest");
     this.clock = options.clock;
     this.run = new RequestRun(options.network, this.timings, runHostOf(this));
+  }
+
+  /**
+   * Godot's `use_threads`: when true, the node's connections go through the process-wide
+   * `ThreadedNetwork` (sockets on a worker thread, bytes through shared memory), so a synchronous
+   * loop over `tree.process(delta)` that never yields completes requests. Takes effect from the
+   * next connection (a kept connection of the other kind is not reused). Default false.
+   */
+  get useThreads(): boolean {
+    return this.run.connection.usesThreads();
+  }
+
+  /** Chooses the threaded network or not for the next connection (see the getter). */
+  set useThreads(enabled: boolean) {
+    this.run.connection.setThreads(enabled);
+  }
+
+  /**
+   * Sets {@link HTTPRequest.useThreads}.
+   *
+   * @param enabled - True for the threaded network.
+   */
+  setUseThreads(enabled: boolean): void {
+    this.run.connection.setThreads(enabled);
+  }
+
+  /** @returns {@link HTTPRequest.useThreads}. */
+  isUsingThreads(): boolean {
+    return this.run.connection.usesThreads();
   }
 
   static {
@@ -307,13 +337,14 @@ export class HTTPRequest extends HTTPRequestSignals {
       this.elapsed += Number.isFinite(delta) && delta > 0 ? delta : 0;
       const timedOut = this.timeoutSeconds > 0 && this.elapsed >= this.timeoutSeconds - TIME_EPSILON;
       // Waiting for the response head and no activity since: poll() would find nothing new. (Only a
-      // step, a new request or a cancel moves the run on from waiting for the head.)
-      if (!timedOut && this.quietAt === this.activity) return;
+      // step, a new request or a cancel moves the run on from waiting for the head.) A threaded
+      // network's news is seen by polling, the activity count may not have heard it.
+      if (!timedOut && this.quietAt === this.activity && !this.run.connection.isOffThread()) return;
       this.quietAt = -1;
       const run = this.run;
       try {
         const peer = run.connection.getConnection();
-        if (peer instanceof SocketPeer) this.peakBuffered = Math.max(this.peakBuffered, peer.getPeakBufferedBytes());
+        if (peer instanceof SocketPeer || peer instanceof ThreadedPeer) this.peakBuffered = Math.max(this.peakBuffered, peer.getPeakBufferedBytes());
         if (timedOut) {
           run.fail(Result.RESULT_TIMEOUT, `timed out after ${this.timeoutSeconds} s`);
         } else {

@@ -9,6 +9,7 @@ import { HTTPClient } from "../client/http-client.ts";
 import type { Network } from "../client/network.ts";
 import type { StreamPeer } from "../client/peer/stream-peer.ts";
 import type { ProxyCredentials } from "../client/proxy-settings.ts";
+import { sharedThreadedNetwork } from "../client/threaded/threaded-network.ts";
 import type { TLSOptions } from "../client/tls-options.ts";
 import { sameOrigin, type HttpUrl } from "../client/url.ts";
 import type { Err } from "../status/err.ts";
@@ -22,8 +23,13 @@ import type { RequestRunHost } from "./run-host.ts";
  * @internal
  */
 export class KeptConnection {
+  /** The network given to the node; undefined for Node's. */
   private readonly network: Network | undefined;
   private readonly host: RequestRunHost;
+  /** True when the node's connections go through the shared `ThreadedNetwork` (`useThreads`). */
+  private threads = false;
+  /** The `threads` setting the client was made with. */
+  private clientThreads = false;
   private client: HTTPClient | null = null;
   private origin: HttpUrl | null = null;
   /** The TLS options the kept connection was opened (and its certificate verified) with. */
@@ -36,6 +42,31 @@ export class KeptConnection {
   constructor(network: Network | undefined, host: RequestRunHost) {
     this.network = network;
     this.host = host;
+  }
+
+  /** True when the node's next connections go through the shared `ThreadedNetwork`. */
+  usesThreads(): boolean {
+    return this.threads;
+  }
+
+  /**
+   * Chooses the network of the next connection: the shared `ThreadedNetwork`, or the one the node
+   * was given. A kept connection of the other kind is not reused; a running request keeps its own.
+   *
+   * @param threads - True for the threaded network.
+   */
+  setThreads(threads: boolean): void {
+    this.threads = threads;
+  }
+
+  /**
+   * True when the client's network runs its sockets off this thread (`useThreads`, or a network
+   * that can wait for news): its changes are seen by polling, whether or not the activity
+   * listener has been called from the event loop.
+   */
+  isOffThread(): boolean {
+    const threads = this.client === null ? this.threads : this.clientThreads;
+    return threads || this.network?.waitForActivity !== undefined;
   }
 
   /** The client, or null before the first connection. */
@@ -64,7 +95,8 @@ export class KeptConnection {
     const origin = this.origin;
     // A kept connection is reused only if it was verified with the TLS options in force now.
     const sameTls = url.scheme !== "https" || this.tls === this.host.tlsOptions();
-    return client !== null && origin !== null && sameOrigin(origin, url) && sameTls && client.getStatus() === Status.STATUS_CONNECTED;
+    return client !== null && origin !== null && sameOrigin(origin, url) && sameTls && this.clientThreads === this.threads &&
+      client.getStatus() === Status.STATUS_CONNECTED;
   }
 
   /**
@@ -75,6 +107,11 @@ export class KeptConnection {
    * @returns What the client's `connectToHost` returned.
    */
   open(url: HttpUrl): Err {
+    if (this.client !== null && this.clientThreads !== this.threads) {
+      this.client.close();
+      this.client.setActivityListener(null);
+      this.client = null;
+    }
     const client = this.client ?? this.createClient();
     const tls = url.scheme === "https" ? this.host.tlsOptions() : null;
     const err = client.connectToHost(url.host, url.port, tls);
@@ -117,7 +154,9 @@ export class KeptConnection {
   }
 
   private createClient(): HTTPClient {
-    const client = new HTTPClient(this.network === undefined ? {} : { network: this.network });
+    const network = this.threads ? sharedThreadedNetwork() : this.network;
+    const client = new HTTPClient(network === undefined ? {} : { network });
+    this.clientThreads = this.threads;
     this.host.applyProxies(client);
     client.setActivityListener(() => this.host.onActivity());
     this.client = client;

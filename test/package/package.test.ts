@@ -1,6 +1,7 @@
 // The published package: build into a temp dir, `npm pack` it, install the tarball offline into a
 // temp project, and use it from there with `import`, with `require`, from TypeScript, and as the
-// `poll-http` command — each against a local server. Also checks what `npm pack` would publish.
+// `poll-http` command — each against a local server — and from a loop that never yields over the
+// threaded network (its worker's code ships inside each bundle). Also checks what `npm pack` would publish.
 import { execFile, type ExecFileException } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -69,6 +70,25 @@ const CJS_CONSUMER = ESM_CONSUMER
   .replace('import { HTTPRequest, Result, SceneTree, TreeRunner, VERSION } from "poll-http";', 'const { HTTPRequest, Result, SceneTree, TreeRunner, VERSION } = require("poll-http");')
   .replace('via: "import"', 'via: "require"');
 
+/** A loop that never yields, over the threaded network: the worker's code must ship inside the bundle. */
+const THREADED_ESM_CONSUMER = `import { HTTPRequest, Result, SceneTree } from "poll-http";
+const tree = new SceneTree();
+const request = new HTTPRequest();
+request.useThreads = true;
+tree.root.addChild(request);
+let out = null;
+request.requestCompleted.connect((result, code, headers, body) => {
+  out = { via: "import", threads: true, ok: result === Result.RESULT_SUCCESS, code, body: new TextDecoder().decode(body) };
+});
+request.request(process.argv[2]);
+while (out === null) tree.process(1 / 60);
+console.log(JSON.stringify(out));
+`;
+
+const THREADED_CJS_CONSUMER = THREADED_ESM_CONSUMER
+  .replace('import { HTTPRequest, Result, SceneTree } from "poll-http";', 'const { HTTPRequest, Result, SceneTree } = require("poll-http");')
+  .replace('via: "import"', 'via: "require"');
+
 const TS_CONSUMER = `import { HTTPRequest, Method, Result, type RequestCompletedArgs } from "poll-http";
 const request: HTTPRequest = new HTTPRequest();
 const method: Method = Method.METHOD_GET;
@@ -122,19 +142,25 @@ describe("the package", () => {
     ok(await exec("npm", ["install", tarball, "--offline", "--no-audit", "--no-fund", "--ignore-scripts", "--cache", join(work, "npm-cache")], app), "npm install");
     writeFileSync(join(app, "esm.mjs"), ESM_CONSUMER);
     writeFileSync(join(app, "cjs.cjs"), CJS_CONSUMER);
+    writeFileSync(join(app, "threads.mjs"), THREADED_ESM_CONSUMER);
+    writeFileSync(join(app, "threads.cjs"), THREADED_CJS_CONSUMER);
     writeFileSync(join(app, "check.mts"), TS_CONSUMER);
     writeFileSync(join(app, "check.cts"), TS_CONSUMER);
 
-    const [esm, cjs, cli, types] = await Promise.all([
+    const [esm, cjs, cli, types, esmThreads, cjsThreads] = await Promise.all([
       exec(process.execPath, ["esm.mjs", `${origin}/hello`], app),
       exec(process.execPath, ["cjs.cjs", `${origin}/hello`], app),
       exec(join(app, "node_modules/.bin/poll-http"), ["-i", `${origin}/hello`], app),
       exec(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "--noEmit", "--strict", "--skipLibCheck", "false", "--module", "nodenext", "--moduleResolution", "nodenext",
         "--types", "node", "--typeRoots", join(ROOT, "node_modules/@types"), "check.mts", "check.cts"], app),
+      exec(process.execPath, ["threads.mjs", `${origin}/hello`], app),
+      exec(process.execPath, ["threads.cjs", `${origin}/hello`], app),
     ]);
     const version = (JSON.parse(ok(await exec("npm", ["pkg", "get", "version"], ROOT), "npm pkg get")) as string);
     expect(JSON.parse(ok(esm, "import"))).toEqual({ via: "import", ok: true, code: 200, body: "packaged hello\n", version });
     expect(JSON.parse(ok(cjs, "require"))).toEqual({ via: "require", ok: true, code: 200, body: "packaged hello\n", version });
+    expect(JSON.parse(ok(esmThreads, "import, threads"))).toEqual({ via: "import", threads: true, ok: true, code: 200, body: "packaged hello\n" });
+    expect(JSON.parse(ok(cjsThreads, "require, threads"))).toEqual({ via: "require", threads: true, ok: true, code: 200, body: "packaged hello\n" });
     expect(ok(cli, "poll-http")).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\npackaged hello\n$/);
     expect(cli.stderr).toBe("");
     ok(types, "tsc on the installed declarations");

@@ -1,0 +1,114 @@
+/**
+ * What `HTTPClient.poll()` does around one step of its connection: blocking mode (wait for news
+ * on a network that can wait) and the diagnosis of a loop that never yields (on a network whose
+ * bytes arrive only when Node's event loop turns). Neither changes a status or a result; the
+ * diagnosis only sets the error reason, and restores it once the loop turns or the status moves.
+ *
+ * @module
+ */
+import type { Err } from "../status/err.ts";
+import { Status } from "../status/status.ts";
+import type { ClientConnection } from "./client-connection.ts";
+import type { Network } from "./network.ts";
+
+/** The default bound of one blocking `poll()`: 1 second. */
+export const DEFAULT_BLOCKING_WAIT_SECONDS = 1;
+
+/** Polls in a row with no event-loop turn and nothing new before the reason explains the hang. */
+const STALLED_POLLS = 3;
+
+/** The reason given when polls repeat while the event loop never turns. */
+export const NO_EVENT_LOOP_TURN_REASON: string =
+  "poll() keeps being called but Node's event loop has not turned since the previous call: this client's " +
+  "network (NodeNetwork) receives bytes only when the event loop turns, so nothing can change. Either yield " +
+  "between polls (await a timer or setImmediate, or drive the tree with a TreeRunner), or use a threaded network " +
+  "(new HTTPClient({ network: new ThreadedNetwork() }), or HTTPRequest.useThreads = true), whose sockets run on a " +
+  "worker thread.";
+
+/** The reason given when blocking mode is on but the network cannot wait. */
+export const BLOCKING_NEEDS_THREADS_REASON: string =
+  "blocking mode cannot wait on this client's network: its bytes arrive only when Node's event loop turns, which " +
+  "a blocked poll() would prevent, so poll() returned at once. Use a threaded network " +
+  "(new HTTPClient({ network: new ThreadedNetwork() })) for blocking mode, or yield between polls.";
+
+/** True in a status where the client waits for the network. */
+function waitsForNetwork(status: Status): boolean {
+  return status === Status.STATUS_RESOLVING || status === Status.STATUS_CONNECTING ||
+    status === Status.STATUS_REQUESTING || status === Status.STATUS_BODY;
+}
+
+/**
+ * The blocking mode and the hang diagnosis of one `HTTPClient`.
+ *
+ * @internal
+ */
+export class PollWait {
+  /** `HTTPClient.blockingModeEnabled`. */
+  blocking = false;
+  /** The most seconds one blocking `poll()` waits. */
+  waitSeconds = DEFAULT_BLOCKING_WAIT_SECONDS;
+  readonly #network: Network;
+  #turns = -1;
+  #stalled = 0;
+  /** The reason the diagnosis replaced, while it is shown; null otherwise. */
+  #replaced: string | null = null;
+
+  /** @param network - The client's network. */
+  constructor(network: Network) {
+    this.#network = network;
+  }
+
+  /**
+   * One `HTTPClient.poll()`: a step of the connection, then in blocking mode more steps each time
+   * the network has news, until the status changes, body bytes wait, or the bound passes.
+   *
+   * @param core - The client's connection.
+   * @returns What the last step returned.
+   */
+  poll(core: ClientConnection): Err {
+    const before = core.status;
+    let result = core.poll();
+    if (!this.blocking) {
+      this.#diagnose(core, before);
+      return result;
+    }
+    if (!this.#waiting(core, before)) return result;
+    const network = this.#network;
+    if (network.waitForActivity === undefined) {
+      core.reason = BLOCKING_NEEDS_THREADS_REASON;
+      return result;
+    }
+    network.waitForActivity(() => {
+      result = core.poll();
+      return !this.#waiting(core, before);
+    }, this.waitSeconds * 1000);
+    return result;
+  }
+
+  /** Nothing new for the caller: the same waiting status and no body byte to read. */
+  #waiting(core: ClientConnection, before: Status): boolean {
+    const status = core.status;
+    if (status !== before || !waitsForNetwork(status)) return false;
+    return !(status === Status.STATUS_BODY && core.hasBufferedBytes());
+  }
+
+  #diagnose(core: ClientConnection, before: Status): void {
+    const network = this.#network;
+    if (network.eventLoopTurns === undefined) return;
+    const turns = network.eventLoopTurns();
+    const stuck = turns === this.#turns && this.#waiting(core, before);
+    this.#turns = turns;
+    if (stuck) {
+      if (++this.#stalled >= STALLED_POLLS && this.#replaced === null) {
+        this.#replaced = core.reason;
+        core.reason = NO_EVENT_LOOP_TURN_REASON;
+      }
+      return;
+    }
+    this.#stalled = 0;
+    if (this.#replaced !== null) {
+      if (core.reason === NO_EVENT_LOOP_TURN_REASON) core.reason = this.#replaced;
+      this.#replaced = null;
+    }
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The shared-memory layout between the calling thread and the socket thread of a
+ * `ThreadedNetwork`. Each connection (a channel) has a control block (Int32 words, then a text area
+ * for the error) and two byte rings in `SharedArrayBuffer`s; each lookup has a small block of its
+ * own; the network has one notification block. Every word is read and written with `Atomics`.
+ *
+ * The rings are single-producer, single-consumer: each side keeps its own index, and the shared
+ * `*_USED` word (changed only with `Atomics.add`/`Atomics.sub`) says how many bytes are in the
+ * ring, so a byte copied before the add is visible to the other side after its load.
+ *
+ * @module
+ */
+
+/** Indices of the Int32 words of a channel's control block. */
+export const ChannelWord = {
+  /** The peer state (`PeerState` values), written by the socket thread. */
+  STATE: 0,
+  /** 1 once the remote end closed its side and every byte before it is in the receive ring. */
+  ENDED: 1,
+  /** Bytes in the receive ring: added by the socket thread, subtracted by the reader. */
+  RX_USED: 2,
+  /** 1 while the socket thread holds bytes that did not fit (its socket is paused). */
+  RX_PAUSED: 3,
+  /** Bytes in the send ring not yet handed to the operating system. */
+  TX_USED: 4,
+  /** 1 while a "bytes to send" message is on its way to the socket thread. */
+  TX_SIGNALED: 5,
+  /** Length in bytes of the error text (`kind\ncode\nmessage`), written before STATE becomes ERROR. */
+  ERROR_LEN: 6,
+  /** Incremented by the socket thread on every change of this channel. */
+  SEQ: 7,
+  /** The most bytes the receive ring ever held. */
+  PEAK: 8,
+  /**
+   * 1 when the writer was refused room: the socket thread announces the next drain. (A write that
+   * fit needs no such news, as a socket's complete write needs no 'drain'.)
+   */
+  TX_WANTS_ROOM: 9,
+} as const;
+
+/** Int32 words reserved at the start of a channel's control block. */
+export const CHANNEL_WORDS = 16;
+/** Byte offset of the error text in a channel's control block. */
+export const CHANNEL_TEXT_OFFSET: number = CHANNEL_WORDS * 4;
+/** Bytes of the error text area (a longer text is cut). */
+export const CHANNEL_TEXT_BYTES = 2048;
+/** Size of a channel's control block in bytes. */
+export const CHANNEL_CONTROL_BYTES: number = CHANNEL_TEXT_OFFSET + CHANNEL_TEXT_BYTES;
+
+/** Indices of the Int32 words of a lookup's block. */
+export const LookupWord = {
+  /** 0 pending, 1 done, 2 failed; written last. */
+  STATE: 0,
+  /** Length in bytes of the JSON answer after the words. */
+  LENGTH: 1,
+} as const;
+
+/** Byte offset of a lookup's JSON answer. */
+export const LOOKUP_TEXT_OFFSET = 8;
+/** Size of a lookup's block in bytes (the answer is cut to the addresses that fit). */
+export const LOOKUP_BLOCK_BYTES: number = 8 * 1024;
+
+/** Indices of the Int32 words of the network's notification block. */
+export const NotifyWord = {
+  /** Incremented (and `Atomics.notify`-ed) on every change of any channel or lookup. */
+  SEQ: 0,
+  /** Set to 1 by the calling thread when it wants one wake-up message; the socket thread clears it when it sends one. */
+  ARMED: 1,
+} as const;
+
+/** Size of the notification block in bytes. */
+export const NOTIFY_BLOCK_BYTES = 8;

@@ -1,0 +1,372 @@
+/**
+ * The program of the socket thread of a `ThreadedNetwork`, as JavaScript source started with
+ * `new Worker(source, { eval: true })`. Shipping it as a string keeps it inside the one bundle of
+ * each build (ESM and CommonJS alike) and lets it run from the TypeScript sources under a test
+ * runner: there is no second file to locate at run time. It uses Node built-ins only.
+ *
+ * What it does for each channel, told by messages from the calling thread (`connect`, `tls`,
+ * `write`, `resume`, `close`, `lookup`): open the socket (`node:net`, then `node:tls` over it),
+ * copy received bytes into the channel's receive ring (a TCP socket reads into one static buffer
+ * with `onread`, so a download allocates nothing per read) (pausing the socket when the ring is full
+ * and resuming when the calling thread says it drained half), send what the calling thread put in
+ * the send ring, and record every state change, the end of the stream and errors (kind, Node's
+ * code and message) in the control block. After each change it bumps the channel's and the
+ * network's sequence words and `Atomics.notify`s the latter, which is what a blocking `poll()`
+ * waits on. Nothing the calling thread needs travels by message: the only message sent back is an
+ * empty wake-up, and only when the calling thread asked for one (an event-loop runner that sleeps
+ * until there is news).
+ *
+ * The TLS settings are mapped as `tlsConnectionOptions` does for `TlsPeer`: SNI for host names
+ * only, verification unless `unsafe`, TLS 1.2 minimum, ALPN `http/1.1`, `commonNameOverride`.
+ *
+ * @module
+ */
+import {
+  CHANNEL_TEXT_BYTES, CHANNEL_TEXT_OFFSET, CHANNEL_WORDS, ChannelWord, LOOKUP_TEXT_OFFSET, LookupWord, NotifyWord,
+} from "./channel-layout.ts";
+
+const layout = JSON.stringify({
+  W: ChannelWord, L: LookupWord, N: NotifyWord,
+  WORDS: CHANNEL_WORDS, TEXT_OFFSET: CHANNEL_TEXT_OFFSET, TEXT_BYTES: CHANNEL_TEXT_BYTES, LOOKUP_TEXT_OFFSET,
+});
+
+/** The socket thread's program (CommonJS, for `eval: true`). */
+export const SOCKET_WORKER_SOURCE: string = `"use strict";
+const { parentPort, workerData } = require("node:worker_threads");
+const net = require("node:net");
+const tls = require("node:tls");
+const dns = require("node:dns");
+const { W, L, N, WORDS, TEXT_OFFSET, TEXT_BYTES, LOOKUP_TEXT_OFFSET } = ${layout};
+const CONNECTING = 0, OPEN = 1, CLOSED = 2, ERROR = 3;
+const notify = new Int32Array(workerData.notify);
+const encoder = new TextEncoder();
+const channels = new Map();
+const lookups = new Map();
+
+function bump(ch) {
+  if (ch !== null) Atomics.add(ch.ctrl, W.SEQ, 1);
+  Atomics.add(notify, N.SEQ, 1);
+  Atomics.notify(notify, N.SEQ);
+  if (Atomics.exchange(notify, N.ARMED, 0) === 1) parentPort.postMessage(0);
+}
+
+function codeOf(err) {
+  return err !== null && typeof err === "object" && typeof err.code === "string" && err.code !== "" ? err.code : "EUNKNOWN";
+}
+
+function messageOf(err) {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function closedBefore(what) {
+  return Object.assign(new Error("socket closed before " + what), { code: "ECONNRESET" });
+}
+
+function makeChannel(msg, kind) {
+  const ch = {
+    id: msg.id, kind,
+    ctrl: new Int32Array(msg.ctrl, 0, WORDS),
+    text: new Uint8Array(msg.ctrl, TEXT_OFFSET, TEXT_BYTES),
+    rx: new Uint8Array(msg.rx), tx: new Uint8Array(msg.tx),
+    socket: null, raw: null, handlers: null,
+    w: 0, pending: [], paused: false, endPending: false,
+    txRead: 0, txInflight: 0, closed: false,
+  };
+  channels.set(ch.id, ch);
+  return ch;
+}
+
+function state(ch) {
+  return Atomics.load(ch.ctrl, W.STATE);
+}
+
+function fail(ch, err) {
+  const s = state(ch);
+  if (ch.closed || s === ERROR || s === CLOSED) return;
+  const kind = s === CONNECTING ? ch.kind : "io";
+  const bytes = encoder.encode(kind + "\\n" + codeOf(err) + "\\n" + messageOf(err)).subarray(0, TEXT_BYTES);
+  ch.text.set(bytes);
+  Atomics.store(ch.ctrl, W.ERROR_LEN, bytes.length);
+  Atomics.store(ch.ctrl, W.STATE, ERROR);
+  destroy(ch);
+  bump(ch);
+}
+
+function destroy(ch) {
+  if (ch.socket !== null) ch.socket.destroy();
+  if (ch.raw !== null) ch.raw.destroy();
+}
+
+function markOpen(ch) {
+  if (ch.closed || state(ch) !== CONNECTING) return;
+  Atomics.store(ch.ctrl, W.STATE, OPEN);
+  bump(ch);
+}
+
+function markEnded(ch) {
+  if (Atomics.load(ch.ctrl, W.ENDED) === 1) return;
+  Atomics.store(ch.ctrl, W.ENDED, 1);
+  bump(ch);
+}
+
+/** Copies as much of bytes as fits into the receive ring; returns how many. */
+function put(ch, bytes) {
+  const cap = ch.rx.length;
+  const n = Math.min(cap - Atomics.load(ch.ctrl, W.RX_USED), bytes.length);
+  if (n <= 0) return 0;
+  const first = Math.min(n, cap - ch.w);
+  ch.rx.set(first === bytes.length ? bytes : bytes.subarray(0, first), ch.w);
+  if (n > first) ch.rx.set(bytes.subarray(first, n), 0);
+  ch.w = (ch.w + n) % cap;
+  const used = Atomics.add(ch.ctrl, W.RX_USED, n) + n;
+  if (used > Atomics.load(ch.ctrl, W.PEAK)) Atomics.store(ch.ctrl, W.PEAK, used);
+  return n;
+}
+
+/** The reader has drained at least half the ring (or so it seemed): move held bytes in, resume when all fit. */
+function refill(ch) {
+  for (;;) {
+    if (ch.closed) return;
+    let moved = false;
+    while (ch.pending.length > 0) {
+      const head = ch.pending[0];
+      const n = put(ch, head);
+      if (n > 0) moved = true;
+      if (n < head.length) {
+        ch.pending[0] = head.subarray(n);
+        break;
+      }
+      ch.pending.shift();
+    }
+    if (moved) bump(ch);
+    if (ch.pending.length === 0) {
+      if (ch.paused) {
+        ch.paused = false;
+        if (ch.socket !== null) ch.socket.resume();
+      }
+      if (ch.endPending) {
+        ch.endPending = false;
+        markEnded(ch);
+      }
+      return;
+    }
+    if (!ch.paused) {
+      ch.paused = true;
+      if (ch.socket !== null) ch.socket.pause();
+    }
+    Atomics.store(ch.ctrl, W.RX_PAUSED, 1);
+    // The reader may have drained the ring before it could see the flag: look again.
+    if (Atomics.load(ch.ctrl, W.RX_USED) > ch.rx.length / 2) return;
+    if (Atomics.compareExchange(ch.ctrl, W.RX_PAUSED, 1, 0) !== 1) return;
+  }
+}
+
+/** The one buffer every TCP socket of the thread reads into (onread); each read is copied out at once. */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/** A read of a TCP socket (onread): copied into the ring, the rest kept; false pauses the socket. */
+function onRead(ch, n, buffer) {
+  if (ch.closed || n <= 0) return true;
+  const bytes = buffer.subarray(0, n);
+  if (ch.pending.length > 0) {
+    ch.pending.push(Buffer.from(bytes));
+    return false;
+  }
+  const taken = put(ch, bytes);
+  if (taken > 0) bump(ch);
+  if (taken < n) {
+    ch.pending.push(Buffer.from(bytes.subarray(taken)));
+    refill(ch);
+  }
+  return !ch.paused;
+}
+
+function onData(ch, chunk) {
+  if (ch.closed) return;
+  if (ch.pending.length > 0) {
+    ch.pending.push(chunk);
+    return;
+  }
+  const n = put(ch, chunk);
+  if (n > 0) bump(ch);
+  if (n < chunk.length) {
+    ch.pending.push(n === 0 ? chunk : chunk.subarray(n));
+    refill(ch);
+  }
+}
+
+function onEnd(ch) {
+  if (ch.pending.length > 0) ch.endPending = true;
+  else markEnded(ch);
+}
+
+function onClose(ch) {
+  if (ch.closed) return;
+  const s = state(ch);
+  if (s === CONNECTING) fail(ch, closedBefore(ch.kind === "tls" ? "the TLS handshake completed" : "the connection opened"));
+  else if (s === OPEN) onEnd(ch);
+}
+
+function attach(ch, socket) {
+  const handlers = {
+    data: (chunk) => onData(ch, chunk),
+    end: () => onEnd(ch),
+    error: (err) => fail(ch, err),
+    close: () => onClose(ch),
+  };
+  for (const name in handlers) socket.on(name, handlers[name]);
+  ch.socket = socket;
+  ch.handlers = handlers;
+}
+
+/** Hands the channel's socket over (to a TLS channel): listeners off, socket left open. */
+function detach(ch) {
+  const socket = ch.socket;
+  for (const name in ch.handlers) socket.off(name, ch.handlers[name]);
+  socket.on("error", () => {});
+  if (ch.paused) socket.resume();
+  ch.closed = true;
+  ch.socket = null;
+  channels.delete(ch.id);
+  return socket;
+}
+
+function flushWrites(ch) {
+  Atomics.store(ch.ctrl, W.TX_SIGNALED, 0);
+  if (ch.closed || ch.socket === null || state(ch) !== OPEN) return;
+  const cap = ch.tx.length;
+  let unsent = Atomics.load(ch.ctrl, W.TX_USED) - ch.txInflight;
+  while (unsent > 0) {
+    const n = Math.min(unsent, cap - ch.txRead);
+    const bytes = Buffer.from(ch.tx.subarray(ch.txRead, ch.txRead + n));
+    ch.txRead = (ch.txRead + n) % cap;
+    ch.txInflight += n;
+    unsent -= n;
+    ch.socket.write(bytes, (err) => {
+      if (ch.closed || err) return;
+      ch.txInflight -= n;
+      Atomics.sub(ch.ctrl, W.TX_USED, n);
+      if (Atomics.exchange(ch.ctrl, W.TX_WANTS_ROOM, 0) === 1) bump(ch);
+    });
+  }
+}
+
+function bareHost(name) {
+  return name.startsWith("[") && name.endsWith("]") ? name.slice(1, -1) : name;
+}
+
+function tlsOptions(socket, options) {
+  const host = bareHost(options.servername);
+  const override = options.commonNameOverride;
+  const result = {
+    socket, host,
+    rejectUnauthorized: options.unsafe !== true,
+    minVersion: "TLSv1.2",
+    ALPNProtocols: ["http/1.1"],
+    checkServerIdentity: (name, cert) => tls.checkServerIdentity(override !== undefined && override !== "" ? override : name, cert),
+  };
+  if (host !== "" && net.isIP(host) === 0) result.servername = host;
+  if (options.trustedCA !== undefined) result.ca = options.trustedCA;
+  if (options.clientCert !== undefined) result.cert = options.clientCert;
+  if (options.clientKey !== undefined) result.key = options.clientKey;
+  if (options.passphrase !== undefined) result.passphrase = options.passphrase;
+  return result;
+}
+
+function connect(msg) {
+  const ch = makeChannel(msg, "connect");
+  let socket;
+  try {
+    socket = net.connect({
+      host: msg.host, port: msg.port, family: msg.family,
+      onread: { buffer: READ_BUFFER, callback: (n, buffer) => onRead(ch, n, buffer) },
+    });
+  } catch (err) {
+    fail(ch, err);
+    return;
+  }
+  socket.setNoDelay(true);
+  attach(ch, socket);
+  socket.once("connect", () => markOpen(ch));
+}
+
+function startTls(msg) {
+  const from = channels.get(msg.from);
+  const ch = makeChannel(msg, "tls");
+  if (from === undefined || from.socket === null || from.socket.destroyed || state(from) !== OPEN) {
+    if (from !== undefined) {
+      from.closed = true;
+      destroy(from);
+      channels.delete(from.id);
+    }
+    fail(ch, closedBefore("the TLS handshake completed"));
+    return;
+  }
+  const raw = detach(from);
+  ch.raw = raw;
+  raw.on("error", (err) => fail(ch, err));
+  let secure;
+  try {
+    secure = tls.connect(tlsOptions(raw, msg.options));
+  } catch (err) {
+    fail(ch, err);
+    raw.destroy();
+    return;
+  }
+  attach(ch, secure);
+  secure.once("secureConnect", () => markOpen(ch));
+}
+
+function close(msg) {
+  const ch = channels.get(msg.id);
+  if (ch === undefined) return;
+  channels.delete(msg.id);
+  ch.closed = true;
+  ch.pending = [];
+  destroy(ch);
+}
+
+function lookup(msg) {
+  const ctrl = new Int32Array(msg.block, 0, 2);
+  const text = new Uint8Array(msg.block, LOOKUP_TEXT_OFFSET);
+  const entry = { cancelled: false };
+  lookups.set(msg.id, entry);
+  const settle = (failed, answer) => {
+    lookups.delete(msg.id);
+    if (entry.cancelled) return;
+    let bytes = encoder.encode(JSON.stringify(answer));
+    while (bytes.length > text.length && answer.addresses !== undefined && answer.addresses.length > 1) {
+      answer.addresses.length = Math.floor(answer.addresses.length / 2);
+      bytes = encoder.encode(JSON.stringify(answer));
+    }
+    if (bytes.length > text.length) {
+      failed = true;
+      bytes = encoder.encode(JSON.stringify({ code: "ENOMEM", message: "ENOMEM: the lookup answer does not fit" }));
+    }
+    text.set(bytes);
+    Atomics.store(ctrl, L.LENGTH, bytes.length);
+    Atomics.store(ctrl, L.STATE, failed ? 2 : 1);
+    bump(null);
+  };
+  try {
+    dns.lookup(msg.host, { all: true, order: "verbatim" }, (err, addresses) => {
+      if (err) settle(true, { code: codeOf(err), message: messageOf(err) });
+      else settle(false, { addresses: addresses.filter((a) => a.family === 4 || a.family === 6).map((a) => [a.address, a.family]) });
+    });
+  } catch (err) {
+    settle(true, { code: codeOf(err), message: messageOf(err) });
+  }
+}
+
+parentPort.on("message", (msg) => {
+  switch (msg.t) {
+    case "connect": connect(msg); break;
+    case "tls": startTls(msg); break;
+    case "write": { const ch = channels.get(msg.id); if (ch !== undefined) flushWrites(ch); break; }
+    case "resume": { const ch = channels.get(msg.id); if (ch !== undefined) refill(ch); break; }
+    case "close": close(msg); break;
+    case "lookup": lookup(msg); break;
+    case "cancel": { const entry = lookups.get(msg.id); if (entry !== undefined) entry.cancelled = true; break; }
+  }
+});
+`;

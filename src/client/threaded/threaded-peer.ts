@@ -1,0 +1,276 @@
+import { SlabQueue } from "../peer/slab-queue.ts";
+import { MIN_READ_BUFFER_BYTES, peerErrorFrom } from "../peer/socket-peer.ts";
+import { PeerState, type PeerError, type PeerErrorKind, type StreamPeer } from "../peer/stream-peer.ts";
+import { CHANNEL_CONTROL_BYTES, CHANNEL_TEXT_BYTES, CHANNEL_TEXT_OFFSET, CHANNEL_WORDS, ChannelWord } from "./channel-layout.ts";
+import type { SocketThread } from "./socket-thread.ts";
+
+const EMPTY = new Uint8Array(0);
+const decoder = new TextDecoder();
+
+/** What a {@link ThreadedPeer} asks its socket thread to do first. */
+export type ThreadedPeerStart =
+  | { readonly t: "connect"; readonly host: string; readonly port: number; readonly family: 4 | 6 }
+  | { readonly t: "tls"; readonly from: number; readonly options: Readonly<Record<string, unknown>> };
+
+let nextChannelId = 1;
+
+/**
+ * A {@link StreamPeer} whose socket lives on the socket thread of a `ThreadedNetwork`. Its state,
+ * error, end of stream and received bytes are read from shared memory with `Atomics`, so they
+ * change whether or not this thread's event loop turns: a loop that never yields still sees the
+ * connection open and the bytes come in.
+ *
+ * Received bytes wait in a ring of the read bound's size; when it is full the socket thread pauses
+ * the socket, and `read()` asks it to resume once the ring is down to half, so memory per
+ * connection stays bounded as with {@link TcpPeer}. `read()` copies out of the ring into recycled
+ * 64 KiB slabs, as {@link TcpPeer} does, and hands out views that stay valid until
+ * {@link ThreadedPeer.releaseReads} (an `HTTPClient` calls it when its next `poll()` starts), so a
+ * download allocates nothing per read. `write()` copies into a send ring of the write bound's size
+ * and accepts only what fits.
+ *
+ * Made by `ThreadedNetwork.connect()` and `ThreadedNetwork.startTls()`.
+ */
+export class ThreadedPeer implements StreamPeer {
+  /** The channel's number on the socket thread. */
+  readonly id: number = nextChannelId++;
+  readonly #thread: SocketThread;
+  readonly #ctrl: Int32Array;
+  readonly #text: Uint8Array;
+  readonly #rx: Uint8Array;
+  readonly #tx: Uint8Array;
+  readonly #openingKind: PeerErrorKind;
+  /** Bytes taken out of the ring, handed out as views of recycled slabs. */
+  readonly #queue: SlabQueue;
+  #readAt = 0;
+  /**
+   * The most bytes still to take out of the ring before the next `releaseReads()`: one ring's
+   * worth per release, as a socket peer can receive at most its bound between two polls (here the
+   * worker keeps filling the ring while it is read). Unbounded for a reader that never releases.
+   */
+  #budget = Infinity;
+  #writeAt = 0;
+  #closed = false;
+  #idle = false;
+  #error: PeerError | null = null;
+  #listener: (() => void) | null = null;
+  #seen = 0;
+
+  /**
+   * Creates the channel and asks the socket thread to open it.
+   *
+   * @param thread - The socket thread.
+   * @param start - A TCP connection to open, or TLS to start over another channel's socket.
+   * @param readBufferBytes - The receive ring's size (already clamped).
+   * @param writeBufferBytes - The send ring's size (already clamped).
+   * @internal
+   */
+  constructor(thread: SocketThread, start: ThreadedPeerStart, readBufferBytes: number, writeBufferBytes: number) {
+    this.#thread = thread;
+    this.#openingKind = start.t === "tls" ? "tls" : "connect";
+    const control = new SharedArrayBuffer(CHANNEL_CONTROL_BYTES);
+    const rx = new SharedArrayBuffer(readBufferBytes);
+    const tx = new SharedArrayBuffer(writeBufferBytes);
+    this.#ctrl = new Int32Array(control, 0, CHANNEL_WORDS);
+    this.#text = new Uint8Array(control, CHANNEL_TEXT_OFFSET, CHANNEL_TEXT_BYTES);
+    this.#rx = new Uint8Array(rx);
+    this.#tx = new Uint8Array(tx);
+    this.#queue = new SlabQueue(readBufferBytes + MIN_READ_BUFFER_BYTES);
+    thread.add(this);
+    thread.setBusy(1); // a new peer is busy, as a socket being opened keeps the process alive
+    thread.post({ ...start, id: this.id, ctrl: control, rx, tx });
+  }
+
+  /**
+   * The current state. A failure of an open connection shows only once the bytes received before
+   * it are read: the socket thread writes them first, so a reader that found no byte and then
+   * looks at the state can never miss bytes that came just before the failure.
+   */
+  getState(): PeerState {
+    if (this.#closed) return PeerState.CLOSED;
+    const state = Atomics.load(this.#ctrl, ChannelWord.STATE) as PeerState;
+    // Bytes were received, so the connection was open.
+    if (state === PeerState.ERROR && (this.#queue.size > 0 || Atomics.load(this.#ctrl, ChannelWord.RX_USED) > 0)) return PeerState.OPEN;
+    return state;
+  }
+
+  /** {@inheritDoc StreamPeer.getError} */
+  getError(): PeerError | null {
+    if (this.getState() !== PeerState.ERROR) return null;
+    if (this.#error === null) {
+      const length = Atomics.load(this.#ctrl, ChannelWord.ERROR_LEN);
+      const [kind = "io", code = "EUNKNOWN", ...rest] = decoder.decode(this.#text.slice(0, length)).split("\n");
+      const known: PeerErrorKind = kind === "connect" || kind === "tls" ? kind : "io";
+      this.#error = peerErrorFrom(known, Object.assign(new Error(rest.join("\n")), { code }));
+    }
+    return this.#error;
+  }
+
+  /** {@inheritDoc StreamPeer.getAvailableBytes} */
+  getAvailableBytes(): number {
+    return this.#closed ? 0 : this.#queue.size + Math.min(this.#budget, Atomics.load(this.#ctrl, ChannelWord.RX_USED));
+  }
+
+  /**
+   * Takes up to `maxBytes` received bytes as a view of a recycled slab (fewer when a slab ends
+   * first: call again until it returns an empty array). The bytes are copied out of the receive
+   * ring, which resumes the socket when it was full and is now down to half.
+   *
+   * @param maxBytes - The most bytes to return; must be at least 1.
+   * @returns The bytes, valid until {@link ThreadedPeer.releaseReads} frees them; empty when nothing is buffered.
+   */
+  read(maxBytes: number): Uint8Array {
+    if (this.#closed) return EMPTY;
+    const want = Math.floor(maxBytes);
+    if (!(want > 0)) return EMPTY;
+    if (this.#queue.size === 0) this.#takeFromRing(want);
+    return this.#queue.read(want);
+  }
+
+  /**
+   * Declares that the reader no longer uses the arrays `read()` returned, except those holding the
+   * last `keepLastBytes` bytes it read; see `StreamPeer.releaseReads`.
+   *
+   * @param keepLastBytes - How many of the most recently read bytes are still in use (0 for none).
+   */
+  releaseReads(keepLastBytes: number): void {
+    this.#queue.release(keepLastBytes);
+    this.#budget = this.#rx.length;
+  }
+
+  /** {@inheritDoc StreamPeer.write} */
+  write(data: Uint8Array): number {
+    if (data.length === 0 || this.#closed || Atomics.load(this.#ctrl, ChannelWord.STATE) !== PeerState.OPEN) return 0;
+    if (Atomics.load(this.#ctrl, ChannelWord.ENDED) === 1) return 0;
+    const ctrl = this.#ctrl;
+    const capacity = this.#tx.length;
+    const accepted = Math.min(data.length, capacity - Atomics.load(ctrl, ChannelWord.TX_USED));
+    if (accepted < data.length) {
+      // Refused room: ask for news of the drain, then look again (it may have drained meanwhile).
+      Atomics.store(ctrl, ChannelWord.TX_WANTS_ROOM, 1);
+      if (accepted <= 0) return Atomics.load(ctrl, ChannelWord.TX_USED) < capacity ? this.write(data) : 0;
+    }
+    const first = Math.min(accepted, capacity - this.#writeAt);
+    this.#tx.set(first === data.length ? data : data.subarray(0, first), this.#writeAt);
+    if (accepted > first) this.#tx.set(data.subarray(first, accepted), 0);
+    this.#writeAt = (this.#writeAt + accepted) % capacity;
+    Atomics.add(ctrl, ChannelWord.TX_USED, accepted);
+    if (Atomics.compareExchange(ctrl, ChannelWord.TX_SIGNALED, 0, 1) === 0) this.#thread.post({ t: "write", id: this.id });
+    return accepted;
+  }
+
+  /** {@inheritDoc StreamPeer.getPendingWriteBytes} */
+  getPendingWriteBytes(): number {
+    return this.#closed ? 0 : Atomics.load(this.#ctrl, ChannelWord.TX_USED);
+  }
+
+  /**
+   * True once the remote end has closed its side and every byte before the close has been read.
+   * (The bytes and the close arrive on another thread: a reader that found no byte and then sees
+   * the end must be able to trust that no byte came in between.)
+   */
+  isEnded(): boolean {
+    return Atomics.load(this.#ctrl, ChannelWord.ENDED) === 1 && Atomics.load(this.#ctrl, ChannelWord.RX_USED) === 0 && this.#queue.size === 0;
+  }
+
+  /** {@inheritDoc StreamPeer.close} */
+  close(): void {
+    if (this.#release()) this.#thread.post({ t: "close", id: this.id });
+  }
+
+  /**
+   * Marks the peer handed over to a TLS peer: `CLOSED`, its socket left to the new channel.
+   *
+   * @internal
+   */
+  handOver(): void {
+    this.#release();
+  }
+
+  /**
+   * Tells the peer whether a request is in flight on it (see `StreamPeer.setIdle`): the socket
+   * thread keeps the process alive while any of its peers is busy. A new peer is busy.
+   *
+   * @param idle - True when no request is in flight.
+   */
+  setIdle(idle: boolean): void {
+    if (idle === this.#idle || this.#closed) return;
+    this.#idle = idle;
+    this.#thread.setBusy(idle ? -1 : 1);
+  }
+
+  /** {@inheritDoc StreamPeer.setActivityListener} */
+  setActivityListener(listener: (() => void) | null): void {
+    if (this.#closed) return;
+    this.#listener = listener;
+    this.#seen = Atomics.load(this.#ctrl, ChannelWord.SEQ);
+    this.#thread.listen(this, listener !== null);
+  }
+
+  /** The most unread bytes this peer has ever held at once (for tests of the memory bound). */
+  getPeakBufferedBytes(): number {
+    return Atomics.load(this.#ctrl, ChannelWord.PEAK);
+  }
+
+  /** The read buffer bound in bytes: the receive ring's size. */
+  getReadBufferBytes(): number {
+    return this.#rx.length;
+  }
+
+  /** The write buffer bound in bytes: the send ring's size. */
+  getWriteBufferBytes(): number {
+    return this.#tx.length;
+  }
+
+  /**
+   * Calls the activity listener when the channel changed since it last did.
+   *
+   * @internal
+   */
+  onWake(): void {
+    const seq = Atomics.load(this.#ctrl, ChannelWord.SEQ);
+    if (seq === this.#seen) return;
+    this.#seen = seq;
+    this.#listener?.();
+  }
+
+  /**
+   * The socket thread is gone: an open or opening peer fails with kind `io` (or its opening kind).
+   *
+   * @param reason - Why.
+   * @internal
+   */
+  onThreadStopped(reason: string): void {
+    const state = this.getState();
+    if (state !== PeerState.CONNECTING && state !== PeerState.OPEN) return;
+    const kind = state === PeerState.CONNECTING ? this.#openingKind : "io";
+    this.#error = peerErrorFrom(kind, Object.assign(new Error(reason), { code: "ECONNABORTED" }));
+    Atomics.store(this.#ctrl, ChannelWord.STATE, PeerState.ERROR);
+    this.#listener?.();
+  }
+
+  /** Moves up to `max` bytes (up to the ring's end) from the receive ring into the slab queue. */
+  #takeFromRing(max: number): void {
+    const ctrl = this.#ctrl;
+    const capacity = this.#rx.length;
+    const n = Math.min(max, this.#budget, Atomics.load(ctrl, ChannelWord.RX_USED), capacity - this.#readAt);
+    if (n <= 0) return;
+    this.#budget -= n;
+    this.#queue.push(this.#rx.subarray(this.#readAt, this.#readAt + n));
+    this.#readAt = (this.#readAt + n) % capacity;
+    const left = Atomics.sub(ctrl, ChannelWord.RX_USED, n) - n;
+    if (left <= capacity / 2 && Atomics.load(ctrl, ChannelWord.RX_PAUSED) === 1 && Atomics.compareExchange(ctrl, ChannelWord.RX_PAUSED, 1, 0) === 1) {
+      this.#thread.post({ t: "resume", id: this.id });
+    }
+  }
+
+  /** @returns false when already closed. */
+  #release(): boolean {
+    if (this.#closed) return false;
+    this.#closed = true;
+    this.#queue.clear();
+    this.#listener = null;
+    if (!this.#idle) this.#thread.setBusy(-1);
+    this.#thread.remove(this);
+    return true;
+  }
+}
