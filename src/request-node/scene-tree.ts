@@ -33,6 +33,12 @@ export class SceneTree {
    */
   readonly woken: Signal<[]> = new Signal<[]>("woken");
   /**
+   * Emitted at the start of each step, after the frame count and the elapsed time moved on and
+   * before any node is processed, with the step's frame number and delta. A network that counts
+   * ticks (a recording or replaying one: `network.attach(tree)`) listens to it.
+   */
+  readonly stepStarted: Signal<[frame: number, delta: number]> = new Signal<[frame: number, delta: number]>("step_started");
+  /**
    * Emitted with what a node callback threw (`_process`, `_enterTree`, `_exitTree`, `_ready`,
    * `_nextDeadline`), the node and the callback's name. When nothing is connected, such errors are
    * logged with `console.error`. Either way the step goes on with the next node.
@@ -86,6 +92,7 @@ export class SceneTree {
     this.#wakePending = false;
     this.#frame++;
     this.#elapsed += step;
+    if (this.stepStarted.getConnectionCount() > 0) this.stepStarted.emit(this.#frame, step);
     const access = nodeAccess();
     if (this.#nodesVersion !== access.version()) {
       this.#nodesVersion = access.version();

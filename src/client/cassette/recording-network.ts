@@ -1,0 +1,400 @@
+import type { LookupState, Network, PendingLookup, ResolvedAddress, TlsConnectOptions } from "../network.ts";
+import { PeerState, type PeerError, type StreamPeer } from "../peer/stream-peer.ts";
+import { CASSETTE_VERSION, writeCassette, type Cassette, type CassetteEvent } from "./cassette.ts";
+import { DEFAULT_REDACTED_HEADERS, HeadScanner } from "./head-scanner.ts";
+import { attachTicks, type TickSource } from "./tick-source.ts";
+
+/** Settings of a {@link RecordingNetwork}. */
+export interface RecordingNetworkOptions {
+  /**
+   * Header names whose values are overwritten with `*` in the cassette (never in what the client
+   * sees), in requests and responses. Default {@link DEFAULT_REDACTED_HEADERS}; `[]` keeps all.
+   */
+  readonly redact?: readonly string[];
+  /** The number of the first lookup id (`l<n>`) and connection id (`c<n>`); for appending to a cassette. Default 0. */
+  readonly firstIds?: { readonly lookup: number; readonly connection: number };
+}
+
+/** What the recording network shares with its lookups and peers. */
+interface Recorder {
+  tick(): number;
+  add(event: CassetteEvent): void;
+}
+
+/**
+ * A {@link Network} that passes everything through to another network (`NodeNetwork`, a threaded
+ * one, even a `ScriptedNetwork`) and writes down what the client saw: every lookup and its answer,
+ * every connection's outcome, TLS settings and outcome, each chunk written and read exactly as the
+ * peer accepted or handed it out, bytes arriving, the remote end closing, errors and closes — each
+ * on the tick it happened. {@link toCassette} turns it into a {@link Cassette} that a
+ * `ReplayNetwork` plays back without a socket.
+ *
+ * Ticks: call {@link tick} once at the start of every step, before the client polls; with a
+ * `SceneTree`, {@link attach} does it (`tree.stepStarted`). A raw `HTTPClient` user calls
+ * `network.tick(delta)` before each pass of `poll()` calls. The recording reads no clock: the
+ * deltas given to `tick` are kept so that the replay steps with the same ones.
+ *
+ * Nothing the client sees changes: the wrapper returns the inner network's answers and bytes as
+ * they are. Secrets are hidden in the cassette only (see {@link RecordingNetworkOptions.redact}).
+ *
+ * @example
+ * ```ts
+ * const network = new RecordingNetwork(new NodeNetwork());
+ * const tree = new SceneTree();
+ * network.attach(tree);
+ * const req = new HTTPRequest({ network });
+ * // … run the tree until done …
+ * network.save("fixtures/api.cassette.jsonl");
+ * ```
+ */
+export class RecordingNetwork implements Network {
+  readonly #inner: Network;
+  readonly #redact: readonly string[];
+  readonly #events: CassetteEvent[] = [];
+  readonly #deltas: number[] = [];
+  readonly #live = new Set<RecordingLookup | RecordingPeer>();
+  #tick = 0;
+  #elapsedMs = 0;
+  #nextLookup: number;
+  #nextConnection: number;
+  readonly #recorder: Recorder = {
+    tick: () => this.#tick,
+    add: (event) => {
+      this.#events.push(event);
+    },
+  };
+
+  /**
+   * @param inner - The network that does the work.
+   * @param options - Redaction and id numbering.
+   */
+  constructor(inner: Network, options: RecordingNetworkOptions = {}) {
+    this.#inner = inner;
+    this.#redact = (options.redact ?? DEFAULT_REDACTED_HEADERS).map((name) => name.toLowerCase());
+    this.#nextLookup = options.firstIds?.lookup ?? 0;
+    this.#nextConnection = options.firstIds?.connection ?? 0;
+  }
+
+  /**
+   * Starts a new tick: counts it, keeps its delta and notes what changed on every open lookup and
+   * peer since the last call (bytes that arrived, an end, a state change).
+   *
+   * @param delta - The seconds the step is given (kept for the replay). Default 0.
+   */
+  tick(delta = 0): void {
+    this.#tick++;
+    const step = Number.isFinite(delta) && delta > 0 ? delta : 0;
+    this.#deltas.push(step);
+    this.#elapsedMs += step * 1000;
+    for (const item of this.#live) item.observe();
+  }
+
+  /**
+   * Calls {@link tick} at the start of every step of a tree.
+   *
+   * @param tree - A `SceneTree`.
+   * @returns A function that stops it.
+   */
+  attach(tree: TickSource): () => void {
+    return attachTicks(tree, this);
+  }
+
+  /** The number of ticks so far. */
+  getTick(): number {
+    return this.#tick;
+  }
+
+  /**
+   * A clock for `HTTPRequestOptions.clock` that reads the sum of the ticks' deltas in
+   * milliseconds, so that timings replay identically.
+   *
+   * @returns Milliseconds.
+   */
+  readonly clock = (): number => this.#elapsedMs;
+
+  /** The header names redacted. */
+  getRedactedHeaders(): readonly string[] {
+    return this.#redact;
+  }
+
+  /**
+   * The cassette so far: a copy of the events recorded up to now.
+   *
+   * @returns The cassette.
+   */
+  toCassette(): Cassette {
+    return { version: CASSETTE_VERSION, deltas: [...this.#deltas], redacted: [...this.#redact], events: [...this.#events] };
+  }
+
+  /**
+   * Writes the cassette so far to a file (see `docs/cassettes.md`).
+   *
+   * @param path - The file, replaced.
+   */
+  save(path: string): void {
+    writeCassette(path, this.toCassette());
+  }
+
+  /** {@inheritDoc Network.resolve} */
+  resolve(host: string): PendingLookup {
+    const id = `l${this.#nextLookup++}`;
+    this.#recorder.add({ ev: "resolve", id, t: this.#tick, host });
+    const lookup = new RecordingLookup(this.#inner.resolve(host), id, this.#recorder, (done) => this.#live.delete(done));
+    this.#live.add(lookup);
+    return lookup;
+  }
+
+  /** {@inheritDoc Network.connect} */
+  connect(address: ResolvedAddress, port: number): StreamPeer {
+    const id = `c${this.#nextConnection++}`;
+    this.#recorder.add({ ev: "connect", id, t: this.#tick, address: address.address, family: address.family, port });
+    return this.#track(new RecordingPeer(this.#inner.connect(address, port), id, this.#recorder, this.#redact));
+  }
+
+  /**
+   * {@inheritDoc Network.startTls}
+   *
+   * A peer that this network did not make is passed to the inner network unrecorded.
+   */
+  startTls(peer: StreamPeer, options: TlsConnectOptions): StreamPeer {
+    if (!(peer instanceof RecordingPeer) || !this.#live.has(peer)) return this.#inner.startTls(peer, options);
+    const id = `c${this.#nextConnection++}`;
+    this.#recorder.add({ ev: "tls", id, t: this.#tick, over: peer.id, servername: options.servername, unsafe: options.unsafe === true });
+    this.#live.delete(peer);
+    const tls = this.#inner.startTls(peer.handOver(), options);
+    return this.#track(new RecordingPeer(tls, id, this.#recorder, this.#redact));
+  }
+
+  #track(peer: RecordingPeer): RecordingPeer {
+    this.#live.add(peer);
+    peer.onClosed = () => this.#live.delete(peer);
+    return peer;
+  }
+}
+
+/** A lookup passed through, noting when the client first sees it settled. */
+class RecordingLookup implements PendingLookup {
+  readonly host: string;
+  readonly #inner: PendingLookup;
+  readonly #id: string;
+  readonly #recorder: Recorder;
+  readonly #settled: (lookup: RecordingLookup) => void;
+  #ops = 0;
+  #done = false;
+
+  constructor(inner: PendingLookup, id: string, recorder: Recorder, settled: (lookup: RecordingLookup) => void) {
+    this.host = inner.host;
+    this.#inner = inner;
+    this.#id = id;
+    this.#recorder = recorder;
+    this.#settled = settled;
+  }
+
+  /** Notes the answer if it came since the last look. */
+  observe(): void {
+    if (this.#done) return;
+    const state = this.#inner.getState();
+    if (state === "pending") return;
+    this.#done = true;
+    const base = { ev: "lookup", id: this.#id, t: this.#recorder.tick(), op: this.#ops } as const;
+    this.#recorder.add(
+      state === "done"
+        ? { ...base, state, addresses: this.#inner.getAddresses().map((address) => address.address) }
+        : { ...base, state, error: this.#inner.getError() },
+    );
+    this.#settled(this);
+  }
+
+  getState(): LookupState {
+    this.#enter();
+    return this.#inner.getState();
+  }
+
+  getAddresses(): readonly ResolvedAddress[] {
+    this.#enter();
+    return this.#inner.getAddresses();
+  }
+
+  getError(): string {
+    this.#enter();
+    return this.#inner.getError();
+  }
+
+  cancel(): void {
+    this.#inner.cancel();
+    this.#done = true;
+    this.#settled(this);
+  }
+
+  setActivityListener(listener: (() => void) | null): void {
+    this.#inner.setActivityListener?.(listener);
+  }
+
+  #enter(): void {
+    this.observe();
+    this.#ops++;
+  }
+}
+
+/**
+ * A peer passed through, noting what the client saw of it. Every client call first notes what
+ * changed since the last one, then counts itself (`op`), then does the work.
+ */
+class RecordingPeer implements StreamPeer {
+  readonly id: string;
+  /** Called once when the client closes the peer or hands it to TLS. */
+  onClosed: () => void = () => {};
+  readonly #inner: StreamPeer;
+  readonly #recorder: Recorder;
+  readonly #requests: HeadScanner;
+  readonly #responses: HeadScanner;
+  #ops = 0;
+  /** The state last noted: 0 connecting, 1 open, 2 failed. */
+  #noted: 0 | 1 | 2 = 0;
+  /** Bytes noted as arrived and not read yet. */
+  #unread = 0;
+  #ended = false;
+  #pending = 0;
+  #finished = false;
+
+  constructor(inner: StreamPeer, id: string, recorder: Recorder, redact: readonly string[]) {
+    this.#inner = inner;
+    this.id = id;
+    this.#recorder = recorder;
+    const methods: string[] = [];
+    this.#requests = new HeadScanner("request", redact, methods);
+    this.#responses = new HeadScanner("response", redact, methods);
+  }
+
+  /** Notes what changed on the inner peer since the last look. */
+  observe(): void {
+    if (this.#finished) return;
+    const t = this.#recorder.tick();
+    const op = this.#ops;
+    const inner = this.#inner;
+    const state = inner.getState();
+    if (state === PeerState.OPEN && this.#noted === 0) {
+      this.#noted = 1;
+      this.#recorder.add({ ev: "state", id: this.id, t, op, state: "open" });
+    }
+    const available = inner.getAvailableBytes();
+    if (available > this.#unread) {
+      this.#recorder.add({ ev: "arrive", id: this.id, t, op, n: available - this.#unread });
+    }
+    this.#unread = available;
+    if (!this.#ended && inner.isEnded()) {
+      this.#ended = true;
+      this.#recorder.add({ ev: "end", id: this.id, t, op });
+    }
+    if (state === PeerState.ERROR && this.#noted !== 2) {
+      this.#noted = 2;
+      this.#recorder.add({ ev: "state", id: this.id, t, op, state: "error", error: copyError(inner.getError()) });
+    }
+    this.#notePending(inner.getPendingWriteBytes(), t, op);
+  }
+
+  getState(): PeerState {
+    this.#enter();
+    return this.#inner.getState();
+  }
+
+  getError(): PeerError | null {
+    this.#enter();
+    return this.#inner.getError();
+  }
+
+  getAvailableBytes(): number {
+    this.#enter();
+    return this.#inner.getAvailableBytes();
+  }
+
+  read(maxBytes: number): Uint8Array {
+    this.#enter();
+    const chunk = this.#inner.read(maxBytes);
+    if (chunk.length > 0) {
+      this.#unread = Math.max(0, this.#unread - chunk.length);
+      this.#recorder.add({ ev: "read", id: this.id, t: this.#recorder.tick(), data: this.#responses.scan(chunk.slice()) });
+    }
+    return chunk;
+  }
+
+  releaseReads(keepLastBytes: number): void {
+    this.#enter();
+    this.#inner.releaseReads?.(keepLastBytes);
+  }
+
+  write(data: Uint8Array): number {
+    this.#enter();
+    const accepted = this.#inner.write(data);
+    const written = data.slice(0, Math.max(0, accepted));
+    this.#recorder.add({ ev: "write", id: this.id, t: this.#recorder.tick(), data: this.#requests.scan(written) });
+    return accepted;
+  }
+
+  getPendingWriteBytes(): number {
+    this.#enter();
+    const pending = this.#inner.getPendingWriteBytes();
+    this.#notePending(pending, this.#recorder.tick(), this.#ops - 1);
+    return pending;
+  }
+
+  isEnded(): boolean {
+    this.#enter();
+    return this.#inner.isEnded();
+  }
+
+  close(): void {
+    this.#enter();
+    if (!this.#finished && this.#inner.getState() !== PeerState.CLOSED) {
+      // Bytes that arrived but were never read still shaped what the client did (a connection
+      // with extra bytes is not reused): keep them, so the replay offers them too.
+      for (let chunk = this.#inner.read(65536); chunk.length > 0; chunk = this.#inner.read(65536)) {
+        this.#recorder.add({ ev: "read", id: this.id, t: this.#recorder.tick(), data: this.#responses.scan(chunk.slice()), unread: true });
+      }
+      this.#recorder.add({ ev: "close", id: this.id, t: this.#recorder.tick() });
+    }
+    this.#finish();
+    this.#inner.close();
+  }
+
+  setIdle(idle: boolean): void {
+    this.#enter();
+    this.#inner.setIdle?.(idle);
+  }
+
+  setActivityListener(listener: (() => void) | null): void {
+    this.#inner.setActivityListener(listener);
+  }
+
+  /**
+   * Hands the inner peer to TLS: this peer stops recording.
+   *
+   * @returns The inner peer.
+   */
+  handOver(): StreamPeer {
+    this.#enter();
+    this.#finish();
+    return this.#inner;
+  }
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.onClosed();
+  }
+
+  #notePending(pending: number, t: number, op: number): void {
+    if (pending === this.#pending || this.#finished) return;
+    this.#pending = pending;
+    this.#recorder.add({ ev: "pending", id: this.id, t, op, n: pending });
+  }
+
+  #enter(): void {
+    this.observe();
+    this.#ops++;
+  }
+}
+
+function copyError(error: PeerError | null): PeerError {
+  return error === null ? { kind: "io", code: "EUNKNOWN", message: "EUNKNOWN: the peer failed without an error" } : { kind: error.kind, code: error.code, message: error.message };
+}

@@ -1,0 +1,26 @@
+/**
+ * Something that announces the start of each step, like `SceneTree.stepStarted`: a cassette
+ * network attached to it counts one tick per step, before any node of the step runs.
+ */
+export interface TickSource {
+  /** The signal emitted at the start of each step with the frame number and the step's delta. */
+  readonly stepStarted: {
+    connect(listener: (frame: number, delta: number) => void): unknown;
+    disconnect(listener: (frame: number, delta: number) => void): unknown;
+  };
+}
+
+/**
+ * Connects `network.tick(delta)` to the start of every step of `source`.
+ *
+ * @param source - A `SceneTree` (or anything with a `stepStarted` signal).
+ * @param network - The recording or replaying network.
+ * @returns A function that disconnects it.
+ */
+export function attachTicks(source: TickSource, network: { tick(delta?: number): void }): () => void {
+  const listener = (_frame: number, delta: number): void => network.tick(delta);
+  source.stepStarted.connect(listener);
+  return () => {
+    source.stepStarted.disconnect(listener);
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * The demo's four requests (`npm start`: JSON, five redirects, a gzip response and the 96 MiB
+ * download written to a file) recorded once against the demo's real embedded server, written to a
+ * cassette file, then replayed many times from that file with no socket opened: every replay
+ * produces the recording's signal trace (frame, signal, hashed arguments, timings) and the same
+ * file bytes.
+ */
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { LARGE_FILE_BYTES, largeFileByte, startDemoServer } from "../../examples/demo-server.ts";
+import { readCassette, writeCassette } from "../../src/client/cassette/cassette.ts";
+import { recordJobs, replayJobs, type Job } from "./cassette-kit.ts";
+
+const REPLAYS = Number(process.env.CASSETTE_DEMO_REPLAYS ?? 100);
+const dir = mkdtempSync(join(tmpdir(), "poll-http-cassette-demo-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function demoJobs(origin: string, download: string): Job[] {
+  return [
+    { label: "json", url: `${origin}/api/player` },
+    { label: "redirects", url: `${origin}/hop/5`, setup: (node) => (node.maxRedirects = 8) },
+    { label: "gzip", url: `${origin}/news.txt` },
+    { label: "download", url: `${origin}/level.pak`, setup: (node) => (node.downloadFile = download) },
+  ];
+}
+
+function fileHash(path: string): string {
+  return createHash("sha256").update(readFileSync(path)).digest("hex");
+}
+
+describe("the demo, recorded once and replayed", () => {
+  it(`replays ${REPLAYS} times from the cassette file with no socket: same trace, same file bytes`, async () => {
+    const server = await startDemoServer();
+    const recordedFile = join(dir, "recorded.pak");
+    let recording;
+    try {
+      recording = await recordJobs(demoJobs(server.origin, recordedFile));
+    } finally {
+      await server.close();
+    }
+    expect(recording.results.map((line) => line.split(" ").slice(0, 3).join(" ")).sort()).toEqual(
+      ["download 0 200", "gzip 0 200", "json 0 200", "redirects 0 200"],
+    );
+    const recordedBytes = readFileSync(recordedFile);
+    expect(recordedBytes.length).toBe(LARGE_FILE_BYTES);
+    for (let i = 0; i < recordedBytes.length; i += 4093) expect(recordedBytes[i]).toBe(largeFileByte(i));
+    const recordedHash = fileHash(recordedFile);
+    expect(recordedHash).toMatch(/^[0-9a-f]{64}$/);
+
+    const cassetteFile = join(dir, "demo.cassette.jsonl");
+    writeCassette(cassetteFile, recording.cassette);
+    expect(statSync(cassetteFile).size).toBeGreaterThan(LARGE_FILE_BYTES);
+    const cassette = readCassette(cassetteFile);
+
+    const connects = vi.spyOn(Socket.prototype, "connect");
+    try {
+      const replayFile = join(dir, "replayed.pak");
+      for (let replay = 0; replay < REPLAYS; replay++) {
+        rmSync(replayFile, { force: true });
+        const outcome = replayJobs(cassette, demoJobs(server.origin, replayFile));
+        expect(outcome.network.getFailures()).toEqual([]);
+        expect(outcome.trace).toEqual(recording.trace);
+        expect(outcome.results).toEqual(recording.results);
+        expect(readFileSync(replayFile).equals(recordedBytes)).toBe(true);
+      }
+      expect(connects).not.toHaveBeenCalled();
+    } finally {
+      connects.mockRestore();
+    }
+  }, 120_000);
+});
