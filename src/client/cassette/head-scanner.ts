@@ -57,12 +57,29 @@ export class HeadScanner {
    * @returns The chunk itself when nothing is hidden in it, or a copy with hidden values as `*`.
    */
   scan(chunk: Uint8Array): Uint8Array {
-    let out: Uint8Array | null = null;
+    return this.#run(chunk, false);
+  }
+
+  /**
+   * Scans the next bytes like {@link scan}, but leaves hidden values out altogether, so that two
+   * streams that differ only in hidden values (whatever their lengths) come out equal.
+   *
+   * @param chunk - Bytes that follow the ones scanned before.
+   * @returns The bytes without the hidden values (the chunk itself when nothing is hidden).
+   */
+  collapse(chunk: Uint8Array): Uint8Array {
+    return this.#run(chunk, true);
+  }
+
+  #run(chunk: Uint8Array, drop: boolean): Uint8Array {
+    /** The indexes of the hidden bytes of this chunk, in order. */
+    let hidden: number[] | null = null;
     let i = 0;
     while (i < chunk.length) {
       switch (this.#phase) {
         case "opaque":
-          return out ?? chunk;
+          i = chunk.length;
+          break;
         case "length": {
           const take = Math.min(this.#remaining, chunk.length - i);
           i += take;
@@ -104,19 +121,35 @@ export class HeadScanner {
         case "head":
         case "trailers": {
           const byte = chunk[i] as number;
-          if (this.#inLine === 1 && byte !== CR && byte !== LF && (this.#valueStarted || (byte !== 0x20 && byte !== 0x09))) {
+          const hide = this.#inLine === 1 && byte !== CR && byte !== LF && (this.#valueStarted || (byte !== 0x20 && byte !== 0x09));
+          if (hide) {
             this.#valueStarted = true;
-            out ??= chunk.slice();
-            out[i] = STAR;
+            (hidden ??= []).push(i);
           }
-          this.#takeHeadByte(byte, out !== null ? (out[i] as number) : byte);
+          this.#takeHeadByte(byte, hide ? STAR : byte);
           i++;
           break;
         }
       }
     }
-    return out ?? chunk;
+    if (hidden === null) return chunk;
+    if (!drop) {
+      const out = chunk.slice();
+      for (const index of hidden) out[index] = STAR;
+      return out;
+    }
+    const out = new Uint8Array(chunk.length - hidden.length);
+    let from = 0;
+    let kept = 0;
+    for (const index of hidden) {
+      out.set(chunk.subarray(from, index), kept);
+      kept += index - from;
+      from = index + 1;
+    }
+    out.set(chunk.subarray(from), kept);
+    return out;
   }
+
 
   /** Heads completed since the last call, as latin-1 text ending with the blank line. */
   takeHeads(): string[] {

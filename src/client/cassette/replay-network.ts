@@ -258,7 +258,7 @@ export class ReplayNetwork implements Network {
       return new FailedPeer({ kind: "connect", code: "ECASSETTE_MISSING", message: `ECASSETTE_MISSING: ${reason}` });
     }
     if (this.#mode === "strict") found.used = true;
-    return this.#track(new ReplayPeer(found, this.#peerContext(), address, port));
+    return this.#track(new ReplayPeer(found, this.#peerContext(), address, port, null, true));
   }
 
   /** {@inheritDoc Network.startTls} */
@@ -288,7 +288,9 @@ export class ReplayNetwork implements Network {
       return new FailedPeer({ kind: "tls", code: "ECASSETTE_MISSING", message: `ECASSETTE_MISSING: ${reason}` });
     }
     if (this.#mode === "strict") found.used = true;
-    return this.#track(new ReplayPeer(found, this.#peerContext(), address, port));
+    // A tunnel through a proxy (CONNECT on the TCP connection) cannot be redone by "record missing".
+    const tunnelled = over.heads.some((head) => head.startsWith("CONNECT "));
+    return this.#track(new ReplayPeer(found, this.#peerContext(), address, port, options, !tunnelled));
   }
 
   #peerContext(): PeerContext {
@@ -299,6 +301,12 @@ export class ReplayNetwork implements Network {
       matchHeaders: this.#matchHeaders,
       fail: (failure) => this.#fail(failure),
       rebind: (peer, head) => this.#rebind(peer, head),
+      openLive: (address, port) => {
+        if (this.#recorder === null) return null;
+        this.#socketsOpened++;
+        return this.#recorder.connect(address, port);
+      },
+      startLiveTls: (peer, options) => (this.#recorder as RecordingNetwork).startTls(peer, options),
     };
   }
 
@@ -421,6 +429,9 @@ interface PeerContext {
   readonly matchHeaders: readonly string[];
   fail(failure: ReplayFailure): void;
   rebind(peer: ReplayPeer, head: string): RecordedConnection | null;
+  /** "Record missing": a real, recorded connection to take over from a replayed one; null without. */
+  openLive(address: ResolvedAddress, port: number): StreamPeer | null;
+  startLiveTls(peer: StreamPeer, options: TlsConnectOptions): StreamPeer;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -428,6 +439,10 @@ const EMPTY = new Uint8Array(0);
 /**
  * A recorded connection played back. Every client call first makes visible what was recorded up
  * to now, then counts itself, then answers from the recording — as the recording peer noted.
+ *
+ * In matched mode with "record missing", a first request that nothing recorded matches moves the
+ * peer onto a real connection (connected, TLS started if this is a TLS peer, the bytes written so
+ * far sent again), recorded like any other; the client sees the same open peer throughout.
  */
 class ReplayPeer implements StreamPeer {
   readonly address: ResolvedAddress;
@@ -435,6 +450,8 @@ class ReplayPeer implements StreamPeer {
   onClosed: () => void = () => {};
   #recording: RecordedConnection;
   readonly #context: PeerContext;
+  /** The TLS settings when this is a TLS peer, for a real connection that takes over. */
+  readonly #tls: TlsConnectOptions | null;
   /** Added to recorded ticks (matched mode: the recording may have run at another time). */
   #shift = 0;
   #ops = 0;
@@ -448,22 +465,28 @@ class ReplayPeer implements StreamPeer {
   #readOffset = 0;
   #readTotal = 0;
   #writeIndex = 0;
-  /** Strict mode: the next recorded written byte to compare, as chunk and offset. */
-  #compareChunk = 0;
-  #compareOffset = 0;
-  #written = 0;
+  /** Strict mode: the written bytes compared so far (hidden values left out). */
+  #compared = 0;
   readonly #scanner: HeadScanner;
   /** Matched mode: the request heads seen so far on this connection. */
   #heads = 0;
   #bound: boolean;
+  /** Until bound, with "record missing": copies of the bytes written, to send again on a real connection. */
+  #sent: Uint8Array[] | null;
+  /** The real connection that took over, and the bytes still to send on it. */
+  #live: StreamPeer | null = null;
+  #liveOpen = false;
+  #queued: Uint8Array[] = [];
   #listener: (() => void) | null = null;
 
-  constructor(recording: RecordedConnection, context: PeerContext, address: ResolvedAddress, port: number) {
+  constructor(recording: RecordedConnection, context: PeerContext, address: ResolvedAddress, port: number, tls: TlsConnectOptions | null, canGoLive: boolean) {
     this.#recording = recording;
     this.#context = context;
     this.address = address;
     this.port = port;
+    this.#tls = tls;
     this.#bound = context.strict;
+    this.#sent = !context.strict && canGoLive ? [] : null;
     this.#scanner = new HeadScanner("request", context.redacted, []);
     this.#shift = context.strict ? 0 : context.clock.now() - recording.start.t;
   }
@@ -475,6 +498,10 @@ class ReplayPeer implements StreamPeer {
 
   /** Makes visible what is due; `notify` at the start of a tick. */
   advance(notify: boolean): void {
+    if (this.#live !== null) {
+      this.#pump();
+      return;
+    }
     const observations = this.#recording.observations;
     const now = this.#context.clock.now();
     let changed = false;
@@ -490,21 +517,28 @@ class ReplayPeer implements StreamPeer {
 
   getState(): PeerState {
     this.#enter();
+    if (this.#live !== null && this.#state === PeerState.OPEN) {
+      const state = this.#live.getState();
+      return state === PeerState.CONNECTING ? PeerState.OPEN : state;
+    }
     return this.#state;
   }
 
   getError(): PeerError | null {
     this.#enter();
+    if (this.#live !== null && this.#state === PeerState.OPEN) return this.#live.getError();
     return this.#state === PeerState.ERROR ? this.#error : null;
   }
 
   getAvailableBytes(): number {
     this.#enter();
+    if (this.#live !== null) return this.#liveOpen ? this.#live.getAvailableBytes() : 0;
     return this.#available();
   }
 
   read(maxBytes: number): Uint8Array {
     this.#enter();
+    if (this.#live !== null) return this.#liveOpen ? this.#live.read(maxBytes) : EMPTY;
     const available = this.#available();
     if (available === 0 || !(maxBytes >= 1)) return EMPTY;
     const chunk = this.#recording.reads[this.#readChunk];
@@ -520,47 +554,55 @@ class ReplayPeer implements StreamPeer {
     return view;
   }
 
-  releaseReads(_keepLastBytes: number): void {
+  releaseReads(keepLastBytes: number): void {
     this.#enter();
+    if (this.#liveOpen) this.#live?.releaseReads?.(keepLastBytes);
   }
 
   write(data: Uint8Array): number {
     this.#enter();
+    if (this.#live !== null) return this.#writeLive(data);
     if (this.#state !== PeerState.OPEN) return 0;
     const recorded = this.#recording.writes[this.#writeIndex++];
     // Strict mode accepts what the recording accepted (back-pressure replays); matched mode takes all.
     const accepted = recorded === undefined || !this.#context.strict ? data.length : Math.min(data.length, recorded.length);
     if (accepted === 0) return 0;
-    const shown = this.#scanner.scan(data.subarray(0, accepted));
+    if (!this.#bound && this.#sent !== null) this.#sent.push(data.slice(0, accepted));
+    const shown = this.#scanner.collapse(data.subarray(0, accepted));
     if (this.#context.strict) this.#compare(shown);
     else this.#checkHeads();
-    this.#written += accepted;
+    if (this.#live !== null) return accepted; // handed to a real connection at this request
     return (this.#state as PeerState) === PeerState.ERROR ? 0 : accepted;
   }
 
   getPendingWriteBytes(): number {
     this.#enter();
+    if (this.#live !== null) return this.#queued.reduce((sum, chunk) => sum + chunk.length, 0) + (this.#liveOpen ? this.#live.getPendingWriteBytes() : 0);
     return this.#pending;
   }
 
   isEnded(): boolean {
     this.#enter();
+    if (this.#live !== null) return this.#liveOpen && this.#live.isEnded();
     return this.#ended;
   }
 
   close(): void {
     this.#enter();
+    this.#live?.close();
     this.#state = PeerState.CLOSED;
     this.#listener = null;
     this.onClosed();
   }
 
-  setIdle(_idle: boolean): void {
+  setIdle(idle: boolean): void {
     this.#enter();
+    if (this.#liveOpen) this.#live?.setIdle?.(idle);
   }
 
   setActivityListener(listener: (() => void) | null): void {
     this.#listener = listener;
+    this.#live?.setActivityListener(listener);
   }
 
   /** Hands the peer to TLS: it is closed for the client. */
@@ -602,28 +644,25 @@ class ReplayPeer implements StreamPeer {
     }
   }
 
-  /** Strict mode: compares the bytes written with the recorded ones; the first difference fails the peer. */
+  /**
+   * Strict mode: compares the bytes written with the recorded ones, hidden header values left out
+   * on both sides; the first difference fails the peer.
+   */
   #compare(shown: Uint8Array): void {
-    const writes = this.#recording.writes;
+    const recorded = collapsedWrites(this.#recording, this.#context.redacted);
     for (let i = 0; i < shown.length; i++) {
-      let chunk = writes[this.#compareChunk];
-      while (chunk !== undefined && this.#compareOffset >= chunk.length) {
-        this.#compareChunk++;
-        this.#compareOffset = 0;
-        chunk = writes[this.#compareChunk];
-      }
-      const recorded = chunk === undefined ? null : (chunk[this.#compareOffset] as number);
+      const offset = this.#compared + i;
+      const expected = offset < recorded.length ? (recorded[offset] as number) : null;
       const sent = shown[i] as number;
-      if (recorded !== sent) {
-        const offset = this.#written + i;
+      if (expected !== sent) {
         const id = this.#recording.id;
-        const reason = `connection ${id}: the request differs from the recording at byte ${offset}: recorded ${describeByte(recorded)}, sent ${describeByte(sent)}`;
-        this.#context.fail({ code: "mismatch", connection: id, offset, recorded, sent, reason, fault: "caller" });
+        const reason = `connection ${id}: the request differs from the recording at byte ${offset}: recorded ${describeByte(expected)}, sent ${describeByte(sent)}`;
+        this.#context.fail({ code: "mismatch", connection: id, offset, recorded: expected, sent, reason, fault: "caller" });
         this.#failWith("ECASSETTE_MISMATCH", reason);
         return;
       }
-      this.#compareOffset++;
     }
+    this.#compared += shown.length;
   }
 
   /** Matched mode: binds the connection at its first request, then checks each later one. */
@@ -632,9 +671,12 @@ class ReplayPeer implements StreamPeer {
       const index = this.#heads++;
       if (!this.#bound) {
         const chosen = this.#context.rebind(this, head);
-        if (chosen === null) return this.#missing(head);
-        this.#bind(chosen);
-        continue;
+        if (chosen !== null) {
+          this.#bind(chosen);
+          continue;
+        }
+        if (this.#goLive()) return;
+        return this.#missing(head);
       }
       const recorded = this.#recording.heads[index];
       const keyOf = (text: string): string => requestKey(text, this.#context.matchHeaders, this.#context.redacted);
@@ -645,9 +687,9 @@ class ReplayPeer implements StreamPeer {
   /** Switches to `chosen`, keeping what is visible now, with its ticks counted from this first request. */
   #bind(chosen: RecordedConnection): void {
     this.#bound = true;
+    this.#sent = null;
     const now = this.#context.clock.now();
     const firstWrite = chosen.firstWriteTick < 0 ? chosen.start.t : chosen.firstWriteTick;
-    const previous = this.#recording;
     this.#recording = chosen;
     this.#shift = now - firstWrite;
     // Skip the new recording's observations before its first write: its connect and handshake
@@ -655,8 +697,52 @@ class ReplayPeer implements StreamPeer {
     const observations = chosen.observations;
     this.#cursor = 0;
     while (this.#cursor < observations.length && (observations[this.#cursor] as Observation).t < firstWrite) this.#cursor++;
-    if (previous !== chosen) this.#streamLengthCache = -1;
+    this.#streamLengthCache = -1;
   }
+
+  /** "Record missing": moves onto a real connection, sending again what was written. */
+  #goLive(): boolean {
+    if (this.#sent === null) return false;
+    const live = this.#context.openLive(this.address, this.port);
+    if (live === null) return false;
+    this.#live = live;
+    this.#bound = true;
+    this.#queued = this.#sent;
+    this.#sent = null;
+    live.setActivityListener(this.#listener);
+    return true;
+  }
+
+  #writeLive(data: Uint8Array): number {
+    if ((this.#live?.getState() ?? PeerState.ERROR) === PeerState.ERROR) return 0;
+    this.#queued.push(data.slice());
+    this.#pump();
+    return data.length;
+  }
+
+  /** Moves the real connection on: TLS once TCP is open, then the queued bytes. */
+  #pump(): void {
+    const live = this.#live;
+    if (live === null || live.getState() !== PeerState.OPEN) return;
+    if (!this.#liveOpen && this.#tls !== null && !this.#tlsStarted) {
+      this.#tlsStarted = true;
+      this.#live = this.#context.startLiveTls(live, this.#tls);
+      this.#live.setActivityListener(this.#listener);
+      return;
+    }
+    this.#liveOpen = true;
+    while (this.#queued.length > 0) {
+      const chunk = this.#queued[0] as Uint8Array;
+      const accepted = live.write(chunk);
+      if (accepted === chunk.length) this.#queued.shift();
+      else {
+        if (accepted > 0) this.#queued[0] = chunk.subarray(accepted);
+        break;
+      }
+    }
+  }
+
+  #tlsStarted = false;
 
   #missing(head: string): void {
     const reason = `no recorded exchange for ${requestLine(head)} (${this.#recording.start.ev === "tls" ? "TLS " : ""}${this.address.address}:${this.port})`;
@@ -674,6 +760,23 @@ class ReplayPeer implements StreamPeer {
     this.#ops++;
   }
 }
+
+/** A connection's written bytes with hidden header values left out, computed once. */
+function collapsedWrites(connection: RecordedConnection, redacted: readonly string[]): Uint8Array {
+  const cached = collapsedCache.get(connection);
+  if (cached !== undefined) return cached;
+  const total = connection.writes.reduce((sum, chunk) => sum + chunk.length, 0);
+  const all = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of connection.writes) {
+    all.set(chunk, at);
+    at += chunk.length;
+  }
+  const collapsed = new HeadScanner("request", redacted, []).collapse(all);
+  collapsedCache.set(connection, collapsed);
+  return collapsed;
+}
+const collapsedCache = new WeakMap<RecordedConnection, Uint8Array>();
 
 function describeByte(byte: number | null): string {
   if (byte === null) return "nothing (end of the recorded request bytes)";
