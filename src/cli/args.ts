@@ -39,6 +39,10 @@ export interface CliOptions {
   readonly silent: boolean;
   /** `--fps N`: frames per second of the scene tree; 0 runs frames as fast as the network allows. */
   readonly fps: number;
+  /** `--record FILE`: write a cassette of the exchange to FILE; null for none. */
+  readonly record: string | null;
+  /** `--replay FILE`: play the exchange back from the cassette FILE, with no socket; null for none. */
+  readonly replay: string | null;
 }
 
 /** The outcome of {@link parseArgs}. */
@@ -59,7 +63,7 @@ export const DEFAULT_FPS = 60;
 const MAX_FPS = 1000;
 
 type Flag = "insecure" | "include" | "silent" | "help" | "version";
-type Valued = "output" | "method" | "header" | "data" | "data-binary" | "max-redirects" | "max-filesize" | "timeout" | "proxy" | "cacert" | "fps";
+type Valued = "output" | "method" | "header" | "data" | "data-binary" | "max-redirects" | "max-filesize" | "timeout" | "proxy" | "cacert" | "fps" | "record" | "replay";
 
 interface OptionSpec {
   readonly name: Flag | Valued;
@@ -79,6 +83,8 @@ const LONG: ReadonlyMap<string, OptionSpec> = new Map<string, OptionSpec>([
   ["proxy", { name: "proxy", takesValue: true }],
   ["cacert", { name: "cacert", takesValue: true }],
   ["fps", { name: "fps", takesValue: true }],
+  ["record", { name: "record", takesValue: true }],
+  ["replay", { name: "replay", takesValue: true }],
   ["insecure", { name: "insecure", takesValue: false }],
   ["include", { name: "include", takesValue: false }],
   ["silent", { name: "silent", takesValue: false }],
@@ -117,6 +123,8 @@ interface Draft {
   include: boolean;
   silent: boolean;
   fps: number;
+  record: string | null;
+  replay: string | null;
   stop: "help" | "version" | null;
 }
 
@@ -131,7 +139,7 @@ interface Draft {
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const draft: Draft = {
     url: null, output: null, method: null, headers: [], data: [], maxRedirects: null, maxFilesize: null, timeout: null,
-    proxy: null, cacert: null, insecure: false, include: false, silent: false, fps: DEFAULT_FPS, stop: null,
+    proxy: null, cacert: null, insecure: false, include: false, silent: false, fps: DEFAULT_FPS, record: null, replay: null, stop: null,
   };
   try {
     walk(argv, draft);
@@ -141,6 +149,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   }
   if (draft.stop !== null) return { kind: draft.stop };
   if (draft.url === null) return { kind: "error", message: "no URL given" };
+  if (draft.record !== null && draft.replay !== null) return { kind: "error", message: "--record and --replay cannot be used together" };
   const { stop: _stop, url, ...rest } = draft;
   return { kind: "run", options: { ...rest, url: withScheme(url) } };
 }
@@ -231,8 +240,10 @@ function apply(draft: Draft, spec: OptionSpec, shown: string, value: string): vo
       draft.proxy = value === "" ? null : value;
       return;
     case "cacert":
+    case "record":
+    case "replay":
       if (value === "") throw new UsageError(`option ${shown} needs a file name`);
-      draft.cacert = value;
+      draft[spec.name] = value;
       return;
   }
 }

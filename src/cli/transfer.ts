@@ -2,6 +2,7 @@
 import { STATUS_CODES } from "node:http";
 import { Err, HTTPRequest, Result, SceneTree, TreeRunner, resultName } from "../index.ts";
 import type { CliOptions } from "./args.ts";
+import { openCassette, replayFrames } from "./cassette-option.ts";
 import { ExitStatus, exitStatusForResult } from "./exit-status.ts";
 import { ProgressBar, type TerminalStream } from "./progress-bar.ts";
 import { ProgressNode } from "./progress-node.ts";
@@ -64,8 +65,11 @@ export function wantsProgress(options: CliOptions, io: CliIo): boolean {
  * @returns The exit status (see `exitStatusTable`).
  */
 export function transfer(options: CliOptions, request: PreparedRequest, io: CliIo): Promise<number> {
+  const cassette = openCassette(options);
+  if ("error" in cassette) return Promise.resolve(say(io, ExitStatus.USAGE, cassette.error));
   const tree = new SceneTree();
-  const node = new HTTPRequest({ name: "poll-http" });
+  cassette.attach(tree);
+  const node = new HTTPRequest({ name: "poll-http", ...(cassette.network === undefined ? {} : { network: cassette.network }) });
   tree.root.addChild(node);
   const refusal = configure(node, options, request);
   if (refusal !== null) return Promise.resolve(say(io, ExitStatus.USAGE, refusal));
@@ -88,6 +92,8 @@ export function transfer(options: CliOptions, request: PreparedRequest, io: CliI
       if (tree.isProcessing()) node.queueFree();
       else if (node.isInsideTree()) tree.root.removeChild(node);
       progress?.finish(status === ExitStatus.SUCCESS);
+      const unsaved = cassette.save();
+      if (unsaved !== "" && status === ExitStatus.SUCCESS) return resolve(say(io, ExitStatus.LOCAL_ERROR, unsaved));
       resolve(message === "" ? status : say(io, status, message));
     };
     const onWriteError = (error: Error): void => {
@@ -113,6 +119,10 @@ export function transfer(options: CliOptions, request: PreparedRequest, io: CliI
     if (io.signal?.aborted === true) return onAbort();
     if (node.request(request.url, request.headers, request.method, request.body) !== Err.OK) {
       return finish(ExitStatus.USAGE, oneLine(node.getErrorReason()));
+    }
+    if (cassette.replay !== null) {
+      if (!replayFrames(tree, cassette.replay, () => settled)) finish(ExitStatus.LOCAL_ERROR, `the cassette ${options.replay ?? ""} ended before the request completed`);
+      return;
     }
     if (runner.start() !== Err.OK) finish(ExitStatus.USAGE, runner.getLastError());
   });

@@ -25,6 +25,8 @@ Options:
   -i, --include            write the final response's status line and headers to stdout first
   -s, --silent             no progress bar and no notes (errors are still printed)
       --fps N              frames per second (default ${DEFAULT_FPS}); 0 runs frames as fast as data arrives
+      --record FILE        write a cassette of the exchange to FILE (secret header values hidden)
+      --replay FILE        play the exchange back from the cassette FILE: no socket, same frames
   -h, --help               show this help
   -V, --version            show the version
 

@@ -21,7 +21,7 @@ describe("parseArgs", () => {
   it("takes a bare URL with the defaults", () => {
     expect(run(["http://example.com/a"])).toEqual({
       url: "http://example.com/a", output: null, method: null, headers: [], data: [], maxRedirects: null, maxFilesize: null,
-      timeout: null, proxy: null, cacert: null, insecure: false, include: false, silent: false, fps: DEFAULT_FPS,
+      timeout: null, proxy: null, cacert: null, insecure: false, include: false, silent: false, fps: DEFAULT_FPS, record: null, replay: null,
     });
   });
 
@@ -39,7 +39,7 @@ describe("parseArgs", () => {
     expect(options).toEqual({
       url: "http://h/", output: "out.bin", method: "PUT", headers: ["A: 1", "B: 2"],
       data: [{ binary: false, value: "x=1" }, { binary: true, value: "@f.bin" }], maxRedirects: 3, maxFilesize: 10 * 1024 * 1024,
-      timeout: 2.5, proxy: "http://p:3128", cacert: "ca.pem", insecure: true, include: true, silent: true, fps: 30,
+      timeout: 2.5, proxy: "http://p:3128", cacert: "ca.pem", insecure: true, include: true, silent: true, fps: 30, record: null, replay: null,
     });
   });
 
