@@ -6,13 +6,14 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { HTTPRequest, Result, SceneTree, useCassette } from "../src/index.ts";
+import { HTTPRequest, Result, SceneTree, useCassette, type CassetteSession } from "../src/index.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "poll-http-cassettes-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+// #region fetch-player
 /** The code under test: fetches the player and reports what it saw, frame by frame. */
-async function fetchPlayer(cassette: ReturnType<typeof useCassette>, url: string): Promise<string[]> {
+async function fetchPlayer(cassette: CassetteSession, url: string): Promise<string[]> {
   const tree = new SceneTree();
   const seen: string[] = [];
   const req = new HTTPRequest({ network: cassette.network });
@@ -26,6 +27,7 @@ async function fetchPlayer(cassette: ReturnType<typeof useCassette>, url: string
   tree.root.removeChild(req);
   return seen;
 }
+// #endregion fetch-player
 
 describe("a test with a cassette", () => {
   let url = "";
@@ -35,10 +37,12 @@ describe("a test with a cassette", () => {
     const server = createServer((_req, res) => res.end('{"name":"Ada","level":7}'));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/player`;
-    const cassette = useCassette("player", { dir });
+    // #region record
+    const cassette = useCassette("player", { dir }); // <dir>/player.cassette.jsonl does not exist yet
     expect(cassette.mode).toBe("record");
     firstRun = await fetchPlayer(cassette, url);
     cassette.save();
+    // #endregion record
     server.close();
     expect(firstRun[1]).toMatch(/success 200 \{"name":"Ada","level":7\}$/);
     // The secret never reaches the file.
@@ -50,9 +54,11 @@ describe("a test with a cassette", () => {
   it("later runs: the cassette replays, with the server gone and the timers fake", async () => {
     vi.useFakeTimers();
     try {
-      const cassette = useCassette("player", { dir });
+      // #region replay
+      const cassette = useCassette("player", { dir }); // the file exists now: replay, no socket
       expect(cassette.mode).toBe("replay");
       expect(await fetchPlayer(cassette, url)).toEqual(firstRun);
+      // #endregion replay
     } finally {
       vi.useRealTimers();
     }

@@ -23,31 +23,37 @@ export interface RecordedPeerError {
   readonly message: string;
 }
 
-/**
- * The moment an event happened: the tick (the count of `tick()` calls on the recording network
- * when it happened, 0 before the first) and, within that tick, how many calls the client had made
- * on that lookup or peer before it (`op`). Bytes that arrive on the event loop are seen at the start
- * of a tick, before the client's first call in it.
- */
-export interface EventTime {
-  /** The tick. */
+/** What every event carries. */
+export interface EventBase {
+  /** The lookup (`l<n>`) or connection (`c<n>`) the event belongs to. */
+  readonly id: string;
+  /** The tick: the count of `tick()` calls on the recording network when it happened (0 before the first). */
   readonly t: number;
+}
+
+/**
+ * The moment an observed change happened: the tick and, within it, how many calls the client had
+ * made on that lookup or peer before it (`op`). Bytes that arrive on the event loop are seen at the
+ * start of a tick, before the client's first call in it.
+ */
+export interface EventTime extends EventBase {
   /** The client's calls on the same lookup or peer before the event. */
   readonly op: number;
 }
 
 /** A lookup was started: `resolve(host)`. Its id is `l<n>`. */
-export interface ResolveEvent {
+export interface ResolveEvent extends EventBase {
+  /** `resolve`. */
   readonly ev: "resolve";
-  readonly id: string;
-  readonly t: number;
+  /** The host name. */
   readonly host: string;
 }
 
 /** A lookup settled, as the client first saw it. */
 export interface LookupEvent extends EventTime {
+  /** `lookup`. */
   readonly ev: "lookup";
-  readonly id: string;
+  /** `done` with addresses, or `failed` with an error. */
   readonly state: "done" | "failed";
   /** The addresses (IP literals), when `done`. */
   readonly addresses?: readonly string[];
@@ -56,20 +62,22 @@ export interface LookupEvent extends EventTime {
 }
 
 /** A TCP connection was started: `connect(address, port)`. Its id is `c<n>`. */
-export interface ConnectEvent {
+export interface ConnectEvent extends EventBase {
+  /** `connect`. */
   readonly ev: "connect";
-  readonly id: string;
-  readonly t: number;
+  /** The IP address. */
   readonly address: string;
+  /** 4 or 6. */
   readonly family: 4 | 6;
+  /** The port. */
   readonly port: number;
 }
 
 /** TLS was started over connection `over`: `startTls(peer, options)`. Its id is `c<n>`. */
-export interface TlsEvent {
+export interface TlsEvent extends EventBase {
+  /** `tls`. */
   readonly ev: "tls";
-  readonly id: string;
-  readonly t: number;
+  /** The id of the TCP connection the handshake runs over. */
   readonly over: string;
   /** The SNI / verification name. */
   readonly servername: string;
@@ -77,52 +85,56 @@ export interface TlsEvent {
   readonly unsafe: boolean;
 }
 
-/** The peer's state changed (`open`), or it failed (`error`), as the client first saw it. */
+/** The peer opened (`open`), or failed (`error`), as the client first saw it. */
 export interface StateEvent extends EventTime {
+  /** `state`. */
   readonly ev: "state";
-  readonly id: string;
+  /** The new state. */
   readonly state: "open" | "error";
+  /** Why it failed, for `error`. */
   readonly error?: RecordedPeerError;
 }
 
 /** `n` more received bytes became available. */
 export interface ArriveEvent extends EventTime {
+  /** `arrive`. */
   readonly ev: "arrive";
-  readonly id: string;
+  /** How many bytes. */
   readonly n: number;
 }
 
 /** The remote end closed its side. */
 export interface EndEvent extends EventTime {
+  /** `end`. */
   readonly ev: "end";
-  readonly id: string;
 }
 
 /** `getPendingWriteBytes()` answered a new value. */
 export interface PendingEvent extends EventTime {
+  /** `pending`. */
   readonly ev: "pending";
-  readonly id: string;
+  /** The value. */
   readonly n: number;
 }
 
 /**
  * Bytes written (`write`) or read (`read`), one chunk as it was accepted or handed out: the chunk
- * boundaries are part of the recording. `unread` marks bytes that had arrived but were still
- * buffered when the client closed the peer.
+ * boundaries are part of the recording. A write the peer refused (0 bytes accepted) is an empty
+ * chunk.
  */
-export interface DataEvent {
+export interface DataEvent extends EventBase {
+  /** `write` or `read`. */
   readonly ev: "write" | "read";
-  readonly id: string;
-  readonly t: number;
+  /** The bytes (hidden header values as `*`). In the file: `text`, `base64`, or both (text first). */
   readonly data: Uint8Array;
+  /** True for bytes that had arrived but were still unread when the client closed the peer. */
   readonly unread?: boolean;
 }
 
 /** The client closed the peer. */
-export interface CloseEvent {
+export interface CloseEvent extends EventBase {
+  /** `close`. */
   readonly ev: "close";
-  readonly id: string;
-  readonly t: number;
 }
 
 /** One entry of a cassette. */

@@ -11,8 +11,16 @@ export interface RecordingNetworkOptions {
    * sees), in requests and responses. Default {@link DEFAULT_REDACTED_HEADERS}; `[]` keeps all.
    */
   readonly redact?: readonly string[];
-  /** The number of the first lookup id (`l<n>`) and connection id (`c<n>`); for appending to a cassette. Default 0. */
-  readonly firstIds?: { readonly lookup: number; readonly connection: number };
+  /** The numbers of the first ids; for appending to a cassette. Default 0 and 0. */
+  readonly firstIds?: FirstIds;
+}
+
+/** The numbers the ids of a {@link RecordingNetwork} start from. */
+export interface FirstIds {
+  /** The first lookup is `l<lookup>`. */
+  readonly lookup: number;
+  /** The first connection is `c<connection>`. */
+  readonly connection: number;
 }
 
 /** What the recording network shares with its lookups and peers. */
@@ -152,9 +160,13 @@ export class RecordingNetwork implements Network {
   }
 
   /**
-   * {@inheritDoc Network.startTls}
+   * Starts TLS over a peer from {@link RecordingNetwork.connect} on the inner network, and records
+   * the handshake and the plaintext exchanged over it as a new connection. A peer that this network
+   * did not make is passed to the inner network unrecorded.
    *
-   * A peer that this network did not make is passed to the inner network unrecorded.
+   * @param peer - An `OPEN` peer from this network's `connect()` with no unread bytes.
+   * @param options - Verification and identity settings.
+   * @returns The TLS peer.
    */
   startTls(peer: StreamPeer, options: TlsConnectOptions): StreamPeer {
     if (!(peer instanceof RecordingPeer) || !this.#live.has(peer)) return this.#inner.startTls(peer, options);
