@@ -79,7 +79,7 @@ describe("replay", () => {
     expect(replay.results).toHaveLength(1);
     const [label, result] = (replay.results[0] as string).split(" ");
     expect(label).toBe("item");
-    expect(Number(result)).not.toBe(Result.RESULT_SUCCESS);
+    expect(Number(result)).toBe(Result.RESULT_CONNECTION_ERROR);
     expect(replay.results[0]).toContain("at byte 10: recorded 0x37 '7', sent 0x38 '8'");
   });
 
@@ -101,9 +101,10 @@ describe("replay", () => {
     const replay = replayJobs(recording.cassette, [{ label: "item", url: `${origin}/item/9` }], { mode: "matched" });
     expect(replay.network.getFailures()).toEqual([expect.objectContaining({ code: "missing", reason: expect.stringContaining("GET /item/9 HTTP/1.1") })]);
     expect(replay.results[0]).toContain("no recorded exchange for GET /item/9 HTTP/1.1");
-    expect(Number((replay.results[0] as string).split(" ")[1])).not.toBe(Result.RESULT_SUCCESS);
+    expect(Number((replay.results[0] as string).split(" ")[1])).toBe(Result.RESULT_CONNECTION_ERROR);
     const otherHost = replayJobs(recording.cassette, [{ label: "item", url: "http://127.0.0.2:9/item/1" }]);
     expect(otherHost.results[0]).toContain("no recorded connection to 127.0.0.2:9");
+    expect(Number((otherHost.results[0] as string).split(" ")[1])).toBe(Result.RESULT_CANT_CONNECT);
   });
 
   it("record missing: what the cassette lacks is fetched from the real network and appended", async () => {
