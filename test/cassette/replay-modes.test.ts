@@ -96,6 +96,35 @@ describe("replay", () => {
     }
   });
 
+  it("a TreeRunner that sleeps until woken (as fast as possible) steps through a replay", async () => {
+    const recording = await recordJobs(items());
+    const { ReplayNetwork } = await import("../../src/client/cassette/replay-network.ts");
+    const { SceneTree } = await import("../../src/request-node/scene-tree.ts");
+    const { TreeRunner } = await import("../../src/request-node/runner.ts");
+    const { HTTPRequest } = await import("../../src/request-node/http-request.ts");
+    const network = new ReplayNetwork(recording.cassette);
+    const tree = new SceneTree();
+    network.attach(tree);
+    const runner = new TreeRunner(tree, { mode: "as-fast-as-possible" });
+    const results: string[] = [];
+    for (const job of items()) {
+      const node = new HTTPRequest({ name: job.label, network });
+      tree.root.addChild(node);
+      node.requestCompleted.connect((result, code) => {
+        results.push(`${job.label} ${result} ${code} ${tree.getFrame()}`);
+        if (results.length === 4) runner.stop();
+      });
+      node.request(job.url);
+    }
+    const watchdog = setTimeout(() => runner.stop(), 10_000);
+    runner.start();
+    await runner.whenStopped();
+    clearTimeout(watchdog);
+    for (const node of tree.root.getChildren()) tree.root.removeChild(node);
+    const frames = new Map(recording.trace.filter((line) => line.includes("requestCompleted")).map((line) => [line.split(" ")[1], line.split(" ")[0]]));
+    expect(results.sort()).toEqual(items().map((job) => `${job.label} 0 200 ${frames.get(job.label)}`).sort());
+  });
+
   it("a request with no recording fails with a clear reason", async () => {
     const recording = await recordJobs([{ label: "item", url: `${origin}/item/1` }]);
     const replay = replayJobs(recording.cassette, [{ label: "item", url: `${origin}/item/9` }], { mode: "matched" });

@@ -48,6 +48,11 @@ export class ReplayLookup implements PendingLookup {
     if (notify) this.#listener?.();
   }
 
+  /** True while the recorded answer is still to come. */
+  isWaiting(): boolean {
+    return this.#state === "pending" && !this.#cancelled && this.#settle !== null && this.#settle !== "missing";
+  }
+
   getState(): LookupState {
     this.#enter();
     return this.#state;

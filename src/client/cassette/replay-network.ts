@@ -108,13 +108,28 @@ export class ReplayNetwork implements Network {
   }
 
   /**
-   * Calls {@link tick} at the start of every step of a tree.
+   * Calls {@link tick} at the start of every step of a tree, and wakes the tree while recorded
+   * events are still to come (so an `as-fast-as-possible` `TreeRunner` steps through the
+   * recording; its deltas are then its own, not the recorded ones).
    *
    * @param tree - A `SceneTree`.
    * @returns A function that stops it.
    */
   attach(tree: TickSource): () => void {
-    return attachTicks(tree, this);
+    // While recorded events are still to come, ask for the next step: a runner that sleeps until
+    // woken (`as-fast-as-possible`) then steps through the recording instead of waiting forever.
+    return attachTicks(tree, {
+      tick: (delta) => {
+        this.tick(delta);
+        if (this.isWaiting()) tree.wake?.();
+      },
+    });
+  }
+
+  /** True while a lookup or peer in use still has recorded events to come. */
+  isWaiting(): boolean {
+    for (const item of this.#live) if (item.isWaiting()) return true;
+    return false;
   }
 
   /** The number of ticks so far. */

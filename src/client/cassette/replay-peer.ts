@@ -106,6 +106,12 @@ export class ReplayPeer implements StreamPeer {
     if (changed && notify) this.#listener?.();
   }
 
+  /** True while recorded changes are still to come (a real connection that took over wakes its tree itself). */
+  isWaiting(): boolean {
+    if (this.#state === PeerState.CLOSED || this.#live !== null) return false;
+    return this.#cursor < this.#recording.observations.length;
+  }
+
   getState(): PeerState {
     this.#enter();
     if (this.#live !== null && this.#state === PeerState.OPEN) {

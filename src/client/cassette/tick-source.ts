@@ -24,6 +24,8 @@ export interface StepSignal {
 export interface TickSource {
   /** The signal emitted at the start of each step with the frame number and the step's delta. */
   readonly stepStarted: StepSignal;
+  /** Asks for another step soon (`SceneTree.wake`); a replay uses it while recorded events are still to come. */
+  wake?(): void;
 }
 
 /**
@@ -34,7 +36,9 @@ export interface TickSource {
  * @returns A function that disconnects it.
  */
 export function attachTicks(source: TickSource, network: { tick(delta?: number): void }): () => void {
-  const listener: StepListener = (_frame, delta) => network.tick(delta);
+  const listener: StepListener = (_frame, delta) => {
+    network.tick(delta);
+  };
   source.stepStarted.connect(listener);
   return () => {
     source.stepStarted.disconnect(listener);
