@@ -149,6 +149,8 @@ export interface Cassette {
   readonly deltas: readonly number[];
   /** Lower-case header names whose values were replaced with `*` at record time. */
   readonly redacted: readonly string[];
+  /** True when the recorded network could block (`waitForActivity`, e.g. `ThreadedNetwork`); the replay then can too. */
+  readonly blocking?: boolean;
   /** The events. */
   readonly events: readonly CassetteEvent[];
 }
@@ -190,7 +192,9 @@ function decodeBytes(text: unknown, base64: unknown): Uint8Array {
  */
 export function formatCassette(cassette: Cassette): string {
   const lines: string[] = [
-    JSON.stringify({ format: CASSETTE_FORMAT, version: cassette.version, redacted: cassette.redacted, deltas: cassette.deltas }),
+    JSON.stringify({
+      format: CASSETTE_FORMAT, version: cassette.version, redacted: cassette.redacted, ...(cassette.blocking === true ? { blocking: true } : {}), deltas: cassette.deltas,
+    }),
   ];
   for (const event of cassette.events) {
     if (event.ev === "write" || event.ev === "read") {
@@ -212,7 +216,7 @@ export function formatCassette(cassette: Cassette): string {
  */
 export function parseCassette(text: string): Cassette {
   const lines = text.split("\n").filter((line) => line.trim() !== "");
-  const header = JSON.parse(lines[0] ?? "null") as { format?: unknown; version?: unknown; redacted?: unknown; deltas?: unknown } | null;
+  const header = JSON.parse(lines[0] ?? "null") as { format?: unknown; version?: unknown; redacted?: unknown; blocking?: unknown; deltas?: unknown } | null;
   if (header === null || header.format !== CASSETTE_FORMAT) throw new Error(`not a ${CASSETTE_FORMAT} file`);
   if (header.version !== CASSETTE_VERSION) throw new Error(`cassette version ${String(header.version)} is not supported (this library reads ${CASSETTE_VERSION})`);
   const events: CassetteEvent[] = [];
@@ -229,6 +233,7 @@ export function parseCassette(text: string): Cassette {
     version: CASSETTE_VERSION,
     deltas: Array.isArray(header.deltas) ? (header.deltas as number[]) : [],
     redacted: Array.isArray(header.redacted) ? (header.redacted as string[]) : [],
+    ...(header.blocking === true ? { blocking: true } : {}),
     events,
   };
 }

@@ -61,6 +61,10 @@ export class RecordingNetwork implements Network {
   #tick = 0;
   #elapsedMs = 0;
   #nextLookup: number;
+  /** {@inheritDoc Network.waitForActivity} Present when the inner network has it. */
+  readonly waitForActivity?: (ready: () => boolean, timeoutMs: number) => boolean;
+  /** {@inheritDoc Network.eventLoopTurns} Present when the inner network has it. */
+  readonly eventLoopTurns?: () => number;
   #nextConnection: number;
   readonly #recorder: Recorder = {
     tick: () => this.#tick,
@@ -75,6 +79,9 @@ export class RecordingNetwork implements Network {
    */
   constructor(inner: Network, options: RecordingNetworkOptions = {}) {
     this.#inner = inner;
+    // The inner network's optional abilities pass through, so the client behaves as without the recorder.
+    if (inner.waitForActivity !== undefined) this.waitForActivity = (ready, timeoutMs) => inner.waitForActivity?.(ready, timeoutMs) ?? ready();
+    if (inner.eventLoopTurns !== undefined) this.eventLoopTurns = () => inner.eventLoopTurns?.() ?? 0;
     this.#redact = (options.redact ?? DEFAULT_REDACTED_HEADERS).map((name) => name.toLowerCase());
     this.#nextLookup = options.firstIds?.lookup ?? 0;
     this.#nextConnection = options.firstIds?.connection ?? 0;
@@ -128,7 +135,10 @@ export class RecordingNetwork implements Network {
    * @returns The cassette.
    */
   toCassette(): Cassette {
-    return { version: CASSETTE_VERSION, deltas: [...this.#deltas], redacted: [...this.#redact], events: [...this.#events] };
+    return {
+      version: CASSETTE_VERSION, deltas: [...this.#deltas], redacted: [...this.#redact],
+      ...(this.waitForActivity !== undefined ? { blocking: true } : {}), events: [...this.#events],
+    };
   }
 
   /**

@@ -48,6 +48,11 @@ export class ReplayLookup implements PendingLookup {
     if (notify) this.#listener?.();
   }
 
+  /** True when the recorded answer comes later in this tick, after more of the client's calls. */
+  isDueLaterThisTick(): boolean {
+    return this.isWaiting() && typeof this.#settle === "object" && this.#settle !== null && this.#settle.t === this.#clock.now() && this.#useOps;
+  }
+
   /** True while the recorded answer is still to come. */
   isWaiting(): boolean {
     return this.#state === "pending" && !this.#cancelled && this.#settle !== null && this.#settle !== "missing";

@@ -75,6 +75,13 @@ export class ReplayNetwork implements Network {
   #elapsedMs = 0;
   #socketsOpened = 0;
   readonly #clock: ReplayClock = { now: () => this.#tick };
+  /**
+   * Blocking mode (`HTTPClient.blockingModeEnabled`), present when the recorded network could
+   * block: calls `ready()` again while a peer has recorded changes due later in this tick (bytes
+   * that arrived during a blocking poll while recording become visible as the client's calls reach
+   * the recorded count), and returns at once otherwise. Never waits on anything real.
+   */
+  readonly waitForActivity?: (ready: () => boolean, timeoutMs: number) => boolean;
 
   /**
    * @param cassette - The recording.
@@ -85,6 +92,7 @@ export class ReplayNetwork implements Network {
     if (cassette.version !== CASSETTE_VERSION) throw new Error(`cassette version ${cassette.version} is not supported`);
     this.#cassette = cassette;
     this.#index = indexCassette(cassette.events, cassette.redacted);
+    if (cassette.blocking === true) this.waitForActivity = (ready) => this.#replayWait(ready);
     this.#mode = options.mode ?? "strict";
     this.#matchHeaders = (options.matchHeaders ?? ["host"]).map((name) => name.toLowerCase());
     const lookups = this.#index.lookups.length;
@@ -124,6 +132,16 @@ export class ReplayNetwork implements Network {
         if (this.isWaiting()) tree.wake?.();
       },
     });
+  }
+
+  #replayWait(ready: () => boolean): boolean {
+    for (let rounds = 0; rounds < 100_000; rounds++) {
+      if (ready()) return true;
+      let dueThisTick = false;
+      for (const item of this.#live) if (item.isDueLaterThisTick()) dueThisTick = true;
+      if (!dueThisTick) return false;
+    }
+    return false;
   }
 
   /** True while a lookup or peer in use still has recorded events to come. */

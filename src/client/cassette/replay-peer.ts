@@ -106,6 +106,13 @@ export class ReplayPeer implements StreamPeer {
     if (changed && notify) this.#listener?.();
   }
 
+  /** True when the next recorded change comes later in this tick, after more of the client's calls. */
+  isDueLaterThisTick(): boolean {
+    if (this.#state === PeerState.CLOSED || this.#live !== null || !this.#context.strict) return false;
+    const next = this.#recording.observations[this.#cursor];
+    return next !== undefined && next.t + this.#shift === this.#context.clock.now();
+  }
+
   /** True while recorded changes are still to come (a real connection that took over wakes its tree itself). */
   isWaiting(): boolean {
     if (this.#state === PeerState.CLOSED || this.#live !== null) return false;
