@@ -61,9 +61,12 @@ export class RecordingNetwork implements Network {
   #tick = 0;
   #elapsedMs = 0;
   #nextLookup: number;
-  /** {@inheritDoc Network.waitForActivity} Present when the inner network has it. */
+  /**
+   * The inner network's `waitForActivity` (blocking mode, e.g. `ThreadedNetwork`), present when
+   * it has one: blocks without spinning until `ready()` is true or the time has passed.
+   */
   readonly waitForActivity?: (ready: () => boolean, timeoutMs: number) => boolean;
-  /** {@inheritDoc Network.eventLoopTurns} Present when the inner network has it. */
+  /** The inner network's `eventLoopTurns` (`NodeNetwork`), present when it has one. */
   readonly eventLoopTurns?: () => number;
   #nextConnection: number;
   readonly #recorder: Recorder = {
