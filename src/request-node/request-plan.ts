@@ -75,7 +75,7 @@ export function planRequest(input: RequestInput): RequestPlanResult {
   const check = writeRequestHead({
     method: verb, target: parsed.url.path, host: parsed.url.host, port: parsed.url.port,
     tls: parsed.url.scheme === "https", headers,
-    bodyLength: body instanceof Uint8Array ? body.length : Math.max(body.length, 0), chunked: !(body instanceof Uint8Array) && body.length < 0,
+    bodyLength: body.length, chunked: !(body instanceof Uint8Array) && body.length < 0,
   });
   if (!check.ok) return { ok: false, reason: check.reason };
   if (input.integrity !== undefined) {
