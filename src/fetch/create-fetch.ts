@@ -7,7 +7,7 @@ import { FetchExchange, type FetchActivity } from "./fetch-exchange.ts";
 import { hasHeaderLine, headerLines } from "./fetch-headers.ts";
 import type { FetchBodyInit, FetchRequestInit } from "./fetch-init.ts";
 import { normalizeFetchMethod } from "./fetch-method.ts";
-import { DEFAULT_BODY_HIGH_WATER_MARK } from "./poll-http-init.ts";
+import { RESPONSE_HIGH_WATER_MARK } from "./poll-http-init.ts";
 import { configureNode } from "./poll-http-init.ts";
 import { TreeLauncher, type RequestLauncher } from "./request-launcher.ts";
 
@@ -123,7 +123,7 @@ function launch(launcher: RequestLauncher, activity: FetchActivity, parsed: Pars
   const exchange = new FetchExchange({
     node, launcher, origin, url: url.href, method: parsed.method, headers, body: extracted.body, upload: extracted.upload,
     redirect: parsed.redirect, integrity: parsed.integrity, signal: parsed.signal, pollHttp: init?.pollHttp,
-    highWaterMark: init?.pollHttp?.bodyHighWaterMark ?? DEFAULT_BODY_HIGH_WATER_MARK, activity,
+    highWaterMark: init?.pollHttp?.bodyHighWaterMark ?? RESPONSE_HIGH_WATER_MARK, activity,
   });
   exchange.start();
   return exchange.promise;

@@ -56,7 +56,7 @@ export interface PollHttpInit {
 }
 
 /** The default `response.body` high-water mark. */
-export const DEFAULT_BODY_HIGH_WATER_MARK = 1024 * 1024;
+export const RESPONSE_HIGH_WATER_MARK: number = 1024 * 1024;
 /** Fetch's redirect limit. */
 const FETCH_MAX_REDIRECTS = 20;
 const DEFAULT_TLS = TLSOptions.client();

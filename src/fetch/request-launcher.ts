@@ -44,13 +44,15 @@ export class TreeLauncher implements RequestLauncher {
    * @param network - The network of new nodes; undefined for Node's.
    * @param maxIdle - Most idle nodes kept (default 128).
    */
-  constructor(tree: SceneTree, network?: Network, maxIdle = DEFAULT_MAX_IDLE) {
+  constructor(tree: SceneTree, network?: Network, maxIdle: number = DEFAULT_MAX_IDLE) {
     this.#tree = tree;
     this.#network = network;
     this.#maxIdle = maxIdle;
   }
 
   /**
+   * Takes an idle node, preferring one last used for `origin` (its connection may be reused).
+   *
    * @param origin - The origin.
    * @returns An idle node last used for `origin`, another idle node, or a new one.
    */
@@ -76,6 +78,8 @@ export class TreeLauncher implements RequestLauncher {
   }
 
   /**
+   * Keeps a node idle for a later fetch to `origin`, or frees it when `maxIdle` nodes are idle.
+   *
    * @param node - The node.
    * @param origin - Its origin.
    */

@@ -46,7 +46,7 @@ function parseMultipart(got: Received): Promise<{ fields: Record<string, string>
     parser.on("file", (name, stream, info) => {
       const chunks: Buffer[] = [];
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-      stream.on("end", () => files.push({ name, filename: info.filename, mimeType: info.mimeType, data: Buffer.concat(chunks).toString() }));
+      stream.on("end", () => files.push({ name, filename: info.filename ?? "", mimeType: info.mimeType, data: Buffer.concat(chunks).toString() }));
     });
     parser.on("close", () => resolve({ fields, files }));
     parser.on("error", reject);
