@@ -55,7 +55,6 @@ export interface ExchangeSetup {
   readonly activity: FetchActivity;
 }
 
-const EMPTY = new Uint8Array(0);
 /** Statuses whose response has no body. */
 const NULL_BODY = new Set([204, 205, 304]);
 
@@ -81,11 +80,6 @@ export class FetchExchange {
   #stream: ResponseStream | null = null;
   /** Body pieces kept until the end when integrity must be checked first. */
   readonly #kept: Uint8Array[] | null;
-  /**
-   * The final head, from `headersReceived` until the end of the tick's emissions: when the whole
-   * body comes in the same tick, the response gets it as bytes and no stream is made for it.
-   */
-  #head: { readonly code: number; readonly headers: string[]; readonly pieces: Uint8Array[] } | null = null;
 
   /** @param setup - What to send and how. */
   constructor(setup: ExchangeSetup) {
@@ -143,40 +137,21 @@ export class FetchExchange {
       this.#respond(code, headers, null);
       return;
     }
-    this.#head = { code, headers, pieces: [] };
-    queueMicrotask(this.#respondStreaming); // after the tick, unless the body ends in it
-  };
-
-  /** The head came and the body goes on after its tick: resolves with a streamed body. */
-  readonly #respondStreaming = (): void => {
-    const head = this.#head;
-    if (head === null) return;
-    this.#head = null;
     const stream = new ResponseStream(this.#setup.highWaterMark, this.#onPull, this.#onFull, this.#onCancel);
     this.#stream = stream;
-    this.#respond(head.code, head.headers, stream.stream);
-    for (const piece of head.pieces) stream.push(piece);
+    this.#respond(code, headers, stream.stream);
   };
 
   readonly #onData = (chunk: Uint8Array): void => {
     if (this.#kept !== null) this.#kept.push(chunk);
-    else if (this.#head !== null) this.#head.pieces.push(chunk);
     else this.#stream?.push(chunk);
   };
 
   readonly #onCompleted = (...[result, code, headers, body]: RequestCompletedArgs): void => {
     const reason = this.#setup.node.getErrorReason();
     this.#end();
-    const head = this.#head;
     if (result !== Result.RESULT_SUCCESS) {
-      this.#respondStreaming(); // the head was given: the body fails, not the promise
       this.#fail(networkError(result, reason, code));
-      return;
-    }
-    if (head !== null) {
-      this.#head = null;
-      const pieces = head.pieces;
-      this.#respond(head.code, head.headers, pieces.length === 0 ? EMPTY : pieces.length === 1 ? (pieces[0] as Uint8Array) : Buffer.concat(pieces));
       return;
     }
     if (!this.#settled) {
