@@ -2,7 +2,7 @@ import type { Network } from "../client/network.ts";
 import { createIntegrityCheck } from "../request-node/integrity.ts";
 import { SceneTree } from "../request-node/scene-tree.ts";
 import { TreeRunner } from "../request-node/runner.ts";
-import { extractBody, extractBodyAsync, type ExtractedBody } from "./fetch-body.ts";
+import { extractBody, extractBodyAsync, isIterable, type ExtractedBody } from "./fetch-body.ts";
 import { FetchExchange, type FetchActivity } from "./fetch-exchange.ts";
 import { hasHeaderLine, headerLines } from "./fetch-headers.ts";
 import type { FetchBodyInit, FetchRequestInit } from "./fetch-init.ts";
@@ -169,10 +169,11 @@ function parse(input: string | URL | Request, init: FetchRequestInit | undefined
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new TypeError("fetch failed", { cause: new Error(`unsupported scheme ${url.protocol} (only http: and https:)`) });
   if (!REDIRECTS.has(redirect)) throw new TypeError(`'${redirect}' is not a valid redirect mode`);
   if (body !== null && (method === "GET" || method === "HEAD")) throw new TypeError("Request with GET/HEAD method cannot have body.");
-  if (body instanceof ReadableStream && !(input instanceof Request) && init?.duplex !== "half") {
+  const streamed = body instanceof ReadableStream || (isIterable(body) && !ArrayBuffer.isView(body) && !(body instanceof FormData) && !(body instanceof URLSearchParams) && typeof body !== "string");
+  if (streamed && !(input instanceof Request) && init?.duplex !== "half") {
     throw new TypeError("RequestInit: duplex option is required when sending a body.");
   }
-  if (body instanceof ReadableStream && init?.keepalive === true) throw new TypeError("keepalive cannot be used with a ReadableStream body");
+  if (streamed && init?.keepalive === true) throw new TypeError("keepalive cannot be used with a ReadableStream body");
   if (integrity !== "" && !createIntegrityCheck(integrity).ok) integrity = ""; // no known algorithm: Fetch checks nothing
   return { url, method, headers: headers ?? [], body, signal, redirect: redirect as Parsed["redirect"], integrity };
 }

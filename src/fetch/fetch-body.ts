@@ -54,7 +54,22 @@ export function extractBody(body: FetchBodyInit | null | undefined): ExtractedBo
     return { body: upload.source, contentType: null, upload };
   }
   if (body instanceof Blob || body instanceof FormData) return null;
+  if (isIterable(body)) {
+    const upload = new StreamUpload(ReadableStream.from(body));
+    return { body: upload.source, contentType: null, upload };
+  }
   return { body: encoder.encode(String(body)), contentType: "text/plain;charset=UTF-8", upload: null };
+}
+
+/**
+ * True for an iterable or async iterable body (sent as a stream).
+ *
+ * @param body - The body.
+ * @returns Whether it is one.
+ * @internal
+ */
+export function isIterable(body: unknown): body is Iterable<Uint8Array> | AsyncIterable<Uint8Array> {
+  return typeof body === "object" && body !== null && (Symbol.asyncIterator in body || Symbol.iterator in body);
 }
 
 /**

@@ -30,7 +30,9 @@ export function headerLines(init: FetchHeadersInit | undefined): string[] {
     }
     return lines;
   }
-  for (const [name, value] of Object.entries(init as Record<string, string>)) lines.push(`${name}: ${trimValue(String(value))}`);
+  for (const [name, value] of Object.entries(init as Record<string, string | readonly string[]>)) {
+    lines.push(`${name}: ${trimValue(typeof value === "string" ? value : Array.isArray(value) ? value.join(", ") : String(value))}`);
+  }
   return lines;
 }
 

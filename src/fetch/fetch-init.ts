@@ -7,11 +7,27 @@
  */
 import type { PollHttpInit } from "./poll-http-init.ts";
 
-/** Request headers: a `Headers`, a record, or name/value pairs. */
-export type FetchHeadersInit = Headers | Readonly<Record<string, string>> | Iterable<readonly [string, string]> | readonly (readonly string[])[];
+/** Request headers: a `Headers`, a record (an array value is sent joined with `", "`), or name/value pairs. */
+export type FetchHeadersInit =
+  | Headers
+  | Readonly<Record<string, string | readonly string[]>>
+  | Iterable<readonly [string, string]>
+  | readonly (readonly string[])[];
 
-/** A request body. */
-export type FetchBodyInit = string | ArrayBuffer | ArrayBufferView | Blob | FormData | URLSearchParams | ReadableStream<Uint8Array>;
+/**
+ * A request body. Besides Fetch's kinds, an iterable or async iterable of `Uint8Array` (as Node's
+ * own `fetch` takes) is sent like a `ReadableStream`, and needs `duplex: "half"` too.
+ */
+export type FetchBodyInit =
+  | string
+  | ArrayBuffer
+  | ArrayBufferView
+  | Blob
+  | FormData
+  | URLSearchParams
+  | ReadableStream<Uint8Array>
+  | Iterable<Uint8Array>
+  | AsyncIterable<Uint8Array>;
 
 /** Fetch's `RequestInit`, as this library's `fetch()` takes it. */
 export interface FetchRequestInit {
@@ -19,7 +35,7 @@ export interface FetchRequestInit {
   readonly method?: string;
   /** The request headers. `Accept: *\/*`, `Accept-Encoding: gzip, deflate`, `User-Agent` and `Host` are added unless given. */
   readonly headers?: FetchHeadersInit;
-  /** The body; not with `GET` or `HEAD` (TypeError). A `ReadableStream` needs `duplex: "half"` and is sent chunked. */
+  /** The body; not with `GET` or `HEAD` (TypeError). A `ReadableStream` (or an iterable) needs `duplex: "half"` and is sent chunked. */
   readonly body?: FetchBodyInit | null;
   /**
    * `"follow"` (default, at most 20 redirects or `pollHttp.maxRedirects`), `"error"` (a redirect

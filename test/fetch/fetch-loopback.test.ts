@@ -11,8 +11,10 @@ import { FetchFailure, Result, fetch as pollFetch } from "../../src/index.ts";
 import { INTEGRITY_GOOD, startFetchServer, type FetchServer, type Received } from "./fetch-server.ts";
 
 type Fetch = (input: string | URL | Request, init?: Record<string, unknown>) => Promise<Response>;
+/** This library's fetch has the runtime's signature: it can stand in for it. */
+const standIn: typeof globalThis.fetch = pollFetch;
 const implementations: [name: "poll-http" | "runtime", fetch: Fetch][] = [
-  ["poll-http", pollFetch as Fetch],
+  ["poll-http", standIn as Fetch],
   ["runtime", globalThis.fetch as Fetch],
 ];
 
@@ -152,6 +154,15 @@ describe.each(implementations)("fetch (%s) on a loopback server", (name, fetch) 
       const { got } = await sent(fetch, "/b", { method: "POST", body: stream, duplex: "half" });
       expect([got.body.toString(), got.headers["transfer-encoding"]]).toEqual(["stream of pieces", "chunked"]);
       await expect(fetch(`${server.base}/b`, { method: "POST", body: new ReadableStream() })).rejects.toThrow(TypeError);
+    });
+
+    it("an async iterable of bytes with duplex: half, sent chunked", async () => {
+      async function* pieces(): AsyncGenerator<Uint8Array> {
+        yield new TextEncoder().encode("async ");
+        yield new TextEncoder().encode("iterable");
+      }
+      const { got } = await sent(fetch, "/b", { method: "POST", body: pieces(), duplex: "half" });
+      expect([got.body.toString(), got.headers["transfer-encoding"]]).toEqual(["async iterable", "chunked"]);
     });
 
     it("a body with GET or HEAD is refused", async () => {
