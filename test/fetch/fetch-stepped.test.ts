@@ -121,4 +121,33 @@ describe("createFetch({ tree }) over a ScriptedNetwork (stepped)", () => {
     expect(error).toBeInstanceOf(TypeError);
     expect(((error as TypeError).cause as FetchFailure).resultName).toBe("RESULT_CONNECTION_ERROR");
   });
+
+  it("back-pressure: a full response.body leaves the bytes in the connection until the application reads", async () => {
+    const network = new ScriptedNetwork();
+    network.addHost("example.test", ["10.0.0.1"]);
+    network.autoAccept = true;
+    const tree = new SceneTree();
+    const pending = createFetch({ tree, network })("http://example.test/", { pollHttp: { bodyHighWaterMark: 1000 } });
+    tree.process(1 / 60);
+    const peer = network.connections[0]!;
+    peer.pushIncoming("HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + "a".repeat(1000));
+    tree.process(1 / 60);
+    const res = await pending;
+    await settle();
+    for (let i = 0; i < 4; i++) {
+      peer.pushIncoming("b".repeat(1000));
+      tree.process(1 / 60);
+      await settle();
+    }
+    expect(peer.getAvailableBytes()).toBe(4000); // the queue (1,000 bytes) is full: nothing more was read
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    expect(first.value?.length).toBe(1000);
+    await settle(); // the read asked for more: the next tick reads what waited
+    tree.process(1 / 60);
+    expect(peer.getAvailableBytes()).toBe(0);
+    let rest = 0;
+    for (let read = await reader.read(); !read.done; read = await reader.read()) rest += read.value.length;
+    expect(rest).toBe(4000);
+  });
 });
