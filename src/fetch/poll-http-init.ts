@@ -81,16 +81,18 @@ const applied = new WeakMap<HTTPRequest, Applied>();
  */
 export function configureNode(node: HTTPRequest, init: PollHttpInit | undefined): string {
   node.redirectMode = "manual"; // the facade follows redirects itself, to know the final URL
-  node.maxRedirects = init?.maxRedirects ?? FETCH_MAX_REDIRECTS;
   node.acceptGzip = init?.acceptGzip ?? true;
-  node.bodySizeLimit = init?.bodySizeLimit ?? -1;
   node.downloadFile = init?.downloadFile ?? "";
-  node.timeout = init?.timeout ?? 0;
-  if (init?.downloadChunkSize !== undefined) {
-    node.downloadChunkSize = init.downloadChunkSize;
-    if (node.downloadChunkSize !== init.downloadChunkSize) return node.getErrorReason();
-  } else {
-    node.downloadChunkSize = 65536;
+  // Each setter ignores a value it cannot take (keeping the last fetch's): check that it took it.
+  const wanted: readonly [name: string, value: number, set: (value: number) => void, get: () => number][] = [
+    ["maxRedirects", init?.maxRedirects ?? FETCH_MAX_REDIRECTS, (v) => (node.maxRedirects = Number.isInteger(v) ? v : node.maxRedirects), () => node.maxRedirects],
+    ["bodySizeLimit", init?.bodySizeLimit ?? -1, (v) => (node.bodySizeLimit = v), () => node.bodySizeLimit],
+    ["timeout", init?.timeout ?? 0, (v) => (node.timeout = v), () => node.timeout],
+    ["downloadChunkSize", init?.downloadChunkSize ?? 65536, (v) => (node.downloadChunkSize = v), () => node.downloadChunkSize],
+  ];
+  for (const [name, value, set, get] of wanted) {
+    set(value);
+    if (get() !== value && !(name === "bodySizeLimit" && value < 0 && get() === -1)) return `${name} cannot be ${String(value)}`;
   }
   let last = applied.get(node);
   if (last === undefined) {

@@ -128,6 +128,9 @@ describe("fetch init.pollHttp", () => {
 
   it("an invalid option refuses the request with a TypeError", async () => {
     await expect(fetch(`${base}/x`, { pollHttp: { downloadChunkSize: 1 } })).rejects.toThrow(TypeError);
+    await expect(fetch(`${base}/x`, { pollHttp: { bodySizeLimit: 1.5 } })).rejects.toThrow(TypeError);
+    await expect(fetch(`${base}/x`, { pollHttp: { timeout: -1 } })).rejects.toThrow(TypeError);
+    await expect(fetch(`${base}/x`, { pollHttp: { maxRedirects: Number.NaN } })).rejects.toThrow(TypeError);
     await expect(fetch(`${base}/x`, { pollHttp: { httpProxy: { host: "bad host", port: 1 } } })).rejects.toThrow(TypeError);
   });
 });
