@@ -44,7 +44,11 @@ export interface FetchRequestInit {
    * read: `response.body` is null).
    */
   readonly redirect?: "follow" | "error" | "manual";
-  /** Aborts the request: before it starts, while waiting for the head (the promise rejects with `signal.reason`), or while the body streams (the body errors with it). */
+  /**
+   * Aborts the request: before it starts or while waiting for the head (the promise rejects with
+   * `signal.reason`), or while the body streams (the body errors with it). An abort acts at once,
+   * not at the next tick: it comes from outside the tree, like a call to `cancelRequest()`.
+   */
   readonly signal?: AbortSignal | null;
   /** Subresource Integrity metadata. With it, the promise resolves only once the whole body arrived and matched (as in Fetch); a mismatch rejects. Metadata with no known algorithm checks nothing, as in Fetch. */
   readonly integrity?: string;
