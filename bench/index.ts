@@ -5,6 +5,7 @@
 //   npm run bench                      all workloads (W1 to W6), 3 runs each, medians
 //   npm run bench -- --only W1         one workload (comma-separate several: --only W1,W3; WT: W1 and W3
 //                                      through ThreadedNetwork against NodeNetwork, and from a blocking loop)
+//   npm run bench -- --only WF         the fetch() facade against undici's and the runtime's fetch
 //   npm run bench -- --quick           a short smoke run (1 run, small sizes, W3 measured in the bench
 //                                      process; asserts nothing about speed)
 //   nginx (where installed) serves W1, W2a and W3 into a counter as a second server.
@@ -44,6 +45,7 @@ import { applyPlacement, type Placement, placements, unpinAll } from "./pin.ts";
 import { CHILD_FLAG, childMain } from "./child.ts";
 import { measureWT3, runWT, NAMES as WT_NAMES } from "./threaded.ts";
 import { undiciInstalled } from "./undici-peer.ts";
+import { runWF, WF_RUNTIME, WF_SUBJECT, WF_UNDICI } from "./wf-fetch.ts";
 
 interface Settings {
   readonly only: readonly string[];
@@ -66,7 +68,7 @@ interface Settings {
   readonly json: string;
 }
 
-const WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "WT"] as const;
+const WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "WT", "WF"] as const;
 
 function parseArgs(argv: readonly string[]): Settings {
   const value = (name: string): string | undefined => {
@@ -357,6 +359,19 @@ async function main(): Promise<void> {
         if (w3 !== undefined) {
           const rss: Target = { peer: "target", ratio: 1, metric: "rss", higherIsBetter: false, absolute: 24, subject: threaded, label: "peak RSS growth ≤ 24 MiB" };
           add({ workload: "WT3", title: w3.title, metric: "mbps", higherIsBetter: true, subject: threaded, targets: [vsNode(0.8), rss], rows: w3.rows });
+        }
+        return r.text;
+      });
+    }
+    if (wants("WF")) {
+      await watched(async () => {
+        const r = await runWF({ port: server.port, requests: settings.quick ? 2_000 : 20_000, inflight: settings.w2Connections, runs: settings.runs, budgetSeconds: settings.quick ? 0.3 : 1 });
+        for (const table of r.tables) {
+          const targets: Target[] = [
+            { peer: WF_RUNTIME, ratio: 2, label: "≥ 2× the runtime's fetch" },
+            { peer: WF_UNDICI, ratio: 1, label: "≥ 1× undici's fetch" },
+          ];
+          add({ workload: table.workload, title: table.title, metric: "rps", higherIsBetter: true, subject: WF_SUBJECT, targets, rows: table.rows });
         }
         return r.text;
       });

@@ -2,3 +2,4 @@ export * from "./status/index.ts";
 export * from "./client/index.ts";
 export * from "./request-node/index.ts";
 export { useCassette, type UseCassetteOptions, type CassetteSession } from "./testing/use-cassette.ts";
+export * from "./fetch/index.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import { Err } from "../status/err.ts";
-import { Method, methodVerb } from "../status/method.ts";
+import { type Method, verbOf } from "../status/method.ts";
 import { Status } from "../status/status.ts";
 import type { BodySource } from "./body-source.ts";
 import { ClientRoute } from "./client-route.ts";
@@ -159,8 +159,8 @@ export class ClientConnection {
    * @param body - The body.
    * @returns As `HTTPClient.request`.
    */
-  request(method: Method, url: string, headers: readonly string[], body: string | Uint8Array | BodySource): Err {
-    const verb = methodVerb(method);
+  request(method: Method | string, url: string, headers: readonly string[], body: string | Uint8Array | BodySource): Err {
+    const verb = verbOf(method);
     if (verb === undefined) {
       this.reason = `invalid method ${String(method)}`;
       return Err.ERR_INVALID_PARAMETER;
@@ -194,7 +194,7 @@ export class ClientConnection {
       this.reason = written.reason;
       return Err.ERR_INVALID_PARAMETER;
     }
-    this.exchange = new Exchange(this.parser, [written.bytes], method === Method.METHOD_HEAD, plan.start?.() ?? null);
+    this.exchange = new Exchange(this.parser, [written.bytes], verb === "HEAD", plan.start?.() ?? null);
     this.exchange.upload?.setActivityListener(this.activity);
     this.status = Status.STATUS_REQUESTING;
     this.peer.setIdle?.(false); // a request in flight keeps the process alive until its response is in

@@ -273,7 +273,8 @@ export class HTTPClient extends HTTPUploadProgress {
   /**
    * Sends a request on a CONNECTED client; the bytes are written by the following `poll()` calls.
    *
-   * @param method - A {@link Method} value other than `METHOD_MAX`.
+   * @param method - A {@link Method} value other than `METHOD_MAX`, or any other method by name as
+   * sent on the wire (e.g. `"PROPFIND"`; case-sensitive; it must be a token).
    * @param url - The request target: `/path?query`, an absolute `http(s)://` URL, `*` for OPTIONS,
    * or `host:port` for CONNECT.
    * @param headers - Header lines `"Name: value"`. Host, Content-Length (or Transfer-Encoding for
@@ -297,7 +298,7 @@ export class HTTPClient extends HTTPUploadProgress {
    * source when the body is sent, when the request fails and on `close()`. Progress:
    * {@link HTTPClient.getRequestBodyBytesSent}.
    */
-  request(method: Method, url: string, headers: readonly string[], body: string | Uint8Array | BodySource = EMPTY): Err {
+  request(method: Method | string, url: string, headers: readonly string[], body: string | Uint8Array | BodySource = EMPTY): Err {
     return this.core.request(method, url, headers, body);
   }
 

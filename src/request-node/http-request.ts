@@ -67,6 +67,8 @@ export class HTTPRequest extends HTTPRequestSignals {
    */
   private quietAt = -1;
   private abortSignal: AbortSignal | null = null;
+  /** `setBodyPaused`: while true, the body is left in the connection. */
+  private bodyHeld = false;
   private readonly clock: (() => number) | undefined;
   private readonly timings = new TimingObserver(() => this.now());
   private readonly onAbort = (): void => {
@@ -151,6 +153,9 @@ export class HTTPRequest extends HTTPRequestSignals {
       streamsBody(): boolean {
         return this.node.bodyData.getConnectionCount() > 0;
       }
+      bodyPaused(): boolean {
+        return this.node.bodyHeld;
+      }
       setReason(reason: string): void {
         this.node.reason = reason;
       }
@@ -182,7 +187,8 @@ export class HTTPRequest extends HTTPRequestSignals {
    *
    * @param url - An `http://` or `https://` URL.
    * @param customHeaders - Header lines `"Name: value"`.
-   * @param method - The {@link Method}.
+   * @param method - The {@link Method}, or any other method by name as sent (e.g. `"PROPFIND"`;
+   * case-sensitive, a token; `"GET"` … `"PATCH"` count as their {@link Method} value).
    * @param body - The body: a string (sent as UTF-8), bytes, or a {@link BodySource} streamed as
    * the connection takes it (a `StreamingBodySource` written across ticks, a `FileBodySource`, a
    * multipart body). A streamed body is not sent again: a 307/308 redirect of it fails the request.
@@ -194,7 +200,7 @@ export class HTTPRequest extends HTTPRequestSignals {
   request(
     url: string,
     customHeaders: readonly string[] = [],
-    method: Method = Method.METHOD_GET,
+    method: Method | string = Method.METHOD_GET,
     body: string | Uint8Array | BodySource = "",
     options: RequestOptions = {},
   ): Err {
@@ -206,7 +212,7 @@ export class HTTPRequest extends HTTPRequestSignals {
    *
    * @param url - An `http://` or `https://` URL.
    * @param customHeaders - Header lines `"Name: value"`.
-   * @param method - The {@link Method}.
+   * @param method - As for {@link HTTPRequest.request}.
    * @param body - The body bytes.
    * @param options - As for {@link HTTPRequest.request}.
    * @returns As {@link HTTPRequest.request}.
@@ -214,7 +220,7 @@ export class HTTPRequest extends HTTPRequestSignals {
   requestRaw(
     url: string,
     customHeaders: readonly string[] = [],
-    method: Method = Method.METHOD_GET,
+    method: Method | string = Method.METHOD_GET,
     body: Uint8Array | BodySource = EMPTY,
     options: RequestOptions = {},
   ): Err {
@@ -235,6 +241,7 @@ export class HTTPRequest extends HTTPRequestSignals {
       options.signal.addEventListener("abort", this.onAbort, { once: true });
     }
     this.reason = "";
+    this.bodyHeld = false;
     this.proxyLoginAttempts = 0;
     this.peakBuffered = 0;
     this.active = true;
@@ -242,6 +249,27 @@ export class HTTPRequest extends HTTPRequestSignals {
     // Sent in this tick when one is running (a listener, another node), else in the next: wakes the tree.
     this.getTree()?.queueProcess(this);
     return Err.OK;
+  }
+
+  /**
+   * Holds the response body back: while paused, ticks read no body byte from the connection, so
+   * the peer's read buffer fills to its bound and the socket stops reading (TCP flow control
+   * reaches the server). A consumer slower than the network (a `ReadableStream` read by the
+   * application) pauses when it has enough and resumes when it wants more; memory stays bounded
+   * whatever the body size. Resuming wakes the tree. Every `request()` starts unpaused. Time still
+   * counts against {@link HTTPRequest.timeout} while paused.
+   *
+   * @param paused - True to hold the body back, false to read it again.
+   */
+  setBodyPaused(paused: boolean): void {
+    if (this.bodyHeld === paused) return;
+    this.bodyHeld = paused;
+    if (!paused && this.active) this.getTree()?.wake();
+  }
+
+  /** True while the body is held back ({@link HTTPRequest.setBodyPaused}). */
+  isBodyPaused(): boolean {
+    return this.bodyHeld;
   }
 
   /** True while a request runs (settings that shape it cannot change then). */

@@ -1,5 +1,5 @@
 import { formatUrl } from "../client/url.ts";
-import { Method, methodVerb } from "../status/method.ts";
+import { Method, verbOf } from "../status/method.ts";
 import { Result } from "../status/result.ts";
 import type { RedirectMode } from "./request-settings.ts";
 import { findLocation, isRedirectStatus, planRedirect } from "./redirect-policy.ts";
@@ -48,7 +48,7 @@ export function decideRedirect(situation: RedirectSituation): RedirectDecision {
   const { code, hop } = situation;
   if (!isRedirectStatus(code)) return { kind: "final" };
   const plan = planRedirect({
-    statusCode: code, method: methodVerb(hop.method) ?? "GET", body: hop.body instanceof Uint8Array ? hop.body : EMPTY,
+    statusCode: code, method: verbOf(hop.method) ?? "GET", body: hop.body instanceof Uint8Array ? hop.body : EMPTY,
     headers: hop.headers, from: hop.url, location: findLocation(situation.headers),
   });
   if (!plan.ok) {

@@ -2,7 +2,7 @@ import type { BodySource } from "../client/body-source.ts";
 import { parseHttpUrl, type HttpUrl } from "../client/url.ts";
 import { hasHeader, sameLines } from "../client/wire/headers.ts";
 import { writeRequestHead } from "../client/wire/request-writer.ts";
-import { type Method, methodVerb } from "../status/method.ts";
+import { type Method, normalizeMethod, verbOf } from "../status/method.ts";
 import { createIntegrityCheck } from "./integrity.ts";
 import { planRangeRequest, type RangeOptions, type RangeRequest } from "./resume.ts";
 
@@ -10,8 +10,8 @@ import { planRangeRequest, type RangeOptions, type RangeRequest } from "./resume
 export interface Hop {
   /** The URL of this leg. */
   readonly url: HttpUrl;
-  /** Its method. */
-  readonly method: Method;
+  /** Its method: a {@link Method} value, or another method by name. */
+  readonly method: Method | string;
   /** Its header lines. */
   readonly headers: readonly string[];
   /** Its body. */
@@ -24,8 +24,8 @@ export interface RequestInput {
   readonly url: string;
   /** The caller's header lines. */
   readonly customHeaders: readonly string[];
-  /** The method. */
-  readonly method: Method;
+  /** The method: a {@link Method} value, or another method by name. */
+  readonly method: Method | string;
   /** The body. */
   readonly body: Uint8Array | BodySource;
   /** Range and resume options. */
@@ -61,7 +61,7 @@ export interface RequestPlan {
  * @internal
  */
 export function planRequest(input: RequestInput): RequestPlanResult {
-  const verb = methodVerb(input.method);
+  const verb = verbOf(input.method);
   if (verb === undefined) return { ok: false, reason: `invalid method ${String(input.method)}` };
   const parsed = parseHttpUrl(input.url);
   if (!parsed.ok) return { ok: false, reason: `invalid URL ${JSON.stringify(input.url)}: ${parsed.reason}` };
@@ -75,7 +75,7 @@ export function planRequest(input: RequestInput): RequestPlanResult {
   const check = writeRequestHead({
     method: verb, target: parsed.url.path, host: parsed.url.host, port: parsed.url.port,
     tls: parsed.url.scheme === "https", headers,
-    bodyLength: body instanceof Uint8Array ? body.length : Math.max(body.length, 0), chunked: !(body instanceof Uint8Array) && body.length < 0,
+    bodyLength: body.length, chunked: !(body instanceof Uint8Array) && body.length < 0,
   });
   if (!check.ok) return { ok: false, reason: check.reason };
   if (input.integrity !== undefined) {
@@ -84,7 +84,7 @@ export function planRequest(input: RequestInput): RequestPlanResult {
   }
   return {
     ok: true,
-    hop: { url: parsed.url, method: input.method, headers, body },
+    hop: { url: parsed.url, method: normalizeMethod(input.method), headers, body },
     range: ranged.range,
     integrity: input.integrity ?? null,
   };
@@ -105,7 +105,7 @@ export type RequestPlanResult = RequestPlan | { readonly ok: false; readonly rea
  */
 export class RequestPlanCache {
   #url = "";
-  #method = -1;
+  #method: Method | string = -1 as Method;
   #headers: string[] = [];
   #bodyLength = -1;
   #acceptGzip = false;

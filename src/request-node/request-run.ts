@@ -23,7 +23,7 @@ import type { TimingObserver } from "./timing-observer.ts";
 
 const EMPTY = new Uint8Array(0);
 /** Methods that may be sent again on a fresh connection when a reused one closed before answering. */
-const IDEMPOTENT = new Set<number>([Method.METHOD_GET, Method.METHOD_HEAD, Method.METHOD_PUT, Method.METHOD_DELETE, Method.METHOD_OPTIONS, Method.METHOD_TRACE]);
+const IDEMPOTENT = new Set<Method | string>([Method.METHOD_GET, Method.METHOD_HEAD, Method.METHOD_PUT, Method.METHOD_DELETE, Method.METHOD_OPTIONS, Method.METHOD_TRACE]);
 
 type Phase = "connect" | "head" | "body" | "drain" | "wait";
 
@@ -281,7 +281,7 @@ export class RequestRun {
 
   private advanceBody(client: HTTPClient): boolean {
     const body = this.body;
-    if (!body.isTaking()) return false;
+    if (!body.isTaking() || this.host.bodyPaused()) return false;
     const failure = body.read(client, this.host.chunkSize());
     if (failure !== null) return this.failWith(failure);
     const status = client.getStatus();

@@ -39,6 +39,8 @@ export interface RequestRunHost {
   serial(): number;
   /** True when `bodyData` has listeners. */
   streamsBody(): boolean;
+  /** True while the node holds the body back (`setBodyPaused(true)`): nothing is read from the connection. */
+  bodyPaused(): boolean;
   /** Records why the request failed. */
   setReason(reason: string): void;
   /** Sets the node's proxy settings on a new client. */

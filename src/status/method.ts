@@ -51,3 +51,27 @@ export function methodName(value: number): string {
 export function methodVerb(value: number): string | undefined {
   return Number.isInteger(value) ? VERBS[value] : undefined;
 }
+
+/**
+ * The verb written on the wire for a {@link Method} value or a method given by name: a string is
+ * taken as written (case-sensitive; the request writer checks that it is a token).
+ *
+ * @param method - A method value, or a method name such as `"PROPFIND"`.
+ * @returns The verb, or `undefined` for a number that is not a method and for `""`.
+ */
+export function verbOf(method: Method | string): string | undefined {
+  return typeof method === "string" ? (method === "" ? undefined : method) : methodVerb(method);
+}
+
+/**
+ * A method given by name as the {@link Method} value when it is exactly one of the nine verbs
+ * (`"HEAD"` → `METHOD_HEAD`), so HEAD framing and redirect rules apply; any other name unchanged.
+ *
+ * @param method - A method value or name.
+ * @returns The value, or the name.
+ */
+export function normalizeMethod(method: Method | string): Method | string {
+  if (typeof method !== "string") return method;
+  const index = VERBS.indexOf(method);
+  return index >= 0 ? (index as Method) : method;
+}

@@ -1,0 +1,192 @@
+import type { Network } from "../client/network.ts";
+import { createIntegrityCheck } from "../request-node/integrity.ts";
+import { SceneTree } from "../request-node/scene-tree.ts";
+import { TreeRunner } from "../request-node/runner.ts";
+import { extractBody, extractBodyAsync, isIterable, type ExtractedBody } from "./fetch-body.ts";
+import { FetchExchange, type FetchActivity } from "./fetch-exchange.ts";
+import { hasHeaderLine, headerLines } from "./fetch-headers.ts";
+import type { FetchBodyInit, FetchRequestInit } from "./fetch-init.ts";
+import { normalizeFetchMethod } from "./fetch-method.ts";
+import { RESPONSE_HIGH_WATER_MARK } from "./poll-http-init.ts";
+import { configureNode } from "./poll-http-init.ts";
+import { TreeLauncher, type RequestLauncher } from "./request-launcher.ts";
+
+/** A `fetch()` function of this library: the standard signature, with {@link FetchRequestInit}. */
+export type FetchFunction = (input: string | URL | Request, init?: FetchRequestInit) => Promise<Response>;
+
+/** Options of {@link createFetch}. */
+export interface CreateFetchOptions {
+  /**
+   * The tree whose nodes carry the requests. The caller ticks it (`tree.process(delta)` each frame,
+   * or a `TreeRunner`): requests advance only then, and each promise settles at the end of the tick
+   * that finished it. Without a tree, the fetch drives a tree of its own with an as-fast-as-possible
+   * `TreeRunner` that runs only while a request needs ticks.
+   */
+  readonly tree?: SceneTree;
+  /** How the request nodes resolve and connect (e.g. a `ScriptedNetwork`); default Node's. */
+  readonly network?: Network;
+  /** Where requests get their node; default a {@link TreeLauncher} on the tree. */
+  readonly launcher?: RequestLauncher;
+}
+
+const REDIRECTS = new Set(["follow", "error", "manual"]);
+const CACHES = new Set(["default", "no-store", "reload", "no-cache", "force-cache", "only-if-cached"]);
+const CREDENTIALS = new Set(["omit", "same-origin", "include"]);
+const MODES = new Set(["cors", "no-cors", "same-origin"]);
+const PRIORITIES = new Set(["high", "low", "auto"]);
+
+/**
+ * Makes a `fetch()` over `HTTPRequest` nodes: `input` a URL string, `URL` or `Request`, `init` a
+ * {@link FetchRequestInit}; it resolves with the runtime's own `Response` whose `body` is fed tick by
+ * tick, with back-pressure down to the connection (`HTTPRequest.setBodyPaused`), and `status`,
+ * `statusText` (the standard phrase of the code: the engine does not keep the server's own words),
+ * `headers`, `url`, `redirected` and `type` (`"basic"`) set. A network failure rejects with a
+ * `TypeError("fetch failed")` whose `cause` is a {@link FetchFailure}.
+ *
+ * @example
+ * ```ts
+ * const tree = new SceneTree();
+ * const fetch = createFetch({ tree });
+ * fetch("http://127.0.0.1:8080/level.json").then(async (res) => load(await res.json()));
+ * // each frame:
+ * tree.process(delta);
+ * ```
+ *
+ * @param options - The tree, network and launcher.
+ * @returns The fetch function.
+ */
+export function createFetch(options: CreateFetchOptions = {}): FetchFunction {
+  let tree = options.tree;
+  let activity: FetchActivity = { busy() {}, idle() {} };
+  if (tree === undefined) {
+    tree = new SceneTree();
+    activity = runnerActivity(tree);
+  }
+  const launcher = options.launcher ?? new TreeLauncher(tree, options.network);
+  return (input, init) => {
+    try {
+      return startFetch(launcher, activity, input, init);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+}
+
+/** Starts the tree's own runner when the first fetch needs ticks, stops it when none does. */
+function runnerActivity(tree: SceneTree): FetchActivity {
+  const runner = new TreeRunner(tree, { mode: "as-fast-as-possible" });
+  let busy = 0;
+  return {
+    busy() {
+      if (busy++ === 0 && !runner.isRunning()) runner.start();
+    },
+    idle() {
+      if (--busy === 0) runner.stop();
+    },
+  };
+}
+
+/** What the request is, from `input` and `init`. */
+interface Parsed {
+  url: URL;
+  method: string;
+  headers: string[];
+  body: FetchBodyInit | null;
+  signal: AbortSignal | null;
+  redirect: "follow" | "error" | "manual";
+  integrity: string;
+}
+
+function startFetch(launcher: RequestLauncher, activity: FetchActivity, input: string | URL | Request, init: FetchRequestInit | undefined): Promise<Response> {
+  const parsed = parse(input, init);
+  if (parsed.signal?.aborted === true) return Promise.reject(parsed.signal.reason);
+  const body = parsed.body;
+  const extracted = extractBody(body);
+  if (extracted !== null) return launch(launcher, activity, parsed, extracted, init);
+  return extractBodyAsync(body as Blob | FormData).then((got) => {
+    if (parsed.signal?.aborted === true) throw parsed.signal.reason;
+    return launch(launcher, activity, parsed, got, init);
+  });
+}
+
+function launch(launcher: RequestLauncher, activity: FetchActivity, parsed: Parsed, extracted: ExtractedBody, init: FetchRequestInit | undefined): Promise<Response> {
+  const headers = parsed.headers;
+  if (extracted.contentType !== null && !hasHeaderLine(headers, "content-type")) headers.push(`Content-Type: ${extracted.contentType}`);
+  const url = parsed.url;
+  const origin = `${url.protocol}//${url.host}`;
+  const node = launcher.acquire(origin);
+  const problem = configureNode(node, init?.pollHttp);
+  if (problem !== "") {
+    launcher.release(node, origin);
+    throw new TypeError(`invalid pollHttp option: ${problem}`);
+  }
+  const exchange = new FetchExchange({
+    node, launcher, origin, url: url.href, method: parsed.method, headers, body: extracted.body, upload: extracted.upload,
+    redirect: parsed.redirect, integrity: parsed.integrity, signal: parsed.signal, pollHttp: init?.pollHttp,
+    highWaterMark: init?.pollHttp?.bodyHighWaterMark ?? RESPONSE_HIGH_WATER_MARK, activity,
+  });
+  exchange.start();
+  return exchange.promise;
+}
+
+/** Reads `input` and `init` as Fetch's `Request` constructor does (the checks that apply outside a browser). */
+function parse(input: string | URL | Request, init: FetchRequestInit | undefined): Parsed {
+  let url: URL;
+  let method = "GET";
+  let headers: string[] | null = null;
+  let body: FetchBodyInit | null = null;
+  let signal: AbortSignal | null = null;
+  let redirect: string = "follow";
+  let integrity = "";
+  if (input instanceof Request) {
+    url = new URL(input.url);
+    method = input.method;
+    headers = headerLines(input.headers);
+    if (input.body !== null) {
+      if (input.bodyUsed) throw new TypeError("Cannot construct a Request with a Request object that has already been used.");
+      body = input.body as ReadableStream<Uint8Array>;
+    }
+    signal = input.signal;
+    redirect = input.redirect;
+    integrity = input.integrity;
+  } else {
+    try {
+      url = new URL(typeof input === "string" ? input : input.href);
+    } catch {
+      throw new TypeError(`Failed to parse URL from ${String(input)}`);
+    }
+  }
+  if (url.username !== "" || url.password !== "") throw new TypeError(`Request cannot be constructed from a URL that includes credentials: ${url.href}`);
+  if (init !== undefined) {
+    if (init.method !== undefined) method = normalizeFetchMethod(init.method);
+    if (init.headers !== undefined) headers = headerLines(init.headers);
+    if (init.body !== undefined) body = init.body;
+    if (init.signal !== undefined) signal = init.signal;
+    if (init.redirect !== undefined) redirect = init.redirect;
+    if (init.integrity !== undefined) integrity = init.integrity;
+    check(init);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new TypeError("fetch failed", { cause: new Error(`unsupported scheme ${url.protocol} (only http: and https:)`) });
+  if (!REDIRECTS.has(redirect)) throw new TypeError(`'${redirect}' is not a valid redirect mode`);
+  if (body !== null && (method === "GET" || method === "HEAD")) throw new TypeError("Request with GET/HEAD method cannot have body.");
+  const streamed = body instanceof ReadableStream || (isIterable(body) && !ArrayBuffer.isView(body) && !(body instanceof FormData) && !(body instanceof URLSearchParams) && typeof body !== "string");
+  if (streamed && !(input instanceof Request) && init?.duplex !== "half") {
+    throw new TypeError("RequestInit: duplex option is required when sending a body.");
+  }
+  if (streamed && init?.keepalive === true) throw new TypeError("keepalive cannot be used with a ReadableStream body");
+  if (integrity !== "" && !createIntegrityCheck(integrity).ok) integrity = ""; // no known algorithm: Fetch checks nothing
+  return { url, method, headers: headers ?? [], body, signal, redirect: redirect as Parsed["redirect"], integrity };
+}
+
+/** Checks the members that only need to be valid (see {@link FetchRequestInit}). */
+function check(init: FetchRequestInit): void {
+  if (init.cache !== undefined) {
+    if (!CACHES.has(init.cache)) throw new TypeError(`'${String(init.cache)}' is not a valid cache mode`);
+    if (init.cache === "only-if-cached") throw new TypeError("fetch failed", { cause: new Error('cache "only-if-cached": there is no HTTP cache, nothing is cached') });
+  }
+  if (init.credentials !== undefined && !CREDENTIALS.has(init.credentials)) throw new TypeError(`'${String(init.credentials)}' is not a valid credentials mode`);
+  if (init.mode !== undefined && !MODES.has(init.mode)) throw new TypeError(`'${String(init.mode)}' is not a valid request mode`);
+  if (init.priority !== undefined && !PRIORITIES.has(init.priority)) throw new TypeError(`'${String(init.priority)}' is not a valid priority`);
+  if (init.window !== undefined && init.window !== null) throw new TypeError("RequestInit: Expected window to be null");
+  if (init.duplex !== undefined && init.duplex !== "half") throw new TypeError(`'${String(init.duplex)}' is not a valid duplex`);
+}

@@ -1,0 +1,273 @@
+import { STATUS_CODES } from "node:http";
+import type { BodySource } from "../client/body-source.ts";
+import { Err } from "../status/err.ts";
+import { Result } from "../status/result.ts";
+import type { HTTPRequest } from "../request-node/http-request.ts";
+import type { RequestCompletedArgs } from "../request-node/tick-emissions.ts";
+import { FetchFailure, networkError } from "./fetch-failure.ts";
+import type { PollHttpInit } from "./poll-http-init.ts";
+import type { RequestLauncher } from "./request-launcher.ts";
+import { ResponseStream } from "./response-stream.ts";
+import type { StreamUpload } from "./stream-upload.ts";
+
+/**
+ * Tells whoever runs the tree when a fetch starts and stops needing ticks (the default `fetch()`'s
+ * own runner stops when no fetch needs one).
+ *
+ * @internal
+ */
+export interface FetchActivity {
+  /** One more fetch needs ticks. */
+  busy(): void;
+  /** One fewer. */
+  idle(): void;
+}
+
+/** What one fetch sends and how it is answered. */
+export interface ExchangeSetup {
+  /** The node carrying it. */
+  readonly node: HTTPRequest;
+  /** Where the node goes back. */
+  readonly launcher: RequestLauncher;
+  /** The node's origin key. */
+  readonly origin: string;
+  /** The URL (`href`). */
+  readonly url: string;
+  /** The method as sent. */
+  readonly method: string;
+  /** Header lines. */
+  readonly headers: readonly string[];
+  /** The body. */
+  readonly body: Uint8Array | BodySource;
+  /** The pump of a stream body. */
+  readonly upload: StreamUpload | null;
+  /** Fetch's redirect mode. */
+  readonly redirect: "follow" | "error" | "manual";
+  /** Usable integrity metadata, or "". */
+  readonly integrity: string;
+  /** The abort signal. */
+  readonly signal: AbortSignal | null;
+  /** The options beyond Fetch. */
+  readonly pollHttp: PollHttpInit | undefined;
+  /** `response.body`'s high-water mark. */
+  readonly highWaterMark: number;
+  /** Told when the fetch needs ticks. */
+  readonly activity: FetchActivity;
+}
+
+/** Statuses whose response has no body. */
+const NULL_BODY = new Set([204, 205, 304]);
+
+/**
+ * One fetch in flight on an `HTTPRequest` node: it follows the node's signals, resolves with a
+ * `Response` when the final head arrives (at the end of that tick), feeds the body tick by tick,
+ * follows redirects itself (to know the final URL), and gives the node back when it ends.
+ *
+ * @internal
+ */
+export class FetchExchange {
+  /** Settles with the response, or a TypeError. */
+  readonly promise: Promise<Response>;
+  readonly #setup: ExchangeSetup;
+  #resolve!: (response: Response) => void;
+  #reject!: (error: unknown) => void;
+  #settled = false;
+  #ended = false;
+  /** True while this fetch counts as busy for {@link FetchActivity}. */
+  #busy = false;
+  #url: string;
+  #redirected = false;
+  #stream: ResponseStream | null = null;
+  /** Body pieces kept until the end when integrity must be checked first. */
+  readonly #kept: Uint8Array[] | null;
+
+  /** @param setup - What to send and how. */
+  constructor(setup: ExchangeSetup) {
+    this.#setup = setup;
+    this.#url = setup.url;
+    this.#kept = setup.integrity === "" ? null : [];
+    this.promise = new Promise<Response>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  /** Connects to the node's signals and starts the request; refusals reject at once. */
+  start(): void {
+    const { node, signal, pollHttp, upload } = this.#setup;
+    node.redirectReceived.connect(this.#onRedirect);
+    node.headersReceived.connect(this.#onHeaders);
+    node.bodyData.connect(this.#onData);
+    node.requestCompleted.connect(this.#onCompleted);
+    if (upload !== null || pollHttp?.onUploadProgress !== undefined) node.uploadProgress.connect(this.#onUpload);
+    if (pollHttp?.onDownloadProgress !== undefined) node.downloadProgress.connect(pollHttp.onDownloadProgress);
+    signal?.addEventListener("abort", this.#onAbort, { once: true });
+    upload?.pump();
+    const { url, headers, method, body, integrity } = this.#setup;
+    const err = node.request(url, headers, method, body, integrity === "" ? {} : { integrity });
+    if (err !== Err.OK) {
+      const reason = node.getErrorReason();
+      this.#end();
+      this.#fail(new TypeError(`fetch refused the request: ${reason}`));
+      return;
+    }
+    this.#setBusy(true);
+  }
+
+  readonly #onRedirect = (code: number, _method: string, url: string, headers: string[]): void => {
+    const mode = this.#setup.redirect;
+    if (mode === "follow") {
+      this.#url = hrefOf(url);
+      this.#redirected = true;
+      this.#setup.node.followRedirect();
+      return;
+    }
+    this.#setup.node.cancelRequest();
+    this.#end();
+    if (mode === "error") {
+      this.#fail(networkError(Result.RESULT_REDIRECT_LIMIT_REACHED, `redirect ${code} to ${url} refused: redirect is "error"`, code));
+    } else {
+      this.#respond(code, headers, null);
+    }
+  };
+
+  readonly #onHeaders = (code: number, headers: string[]): void => {
+    if (this.#kept !== null) return; // resolved once the body matched its integrity metadata
+    if (NULL_BODY.has(code) || this.#setup.method === "HEAD") {
+      this.#respond(code, headers, null);
+      return;
+    }
+    const stream = new ResponseStream(this.#setup.highWaterMark, this.#onPull, this.#onFull, this.#onCancel);
+    this.#stream = stream;
+    this.#respond(code, headers, stream.stream);
+  };
+
+  readonly #onData = (chunk: Uint8Array): void => {
+    if (this.#kept !== null) this.#kept.push(chunk);
+    else this.#stream?.push(chunk);
+  };
+
+  readonly #onCompleted = (...[result, code, headers, body]: RequestCompletedArgs): void => {
+    const reason = this.#setup.node.getErrorReason();
+    this.#end();
+    if (result !== Result.RESULT_SUCCESS) {
+      this.#fail(networkError(result, reason, code));
+      return;
+    }
+    if (!this.#settled) {
+      const kept = this.#kept;
+      const bytes = kept === null ? body : kept.length === 1 ? (kept[0] as Uint8Array) : Buffer.concat(kept);
+      this.#respond(code, headers, NULL_BODY.has(code) || this.#setup.method === "HEAD" ? null : bytes);
+      return;
+    }
+    this.#stream?.close();
+  };
+
+  readonly #onUpload = (sent: number, total: number): void => {
+    this.#setup.upload?.pump();
+    this.#setup.pollHttp?.onUploadProgress?.(sent, total);
+  };
+
+  readonly #onAbort = (): void => {
+    if (this.#ended) return;
+    const reason: unknown = this.#setup.signal?.reason;
+    this.#setup.node.cancelRequest();
+    this.#end(reason);
+    this.#fail(reason);
+  };
+
+  readonly #onFull = (): void => {
+    this.#setup.node.setBodyPaused(true);
+    this.#setBusy(false);
+  };
+
+  readonly #onPull = (): void => {
+    if (this.#ended || !this.#setup.node.isBodyPaused()) return;
+    this.#setup.node.setBodyPaused(false);
+    this.#setBusy(true);
+  };
+
+  readonly #onCancel = (reason: unknown): void => {
+    if (this.#ended) return;
+    this.#setup.node.cancelRequest();
+    this.#end(reason);
+  };
+
+  /** Resolves with a response (once). */
+  #respond(code: number, lines: readonly string[], body: ReadableStream<Uint8Array> | Uint8Array | null): void {
+    if (this.#settled) return;
+    if (code < 200 || code > 599) {
+      this.#stream = null;
+      this.#fail(new TypeError("fetch failed", {
+        cause: new FetchFailure(Result.RESULT_SUCCESS, `the status ${code} is outside 200-599, which a Response cannot carry`, code),
+      }));
+      if (!this.#ended) {
+        this.#setup.node.cancelRequest();
+        this.#end();
+      }
+      return;
+    }
+    const headers = new Headers();
+    for (const line of lines) {
+      const colon = line.indexOf(":");
+      if (colon <= 0) continue;
+      try {
+        headers.append(line.slice(0, colon), line.slice(colon + 1).trim());
+      } catch {
+        // a value the runtime's Headers refuses; the engine accepted it, the Response cannot carry it
+      }
+    }
+    const response = new Response(body, { status: code, statusText: STATUS_CODES[code] ?? "", headers });
+    Object.defineProperties(response, {
+      url: { value: this.#url, enumerable: true },
+      redirected: { value: this.#redirected, enumerable: true },
+      type: { value: "basic", enumerable: true },
+    });
+    this.#settled = true;
+    this.#resolve(response);
+  }
+
+  /** Rejects the promise, or errors the body once the response was given. */
+  #fail(error: unknown): void {
+    if (!this.#settled) {
+      this.#settled = true;
+      this.#reject(error);
+      return;
+    }
+    this.#stream?.error(error);
+  }
+
+  #setBusy(busy: boolean): void {
+    if (this.#busy === busy) return;
+    this.#busy = busy;
+    if (busy) this.#setup.activity.busy();
+    else this.#setup.activity.idle();
+  }
+
+  /** Disconnects from the node and gives it back (once). */
+  #end(cancelReason?: unknown): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const { node, signal, pollHttp, upload } = this.#setup;
+    node.redirectReceived.disconnect(this.#onRedirect);
+    node.headersReceived.disconnect(this.#onHeaders);
+    node.bodyData.disconnect(this.#onData);
+    node.requestCompleted.disconnect(this.#onCompleted);
+    node.uploadProgress.disconnect(this.#onUpload);
+    if (pollHttp?.onDownloadProgress !== undefined) node.downloadProgress.disconnect(pollHttp.onDownloadProgress);
+    signal?.removeEventListener("abort", this.#onAbort);
+    upload?.cancel(cancelReason);
+    node.setBodyPaused(false);
+    this.#setBusy(false);
+    this.#setup.launcher.release(node, this.#setup.origin);
+  }
+}
+
+/** A redirect target as a WHATWG `href` (the engine's own formatting may differ in details). */
+function hrefOf(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    return url;
+  }
+}
