@@ -17,3 +17,12 @@ export { RequestTimings, type TimingEvent, type TimingSnapshot } from "./timings
 export {
   formatRangeHeader, parseContentRange, planResume, type ContentRange, type RangeHeaderResult, type ResumeResponse, type ResumePlan,
 } from "./range.ts";
+export { HTTPRequestPool, type HTTPRequestPoolOptions, type PoolRequestOptions } from "./pool/request-pool.ts";
+export { PoolRequest, type PoolRequestControl } from "./pool/pool-request.ts";
+export type { PoolRequestState } from "./pool/pool-job.ts";
+export {
+  priorityRank, PRIORITY_AUTO, PRIORITY_HIGH, PRIORITY_LOW, PRIORITY_MAX, PRIORITY_MIN, type RequestPriority,
+} from "./pool/priority.ts";
+export {
+  DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_ORIGIN, DEFAULT_MAX_NEW_CONNECTIONS_PER_TICK, DEFAULT_MAX_QUEUED,
+} from "./pool/pool-options.ts";

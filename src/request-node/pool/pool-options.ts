@@ -1,0 +1,68 @@
+/**
+ * What an {@link HTTPRequestPool} is given: the options of its constructor and the per-request
+ * options of {@link HTTPRequestPool.request}.
+ *
+ * @module
+ */
+import type { Network } from "../../client/network.ts";
+import type { RedirectMode } from "../request-settings.ts";
+import type { RequestOptions } from "../request-options.ts";
+import type { HTTPRequestPool } from "./request-pool.ts";
+import type { RequestPriority } from "./priority.ts";
+
+/** The default of {@link HTTPRequestPoolOptions.maxConnectionsPerOrigin}, as browsers do. */
+export const DEFAULT_MAX_CONNECTIONS_PER_ORIGIN = 6;
+/** The default of {@link HTTPRequestPoolOptions.maxConnections}. */
+export const DEFAULT_MAX_CONNECTIONS = 256;
+/** The default of {@link HTTPRequestPoolOptions.maxQueued}. */
+export const DEFAULT_MAX_QUEUED = 10_000;
+/** The default of {@link HTTPRequestPoolOptions.maxNewConnectionsPerTick}. */
+export const DEFAULT_MAX_NEW_CONNECTIONS_PER_TICK = 32;
+
+/** Options for a new {@link HTTPRequestPool}. Every limit can be changed later through the pool's property of the same name. */
+export interface HTTPRequestPoolOptions {
+  /** How host names are resolved and connections opened (e.g. a `ScriptedNetwork` in tests). */
+  readonly network?: Network;
+  /** A name for the node. Default `"HTTPRequestPool"`. */
+  readonly name?: string;
+  /** Most connections open at once to one origin (scheme, host, port). Default 6. */
+  readonly maxConnectionsPerOrigin?: number;
+  /** Most connections open at once over all origins. Default 256. */
+  readonly maxConnections?: number;
+  /** Most requests waiting to start; beyond it `request()` refuses with `ERR_BUSY`. Default 10,000. */
+  readonly maxQueued?: number;
+  /**
+   * Most new connections the pool opens in one tick (requests that reuse a kept connection are not
+   * counted), so a burst of requests is spread over frames. Default 32.
+   */
+  readonly maxNewConnectionsPerTick?: number;
+  /**
+   * Milliseconds of its own clock the pool may spend per tick starting queued requests (the first
+   * one always starts); 0 (default) for no time budget, only {@link maxNewConnectionsPerTick}.
+   */
+  readonly tickBudgetMs?: number;
+  /**
+   * The clock the time budget reads, in milliseconds. Read only while {@link tickBudgetMs} is above
+   * 0; default `performance.now()`. Timings of requests are in each request's own time (the deltas
+   * it was given), as for an `HTTPRequest` made without a clock.
+   */
+  readonly clock?: () => number;
+}
+
+/** Per-request options of {@link HTTPRequestPool.request}: those of `HTTPRequest.request()`, a priority and the node settings that may differ per request. */
+export interface PoolRequestOptions extends RequestOptions {
+  /** Where it stands in the queue: 1–1000 (OpenHarmony) or `"high"`, `"auto"`, `"low"` (Fetch). Default `"auto"` (500). */
+  readonly priority?: RequestPriority;
+  /** Writes the body to this file as `HTTPRequest.downloadFile` does; default `""` (in memory). */
+  readonly downloadFile?: string;
+  /** Seconds from the request's start (time in the queue not counted); default the pool's `timeout`. */
+  readonly timeout?: number;
+  /** Most decoded body bytes; default the pool's `bodySizeLimit`. */
+  readonly bodySizeLimit?: number;
+  /** Most redirects followed; default the pool's `maxRedirects`. */
+  readonly maxRedirects?: number;
+  /** What a redirect does; default the pool's `redirectMode`. */
+  readonly redirectMode?: RedirectMode;
+  /** Asks for and decodes gzip/deflate; default the pool's `acceptGzip`. */
+  readonly acceptGzip?: boolean;
+}

@@ -1,0 +1,592 @@
+import { performance } from "node:perf_hooks";
+import type { BodySource } from "../../client/body-source.ts";
+import type { Network } from "../../client/network.ts";
+import { parseProxySetting, type ProxyCredentials } from "../../client/proxy-settings.ts";
+import { TLSOptions } from "../../client/tls-options.ts";
+import { originOf } from "../../client/url.ts";
+import { Err } from "../../status/err.ts";
+import { Method } from "../../status/method.ts";
+import { Result } from "../../status/result.ts";
+import { Status } from "../../status/status.ts";
+import { HTTPRequest } from "../http-request.ts";
+import { Node } from "../node.ts";
+import type { ProxyLoginHandler } from "../proxy-login.ts";
+import { planRequest } from "../request-plan.ts";
+import type { RedirectMode } from "../request-settings.ts";
+import {
+  DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_ORIGIN, DEFAULT_MAX_NEW_CONNECTIONS_PER_TICK, DEFAULT_MAX_QUEUED,
+  type HTTPRequestPoolOptions, type PoolRequestOptions,
+} from "./pool-options.ts";
+import { PoolJob } from "./pool-job.ts";
+import { PoolQueue } from "./pool-queue.ts";
+import { PoolRequest, type PoolRequestControl } from "./pool-request.ts";
+import { priorityRank, type RequestPriority } from "./priority.ts";
+
+export type { HTTPRequestPoolOptions, PoolRequestOptions } from "./pool-options.ts";
+
+const EMPTY = new Uint8Array(0);
+
+/** One connection of the pool: an `HTTPRequest` child node kept for one origin. */
+interface Worker {
+  readonly node: HTTPRequest;
+  /** The origin it was opened for; it serves only that origin's requests. */
+  readonly origin: string;
+  /** The request it runs, or null while idle. */
+  job: PoolJob | null;
+  /** The pool's TLS and proxy settings version last applied to the node. */
+  settingsVersion: number;
+  /** True while the node's `bodyData` is forwarded to the job's handle. */
+  forwardsBody: boolean;
+  readonly forwardBody: (chunk: Uint8Array) => void;
+}
+
+/** The connections of one origin. */
+interface OriginWorkers {
+  readonly all: Worker[];
+  /** Idle ones; the most recently used last (taken first, so warm connections stay warm). */
+  readonly idle: Worker[];
+}
+
+/**
+ * Runs many requests over a bounded set of connections, the missing piece of Godot's one-request
+ * `HTTPRequest`: {@link HTTPRequestPool.request} queues a request and returns its handle (a
+ * {@link PoolRequest} with the signals of an `HTTPRequest`) at once; the pool starts queued requests
+ * in priority order, then first in first out, as its limits allow, and reuses kept-alive
+ * connections per origin.
+ *
+ * Each connection is an `HTTPRequest` child node of the pool, so a pooled request behaves as an
+ * `HTTPRequest` does — redirects, limits, timeouts, TLS, proxies, gzip, resume, integrity, timings —
+ * with the same `Result`s. The pool's request settings (`acceptGzip`, `maxRedirects`, `timeout`, TLS,
+ * proxies, …) apply to every request; some can differ per request ({@link PoolRequestOptions}).
+ *
+ * Limits:
+ * - `maxConnectionsPerOrigin` (default 6) connections per origin, counted by the origin of each
+ *   request's first URL: a connection is opened for one origin and serves only its requests. A
+ *   redirect to another origin is followed on that same connection slot (the connection to the
+ *   first origin is closed then), so the server of the redirect target may see connections beyond
+ *   its own origin's limit, never more than the pool's `maxConnections` in all.
+ * - `maxConnections` (default 256) over all origins; when it is reached, an idle connection to
+ *   another origin is closed to make room for a waiting request.
+ * - `maxQueued` (default 10,000) waiting requests; a full queue refuses with `ERR_BUSY` (the request
+ *   can be tried again once others finished).
+ *
+ * Frame budget: each tick the pool opens at most `maxNewConnectionsPerTick` new connections (default
+ * 32; starts on a kept connection are not counted), and with `tickBudgetMs` above 0 stops starting
+ * requests once that many milliseconds of its clock passed in the tick, so a burst of a thousand
+ * requests is spread over frames instead of stalling one. Requests queued between ticks start in the
+ * pool's next tick (the pool is processed before its connections, so they go out in that tick); a
+ * connection that finishes a request takes the next one of its origin at once, from its
+ * `requestCompleted`.
+ *
+ * Leaving the tree cancels every queued and running request (nothing is emitted) and closes every
+ * connection.
+ *
+ * @example
+ * ```ts
+ * const tree = new SceneTree();
+ * const pool = new HTTPRequestPool({ maxConnectionsPerOrigin: 4 });
+ * tree.root.addChild(pool);
+ * for (const name of ["a.png", "b.png", "c.png"]) {
+ *   const job = pool.request(`http://127.0.0.1:8080/${name}`);
+ *   job.requestCompleted.connect((result, code, headers, body) => console.log(name, code, body.length));
+ * }
+ * const chat = pool.request("http://127.0.0.1:8080/messages", [], Method.METHOD_GET, "", { priority: "high" });
+ * tree.process(1 / 60); // once per frame
+ * ```
+ */
+export class HTTPRequestPool extends Node {
+  /** Adds `Accept-Encoding: gzip, deflate` and decodes such bodies, as `HTTPRequest.acceptGzip`. Default true. */
+  acceptGzip = true;
+  /** Most redirects followed per request, as `HTTPRequest.maxRedirects`. Default 8. */
+  maxRedirects = 8;
+  /** What a redirect does, as `HTTPRequest.redirectMode`. Default `"follow"`. */
+  redirectMode: RedirectMode = "follow";
+  /** Seconds from a request's start until `RESULT_TIMEOUT`, as `HTTPRequest.timeout`; 0 (default) never. */
+  timeout = 0;
+  /** Most decoded body bytes per request, as `HTTPRequest.bodySizeLimit`; -1 (default) no limit. */
+  bodySizeLimit = -1;
+  /** Bytes per read, as `HTTPRequest.downloadChunkSize`. Default 65536. */
+  downloadChunkSize = 65536;
+  /** Supplies proxy credentials on demand, as `HTTPRequest.proxyLoginHandler`. */
+  proxyLoginHandler: ProxyLoginHandler | null = null;
+
+  #maxPerOrigin: number;
+  #maxConnections: number;
+  #maxQueued: number;
+  #maxNewPerTick: number;
+  #tickBudgetMs: number;
+  readonly #network: Network | undefined;
+  readonly #clock: (() => number) | undefined;
+  readonly #queue = new PoolQueue<PoolJob>();
+  readonly #origins = new Map<string, OriginWorkers>();
+  #workerCount = 0;
+  #runningCount = 0;
+  #nextSeq = 0;
+  #nextWorkerId = 0;
+  /** New connections opened in the current tick. */
+  #openedThisTick = 0;
+  /** True when the last dispatch stopped on the frame budget with requests that could have started. */
+  #deferred = false;
+  #reason = "";
+  #tlsOptions: TLSOptions = TLSOptions.client();
+  #httpProxy: [string, number, ProxyCredentials | undefined] = ["", -1, undefined];
+  #httpsProxy: [string, number, ProxyCredentials | undefined] = ["", -1, undefined];
+  /** Bumped when TLS options or proxies change; a worker applies them before its next request. */
+  #settingsVersion = 0;
+  readonly #control: PoolRequestControl = {
+    cancel: (job, reason) => this.#cancel(job, reason),
+    reprioritize: (job, priority) => this.#reprioritize(job, priority),
+  };
+
+  /** @param options - Network, limits, frame budget and clock; see {@link HTTPRequestPoolOptions}. */
+  constructor(options: HTTPRequestPoolOptions = {}) {
+    super(options.name ?? "HTTPRequestPool");
+    this.#network = options.network;
+    this.#clock = options.clock;
+    this.#maxPerOrigin = DEFAULT_MAX_CONNECTIONS_PER_ORIGIN;
+    this.#maxConnections = DEFAULT_MAX_CONNECTIONS;
+    this.#maxQueued = DEFAULT_MAX_QUEUED;
+    this.#maxNewPerTick = DEFAULT_MAX_NEW_CONNECTIONS_PER_TICK;
+    this.#tickBudgetMs = 0;
+    if (options.maxConnectionsPerOrigin !== undefined) this.maxConnectionsPerOrigin = options.maxConnectionsPerOrigin;
+    if (options.maxConnections !== undefined) this.maxConnections = options.maxConnections;
+    if (options.maxQueued !== undefined) this.maxQueued = options.maxQueued;
+    if (options.maxNewConnectionsPerTick !== undefined) this.maxNewConnectionsPerTick = options.maxNewConnectionsPerTick;
+    if (options.tickBudgetMs !== undefined) this.tickBudgetMs = options.tickBudgetMs;
+  }
+
+  /** Most connections open at once to one origin; a whole number from 1. Default 6. Lowering it closes nothing: it applies to new connections. */
+  get maxConnectionsPerOrigin(): number {
+    return this.#maxPerOrigin;
+  }
+
+  /** Sets the limit; anything but a whole number from 1 is ignored (see {@link HTTPRequestPool.getErrorReason}). */
+  set maxConnectionsPerOrigin(value: number) {
+    if (this.#validCount(value, 1, "maxConnectionsPerOrigin")) this.#maxPerOrigin = value;
+  }
+
+  /** Most connections open at once over all origins; a whole number from 1. Default 256. */
+  get maxConnections(): number {
+    return this.#maxConnections;
+  }
+
+  /** Sets the limit; anything but a whole number from 1 is ignored. */
+  set maxConnections(value: number) {
+    if (this.#validCount(value, 1, "maxConnections")) this.#maxConnections = value;
+  }
+
+  /** Most requests waiting to start; a whole number from 0. Default 10,000. */
+  get maxQueued(): number {
+    return this.#maxQueued;
+  }
+
+  /** Sets the limit; anything but a whole number from 0 is ignored. Lowering it drops nothing already queued. */
+  set maxQueued(value: number) {
+    if (this.#validCount(value, 0, "maxQueued")) this.#maxQueued = value;
+  }
+
+  /** Most new connections opened per tick; a whole number from 1. Default 32. */
+  get maxNewConnectionsPerTick(): number {
+    return this.#maxNewPerTick;
+  }
+
+  /** Sets the budget; anything but a whole number from 1 is ignored. */
+  set maxNewConnectionsPerTick(value: number) {
+    if (this.#validCount(value, 1, "maxNewConnectionsPerTick")) this.#maxNewPerTick = value;
+  }
+
+  /** Milliseconds per tick the pool may spend starting requests; 0 (default) for no time budget. */
+  get tickBudgetMs(): number {
+    return this.#tickBudgetMs;
+  }
+
+  /** Sets the time budget; a negative or non-finite value is ignored. */
+  set tickBudgetMs(value: number) {
+    if (typeof value === "number" && Number.isFinite(value) && value >= 0) this.#tickBudgetMs = value;
+    else this.#reason = `tickBudgetMs must be a number >= 0, got ${String(value)}`;
+  }
+
+  /**
+   * Queues a request and returns its handle at once; it starts in a later tick, when its turn
+   * comes and a connection is free. A refused request is returned with its `err` set and state
+   * `refused`; nothing is emitted for it.
+   *
+   * @param url - An `http://` or `https://` URL.
+   * @param customHeaders - Header lines `"Name: value"`.
+   * @param method - The {@link Method}.
+   * @param body - A string (sent as UTF-8), bytes, or a `BodySource`.
+   * @param options - Priority, per-request settings, and the options of `HTTPRequest.request()`.
+   * @returns The handle. Its `err` is `OK` when queued; `ERR_BUSY` when `maxQueued` requests wait
+   * already; `ERR_INVALID_PARAMETER` for what `HTTPRequest.request()` refuses (URL, method, headers,
+   * integrity, range and resume options, an aborted signal) or a bad priority; `ERR_UNCONFIGURED`
+   * while the pool is outside a tree.
+   */
+  request(
+    url: string,
+    customHeaders: readonly string[] = [],
+    method: Method = Method.METHOD_GET,
+    body: string | Uint8Array | BodySource = "",
+    options: PoolRequestOptions = {},
+  ): PoolRequest {
+    const seq = this.#nextSeq++;
+    const refuse = (err: Err, reason: string): PoolRequest => {
+      const job = new PoolJob(seq, "", url, customHeaders, method, body, options, 0, err);
+      job.state = "refused";
+      job.reason = reason;
+      this.#reason = reason;
+      return (job.handle = new PoolRequest(job, this.#control));
+    };
+    if (!this.isInsideTree()) return refuse(Err.ERR_UNCONFIGURED, "request() needs the pool to be inside a SceneTree");
+    const rank = priorityRank(options.priority);
+    if (rank === null) return refuse(Err.ERR_INVALID_PARAMETER, `priority must be a whole number from 1 to 1000 or "high", "auto", "low"; got ${String(options.priority)}`);
+    const plan = planRequest({
+      url, customHeaders, method, body: typeof body === "string" ? EMPTY : body, range: options, integrity: options.integrity,
+      acceptGzip: options.acceptGzip ?? this.acceptGzip, downloadFile: options.downloadFile ?? "",
+    });
+    if (!plan.ok) return refuse(Err.ERR_INVALID_PARAMETER, plan.reason);
+    if (options.signal?.aborted === true) return refuse(Err.ERR_INVALID_PARAMETER, "the AbortSignal is already aborted");
+    if (this.#queue.size >= this.#maxQueued) {
+      return refuse(Err.ERR_BUSY, `the queue is full (${this.#maxQueued} requests wait; maxQueued); try again once some finished`);
+    }
+    const job = new PoolJob(seq, originOf(plan.hop.url), url, customHeaders.slice(), method, body, options, rank, Err.OK);
+    const signal = options.signal;
+    if (signal !== undefined) {
+      const onAbort = (): void => {
+        const why: unknown = signal.reason;
+        this.#cancel(job, `aborted${why === undefined ? "" : `: ${why instanceof Error ? why.message : String(why)}`}`);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      job.releaseSignal = () => signal.removeEventListener("abort", onAbort);
+    }
+    job.handle = new PoolRequest(job, this.#control);
+    this.#queue.push(job);
+    this.getTree()?.wake();
+    return job.handle;
+  }
+
+  /** Requests waiting to start. */
+  getQueuedCount(): number {
+    return this.#queue.size;
+  }
+
+  /** Requests running on a connection. */
+  getRunningCount(): number {
+    return this.#runningCount;
+  }
+
+  /**
+   * The pool's connections (each an `HTTPRequest` node holding at most one open connection), busy
+   * or idle.
+   *
+   * @param origin - Only those opened for this origin (as WHATWG `URL.origin`, e.g. `http://127.0.0.1:8080`).
+   * @returns The count.
+   */
+  getConnectionCount(origin?: string): number {
+    return origin === undefined ? this.#workerCount : (this.#origins.get(origin)?.all.length ?? 0);
+  }
+
+  /** Why the last call was refused or the last setting ignored; `""` if none. */
+  getErrorReason(): string {
+    return this.#reason;
+  }
+
+  /**
+   * Sets the TLS options for `https://` requests, as `HTTPRequest.setTlsOptions`; connections opened
+   * with other options are not reused.
+   *
+   * @param options - The options.
+   */
+  setTlsOptions(options: TLSOptions): void {
+    this.#tlsOptions = options;
+    this.#settingsVersion++;
+  }
+
+  /**
+   * Sets the proxy for `http://` requests, as `HTTPRequest.setHttpProxy`.
+   *
+   * @param host - The proxy host, optionally `user:pass@host`; `""` clears it.
+   * @param port - The proxy port; -1 clears it.
+   * @param credentials - Basic credentials for the proxy.
+   * @returns `OK`, or `ERR_INVALID_PARAMETER` for a malformed setting.
+   */
+  setHttpProxy(host: string, port: number, credentials?: ProxyCredentials): Err {
+    const parsed = parseProxySetting(host, port, credentials);
+    if (parsed !== null && "invalid" in parsed) return this.#refuse(Err.ERR_INVALID_PARAMETER, parsed.invalid);
+    this.#httpProxy = [host, port, credentials];
+    this.#settingsVersion++;
+    return Err.OK;
+  }
+
+  /**
+   * Sets the proxy for `https://` requests, as `HTTPRequest.setHttpsProxy`.
+   *
+   * @param host - The proxy host, optionally `user:pass@host`; `""` clears it.
+   * @param port - The proxy port; -1 clears it.
+   * @param credentials - Basic credentials for the proxy.
+   * @returns `OK`, or `ERR_INVALID_PARAMETER` for a malformed setting.
+   */
+  setHttpsProxy(host: string, port: number, credentials?: ProxyCredentials): Err {
+    const parsed = parseProxySetting(host, port, credentials);
+    if (parsed !== null && "invalid" in parsed) return this.#refuse(Err.ERR_INVALID_PARAMETER, parsed.invalid);
+    this.#httpsProxy = [host, port, credentials];
+    this.#settingsVersion++;
+    return Err.OK;
+  }
+
+  /**
+   * Starts queued requests as the limits and the frame budget allow. The connections are children
+   * of the pool, processed after it in the same tick, so what starts here goes out in this tick.
+   *
+   * @param delta - Seconds since the last tick (unused: the requests count their own time).
+   */
+  override _process(delta: number): void {
+    void delta;
+    this.#openedThisTick = 0;
+    this.#deferred = false;
+    if (this.#queue.size > 0) this.#dispatch();
+  }
+
+  /**
+   * Asks for the next tick at once while the frame budget held back requests that could start.
+   *
+   * @returns 0 or null.
+   */
+  override _nextDeadline(): number | null {
+    return this.#deferred ? 0 : null;
+  }
+
+  /** Leaving the tree: the connections (children) left first and closed theirs; every request still queued or running is cancelled. */
+  override _exitTree(): void {
+    for (const job of this.#queue.drain()) this.#endCancelled(job, "the pool left the tree");
+    for (const origin of this.#origins.values()) {
+      for (const worker of origin.all) {
+        const job = worker.job;
+        if (job === null) continue;
+        worker.node.cancelRequest();
+        this.#release(worker);
+        this.#endCancelled(job, "the pool left the tree");
+      }
+    }
+    this.#deferred = false;
+  }
+
+  /** Starts queued requests, best first, until none can start or the tick's budget is spent. */
+  #dispatch(): void {
+    const budget = this.#tickBudgetMs;
+    const clock = budget > 0 ? (this.#clock ?? performance.now.bind(performance)) : null;
+    const started = clock?.() ?? 0;
+    let starts = 0;
+    const open = (origin: string): boolean => this.#canStart(origin);
+    for (;;) {
+      const job = this.#queue.best(open);
+      if (job === undefined) return;
+      if (clock !== null && starts > 0 && clock() - started >= budget) {
+        this.#deferred = true;
+        return;
+      }
+      this.#queue.remove(job);
+      const worker = this.#takeWorker(job.origin);
+      this.#start(job, worker.worker, worker.added);
+      starts++;
+    }
+  }
+
+  /** Whether a request of `origin` could start now: an idle connection, or room for a new one within the limits and this tick's budget. */
+  #canStart(origin: string): boolean {
+    const workers = this.#origins.get(origin);
+    const idle = workers?.idle[workers.idle.length - 1];
+    if (idle !== undefined && idle.node.getHttpClientStatus() === Status.STATUS_CONNECTED) return true;
+    if (this.#openedThisTick >= this.#maxNewPerTick) {
+      if (idle !== undefined || (workers?.all.length ?? 0) < this.#maxPerOrigin) this.#deferred = true;
+      return false;
+    }
+    if (idle !== undefined) return true;
+    if ((workers?.all.length ?? 0) >= this.#maxPerOrigin) return false;
+    return this.#workerCount < this.#maxConnections || this.#hasIdleElsewhere(origin);
+  }
+
+  #hasIdleElsewhere(origin: string): boolean {
+    for (const [key, workers] of this.#origins) if (key !== origin && workers.idle.length > 0) return true;
+    return false;
+  }
+
+  /** An idle connection of `origin`, or a new one (closing an idle one of another origin when `maxConnections` is reached). */
+  #takeWorker(origin: string): { readonly worker: Worker; readonly added: boolean } {
+    let workers = this.#origins.get(origin);
+    const idle = workers?.idle.pop();
+    if (idle !== undefined) {
+      if (idle.node.getHttpClientStatus() !== Status.STATUS_CONNECTED) this.#openedThisTick++;
+      return { worker: idle, added: false };
+    }
+    if (this.#workerCount >= this.#maxConnections) this.#evictIdle(origin);
+    if (workers === undefined) this.#origins.set(origin, (workers = { all: [], idle: [] }));
+    const node = new HTTPRequest({
+      name: `${this.name}-connection-${this.#nextWorkerId++}`,
+      ...(this.#network !== undefined ? { network: this.#network } : {}),
+    });
+    const worker: Worker = {
+      node, origin, job: null, settingsVersion: -1, forwardsBody: false,
+      forwardBody: (chunk) => worker.job?.handle?.bodyData.emit(chunk),
+    };
+    this.#connectWorker(worker);
+    workers.all.push(worker);
+    this.#workerCount++;
+    this.#openedThisTick++;
+    this.addChild(node);
+    return { worker, added: true };
+  }
+
+  /** Closes the least recently used idle connection of another origin (the oldest origin first). */
+  #evictIdle(origin: string): void {
+    for (const [key, workers] of this.#origins) {
+      const victim = key === origin ? undefined : workers.idle.shift();
+      if (victim === undefined) continue;
+      workers.all.splice(workers.all.indexOf(victim), 1);
+      if (workers.all.length === 0) this.#origins.delete(key);
+      this.#workerCount--;
+      this.removeChild(victim.node); // its _exitTree closes the connection
+      return;
+    }
+  }
+
+  /** Forwards the node's signals to the handle of the request it runs. */
+  #connectWorker(worker: Worker): void {
+    const node = worker.node;
+    node.requestCompleted.connect((result, code, headers, body) => this.#completed(worker, result, code, headers, body));
+    node.headersReceived.connect((code, headers) => worker.job?.handle?.headersReceived.emit(code, headers));
+    node.downloadProgress.connect((received, total) => worker.job?.handle?.downloadProgress.emit(received, total));
+    node.uploadProgress.connect((sent, total) => worker.job?.handle?.uploadProgress.emit(sent, total));
+    node.redirectReceived.connect((code, method, url, headers) => worker.job?.handle?.redirectReceived.emit(code, method, url, headers));
+  }
+
+  /**
+   * Sets the node up for `job` and starts it.
+   *
+   * @param added - True for a connection added in this call of the pool's tick.
+   */
+  #start(job: PoolJob, worker: Worker, added: boolean): void {
+    const node = worker.node;
+    const options = job.options;
+    if (worker.settingsVersion !== this.#settingsVersion) {
+      worker.settingsVersion = this.#settingsVersion;
+      node.setTlsOptions(this.#tlsOptions);
+      node.setHttpProxy(...this.#httpProxy);
+      node.setHttpsProxy(...this.#httpsProxy);
+    }
+    node.proxyLoginHandler = this.proxyLoginHandler;
+    node.acceptGzip = options.acceptGzip ?? this.acceptGzip;
+    node.maxRedirects = options.maxRedirects ?? this.maxRedirects;
+    node.redirectMode = options.redirectMode ?? this.redirectMode;
+    node.timeout = options.timeout ?? this.timeout;
+    node.bodySizeLimit = options.bodySizeLimit ?? this.bodySizeLimit;
+    node.downloadChunkSize = this.downloadChunkSize;
+    node.downloadFile = options.downloadFile ?? "";
+    const wantsBody = job.handle !== null && job.handle.bodyData.getConnectionCount() > 0;
+    if (wantsBody !== worker.forwardsBody) {
+      worker.forwardsBody = wantsBody;
+      if (wantsBody) node.bodyData.connect(worker.forwardBody);
+      else node.bodyData.disconnect(worker.forwardBody);
+    }
+    job.state = "running";
+    job.worker = node;
+    worker.job = job;
+    this.#runningCount++;
+    const err = node.request(job.url, job.headers, job.method, job.body, job.requestOptions);
+    if (err !== Err.OK) {
+      // Checked when queued; only a change between then and now (a file option, a setting) gets here.
+      const reason = node.getErrorReason();
+      this.#release(worker);
+      job.state = "done";
+      job.err = err;
+      job.reason = reason;
+      job.releaseSignal();
+      job.handle?.requestCompleted.emit(Result.RESULT_REQUEST_FAILED, 0, [], EMPTY);
+      return;
+    }
+    job.handle?.started.emit();
+    // A connection added during this tick is not processed by the tree until the next one: step it
+    // now so its connect starts in this tick, as the requests of the connections already there do.
+    const tree = this.getTree();
+    if (added && tree !== null && tree.isProcessing() && worker.job === job) node._process(0);
+  }
+
+  /** The node's request ended: the handle emits it, then the connection takes the next request of its origin. */
+  #completed(worker: Worker, result: Result, code: number, headers: string[], body: Uint8Array): void {
+    const job = worker.job;
+    if (job === null) return;
+    this.#release(worker);
+    job.state = "done";
+    job.releaseSignal();
+    job.handle?.requestCompleted.emit(result, code, headers, body);
+    if (worker.job !== null || !worker.node.isInsideTree()) return;
+    const next = this.#queue.peek(worker.origin);
+    if (next === undefined) return;
+    const workers = this.#origins.get(worker.origin);
+    const at = workers?.idle.lastIndexOf(worker) ?? -1;
+    if (workers === undefined || at < 0) return;
+    workers.idle.splice(at, 1);
+    this.#queue.remove(next);
+    this.#start(next, worker, false);
+  }
+
+  /** The connection is free: keeps what the request ended with on its record and puts the connection back in the idle list. */
+  #release(worker: Worker): void {
+    const job = worker.job;
+    if (job === null) return;
+    const node = worker.node;
+    job.outcome = { timings: node.getTimings(), downloaded: node.getDownloadedBytes(), bodySize: node.getBodySize(), resumedFrom: node.getResumedFrom() };
+    job.reason = node.getErrorReason();
+    job.worker = null;
+    worker.job = null;
+    this.#runningCount--;
+    this.#origins.get(worker.origin)?.idle.push(worker);
+  }
+
+  #cancel(job: PoolJob, reason: string): void {
+    if (job.state === "queued") {
+      this.#queue.remove(job);
+    } else if (job.state === "running") {
+      const worker = this.#workerOf(job);
+      if (worker !== undefined) {
+        worker.node.cancelRequest();
+        this.#release(worker);
+      }
+      this.getTree()?.wake(); // a connection is free for the queue
+    } else {
+      return;
+    }
+    this.#endCancelled(job, reason);
+  }
+
+  #endCancelled(job: PoolJob, reason: string): void {
+    job.state = "cancelled";
+    job.reason = reason;
+    job.worker = null;
+    job.releaseSignal();
+  }
+
+  #workerOf(job: PoolJob): Worker | undefined {
+    return this.#origins.get(job.origin)?.all.find((w) => w.job === job);
+  }
+
+  #reprioritize(job: PoolJob, priority: RequestPriority): Err {
+    const rank = priorityRank(priority);
+    if (rank === null) return this.#refuse(Err.ERR_INVALID_PARAMETER, `priority must be a whole number from 1 to 1000 or "high", "auto", "low"; got ${String(priority)}`);
+    if (job.state !== "queued") return this.#refuse(Err.ERR_UNAVAILABLE, `the request is ${job.state}: only a queued request changes priority`);
+    this.#queue.remove(job);
+    job.rank = rank;
+    this.#queue.push(job);
+    return Err.OK;
+  }
+
+  #validCount(value: number, min: number, name: string): boolean {
+    if (Number.isInteger(value) && value >= min) return true;
+    this.#reason = `${name} must be a whole number from ${min}, got ${String(value)}`;
+    return false;
+  }
+
+  #refuse(err: Err, reason: string): Err {
+    this.#reason = reason;
+    return err;
+  }
+}
