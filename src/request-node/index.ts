@@ -18,7 +18,7 @@ export {
   formatRangeHeader, parseContentRange, planResume, type ContentRange, type RangeHeaderResult, type ResumeResponse, type ResumePlan,
 } from "./range.ts";
 export { HTTPRequestPool, type HTTPRequestPoolOptions, type PoolRequestOptions } from "./pool/request-pool.ts";
-export { PoolRequest, type PoolRequestControl } from "./pool/pool-request.ts";
+export { PoolRequest } from "./pool/pool-request.ts";
 export type { PoolRequestState } from "./pool/pool-job.ts";
 export {
   priorityRank, PRIORITY_AUTO, PRIORITY_HIGH, PRIORITY_LOW, PRIORITY_MAX, PRIORITY_MIN, type RequestPriority,

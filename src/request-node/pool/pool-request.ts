@@ -8,7 +8,7 @@ import type { RequestPriority } from "./priority.ts";
 /** The timings of a request that has not started: every phase -1. */
 const NO_TIMINGS: TimingSnapshot = Object.freeze({ dns: -1, tcp: -1, tls: -1, firstSend: -1, firstReceive: -1, headers: -1, body: -1, redirect: -1, total: -1, redirects: 0 });
 
-/** What a {@link PoolRequest} asks of its pool. */
+/** What a {@link PoolRequest} asks of its pool. @internal */
 export interface PoolRequestControl {
   /** Cancels the job (queued or running). */
   cancel(job: PoolJob, reason: string): void;
@@ -53,6 +53,7 @@ export class PoolRequest {
   /**
    * Made by the pool; use `HTTPRequestPool.request()`.
    *
+   * @internal
    * @param job - The pool's record of the request.
    * @param control - The pool's side of `cancel()` and `setPriority()`.
    */

@@ -66,7 +66,8 @@ interface OriginWorkers {
  *   first origin is closed then), so the server of the redirect target may see connections beyond
  *   its own origin's limit, never more than the pool's `maxConnections` in all.
  * - `maxConnections` (default 256) over all origins; when it is reached, an idle connection to
- *   another origin is closed to make room for a waiting request.
+ *   another origin is closed to make room for a waiting request (the new one opens in the next
+ *   tick, so the count never exceeds the limit, not even at the servers).
  * - `maxQueued` (default 10,000) waiting requests; a full queue refuses with `ERR_BUSY` (the request
  *   can be tried again once others finished).
  *
@@ -376,11 +377,18 @@ export class HTTPRequestPool extends Node {
     const clock = budget > 0 ? (this.#clock ?? performance.now.bind(performance)) : null;
     const started = clock?.() ?? 0;
     let starts = 0;
-    const open = (origin: string): boolean => this.#canStart(origin);
+    const open = (origin: string): boolean => this.#room(origin) !== "none";
     for (;;) {
       const job = this.#queue.best(open);
       if (job === undefined) return;
       if (clock !== null && starts > 0 && clock() - started >= budget) {
+        this.#deferred = true;
+        return;
+      }
+      if (this.#room(job.origin) === "evict") {
+        // Close an idle connection of another origin now and open the new one next tick, so the
+        // count of open connections never exceeds maxConnections, at the servers either.
+        this.#evictIdle(job.origin);
         this.#deferred = true;
         return;
       }
@@ -391,18 +399,23 @@ export class HTTPRequestPool extends Node {
     }
   }
 
-  /** Whether a request of `origin` could start now: an idle connection, or room for a new one within the limits and this tick's budget. */
-  #canStart(origin: string): boolean {
+  /**
+   * Whether a request of `origin` could start now: on an idle connection, or a new one within the
+   * limits and this tick's budget (`new`), or one once an idle connection of another origin is
+   * closed (`evict`).
+   */
+  #room(origin: string): "idle" | "new" | "evict" | "none" {
     const workers = this.#origins.get(origin);
     const idle = workers?.idle[workers.idle.length - 1];
-    if (idle !== undefined && idle.node.getHttpClientStatus() === Status.STATUS_CONNECTED) return true;
+    if (idle !== undefined && idle.node.getHttpClientStatus() === Status.STATUS_CONNECTED) return "idle";
     if (this.#openedThisTick >= this.#maxNewPerTick) {
       if (idle !== undefined || (workers?.all.length ?? 0) < this.#maxPerOrigin) this.#deferred = true;
-      return false;
+      return "none";
     }
-    if (idle !== undefined) return true;
-    if ((workers?.all.length ?? 0) >= this.#maxPerOrigin) return false;
-    return this.#workerCount < this.#maxConnections || this.#hasIdleElsewhere(origin);
+    if (idle !== undefined) return "idle";
+    if ((workers?.all.length ?? 0) >= this.#maxPerOrigin) return "none";
+    if (this.#workerCount < this.#maxConnections) return "new";
+    return this.#hasIdleElsewhere(origin) ? "evict" : "none";
   }
 
   #hasIdleElsewhere(origin: string): boolean {
@@ -418,7 +431,6 @@ export class HTTPRequestPool extends Node {
       if (idle.node.getHttpClientStatus() !== Status.STATUS_CONNECTED) this.#openedThisTick++;
       return { worker: idle, added: false };
     }
-    if (this.#workerCount >= this.#maxConnections) this.#evictIdle(origin);
     if (workers === undefined) this.#origins.set(origin, (workers = { all: [], idle: [] }));
     const node = new HTTPRequest({
       name: `${this.name}-connection-${this.#nextWorkerId++}`,
