@@ -124,6 +124,8 @@ const RAW = (ratio: number): Target => ({ peer: "raw socket", ratio, label: `≥
 const LLHTTP_PEER = (ratio: number): Target => ({ peer: LLHTTP, ratio, label: `≥ ${ratio}× llhttp` });
 /** W1's second target: less CPU per request than undici (their CPU ÷ ours ≥ 1). */
 const UNDICI_CPU: Target = { peer: "undici", ratio: 1, metric: "cpu", higherIsBetter: false, label: "fewer CPU s / request than undici" };
+/** W2b's pool target: requests per second through an HTTPRequestPool at least 0.9× those of the bare HTTPRequest nodes in the same run. */
+const POOL_VS_NODES: Target = { peer: "poll-http", ratio: 0.9, subject: "poll-http pool", label: "pool ≥ 0.9× bare HTTPRequest nodes" };
 /** W3's memory target, into a counter or a file: poll-http's peak RSS growth at most 16 MiB. */
 const RSS_16_MIB: Target = { peer: "target", ratio: 1, metric: "rss", higherIsBetter: false, absolute: 16, subject: "poll-http", label: "peak RSS growth ≤ 16 MiB" };
 
@@ -286,11 +288,11 @@ async function main(): Promise<void> {
         await pinnedRun(p, async () => {
           const n = settings.w2Nodes;
           // W2b: the tree against undici and the raw floor (node:http and fetch on request with --clients), to keep the suite short.
-          const clients = settings.clients.length === 0 ? ["poll", "undici", "raw"] : settings.clients;
+          const clients = settings.clients.length === 0 ? ["poll", "pool", "undici", "raw"] : settings.clients;
           const r = await runW2({ host: "127.0.0.1", port: server.port, requests: n, connections: n, batches: settings.quick ? 1 : 20, budgetSeconds: settings.quick ? 0.3 : 1, runs: settings.quick ? settings.runs : Math.max(settings.runs, 5), clients, responseBytes: SMALL_RESPONSE.length, server: bench.label, subject: "tree" });
           const [first = "", ...rest] = r.text.split("\n");
           const title = placed(first, p);
-          add({ workload: idOf("W2b", p), title, metric: "rps", higherIsBetter: true, targets: [UNDICI(2.0)], rows: r.rows });
+          add({ workload: idOf("W2b", p), title, metric: "rps", higherIsBetter: true, targets: [UNDICI(2.0), POOL_VS_NODES], rows: r.rows });
           return [title, ...rest].join("\n");
         }, server.pid);
       }

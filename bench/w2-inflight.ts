@@ -9,6 +9,7 @@ import { addSample, type ClientEntry, type Column, formatTable, interleaved, new
 import { connectClient, type GetLoop, stepGets } from "./poll-driver.ts";
 import { SMALL_BODY } from "./server.ts";
 import { treeClient } from "./w2-tree.ts";
+import { poolClient } from "./w2-pool.ts";
 import { loadUndici } from "./undici-peer.ts";
 
 /** Settings of a W2 (a) run. */
@@ -264,6 +265,7 @@ export async function runW2(options: W2Options): Promise<{ text: string; rows: R
   const { host, port, requests, connections, batches, runs } = options;
   const entries: ReadonlyArray<ClientEntry<PoolClient>> = [
     { id: "poll", name: "poll-http", make: () => (options.subject === "tree" ? treeClient(host, port, connections) : pollHttp(host, port, connections)) },
+    ...(options.subject === "tree" ? [{ id: "pool", name: "poll-http pool", make: () => poolClient(host, port, connections) }] : []),
     { id: "undici", name: "undici", make: () => undici(host, port, connections) },
     { id: "http", name: "node:http", make: () => nodeHttp(port, connections) },
     { id: "fetch", name: "fetch", make: () => globalFetch(host, port, connections) },
@@ -310,7 +312,7 @@ export async function runW2(options: W2Options): Promise<{ text: string; rows: R
     }
   }
   const how = options.subject === "tree"
-    ? `poll-http = ${connections.toLocaleString("en-US")} HTTPRequest nodes in one SceneTree, TreeRunner as-fast-as-possible`
+    ? `poll-http = ${connections.toLocaleString("en-US")} HTTPRequest nodes in one SceneTree, poll-http pool = one HTTPRequestPool with ${connections.toLocaleString("en-US")} connections, TreeRunner as-fast-as-possible`
     : `poll-http = ${connections} HTTPClients in one poll loop`;
   const title = `W2${options.subject === "tree" ? "b" : "a"} many in flight (${options.server}): up to ${batches} batches (${options.budgetSeconds} s) of ${requests.toLocaleString("en-US")} GETs of a 13-byte body over ${connections.toLocaleString("en-US")} keep-alive connections; ${how} (median of ${runs}; every client warmed up first)`;
   return { text: formatTable(title, COLUMNS, rows), rows };

@@ -25,4 +25,5 @@ export {
 } from "./pool/priority.ts";
 export {
   DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_ORIGIN, DEFAULT_MAX_NEW_CONNECTIONS_PER_TICK, DEFAULT_MAX_QUEUED,
+  DEFAULT_MAX_STARTS_PER_TICK,
 } from "./pool/pool-options.ts";

@@ -26,6 +26,15 @@ describe("examples", () => {
     ].join("\n"));
   }, 90_000);
 
+  it("shared-pool: an asset downloader and a chat client share one pool; chat messages jump the asset queue", async () => {
+    const { code, stdout, stderr } = await runExample("examples/shared-pool.ts");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^assets: 40 of 40 downloaded, 2621440 bytes, over 4 connections$/m);
+    expect(stdout).toMatch(/^chat: 3 of 3 messages delivered; assets that started while a message waited: 0$/m);
+    expect(stdout).toMatch(/^every message was sent while assets were queued: true$/m);
+  }, 60_000);
+
   it("resume-download: an interrupted download resumes with a Range request and completes the file", async () => {
     const { code, stdout, stderr } = await runExample("examples/resume-download.ts");
     expect(stderr).toBe("");

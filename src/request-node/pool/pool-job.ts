@@ -28,6 +28,18 @@ export interface PoolJobOutcome {
   readonly resumedFrom: number;
 }
 
+const NO_REQUEST_OPTIONS: RequestOptions = Object.freeze({});
+
+/** The options passed on to the node: range, resume and integrity (the `AbortSignal` stays with the pool). */
+function requestOptionsOf(options: PoolRequestOptions): RequestOptions {
+  const { integrity, resumeFrom, resumeTo, resume } = options;
+  if (integrity === undefined && resumeFrom === undefined && resumeTo === undefined && resume === undefined) return NO_REQUEST_OPTIONS;
+  return {
+    ...(integrity !== undefined ? { integrity } : {}), ...(resumeFrom !== undefined ? { resumeFrom } : {}),
+    ...(resumeTo !== undefined ? { resumeTo } : {}), ...(resume !== undefined ? { resume } : {}),
+  };
+}
+
 /** @internal */
 export class PoolJob {
   /** Serial within the pool: the order of `request()` calls. */
@@ -68,9 +80,6 @@ export class PoolJob {
     this.options = options;
     this.rank = rank;
     this.err = err;
-    // Everything but the AbortSignal (the pool listens to it) and the pool's own options.
-    const { signal, priority, downloadFile, timeout, bodySizeLimit, maxRedirects, redirectMode, acceptGzip, ...requestOptions } = options;
-    void [signal, priority, downloadFile, timeout, bodySizeLimit, maxRedirects, redirectMode, acceptGzip];
-    this.requestOptions = requestOptions;
+    this.requestOptions = requestOptionsOf(options);
   }
 }

@@ -18,6 +18,8 @@ export const DEFAULT_MAX_CONNECTIONS = 256;
 export const DEFAULT_MAX_QUEUED = 10_000;
 /** The default of {@link HTTPRequestPoolOptions.maxNewConnectionsPerTick}. */
 export const DEFAULT_MAX_NEW_CONNECTIONS_PER_TICK = 32;
+/** The default of {@link HTTPRequestPoolOptions.maxStartsPerTick}. */
+export const DEFAULT_MAX_STARTS_PER_TICK = 64;
 
 /** Options for a new {@link HTTPRequestPool}. Every limit can be changed later through the pool's property of the same name. */
 export interface HTTPRequestPoolOptions {
@@ -37,8 +39,14 @@ export interface HTTPRequestPoolOptions {
    */
   readonly maxNewConnectionsPerTick?: number;
   /**
-   * Milliseconds of its own clock the pool may spend per tick starting queued requests (the first
-   * one always starts); 0 (default) for no time budget, only {@link maxNewConnectionsPerTick}.
+   * Most requests the pool starts in one tick, on new or kept connections (a connection that
+   * finishes a request takes the next one at once only within it). Default 64.
+   */
+  readonly maxStartsPerTick?: number;
+  /**
+   * Milliseconds of its clock after which the pool starts no more requests in a tick, counted from
+   * when the tick reached the pool (its connections, processed right after it, count); the first
+   * start of a tick is always allowed. 0 (default) for no time budget.
    */
   readonly tickBudgetMs?: number;
   /**

@@ -28,14 +28,109 @@ export function startsBefore(a: Queueable, b: Queueable): boolean {
 }
 
 /**
- * Queues per origin. Each origin's array is sorted from the last to start to the next to start, so
- * taking the next is a `pop()`; adding and removing are a binary search and a `splice`.
+ * Items of one rank in serial order, read from a moving head so that taking the next is O(1).
+ */
+class RankLine<T extends Queueable> {
+  items: T[] = [];
+  head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+
+  /** Adds in serial order: at the end when it is the newest, as nearly always. */
+  add(item: T): void {
+    const items = this.items;
+    const last = items[items.length - 1];
+    if (last === undefined || last.seq < item.seq || this.length === 0) items.push(item);
+    else items.splice(this.#find(item.seq), 0, item);
+  }
+
+  take(): T | undefined {
+    const item = this.items[this.head];
+    if (item === undefined) return undefined;
+    this.head++;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  remove(item: T): boolean {
+    const at = this.#find(item.seq);
+    if (this.items[at] !== item) return false;
+    if (at === this.head) this.take();
+    else this.items.splice(at, 1);
+    return true;
+  }
+
+  /** The index of the first item from the head with a serial not below `seq`. */
+  #find(seq: number): number {
+    let lo = this.head;
+    let hi = this.items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.items[mid] as T).seq < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+/** The waiting items of one origin: a line per rank, the ranks in use from highest down. */
+class OriginLine<T extends Queueable> {
+  readonly lines = new Map<number, RankLine<T>>();
+  /** The ranks with items, highest first. */
+  readonly ranks: number[] = [];
+
+  peek(): T | undefined {
+    const top = this.ranks[0];
+    return top === undefined ? undefined : this.lines.get(top)?.peek();
+  }
+
+  add(item: T): void {
+    let line = this.lines.get(item.rank);
+    if (line === undefined) {
+      this.lines.set(item.rank, (line = new RankLine<T>()));
+      let at = 0;
+      while (at < this.ranks.length && (this.ranks[at] as number) > item.rank) at++;
+      this.ranks.splice(at, 0, item.rank);
+    }
+    line.add(item);
+  }
+
+  remove(item: T): boolean {
+    const line = this.lines.get(item.rank);
+    if (line === undefined || !line.remove(item)) return false;
+    if (line.length === 0) {
+      this.lines.delete(item.rank);
+      this.ranks.splice(this.ranks.indexOf(item.rank), 1);
+    }
+    return true;
+  }
+
+  all(): T[] {
+    return [...this.lines.values()].flatMap((line) => line.items.slice(line.head));
+  }
+}
+
+/**
+ * Queues per origin, each a line per rank in serial order: adding the newest request and taking the
+ * next are O(1) (plus the few ranks in use); a cancel or a priority change searches one line.
  *
  * @typeParam T - The queued items.
  */
 export class PoolQueue<T extends Queueable> {
-  /** Origin → its items, the next to start last. Only origins with items are kept. */
-  readonly #byOrigin = new Map<string, T[]>();
+  /** Origin → its items. Only origins with items are kept. */
+  readonly #byOrigin = new Map<string, OriginLine<T>>();
   #size = 0;
 
   /** Items waiting, over all origins. */
@@ -50,25 +145,22 @@ export class PoolQueue<T extends Queueable> {
    */
   push(item: T): void {
     let line = this.#byOrigin.get(item.origin);
-    if (line === undefined) this.#byOrigin.set(item.origin, (line = []));
-    line.splice(position(line, item), 0, item);
+    if (line === undefined) this.#byOrigin.set(item.origin, (line = new OriginLine<T>()));
+    line.add(item);
     this.#size++;
   }
 
   /**
-   * Removes an item (before its rank changes, or when it is cancelled).
+   * Removes an item (before its rank changes, when it starts, or when it is cancelled).
    *
    * @param item - The item.
    * @returns False when it was not in the queue.
    */
   remove(item: T): boolean {
     const line = this.#byOrigin.get(item.origin);
-    if (line === undefined) return false;
-    const at = position(line, item);
-    if (line[at] !== item) return false;
-    line.splice(at, 1);
+    if (line === undefined || !line.remove(item)) return false;
     this.#size--;
-    if (line.length === 0) this.#byOrigin.delete(item.origin);
+    if (line.ranks.length === 0) this.#byOrigin.delete(item.origin);
     return true;
   }
 
@@ -79,8 +171,7 @@ export class PoolQueue<T extends Queueable> {
    * @returns The item, or undefined when none waits for it.
    */
   peek(origin: string): T | undefined {
-    const line = this.#byOrigin.get(origin);
-    return line === undefined ? undefined : line[line.length - 1];
+    return this.#byOrigin.get(origin)?.peek();
   }
 
   /**
@@ -92,7 +183,7 @@ export class PoolQueue<T extends Queueable> {
   best(open: (origin: string) => boolean): T | undefined {
     let best: T | undefined;
     for (const [origin, line] of this.#byOrigin) {
-      const head = line[line.length - 1];
+      const head = line.peek();
       if (head !== undefined && (best === undefined || startsBefore(head, best)) && open(origin)) best = head;
     }
     return best;
@@ -100,21 +191,9 @@ export class PoolQueue<T extends Queueable> {
 
   /** Every item, in no particular order; the queue is emptied. */
   drain(): T[] {
-    const all = [...this.#byOrigin.values()].flat();
+    const all = [...this.#byOrigin.values()].flatMap((line) => line.all());
     this.#byOrigin.clear();
     this.#size = 0;
     return all;
   }
-}
-
-/** Where `item` is or goes in `line` (sorted so that the next to start is last). */
-function position<T extends Queueable>(line: readonly T[], item: T): number {
-  let lo = 0;
-  let hi = line.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (startsBefore(item, line[mid] as T)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

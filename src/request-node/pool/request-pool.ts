@@ -11,10 +11,11 @@ import { Status } from "../../status/status.ts";
 import { HTTPRequest } from "../http-request.ts";
 import { Node } from "../node.ts";
 import type { ProxyLoginHandler } from "../proxy-login.ts";
-import { planRequest } from "../request-plan.ts";
+import { RequestPlanCache } from "../request-plan.ts";
 import type { RedirectMode } from "../request-settings.ts";
 import {
   DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_ORIGIN, DEFAULT_MAX_NEW_CONNECTIONS_PER_TICK, DEFAULT_MAX_QUEUED,
+  DEFAULT_MAX_STARTS_PER_TICK,
   type HTTPRequestPoolOptions, type PoolRequestOptions,
 } from "./pool-options.ts";
 import { PoolJob } from "./pool-job.ts";
@@ -71,10 +72,13 @@ interface OriginWorkers {
  * - `maxQueued` (default 10,000) waiting requests; a full queue refuses with `ERR_BUSY` (the request
  *   can be tried again once others finished).
  *
- * Frame budget: each tick the pool opens at most `maxNewConnectionsPerTick` new connections (default
- * 32; starts on a kept connection are not counted), and with `tickBudgetMs` above 0 stops starting
- * requests once that many milliseconds of its clock passed in the tick, so a burst of a thousand
- * requests is spread over frames instead of stalling one. Requests queued between ticks start in the
+ * Frame budget, so a burst of a thousand requests is spread over frames instead of stalling one:
+ * each tick the pool opens at most `maxNewConnectionsPerTick` new connections (default 32) and
+ * starts at most `maxStartsPerTick` requests (default 64, on new or kept connections: the work of a
+ * tick grows with the requests in flight); with `tickBudgetMs` above 0 it also starts none once that
+ * many milliseconds of its clock passed since the tick reached it (its connections, processed right
+ * after it, count). The first start of a tick is always allowed. Both counts are deterministic; the
+ * time budget depends on the clock (inject one for repeatable runs). Requests queued between ticks start in the
  * pool's next tick (the pool is processed before its connections, so they go out in that tick); a
  * connection that finishes a request takes the next one of its origin at once, from its
  * `requestCompleted`.
@@ -115,10 +119,13 @@ export class HTTPRequestPool extends Node {
   #maxConnections: number;
   #maxQueued: number;
   #maxNewPerTick: number;
+  #maxStartsPerTick: number;
   #tickBudgetMs: number;
   readonly #network: Network | undefined;
   readonly #clock: (() => number) | undefined;
   readonly #queue = new PoolQueue<PoolJob>();
+  /** Checks each request as `HTTPRequest.request()` would, remembering the last plan (a burst of the same URL is checked once). */
+  readonly #plans = new RequestPlanCache();
   readonly #origins = new Map<string, OriginWorkers>();
   #workerCount = 0;
   #runningCount = 0;
@@ -126,6 +133,10 @@ export class HTTPRequestPool extends Node {
   #nextWorkerId = 0;
   /** New connections opened in the current tick. */
   #openedThisTick = 0;
+  /** Requests started in the current tick, on new or kept connections. */
+  #startsThisTick = 0;
+  /** The time-budget clock's reading when the current tick reached the pool (when a time budget is set). */
+  #tickStartedAt = 0;
   /** True when the last dispatch stopped on the frame budget with requests that could have started. */
   #deferred = false;
   #reason = "";
@@ -148,11 +159,13 @@ export class HTTPRequestPool extends Node {
     this.#maxConnections = DEFAULT_MAX_CONNECTIONS;
     this.#maxQueued = DEFAULT_MAX_QUEUED;
     this.#maxNewPerTick = DEFAULT_MAX_NEW_CONNECTIONS_PER_TICK;
+    this.#maxStartsPerTick = DEFAULT_MAX_STARTS_PER_TICK;
     this.#tickBudgetMs = 0;
     if (options.maxConnectionsPerOrigin !== undefined) this.maxConnectionsPerOrigin = options.maxConnectionsPerOrigin;
     if (options.maxConnections !== undefined) this.maxConnections = options.maxConnections;
     if (options.maxQueued !== undefined) this.maxQueued = options.maxQueued;
     if (options.maxNewConnectionsPerTick !== undefined) this.maxNewConnectionsPerTick = options.maxNewConnectionsPerTick;
+    if (options.maxStartsPerTick !== undefined) this.maxStartsPerTick = options.maxStartsPerTick;
     if (options.tickBudgetMs !== undefined) this.tickBudgetMs = options.tickBudgetMs;
   }
 
@@ -196,7 +209,17 @@ export class HTTPRequestPool extends Node {
     if (this.#validCount(value, 1, "maxNewConnectionsPerTick")) this.#maxNewPerTick = value;
   }
 
-  /** Milliseconds per tick the pool may spend starting requests; 0 (default) for no time budget. */
+  /** Most requests started per tick, on new or kept connections; a whole number from 1. Default 64. */
+  get maxStartsPerTick(): number {
+    return this.#maxStartsPerTick;
+  }
+
+  /** Sets the budget; anything but a whole number from 1 is ignored. */
+  set maxStartsPerTick(value: number) {
+    if (this.#validCount(value, 1, "maxStartsPerTick")) this.#maxStartsPerTick = value;
+  }
+
+  /** Milliseconds per tick after which the pool starts no more requests in that tick; 0 (default) for no time budget. */
   get tickBudgetMs(): number {
     return this.#tickBudgetMs;
   }
@@ -230,17 +253,11 @@ export class HTTPRequestPool extends Node {
     options: PoolRequestOptions = {},
   ): PoolRequest {
     const seq = this.#nextSeq++;
-    const refuse = (err: Err, reason: string): PoolRequest => {
-      const job = new PoolJob(seq, "", url, customHeaders, method, body, options, 0, err);
-      job.state = "refused";
-      job.reason = reason;
-      this.#reason = reason;
-      return (job.handle = new PoolRequest(job, this.#control));
-    };
+    const refuse = (err: Err, reason: string): PoolRequest => this.#refused(seq, url, customHeaders, method, body, options, err, reason);
     if (!this.isInsideTree()) return refuse(Err.ERR_UNCONFIGURED, "request() needs the pool to be inside a SceneTree");
     const rank = priorityRank(options.priority);
     if (rank === null) return refuse(Err.ERR_INVALID_PARAMETER, `priority must be a whole number from 1 to 1000 or "high", "auto", "low"; got ${String(options.priority)}`);
-    const plan = planRequest({
+    const plan = this.#plans.plan({
       url, customHeaders, method, body: typeof body === "string" ? EMPTY : body, range: options, integrity: options.integrity,
       acceptGzip: options.acceptGzip ?? this.acceptGzip, downloadFile: options.downloadFile ?? "",
     });
@@ -263,6 +280,17 @@ export class HTTPRequestPool extends Node {
     this.#queue.push(job);
     this.getTree()?.wake();
     return job.handle;
+  }
+
+  /** The handle of a request `request()` refused: state `refused`, its `err` and reason set. */
+  #refused(
+    seq: number, url: string, headers: readonly string[], method: Method, body: string | Uint8Array | BodySource, options: PoolRequestOptions, err: Err, reason: string,
+  ): PoolRequest {
+    const job = new PoolJob(seq, "", url, headers, method, body, options, 0, err);
+    job.state = "refused";
+    job.reason = reason;
+    this.#reason = reason;
+    return (job.handle = new PoolRequest(job, this.#control));
   }
 
   /** Requests waiting to start. */
@@ -343,7 +371,10 @@ export class HTTPRequestPool extends Node {
   override _process(delta: number): void {
     void delta;
     this.#openedThisTick = 0;
+    this.#startsThisTick = 0;
     this.#deferred = false;
+    const clock = this.#budgetClock();
+    if (clock !== null) this.#tickStartedAt = clock();
     if (this.#queue.size > 0) this.#dispatch();
   }
 
@@ -373,18 +404,11 @@ export class HTTPRequestPool extends Node {
 
   /** Starts queued requests, best first, until none can start or the tick's budget is spent. */
   #dispatch(): void {
-    const budget = this.#tickBudgetMs;
-    const clock = budget > 0 ? (this.#clock ?? performance.now.bind(performance)) : null;
-    const started = clock?.() ?? 0;
-    let starts = 0;
     const open = (origin: string): boolean => this.#room(origin) !== "none";
     for (;;) {
       const job = this.#queue.best(open);
       if (job === undefined) return;
-      if (clock !== null && starts > 0 && clock() - started >= budget) {
-        this.#deferred = true;
-        return;
-      }
+      if (!this.#withinBudget()) return;
       if (this.#room(job.origin) === "evict") {
         // Close an idle connection of another origin now and open the new one next tick, so the
         // count of open connections never exceeds maxConnections, at the servers either.
@@ -395,8 +419,25 @@ export class HTTPRequestPool extends Node {
       this.#queue.remove(job);
       const worker = this.#takeWorker(job.origin);
       this.#start(job, worker.worker, worker.added);
-      starts++;
     }
+  }
+
+  /** The clock of the time budget, or null without one. */
+  #budgetClock(): (() => number) | null {
+    return this.#tickBudgetMs > 0 ? (this.#clock ?? performance.now.bind(performance)) : null;
+  }
+
+  /**
+   * Whether another request may start in this tick: fewer than `maxStartsPerTick` started, and the
+   * time budget (if any) not spent since the tick reached the pool (the first start of a tick is
+   * always allowed). When not, the pool asks for the next tick at once.
+   */
+  #withinBudget(): boolean {
+    let ok = this.#startsThisTick < this.#maxStartsPerTick;
+    const clock = ok && this.#startsThisTick > 0 ? this.#budgetClock() : null;
+    if (clock !== null && clock() - this.#tickStartedAt >= this.#tickBudgetMs) ok = false;
+    if (!ok) this.#deferred = true;
+    return ok;
   }
 
   /**
@@ -409,7 +450,7 @@ export class HTTPRequestPool extends Node {
     const idle = workers?.idle[workers.idle.length - 1];
     if (idle !== undefined && idle.node.getHttpClientStatus() === Status.STATUS_CONNECTED) return "idle";
     if (this.#openedThisTick >= this.#maxNewPerTick) {
-      if (idle !== undefined || (workers?.all.length ?? 0) < this.#maxPerOrigin) this.#deferred = true;
+      if ((workers?.all.length ?? 0) < this.#maxPerOrigin || idle !== undefined) this.#deferred = true;
       return "none";
     }
     if (idle !== undefined) return "idle";
@@ -515,6 +556,7 @@ export class HTTPRequestPool extends Node {
       job.handle?.requestCompleted.emit(Result.RESULT_REQUEST_FAILED, 0, [], EMPTY);
       return;
     }
+    this.#startsThisTick++;
     job.handle?.started.emit();
     // A connection added during this tick is not processed by the tree until the next one: step it
     // now so its connect starts in this tick, as the requests of the connections already there do.
@@ -532,7 +574,7 @@ export class HTTPRequestPool extends Node {
     job.handle?.requestCompleted.emit(result, code, headers, body);
     if (worker.job !== null || !worker.node.isInsideTree()) return;
     const next = this.#queue.peek(worker.origin);
-    if (next === undefined) return;
+    if (next === undefined || !this.#withinBudget()) return; // over budget: the pool's next tick starts it
     const workers = this.#origins.get(worker.origin);
     const at = workers?.idle.lastIndexOf(worker) ?? -1;
     if (workers === undefined || at < 0) return;
