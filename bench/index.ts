@@ -16,6 +16,7 @@
 //                           larger of --runs and 9; 1 with --quick); the other W1 clients run --runs times
 //            --w2-requests N (per batch, default 1000)  --w2-connections N (50)  --w2-batches N
 //            --w2-nodes N (W2b, 1000)  --w4-nodes N (10000)  --w4-ticks N (1000)
+//            --w7-requests N (W7 burst, 1000)
 //            --clients poll,poll-micro,poll-node,undici,http,fetch,raw,raw-onread,engine,scripted,tcp
 //                           rows to run (default all; `engine` is the W1e no-I/O row; `scripted`
 //                           and `tcp` are the W4 transports)
@@ -42,6 +43,7 @@ import { measureW4, runW4, W4_TARGET_NS } from "./w4-frame.ts";
 import { LLHTTP } from "./w5-parser.ts";
 import { runW6, measureW6, W6_FREE_RATIO, W6_FREE_ROW, W6_TARGET_MBS, W6_TARGET_MIBS, W6_UNDICI_RATIO } from "./w6-scene.ts";
 import { applyPlacement, type Placement, placements, unpinAll } from "./pin.ts";
+import { runW7 } from "./w7-burst.ts";
 import { CHILD_FLAG, childMain } from "./child.ts";
 import { measureWT3, runWT, NAMES as WT_NAMES } from "./threaded.ts";
 import { undiciInstalled } from "./undici-peer.ts";
@@ -62,13 +64,14 @@ interface Settings {
   readonly w2Nodes: number;
   readonly w4Nodes: number;
   readonly w4Ticks: number;
+  readonly w7Requests: number;
   readonly clients: readonly string[];
   readonly inProcess: boolean;
   readonly nginx: boolean;
   readonly json: string;
 }
 
-const WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "WT", "WF"] as const;
+const WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "WT", "WF"] as const;
 
 function parseArgs(argv: readonly string[]): Settings {
   const value = (name: string): string | undefined => {
@@ -104,6 +107,7 @@ function parseArgs(argv: readonly string[]): Settings {
     w2Nodes: Math.max(1, num("--w2-nodes", quick ? 100 : 1_000)),
     w4Nodes: Math.max(1, num("--w4-nodes", quick ? 1_000 : 10_000)),
     w4Ticks: Math.max(1, num("--w4-ticks", quick ? 100 : 1_000)),
+    w7Requests: Math.max(1, num("--w7-requests", quick ? 200 : 1_000)),
     clients: list("--clients"),
     inProcess: argv.includes("--in-process"),
     nginx: !argv.includes("--no-nginx"),
@@ -375,6 +379,13 @@ async function main(): Promise<void> {
           ];
           add({ workload: table.workload, title: table.title, metric: "rps", higherIsBetter: true, subject: WF_SUBJECT, targets, rows: table.rows });
         }
+        return r.text;
+      });
+    }
+    if (wants("W7")) {
+      await watched(async () => {
+        const r = await runW7({ host: "127.0.0.1", port: server.port, requests: settings.w7Requests, runs: settings.quick ? 1 : Math.max(settings.runs, 5), fps: 60 });
+        add({ workload: "W7", title: r.text.split("\n")[0] ?? "", metric: "longest", higherIsBetter: false, targets: r.targets, rows: r.rows });
         return r.text;
       });
     }
