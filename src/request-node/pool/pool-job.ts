@@ -61,6 +61,9 @@ export class PoolJob {
   reason = "";
   /** The node running it while `running`. */
   worker: HTTPRequest | null = null;
+  /** The node it ran on, while that node's figures are still this request's (until it starts another). */
+  ranOn: HTTPRequest | null = null;
+  /** Its figures, kept when the node it ran on started another request. */
   outcome: PoolJobOutcome | null = null;
   /** The handle given to the caller (set right after construction). */
   handle: PoolRequest | null = null;

@@ -107,6 +107,18 @@ class OriginLine<T extends Queueable> {
     line.add(item);
   }
 
+  /** Takes the next item. */
+  take(): T | undefined {
+    const top = this.ranks[0];
+    const line = top === undefined ? undefined : this.lines.get(top);
+    const item = line?.take();
+    if (line !== undefined && line.length === 0 && top !== undefined) {
+      this.lines.delete(top);
+      this.ranks.shift();
+    }
+    return item;
+  }
+
   remove(item: T): boolean {
     const line = this.lines.get(item.rank);
     if (line === undefined || !line.remove(item)) return false;
@@ -162,6 +174,21 @@ export class PoolQueue<T extends Queueable> {
     this.#size--;
     if (line.ranks.length === 0) this.#byOrigin.delete(item.origin);
     return true;
+  }
+
+  /**
+   * Takes the next item of an origin out of the queue.
+   *
+   * @param origin - The origin.
+   * @returns The item, or undefined when none waits for it.
+   */
+  take(origin: string): T | undefined {
+    const line = this.#byOrigin.get(origin);
+    const item = line?.take();
+    if (item === undefined) return undefined;
+    this.#size--;
+    if (line !== undefined && line.ranks.length === 0) this.#byOrigin.delete(origin);
+    return item;
   }
 
   /**

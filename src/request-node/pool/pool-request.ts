@@ -5,6 +5,17 @@ import type { TimingSnapshot } from "../timings.ts";
 import type { PoolJob, PoolRequestState } from "./pool-job.ts";
 import type { RequestPriority } from "./priority.ts";
 
+/** The signals of a {@link PoolRequest} that were made (read) so far. @internal */
+export interface PoolRequestEmitters {
+  readonly started: Signal<[]> | undefined;
+  readonly requestCompleted: Signal<RequestCompletedArgs> | undefined;
+  readonly headersReceived: Signal<[responseCode: number, headers: string[]]> | undefined;
+  readonly bodyData: Signal<[chunk: Uint8Array]> | undefined;
+  readonly downloadProgress: Signal<[received: number, total: number]> | undefined;
+  readonly uploadProgress: Signal<[sent: number, total: number]> | undefined;
+  readonly redirectReceived: Signal<[responseCode: number, method: string, url: string, headers: string[]]> | undefined;
+}
+
 /** The timings of a request that has not started: every phase -1. */
 const NO_TIMINGS: TimingSnapshot = Object.freeze({ dns: -1, tcp: -1, tls: -1, firstSend: -1, firstReceive: -1, headers: -1, body: -1, redirect: -1, total: -1, redirects: 0 });
 
@@ -32,20 +43,69 @@ export interface PoolRequestControl {
  * ```
  */
 export class PoolRequest {
+  // The signals are made when first read: a queue of thousands of requests whose callers connect to
+  // one or two of them does not carry seven signals each.
+  #started: Signal<[]> | undefined;
+  #requestCompleted: Signal<RequestCompletedArgs> | undefined;
+  #headersReceived: Signal<[responseCode: number, headers: string[]]> | undefined;
+  #bodyData: Signal<[chunk: Uint8Array]> | undefined;
+  #downloadProgress: Signal<[received: number, total: number]> | undefined;
+  #uploadProgress: Signal<[sent: number, total: number]> | undefined;
+  #redirectReceived: Signal<[responseCode: number, method: string, url: string, headers: string[]]> | undefined;
+
   /** Emitted when the request leaves the queue and starts on a connection. */
-  readonly started: Signal<[]> = new Signal<[]>("started");
+  get started(): Signal<[]> {
+    return (this.#started ??= new Signal<[]>("started"));
+  }
+
   /** As `HTTPRequest.requestCompleted`: once, at the end of the tick that finished the request. */
-  readonly requestCompleted: Signal<RequestCompletedArgs> = new Signal<RequestCompletedArgs>("request_completed");
+  get requestCompleted(): Signal<RequestCompletedArgs> {
+    return (this.#requestCompleted ??= new Signal<RequestCompletedArgs>("request_completed"));
+  }
+
   /** As `HTTPRequest.headersReceived`. */
-  readonly headersReceived: Signal<[responseCode: number, headers: string[]]> = new Signal();
+  get headersReceived(): Signal<[responseCode: number, headers: string[]]> {
+    return (this.#headersReceived ??= new Signal("headers_received"));
+  }
+
   /** As `HTTPRequest.bodyData`; connect before the request starts. */
-  readonly bodyData: Signal<[chunk: Uint8Array]> = new Signal();
+  get bodyData(): Signal<[chunk: Uint8Array]> {
+    return (this.#bodyData ??= new Signal("body_data"));
+  }
+
   /** As `HTTPRequest.downloadProgress`. */
-  readonly downloadProgress: Signal<[received: number, total: number]> = new Signal();
+  get downloadProgress(): Signal<[received: number, total: number]> {
+    return (this.#downloadProgress ??= new Signal("download_progress"));
+  }
+
   /** As `HTTPRequest.uploadProgress`. */
-  readonly uploadProgress: Signal<[sent: number, total: number]> = new Signal();
+  get uploadProgress(): Signal<[sent: number, total: number]> {
+    return (this.#uploadProgress ??= new Signal("upload_progress"));
+  }
+
   /** As `HTTPRequest.redirectReceived` (`redirectMode: "manual"`); answer with {@link PoolRequest.followRedirect} or `cancel()`. */
-  readonly redirectReceived: Signal<[responseCode: number, method: string, url: string, headers: string[]]> = new Signal();
+  get redirectReceived(): Signal<[responseCode: number, method: string, url: string, headers: string[]]> {
+    return (this.#redirectReceived ??= new Signal("redirect_received"));
+  }
+
+  /**
+   * A signal the pool emits, or undefined when it was never read (nobody can be connected to it).
+   *
+   * @internal
+   * @param name - The signal.
+   * @returns It, if made.
+   */
+  made<K extends keyof PoolRequestEmitters>(name: K): PoolRequestEmitters[K] {
+    switch (name) {
+      case "started": return this.#started as PoolRequestEmitters[K];
+      case "requestCompleted": return this.#requestCompleted as PoolRequestEmitters[K];
+      case "headersReceived": return this.#headersReceived as PoolRequestEmitters[K];
+      case "bodyData": return this.#bodyData as PoolRequestEmitters[K];
+      case "downloadProgress": return this.#downloadProgress as PoolRequestEmitters[K];
+      case "uploadProgress": return this.#uploadProgress as PoolRequestEmitters[K];
+      default: return this.#redirectReceived as PoolRequestEmitters[K];
+    }
+  }
 
   readonly #job: PoolJob;
   readonly #control: PoolRequestControl;
@@ -124,21 +184,25 @@ export class PoolRequest {
 
   /** As `HTTPRequest.getTimings()`, measured from the request's start (its time in the queue is not counted); all -1 while queued. */
   getTimings(): TimingSnapshot {
-    return this.#job.worker?.getTimings() ?? this.#job.outcome?.timings ?? NO_TIMINGS;
+    const job = this.#job;
+    return (job.worker ?? job.ranOn)?.getTimings() ?? job.outcome?.timings ?? NO_TIMINGS;
   }
 
   /** As `HTTPRequest.getDownloadedBytes()`; 0 while queued. */
   getDownloadedBytes(): number {
-    return this.#job.worker?.getDownloadedBytes() ?? this.#job.outcome?.downloaded ?? 0;
+    const job = this.#job;
+    return (job.worker ?? job.ranOn)?.getDownloadedBytes() ?? job.outcome?.downloaded ?? 0;
   }
 
   /** As `HTTPRequest.getBodySize()`; -1 while queued. */
   getBodySize(): number {
-    return this.#job.worker?.getBodySize() ?? this.#job.outcome?.bodySize ?? -1;
+    const job = this.#job;
+    return (job.worker ?? job.ranOn)?.getBodySize() ?? job.outcome?.bodySize ?? -1;
   }
 
   /** As `HTTPRequest.getResumedFrom()`; 0 while queued. */
   getResumedFrom(): number {
-    return this.#job.worker?.getResumedFrom() ?? this.#job.outcome?.resumedFrom ?? 0;
+    const job = this.#job;
+    return (job.worker ?? job.ranOn)?.getResumedFrom() ?? job.outcome?.resumedFrom ?? 0;
   }
 }

@@ -32,10 +32,14 @@ interface Worker {
   readonly node: HTTPRequest;
   /** The origin it was opened for; it serves only that origin's requests. */
   readonly origin: string;
+  /** That origin's connections, this one among them. */
+  readonly home: OriginWorkers;
   /** The request it runs, or null while idle. */
   job: PoolJob | null;
   /** The pool's TLS and proxy settings version last applied to the node. */
   settingsVersion: number;
+  /** The request it ran last, whose figures (timings, byte counts) are still the node's; null once another starts. */
+  lastJob: PoolJob | null;
   /** True while the node's `bodyData` is forwarded to the job's handle. */
   forwardsBody: boolean;
   readonly forwardBody: (chunk: Uint8Array) => void;
@@ -122,7 +126,8 @@ export class HTTPRequestPool extends Node {
   #maxStartsPerTick: number;
   #tickBudgetMs: number;
   readonly #network: Network | undefined;
-  readonly #clock: (() => number) | undefined;
+  /** The time budget's clock: the one given, or `performance.now()`. */
+  readonly #clock: () => number;
   readonly #queue = new PoolQueue<PoolJob>();
   /** Checks each request as `HTTPRequest.request()` would, remembering the last plan (a burst of the same URL is checked once). */
   readonly #plans = new RequestPlanCache();
@@ -154,7 +159,7 @@ export class HTTPRequestPool extends Node {
   constructor(options: HTTPRequestPoolOptions = {}) {
     super(options.name ?? "HTTPRequestPool");
     this.#network = options.network;
-    this.#clock = options.clock;
+    this.#clock = options.clock ?? ((): number => performance.now());
     this.#maxPerOrigin = DEFAULT_MAX_CONNECTIONS_PER_ORIGIN;
     this.#maxConnections = DEFAULT_MAX_CONNECTIONS;
     this.#maxQueued = DEFAULT_MAX_QUEUED;
@@ -416,7 +421,7 @@ export class HTTPRequestPool extends Node {
         this.#deferred = true;
         return;
       }
-      this.#queue.remove(job);
+      this.#queue.take(job.origin); // the best job is the head of its origin's queue
       const worker = this.#takeWorker(job.origin);
       this.#start(job, worker.worker, worker.added);
     }
@@ -424,7 +429,7 @@ export class HTTPRequestPool extends Node {
 
   /** The clock of the time budget, or null without one. */
   #budgetClock(): (() => number) | null {
-    return this.#tickBudgetMs > 0 ? (this.#clock ?? performance.now.bind(performance)) : null;
+    return this.#tickBudgetMs > 0 ? this.#clock : null;
   }
 
   /**
@@ -478,8 +483,8 @@ export class HTTPRequestPool extends Node {
       ...(this.#network !== undefined ? { network: this.#network } : {}),
     });
     const worker: Worker = {
-      node, origin, job: null, settingsVersion: -1, forwardsBody: false,
-      forwardBody: (chunk) => worker.job?.handle?.bodyData.emit(chunk),
+      node, origin, home: workers, job: null, lastJob: null, settingsVersion: -1, forwardsBody: false,
+      forwardBody: (chunk) => worker.job?.handle?.made("bodyData")?.emit(chunk),
     };
     this.#connectWorker(worker);
     workers.all.push(worker);
@@ -506,10 +511,10 @@ export class HTTPRequestPool extends Node {
   #connectWorker(worker: Worker): void {
     const node = worker.node;
     node.requestCompleted.connect((result, code, headers, body) => this.#completed(worker, result, code, headers, body));
-    node.headersReceived.connect((code, headers) => worker.job?.handle?.headersReceived.emit(code, headers));
-    node.downloadProgress.connect((received, total) => worker.job?.handle?.downloadProgress.emit(received, total));
-    node.uploadProgress.connect((sent, total) => worker.job?.handle?.uploadProgress.emit(sent, total));
-    node.redirectReceived.connect((code, method, url, headers) => worker.job?.handle?.redirectReceived.emit(code, method, url, headers));
+    node.headersReceived.connect((code, headers) => worker.job?.handle?.made("headersReceived")?.emit(code, headers));
+    node.downloadProgress.connect((received, total) => worker.job?.handle?.made("downloadProgress")?.emit(received, total));
+    node.uploadProgress.connect((sent, total) => worker.job?.handle?.made("uploadProgress")?.emit(sent, total));
+    node.redirectReceived.connect((code, method, url, headers) => worker.job?.handle?.made("redirectReceived")?.emit(code, method, url, headers));
   }
 
   /**
@@ -519,6 +524,13 @@ export class HTTPRequestPool extends Node {
    */
   #start(job: PoolJob, worker: Worker, added: boolean): void {
     const node = worker.node;
+    const last = worker.lastJob;
+    if (last !== null) {
+      // The node's figures are about to be those of the new request: keep the last one's.
+      last.outcome = { timings: node.getTimings(), downloaded: node.getDownloadedBytes(), bodySize: node.getBodySize(), resumedFrom: node.getResumedFrom() };
+      last.ranOn = null;
+      worker.lastJob = null;
+    }
     const options = job.options;
     if (worker.settingsVersion !== this.#settingsVersion) {
       worker.settingsVersion = this.#settingsVersion;
@@ -530,11 +542,15 @@ export class HTTPRequestPool extends Node {
     node.acceptGzip = options.acceptGzip ?? this.acceptGzip;
     node.maxRedirects = options.maxRedirects ?? this.maxRedirects;
     node.redirectMode = options.redirectMode ?? this.redirectMode;
-    node.timeout = options.timeout ?? this.timeout;
-    node.bodySizeLimit = options.bodySizeLimit ?? this.bodySizeLimit;
-    node.downloadChunkSize = this.downloadChunkSize;
-    node.downloadFile = options.downloadFile ?? "";
-    const wantsBody = job.handle !== null && job.handle.bodyData.getConnectionCount() > 0;
+    // Setters that check their value: only when it changes.
+    const timeout = options.timeout ?? this.timeout;
+    if (node.timeout !== timeout) node.timeout = timeout;
+    const limit = options.bodySizeLimit ?? this.bodySizeLimit;
+    if (node.bodySizeLimit !== limit) node.bodySizeLimit = limit;
+    if (node.downloadChunkSize !== this.downloadChunkSize) node.downloadChunkSize = this.downloadChunkSize;
+    const file = options.downloadFile ?? "";
+    if (node.downloadFile !== file) node.downloadFile = file;
+    const wantsBody = (job.handle?.made("bodyData")?.getConnectionCount() ?? 0) > 0;
     if (wantsBody !== worker.forwardsBody) {
       worker.forwardsBody = wantsBody;
       if (wantsBody) node.bodyData.connect(worker.forwardBody);
@@ -553,11 +569,11 @@ export class HTTPRequestPool extends Node {
       job.err = err;
       job.reason = reason;
       job.releaseSignal();
-      job.handle?.requestCompleted.emit(Result.RESULT_REQUEST_FAILED, 0, [], EMPTY);
+      job.handle?.made("requestCompleted")?.emit(Result.RESULT_REQUEST_FAILED, 0, [], EMPTY);
       return;
     }
     this.#startsThisTick++;
-    job.handle?.started.emit();
+    job.handle?.made("started")?.emit();
     // A connection added during this tick is not processed by the tree until the next one: step it
     // now so its connect starts in this tick, as the requests of the connections already there do.
     const tree = this.getTree();
@@ -571,29 +587,31 @@ export class HTTPRequestPool extends Node {
     this.#release(worker);
     job.state = "done";
     job.releaseSignal();
-    job.handle?.requestCompleted.emit(result, code, headers, body);
+    job.handle?.made("requestCompleted")?.emit(result, code, headers, body);
     if (worker.job !== null || !worker.node.isInsideTree()) return;
-    const next = this.#queue.peek(worker.origin);
-    if (next === undefined || !this.#withinBudget()) return; // over budget: the pool's next tick starts it
-    const workers = this.#origins.get(worker.origin);
-    const at = workers?.idle.lastIndexOf(worker) ?? -1;
-    if (workers === undefined || at < 0) return;
-    workers.idle.splice(at, 1);
-    this.#queue.remove(next);
-    this.#start(next, worker, false);
+    if (this.#queue.peek(worker.origin) === undefined || !this.#withinBudget()) return; // over budget: the pool's next tick starts it
+    const idle = worker.home.idle;
+    if (idle[idle.length - 1] === worker) idle.pop(); // #release just put it there
+    else return;
+    const next = this.#queue.take(worker.origin);
+    if (next !== undefined) this.#start(next, worker, false);
   }
 
-  /** The connection is free: keeps what the request ended with on its record and puts the connection back in the idle list. */
+  /**
+   * The connection is free: the request keeps its reason (its figures stay readable from the node
+   * until the node starts another request) and the connection goes back in the idle list.
+   */
   #release(worker: Worker): void {
     const job = worker.job;
     if (job === null) return;
     const node = worker.node;
-    job.outcome = { timings: node.getTimings(), downloaded: node.getDownloadedBytes(), bodySize: node.getBodySize(), resumedFrom: node.getResumedFrom() };
     job.reason = node.getErrorReason();
+    job.ranOn = node;
+    worker.lastJob = job;
     job.worker = null;
     worker.job = null;
     this.#runningCount--;
-    this.#origins.get(worker.origin)?.idle.push(worker);
+    worker.home.idle.push(worker);
   }
 
   #cancel(job: PoolJob, reason: string): void {
