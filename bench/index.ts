@@ -2,7 +2,7 @@
 // process (and nginx where installed) and prints a table per workload with poll-http's ratio to
 // each peer; writes the run as JSON for bench/chart.ts.
 //
-//   npm run bench                      all workloads (W1 to W6), 3 runs each, medians
+//   npm run bench                      all workloads (W1 to W7), 3 runs each (W7: 5), medians
 //   npm run bench -- --only W1         one workload (comma-separate several: --only W1,W3; WT: W1 and W3
 //                                      through ThreadedNetwork against NodeNetwork, and from a blocking loop)
 //   npm run bench -- --only WF         the fetch() facade against undici's and the runtime's fetch
