@@ -204,8 +204,8 @@ export async function runW7(options: W7Options): Promise<{ text: string; rows: R
   const frame = { peer: "target", ratio: 1, absolute: frameMs * W7_TICK_FRACTION, subject: POOL_WIDE } as const;
   const targets: Target[] = [
     { ...frame, label: `longest tick ≤ ${W7_TICK_FRACTION} frame (${(frameMs * W7_TICK_FRACTION).toFixed(2)} ms)` },
-    { ...frame, metric: "cpu", label: `longest tick in CPU time ≤ ${W7_TICK_FRACTION} frame` },
-    { peer: NODES.name, ratio: 1 / W7_TIME_RATIO, metric: "ms", subject: POOL_WIDE, label: `burst ≤ ${W7_TIME_RATIO}× the bare nodes'` },
+    { ...frame, metric: "cpu", higherIsBetter: false, label: `longest tick in CPU time ≤ ${W7_TICK_FRACTION} frame` },
+    { peer: NODES.name, ratio: 1 / W7_TIME_RATIO, metric: "ms", higherIsBetter: false, subject: POOL_WIDE, label: `burst ≤ ${W7_TIME_RATIO}× the bare nodes'` },
   ];
   return { text, rows, targets };
 }
