@@ -1,6 +1,6 @@
 // W7 burst: 1,000 GETs of a 13-byte body started in one frame of a SceneTree run by a TreeRunner
 // at a fixed 60 fps, through 1,000 bare HTTPRequest nodes (each opens its connection in that frame)
-// and through an HTTPRequestPool with its default frame budget (at most 32 new connections and 64
+// and through an HTTPRequestPool with its default frame budget (at most 16 new connections and 48
 // starts per tick), which spreads the burst over frames. The pool rows: room for 1,000 connections
 // (the targets' row; at 60 fps a connection carries at most one request per frame or two, so 6
 // connections cannot finish 1,000 requests in a few hundred ms), the same with a 2 ms time budget,

@@ -17,9 +17,9 @@ export const DEFAULT_MAX_CONNECTIONS = 256;
 /** The default of {@link HTTPRequestPoolOptions.maxQueued}. */
 export const DEFAULT_MAX_QUEUED = 10_000;
 /** The default of {@link HTTPRequestPoolOptions.maxNewConnectionsPerTick}. */
-export const DEFAULT_MAX_NEW_CONNECTIONS_PER_TICK = 32;
+export const DEFAULT_MAX_NEW_CONNECTIONS_PER_TICK = 16;
 /** The default of {@link HTTPRequestPoolOptions.maxStartsPerTick}. */
-export const DEFAULT_MAX_STARTS_PER_TICK = 64;
+export const DEFAULT_MAX_STARTS_PER_TICK = 48;
 
 /** Options for a new {@link HTTPRequestPool}. Every limit can be changed later through the pool's property of the same name. */
 export interface HTTPRequestPoolOptions {
@@ -35,12 +35,12 @@ export interface HTTPRequestPoolOptions {
   readonly maxQueued?: number;
   /**
    * Most new connections the pool opens in one tick (requests that reuse a kept connection are not
-   * counted), so a burst of requests is spread over frames. Default 32.
+   * counted), so a burst of requests is spread over frames. Default 16.
    */
   readonly maxNewConnectionsPerTick?: number;
   /**
    * Most requests the pool starts in one tick, on new or kept connections (a connection that
-   * finishes a request takes the next one at once only within it). Default 64.
+   * finishes a request takes the next one at once only within it). Default 48.
    */
   readonly maxStartsPerTick?: number;
   /**

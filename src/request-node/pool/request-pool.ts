@@ -77,8 +77,8 @@ interface OriginWorkers {
  *   can be tried again once others finished).
  *
  * Frame budget, so a burst of a thousand requests is spread over frames instead of stalling one:
- * each tick the pool opens at most `maxNewConnectionsPerTick` new connections (default 32) and
- * starts at most `maxStartsPerTick` requests (default 64, on new or kept connections: the work of a
+ * each tick the pool opens at most `maxNewConnectionsPerTick` new connections (default 16) and
+ * starts at most `maxStartsPerTick` requests (default 48, on new or kept connections: the work of a
  * tick grows with the requests in flight); with `tickBudgetMs` above 0 it also starts none once that
  * many milliseconds of its clock passed since the tick reached it (its connections, processed right
  * after it, count). The first start of a tick is always allowed. Both counts are deterministic; the
@@ -204,7 +204,7 @@ export class HTTPRequestPool extends Node {
     if (this.#validCount(value, 0, "maxQueued")) this.#maxQueued = value;
   }
 
-  /** Most new connections opened per tick; a whole number from 1. Default 32. */
+  /** Most new connections opened per tick; a whole number from 1. Default 16. */
   get maxNewConnectionsPerTick(): number {
     return this.#maxNewPerTick;
   }
@@ -214,7 +214,7 @@ export class HTTPRequestPool extends Node {
     if (this.#validCount(value, 1, "maxNewConnectionsPerTick")) this.#maxNewPerTick = value;
   }
 
-  /** Most requests started per tick, on new or kept connections; a whole number from 1. Default 64. */
+  /** Most requests started per tick, on new or kept connections; a whole number from 1. Default 48. */
   get maxStartsPerTick(): number {
     return this.#maxStartsPerTick;
   }
