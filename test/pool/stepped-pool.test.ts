@@ -234,6 +234,48 @@ describe("HTTPRequestPool (stepped)", () => {
     expect(r.events.filter((e) => e.includes("completed"))).toEqual([]);
   });
 
+  it("forwards bodyData, downloadProgress and a manual redirect as an HTTPRequest emits them", () => {
+    const r = rig({ maxConnectionsPerOrigin: 1 });
+    const streamed = r.pool.request("http://a.test/stream");
+    const pieces: string[] = [];
+    const progress: Array<[number, number]> = [];
+    let completedBody = -1;
+    streamed.bodyData.connect((chunk) => pieces.push(latin1(chunk)));
+    streamed.downloadProgress.connect((received, total) => progress.push([received, total]));
+    streamed.requestCompleted.connect((_result, _code, _headers, body) => (completedBody = body.length));
+    r.tick();
+    const peer = r.network.connections[0]!;
+    expect(peer.takeOutgoingText()).toMatch(/^GET \/stream HTTP\/1\.1\r\n/);
+    peer.pushIncoming("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello");
+    r.tick();
+    peer.pushIncoming(" pool");
+    r.tick();
+    expect(pieces).toEqual(["hello", " pool"]);
+    expect(progress).toEqual([[5, 10], [10, 10]]);
+    expect(completedBody).toBe(0); // handed out through bodyData only, as HTTPRequest does
+    expect([streamed.getDownloadedBytes(), streamed.getBodySize()]).toEqual([10, 10]);
+
+    const manual = r.pool.request("http://a.test/old", [], Method.METHOD_GET, "", { redirectMode: "manual" });
+    const seen: string[] = [];
+    manual.redirectReceived.connect((code, method, url) => {
+      seen.push(`${code} ${method} ${url}`);
+      expect(manual.followRedirect()).toBe(Err.OK);
+    });
+    let done = "";
+    manual.requestCompleted.connect((result, code, _headers, body) => (done = `${resultName(result)} ${code} ${latin1(body)}`));
+    r.tick();
+    expect(peer.takeOutgoingText()).toMatch(/^GET \/old /);
+    peer.pushIncoming("HTTP/1.1 301 Moved\r\nLocation: /new\r\nContent-Length: 0\r\n\r\n");
+    r.tick();
+    expect(seen).toEqual(["301 GET http://a.test/new"]);
+    r.tick();
+    expect(peer.takeOutgoingText()).toMatch(/^GET \/new /);
+    peer.pushIncoming("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nnew");
+    r.tick();
+    expect(done).toBe("RESULT_SUCCESS 200 new");
+    expect(manual.followRedirect()).toBe(Err.ERR_UNCONFIGURED);
+  });
+
   describe("determinism: the same calls and ticks give the same start order and signals", () => {
     /** Two origins, two connections each, priorities mixed, one priority change mid-way. */
     /** The start order, and each request's own signals (how many ticks a split takes interleaves requests differently). */
