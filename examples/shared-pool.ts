@@ -42,14 +42,14 @@ for (let i = 0; i < ASSETS; i++) {
   });
 }
 
-/** The chat client: a node that sends a message every 5 frames; each jumps the asset queue. */
+/** The chat client: a node that sends a message every 3 frames; each jumps the asset queue. */
 class Chat extends Node {
   sent = 0;
   delivered = 0;
   overtaken = 0; // assets that started while a message waited: none, thanks to its priority
   queuedAtSend: number[] = []; // assets still waiting in the queue when each message was sent
   override _process(): void {
-    if (tree.getFrame() % 5 !== 0 || this.sent === 3) return;
+    if (tree.getFrame() % 3 !== 0 || this.sent === 3) return;
     const text = `hello #${++this.sent}`;
     const startedBefore = assetsStarted;
     this.queuedAtSend.push(ASSETS - assetsStarted);
