@@ -32,8 +32,10 @@ export interface PoolRequestControl {
  * signals of an `HTTPRequest`, emitted the same way (at the end of the tick, in the same order,
  * with the same arguments), plus {@link PoolRequest.started} when it leaves the queue.
  *
- * `bodyData` follows `HTTPRequest`'s rule: connect to it before the request starts (right after
- * `request()`) to receive the body in pieces instead of in `requestCompleted`.
+ * Connect to its signals before it starts: right after `request()`, or at the latest in a
+ * `started` listener (a signal first read later is not forwarded for this request). `bodyData`
+ * follows `HTTPRequest`'s rule: with listeners, the body comes in pieces instead of in
+ * `requestCompleted`.
  *
  * @example
  * ```ts
@@ -68,7 +70,7 @@ export class PoolRequest {
     return (this.#headersReceived ??= new Signal("headers_received"));
   }
 
-  /** As `HTTPRequest.bodyData`; connect before the request starts. */
+  /** As `HTTPRequest.bodyData`; connect before the request starts (or in a `started` listener). */
   get bodyData(): Signal<[chunk: Uint8Array]> {
     return (this.#bodyData ??= new Signal("body_data"));
   }

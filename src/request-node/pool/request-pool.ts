@@ -40,9 +40,21 @@ interface Worker {
   settingsVersion: number;
   /** The request it ran last, whose figures (timings, byte counts) are still the node's; null once another starts. */
   lastJob: PoolJob | null;
-  /** True while the node's `bodyData` is forwarded to the job's handle. */
-  forwardsBody: boolean;
-  readonly forwardBody: (chunk: Uint8Array) => void;
+  /** Which of the node's signals are forwarded now: a bit per entry of {@link FORWARDED}. */
+  forwarding: number;
+  /** The forwarders, made once per connection, in the order of {@link FORWARDED}. */
+  readonly forwarders: readonly Forwarder[];
+}
+
+/** The signals a connection forwards to the handle of its request, when the handle has them. */
+const FORWARDED = ["headersReceived", "redirectReceived", "bodyData", "downloadProgress", "uploadProgress"] as const;
+type Forwarded = (typeof FORWARDED)[number];
+
+/** One of a connection's forwarders, connected to the node's signal of the same name while the handle wants it. */
+interface Forwarder {
+  readonly name: Forwarded;
+  readonly connect: () => void;
+  readonly disconnect: () => void;
 }
 
 /** The connections of one origin. */
@@ -482,11 +494,9 @@ export class HTTPRequestPool extends Node {
       name: `${this.name}-connection-${this.#nextWorkerId++}`,
       ...(this.#network !== undefined ? { network: this.#network } : {}),
     });
-    const worker: Worker = {
-      node, origin, home: workers, job: null, lastJob: null, settingsVersion: -1, forwardsBody: false,
-      forwardBody: (chunk) => worker.job?.handle?.made("bodyData")?.emit(chunk),
-    };
-    this.#connectWorker(worker);
+    const worker: Worker = { node, origin, home: workers, job: null, lastJob: null, settingsVersion: -1, forwarding: 0, forwarders: [] };
+    (worker as { forwarders: readonly Forwarder[] }).forwarders = forwardersOf(worker);
+    node.requestCompleted.connect((result, code, headers, body) => this.#completed(worker, result, code, headers, body));
     workers.all.push(worker);
     this.#workerCount++;
     this.#openedThisTick++;
@@ -507,14 +517,29 @@ export class HTTPRequestPool extends Node {
     }
   }
 
-  /** Forwards the node's signals to the handle of the request it runs. */
-  #connectWorker(worker: Worker): void {
-    const node = worker.node;
-    node.requestCompleted.connect((result, code, headers, body) => this.#completed(worker, result, code, headers, body));
-    node.headersReceived.connect((code, headers) => worker.job?.handle?.made("headersReceived")?.emit(code, headers));
-    node.downloadProgress.connect((received, total) => worker.job?.handle?.made("downloadProgress")?.emit(received, total));
-    node.uploadProgress.connect((sent, total) => worker.job?.handle?.made("uploadProgress")?.emit(sent, total));
-    node.redirectReceived.connect((code, method, url, headers) => worker.job?.handle?.made("redirectReceived")?.emit(code, method, url, headers));
+  /**
+   * Connects the forwarders the handle of `job` wants and disconnects the others: a signal the
+   * handle made (it was read, to connect to it), and `bodyData` only with listeners, since a
+   * listener there changes how the node hands out the body. A node signal without listeners is not
+   * emitted at all, so a request whose caller only waits for `requestCompleted` costs no forwarding.
+   */
+  #forward(worker: Worker, job: PoolJob): void {
+    const handle = job.handle;
+    let wanted = 0;
+    for (let i = 0; i < FORWARDED.length; i++) {
+      const name = FORWARDED[i] as Forwarded;
+      const made = handle?.made(name);
+      if (made !== undefined && (name !== "bodyData" || made.getConnectionCount() > 0)) wanted |= 1 << i;
+    }
+    const change = wanted ^ worker.forwarding;
+    if (change === 0) return;
+    worker.forwarding = wanted;
+    for (let i = 0; i < FORWARDED.length; i++) {
+      if ((change & (1 << i)) === 0) continue;
+      const forwarder = worker.forwarders[i] as Forwarder;
+      if ((wanted & (1 << i)) !== 0) forwarder.connect();
+      else forwarder.disconnect();
+    }
   }
 
   /**
@@ -550,12 +575,6 @@ export class HTTPRequestPool extends Node {
     if (node.downloadChunkSize !== this.downloadChunkSize) node.downloadChunkSize = this.downloadChunkSize;
     const file = options.downloadFile ?? "";
     if (node.downloadFile !== file) node.downloadFile = file;
-    const wantsBody = (job.handle?.made("bodyData")?.getConnectionCount() ?? 0) > 0;
-    if (wantsBody !== worker.forwardsBody) {
-      worker.forwardsBody = wantsBody;
-      if (wantsBody) node.bodyData.connect(worker.forwardBody);
-      else node.bodyData.disconnect(worker.forwardBody);
-    }
     job.state = "running";
     job.worker = node;
     worker.job = job;
@@ -574,6 +593,7 @@ export class HTTPRequestPool extends Node {
     }
     this.#startsThisTick++;
     job.handle?.made("started")?.emit();
+    if (worker.job === job) this.#forward(worker, job); // after `started`: its listeners may connect to the others
     // A connection added during this tick is not processed by the tree until the next one: step it
     // now so its connect starts in this tick, as the requests of the connections already there do.
     const tree = this.getTree();
@@ -661,4 +681,22 @@ export class HTTPRequestPool extends Node {
     this.#reason = reason;
     return err;
   }
+}
+
+/** The forwarders of a connection's node signals to the handle of the request it runs, in the order of {@link FORWARDED}. */
+function forwardersOf(worker: Worker): Forwarder[] {
+  const node = worker.node;
+  const handle = (): PoolRequest | null | undefined => worker.job?.handle;
+  const headers = (code: number, lines: string[]): void => handle()?.made("headersReceived")?.emit(code, lines);
+  const redirect = (code: number, method: string, url: string, lines: string[]): void => handle()?.made("redirectReceived")?.emit(code, method, url, lines);
+  const body = (chunk: Uint8Array): void => handle()?.made("bodyData")?.emit(chunk);
+  const download = (received: number, total: number): void => handle()?.made("downloadProgress")?.emit(received, total);
+  const upload = (sent: number, total: number): void => handle()?.made("uploadProgress")?.emit(sent, total);
+  return [
+    { name: "headersReceived", connect: () => node.headersReceived.connect(headers), disconnect: () => node.headersReceived.disconnect(headers) },
+    { name: "redirectReceived", connect: () => node.redirectReceived.connect(redirect), disconnect: () => node.redirectReceived.disconnect(redirect) },
+    { name: "bodyData", connect: () => node.bodyData.connect(body), disconnect: () => node.bodyData.disconnect(body) },
+    { name: "downloadProgress", connect: () => node.downloadProgress.connect(download), disconnect: () => node.downloadProgress.disconnect(download) },
+    { name: "uploadProgress", connect: () => node.uploadProgress.connect(upload), disconnect: () => node.uploadProgress.disconnect(upload) },
+  ];
 }
