@@ -2,7 +2,7 @@
 // at a fixed 60 fps, through 1,000 bare HTTPRequest nodes (each opens its connection in that frame)
 // and through an HTTPRequestPool with its default frame budget (at most 16 new connections and 48
 // starts per tick), which spreads the burst over frames. The pool rows: room for 1,000 connections
-// (the targets' row; at 60 fps a connection carries at most one request per frame or two, so 6
+// (the targets' row; at 60 fps a connection carries at most one request per frame, so 6
 // connections cannot finish 1,000 requests in a few hundred ms), the same with a 2 ms time budget,
 // and every default (6 per origin). Measured: the longest tick (the tree's work in one
 // frame, timed from a probe node before the subject to one after it), the time from the start of the
