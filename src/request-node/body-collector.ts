@@ -1,10 +1,26 @@
+import { constants as bufferConstants } from "node:buffer";
 import { Result } from "../status/result.ts";
 import type { ContentDecoder } from "./content-decoder.ts";
 import type { DownloadSink } from "./download-sink.ts";
 import type { IntegrityCheck } from "./integrity.ts";
 
-/** The largest body collected into one array allocated up front. */
-const MAX_PREALLOCATED = 1024 * 1024 * 1024;
+/**
+ * The most bytes reserved up front for an in-memory body whose length is announced: a server's
+ * `Content-Length` is a claim, so a larger body starts here and grows (doubling, never past the
+ * announced length) as its bytes actually arrive.
+ */
+export const MAX_PREALLOCATED_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The most decoded bytes a body hands out per tick (`content-encoded` bodies): the rest of what
+ * arrived waits, undecoded, for the next tick, as unread wire bytes do, so one tick never inflates
+ * a compression bomb and no `bodyData` chunk of a decoded body is larger than this (plus one
+ * 64 KiB output chunk).
+ */
+export const DECODED_BYTES_PER_TICK = 8 * 1024 * 1024;
+
+/** The largest body kept in memory: the largest array this Node allocates. */
+const MAX_IN_MEMORY = Math.min(bufferConstants.MAX_LENGTH, 2 ** 32);
 
 const EMPTY = new Uint8Array(0);
 
@@ -26,10 +42,12 @@ export interface BodyCollectorOptions {
   readonly limit: number;
   /**
    * The body length when it is known before the first byte (a Content-Length body that is not
-   * decoded), or -1. An in-memory body is then collected into one array of that size (up to
-   * 1 GiB), so it takes its size once; otherwise the array grows by doubling.
+   * decoded), or -1. An in-memory body then starts with room for that many bytes (at most
+   * {@link MAX_PREALLOCATED_BYTES}) and grows by doubling up to it; otherwise it grows by doubling.
    */
   readonly expectedLength?: number;
+  /** The most decoded bytes handed out per tick; default {@link DECODED_BYTES_PER_TICK}. */
+  readonly decodedBytesPerTick?: number;
   /** Checks the decoded body against Subresource Integrity metadata before it is accepted, or undefined. */
   readonly integrity?: IntegrityCheck | undefined;
   /** Receives each decoded piece as it is produced; when given, the body is not also kept in memory. */
@@ -43,9 +61,12 @@ export interface BodyCollectorOptions {
  *
  * Pieces may be views into a connection's reused receive memory (see
  * `HTTPClient.readResponseBodyPiece`), so nothing keeps them past the call that takes them: the
- * download file is written at once, and an in-memory body is copied into one array of its own —
- * allocated once at the announced length, or grown by doubling (never past the limit) when the
- * length is unknown or the body is decoded.
+ * download file is written at once, and an in-memory body is copied into one array of its own,
+ * grown by doubling (never past the limit or the announced length).
+ *
+ * A decoded body hands out at most `decodedBytesPerTick` bytes between two {@link startTick}
+ * calls: {@link canTakeMore} turns false, the undecoded rest waits in the decoder and
+ * {@link resume} continues it in the next tick.
  *
  * @internal
  */
@@ -64,6 +85,9 @@ export class BodyCollector {
   private failure: CollectFailure | null = null;
   /** Receives the decoder's output; made only for a decoded body. */
   private readonly keep: (piece: Uint8Array) => boolean;
+  private readonly perTick: number;
+  /** Decoded bytes this tick may still hand out. */
+  private tickLeft: number;
 
   /** @param options - Decoder, sink and limit. */
   constructor(options: BodyCollectorOptions) {
@@ -74,6 +98,38 @@ export class BodyCollector {
     this.integrity = options.integrity;
     this.expectedLength = options.expectedLength ?? -1;
     this.keep = this.decoder === null ? rejectPiece : (piece: Uint8Array): boolean => this.accept(piece);
+    const perTick = options.decodedBytesPerTick ?? DECODED_BYTES_PER_TICK;
+    this.perTick = perTick > 0 ? perTick : DECODED_BYTES_PER_TICK;
+    this.tickLeft = this.perTick;
+  }
+
+  /** Starts a tick: the decoded-bytes budget is full again. */
+  startTick(): void {
+    this.tickLeft = this.perTick;
+  }
+
+  /** True when decoded work waits for a later tick (see {@link resume}). */
+  hasPending(): boolean {
+    return this.decoder !== null && this.decoder.pending;
+  }
+
+  /** True when this tick may take more received bytes: nothing waits and budget is left. */
+  canTakeMore(): boolean {
+    return this.failure === null && (this.decoder === null || (this.tickLeft > 0 && !this.decoder.pending));
+  }
+
+  /**
+   * Continues decoding what waits from an earlier tick, within this tick's budget.
+   *
+   * @returns null, or the failure that ends the request.
+   */
+  resume(): CollectFailure | null {
+    if (this.failure !== null || this.decoder === null || !this.decoder.pending) return this.failure;
+    const resumed = this.decoder.resume(this.keep, this.tickLeft);
+    if (this.failure === null && !resumed.ok) {
+      this.failure = { result: Result.RESULT_BODY_DECOMPRESS_FAILED, reason: `cannot decode the body: ${resumed.reason}` };
+    }
+    return this.failure;
   }
 
   /** Decoded body bytes so far. */
@@ -94,7 +150,7 @@ export class BodyCollector {
       this.accept(raw);
       return this.failure;
     }
-    const pushed = this.decoder.push(raw, this.keep);
+    const pushed = this.decoder.push(raw, this.keep, this.tickLeft);
     if (this.failure === null && !pushed.ok) {
       this.failure = { result: Result.RESULT_BODY_DECOMPRESS_FAILED, reason: `cannot decode the body: ${pushed.reason}` };
     }
@@ -139,6 +195,7 @@ export class BodyCollector {
   private accept(piece: Uint8Array): boolean {
     if (piece.length === 0) return true;
     this.decoded += piece.length;
+    this.tickLeft -= piece.length;
     if (this.limit >= 0 && this.decoded > this.limit) {
       this.failure = {
         result: Result.RESULT_BODY_SIZE_LIMIT_EXCEEDED,
@@ -157,6 +214,13 @@ export class BodyCollector {
       this.onData(piece);
     } else {
       const needed = this.filled + piece.length;
+      if (needed > MAX_IN_MEMORY) {
+        this.failure = {
+          result: Result.RESULT_BODY_SIZE_LIMIT_EXCEEDED,
+          reason: `the body exceeds ${MAX_IN_MEMORY} bytes, the most kept in memory (stream it with bodyData or downloadFile)`,
+        };
+        return false;
+      }
       if (needed > this.body.length && !this.grow(needed)) return false;
       this.body.set(piece, this.filled);
       this.filled = needed;
@@ -165,16 +229,18 @@ export class BodyCollector {
   }
 
   /**
-   * Gives the in-memory body room for `needed` bytes: the announced length at the first piece,
-   * else double the room (at least `needed`, at most the limit).
+   * Gives the in-memory body room for `needed` bytes: double the room (at least `needed`), at most
+   * the limit, the announced length and the in-memory maximum; the first room for an announced
+   * length is that length up to {@link MAX_PREALLOCATED_BYTES}.
    *
    * @returns false, with the failure set, when the memory cannot be allocated.
    */
   private grow(needed: number): boolean {
     const expected = this.expectedLength;
-    if (this.body.length === 0 && expected >= needed && expected <= MAX_PREALLOCATED && this.resize(expected)) return true;
-    let capacity = Math.max(needed, this.body.length * 2);
-    if (this.limit >= 0) capacity = Math.max(needed, Math.min(capacity, this.limit));
+    let capacity = this.body.length === 0 && expected >= needed ? Math.min(expected, MAX_PREALLOCATED_BYTES) : this.body.length * 2;
+    if (expected >= needed) capacity = Math.min(capacity, expected);
+    if (this.limit >= 0) capacity = Math.min(capacity, this.limit);
+    capacity = Math.max(needed, Math.min(capacity, MAX_IN_MEMORY));
     if (this.resize(capacity) || (capacity > needed && this.resize(needed))) return true;
     this.failure = { result: Result.RESULT_REQUEST_FAILED, reason: `cannot allocate ${needed} bytes to keep the body in memory` };
     return false;

@@ -18,7 +18,11 @@
  *
  * Bounds: each call produces at most `outputChunkSize` bytes (default 64 KiB) before the output is
  * handed on, so memory stays bounded whatever the compression ratio; when the output callback
- * returns false nothing more is decoded.
+ * returns false nothing more is decoded. A `budget` given to {@link ContentDecoder.push} or
+ * {@link ContentDecoder.resume} bounds the decoded bytes one call hands out (it may pass it by at
+ * most one output chunk): the encoded bytes not yet decoded then wait inside the decoder (copied,
+ * so the caller's array may be reused) until {@link ContentDecoder.resume} is called, which is how
+ * a caller decodes a bounded amount per tick however large the compression ratio.
  *
  * Stream ends: several gzip members in a row are all decoded (as gunzip does); NUL bytes after the
  * last member are ignored as padding (as gzip and Node do); any other byte after the end of the
@@ -59,15 +63,32 @@ export interface ContentDecoder {
   /** Decoded bytes handed out so far. */
   readonly bytesOut: number;
   /**
-   * Decodes a piece of the body, handing out every decoded byte before returning. After an error,
-   * or after `onOutput` returned false (`stopped: true`), the decoder is closed and later calls
-   * fail.
+   * True when encoded bytes (or output the decompressor holds) wait because a call's `budget` was
+   * used up: call {@link resume} before pushing more, and before {@link finish}.
+   */
+  readonly pending: boolean;
+  /**
+   * Decodes a piece of the body, handing out decoded bytes before returning: all of them, or up to
+   * `budget` (the rest then waits, see {@link pending}). After an error, or after `onOutput`
+   * returned false (`stopped: true`), the decoder is closed and later calls fail. Pushing while
+   * {@link pending} is allowed: the new bytes queue behind the waiting ones.
    *
    * @param input - The next encoded bytes (any split; the decoder keeps no reference to it).
    * @param onOutput - Receives the decoded bytes.
+   * @param budget - The most decoded bytes to hand out in this call (exceeded by at most one
+   * output chunk); default unlimited.
    * @returns `ok` (with `stopped` when `onOutput` stopped it) or the reason decoding failed.
    */
-  push(input: Uint8Array, onOutput: DecodedOutput): DecodeStatus;
+  push(input: Uint8Array, onOutput: DecodedOutput, budget?: number): DecodeStatus;
+  /**
+   * Decodes what waits after a call ran out of budget (see {@link pending}); does nothing when
+   * nothing waits.
+   *
+   * @param onOutput - Receives the decoded bytes.
+   * @param budget - The most decoded bytes to hand out in this call; default unlimited.
+   * @returns As {@link push}.
+   */
+  resume(onOutput: DecodedOutput, budget?: number): DecodeStatus;
   /**
    * Ends the body: fails when the compressed data is incomplete, then closes the decoder. Decoding
    * never holds output back, so normally nothing is produced here; `onOutput` is only a safety net.
@@ -99,7 +120,12 @@ export type ContentDecoderResult =
 export const SUPPORTED_CODINGS: readonly string[] = ["gzip", "x-gzip", "deflate", "br", "identity"];
 
 type Kind = "gzip" | "zlib" | "raw" | "br";
-type Step = "ok" | "stopped" | { readonly error: string };
+/** How a stage's work ended: all done, stopped for good, paused by the budget, or failed. */
+type Step = "ok" | "stopped" | "paused" | { readonly error: string };
+/** What a stage's output receiver answers: go on, stop for good, or pause (budget used up). */
+type Flow = "ok" | "stopped" | "paused";
+/** A stage's output receiver. */
+type Emit = (chunk: Uint8Array) => Flow;
 
 interface NativeHandle {
   writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void;
@@ -159,8 +185,15 @@ function probeNative(): string | undefined {
 }
 
 interface Stage {
-  write(input: Uint8Array, emit: DecodedOutput): Step;
-  end(emit: DecodedOutput): Step;
+  /** Decodes `input`; when `emit` pauses, the rest is kept (copied) for {@link Stage.resume}. */
+  write(input: Uint8Array, emit: Emit): Step;
+  /** Continues work kept by a pause; "ok" when nothing is kept any more. */
+  resume(emit: Emit): Step;
+  /** True while work kept by a pause waits. */
+  readonly pending: boolean;
+  /** Keeps (a copy of) `input` to be written after the waiting work. */
+  queue(input: Uint8Array): void;
+  end(emit: Emit): Step;
   close(): void;
 }
 
@@ -175,6 +208,10 @@ class NativeStage implements Stage {
   #out: Uint8Array;
   #outOffset = 0;
   readonly #chunkSize: number;
+  /** After a pause: the encoded bytes not yet given to the decompressor (copied), possibly empty. */
+  #kept: Uint8Array | null = null;
+  /** Bytes that came while work waited, to be written after it (copied). */
+  #queued: Uint8Array | null = null;
 
   constructor(name: string, kind: Kind | undefined, chunkSize: number) {
     this.#name = name;
@@ -183,8 +220,35 @@ class NativeStage implements Stage {
     this.#out = new Uint8Array(0);
   }
 
-  write(input: Uint8Array, emit: DecodedOutput): Step {
+  get pending(): boolean {
+    return this.#kept !== null || this.#queued !== null;
+  }
+
+  queue(input: Uint8Array): void {
+    if (input.length === 0) return;
+    this.#queued = this.#queued === null ? copyOf(input, 0, input.length) : concat(this.#queued, input);
+  }
+
+  resume(emit: Emit): Step {
+    const kept = this.#kept;
+    if (kept !== null) {
+      this.#kept = null;
+      const step = this.#run(kept, false, emit);
+      if (step !== "ok") return step;
+    }
+    const queued = this.#queued;
+    if (queued === null) return "ok";
+    this.#queued = null;
+    return this.write(queued, emit);
+  }
+
+  write(input: Uint8Array, emit: Emit): Step {
     if (input.length === 0) return "ok";
+    if (this.pending) {
+      // Work waits from a pause: the new bytes go behind it.
+      this.queue(input);
+      return "paused";
+    }
     this.#sawInput = true;
     if (this.#ended) return this.#trailing(input, 0);
     let data = input;
@@ -194,7 +258,7 @@ class NativeStage implements Stage {
       const b0 = data[0] ?? 0;
       const b1 = data[1];
       if (b1 === undefined) {
-        this.#header = data.slice();
+        this.#header = copyOf(data, 0, data.length);
         return "ok";
       }
       this.#header = undefined;
@@ -203,7 +267,7 @@ class NativeStage implements Stage {
     return this.#run(data, false, emit);
   }
 
-  end(emit: DecodedOutput): Step {
+  end(emit: Emit): Step {
     if (!this.#sawInput || this.#ended) return "ok";
     if (this.#kind === undefined) return { error: `unexpected end of ${this.#name} stream` };
     return this.#run(new Uint8Array(0), true, emit);
@@ -213,9 +277,11 @@ class NativeStage implements Stage {
     this.#engine?.stream.destroy();
     this.#engine = undefined;
     this.#ended = true;
+    this.#kept = null;
+    this.#queued = null;
   }
 
-  #run(input: Uint8Array, finish: boolean, emit: DecodedOutput): Step {
+  #run(input: Uint8Array, finish: boolean, emit: Emit): Step {
     const kind = this.#kind ?? "raw";
     if (this.#engine === undefined) {
       const engine = openEngine(kind);
@@ -248,15 +314,26 @@ class NativeStage implements Stage {
       const produced = room - availOut;
       offset += length - availIn;
       length = availIn;
+      // Output room left over with input left: the compressed data has ended.
+      const ended = availOut !== 0 && availIn !== 0;
+      if (ended) this.#ended = true;
       if (produced > 0) {
         const chunk = this.#out.subarray(this.#outOffset, this.#outOffset + produced);
         this.#outOffset += produced;
-        if (!emit(chunk)) return "stopped";
+        const flow = emit(chunk);
+        if (flow === "stopped") return "stopped";
+        if (flow === "paused") {
+          // The output buffer filled: the decompressor may hold more output even without input left.
+          if (availOut === 0 && !finish) this.#kept = copyOf(input, offset, offset + length);
+          else if (ended) {
+            const trailing = this.#trailing(input, offset);
+            if (trailing !== "ok") return trailing;
+          }
+          return "paused";
+        }
       }
       if (availOut === 0) continue;
-      if (availIn === 0) return "ok";
-      // Input left while output room remains: the compressed data has ended.
-      this.#ended = true;
+      if (!ended) return "ok";
       return this.#trailing(input, offset);
     }
   }
@@ -269,6 +346,13 @@ class NativeStage implements Stage {
     }
     return "ok";
   }
+}
+
+/** A copy of `bytes[start, end)` (`Buffer#slice` would return a view, hence no `.slice()`). */
+function copyOf(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  out.set(bytes.subarray(start, end));
+  return out;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -286,6 +370,9 @@ class PipelineDecoder implements ContentDecoder {
   #innerError: string | undefined;
   #bytesIn = 0;
   #bytesOut = 0;
+  /** The receiver and budget of the call in progress. */
+  #sink: DecodedOutput = () => true;
+  #budgetLeft = Infinity;
 
   constructor(codings: readonly string[], stages: Stage[]) {
     this.codings = codings;
@@ -300,10 +387,28 @@ class PipelineDecoder implements ContentDecoder {
     return this.#bytesOut;
   }
 
-  push(input: Uint8Array, onOutput: DecodedOutput): DecodeStatus {
+  get pending(): boolean {
+    for (const stage of this.#stages) if (stage.pending) return true;
+    return false;
+  }
+
+  push(input: Uint8Array, onOutput: DecodedOutput, budget = Infinity): DecodeStatus {
     if (this.#state !== "open") return { ok: false, reason: `the decoder is ${this.#state}` };
     this.#bytesIn += input.length;
-    return this.#settle(this.#feed(0, input, onOutput), false);
+    this.#begin(onOutput, budget);
+    const first = this.#stages[0];
+    if (first !== undefined && this.pending) {
+      // What waits is older: it is decoded before the new bytes.
+      first.queue(input);
+      return this.#settle(this.#resumeStages(), false);
+    }
+    return this.#settle(this.#feed(0, input), false);
+  }
+
+  resume(onOutput: DecodedOutput, budget = Infinity): DecodeStatus {
+    if (this.#state !== "open") return { ok: false, reason: `the decoder is ${this.#state}` };
+    this.#begin(onOutput, budget);
+    return this.#settle(this.#resumeStages(), false);
   }
 
   finish(onOutput?: DecodedOutput): DecodeStatus {
@@ -312,10 +417,13 @@ class PipelineDecoder implements ContentDecoder {
       this.#innerError = "the decoder produced output at finish() and no receiver was given";
       return false;
     });
+    this.#begin(sink, Infinity);
+    const waiting = this.#resumeStages();
+    if (waiting !== "ok") return this.#settle(waiting, true);
     for (let i = 0; i < this.#stages.length; i++) {
       const stage = this.#stages[i];
       if (stage === undefined) break;
-      const step = stage.end((chunk) => this.#forward(i + 1, chunk, sink));
+      const step = stage.end((chunk) => this.#forward(i + 1, chunk));
       if (step !== "ok") return this.#settle(step, true);
     }
     return this.#settle("ok", true);
@@ -326,24 +434,48 @@ class PipelineDecoder implements ContentDecoder {
     for (const stage of this.#stages) stage.close();
   }
 
-  #feed(index: number, chunk: Uint8Array, sink: DecodedOutput): Step {
+  #begin(sink: DecodedOutput, budget: number): void {
+    this.#sink = sink;
+    this.#budgetLeft = budget > 0 ? budget : 1;
+  }
+
+  /** Continues the work kept by pauses, deepest stage first (its input is older output). */
+  #resumeStages(): Step {
+    for (let i = this.#stages.length - 1; i >= 0; i--) {
+      const stage = this.#stages[i] as Stage;
+      if (!stage.pending) continue;
+      const step = stage.resume((chunk) => this.#forward(i + 1, chunk));
+      if (step !== "ok") return step;
+      // Its output may have left work in deeper stages again.
+      if (this.pending) return this.#resumeStages();
+    }
+    return "ok";
+  }
+
+  #feed(index: number, chunk: Uint8Array): Step {
     const stage = this.#stages[index];
     if (stage === undefined) {
       if (chunk.length === 0) return "ok";
       this.#bytesOut += chunk.length;
-      return sink(chunk) ? "ok" : "stopped";
+      if (!this.#sink(chunk)) return "stopped";
+      this.#budgetLeft -= chunk.length;
+      return this.#budgetLeft <= 0 ? "paused" : "ok";
     }
-    return stage.write(chunk, (out) => this.#forward(index + 1, out, sink));
+    return stage.write(chunk, (out) => this.#forward(index + 1, out));
   }
 
-  #forward(index: number, chunk: Uint8Array, sink: DecodedOutput): boolean {
-    const step = this.#feed(index, chunk, sink);
-    if (typeof step === "object") this.#innerError ??= step.error;
-    return step === "ok";
+  #forward(index: number, chunk: Uint8Array): Flow {
+    const step = this.#feed(index, chunk);
+    if (typeof step === "object") {
+      this.#innerError ??= step.error;
+      return "stopped";
+    }
+    return step;
   }
 
   #settle(step: Step, finishing: boolean): DecodeStatus {
     const error = this.#innerError ?? (typeof step === "object" ? step.error : undefined);
+    this.#sink = () => true;
     if (error !== undefined) {
       this.close();
       this.#state = "failed";

@@ -395,7 +395,7 @@ export class HTTPRequest extends HTTPRequestSignals {
    * @returns Seconds from now, or null when nothing is due.
    */
   override _nextDeadline(): number | null {
-    if (!this.emissions.isEmpty()) return 0;
+    if (!this.emissions.isEmpty() || this.run.hasPendingWork()) return 0;
     if (!this.active) return null;
     return this.timeoutSeconds > 0 ? Math.max(0, this.timeoutSeconds - this.elapsed) : null;
   }

@@ -114,6 +114,7 @@ export class RequestRun {
    * client reports activity, a tick has nothing to do.
    */
   step(): boolean {
+    this.body.startTick();
     for (let steps = 0; steps < 32 && this.active && this.advance(); steps++);
     return this.active && this.phase === "head" && this.connection.waitsForHeadOnly();
   }
@@ -131,6 +132,11 @@ export class RequestRun {
     this.connection.close();
     this.complete(result, EMPTY);
     return false;
+  }
+
+  /** True when the body has decoded work waiting for the next tick: the node needs a tick even if no byte arrives. */
+  hasPendingWork(): boolean {
+    return this.active && this.body.hasPending();
   }
 
   /** Notes download and upload progress made in this tick. */
@@ -284,6 +290,7 @@ export class RequestRun {
     if (!body.isTaking() || this.host.bodyPaused()) return false;
     const failure = body.read(client, this.host.chunkSize());
     if (failure !== null) return this.failWith(failure);
+    if (body.hasPending()) return false; // decoded bytes wait for the next tick's budget
     const status = client.getStatus();
     if (status === Status.STATUS_BODY) return false;
     if (status !== Status.STATUS_CONNECTED && status !== Status.STATUS_DISCONNECTED) return this.failFromClient(client, status);

@@ -52,7 +52,16 @@ export abstract class HTTPRequestSignals extends HTTPRequestSettings {
     const { headers, redirect, download, upload, completion } = batch;
     if (headers !== null && this.headersReceived.getConnectionCount() > 0) this.headersReceived.emit(headers[0], headers[1]);
     if (redirect !== null && this.serial === serial) this.redirectReceived.emit(...redirect);
-    if (batch.data.length > 0 && this.serial === serial && this.bodyData.getConnectionCount() > 0) this.bodyData.emit(batch.takeData());
+    if (batch.data.length > 0 && this.serial === serial && this.bodyData.getConnectionCount() > 0) {
+      // The join is bounded (a tick decodes a bounded amount), but nothing here may keep requestCompleted from being emitted.
+      let chunk: Uint8Array | null = null;
+      try {
+        chunk = batch.takeData();
+      } catch (error) {
+        Signal.onListenerError(error, "body_data");
+      }
+      if (chunk !== null) this.bodyData.emit(chunk);
+    }
     if (download !== null && this.serial === serial && this.downloadProgress.getConnectionCount() > 0) this.downloadProgress.emit(download[0], download[1]);
     if (upload !== null && this.serial === serial && this.uploadProgress.getConnectionCount() > 0) this.uploadProgress.emit(upload[0], upload[1]);
     if (completion !== null && this.serial === serial) this.requestCompleted.emit(completion[0], completion[1], completion[2], completion[3]);

@@ -58,6 +58,16 @@ export class ResponseBody {
     return this.collector !== null;
   }
 
+  /** Starts a tick: the body's per-tick decoding budget is full again. */
+  startTick(): void {
+    this.collector?.startTick();
+  }
+
+  /** True when decoded work of the body waits for the next tick (its budget for this one is used up). */
+  hasPending(): boolean {
+    return this.collector !== null && this.collector.hasPending();
+  }
+
   /**
    * Sets up the taking of a final response's body.
    *
@@ -84,7 +94,9 @@ export class ResponseBody {
   read(client: HTTPClient, chunkSize: number): CollectFailure | null {
     const collector = this.collector;
     if (collector === null) return null;
-    for (;;) {
+    const resumed = collector.resume();
+    if (resumed !== null) return resumed;
+    while (collector.canTakeMore()) {
       const piece = client.readResponseBodyPiece(chunkSize);
       if (piece.length === 0) break;
       this.downloaded += piece.length;

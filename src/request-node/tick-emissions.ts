@@ -47,6 +47,7 @@ export class TickEmissions {
   /** The body pieces of this tick joined into a new array, which the receiver may keep. */
   takeData(): Uint8Array {
     const pieces = this.data.splice(0);
-    return pieces.length === 1 ? (pieces[0] as Uint8Array).slice() : concatBytes(pieces);
+    // Uint8Array's slice copies (a Buffer's slice would be a view into reused receive memory).
+    return pieces.length === 1 ? Uint8Array.prototype.slice.call(pieces[0] as Uint8Array) : concatBytes(pieces);
   }
 }

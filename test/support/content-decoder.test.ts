@@ -277,3 +277,60 @@ describe("createContentDecoder: stopping and limits", () => {
     if (!created.ok) expect(created.reason).toContain(JSON.stringify(coding.toLowerCase()));
   });
 });
+
+describe("createContentDecoder: a budget per call", () => {
+  /** Decodes with at most `budget` bytes per call, resuming until nothing waits; returns the output and the most one call handed out. */
+  function budgeted(decoder: ContentDecoder, encoded: Uint8Array, cuts: number[], budget: number, chunk: number): { output: Uint8Array; most: number; calls: number } {
+    const chunks: Uint8Array[] = [];
+    let thisCall = 0;
+    let most = 0;
+    let calls = 0;
+    const take = (c: Uint8Array): boolean => {
+      chunks.push(c.slice());
+      thisCall += c.length;
+      return true;
+    };
+    const settle = (status: DecodeStatus): void => {
+      expect(status).toEqual({ ok: true, stopped: false });
+      most = Math.max(most, thisCall);
+      thisCall = 0;
+      calls++;
+    };
+    let from = 0;
+    for (const cut of [...cuts, encoded.length]) {
+      // The caller reuses its receive memory: the decoder must have copied what it kept.
+      const piece = Buffer.from(encoded.subarray(from, cut));
+      settle(decoder.push(piece, take, budget));
+      piece.fill(0xee);
+      from = cut;
+      // Half the time the next bytes are pushed while work still waits (they queue behind it).
+      if (calls % 2 === 0) while (decoder.pending) settle(decoder.resume(take, budget));
+    }
+    while (decoder.pending) settle(decoder.resume(take, budget));
+    expect(decoder.finish(take).ok).toBe(true);
+    return { output: Buffer.concat(chunks), most, calls };
+  }
+
+  it.each(encoders)("%s: same output in any split, never more than the budget and one chunk per call", (_name, header, encode) => {
+    const encoded = encode(DATA);
+    for (const [budget, chunk] of [[1, 64], [1000, 256], [40_000, 4096]] as const) {
+      for (const cuts of [whole(), randomCuts(encoded.length, budget)]) {
+        const got = budgeted(open(header, { outputChunkSize: chunk }), encoded, cuts, budget, chunk);
+        expect(Buffer.compare(got.output, DATA)).toBe(0);
+        expect(got.most).toBeLessThanOrEqual(budget + chunk);
+        expect(got.calls).toBeGreaterThanOrEqual(Math.floor(DATA.length / (budget + chunk)));
+      }
+    }
+  });
+
+  it("keeps a bomb's undecoded rest for later calls instead of decoding it at once", () => {
+    const bomb = zlib.gzipSync(Buffer.alloc(64 * 1024 * 1024), { level: 9 });
+    const decoder = open(["gzip"]);
+    let out = 0;
+    expect(decoder.push(bomb, (c) => (out += c.length) > 0, 1024 * 1024)).toEqual({ ok: true, stopped: false });
+    expect(out).toBeLessThanOrEqual(1024 * 1024 + 65536);
+    expect(decoder.pending).toBe(true);
+    expect(decoder.finish(() => true).ok).toBe(true);
+    expect(decoder.bytesOut).toBe(64 * 1024 * 1024);
+  });
+});
