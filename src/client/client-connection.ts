@@ -7,7 +7,7 @@
  */
 import { Err } from "../status/err.ts";
 import { type Method, verbOf } from "../status/method.ts";
-import { Status } from "../status/status.ts";
+import { Status, statusName } from "../status/status.ts";
 import type { BodySource } from "./body-source.ts";
 import { ClientRoute } from "./client-route.ts";
 import { Exchange, type ExchangeOutcome } from "./exchange.ts";
@@ -15,6 +15,7 @@ import type { Network } from "./network.ts";
 import { PeerState, type StreamPeer } from "./peer/stream-peer.ts";
 import { planRequestBody } from "./request-body.ts";
 import type { TLSOptions } from "./tls-options.ts";
+import { hasHeader } from "./wire/headers.ts";
 import { validateRequestTarget } from "./wire/request-writer.ts";
 import { ResponseParser } from "./wire/response-parser.ts";
 
@@ -40,6 +41,8 @@ export class ClientConnection {
   private peer: StreamPeer | null = null;
   private parser: ResponseParser;
   private activity: (() => void) | null = null;
+  /** True while the open connection has carried no request yet: a close or reset on it is a connection error. */
+  private fresh = false;
   private readonly onOutcome = (outcome: ExchangeOutcome): void => this.applyOutcome(outcome);
 
   /**
@@ -93,6 +96,7 @@ export class ClientConnection {
     this.route.adopt(host, port, tls);
     this.attachPeer(peer);
     this.status = state === PeerState.OPEN ? Status.STATUS_CONNECTED : Status.STATUS_CONNECTING;
+    this.fresh = true;
     peer.setIdle?.(state === PeerState.OPEN);
     return Err.OK;
   }
@@ -127,6 +131,7 @@ export class ClientConnection {
       this.peer?.releaseReads?.(this.parser.getBufferedBytes());
       switch (this.status) {
         case Status.STATUS_DISCONNECTED:
+          if (this.reason === "") this.reason = "poll(): the client is not connected (STATUS_DISCONNECTED); call connectToHost() first";
           return Err.ERR_UNCONFIGURED;
         case Status.STATUS_CANT_RESOLVE:
           return Err.ERR_CANT_RESOLVE;
@@ -165,19 +170,23 @@ export class ClientConnection {
       this.reason = `invalid method ${String(method)}`;
       return Err.ERR_INVALID_PARAMETER;
     }
-    const targetProblem = validateRequestTarget(verb, url);
+    // A fragment is never part of a request target (RFC 9110 §7.1): it stays on this side.
+    const hash = url.indexOf("#");
+    const target = hash === -1 ? url : url.slice(0, hash);
+    const targetProblem = validateRequestTarget(verb, target);
     if (targetProblem !== null) {
-      this.reason = targetProblem;
+      this.reason = targetProblem.reason;
       return Err.ERR_INVALID_PARAMETER;
     }
     // Bytes or a close that arrived since the last poll() make an idle connection unusable: a
-    // stray byte must never be read as the answer to this request.
+    // stray byte must never be read as the answer to this request. The arguments were fine: the
+    // connection failed (a fresh one: STATUS_CONNECTION_ERROR) or was closed (a kept one).
     if (this.status === Status.STATUS_CONNECTED && this.peer !== null) {
       this.checkIdle();
-      if (this.status !== Status.STATUS_CONNECTED) return Err.ERR_INVALID_PARAMETER;
+      if (this.status !== Status.STATUS_CONNECTED) return Err.ERR_CONNECTION_ERROR;
     }
     if (this.status !== Status.STATUS_CONNECTED) {
-      this.reason = `request() needs STATUS_CONNECTED, the client is in status ${this.status}`;
+      this.reason = `request() needs STATUS_CONNECTED, the client is in ${statusName(this.status)}`;
       return Err.ERR_INVALID_PARAMETER;
     }
     if (this.peer === null) {
@@ -189,12 +198,15 @@ export class ClientConnection {
       this.reason = plan.reason;
       return Err.ERR_INVALID_PARAMETER;
     }
-    const written = this.route.writeHead(verb, url, headers, plan.headLength, plan.chunked);
+    const written = this.route.writeHead(verb, target, headers, plan.headLength, plan.chunked);
     if (!written.ok) {
       this.reason = written.reason;
       return Err.ERR_INVALID_PARAMETER;
     }
-    this.exchange = new Exchange(this.parser, [written.bytes], verb === "HEAD", plan.start?.() ?? null);
+    this.fresh = false;
+    this.exchange = new Exchange(this.parser, [written.bytes], {
+      headRequest: verb === "HEAD", upgradeRequested: hasHeader(headers, "upgrade"),
+    }, plan.start?.() ?? null);
     this.exchange.upload?.setActivityListener(this.activity);
     this.status = Status.STATUS_REQUESTING;
     this.peer.setIdle?.(false); // a request in flight keeps the process alive until its response is in
@@ -238,7 +250,7 @@ export class ClientConnection {
       const state = peer.getState();
       if (state === PeerState.CONNECTING) return Err.OK;
       if (state !== PeerState.OPEN) return this.failConnection(peer.getError()?.message ?? "connection closed");
-      this.markConnected(peer);
+      this.markConnected(peer, true);
       return this.checkIdle();
     }
     switch (route.step(this.activity)) {
@@ -251,7 +263,7 @@ export class ClientConnection {
         const peer = route.takePeer();
         if (peer === null) return this.failConnection("connection lost");
         this.attachPeer(peer);
-        this.markConnected(peer);
+        this.markConnected(peer, true);
         return Err.OK;
       }
       case "cant-resolve":
@@ -264,7 +276,8 @@ export class ClientConnection {
   }
 
   /** Open with no request in flight: CONNECTED, and the peer idle, so it does not keep the process alive. */
-  private markConnected(peer: StreamPeer | null): void {
+  private markConnected(peer: StreamPeer | null, fresh = false): void {
+    if (fresh) this.fresh = true;
     this.status = Status.STATUS_CONNECTED;
     peer?.setIdle?.(true);
   }
@@ -277,6 +290,9 @@ export class ClientConnection {
     if (this.parser.getBufferedBytes() > 0 || peer.getAvailableBytes() > 0) {
       this.dropConnection("the server sent bytes that belong to no request; connection closed");
     } else if (peer.isEnded() || peer.getState() !== PeerState.OPEN) {
+      // A kept connection the server closed while idle is an ordinary end; a new one closed before
+      // it carried any request is a connection error (as a reset is).
+      if (this.fresh) return this.failConnection("the server closed the connection before any request was sent on it");
       this.dropConnection("the server closed the idle connection");
     }
     return Err.OK;

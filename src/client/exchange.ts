@@ -2,7 +2,7 @@ import { PeerState, type StreamPeer } from "./peer/stream-peer.ts";
 import type { Upload } from "./upload.ts";
 import { headerFieldsToLines } from "./wire/headers.ts";
 import type { HeaderField, ResponseErrorCode, ResponseHead } from "./wire/response-events.ts";
-import { ResponseParser } from "./wire/response-parser.ts";
+import type { BeginResponseOptions, ResponseParser } from "./wire/response-parser.ts";
 
 const EMPTY = new Uint8Array(0);
 /** The most bytes taken from the peer at once while reading a response head. */
@@ -74,14 +74,14 @@ export class Exchange {
   /**
    * @param parser - The connection's parser (it keeps bytes that arrived after the last message).
    * @param request - The request bytes to send, in order.
-   * @param headRequest - True for a HEAD request (the response has no body).
+   * @param expect - What the response answers: a HEAD request (no body), an upgrade asked for.
    * @param upload - The body, streamed once `request` is sent; null when `request` is all.
    */
-  constructor(parser: ResponseParser, request: Uint8Array[], headRequest: boolean, upload: Upload | null = null) {
+  constructor(parser: ResponseParser, request: Uint8Array[], expect: BeginResponseOptions, upload: Upload | null = null) {
     this.parser = parser;
     this.outgoing = request;
     this.upload = upload;
-    parser.beginResponse({ headRequest });
+    parser.beginResponse(expect);
   }
 
   /** True while request bytes remain unsent. */

@@ -1,9 +1,12 @@
 import type { BodySource } from "./body-source.ts";
 import { BytesSource } from "./bytes-source.ts";
 import { Upload } from "./upload.ts";
-import { getHeaderValue, getHeaderValues } from "./wire/headers.ts";
+import { getHeaderValue, hasHeader } from "./wire/headers.ts";
 
 const encoder = new TextEncoder();
+/** Why a caller's Transfer-Encoding is refused (the same words as the head writer's). */
+const CALLER_TRANSFER_ENCODING =
+  "a Transfer-Encoding header may not be given: the client frames the body itself (Content-Length, or chunked for a streamed body of unknown length)";
 /** The plan of every empty in-memory body. */
 const NO_BODY: RequestBodyPlan = Object.freeze({ ok: true, headLength: 0, chunked: false, length: 0, start: null });
 
@@ -29,17 +32,16 @@ export type RequestBodyPlan =
   | { readonly ok: false; readonly reason: string };
 
 /**
- * Decides the framing of a request body.
+ * Decides the framing of a request body. The client owns message framing: a caller's
+ * `Transfer-Encoding` is refused for every body (see `writeRequestHead`).
  *
- * In-memory bodies (`string`, `Uint8Array`) are sent as given, with `Content-Length` unless the
- * caller gave `Transfer-Encoding` (then the bytes are taken as already framed).
+ * In-memory bodies (`string`, `Uint8Array`) are sent with `Content-Length` (a caller's
+ * `Content-Length` must match it).
  *
  * A {@link BodySource} is framed from its length and the caller's headers:
- * - the caller's `Transfer-Encoding` (its last coding must be `chunked`): chunked, and a known
- *   source length is still enforced;
  * - the caller's `Content-Length`: that length, which a source of known length must match and a
  *   source of unknown length must then yield exactly;
- * - neither: `Content-Length` for a known length, `Transfer-Encoding: chunked` for -1.
+ * - otherwise: `Content-Length` for a known length, `Transfer-Encoding: chunked` for -1.
  *
  * @param headers - The caller's header lines.
  * @param body - The body.
@@ -47,6 +49,7 @@ export type RequestBodyPlan =
  * @internal
  */
 export function planRequestBody(headers: readonly string[], body: string | Uint8Array | BodySource): RequestBodyPlan {
+  if (hasHeader(headers, "transfer-encoding")) return refuse(CALLER_TRANSFER_ENCODING);
   if (typeof body === "string" || body instanceof Uint8Array) {
     if (body.length === 0) return NO_BODY;
     const bytes = typeof body === "string" ? encoder.encode(body) : body;
@@ -55,18 +58,10 @@ export function planRequestBody(headers: readonly string[], body: string | Uint8
   }
   const declared = body.length;
   if (!Number.isSafeInteger(declared) || declared < -1) return refuse(`the body source has an invalid length ${String(declared)}`);
-  const transferEncoding = getHeaderValues(headers, "transfer-encoding");
   const userLength = getHeaderValue(headers, "content-length");
   let chunked: boolean;
   let length = declared;
-  if (transferEncoding.length > 0) {
-    const codings = transferEncoding.join(",").split(",").map((c) => c.trim().toLowerCase()).filter((c) => c !== "");
-    if (userLength !== undefined) return refuse("Content-Length with Transfer-Encoding");
-    if (codings.at(-1) !== "chunked") {
-      return refuse(`the Transfer-Encoding header of a streamed body must end with chunked, got "${codings.join(", ")}"`);
-    }
-    chunked = true;
-  } else if (userLength !== undefined) {
+  if (userLength !== undefined) {
     if (!/^[0-9]{1,15}$/.test(userLength)) return refuse(`invalid Content-Length header "${userLength}"`);
     const value = Number(userLength);
     if (declared >= 0 && value !== declared) {
@@ -81,7 +76,6 @@ export function planRequestBody(headers: readonly string[], body: string | Uint8
   return {
     ok: true,
     headLength: chunked ? -1 : length,
-    // The head writer adds the header only when the caller did not give Transfer-Encoding.
     chunked,
     length,
     start: () => new Upload(body, framing),

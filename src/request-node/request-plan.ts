@@ -1,5 +1,6 @@
 import type { BodySource } from "../client/body-source.ts";
 import { parseHttpUrl, type HttpUrl } from "../client/url.ts";
+import { planRequestBody } from "../client/request-body.ts";
 import { hasHeader, sameLines } from "../client/wire/headers.ts";
 import { writeRequestHead } from "../client/wire/request-writer.ts";
 import { type Method, normalizeMethod, verbOf } from "../status/method.ts";
@@ -72,10 +73,13 @@ export function planRequest(input: RequestInput): RequestPlanResult {
   if (rangeHeader !== null) headers.push(rangeHeader);
   if (input.acceptGzip && ranged.range === null && !hasHeader(headers, "accept-encoding")) headers.push("Accept-Encoding: gzip, deflate");
   const body = input.body;
+  // The body framed as the client will frame it (a caller's Transfer-Encoding, or a Content-Length
+  // that disagrees with the body, is refused here, before anything is sent).
+  const framing = planRequestBody(headers, body);
+  if (!framing.ok) return { ok: false, reason: framing.reason };
   const check = writeRequestHead({
     method: verb, target: parsed.url.path, host: parsed.url.host, port: parsed.url.port,
-    tls: parsed.url.scheme === "https", headers,
-    bodyLength: body.length, chunked: !(body instanceof Uint8Array) && body.length < 0,
+    tls: parsed.url.scheme === "https", headers, bodyLength: framing.headLength, chunked: framing.chunked,
   });
   if (!check.ok) return { ok: false, reason: check.reason };
   if (input.integrity !== undefined) {

@@ -280,7 +280,7 @@ describe("createContentDecoder: stopping and limits", () => {
 
 describe("createContentDecoder: a budget per call", () => {
   /** Decodes with at most `budget` bytes per call, resuming until nothing waits; returns the output and the most one call handed out. */
-  function budgeted(decoder: ContentDecoder, encoded: Uint8Array, cuts: number[], budget: number, chunk: number): { output: Uint8Array; most: number; calls: number } {
+  function budgeted(decoder: ContentDecoder, encoded: Uint8Array, cuts: number[], budget: number): { output: Uint8Array; most: number; calls: number } {
     const chunks: Uint8Array[] = [];
     let thisCall = 0;
     let most = 0;
@@ -315,7 +315,7 @@ describe("createContentDecoder: a budget per call", () => {
     const encoded = encode(DATA);
     for (const [budget, chunk] of [[1, 64], [1000, 256], [40_000, 4096]] as const) {
       for (const cuts of [whole(), randomCuts(encoded.length, budget)]) {
-        const got = budgeted(open(header, { outputChunkSize: chunk }), encoded, cuts, budget, chunk);
+        const got = budgeted(open(header, { outputChunkSize: chunk }), encoded, cuts, budget);
         expect(Buffer.compare(got.output, DATA)).toBe(0);
         expect(got.most).toBeLessThanOrEqual(budget + chunk);
         expect(got.calls).toBeGreaterThanOrEqual(Math.floor(DATA.length / (budget + chunk)));

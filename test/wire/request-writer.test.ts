@@ -19,14 +19,14 @@ function refusal(options: Partial<RequestHeadOptions>): string {
 describe("writeRequestHead", () => {
   it("writes a GET with the automatic headers", () => {
     expect(text({ target: "/a/b?c=d", headers: ["X-Test:   yes  "] })).toBe(
-      `GET /a/b?c=d HTTP/1.1\r\nX-Test: yes\r\nHost: example.com\r\n${UA}Accept: */*\r\n\r\n`,
+      `GET /a/b?c=d HTTP/1.1\r\nHost: example.com\r\nX-Test: yes\r\n${UA}Accept: */*\r\n\r\n`,
     );
     expect(DEFAULT_USER_AGENT).toBe(`poll-http/${VERSION}`);
   });
 
   it("writes a POST with a body length", () => {
     expect(text({ method: "POST", target: "/submit", headers: ["Content-Type: application/json"], bodyLength: 13 })).toBe(
-      `POST /submit HTTP/1.1\r\nContent-Type: application/json\r\nHost: example.com\r\nContent-Length: 13\r\n${UA}Accept: */*\r\n\r\n`,
+      `POST /submit HTTP/1.1\r\nHost: example.com\r\nContent-Type: application/json\r\nContent-Length: 13\r\n${UA}Accept: */*\r\n\r\n`,
     );
   });
 
@@ -40,17 +40,33 @@ describe("writeRequestHead", () => {
     expect(text({ method: "POST", bodyLength: -1 })).not.toContain("Content-Length");
   });
 
-  it("lets user headers replace the automatic ones, case-insensitively", () => {
+  it("lets user headers replace the automatic ones, case-insensitively, the Host line first wherever it was given", () => {
     expect(text({
       method: "PUT", bodyLength: 3,
-      headers: ["host: other.example", "USER-AGENT: mine/1", "accept: text/html", "content-length: 3"],
+      headers: ["USER-AGENT: mine/1", "host: other.example", "accept: text/html", "content-length: 3"],
     })).toBe("PUT / HTTP/1.1\r\nhost: other.example\r\nUSER-AGENT: mine/1\r\naccept: text/html\r\ncontent-length: 3\r\n\r\n");
   });
 
-  it("adds no Content-Length when the user frames the body with Transfer-Encoding", () => {
-    expect(text({ method: "POST", bodyLength: 20, headers: ["Transfer-Encoding: chunked"] })).toBe(
-      `POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nHost: example.com\r\n${UA}Accept: */*\r\n\r\n`,
-    );
+  it("writes Host right after the request line (RFC 9110 §7.2), whatever headers come", () => {
+    for (const headers of [[], ["A: 1"], ["A: 1", "B: 2", "Accept: x"], ["A: 1", "HOST: h.test:81"]]) {
+      const head = text({ headers });
+      expect(head.split("\r\n")[1]).toMatch(/^host: /i);
+    }
+  });
+
+  it.each([
+    ["chunked", "string body", 20, false],
+    ["chunked", "streamed body of unknown length", -1, true],
+    ["gzip, chunked", "string body", 5, false],
+    ["identity", "empty body", 0, false],
+  ])("refuses a caller's Transfer-Encoding: %s with a %s (the client frames the body)", (value, _what, bodyLength, chunked) => {
+    const r = writeRequestHead({ ...base, method: "POST", bodyLength, chunked, headers: ["X: 1", `transfer-encoding: ${value}`] });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.code).toBe("framing-header");
+      expect(r.fault).toBe("caller");
+      expect(r.reason).toMatch(/Transfer-Encoding header may not be given/);
+    }
   });
 
   it.each([
@@ -69,7 +85,7 @@ describe("writeRequestHead", () => {
 
   it("writes non-ASCII text as UTF-8", () => {
     const r = writeRequestHead({ ...base, target: "/caf\u00e9", headers: ["X-Name: Jos\u00e9"] });
-    expect(r.ok && Buffer.from(r.bytes).includes(Buffer.from("/caf\u00e9 HTTP/1.1\r\nX-Name: Jos\u00e9\r\n", "utf8"))).toBe(true);
+    expect(r.ok && Buffer.from(r.bytes).includes(Buffer.from("/caf\u00e9 HTTP/1.1\r\nHost: example.com\r\nX-Name: Jos\u00e9\r\n", "utf8"))).toBe(true);
   });
 
   it.each([
@@ -86,7 +102,8 @@ describe("writeRequestHead", () => {
     ["a duplicate Content-Length", { bodyLength: 1, headers: ["Content-Length: 1", "Content-Length: 1"] }, "more than one Content-Length header"],
     ["a Content-Length that contradicts the body", { bodyLength: 10, headers: ["Content-Length: 5"] },
       "the Content-Length header (5) does not match the body length (10)"],
-    ["Content-Length with Transfer-Encoding", { headers: ["Content-Length: 5", "Transfer-Encoding: chunked"] }, "Content-Length with Transfer-Encoding"],
+    ["Content-Length with Transfer-Encoding", { headers: ["Content-Length: 5", "Transfer-Encoding: chunked"] },
+      "a Transfer-Encoding header may not be given: the client frames the body itself (Content-Length, or chunked for a streamed body of unknown length)"],
     ["a space in the target", { target: "/a b" }, "the request target contains a forbidden character (0x20) at index 2"],
     ["CRLF in the target", { target: "/a\r\nX: y" }, "the request target contains a forbidden character (0x0d) at index 2"],
     ["NUL in the target", { target: "/\0" }, "the request target contains a forbidden character (0x00) at index 1"],
@@ -102,10 +119,13 @@ describe("writeRequestHead", () => {
     ["an empty method", { method: "" }, 'the method "" is not a valid token'],
   ])("refuses %s", (_name, options, reason) => {
     expect(refusal(options as Partial<RequestHeadOptions>)).toBe(reason);
+    const r = writeRequestHead({ ...base, ...(options as Partial<RequestHeadOptions>) });
+    expect(r.ok ? "" : r.fault).toBe("caller");
+    expect(r.ok ? "" : r.code).toMatch(/^(invalid-(method|target|host|port|body-length|header)|framing-header)$/);
   });
 
   it("accepts HTAB in values and custom token verbs", () => {
-    expect(text({ method: "PROPFIND", headers: ["X-A: a\tb"] })).toMatch(/^PROPFIND \/ HTTP\/1\.1\r\nX-A: a\tb\r\n/);
+    expect(text({ method: "PROPFIND", headers: ["X-A: a\tb"] })).toMatch(/^PROPFIND \/ HTTP\/1\.1\r\nHost: example.com\r\nX-A: a\tb\r\n/);
   });
 });
 
@@ -131,6 +151,6 @@ describe("validateRequestTarget", () => {
     ["GET", "/a\x7f", "the request target contains a forbidden character (0x7f) at index 2"],
     ["GET", "/a\tb", "the request target contains a forbidden character (0x09) at index 2"],
   ])("refuses %s %j", (method, target, reason) => {
-    expect(validateRequestTarget(method, target)).toBe(reason);
+    expect(validateRequestTarget(method, target)).toEqual({ code: "invalid-target", reason, fault: "caller" });
   });
 });

@@ -105,6 +105,10 @@ export function simplify(raw: readonly ResponseEvent[]): SimpleEvent[] {
       const last = out[out.length - 1];
       if (last !== undefined && last.type === "data") last.text += decoder(e.data);
       else out.push({ type: "data", text: decoder(e.data) });
+    } else if (e.type === "error") {
+      // Every response failure is the server's.
+      expect(e.fault).toBe("server");
+      out.push({ type: "error", reason: e.reason, code: e.code });
     } else {
       out.push({ ...e });
     }

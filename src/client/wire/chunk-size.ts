@@ -1,4 +1,5 @@
 import { latin1 } from "./latin1.ts";
+import { responseFailure, type ResponseFailure } from "./wire-failure.ts";
 
 /** The longest chunk-size line accepted, extensions and CRLF included. */
 export const MAX_CHUNK_SIZE_LINE_BYTES = 4096;
@@ -17,10 +18,10 @@ const CHUNK_EXTENSIONS = new RegExp(`^(?:[ \\t]*;[ \\t]*${TOKEN}(?:[ \\t]*=[ \\t
  * then CRLF. Rejected: an empty size, a sign, leading whitespace, non-hex digits, more than 16
  * digits, a size above `Number.MAX_SAFE_INTEGER`, malformed extensions and a bare LF ending.
  *
- * @returns the chunk size, or the reason the line is rejected
+ * @returns the chunk size, or the failure
  */
-export function parseChunkSizeLine(bytes: Uint8Array, start: number, lf: number): number | string {
-  if (lf === start || bytes[lf - 1] !== 0x0d) return "chunk size line does not end in CRLF";
+export function parseChunkSizeLine(bytes: Uint8Array, start: number, lf: number): number | ResponseFailure {
+  if (lf === start || bytes[lf - 1] !== 0x0d) return responseFailure("chunk size line does not end in CRLF");
   const end = lf - 1;
   let pos = start;
   let size = 0;
@@ -31,11 +32,11 @@ export function parseChunkSizeLine(bytes: Uint8Array, start: number, lf: number)
     pos++;
   }
   const digits = pos - start;
-  if (digits === 0) return "invalid chunk size (expected hex digits)";
-  if (digits > MAX_CHUNK_SIZE_DIGITS) return `chunk size has more than ${MAX_CHUNK_SIZE_DIGITS} hex digits`;
-  if (size > Number.MAX_SAFE_INTEGER) return "chunk size is too large";
+  if (digits === 0) return responseFailure("invalid chunk size (expected hex digits)");
+  if (digits > MAX_CHUNK_SIZE_DIGITS) return responseFailure(`chunk size has more than ${MAX_CHUNK_SIZE_DIGITS} hex digits`);
+  if (size > Number.MAX_SAFE_INTEGER) return responseFailure("chunk size is too large");
   if (pos < end && !CHUNK_EXTENSIONS.test(latin1(bytes, pos, end))) {
-    return "invalid chunk size line (bad character or malformed chunk extension)";
+    return responseFailure("invalid chunk size line (bad character or malformed chunk extension)");
   }
   return size;
 }

@@ -27,8 +27,8 @@ let marks = new Int32Array(64);
  * and one latin1 decoding, for the common case of a well-formed head in one received chunk.
  *
  * It accepts only a strict subset of what the full parser accepts (`HTTP/1.0` or `HTTP/1.1`, a
- * status of 100–999, token field names, values of HTAB, SP, VCHAR and obs-text, CRLF or LF line
- * ends, at most `maxCount` fields) and gives the same status and fields for it. Anything else —
+ * status of 100–999, token field names, values of HTAB, SP, VCHAR and obs-text, CRLF or (unless
+ * `strict`) LF line ends, at most `maxCount` fields) and gives the same status and fields for it. Anything else —
  * a head not complete before `limitEnd`, leading empty lines, obs-fold, a bare CR, a control
  * character, a malformed line, too many fields — returns null, and the caller runs the full
  * parser, which finds the same head or gives the exact reason it is rejected.
@@ -37,9 +37,10 @@ let marks = new Int32Array(64);
  * @param start - where the status line starts
  * @param limitEnd - the head's final LF must lie before this index (chunk end or head size limit)
  * @param maxCount - the most header fields accepted
+ * @param strict - accept only CRLF line ends
  * @returns the head, or null when the full parser must decide
  */
-export function parseHeadInChunk(bytes: Uint8Array, start: number, limitEnd: number, maxCount: number): FastHead | null {
+export function parseHeadInChunk(bytes: Uint8Array, start: number, limitEnd: number, maxCount: number, strict = false): FastHead | null {
   // "HTTP/1.x SP ddd"
   let p = start;
   if (limitEnd - p < 13) return null;
@@ -58,7 +59,7 @@ export function parseHeadInChunk(bytes: Uint8Array, start: number, limitEnd: num
     while (p < limitEnd && isValueChar(bytes[p] as number)) p++;
   }
   const reasonEnd = p;
-  p = lineEnd(bytes, p, limitEnd);
+  p = lineEnd(bytes, p, limitEnd, strict);
   if (p < 0) return null;
 
   let count = 0;
@@ -66,7 +67,7 @@ export function parseHeadInChunk(bytes: Uint8Array, start: number, limitEnd: num
     if (p >= limitEnd) return null;
     c = bytes[p] as number;
     if (c === LF || c === CR) {
-      p = lineEnd(bytes, p, limitEnd);
+      p = lineEnd(bytes, p, limitEnd, strict);
       if (p < 0) return null;
       break;
     }
@@ -80,7 +81,7 @@ export function parseHeadInChunk(bytes: Uint8Array, start: number, limitEnd: num
     while (p < limitEnd && isValueChar(bytes[p] as number)) p++;
     let valueEnd = p;
     while (valueEnd > valueStart && ((c = bytes[valueEnd - 1] as number) === SP || c === HTAB)) valueEnd--;
-    const next = lineEnd(bytes, p, limitEnd);
+    const next = lineEnd(bytes, p, limitEnd, strict);
     if (next < 0) return null;
     p = next;
     const m = count * 4;
@@ -114,11 +115,11 @@ function isValueChar(c: number): boolean {
   return c < 0x20 ? c === HTAB : c !== 0x7f;
 }
 
-/** With `p` at a line end (CRLF or LF): the index after it; -1 for anything else or when incomplete. */
-function lineEnd(bytes: Uint8Array, p: number, limitEnd: number): number {
+/** With `p` at a line end (CRLF, or LF unless strict): the index after it; -1 for anything else or when incomplete. */
+function lineEnd(bytes: Uint8Array, p: number, limitEnd: number, strict: boolean): number {
   if (p >= limitEnd) return -1;
   const c = bytes[p];
-  if (c === LF) return p + 1;
+  if (c === LF) return strict ? -1 : p + 1;
   if (c === CR && p + 1 < limitEnd && bytes[p + 1] === LF) return p + 2;
   return -1;
 }

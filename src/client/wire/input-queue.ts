@@ -38,6 +38,15 @@ export class InputQueue {
   /** After a successful scan: end of the range, just past the final LF. */
   foundEnd = 0;
 
+  /**
+   * After {@link scan} returned {@link SCAN_MORE} or {@link SCAN_TOO_LONG}: the bytes of the
+   * unfinished range scanned so far (from its start), so a caller can check its complete lines.
+   * A view, valid until the next call.
+   */
+  get partialBytes(): Uint8Array {
+    return this.scratch.subarray(0, this.scratchLen);
+  }
+
   /** Unconsumed bytes held: queued arrays plus bytes of an unfinished scan. */
   get size(): number {
     return this.held + this.scratchLen;
@@ -200,7 +209,11 @@ export class InputQueue {
       }
       this.lineLen += end - p;
       if (end > start) this.lastByte = c[end - 1] as number;
-      if (end < c.length) return SCAN_TOO_LONG;
+      if (end < c.length) {
+        // Kept for the caller to check the lines that did arrive whole (see partialBytes).
+        this.append(c, start, end);
+        return SCAN_TOO_LONG;
+      }
       this.append(c, start, end);
       this.held -= end - start;
       this.consumedTotal += end - start;

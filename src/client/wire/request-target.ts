@@ -1,3 +1,5 @@
+import { requestFailure, type RequestFailure } from "./wire-failure.ts";
+
 /** Host and port of an authority-form target (`CONNECT host:port`), IPv6 literals in brackets. */
 const AUTHORITY_FORM = /^(?:\[[0-9A-Fa-f:.]+\]|[^\s:/?#@[\]]+):[0-9]{1,5}$/;
 const ABSOLUTE_FORM = /^https?:\/\//i;
@@ -11,23 +13,27 @@ const ABSOLUTE_FORM = /^https?:\/\//i;
  *
  * @param method - the request verb, e.g. `"GET"`
  * @param target - the request target as it will be written on the request line
- * @returns the reason the target is refused, or `null` when it is acceptable
+ * @returns the failure (code `invalid-target`, the caller at fault), or `null` when it is acceptable
  */
-export function validateRequestTarget(method: string, target: string): string | null {
-  if (target.length === 0) return "the request target is empty";
+export function validateRequestTarget(method: string, target: string): RequestFailure | null {
+  if (target.length === 0) return refuseTarget("the request target is empty");
   for (let i = 0; i < target.length; i++) {
     const c = target.charCodeAt(i);
     if (c <= 0x20 || c === 0x7f) {
-      return `the request target contains a forbidden character (0x${c.toString(16).padStart(2, "0")}) at index ${i}`;
+      return refuseTarget(`the request target contains a forbidden character (0x${c.toString(16).padStart(2, "0")}) at index ${i}`);
     }
   }
   if (method === "CONNECT") {
-    if (!AUTHORITY_FORM.test(target)) return "a CONNECT request target must be host:port";
+    if (!AUTHORITY_FORM.test(target)) return refuseTarget("a CONNECT request target must be host:port");
     return null;
   }
   if (target === "*") {
-    return method === "OPTIONS" ? null : "the request target * is only allowed with OPTIONS";
+    return method === "OPTIONS" ? null : refuseTarget("the request target * is only allowed with OPTIONS");
   }
   if (target.charCodeAt(0) === 0x2f || ABSOLUTE_FORM.test(target)) return null;
-  return "the request target must start with /, http:// or https://";
+  return refuseTarget("the request target must start with /, http:// or https://");
+}
+
+function refuseTarget(reason: string): RequestFailure {
+  return requestFailure("invalid-target", reason);
 }

@@ -1,3 +1,5 @@
+import type { ResponseErrorCode } from "./wire-failure.ts";
+
 /** One header field as received: the name as sent (case kept) and the value with surrounding whitespace removed. */
 export interface HeaderField {
   /** The field name, case as received. */
@@ -31,8 +33,14 @@ export interface ResponseHead {
   readonly framing: BodyFraming;
   /** The announced body length for `length` framing (0 for `none`), otherwise -1. */
   readonly contentLength: number;
-  /** True when `Transfer-Encoding` ends in `chunked`. */
+  /** True when the body is chunked (`Transfer-Encoding` ends in `chunked`). */
   readonly chunked: boolean;
+  /**
+   * The transfer codings the body still carries after de-chunking, in the order they were applied
+   * (`identity` left out): e.g. `["gzip"]` for `Transfer-Encoding: gzip, chunked`, or
+   * `["chunked", "br"]` for a close-delimited `chunked, br`. Empty for most responses.
+   */
+  readonly transferCodings: readonly string[];
   /** True when the connection may carry another request after this response. */
   readonly keepAlive: boolean;
 }
@@ -75,11 +83,8 @@ export type ResponseEvent =
     readonly reason: string;
     /** What kind of problem it was, as a stable code. */
     readonly code: ResponseErrorCode;
+    /** Who is at fault: always the server for a response. */
+    readonly fault: "server";
   };
 
-/**
- * The kind of a response error: `truncated` (the connection closed before the message ended),
- * `too-large` (a size or count limit was passed), `length-with-transfer-encoding` (both framings
- * at once, a request-smuggling shape), or `malformed` (anything else that breaks RFC 9112).
- */
-export type ResponseErrorCode = "truncated" | "too-large" | "length-with-transfer-encoding" | "malformed";
+export type { ResponseErrorCode };

@@ -1,10 +1,7 @@
 import type { BodyFraming, HeaderField, ResponseHead } from "./response-events.ts";
 import type { StatusLine } from "./status-line.ts";
 import { TOKEN_PATTERN, trimSpTab as trimOws } from "./token.ts";
-
-
-/** The reason given when a response carries both Content-Length and Transfer-Encoding. */
-export const LENGTH_WITH_TRANSFER_ENCODING: string = "Content-Length with Transfer-Encoding";
+import { responseFailure, type ResponseFailure } from "./wire-failure.ts";
 
 /** What the parser knows about the request a response answers. */
 export interface RequestContext {
@@ -12,11 +9,14 @@ export interface RequestContext {
   readonly headRequest: boolean;
   /** The request was CONNECT: a 2xx response turns the connection into a tunnel (no body). */
   readonly connectRequest: boolean;
+  /** The request asked for a protocol upgrade (`Upgrade`): only then is a `101` accepted. */
+  readonly upgradeRequested: boolean;
 }
 
 /** At most 15 decimal digits, so every accepted length is a safe integer. */
 const MAX_CONTENT_LENGTH_DIGITS = 15;
 const DIGITS = /^[0-9]+$/;
+const NO_CODINGS: readonly string[] = Object.freeze([]);
 
 /**
  * True for an interim (1xx) response after which the final response follows on the same
@@ -28,23 +28,25 @@ export function isInterimStatus(statusCode: number): boolean {
 
 /**
  * Validates the framing fields of a response head and decides how its body is delimited
- * (RFC 9112 §6.3), returning the complete {@link ResponseHead} or the reason the response is
- * rejected.
+ * (RFC 9112 §6.3), returning the complete {@link ResponseHead} or the failure.
  *
  * Always rejected (whatever the status): an invalid or conflicting `Content-Length`
  * (identical values, also as a comma list, collapse to one), `Content-Length` together with
- * `Transfer-Encoding`, `Transfer-Encoding` in an HTTP/1.0 response, and a `Transfer-Encoding`
- * that does not end in `chunked` or names `chunked` more than once.
+ * `Transfer-Encoding`, `Transfer-Encoding` in an HTTP/1.0 response, an empty or malformed
+ * `Transfer-Encoding`, `chunked` named more than once, and a `101 Switching Protocols` to a
+ * request that asked for no upgrade.
  *
  * Framing, in order: interim 1xx, 101, a 2xx answer to CONNECT, a HEAD request, 204 and 304 have
- * no body (`contentLength` 0); then `Transfer-Encoding` means chunked; then `Content-Length`
- * (`none` for 0); otherwise the body runs to connection close.
+ * no body (`contentLength` 0); then a `Transfer-Encoding` ending in `chunked` means chunked, and
+ * one that does not (`chunked` not final, or absent) means the body runs to connection close
+ * (RFC 9112 §6.3 rule 4), its codings listed in `transferCodings` for the reader to decode; then
+ * `Content-Length` (`none` for 0); otherwise the body runs to connection close.
  */
 export function buildResponseHead(
   status: StatusLine,
   headers: readonly HeaderField[],
   request: RequestContext,
-): ResponseHead | string {
+): ResponseHead | ResponseFailure {
   let contentLength = -1;
   let hasContentLength = false;
   let hasTransferEncoding = false;
@@ -63,20 +65,20 @@ export function buildResponseHead(
       const value = decimalValue(whole);
       if (value >= 0) {
         if (contentLength !== -1 && value !== contentLength) {
-          return `conflicting Content-Length values (${contentLength} and ${value})`;
+          return responseFailure(`conflicting Content-Length values (${contentLength} and ${value})`);
         }
         contentLength = value;
         continue;
       }
       for (const part of whole.split(",")) {
         const digits = trimOws(part);
-        if (!DIGITS.test(digits)) return `invalid Content-Length value "${field.value}"`;
+        if (!DIGITS.test(digits)) return responseFailure(`invalid Content-Length value "${field.value}"`);
         if (digits.length > MAX_CONTENT_LENGTH_DIGITS) {
-          return `Content-Length value "${digits}" is too large (more than ${MAX_CONTENT_LENGTH_DIGITS} digits)`;
+          return responseFailure(`Content-Length value "${digits}" is too large (more than ${MAX_CONTENT_LENGTH_DIGITS} digits)`);
         }
         const value = Number(digits);
         if (contentLength !== -1 && value !== contentLength) {
-          return `conflicting Content-Length values (${contentLength} and ${value})`;
+          return responseFailure(`conflicting Content-Length values (${contentLength} and ${value})`);
         }
         contentLength = value;
       }
@@ -88,7 +90,7 @@ export function buildResponseHead(
         if (element.length === 0) continue;
         const semi = element.indexOf(";");
         const coding = (semi === -1 ? element : trimOws(element.slice(0, semi))).toLowerCase();
-        if (!TOKEN_PATTERN.test(coding)) return `invalid transfer coding "${element}"`;
+        if (!TOKEN_PATTERN.test(coding)) return responseFailure(`invalid transfer coding "${element}"`);
         transferCodings.push(coding);
       }
     } else if (equalsLowerCase(name, "connection")) {
@@ -109,17 +111,21 @@ export function buildResponseHead(
   }
 
   let chunked = false;
+  let untilClose = false;
+  let remaining: readonly string[] = NO_CODINGS;
   if (hasTransferEncoding) {
-    if (hasContentLength) return LENGTH_WITH_TRANSFER_ENCODING;
-    if (status.versionMinor === 0) return "Transfer-Encoding in an HTTP/1.0 response";
+    if (hasContentLength) return responseFailure("Content-Length with Transfer-Encoding", "length-with-transfer-encoding");
+    if (status.versionMinor === 0) return responseFailure("Transfer-Encoding in an HTTP/1.0 response");
     const codings = transferCodings ?? [];
-    if (codings.length === 0) return "empty Transfer-Encoding";
+    if (codings.length === 0) return responseFailure("empty Transfer-Encoding");
     const chunkedAt = codings.indexOf("chunked");
-    if (chunkedAt !== codings.length - 1) {
-      if (chunkedAt === -1) return `Transfer-Encoding "${codings.join(", ")}" does not end in chunked`;
-      return `Transfer-Encoding "${codings.join(", ")}": chunked must be the last coding and appear only once`;
+    if (chunkedAt !== -1 && codings.indexOf("chunked", chunkedAt + 1) !== -1) {
+      return responseFailure(`Transfer-Encoding "${codings.join(", ")}" names chunked more than once`);
     }
-    chunked = true;
+    chunked = chunkedAt === codings.length - 1;
+    untilClose = !chunked;
+    const left = codings.filter((c, i) => c !== "identity" && !(chunked && i === chunkedAt));
+    if (left.length > 0) remaining = left;
   }
 
   const code = status.statusCode;
@@ -130,6 +136,8 @@ export function buildResponseHead(
   if (interim) {
     framing = "none";
     length = 0;
+  } else if (code === 101 && !request.upgradeRequested) {
+    return responseFailure("101 Switching Protocols, but the request asked for no upgrade", "unexpected-upgrade");
   } else if (code === 101 || (request.connectRequest && code >= 200 && code < 300)) {
     framing = "none";
     length = 0;
@@ -137,6 +145,9 @@ export function buildResponseHead(
   } else if (request.headRequest || code === 204 || code === 304) {
     framing = "none";
     length = 0;
+  } else if (untilClose) {
+    framing = "close";
+    length = -1;
   } else if (chunked) {
     framing = "chunked";
     length = -1;
@@ -160,7 +171,8 @@ export function buildResponseHead(
     headers,
     framing,
     contentLength: length,
-    chunked,
+    chunked: chunked && framing === "chunked",
+    transferCodings: framing === "none" ? NO_CODINGS : remaining,
     keepAlive,
   };
 }

@@ -1,11 +1,12 @@
 import { MAX_CHUNK_SIZE_LINE_BYTES, parseChunkSizeLine, PlainChunkSizeLine } from "./chunk-size.ts";
-import { checkSectionText, isCleanSection, parseFieldLines } from "./field-lines.ts";
+import { checkFieldLines, checkLineBytes, isCleanSection, parseFieldLines, type SectionRules } from "./field-lines.ts";
 import { parseHeadInChunk } from "./head-fast-path.ts";
 import { InputQueue, SCAN_FOUND, SCAN_MORE } from "./input-queue.ts";
 import { latin1 } from "./latin1.ts";
-import type { HeaderField, ResponseErrorCode, ResponseEvent, ResponseHead } from "./response-events.ts";
-import { buildResponseHead, isInterimStatus, LENGTH_WITH_TRANSFER_ENCODING } from "./response-framing.ts";
-import { readHeadText } from "./status-line.ts";
+import type { HeaderField, ResponseEvent, ResponseHead } from "./response-events.ts";
+import { buildResponseHead, isInterimStatus } from "./response-framing.ts";
+import { checkStatusLine, readHeadText } from "./status-line.ts";
+import { responseFailure, type ResponseFailure } from "./wire-failure.ts";
 
 /** Limits of a {@link ResponseParser}. */
 export interface ResponseParserOptions {
@@ -13,6 +14,12 @@ export interface ResponseParserOptions {
   readonly maxHeadBytes?: number;
   /** Most header fields in one head (and trailer fields in one trailer section). Default 100. */
   readonly maxHeaderCount?: number;
+  /**
+   * Refuse a line in the head or trailer section ended by a bare LF (and, as always, a bare CR),
+   * as llhttp and Node's parser do. Default false: a bare LF ends a line, which RFC 9112 §2.2
+   * allows a recipient to accept (chunk framing requires CRLF either way).
+   */
+  readonly strict?: boolean;
 }
 
 /** What the parser must know about the request whose response comes next. */
@@ -21,6 +28,12 @@ export interface BeginResponseOptions {
   readonly headRequest: boolean;
   /** The request was CONNECT: a 2xx response opens a tunnel (framing `none`, keepAlive false). Default false. */
   readonly connectRequest?: boolean;
+  /**
+   * The request asked for a protocol upgrade (an `Upgrade` header): only then is a
+   * `101 Switching Protocols` accepted (it ends parsing like a tunnel). Default false: a 101 is an
+   * `unexpected-upgrade` error.
+   */
+  readonly upgradeRequested?: boolean;
 }
 
 /** Default {@link ResponseParserOptions.maxHeadBytes}. */
@@ -56,9 +69,14 @@ const END_WITHOUT_TRAILERS: ResponseEvent = Object.freeze({ type: "end", trailer
  * line.
  *
  * Choices within RFC 9112: a bare LF ends a line in the head and in the trailer section
- * (§2.2 allows it) but not in chunk framing, where CRLF is required; empty lines before a status
- * line are skipped (§2.2) but count toward `maxHeadBytes`; status codes must be 100–999; a bare
- * CR, NUL, obs-fold, whitespace before a colon and control characters in values are errors.
+ * (§2.2 allows it; the `strict` option refuses it) but not in chunk framing, where CRLF is
+ * required; empty lines before a status line are skipped (§2.2) but count toward `maxHeadBytes`;
+ * status codes must be 100–999; obs-fold is unfolded into one SP (§5.2); a bare CR, NUL,
+ * whitespace before a colon and control characters in values are errors, reported as soon as the
+ * line that holds them is complete (the rest of the head need not arrive). A `Transfer-Encoding`
+ * whose final coding is not `chunked` makes the body run to connection close (§6.3 rule 4); the
+ * codings it still carries are in the head's `transferCodings`. Errors are typed: a stable
+ * `code` and `fault: "server"`.
  *
  * @example
  * ```ts
@@ -71,12 +89,19 @@ const END_WITHOUT_TRAILERS: ResponseEvent = Object.freeze({ type: "end", trailer
 export class ResponseParser {
   private readonly maxHeadBytes: number;
   private readonly maxHeaderCount: number;
+  private readonly strict: boolean;
+  private readonly headRules: SectionRules;
+  private readonly trailerRules: SectionRules;
+  /** Bytes at the start of the section being scanned whose lines were checked already. */
+  private sectionChecked = 0;
+  /** Fields counted in those lines. */
+  private sectionFields = 0;
   private readonly input = new InputQueue();
   private readonly chunkLine = new PlainChunkSizeLine();
   private state = IDLE;
   private ended = false;
   private failure: ResponseEvent | null = null;
-  private readonly request = { headRequest: false, connectRequest: false };
+  private readonly request = { headRequest: false, connectRequest: false, upgradeRequested: false };
   private prefixChecked = false;
   /** Bytes of empty lines skipped before the status line; they count toward the head limit. */
   private headSkipped = 0;
@@ -90,6 +115,9 @@ export class ResponseParser {
   constructor(options: ResponseParserOptions = {}) {
     this.maxHeadBytes = positiveInteger(options.maxHeadBytes, DEFAULT_MAX_HEAD_BYTES);
     this.maxHeaderCount = positiveInteger(options.maxHeaderCount, DEFAULT_MAX_HEADER_COUNT);
+    this.strict = options.strict === true;
+    this.headRules = { kind: "header", maxCount: this.maxHeaderCount, strict: this.strict };
+    this.trailerRules = { kind: "trailer", maxCount: this.maxHeaderCount, strict: this.strict };
   }
 
   /**
@@ -104,7 +132,10 @@ export class ResponseParser {
     if (this.state !== IDLE) throw new Error("ResponseParser.beginResponse() called while a response is in progress");
     this.request.headRequest = options.headRequest;
     this.request.connectRequest = options.connectRequest ?? false;
+    this.request.upgradeRequested = options.upgradeRequested ?? false;
     this.state = HEAD;
+    this.sectionChecked = 0;
+    this.sectionFields = 0;
     this.prefixChecked = false;
     this.headSkipped = 0;
     this.contentLength = -1;
@@ -153,7 +184,7 @@ export class ResponseParser {
           const data = this.input.take(Math.min(this.remaining, max));
           if (data === null) {
             return this.ended
-              ? this.fail(`connection closed after ${this.bodyBytes} of ${this.contentLength} body bytes`, "truncated")
+              ? this.fail(responseFailure(`connection closed after ${this.bodyBytes} of ${this.contentLength} body bytes`, "truncated"))
               : null;
           }
           this.remaining -= data.length;
@@ -172,17 +203,21 @@ export class ResponseParser {
             this.input.skip(this.chunkLine.length);
             this.remaining = this.chunkLine.size;
             this.state = this.remaining === 0 ? TRAILERS : CHUNK_DATA;
+            this.sectionChecked = 0;
+            this.sectionFields = 0;
             continue;
           }
           const r = this.input.scan(MAX_CHUNK_SIZE_LINE_BYTES, true);
           if (r !== SCAN_FOUND) {
             if (r === SCAN_MORE) return this.ended ? this.failChunked("in a chunk size line") : null;
-            return this.fail(`chunk size line longer than ${MAX_CHUNK_SIZE_LINE_BYTES} bytes`, "too-large");
+            return this.fail(responseFailure(`chunk size line longer than ${MAX_CHUNK_SIZE_LINE_BYTES} bytes`, "too-large"));
           }
           const size = parseChunkSizeLine(this.input.foundBytes, this.input.foundStart, this.input.foundEnd - 1);
-          if (typeof size === "string") return this.fail(size);
+          if (typeof size !== "number") return this.fail(size);
           this.remaining = size;
           this.state = size === 0 ? TRAILERS : CHUNK_DATA;
+          this.sectionChecked = 0;
+          this.sectionFields = 0;
           continue;
         }
         case CHUNK_DATA: {
@@ -205,10 +240,10 @@ export class ResponseParser {
             continue;
           }
           const cr = this.input.peek(0);
-          if (cr !== -1 && cr !== 0x0d) return this.fail("missing CRLF after chunk data");
+          if (cr !== -1 && cr !== 0x0d) return this.fail(responseFailure("missing CRLF after chunk data"));
           const lf = this.input.peek(1);
           if (lf === -1) return this.ended ? this.failChunked("before the CRLF after chunk data") : null;
-          if (lf !== 0x0a) return this.fail("missing CRLF after chunk data");
+          if (lf !== 0x0a) return this.fail(responseFailure("missing CRLF after chunk data"));
           this.input.skip(2);
           this.state = CHUNK_SIZE;
           continue;
@@ -258,7 +293,7 @@ export class ResponseParser {
       // Common case: the whole head in the received array at the read position.
       const start = input.frontOffset;
       const limitEnd = Math.min(front.length, start + this.maxHeadBytes - this.headSkipped);
-      const fast = parseHeadInChunk(front, start, limitEnd, this.maxHeaderCount);
+      const fast = parseHeadInChunk(front, start, limitEnd, this.maxHeaderCount, this.strict);
       if (fast !== null) {
         input.skip(fast.end - start);
         return this.headEvent(buildResponseHead(fast.status, fast.headers, this.request));
@@ -269,11 +304,12 @@ export class ResponseParser {
         const b = input.peek(0);
         let n = 0;
         if (b === 0x0a) {
+          if (this.strict) return this.fail(responseFailure("bare LF (not preceded by CR) in the response head; refused in strict mode"));
           n = 1;
         } else if (b === 0x0d) {
           const b1 = input.peek(1);
           if (b1 === -1) return this.needMoreHead();
-          if (b1 !== 0x0a) return this.fail("bare CR (not followed by LF) in the response head");
+          if (b1 !== 0x0a) return this.fail(responseFailure("bare CR (not followed by LF) in the response head"));
           n = 2;
         } else {
           break;
@@ -288,26 +324,56 @@ export class ResponseParser {
         if (b === -1) return this.needMoreHead();
         const ok = k < 7 ? b === VERSION_PREFIX[k] : b === 0x30 || b === 0x31;
         if (!ok) {
-          return this.fail(k < 5
+          return this.fail(responseFailure(k < 5
             ? "response is not HTTP/1.x (the status line does not start with HTTP/; an HTTP/0.9 reply or garbage)"
-            : "unsupported HTTP version in the status line (only HTTP/1.0 and HTTP/1.1)");
+            : "unsupported HTTP version in the status line (only HTTP/1.0 and HTTP/1.1)"));
         }
       }
       this.prefixChecked = true;
     }
     const r = input.scan(this.maxHeadBytes - this.headSkipped, false);
-    if (r !== SCAN_FOUND) return r === SCAN_MORE ? this.needMoreHead() : this.failHeadLimit();
+    if (r !== SCAN_FOUND) {
+      // The lines that did arrive whole are checked now, so a fault is named before the head ends.
+      const bad = this.checkPartialSection(this.headRules);
+      if (bad !== undefined) return this.fail(bad);
+      return r === SCAN_MORE ? this.needMoreHead() : this.failHeadLimit();
+    }
     // Whole now (it came in pieces): the one-pass reader first, the full parser for what it leaves.
-    const fast = parseHeadInChunk(input.foundBytes, input.foundStart, input.foundEnd, this.maxHeaderCount);
+    const fast = parseHeadInChunk(input.foundBytes, input.foundStart, input.foundEnd, this.maxHeaderCount, this.strict);
     if (fast !== null) return this.headEvent(buildResponseHead(fast.status, fast.headers, this.request));
     return this.headEvent(this.parseHead(latin1(input.foundBytes, input.foundStart, input.foundEnd)));
   }
 
+  /**
+   * Checks the complete lines of the head or trailer section scanned so far (not yet ended) that
+   * were not checked before, by the same rules as the whole section.
+   */
+  private checkPartialSection(rules: SectionRules): ResponseFailure | undefined {
+    const bytes = this.input.partialBytes;
+    const lastLf = bytes.lastIndexOf(0x0a);
+    if (lastLf < this.sectionChecked) return undefined;
+    const text = latin1(bytes, this.sectionChecked, lastLf + 1);
+    let from = 0;
+    if (rules.kind === "header" && this.sectionChecked === 0) {
+      const lf = text.indexOf("\n");
+      const bad = checkStatusLine(text, lf, rules);
+      if (bad !== undefined) return bad;
+      from = lf + 1;
+    }
+    const checked = checkFieldLines(text, from, text.length, rules, this.sectionFields);
+    if ("fault" in checked) return checked;
+    this.sectionChecked += checked.next;
+    this.sectionFields = checked.count;
+    return undefined;
+  }
+
   /** The event for a parsed head (or the failure for a rejected one); sets up the body state. */
-  private headEvent(head: ResponseHead | string): ResponseEvent {
-    if (typeof head === "string") return this.fail(head, head === LENGTH_WITH_TRANSFER_ENCODING ? "length-with-transfer-encoding" : head.startsWith("more than ") ? "too-large" : "malformed");
+  private headEvent(head: ResponseHead | ResponseFailure): ResponseEvent {
+    if ("fault" in head) return this.fail(head);
     this.prefixChecked = false;
     this.headSkipped = 0;
+    this.sectionChecked = 0;
+    this.sectionFields = 0;
     if (isInterimStatus(head.statusCode)) return { type: "informational", head };
     switch (head.framing) {
       case "none":
@@ -328,44 +394,46 @@ export class ResponseParser {
     return { type: "head", head };
   }
 
-  private parseHead(text: string): ResponseHead | string {
-    const head = readHeadText(text, this.maxHeaderCount);
-    if (typeof head === "string") return head;
-    const { status, headers } = head;
-    return buildResponseHead(status, headers, this.request);
+  private parseHead(text: string): ResponseHead | ResponseFailure {
+    const head = readHeadText(text, this.headRules);
+    if ("fault" in head) return head;
+    return buildResponseHead(head.status, head.headers, this.request);
   }
 
   private nextTrailers(): ResponseEvent | null {
     const input = this.input;
     const r = input.scan(this.maxHeadBytes, false);
     if (r !== SCAN_FOUND) {
+      const bad = this.checkPartialSection(this.trailerRules);
+      if (bad !== undefined) return this.fail(bad);
       if (r === SCAN_MORE) return this.ended ? this.failChunked("in the trailer section") : null;
-      return this.fail(`trailer section exceeds the limit of ${this.maxHeadBytes} bytes`, "too-large");
+      return this.fail(responseFailure(`trailer section exceeds the limit of ${this.maxHeadBytes} bytes`, "too-large"));
     }
-    if (input.foundEnd - input.foundStart <= 2) return this.finish(NO_TRAILERS);
     const text = latin1(input.foundBytes, input.foundStart, input.foundEnd);
+    if (text.length <= 2) {
+      const bad = checkLineBytes(text, 0, text.length - 1, this.trailerRules, false);
+      return bad === undefined ? this.finish(NO_TRAILERS) : this.fail(bad);
+    }
     const clean = isCleanSection(text);
-    const bad = clean ? undefined : checkSectionText(text, "trailer section");
-    if (bad !== undefined) return this.fail(bad);
     const trailers: HeaderField[] = [];
-    const badField = parseFieldLines(text, 0, this.maxHeaderCount, "trailer", trailers, clean);
-    if (badField !== undefined) return this.fail(badField, badField.startsWith("more than ") ? "too-large" : "malformed");
+    const badField = parseFieldLines(text, 0, this.trailerRules, trailers, clean);
+    if (badField !== undefined) return this.fail(badField);
     return this.finish(trailers);
   }
 
   private needMoreHead(): ResponseEvent | null {
     if (!this.ended) return null;
     const seen = this.getResponseBytesSeen();
-    if (seen === 0) return this.fail("connection closed before any byte of the response", "truncated");
-    return this.fail(`connection closed before the end of the response head (after ${seen} bytes)`, "truncated");
+    if (seen === 0) return this.fail(responseFailure("connection closed before any byte of the response", "truncated"));
+    return this.fail(responseFailure(`connection closed before the end of the response head (after ${seen} bytes)`, "truncated"));
   }
 
   private failHeadLimit(): ResponseEvent {
-    return this.fail(`response head exceeds the limit of ${this.maxHeadBytes} bytes`, "too-large");
+    return this.fail(responseFailure(`response head exceeds the limit of ${this.maxHeadBytes} bytes`, "too-large"));
   }
 
   private failChunked(where: string): ResponseEvent {
-    return this.fail(`connection closed in the chunked body (${where}, after ${this.bodyBytes} body bytes)`, "truncated");
+    return this.fail(responseFailure(`connection closed in the chunked body (${where}, after ${this.bodyBytes} body bytes)`, "truncated"));
   }
 
   private finish(trailers: readonly HeaderField[]): ResponseEvent {
@@ -374,13 +442,13 @@ export class ResponseParser {
     return trailers === NO_TRAILERS ? END_WITHOUT_TRAILERS : { type: "end", trailers };
   }
 
-  private fail(reason: string, code: ResponseErrorCode = "malformed"): ResponseEvent {
+  private fail(failure: ResponseFailure): ResponseEvent {
     if (this.state !== IDLE && this.state !== DEAD) this.finalSeen = this.getResponseBytesSeen();
     this.state = DEAD;
     this.input.clear();
-    const failure: ResponseEvent = { type: "error", reason, code };
-    this.failure = failure;
-    return failure;
+    const event: ResponseEvent = { type: "error", reason: failure.reason, code: failure.code, fault: "server" };
+    this.failure = event;
+    return event;
   }
 }
 

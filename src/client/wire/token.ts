@@ -13,11 +13,6 @@ function buildTokenBytes(): Uint8Array {
   return table;
 }
 
-/** True when `text` is a non-empty HTTP token (RFC 9110 §5.6.2). */
-export function isToken(text: string): boolean {
-  return TOKEN_PATTERN.test(text);
-}
-
 /** Removes leading and trailing spaces and tabs only (`String.prototype.trim` would also eat U+00A0 and others). */
 export function trimSpTab(text: string): string {
   let start = 0;
