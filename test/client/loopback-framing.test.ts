@@ -257,7 +257,8 @@ describe("HTTPClient over loopback: body framing", () => {
     expect(read.status).toBe(Status.STATUS_CONNECTED);
     // The stray bytes arrive while nobody polls; the next request must not take them as its answer.
     await sleep(80);
-    expect(client.request(Method.METHOD_GET, "/next", [])).toBe(Err.ERR_INVALID_PARAMETER);
+    // The arguments are fine; the connection is not: a connection error, not an invalid parameter.
+    expect(client.request(Method.METHOD_GET, "/next", [])).toBe(Err.ERR_CONNECTION_ERROR);
     expect(client.getStatus()).toBe(Status.STATUS_DISCONNECTED);
     expect(client.getErrorReason()).toMatch(/belong to no request/);
   });

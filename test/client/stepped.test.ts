@@ -50,7 +50,7 @@ describe("HTTPClient stepped over ScriptedNetwork", () => {
     step("request written");
     expect(trace.at(-1)).toEqual(["request written", Status.STATUS_REQUESTING, Err.OK]);
     expect(text(peer.takeOutgoing())).toBe(
-      "GET /one HTTP/1.1\r\nX-Test: 1\r\nHost: example.test:8080\r\nUser-Agent: poll-http/0.1.0\r\nAccept: */*\r\n\r\n",
+      "GET /one HTTP/1.1\r\nHost: example.test:8080\r\nX-Test: 1\r\nUser-Agent: poll-http/0.1.0\r\nAccept: */*\r\n\r\n",
     );
 
     peer.pushIncoming("HTTP/1.1 200 OK\r\nContent-Le");
@@ -84,7 +84,7 @@ describe("HTTPClient stepped over ScriptedNetwork", () => {
     step("second request written");
     expect(trace.at(-1)).toEqual(["second request written", Status.STATUS_REQUESTING, Err.OK]);
     expect(text(peer.takeOutgoing())).toBe(
-      "POST /two HTTP/1.1\r\nContent-Type: text/plain\r\nHost: example.test:8080\r\nContent-Length: 4\r\n" +
+      "POST /two HTTP/1.1\r\nHost: example.test:8080\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n" +
         "User-Agent: poll-http/0.1.0\r\nAccept: */*\r\n\r\ndata",
     );
     peer.pushIncoming("HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-Sum: 1\r\n\r\n");

@@ -101,7 +101,10 @@ export const ACCEPT = "Accept: */*";
 
 /** A request or response head: the first line, each header line, the empty line; then `body`. */
 export function wire(first: string, lines: readonly string[], body = ""): string {
-  return `${first}\r\n${lines.map((line) => `${line}\r\n`).join("")}\r\n${body}`;
+  // The Host line goes first (RFC 9110 §7.2), wherever a test lists it.
+  const host = lines.filter((line) => /^host:/i.test(line));
+  const ordered = [...host, ...lines.filter((line) => !/^host:/i.test(line))];
+  return `${first}\r\n${ordered.map((line) => `${line}\r\n`).join("")}\r\n${body}`;
 }
 
 /** The request head a default node sends for a body-less GET to `host` (the `Host` value). */
