@@ -1,7 +1,7 @@
 import { getHeaderValues } from "../client/wire/headers.ts";
 import { Result } from "../status/result.ts";
 import { BodyCollector } from "./body-collector.ts";
-import { createContentDecoder, type ContentDecoder } from "./content-decoder.ts";
+import { createContentDecoder, SUPPORTED_CODINGS, type ContentDecoder } from "./content-decoder.ts";
 import { DownloadSink } from "./download-sink.ts";
 import type { IntegrityCheck } from "./integrity.ts";
 import { openResumeSink, type RangeRequest } from "./resume.ts";
@@ -67,7 +67,18 @@ export function startBody(input: BodyStartInput): BodyStart {
   const { length, limit } = input;
   let decoder: ContentDecoder | null = null;
   const codings = getHeaderValues(input.headers, "content-encoding");
-  if (input.acceptGzip && codings.length > 0 && length !== 0) {
+  const transfer = input.content ? transferCodings(input.headers, input.chunked) : [];
+  if (transfer.length > 0) {
+    // Transfer codings must come off (RFC 9112 §6.1): what cannot be decoded fails the request.
+    const unknown = transfer.find((c) => !SUPPORTED_CODINGS.includes(c));
+    if (unknown !== undefined) {
+      return { ok: false, result: Result.RESULT_BODY_DECOMPRESS_FAILED, reason: `cannot decode the body: unsupported transfer coding ${JSON.stringify(unknown)}` };
+    }
+    const withContent = input.acceptGzip && codings.every((v) => v.split(",").every((c) => c.trim() === "" || SUPPORTED_CODINGS.includes(c.trim().toLowerCase())));
+    const created = createContentDecoder([...(withContent ? codings : []), transfer.join(", ")], {});
+    if (!created.ok) return { ok: false, result: Result.RESULT_BODY_DECOMPRESS_FAILED, reason: created.reason };
+    decoder = created.decoder;
+  } else if (input.acceptGzip && codings.length > 0 && length !== 0) {
     const created = createContentDecoder(codings, {});
     if (created.ok) decoder = created.decoder;
     else if (created.unsupported !== true) return { ok: false, result: Result.RESULT_BODY_DECOMPRESS_FAILED, reason: created.reason };
@@ -109,4 +120,26 @@ export function startBody(input: BodyStartInput): BodyStart {
   const onData = pendingCommit !== null ? (): void => {} : sink === null ? input.onData : undefined;
   const collector = new BodyCollector({ decoder, sink, limit, expectedLength, onData, integrity: input.integrity });
   return { ok: true, collector, resumedFrom, pendingCommit };
+}
+
+/**
+ * The transfer codings a body still carries after de-chunking, in the order applied: the
+ * `Transfer-Encoding` codings without `identity`, parameters and (for a chunked body) the final
+ * `chunked`. E.g. `["gzip"]` for `gzip, chunked`; `["chunked", "br"]` for a close-delimited
+ * `chunked, br`, whose inner `chunked` is not decoded here.
+ *
+ * @param headers - The response header lines.
+ * @param chunked - Whether the body was de-chunked by the client.
+ * @returns The codings, lower case.
+ */
+export function transferCodings(headers: readonly string[], chunked: boolean): string[] {
+  const list: string[] = [];
+  for (const value of getHeaderValues(headers, "transfer-encoding")) {
+    for (const element of value.split(",")) {
+      const coding = (element.split(";")[0] ?? "").trim().toLowerCase();
+      if (coding !== "" && coding !== "identity") list.push(coding);
+    }
+  }
+  if (chunked && list.at(-1) === "chunked") list.pop();
+  return list;
 }

@@ -174,6 +174,14 @@ export class RequestRun {
         const hop = this.hop;
         if (hop === null) return false;
         const err = client.request(hop.method, hop.url.path, hop.headers, hop.body);
+        if (err === Err.ERR_CONNECTION_ERROR) {
+          // The connection closed or failed before the request went out.
+          if (this.reused && client.getStatus() === Status.STATUS_DISCONNECTED) {
+            this.connectFresh(hop);
+            return true;
+          }
+          return this.failFromClient(client, client.getStatus());
+        }
         if (err !== Err.OK) return this.fail(Result.RESULT_REQUEST_FAILED, `cannot send the request: ${client.getErrorReason()}`);
         this.phase = "head";
         return true;

@@ -31,14 +31,15 @@ describe("request smuggling shapes", () => {
       Result.RESULT_CONNECTION_ERROR, /conflicting Content-Length values \(5 and 6\)/],
     ["conflicting Content-Length as a list", head("Content-Length: 5, 6") + "hello!",
       Result.RESULT_CONNECTION_ERROR, /conflicting Content-Length values \(5 and 6\)/],
+    // chunked not final: the body runs to close (RFC 9112 §6.3), and its inner chunked coding cannot be decoded.
     ["Transfer-Encoding: chunked, identity", head("Transfer-Encoding: chunked, identity") + "5\r\nhello\r\n0\r\n\r\n",
-      Result.RESULT_CONNECTION_ERROR, /"chunked, identity": chunked must be the last coding/],
+      Result.RESULT_BODY_DECOMPRESS_FAILED, /cannot decode the body: unsupported transfer coding "chunked"/],
     ["Transfer-Encoding: chunked, chunked", head("Transfer-Encoding: chunked, chunked") + "0\r\n\r\n",
-      Result.RESULT_CONNECTION_ERROR, /chunked must be the last coding and appear only once/],
+      Result.RESULT_CONNECTION_ERROR, /"chunked, chunked" names chunked more than once/],
   ])("%s", async (_name, response, result, reason) => {
     const server = await answering(response);
     const outcome = await requester(track).run(urlOf(server));
-    expectOutcome(outcome, { result, reason, maxTicks: PROMPT_TICKS, maxBuffered: 4 * KiB });
+    expectOutcome(outcome, { result, reason, maxTicks: PROMPT_TICKS, maxBuffered: 4 * KiB, code: result === Result.RESULT_BODY_DECOMPRESS_FAILED ? 200 : 0 });
     expect(outcome.downloaded).toBe(0);
   });
 });
