@@ -50,7 +50,14 @@ export abstract class HTTPResponseState {
     return this.exchange?.interim ?? [];
   }
 
-  /** The announced body length: the Content-Length, 0 for a response without body, -1 when unknown (chunked or close-delimited). */
+  /**
+   * The length of the body that follows this response's head on the wire, by one rule (the same
+   * as `HTTPRequest.getBodySize()`): 0 when the response can have no body (an answer to HEAD, 1xx,
+   * 204, 304, a 2xx to CONNECT, `Content-Length: 0`) whatever its headers announce; the
+   * `Content-Length` for a length-delimited body; -1 when the length is unknown (chunked or
+   * close-delimited), and before a head arrived. Godot returns -1 for a HEAD answer with a
+   * `Content-Length` (see docs/differences.md).
+   */
   getResponseBodyLength(): number {
     const head = this.exchange?.head;
     if (head == null) return -1;

@@ -170,7 +170,7 @@ export class DownloadSink {
       return { ok: true, sink: new DownloadSink(targetPath, tempPath, fd, fs, options.durable === true) };
     }
     const code = errorCode(lastError);
-    const why = code === "ENOENT" ? `directory ${JSON.stringify(dir)} does not exist` : describe(lastError);
+    const why = code === "ENOENT" ? missingReason(fs, dir, lastError) : describe(lastError);
     return { ok: false, reason: `cannot create a temporary file for ${JSON.stringify(targetPath)}: ${why}`, code };
   }
 
@@ -337,6 +337,20 @@ export class DownloadSink {
 
   #notOpen(): SinkResult {
     return { ok: false, reason: `the download sink is ${this.#state}`, code: undefined };
+  }
+}
+
+/**
+ * Why creating a file in `dir` gave ENOENT: the folder is missing, is not a folder, or exists but
+ * takes no new files (a virtual file system such as `/proc`).
+ */
+function missingReason(fs: DownloadFs, dir: string, error: unknown): string {
+  try {
+    const stat = fs.statSync(dir);
+    if (!stat.isDirectory()) return `${JSON.stringify(dir)} is not a directory`;
+    return `no file can be created in directory ${JSON.stringify(dir)} (${describe(error)})`;
+  } catch {
+    return `directory ${JSON.stringify(dir)} does not exist`;
   }
 }
 

@@ -317,7 +317,12 @@ export class HTTPRequest extends HTTPRequestSignals {
     return this.timings.snapshot();
   }
 
-  /** The Content-Length of the current final response, or -1 when unknown. */
+  /**
+   * The body length of the current final response as it comes on the wire, by the rule of
+   * `HTTPClient.getResponseBodyLength()`: 0 for a response that can have no body (an answer to
+   * HEAD, 204, 304) whatever it announces, its `Content-Length` for a length-delimited body, -1
+   * when unknown (chunked, close-delimited, or no final response yet).
+   */
   getBodySize(): number {
     return this.run.body.size;
   }

@@ -27,7 +27,7 @@ const NOTHING = { ok: true, body: new Uint8Array(0) } as const;
 export class ResponseBody {
   /** Body bytes received for the current response as sent on the wire (before decoding, after de-chunking). */
   downloaded = 0;
-  /** The Content-Length of the current final response, or -1 when unknown. */
+  /** The body length of the current final response on the wire (see `HTTPRequest.getBodySize`). */
   size = -1;
   /** For a resumed download: the bytes of the partial file kept before this response's body; 0 otherwise. */
   resumedFrom = 0;
@@ -75,7 +75,7 @@ export class ResponseBody {
    * @returns The failure that ends the request at the head, or null.
    */
   begin(input: BodyStartInput): CollectFailure | null {
-    this.size = input.chunked ? -1 : input.length;
+    this.size = input.length; // the client's rule: 0 without body, the Content-Length, or -1
     const started = startBody(input);
     if (!started.ok) return started;
     this.collector = started.collector;

@@ -118,3 +118,51 @@ describe("HTTPClient stepped over ScriptedNetwork", () => {
     expect(client.getResponseCode()).toBe(204);
   });
 });
+
+describe("HTTPClient reasons while disconnected", () => {
+  it("poll() and request() name the status instead of an empty reason or a number", () => {
+    const client = new HTTPClient();
+    expect(client.poll()).toBe(Err.ERR_UNCONFIGURED);
+    expect(client.getErrorReason()).toMatch(/not connected \(STATUS_DISCONNECTED\).*connectToHost/);
+    expect(client.request(Method.METHOD_GET, "/", [])).toBe(Err.ERR_INVALID_PARAMETER);
+    expect(client.getErrorReason()).toBe("request() needs STATUS_CONNECTED, the client is in STATUS_DISCONNECTED");
+    client.close();
+  });
+});
+
+describe("HTTPClient request targets and fresh connections (stepped)", () => {
+  function connected(): { client: HTTPClient; peer: ScriptedPeer } {
+    const network = new ScriptedNetwork();
+    const client = new HTTPClient({ network });
+    expect(client.connectToHost("10.0.0.1", 80)).toBe(Err.OK);
+    client.poll();
+    const peer: ScriptedPeer = network.connections[0]!;
+    peer.accept();
+    client.poll();
+    expect(client.getStatus()).toBe(Status.STATUS_CONNECTED);
+    return { client, peer };
+  }
+
+  it.each([
+    ["/path#frag", "/path"], ["/p?q=1#f#g", "/p?q=1"], ["/#", "/"], ["http://h.test/x#y", "http://h.test/x"],
+  ])("never sends the fragment: %s goes out as %s", (target, sent) => {
+    const { client, peer } = connected();
+    expect(client.request(Method.METHOD_GET, target, [])).toBe(Err.OK);
+    client.poll();
+    expect(text(peer.takeOutgoing())).toMatch(new RegExp(`^GET ${sent.replace(/[?/.]/g, "\\$&")} HTTP/1\\.1\\r\\n`));
+  });
+
+  it.each([
+    ["a close", (peer: ScriptedPeer): void => peer.pushEnd()],
+    ["a reset", (peer: ScriptedPeer): void => peer.pushError("ECONNRESET")],
+  ])("%s on a new connection before any request: STATUS_CONNECTION_ERROR, and request() does not blame its arguments", (_name, end) => {
+    const { client, peer } = connected();
+    end(peer);
+    expect(client.request(Method.METHOD_GET, "/", [])).toBe(Err.ERR_CONNECTION_ERROR);
+    expect(client.getStatus()).toBe(Status.STATUS_CONNECTION_ERROR);
+    const polled = connected();
+    end(polled.peer);
+    expect(polled.client.poll()).toBe(Err.ERR_CONNECTION_ERROR);
+    expect(polled.client.getStatus()).toBe(Status.STATUS_CONNECTION_ERROR);
+  });
+});

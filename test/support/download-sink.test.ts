@@ -123,6 +123,8 @@ describe("DownloadSink", () => {
 
   it.each([
     ["a missing directory", (): string => join(dir, "missing", "file"), "does not exist", "ENOENT"],
+    // /proc exists but takes no new file: the reason says so instead of "does not exist".
+    ["a directory that takes no new file (/proc)", (): string => "/proc/poll-http-download", 'no file can be created in directory "/proc"', "ENOENT"],
     ["a directory as target", (): string => dir, "is a directory", "EISDIR"],
     ["a path ending in /", (): string => `${dir}/sub/`, "does not name a file", undefined],
     ["an empty path", (): string => "", "does not name a file", undefined],
