@@ -114,7 +114,10 @@ export interface RedirectRefusal {
  * - When the method becomes GET, body headers are dropped ({@link BODY_HEADER_NAMES}).
  * - When the origin changes, credential headers are dropped ({@link CREDENTIAL_HEADER_NAMES}).
  * - When the `Host` value would change (host or port), a user `Host` header is dropped.
- * - `Location` is resolved against `from` per RFC 3986 and must be http or https.
+ * - `Location` is resolved against `from` per RFC 3986 and must be http or https. Its value is the
+ *   received bytes (one character per byte, as header values are): a byte above 0x7F is
+ *   percent-encoded as received (`/caf\xc3\xa9` is requested as `/caf%C3%A9`, as curl and undici do),
+ *   never decoded as Latin-1 and encoded again as UTF-8.
  *
  * @param request - The request that was sent and the redirect response's status and `Location`.
  * @returns The next request, or why there is none.
@@ -134,7 +137,7 @@ export function planRedirect(request: RedirectRequest): RedirectPlan | RedirectR
   if (values.some((v) => v !== location)) {
     return { ok: false, kind: "invalid", reason: `conflicting Location values: ${JSON.stringify(values)}` };
   }
-  const resolved = resolveReference(from, location);
+  const resolved = resolveReference(from, encodeReceivedBytes(location));
   if (!resolved.ok) return { ok: false, kind: "invalid", reason: `cannot follow Location: ${resolved.reason}` };
   const url = resolved.url;
   if (request.refuseDowngrade === true && from.scheme === "https" && url.scheme === "http") {
@@ -163,4 +166,17 @@ export function planRedirect(request: RedirectRequest): RedirectPlan | RedirectR
     (drop ? droppedHeaders : headers).push(line);
   }
   return { ok: true, url, method, body, headers, droppedHeaders, sameOrigin: same };
+}
+
+/** `text` (one character per received byte) with every byte above 0x7F percent-encoded as it is. */
+function encodeReceivedBytes(text: string): string {
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80 || c > 0xff) continue;
+    out += `${text.slice(from, i)}%${c.toString(16).toUpperCase().padStart(2, "0")}`;
+    from = i + 1;
+  }
+  return from === 0 ? text : out + text.slice(from);
 }

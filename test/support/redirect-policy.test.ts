@@ -161,6 +161,20 @@ describe("planRedirect: headers across origins", () => {
   });
 });
 
+describe("planRedirect: raw bytes in Location", () => {
+  // Header values hold one character per received byte (latin1).
+  const received = (bytes: number[]): string => String.fromCharCode(...bytes);
+  it.each([
+    ["UTF-8 é in the path", received([0x2f, 0x63, 0x61, 0x66, 0xc3, 0xa9]), "http://example.com/caf%C3%A9"],
+    ["UTF-8 in the query", `/s?q=${received([0xe2, 0x82, 0xac])}`, "http://example.com/s?q=%E2%82%AC"],
+    ["a lone Latin-1 byte", received([0x2f, 0xe9]), "http://example.com/%E9"],
+    ["an absolute URL with UTF-8", `http://other.example/${received([0xc3, 0xbc])}ber`, "http://other.example/%C3%BCber"],
+    ["existing escapes kept", "/a%C3%A9b", "http://example.com/a%C3%A9b"],
+  ])("percent-encodes the bytes as received: %s", (_name, location, expected) => {
+    expect(formatUrl(plan({ location }).url)).toBe(expected);
+  });
+});
+
 describe("planRedirect: Location problems", () => {
   it("treats a missing or empty Location as a final response (no-location)", () => {
     for (const location of [undefined, "", "   ", [], ["", " "]]) {
