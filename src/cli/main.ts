@@ -5,6 +5,7 @@ import { ExitStatus } from "./exit-status.ts";
 import { prepareRequest } from "./request-setup.ts";
 import { transfer, type CliIo } from "./transfer.ts";
 import { usageText } from "./usage.ts";
+import { escapeControls } from "./terminal-text.ts";
 
 /**
  * Runs `poll-http` with the given arguments. Never throws; never calls `process.exit`.
@@ -30,13 +31,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   const prepared = prepareRequest(parsed.options);
   if (!prepared.ok) {
-    io.stderr.write(`poll-http: ${prepared.message}\n`);
+    io.stderr.write(`poll-http: ${escapeControls(prepared.message)}\n`);
     return prepared.status;
   }
   try {
     return await transfer(parsed.options, prepared.request, io);
   } catch (error) {
-    io.stderr.write(`poll-http: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr.write(`poll-http: internal error: ${escapeControls(error instanceof Error ? error.message : String(error))}\n`);
     return ExitStatus.LOCAL_ERROR;
   }
 }

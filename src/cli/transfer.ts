@@ -7,6 +7,7 @@ import { ExitStatus, exitStatusForResult } from "./exit-status.ts";
 import { ProgressBar, type TerminalStream } from "./progress-bar.ts";
 import { ProgressNode } from "./progress-node.ts";
 import type { PreparedRequest } from "./request-setup.ts";
+import { escapeControls } from "./terminal-text.ts";
 
 /** The output stream the body goes to (`process.stdout`). */
 export interface BodyStream {
@@ -106,7 +107,8 @@ export function transfer(options: CliOptions, request: PreparedRequest, io: CliI
     };
     io.stdout.once("error", onWriteError);
     io.signal?.addEventListener("abort", onAbort, { once: true });
-    if (options.include) node.headersReceived.connect((code, headers) => io.stdout.write(formatHead(code, headers)));
+    // The head as received: header text holds one character per byte, written back byte for byte.
+    if (options.include) node.headersReceived.connect((code, headers) => io.stdout.write(Buffer.from(formatHead(code, headers), "latin1")));
     if (options.output === null) node.bodyData.connect((chunk) => io.stdout.write(Buffer.from(chunk)));
     node.requestCompleted.connect((result, code) => {
       if (result !== Result.RESULT_SUCCESS) {
@@ -144,7 +146,11 @@ function configure(node: HTTPRequest, options: CliOptions, request: PreparedRequ
   return null;
 }
 
-/** The `-i` block: status line, header lines and a blank line, with CRLF as on the wire (and as curl prints it). */
+/**
+ * The `-i` block: status line, header lines and a blank line, with CRLF as on the wire (and as
+ * curl prints it). Header lines hold one character per received byte (latin1), so the block is
+ * written as latin1: the bytes the server sent, not re-encoded.
+ */
 function formatHead(code: number, headers: readonly string[]): string {
   const phrase = STATUS_CODES[code];
   return `HTTP/1.1 ${code}${phrase === undefined ? "" : ` ${phrase}`}\r\n${headers.map((line) => `${line}\r\n`).join("")}\r\n`;
@@ -155,6 +161,6 @@ function oneLine(text: string): string {
 }
 
 function say(io: CliIo, status: number, message: string): number {
-  io.stderr.write(`poll-http: ${message}\n`);
+  io.stderr.write(`poll-http: ${escapeControls(message)}\n`);
   return status;
 }
