@@ -1,9 +1,10 @@
-// The published package: build into a temp dir, `npm pack` it, install the tarball offline into a
-// temp project, and use it from there with `import`, with `require`, from TypeScript, and as the
+// The published package, made as a publisher makes it: a fresh clone of the committed HEAD, `npm
+// pack` at its root (the `prepack` script builds dist/), the tarball installed offline into a temp
+// project and used from there with `import`, with `require`, from TypeScript, and as the
 // `poll-http` command — each against a local server — and from a loop that never yields over the
 // threaded network (its worker's code ships inside each bundle). Also checks what `npm pack` would publish.
 import { execFile, type ExecFileException } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -120,13 +121,14 @@ describe("the package", () => {
     expect(files.map((f) => f.path).filter((path) => !allowed(path))).toEqual([]);
   });
 
-  it("installs from its tarball and works with import, require, TypeScript and the poll-http command", async () => {
-    // Build from the sources into a staging dir (the repository's dist/ is left alone), then pack that.
-    const stage = join(work, "stage");
-    mkdirSync(stage);
-    ok(await exec(process.execPath, [join(ROOT, "scripts/build.mjs"), "--outdir", join(stage, "dist")], ROOT), "build");
-    for (const file of ["package.json", "README.md", "LICENSE"]) copyFileSync(join(ROOT, file), join(stage, file));
-    const packed = JSON.parse(ok(await exec("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", work], stage), "npm pack")) as Array<{ filename: string; files: PackedFile[] }>;
+  it("packs from a fresh clone as a publisher would, installs from the tarball and works with import, require, TypeScript and the poll-http command", async () => {
+    // A fresh clone of the committed HEAD: no dist/, nothing built. Its dependencies are the ones
+    // this checkout installed (linked, not downloaded). `npm pack` runs `prepack`, which builds.
+    const clone = join(work, "clone");
+    ok(await exec("git", ["clone", "--quiet", "--no-hardlinks", ROOT, clone], work), "git clone");
+    expect(existsSync(join(clone, "dist"))).toBe(false);
+    symlinkSync(join(ROOT, "node_modules"), join(clone, "node_modules"), "dir");
+    const packed = JSON.parse(ok(await exec("npm", ["pack", "--json", "--pack-destination", work], clone), "npm pack")) as Array<{ filename: string; files: PackedFile[] }>;
     const files = packed[0]?.files ?? [];
     const paths = files.map((f) => f.path);
     expect(paths).toEqual(expect.arrayContaining(REQUIRED));
