@@ -128,7 +128,9 @@ describe("the package", () => {
     ok(await exec("git", ["clone", "--quiet", "--no-hardlinks", ROOT, clone], work), "git clone");
     expect(existsSync(join(clone, "dist"))).toBe(false);
     symlinkSync(join(ROOT, "node_modules"), join(clone, "node_modules"), "dir");
-    const packed = JSON.parse(ok(await exec("npm", ["pack", "--json", "--pack-destination", work], clone), "npm pack")) as Array<{ filename: string; files: PackedFile[] }>;
+    const output = ok(await exec("npm", ["pack", "--json", "--pack-destination", work], clone), "npm pack");
+    // The prepack build prints its own lines first; the JSON report is what follows them.
+    const packed = JSON.parse(output.slice(output.search(/^\[/m))) as Array<{ filename: string; files: PackedFile[] }>;
     const files = packed[0]?.files ?? [];
     const paths = files.map((f) => f.path);
     expect(paths).toEqual(expect.arrayContaining(REQUIRED));
