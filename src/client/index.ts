@@ -33,4 +33,5 @@ export { queryStringFromDict, uriEncode, type QueryValue, type QueryScalar } fro
 export { ResponseParser, type ResponseParserOptions, type BeginResponseOptions } from "./wire/response-parser.ts";
 export type { ResponseEvent, ResponseErrorCode, ResponseHead, HeaderField, BodyFraming } from "./wire/response-events.ts";
 export { writeRequestHead, validateRequestTarget, type RequestHeadOptions, type RequestHeadResult } from "./wire/request-writer.ts";
+export type { WireFailure, WireFault, RequestFailure, RequestErrorCode, ResponseFailure } from "./wire/wire-failure.ts";
 export * from "./cassette/index.ts";

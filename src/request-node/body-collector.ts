@@ -17,7 +17,7 @@ export const MAX_PREALLOCATED_BYTES: number = 8 * 1024 * 1024;
  * a compression bomb and no `bodyData` chunk of a decoded body is larger than this (plus one
  * 64 KiB output chunk).
  */
-export const DECODED_BYTES_PER_TICK: number = 8 * 1024 * 1024;
+export const DECODED_BYTES_PER_TICK: number = 4 * 1024 * 1024;
 
 /** The largest body kept in memory: the largest array this Node allocates. */
 const MAX_IN_MEMORY = Math.min(bufferConstants.MAX_LENGTH, 2 ** 32);
