@@ -218,3 +218,24 @@ describe("HTTPRequest results (stepped)", () => {
     expect(h.completions.map((c) => [c.tick, c.result, c.body.length])).toEqual([[2, Result.RESULT_SUCCESS, 100_000]]);
   });
 });
+
+describe("HTTPRequest on a connection closed before the request is sent (stepped)", () => {
+  it.each([
+    // Open, then closed before the request went out: a connection error.
+    ["closed", (peer: ReturnType<ReturnType<typeof setup>["peer"]>): void => peer.pushEnd(), "RESULT_CONNECTION_ERROR"],
+    // Reset before the client ever saw it open: the connect failed.
+    ["reset", (peer: ReturnType<ReturnType<typeof setup>["peer"]>): void => peer.pushError("ECONNRESET"), "RESULT_CANT_CONNECT"],
+  ])("a new connection %s at once: %s, nothing sent, the same on every run", (_name, end, result) => {
+    for (let run = 0; run < 3; run++) {
+      const h = setup({ autoAccept: false });
+      h.node.request("http://example.test/");
+      h.tick();
+      const peer = h.peer();
+      peer.accept();
+      end(peer);
+      const done = h.untilDone();
+      expect(summary(done)[0]).toBe(result);
+      expect(peer.takeOutgoing().length).toBe(0);
+    }
+  });
+});
