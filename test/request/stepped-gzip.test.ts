@@ -1,6 +1,6 @@
 import { deflateSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { Result } from "../../src/index.ts";
+import { Method, Result } from "../../src/index.ts";
 import { ACCEPT, UA, bytes, getHead, setup, summary, wire } from "./helpers.ts";
 
 const TEXT = "The quick brown fox jumps over the lazy dog. ".repeat(40);
@@ -128,5 +128,48 @@ describe("HTTPRequest gzip (stepped)", () => {
     h.tick();
     expect(h.peer().takeOutgoingText()).toBe(getHead("/z"));
     expect(h.network.connections).toHaveLength(1);
+  });
+});
+
+describe("HTTPRequest transfer codings left on the body (stepped)", () => {
+  const chunk = (data: Uint8Array): Uint8Array => bytes(`${data.length.toString(16)}\r\n`, data, "\r\n");
+  it.each([
+    ["gzip, read to close", ["Transfer-Encoding: gzip"], (): Uint8Array => GZ, true],
+    ["gzip, chunked", ["Transfer-Encoding: gzip, chunked"], (): Uint8Array => bytes(chunk(GZ), "0\r\n\r\n"), false],
+    ["deflate, identity, read to close", ["Transfer-Encoding: deflate, identity"], (): Uint8Array => deflateSync(Buffer.from(TEXT)), true],
+    ["gzip transfer over gzip content", ["Content-Encoding: gzip", "Transfer-Encoding: gzip"], (): Uint8Array => gzipSync(GZ), true],
+  ])("%s: decoded, SUCCESS", (_name, headers, body, close) => {
+    const h = setup();
+    h.node.request("http://example.test/");
+    h.tick();
+    h.peer().pushIncoming(bytes(wire("HTTP/1.1 200 OK", headers), body()));
+    if (close) h.peer().pushEnd();
+    const done = h.untilDone();
+    expect(summary(done)[0]).toBe("RESULT_SUCCESS");
+    expect(done.text).toBe(TEXT);
+  });
+
+  it.each([
+    ["an unknown coding", "Transfer-Encoding: x-custom", 'unsupported transfer coding "x-custom"'],
+    ["chunked not last", "Transfer-Encoding: chunked, identity", 'unsupported transfer coding "chunked"'],
+  ])("%s: BODY_DECOMPRESS_FAILED with the reason", (_name, header, reason) => {
+    const h = setup();
+    h.node.request("http://example.test/");
+    h.tick();
+    h.peer().pushIncoming(wire("HTTP/1.1 200 OK", [header], "5\r\nhello\r\n0\r\n\r\n"));
+    h.peer().pushEnd();
+    const done = h.untilDone();
+    expect(summary(done)[0]).toBe("RESULT_BODY_DECOMPRESS_FAILED");
+    expect(done.reason).toContain(reason);
+  });
+
+  it("a HEAD answer with such a header has no body and succeeds", () => {
+    const h = setup();
+    h.node.request("http://example.test/", [], Method.METHOD_HEAD);
+    h.tick();
+    h.peer().pushIncoming(wire("HTTP/1.1 200 OK", ["Transfer-Encoding: chunked, gzip"]));
+    const done = h.untilDone();
+    expect(summary(done)[0]).toBe("RESULT_SUCCESS");
+    expect(done.body.length).toBe(0);
   });
 });
