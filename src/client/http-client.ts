@@ -276,20 +276,22 @@ export class HTTPClient extends HTTPUploadProgress {
    * @param method - A {@link Method} value other than `METHOD_MAX`, or any other method by name as
    * sent on the wire (e.g. `"PROPFIND"`; case-sensitive; it must be a token).
    * @param url - The request target: `/path?query`, an absolute `http(s)://` URL, `*` for OPTIONS,
-   * or `host:port` for CONNECT.
-   * @param headers - Header lines `"Name: value"`. Host, Content-Length (or Transfer-Encoding for
-   * a source of unknown length), User-Agent and Accept are added unless given.
+   * or `host:port` for CONNECT. A `#fragment` is never sent.
+   * @param headers - Header lines `"Name: value"`. Host (written first), Content-Length (or
+   * Transfer-Encoding for a source of unknown length), User-Agent and Accept are added unless given.
    * @param body - The body: a string (sent as UTF-8), bytes, or a {@link BodySource} streamed as the
    * connection accepts it (see below).
    * @returns `OK`; `ERR_INVALID_PARAMETER` for a bad method, target or header (CR, LF, NUL, no
-   * valid name), a framing header that conflicts with the body, or when not CONNECTED (also when
-   * the idle connection received stray bytes or was closed since the last `poll()`: it is then
-   * dropped, DISCONNECTED); `ERR_INVALID_DATA` without a connection. Nothing is sent on error, and
-   * a refused source is not closed.
+   * valid name), a caller's `Transfer-Encoding` or a `Content-Length` that does not match the body
+   * (the client owns the framing), or when not CONNECTED; `ERR_CONNECTION_ERROR` when the idle
+   * connection turns out closed, reset or holding stray bytes (a new connection that carried no
+   * request yet then ends in CONNECTION_ERROR; a kept one is dropped, DISCONNECTED);
+   * `ERR_INVALID_DATA` without a connection. Nothing is sent on error, and a refused source is not
+   * closed.
    *
    * A {@link BodySource} of known length is sent with `Content-Length`, one of length -1 with
-   * `Transfer-Encoding: chunked` (each piece a chunk); a caller's own `Content-Length` or
-   * `Transfer-Encoding` (ending in `chunked`) is honoured instead. Each `poll()` writes as much as
+   * `Transfer-Encoding: chunked` (each piece a chunk); a caller's own `Content-Length` is honoured
+   * instead (a source of unknown length must then yield exactly that many bytes). Each `poll()` writes as much as
    * the connection accepts, reading the source only when the previous piece was taken, so memory
    * stays bounded whatever the size (pieces of a custom source are copied, so it may reuse its
    * buffer). A source that yields more or fewer bytes than the length, or fails, ends the request in
