@@ -134,9 +134,12 @@ export class RequestRun {
     return false;
   }
 
-  /** True when the body has decoded work waiting for the next tick: the node needs a tick even if no byte arrives. */
+  /**
+   * True when the body has decoded work waiting for the next tick (and is not paused): the node
+   * needs a tick even if no byte arrives.
+   */
   hasPendingWork(): boolean {
-    return this.active && this.body.hasPending();
+    return this.active && !this.host.bodyPaused() && this.body.hasPending();
   }
 
   /** Notes download and upload progress made in this tick. */
