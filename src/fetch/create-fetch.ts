@@ -1,5 +1,6 @@
 import type { Network } from "../client/network.ts";
 import { createIntegrityCheck } from "../request-node/integrity.ts";
+import { HTTPRequestPool } from "../request-node/pool/request-pool.ts";
 import { SceneTree } from "../request-node/scene-tree.ts";
 import { TreeRunner } from "../request-node/runner.ts";
 import { extractBody, extractBodyAsync, isIterable, type ExtractedBody } from "./fetch-body.ts";
@@ -7,9 +8,7 @@ import { FetchExchange, type FetchActivity } from "./fetch-exchange.ts";
 import { hasHeaderLine, headerLines } from "./fetch-headers.ts";
 import type { FetchBodyInit, FetchRequestInit } from "./fetch-init.ts";
 import { normalizeFetchMethod } from "./fetch-method.ts";
-import { RESPONSE_HIGH_WATER_MARK } from "./poll-http-init.ts";
-import { configureNode } from "./poll-http-init.ts";
-import { TreeLauncher, type RequestLauncher } from "./request-launcher.ts";
+import { poolOptionsOf, RESPONSE_HIGH_WATER_MARK } from "./poll-http-init.ts";
 
 /** A `fetch()` function of this library: the standard signature, with {@link FetchRequestInit}. */
 export type FetchFunction = (input: string | URL | Request, init?: FetchRequestInit) => Promise<Response>;
@@ -19,14 +18,21 @@ export interface CreateFetchOptions {
   /**
    * The tree whose nodes carry the requests. The caller ticks it (`tree.process(delta)` each frame,
    * or a `TreeRunner`): requests advance only then, and each promise settles at the end of the tick
-   * that finished it. Without a tree, the fetch drives a tree of its own with an as-fast-as-possible
-   * `TreeRunner` that runs only while a request needs ticks.
+   * that finished it. The fetch adds a request pool of its own under the tree's root, unless given
+   * {@link CreateFetchOptions.pool}. Without a tree or a pool, the fetch drives a tree of its own
+   * with an as-fast-as-possible `TreeRunner` that runs only while a request needs ticks.
    */
   readonly tree?: SceneTree;
-  /** How the request nodes resolve and connect (e.g. a `ScriptedNetwork`); default Node's. */
+  /**
+   * The request pool that queues and runs the requests, placed by the caller in the tree they tick
+   * and shared with their own `pool.request()` calls: fetches and direct requests share its
+   * connections, its limits (`maxConnectionsPerOrigin`, `maxConnections`, `maxQueued`), its frame
+   * budget and its settings (timeout, TLS options, proxies, … where `init.pollHttp` does not say).
+   * Default: a pool of its own with the default limits (6 connections per origin).
+   */
+  readonly pool?: HTTPRequestPool;
+  /** How the fetch's own pool resolves and connects (e.g. a `ScriptedNetwork`); default Node's. Not with `pool` (a pool has its network). */
   readonly network?: Network;
-  /** Where requests get their node; default a {@link TreeLauncher} on the tree. */
-  readonly launcher?: RequestLauncher;
 }
 
 const REDIRECTS = new Set(["follow", "error", "manual"]);
@@ -36,9 +42,13 @@ const MODES = new Set(["cors", "no-cors", "same-origin"]);
 const PRIORITIES = new Set(["high", "low", "auto"]);
 
 /**
- * Makes a `fetch()` over `HTTPRequest` nodes: `input` a URL string, `URL` or `Request`, `init` a
- * {@link FetchRequestInit}; it resolves with the runtime's own `Response` whose `body` is fed tick by
- * tick, with back-pressure down to the connection (`HTTPRequest.setBodyPaused`), and `status`,
+ * Makes a `fetch()` over an `HTTPRequestPool`: `input` a URL string, `URL` or `Request`, `init` a
+ * {@link FetchRequestInit}. Each fetch is a request of the pool, queued by `init.priority`
+ * (`"high"`, `"auto"`, `"low"`: the pool's 750, 500, 250) and run within the pool's limits (6
+ * connections per origin by default) on its kept-alive connections; `init.signal` cancels it,
+ * queued or running; a full queue rejects with a `TypeError` whose `cause` is a {@link FetchFailure}
+ * with `err` `ERR_BUSY`. It resolves with the runtime's own `Response` whose `body` is fed tick by
+ * tick, with back-pressure down to the connection (`PoolRequest.setBodyPaused`), and `status`,
  * `statusText` (the standard phrase of the code: the engine does not keep the server's own words),
  * `headers`, `url`, `redirected` and `type` (`"basic"`) set. A network failure rejects with a
  * `TypeError("fetch failed")` whose `cause` is a {@link FetchFailure}.
@@ -52,20 +62,37 @@ const PRIORITIES = new Set(["high", "low", "auto"]);
  * tree.process(delta);
  * ```
  *
- * @param options - The tree, network and launcher.
+ * @example Sharing a pool with the game's own requests
+ * ```ts
+ * const pool = new HTTPRequestPool({ maxConnectionsPerOrigin: 4 });
+ * tree.root.addChild(pool);
+ * const fetch = createFetch({ tree, pool });
+ * pool.request("http://127.0.0.1:8080/atlas.png"); // the same four connections
+ * const res = await fetch("http://127.0.0.1:8080/scores", { priority: "high" });
+ * ```
+ *
+ * @param options - The tree, or the pool, and the network.
  * @returns The fetch function.
+ * @throws TypeError when given both `pool` and `network`.
  */
 export function createFetch(options: CreateFetchOptions = {}): FetchFunction {
-  let tree = options.tree;
+  let pool = options.pool;
   let activity: FetchActivity = { busy() {}, idle() {} };
-  if (tree === undefined) {
-    tree = new SceneTree();
-    activity = runnerActivity(tree);
+  if (pool !== undefined) {
+    if (options.network !== undefined) throw new TypeError("createFetch: network is the fetch's own pool's; a given pool has its own");
+  } else {
+    let tree = options.tree;
+    if (tree === undefined) {
+      tree = new SceneTree();
+      activity = runnerActivity(tree);
+    }
+    pool = new HTTPRequestPool(options.network === undefined ? { name: "fetch" } : { network: options.network, name: "fetch" });
+    tree.root.addChild(pool);
   }
-  const launcher = options.launcher ?? new TreeLauncher(tree, options.network);
+  const own = pool;
   return (input, init) => {
     try {
-      return startFetch(launcher, activity, input, init);
+      return startFetch(own, activity, input, init);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -95,33 +122,27 @@ interface Parsed {
   signal: AbortSignal | null;
   redirect: "follow" | "error" | "manual";
   integrity: string;
+  priority: "high" | "low" | "auto" | undefined;
 }
 
-function startFetch(launcher: RequestLauncher, activity: FetchActivity, input: string | URL | Request, init: FetchRequestInit | undefined): Promise<Response> {
+function startFetch(pool: HTTPRequestPool, activity: FetchActivity, input: string | URL | Request, init: FetchRequestInit | undefined): Promise<Response> {
   const parsed = parse(input, init);
   if (parsed.signal?.aborted === true) return Promise.reject(parsed.signal.reason);
   const body = parsed.body;
   const extracted = extractBody(body);
-  if (extracted !== null) return launch(launcher, activity, parsed, extracted, init);
+  if (extracted !== null) return launch(pool, activity, parsed, extracted, init);
   return extractBodyAsync(body as Blob | FormData).then((got) => {
     if (parsed.signal?.aborted === true) throw parsed.signal.reason;
-    return launch(launcher, activity, parsed, got, init);
+    return launch(pool, activity, parsed, got, init);
   });
 }
 
-function launch(launcher: RequestLauncher, activity: FetchActivity, parsed: Parsed, extracted: ExtractedBody, init: FetchRequestInit | undefined): Promise<Response> {
+function launch(pool: HTTPRequestPool, activity: FetchActivity, parsed: Parsed, extracted: ExtractedBody, init: FetchRequestInit | undefined): Promise<Response> {
   const headers = parsed.headers;
   if (extracted.contentType !== null && !hasHeaderLine(headers, "content-type")) headers.push(`Content-Type: ${extracted.contentType}`);
-  const url = parsed.url;
-  const origin = `${url.protocol}//${url.host}`;
-  const node = launcher.acquire(origin);
-  const problem = configureNode(node, init?.pollHttp);
-  if (problem !== "") {
-    launcher.release(node, origin);
-    throw new TypeError(`invalid pollHttp option: ${problem}`);
-  }
   const exchange = new FetchExchange({
-    node, launcher, origin, url: url.href, method: parsed.method, headers, body: extracted.body, upload: extracted.upload,
+    pool, options: poolOptionsOf(init?.pollHttp, parsed.integrity, parsed.priority),
+    url: parsed.url.href, method: parsed.method, headers, body: extracted.body, upload: extracted.upload,
     redirect: parsed.redirect, integrity: parsed.integrity, signal: parsed.signal, pollHttp: init?.pollHttp,
     highWaterMark: init?.pollHttp?.bodyHighWaterMark ?? RESPONSE_HIGH_WATER_MARK, activity,
   });
@@ -175,7 +196,7 @@ function parse(input: string | URL | Request, init: FetchRequestInit | undefined
   }
   if (streamed && init?.keepalive === true) throw new TypeError("keepalive cannot be used with a ReadableStream body");
   if (integrity !== "" && !createIntegrityCheck(integrity).ok) integrity = ""; // no known algorithm: Fetch checks nothing
-  return { url, method, headers: headers ?? [], body, signal, redirect: redirect as Parsed["redirect"], integrity };
+  return { url, method, headers: headers ?? [], body, signal, redirect: redirect as Parsed["redirect"], integrity, priority: init?.priority };
 }
 
 /** Checks the members that only need to be valid (see {@link FetchRequestInit}). */

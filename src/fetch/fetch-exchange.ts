@@ -2,11 +2,12 @@ import { STATUS_CODES } from "node:http";
 import type { BodySource } from "../client/body-source.ts";
 import { Err } from "../status/err.ts";
 import { Result } from "../status/result.ts";
-import type { HTTPRequest } from "../request-node/http-request.ts";
+import type { PoolRequestOptions } from "../request-node/pool/pool-options.ts";
+import type { PoolRequest } from "../request-node/pool/pool-request.ts";
+import type { HTTPRequestPool } from "../request-node/pool/request-pool.ts";
 import type { RequestCompletedArgs } from "../request-node/tick-emissions.ts";
 import { FetchFailure, networkError } from "./fetch-failure.ts";
 import type { PollHttpInit } from "./poll-http-init.ts";
-import type { RequestLauncher } from "./request-launcher.ts";
 import { ResponseStream } from "./response-stream.ts";
 import type { StreamUpload } from "./stream-upload.ts";
 
@@ -25,12 +26,10 @@ export interface FetchActivity {
 
 /** What one fetch sends and how it is answered. */
 export interface ExchangeSetup {
-  /** The node carrying it. */
-  readonly node: HTTPRequest;
-  /** Where the node goes back. */
-  readonly launcher: RequestLauncher;
-  /** The node's origin key. */
-  readonly origin: string;
+  /** The pool that queues and runs it. */
+  readonly pool: HTTPRequestPool;
+  /** The pool's options for it (priority, settings; `redirectMode: "manual"`). */
+  readonly options: PoolRequestOptions;
   /** The URL (`href`). */
   readonly url: string;
   /** The method as sent. */
@@ -43,7 +42,7 @@ export interface ExchangeSetup {
   readonly upload: StreamUpload | null;
   /** Fetch's redirect mode. */
   readonly redirect: "follow" | "error" | "manual";
-  /** Usable integrity metadata, or "". */
+  /** Usable integrity metadata, or "" (also in {@link ExchangeSetup.options}). */
   readonly integrity: string;
   /** The abort signal. */
   readonly signal: AbortSignal | null;
@@ -59,9 +58,9 @@ export interface ExchangeSetup {
 const NULL_BODY = new Set([204, 205, 304]);
 
 /**
- * One fetch in flight on an `HTTPRequest` node: it follows the node's signals, resolves with a
- * `Response` when the final head arrives (at the end of that tick), feeds the body tick by tick,
- * follows redirects itself (to know the final URL), and gives the node back when it ends.
+ * One fetch in flight as a request of an `HTTPRequestPool`: it queues the request, follows the
+ * handle's signals, resolves with a `Response` when the final head arrives (at the end of that
+ * tick), feeds the body tick by tick, and follows redirects itself (to know the final URL).
  *
  * @internal
  */
@@ -78,6 +77,8 @@ export class FetchExchange {
   #url: string;
   #redirected = false;
   #stream: ResponseStream | null = null;
+  /** The pool's handle, once queued. */
+  #request: PoolRequest | null = null;
   /** Body pieces kept until the end when integrity must be checked first. */
   readonly #kept: Uint8Array[] | null;
 
@@ -92,25 +93,28 @@ export class FetchExchange {
     });
   }
 
-  /** Connects to the node's signals and starts the request; refusals reject at once. */
+  /** Queues the request in the pool and connects to its handle's signals; a refusal rejects at once. */
   start(): void {
-    const { node, signal, pollHttp, upload } = this.#setup;
-    node.redirectReceived.connect(this.#onRedirect);
-    node.headersReceived.connect(this.#onHeaders);
-    node.bodyData.connect(this.#onData);
-    node.requestCompleted.connect(this.#onCompleted);
-    if (upload !== null || pollHttp?.onUploadProgress !== undefined) node.uploadProgress.connect(this.#onUpload);
-    if (pollHttp?.onDownloadProgress !== undefined) node.downloadProgress.connect(pollHttp.onDownloadProgress);
-    signal?.addEventListener("abort", this.#onAbort, { once: true });
+    const { pool, signal, pollHttp, upload, url, headers, method, body, options } = this.#setup;
     upload?.pump();
-    const { url, headers, method, body, integrity } = this.#setup;
-    const err = node.request(url, headers, method, body, integrity === "" ? {} : { integrity });
-    if (err !== Err.OK) {
-      const reason = node.getErrorReason();
-      this.#end();
-      this.#fail(new TypeError(`fetch refused the request: ${reason}`));
+    const request = pool.request(url, headers, method, body, options);
+    if (request.err !== Err.OK) {
+      upload?.cancel(undefined);
+      this.#ended = true;
+      const reason = request.getErrorReason();
+      this.#fail(request.err === Err.ERR_BUSY
+        ? new TypeError("fetch failed", { cause: new FetchFailure(Result.RESULT_REQUEST_FAILED, reason, 0, Err.ERR_BUSY) })
+        : new TypeError(`fetch refused the request: ${reason}`));
       return;
     }
+    this.#request = request;
+    request.redirectReceived.connect(this.#onRedirect);
+    request.headersReceived.connect(this.#onHeaders);
+    request.bodyData.connect(this.#onData);
+    request.requestCompleted.connect(this.#onCompleted);
+    if (upload !== null || pollHttp?.onUploadProgress !== undefined) request.uploadProgress.connect(this.#onUpload);
+    if (pollHttp?.onDownloadProgress !== undefined) request.downloadProgress.connect(pollHttp.onDownloadProgress);
+    signal?.addEventListener("abort", this.#onAbort, { once: true });
     this.#setBusy(true);
   }
 
@@ -119,10 +123,10 @@ export class FetchExchange {
     if (mode === "follow") {
       this.#url = hrefOf(url);
       this.#redirected = true;
-      this.#setup.node.followRedirect();
+      this.#request?.followRedirect();
       return;
     }
-    this.#setup.node.cancelRequest();
+    this.#request?.cancel();
     this.#end();
     if (mode === "error") {
       this.#fail(networkError(Result.RESULT_REDIRECT_LIMIT_REACHED, `redirect ${code} to ${url} refused: redirect is "error"`, code));
@@ -148,7 +152,7 @@ export class FetchExchange {
   };
 
   readonly #onCompleted = (...[result, code, headers, body]: RequestCompletedArgs): void => {
-    const reason = this.#setup.node.getErrorReason();
+    const reason = this.#request?.getErrorReason() ?? "";
     this.#end();
     if (result !== Result.RESULT_SUCCESS) {
       this.#fail(networkError(result, reason, code));
@@ -171,25 +175,25 @@ export class FetchExchange {
   readonly #onAbort = (): void => {
     if (this.#ended) return;
     const reason: unknown = this.#setup.signal?.reason;
-    this.#setup.node.cancelRequest();
+    this.#request?.cancel();
     this.#end(reason);
     this.#fail(reason);
   };
 
   readonly #onFull = (): void => {
-    this.#setup.node.setBodyPaused(true);
+    this.#request?.setBodyPaused(true);
     this.#setBusy(false);
   };
 
   readonly #onPull = (): void => {
-    if (this.#ended || !this.#setup.node.isBodyPaused()) return;
-    this.#setup.node.setBodyPaused(false);
+    if (this.#ended || this.#request?.isBodyPaused() !== true) return;
+    this.#request.setBodyPaused(false);
     this.#setBusy(true);
   };
 
   readonly #onCancel = (reason: unknown): void => {
     if (this.#ended) return;
-    this.#setup.node.cancelRequest();
+    this.#request?.cancel();
     this.#end(reason);
   };
 
@@ -202,7 +206,7 @@ export class FetchExchange {
         cause: new FetchFailure(Result.RESULT_SUCCESS, `the status ${code} is outside 200-599, which a Response cannot carry`, code),
       }));
       if (!this.#ended) {
-        this.#setup.node.cancelRequest();
+        this.#request?.cancel();
         this.#end();
       }
       return;
@@ -244,22 +248,23 @@ export class FetchExchange {
     else this.#setup.activity.idle();
   }
 
-  /** Disconnects from the node and gives it back (once). */
+  /** Disconnects from the request's handle (once); the pool's connection goes on with its next request. */
   #end(cancelReason?: unknown): void {
     if (this.#ended) return;
     this.#ended = true;
-    const { node, signal, pollHttp, upload } = this.#setup;
-    node.redirectReceived.disconnect(this.#onRedirect);
-    node.headersReceived.disconnect(this.#onHeaders);
-    node.bodyData.disconnect(this.#onData);
-    node.requestCompleted.disconnect(this.#onCompleted);
-    node.uploadProgress.disconnect(this.#onUpload);
-    if (pollHttp?.onDownloadProgress !== undefined) node.downloadProgress.disconnect(pollHttp.onDownloadProgress);
+    const { signal, pollHttp, upload } = this.#setup;
+    const request = this.#request;
+    if (request !== null) {
+      request.redirectReceived.disconnect(this.#onRedirect);
+      request.headersReceived.disconnect(this.#onHeaders);
+      request.bodyData.disconnect(this.#onData);
+      request.requestCompleted.disconnect(this.#onCompleted);
+      request.uploadProgress.disconnect(this.#onUpload);
+      if (pollHttp?.onDownloadProgress !== undefined) request.downloadProgress.disconnect(pollHttp.onDownloadProgress);
+    }
     signal?.removeEventListener("abort", this.#onAbort);
     upload?.cancel(cancelReason);
-    node.setBodyPaused(false);
     this.#setBusy(false);
-    this.#setup.launcher.release(node, this.#setup.origin);
   }
 }
 

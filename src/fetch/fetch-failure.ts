@@ -1,3 +1,4 @@
+import { Err } from "../status/err.ts";
 import { Result, resultName } from "../status/result.ts";
 
 /**
@@ -24,19 +25,27 @@ export class FetchFailure extends Error {
   readonly reason: string;
   /** The status code of the response that was being received when it failed, or 0 when none had arrived. */
   readonly responseCode: number;
+  /**
+   * `Err.OK` when the request was sent and failed; `Err.ERR_BUSY` when the request pool refused it
+   * because its queue was full (`maxQueued`), with {@link FetchFailure.result} `RESULT_REQUEST_FAILED`
+   * and nothing sent: it can be tried again once others finished.
+   */
+  readonly err: Err;
 
   /**
    * @param result - The engine's result.
    * @param reason - Why.
    * @param responseCode - The response's status code, or 0.
+   * @param err - `Err.OK`, or why the request pool refused the request.
    */
-  constructor(result: Result, reason: string, responseCode: number) {
+  constructor(result: Result, reason: string, responseCode: number, err: Err = Err.OK) {
     super(`${resultName(result)}${reason === "" ? "" : `: ${reason}`}`);
     this.name = "FetchFailure";
     this.result = result;
     this.resultName = resultName(result);
     this.reason = reason;
     this.responseCode = responseCode;
+    this.err = err;
   }
 }
 

@@ -52,9 +52,19 @@ export interface FetchRequestInit {
   readonly signal?: AbortSignal | null;
   /** Subresource Integrity metadata. With it, the promise resolves only once the whole body arrived and matched (as in Fetch); a mismatch rejects. Metadata with no known algorithm checks nothing, as in Fetch. */
   readonly integrity?: string;
-  /** Accepted; connections are kept alive anyway, and a request never outlives the tree that carries it. With a `ReadableStream` body it is refused (TypeError), as in Fetch. */
+  /**
+   * Accepted; it changes nothing: the request pool keeps every connection alive for its origin's
+   * next request anyway, and a request never outlives the tree that carries it (Fetch's promise to
+   * finish a request after the page is gone has no counterpart). With a `ReadableStream` body it is
+   * refused (TypeError), as in Fetch.
+   */
   readonly keepalive?: boolean;
-  /** `"high"`, `"low"` or `"auto"`: accepted and checked; it has no effect yet (requests start at once, none is queued). */
+  /**
+   * `"high"`, `"low"` or `"auto"` (default): the request's place in the request pool's queue, as
+   * the pool's priorities 750, 250 and 500 (a direct `pool.request()` of the same pool may use any
+   * rank from 1 to 1000). A higher one starts first once a connection of its origin is free; equal
+   * ones start in the order they were made. A request that starts at once is not affected.
+   */
   readonly priority?: "high" | "low" | "auto";
   /**
    * There is no HTTP cache yet: every request goes to the network and nothing is stored, which is

@@ -3,4 +3,3 @@ export { fetch } from "./default-fetch.ts";
 export { FetchFailure } from "./fetch-failure.ts";
 export type { FetchRequestInit, FetchHeadersInit, FetchBodyInit } from "./fetch-init.ts";
 export type { PollHttpInit, FetchProxy } from "./poll-http-init.ts";
-export { TreeLauncher, type RequestLauncher } from "./request-launcher.ts";

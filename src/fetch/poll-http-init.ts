@@ -1,6 +1,7 @@
 import type { ProxyCredentials } from "../client/proxy-settings.ts";
-import { TLSOptions } from "../client/tls-options.ts";
-import type { HTTPRequest } from "../request-node/http-request.ts";
+import type { TLSOptions } from "../client/tls-options.ts";
+import type { PoolRequestOptions } from "../request-node/pool/pool-options.ts";
+import type { RequestPriority } from "../request-node/pool/priority.ts";
 
 /** A proxy for {@link PollHttpInit.httpProxy} / {@link PollHttpInit.httpsProxy}. */
 export interface FetchProxy {
@@ -14,7 +15,10 @@ export interface FetchProxy {
 
 /**
  * Per-request options beyond Fetch, given as `init.pollHttp` to a `fetch()` of this library.
- * They set the `HTTPRequest` node that carries the request; see its settings for details.
+ * They become the request's options in the `HTTPRequestPool` that runs it (see
+ * `PoolRequestOptions` and `HTTPRequest`'s settings for details). An option not given takes the
+ * pool's setting: the defaults below are those of a fetch's own pool; a pool given to
+ * `createFetch({ pool })` applies its own (its timeout, TLS options, proxies, …).
  *
  * @example
  * ```ts
@@ -36,7 +40,7 @@ export interface PollHttpInit {
   readonly downloadChunkSize?: number;
   /** Ask for and decode `gzip`/`deflate` bodies. Default true. */
   readonly acceptGzip?: boolean;
-  /** Most redirects followed with `redirect: "follow"`. Default 20 (Fetch's limit). */
+  /** Most redirects followed with `redirect: "follow"`. Default 20 (Fetch's limit), whatever the pool's. */
   readonly maxRedirects?: number;
   /** TLS options for `https://` (trusted CAs, client certificate, `unsafe`). Default: verified against the system's CAs. */
   readonly tlsOptions?: TLSOptions;
@@ -59,58 +63,30 @@ export interface PollHttpInit {
 export const RESPONSE_HIGH_WATER_MARK: number = 1024 * 1024;
 /** Fetch's redirect limit. */
 const FETCH_MAX_REDIRECTS = 20;
-const DEFAULT_TLS = TLSOptions.client();
-const NO_PROXY: FetchProxy = { host: "", port: -1 };
-
-/** What was last applied to a node, so an unchanged TLS or proxy setting keeps its connection. */
-interface Applied {
-  tls: TLSOptions;
-  http: FetchProxy;
-  https: FetchProxy;
-}
-
-const applied = new WeakMap<HTTPRequest, Applied>();
 
 /**
- * Sets a node for one fetch: every setting the last fetch on it may have changed is set again.
+ * The pool options of one fetch: the facade follows redirects itself (to know the final URL), so
+ * `redirectMode` is `"manual"`; what `init` does not give is left to the pool.
  *
- * @param node - The node.
- * @param init - The options, or undefined.
- * @returns An error message for an invalid option, or "".
+ * @param init - The options beyond Fetch, or undefined.
+ * @param integrity - Usable integrity metadata, or "".
+ * @param priority - Fetch's `priority`, or undefined for `"auto"`.
+ * @returns The options; the pool refuses one out of range.
  * @internal
  */
-export function configureNode(node: HTTPRequest, init: PollHttpInit | undefined): string {
-  node.redirectMode = "manual"; // the facade follows redirects itself, to know the final URL
-  node.acceptGzip = init?.acceptGzip ?? true;
-  node.downloadFile = init?.downloadFile ?? "";
-  // Each setter ignores a value it cannot take (keeping the last fetch's): check that it took it.
-  const wanted: readonly [name: string, value: number, set: (value: number) => void, get: () => number][] = [
-    ["maxRedirects", init?.maxRedirects ?? FETCH_MAX_REDIRECTS, (v) => (node.maxRedirects = Number.isInteger(v) ? v : node.maxRedirects), () => node.maxRedirects],
-    ["bodySizeLimit", init?.bodySizeLimit ?? -1, (v) => (node.bodySizeLimit = v), () => node.bodySizeLimit],
-    ["timeout", init?.timeout ?? 0, (v) => (node.timeout = v), () => node.timeout],
-    ["downloadChunkSize", init?.downloadChunkSize ?? 65536, (v) => (node.downloadChunkSize = v), () => node.downloadChunkSize],
-  ];
-  for (const [name, value, set, get] of wanted) {
-    set(value);
-    if (get() !== value && !(name === "bodySizeLimit" && value < 0 && get() === -1)) return `${name} cannot be ${String(value)}`;
-  }
-  let last = applied.get(node);
-  if (last === undefined) {
-    last = { tls: DEFAULT_TLS, http: NO_PROXY, https: NO_PROXY };
-    applied.set(node, last);
-  }
-  const tls = init?.tlsOptions ?? DEFAULT_TLS;
-  if (tls !== last.tls) {
-    node.setTlsOptions(tls);
-    last.tls = tls;
-  }
-  for (const kind of ["http", "https"] as const) {
-    const wanted = (kind === "http" ? init?.httpProxy : init?.httpsProxy) ?? NO_PROXY;
-    const had = last[kind];
-    if (wanted.host === had.host && wanted.port === had.port && wanted.credentials === had.credentials) continue;
-    const err = kind === "http" ? node.setHttpProxy(wanted.host, wanted.port, wanted.credentials) : node.setHttpsProxy(wanted.host, wanted.port, wanted.credentials);
-    if (err !== 0) return node.getErrorReason();
-    last[kind] = wanted;
-  }
-  return "";
+export function poolOptionsOf(init: PollHttpInit | undefined, integrity: string, priority: RequestPriority | undefined): PoolRequestOptions {
+  return {
+    redirectMode: "manual",
+    maxRedirects: init?.maxRedirects ?? FETCH_MAX_REDIRECTS,
+    ...(priority !== undefined ? { priority } : {}),
+    ...(integrity !== "" ? { integrity } : {}),
+    ...(init?.timeout !== undefined ? { timeout: init.timeout } : {}),
+    ...(init?.bodySizeLimit !== undefined ? { bodySizeLimit: init.bodySizeLimit } : {}),
+    ...(init?.downloadFile !== undefined ? { downloadFile: init.downloadFile } : {}),
+    ...(init?.downloadChunkSize !== undefined ? { downloadChunkSize: init.downloadChunkSize } : {}),
+    ...(init?.acceptGzip !== undefined ? { acceptGzip: init.acceptGzip } : {}),
+    ...(init?.tlsOptions !== undefined ? { tlsOptions: init.tlsOptions } : {}),
+    ...(init?.httpProxy !== undefined ? { httpProxy: init.httpProxy } : {}),
+    ...(init?.httpsProxy !== undefined ? { httpsProxy: init.httpsProxy } : {}),
+  };
 }

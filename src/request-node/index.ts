@@ -17,7 +17,7 @@ export { RequestTimings, type TimingEvent, type TimingSnapshot } from "./timings
 export {
   formatRangeHeader, parseContentRange, planResume, type ContentRange, type RangeHeaderResult, type ResumeResponse, type ResumePlan,
 } from "./range.ts";
-export { HTTPRequestPool, type HTTPRequestPoolOptions, type PoolRequestOptions } from "./pool/request-pool.ts";
+export { HTTPRequestPool, type HTTPRequestPoolOptions, type PoolProxy, type PoolRequestOptions } from "./pool/request-pool.ts";
 export { PoolRequest } from "./pool/pool-request.ts";
 export type { PoolRequestState } from "./pool/pool-job.ts";
 export {

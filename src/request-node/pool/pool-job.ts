@@ -48,7 +48,7 @@ export class PoolJob {
   readonly origin: string;
   readonly url: string;
   readonly headers: readonly string[];
-  readonly method: Method;
+  readonly method: Method | string;
   readonly body: string | Uint8Array | BodySource;
   /** Range, resume and integrity options passed to the worker (the `AbortSignal` stays with the pool). */
   readonly requestOptions: RequestOptions;
@@ -71,7 +71,7 @@ export class PoolJob {
   releaseSignal: () => void = () => {};
 
   constructor(
-    seq: number, origin: string, url: string, headers: readonly string[], method: Method, body: string | Uint8Array | BodySource,
+    seq: number, origin: string, url: string, headers: readonly string[], method: Method | string, body: string | Uint8Array | BodySource,
     options: PoolRequestOptions, rank: number, err: Err,
   ) {
     this.seq = seq;

@@ -5,6 +5,8 @@
  * @module
  */
 import type { Network } from "../../client/network.ts";
+import { parseProxySetting, type ProxyCredentials } from "../../client/proxy-settings.ts";
+import type { TLSOptions } from "../../client/tls-options.ts";
 import type { RedirectMode } from "../request-settings.ts";
 import type { RequestOptions } from "../request-options.ts";
 import type { HTTPRequestPool } from "./request-pool.ts";
@@ -73,4 +75,45 @@ export interface PoolRequestOptions extends RequestOptions {
   readonly redirectMode?: RedirectMode;
   /** Asks for and decodes gzip/deflate; default the pool's `acceptGzip`. */
   readonly acceptGzip?: boolean;
+  /** Bytes per read (256 … 16 MiB); default the pool's `downloadChunkSize`. */
+  readonly downloadChunkSize?: number;
+  /** TLS options for `https://`; default the pool's (`setTlsOptions`). A kept connection opened with other options is not reused. */
+  readonly tlsOptions?: TLSOptions;
+  /** The proxy for `http://` URLs; default the pool's (`setHttpProxy`). A change closes the connection's kept connection. */
+  readonly httpProxy?: PoolProxy;
+  /** The proxy for `https://` URLs; default the pool's (`setHttpsProxy`). A change closes the connection's kept connection. */
+  readonly httpsProxy?: PoolProxy;
+}
+
+/** A proxy of one request ({@link PoolRequestOptions.httpProxy}); `host` `""` and `port` -1 for none. */
+export interface PoolProxy {
+  /** The proxy host, optionally `user:pass@host`. */
+  readonly host: string;
+  /** The proxy port. */
+  readonly port: number;
+  /** Basic credentials for the proxy. */
+  readonly credentials?: ProxyCredentials;
+}
+
+/**
+ * Checks the per-request settings that `HTTPRequest`'s setters would ignore when out of range.
+ *
+ * @param options - The options.
+ * @returns Why one is out of range, or `""`.
+ * @internal
+ */
+export function requestOptionsProblem(options: PoolRequestOptions): string {
+  const { timeout, bodySizeLimit, maxRedirects, downloadChunkSize } = options;
+  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) return `timeout must be a number >= 0, got ${String(timeout)}`;
+  if (bodySizeLimit !== undefined && !Number.isInteger(bodySizeLimit)) return `bodySizeLimit must be a whole number (negative for none), got ${String(bodySizeLimit)}`;
+  if (maxRedirects !== undefined && !(Number.isInteger(maxRedirects) && maxRedirects >= 0)) return `maxRedirects must be a whole number from 0, got ${String(maxRedirects)}`;
+  if (downloadChunkSize !== undefined && !(Number.isInteger(downloadChunkSize) && downloadChunkSize >= 256 && downloadChunkSize <= 16 * 1024 * 1024)) {
+    return `downloadChunkSize must be 256-16777216, got ${String(downloadChunkSize)}`;
+  }
+  for (const proxy of [options.httpProxy, options.httpsProxy]) {
+    if (proxy === undefined) continue;
+    const parsed = parseProxySetting(proxy.host, proxy.port, proxy.credentials);
+    if (parsed !== null && "invalid" in parsed) return parsed.invalid;
+  }
+  return "";
 }

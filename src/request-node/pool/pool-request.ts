@@ -179,6 +179,22 @@ export class PoolRequest {
     return this.#job.worker?.followRedirect() ?? Err.ERR_UNCONFIGURED;
   }
 
+  /**
+   * Holds the response body back while running, as `HTTPRequest.setBodyPaused`: the connection reads
+   * no body byte, so back-pressure reaches the server; the request keeps its connection meanwhile.
+   * Does nothing unless the request is running (each start is unpaused).
+   *
+   * @param paused - True to hold the body back, false to read it again.
+   */
+  setBodyPaused(paused: boolean): void {
+    this.#job.worker?.setBodyPaused(paused);
+  }
+
+  /** True while the running request's body is held back ({@link PoolRequest.setBodyPaused}). */
+  isBodyPaused(): boolean {
+    return this.#job.worker?.isBodyPaused() ?? false;
+  }
+
   /** Why the request was refused or failed, or `""`. */
   getErrorReason(): string {
     return this.#job.worker?.getErrorReason() ?? this.#job.reason;

@@ -16,14 +16,14 @@ import type { RedirectMode } from "../request-settings.ts";
 import {
   DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_ORIGIN, DEFAULT_MAX_NEW_CONNECTIONS_PER_TICK, DEFAULT_MAX_QUEUED,
   DEFAULT_MAX_STARTS_PER_TICK,
-  type HTTPRequestPoolOptions, type PoolRequestOptions,
+  requestOptionsProblem, type HTTPRequestPoolOptions, type PoolProxy, type PoolRequestOptions,
 } from "./pool-options.ts";
 import { PoolJob } from "./pool-job.ts";
 import { PoolQueue } from "./pool-queue.ts";
 import { PoolRequest, type PoolRequestControl } from "./pool-request.ts";
 import { priorityRank, type RequestPriority } from "./priority.ts";
 
-export type { HTTPRequestPoolOptions, PoolRequestOptions } from "./pool-options.ts";
+export type { HTTPRequestPoolOptions, PoolProxy, PoolRequestOptions } from "./pool-options.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -36,8 +36,12 @@ interface Worker {
   readonly home: OriginWorkers;
   /** The request it runs, or null while idle. */
   job: PoolJob | null;
-  /** The pool's TLS and proxy settings version last applied to the node. */
-  settingsVersion: number;
+  /** The TLS options last applied to the node, or null before its first request. */
+  tls: TLSOptions | null;
+  /** The `http://` proxy last applied to the node, or null before its first request. */
+  httpProxy: ProxyArgs | null;
+  /** The `https://` proxy last applied to the node, or null before its first request. */
+  httpsProxy: ProxyArgs | null;
   /** The request it ran last, whose figures (timings, byte counts) are still the node's; null once another starts. */
   lastJob: PoolJob | null;
   /** Which of the node's signals are forwarded now: a bit per entry of {@link FORWARDED}. */
@@ -45,6 +49,9 @@ interface Worker {
   /** The forwarders, made once per connection, in the order of {@link FORWARDED}. */
   readonly forwarders: readonly Forwarder[];
 }
+
+/** A proxy setting as the node's `setHttpProxy` / `setHttpsProxy` take it. */
+type ProxyArgs = readonly [host: string, port: number, credentials: ProxyCredentials | undefined];
 
 /** The signals a connection forwards to the handle of its request, when the handle has them. */
 const FORWARDED = ["headersReceived", "redirectReceived", "bodyData", "downloadProgress", "uploadProgress"] as const;
@@ -158,10 +165,8 @@ export class HTTPRequestPool extends Node {
   #deferred = false;
   #reason = "";
   #tlsOptions: TLSOptions = TLSOptions.client();
-  #httpProxy: [string, number, ProxyCredentials | undefined] = ["", -1, undefined];
-  #httpsProxy: [string, number, ProxyCredentials | undefined] = ["", -1, undefined];
-  /** Bumped when TLS options or proxies change; a worker applies them before its next request. */
-  #settingsVersion = 0;
+  #httpProxy: ProxyArgs = ["", -1, undefined];
+  #httpsProxy: ProxyArgs = ["", -1, undefined];
   readonly #control: PoolRequestControl = {
     cancel: (job, reason) => this.#cancel(job, reason),
     reprioritize: (job, priority) => this.#reprioritize(job, priority),
@@ -254,18 +259,19 @@ export class HTTPRequestPool extends Node {
    *
    * @param url - An `http://` or `https://` URL.
    * @param customHeaders - Header lines `"Name: value"`.
-   * @param method - The {@link Method}.
+   * @param method - A {@link Method} value, or another method by name (a valid token, e.g. `"PROPFIND"`).
    * @param body - A string (sent as UTF-8), bytes, or a `BodySource`.
    * @param options - Priority, per-request settings, and the options of `HTTPRequest.request()`.
    * @returns The handle. Its `err` is `OK` when queued; `ERR_BUSY` when `maxQueued` requests wait
    * already; `ERR_INVALID_PARAMETER` for what `HTTPRequest.request()` refuses (URL, method, headers,
-   * integrity, range and resume options, an aborted signal) or a bad priority; `ERR_UNCONFIGURED`
+   * integrity, range and resume options, an aborted signal), a bad priority or a per-request
+   * setting out of its range (`timeout`, `bodySizeLimit`, `maxRedirects`, `downloadChunkSize`, a proxy); `ERR_UNCONFIGURED`
    * while the pool is outside a tree.
    */
   request(
     url: string,
     customHeaders: readonly string[] = [],
-    method: Method = Method.METHOD_GET,
+    method: Method | string = Method.METHOD_GET,
     body: string | Uint8Array | BodySource = "",
     options: PoolRequestOptions = {},
   ): PoolRequest {
@@ -274,6 +280,8 @@ export class HTTPRequestPool extends Node {
     if (!this.isInsideTree()) return refuse(Err.ERR_UNCONFIGURED, "request() needs the pool to be inside a SceneTree");
     const rank = priorityRank(options.priority);
     if (rank === null) return refuse(Err.ERR_INVALID_PARAMETER, `priority must be a whole number from 1 to 1000 or "high", "auto", "low"; got ${String(options.priority)}`);
+    const problem = requestOptionsProblem(options);
+    if (problem !== "") return refuse(Err.ERR_INVALID_PARAMETER, problem);
     const plan = this.#plans.plan({
       url, customHeaders, method, body: typeof body === "string" ? EMPTY : body, range: options, integrity: options.integrity,
       acceptGzip: options.acceptGzip ?? this.acceptGzip, downloadFile: options.downloadFile ?? "",
@@ -301,7 +309,7 @@ export class HTTPRequestPool extends Node {
 
   /** The handle of a request `request()` refused: state `refused`, its `err` and reason set. */
   #refused(
-    seq: number, url: string, headers: readonly string[], method: Method, body: string | Uint8Array | BodySource, options: PoolRequestOptions, err: Err, reason: string,
+    seq: number, url: string, headers: readonly string[], method: Method | string, body: string | Uint8Array | BodySource, options: PoolRequestOptions, err: Err, reason: string,
   ): PoolRequest {
     const job = new PoolJob(seq, "", url, headers, method, body, options, 0, err);
     job.state = "refused";
@@ -344,7 +352,6 @@ export class HTTPRequestPool extends Node {
    */
   setTlsOptions(options: TLSOptions): void {
     this.#tlsOptions = options;
-    this.#settingsVersion++;
   }
 
   /**
@@ -359,7 +366,6 @@ export class HTTPRequestPool extends Node {
     const parsed = parseProxySetting(host, port, credentials);
     if (parsed !== null && "invalid" in parsed) return this.#refuse(Err.ERR_INVALID_PARAMETER, parsed.invalid);
     this.#httpProxy = [host, port, credentials];
-    this.#settingsVersion++;
     return Err.OK;
   }
 
@@ -375,7 +381,6 @@ export class HTTPRequestPool extends Node {
     const parsed = parseProxySetting(host, port, credentials);
     if (parsed !== null && "invalid" in parsed) return this.#refuse(Err.ERR_INVALID_PARAMETER, parsed.invalid);
     this.#httpsProxy = [host, port, credentials];
-    this.#settingsVersion++;
     return Err.OK;
   }
 
@@ -494,7 +499,7 @@ export class HTTPRequestPool extends Node {
       name: `${this.name}-connection-${this.#nextWorkerId++}`,
       ...(this.#network !== undefined ? { network: this.#network } : {}),
     });
-    const worker: Worker = { node, origin, home: workers, job: null, lastJob: null, settingsVersion: -1, forwarding: 0, forwarders: [] };
+    const worker: Worker = { node, origin, home: workers, job: null, lastJob: null, tls: null, httpProxy: null, httpsProxy: null, forwarding: 0, forwarders: [] };
     (worker as { forwarders: readonly Forwarder[] }).forwarders = forwardersOf(worker);
     node.requestCompleted.connect((result, code, headers, body) => this.#completed(worker, result, code, headers, body));
     workers.all.push(worker);
@@ -557,12 +562,13 @@ export class HTTPRequestPool extends Node {
       worker.lastJob = null;
     }
     const options = job.options;
-    if (worker.settingsVersion !== this.#settingsVersion) {
-      worker.settingsVersion = this.#settingsVersion;
-      node.setTlsOptions(this.#tlsOptions);
-      node.setHttpProxy(...this.#httpProxy);
-      node.setHttpsProxy(...this.#httpsProxy);
-    }
+    // TLS and proxies: the request's own, else the pool's; set only when they change (a proxy change closes the kept connection).
+    const tls = options.tlsOptions ?? this.#tlsOptions;
+    if (worker.tls !== tls) node.setTlsOptions((worker.tls = tls));
+    const httpProxy = options.httpProxy === undefined ? this.#httpProxy : proxyArgs(options.httpProxy);
+    if (!sameProxy(worker.httpProxy, httpProxy)) node.setHttpProxy(...(worker.httpProxy = httpProxy));
+    const httpsProxy = options.httpsProxy === undefined ? this.#httpsProxy : proxyArgs(options.httpsProxy);
+    if (!sameProxy(worker.httpsProxy, httpsProxy)) node.setHttpsProxy(...(worker.httpsProxy = httpsProxy));
     node.proxyLoginHandler = this.proxyLoginHandler;
     node.acceptGzip = options.acceptGzip ?? this.acceptGzip;
     node.maxRedirects = options.maxRedirects ?? this.maxRedirects;
@@ -572,7 +578,8 @@ export class HTTPRequestPool extends Node {
     if (node.timeout !== timeout) node.timeout = timeout;
     const limit = options.bodySizeLimit ?? this.bodySizeLimit;
     if (node.bodySizeLimit !== limit) node.bodySizeLimit = limit;
-    if (node.downloadChunkSize !== this.downloadChunkSize) node.downloadChunkSize = this.downloadChunkSize;
+    const chunkSize = options.downloadChunkSize ?? this.downloadChunkSize;
+    if (node.downloadChunkSize !== chunkSize) node.downloadChunkSize = chunkSize;
     const file = options.downloadFile ?? "";
     if (node.downloadFile !== file) node.downloadFile = file;
     job.state = "running";
@@ -699,4 +706,14 @@ function forwardersOf(worker: Worker): Forwarder[] {
     { name: "downloadProgress", connect: () => node.downloadProgress.connect(download), disconnect: () => node.downloadProgress.disconnect(download) },
     { name: "uploadProgress", connect: () => node.uploadProgress.connect(upload), disconnect: () => node.uploadProgress.disconnect(upload) },
   ];
+}
+
+/** A per-request proxy as the node's setters take it. */
+function proxyArgs(proxy: PoolProxy): ProxyArgs {
+  return [proxy.host, proxy.port, proxy.credentials];
+}
+
+/** Whether two proxy settings are the same (credentials compared as given). */
+function sameProxy(a: ProxyArgs | null, b: ProxyArgs): boolean {
+  return a !== null && a[0] === b[0] && a[1] === b[1] && a[2] === b[2];
 }
