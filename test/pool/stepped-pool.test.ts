@@ -218,6 +218,16 @@ describe("HTTPRequestPool (stepped)", () => {
     expect(r.pool.request("http://a.test/", ["Bad\nHeader: x"]).err).toBe(Err.ERR_INVALID_PARAMETER);
     expect(r.pool.request("http://a.test/", [], Method.METHOD_GET, "", { integrity: "sha1-nothing" }).err).toBe(Err.ERR_INVALID_PARAMETER);
     expect(r.pool.request("http://a.test/", [], Method.METHOD_GET, "", { resume: true }).err).toBe(Err.ERR_INVALID_PARAMETER);
+    // Per-request settings an HTTPRequest setter would ignore are refused, not silently dropped.
+    const outOfRange = [{ timeout: -1 }, { bodySizeLimit: 1.5 }, { maxRedirects: -1 }, { downloadChunkSize: 1 }, { httpProxy: { host: "bad host", port: 1 } }, { httpsProxy: { host: "p.test", port: 0 } }];
+    for (const options of outOfRange) {
+      const refused = r.pool.request("http://a.test/", [], Method.METHOD_GET, "", options);
+      expect([refused.err, refused.getState(), refused.getErrorReason() !== ""]).toEqual([Err.ERR_INVALID_PARAMETER, "refused", true]);
+    }
+    const byName = r.pool.request("http://a.test/", [], "PROPFIND"); // any method token, by name
+    expect(byName.err).toBe(Err.OK);
+    byName.cancel();
+    expect(r.pool.request("http://a.test/", [], "BAD METHOD").err).toBe(Err.ERR_INVALID_PARAMETER);
     expect(new HTTPRequestPool().request("http://a.test/").err).toBe(Err.ERR_UNCONFIGURED);
     expect(r.pool.getQueuedCount()).toBe(0);
   });
