@@ -1,6 +1,8 @@
-// WF, the promise facade: this library's fetch() (its own tree and runner) against undici's fetch
-// and the runtime's fetch, on the W1 shape (sequential keep-alive GETs of the 13-byte body) and the
-// W2 shape (50 requests in flight). Every client reads each body with arrayBuffer().
+// WF, the promise facade: this library's fetch() (its own tree, runner and request pool, at the
+// pool's default 6 connections per origin) against undici's fetch and the runtime's fetch (their
+// default dispatchers: no per-origin connection limit), on the W1 shape (sequential keep-alive GETs
+// of the 13-byte body) and the W2 shape (50 requests in flight). Every client reads each body with
+// arrayBuffer().
 import { addSample, type Column, formatTable, interleaved, newRow, type Row, startSpan, withTimeout } from "./measure.ts";
 import { SMALL_BODY } from "./server.ts";
 import { loadUndici, undiciInstalled } from "./undici-peer.ts";

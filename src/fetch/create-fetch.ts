@@ -18,9 +18,10 @@ export interface CreateFetchOptions {
   /**
    * The tree whose nodes carry the requests. The caller ticks it (`tree.process(delta)` each frame,
    * or a `TreeRunner`): requests advance only then, and each promise settles at the end of the tick
-   * that finished it. The fetch adds a request pool of its own under the tree's root, unless given
-   * {@link CreateFetchOptions.pool}. Without a tree or a pool, the fetch drives a tree of its own
-   * with an as-fast-as-possible `TreeRunner` that runs only while a request needs ticks.
+   * that finished it. The fetch adds a request pool of its own under the tree's root. With
+   * {@link CreateFetchOptions.pool}, the requests run in that pool's tree and `tree` is not used.
+   * Without a tree or a pool, the fetch drives a tree of its own with an as-fast-as-possible
+   * `TreeRunner` that runs only while a request needs ticks.
    */
   readonly tree?: SceneTree;
   /**
