@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { HTTPRequest } from "../../src/request-node/http-request.ts";
 import { SceneTree } from "../../src/request-node/scene-tree.ts";
-import { useCassette, type CassetteSession } from "../../src/testing/use-cassette.ts";
+import { useCassette, type CassetteSession } from "../../src/request-node/use-cassette.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "poll-http-use-cassette-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

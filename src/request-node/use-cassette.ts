@@ -5,8 +5,8 @@ import { RecordingNetwork } from "../client/cassette/recording-network.ts";
 import { ReplayNetwork, type ReplayMode } from "../client/cassette/replay-network.ts";
 import type { Network } from "../client/network.ts";
 import { NodeNetwork } from "../client/node-network.ts";
-import { TreeRunner } from "../request-node/runner.ts";
-import type { SceneTree } from "../request-node/scene-tree.ts";
+import { TreeRunner } from "./runner.ts";
+import type { SceneTree } from "./scene-tree.ts";
 
 /** Settings of {@link useCassette}. */
 export interface UseCassetteOptions {
