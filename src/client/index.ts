@@ -1,6 +1,5 @@
 export { HTTPClient, type HTTPClientOptions } from "./http-client.ts";
-export { HTTPResponseState } from "./response-state.ts";
-export { HTTPUploadProgress } from "./upload-progress.ts";
+export type { ConnectionFailure, ConnectionFailureCode, Fault } from "./connection-failure.ts";
 export type { BodySource } from "./body-source.ts";
 export { BytesSource } from "./bytes-source.ts";
 export { StreamingBodySource, type StreamingBodySourceOptions, DEFAULT_BODY_HIGH_WATER_MARK } from "./streaming-body-source.ts";

@@ -1,7 +1,7 @@
 import { lookup, type LookupAddress } from "node:dns";
 import { LookupBase } from "./lookup-base.ts";
 import type { ResolvedAddress } from "./network.ts";
-import { parseIpAddress } from "./resolved-address.ts";
+import { parseIpAddress } from "./peer/address.ts";
 
 function codeOf(err: unknown): string {
   if (typeof err === "object" && err !== null && "code" in err && typeof err.code === "string" && err.code !== "") {

@@ -1,6 +1,6 @@
 import { LookupBase } from "./lookup-base.ts";
 import type { ResolvedAddress } from "./network.ts";
-import { parseIpAddress } from "./resolved-address.ts";
+import { parseIpAddress } from "./peer/address.ts";
 
 /**
  * Turns IP literals and resolved addresses into {@link ResolvedAddress}es.

@@ -1,5 +1,5 @@
 import type { Result } from "../status/result.ts";
-import { concatBytes } from "../client/bytes.ts";
+import { concatBytes } from "../client/wire/bytes.ts";
 
 /** The arguments of `requestCompleted`: result, response code, headers, body. */
 export type RequestCompletedArgs = [result: Result, responseCode: number, headers: string[], body: Uint8Array];
