@@ -1,8 +1,7 @@
 export { HTTPRequest, type HTTPRequestOptions, type RequestOptions } from "./http-request.ts";
 export type { RequestCompletedArgs } from "./tick-emissions.ts";
-export { HTTPRequestSettings, type RedirectMode } from "./request-settings.ts";
+export type { RedirectMode } from "./request-settings.ts";
 export { MAX_PROXY_LOGIN_ATTEMPTS, type ProxyLoginInfo, type ProxyLoginHandler } from "./proxy-login.ts";
-export { HTTPRequestSignals } from "./request-signals.ts";
 export { Signal, type ConnectOptions, type SignalListener, type ListenerErrorHandler } from "./signal.ts";
 export { Node } from "./node.ts";
 export { SceneTree, MAX_EXTRA_PASSES, type NodeCallback } from "./scene-tree.ts";
