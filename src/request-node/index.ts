@@ -5,7 +5,7 @@ export { MAX_PROXY_LOGIN_ATTEMPTS, type ProxyLoginInfo, type ProxyLoginHandler }
 export { Signal, type ConnectOptions, type SignalListener, type ListenerErrorHandler } from "./signal.ts";
 export { Node } from "./node.ts";
 export { SceneTree, MAX_EXTRA_PASSES, type NodeCallback } from "./scene-tree.ts";
-export { TreeRunner, type TreeRunnerOptions, type RunMode } from "./runner.ts";
+export { TreeRunner, type TreeRunnerOptions, type RunMode, type TreeScheduler } from "./runner.ts";
 export { createMultipartBody, type MultipartPart, type MultipartOptions, type MultipartResult } from "./multipart.ts";
 export {
   createIntegrityCheck, parseIntegrity, type IntegrityAlgorithm, type IntegrityCheck, type IntegrityCheckResult,
