@@ -76,6 +76,49 @@ class TickProbe extends Node {
 }
 
 /**
+ * Resolves at the end of the first tick of `tree` after which `condition()` holds (checked after
+ * every node of the tick ran): a server in a test waits on what the client has done, not on a delay.
+ *
+ * @param tree - The tree whose ticks to watch.
+ * @param condition - Checked at the end of each tick.
+ * @returns A promise resolved at the end of that tick.
+ */
+export function afterTick(tree: SceneTree, condition: () => boolean = () => true): Promise<void> {
+  return new Promise((resolve) => {
+    const probe = new TickProbe(() => {
+      if (!condition()) return;
+      probe.queueFree();
+      resolve();
+    });
+    tree.root.addChild(probe);
+  });
+}
+
+/**
+ * Writes `data` and resolves once Node handed it to the operating system (the write callback).
+ *
+ * @param socket - The socket.
+ * @param data - The bytes.
+ */
+export function written(socket: Socket, data: string | Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => socket.write(data, (error) => (error ? reject(error) : resolve())));
+}
+
+/**
+ * Ends the server's side of a connection and resolves once the client's side has seen the FIN:
+ * the client's socket ends its own side in answer, so the server's socket closes.
+ *
+ * @param socket - The server's socket.
+ */
+export function finSeenByClient(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    if (socket.destroyed) return resolve();
+    socket.once("close", () => resolve());
+    socket.end();
+  });
+}
+
+/**
  * Steps `tree` until `until()` is true, then stops. Rejects (with `describe()` in the message)
  * when `maxTicks` or `maxMs` is exceeded, so no test can hang.
  *
