@@ -9,10 +9,10 @@ import { Err, Method, Status } from "../../src/index.ts";
 import { connect, pollForResponse, readBody, requestAndWait } from "../helpers/client-driver.ts";
 import { writeResponse } from "../helpers/loopback-server.ts";
 import { sleep } from "../helpers/wait.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 import { loopbackKit } from "./loopback-kit.ts";
 
-const track = trackResources();
+const track = cleanupAfterEach().track;
 const { server, newClient } = loopbackKit(track);
 
 const sha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");

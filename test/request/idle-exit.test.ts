@@ -10,9 +10,9 @@ import type { Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import { startTcpServer, startTlsServer } from "../helpers/loopback-server.ts";
 import { fixtures } from "../helpers/tls-fixtures.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 
-const track = trackResources();
+const track = cleanupAfterEach().track;
 
 /** How long after `done` the child may take to exit. */
 const EXIT_WITHIN_MS = 2000;

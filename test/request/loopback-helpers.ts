@@ -6,8 +6,6 @@
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Socket } from "node:net";
 import { gzipSync, deflateRawSync, constants as zc, crc32 } from "node:zlib";
@@ -19,6 +17,8 @@ import { SceneTree } from "../../src/request-node/scene-tree.ts";
 import type { Result } from "../../src/status/result.ts";
 import { startTcpServer, type LoopbackServer } from "../helpers/loopback-server.ts";
 import { sleep, tick } from "../helpers/wait.ts";
+
+export { Cleanup } from "../helpers/cleanup.ts";
 
 /**
  * How the tree is stepped: `fixed` (a TreeRunner at `fps`, default 60), `fast` (a TreeRunner in
@@ -238,54 +238,6 @@ export function makeTree(count = 1): { tree: SceneTree; nodes: HTTPRequest[]; no
   return { tree, nodes, node };
 }
 
-/** Everything a test opened, closed in reverse order by {@link Cleanup.run}. */
-export class Cleanup {
-  readonly #tasks: (() => unknown)[] = [];
-
-  /**
-   * Registers a server to close.
-   *
-   * @param server - The server.
-   * @returns The server.
-   */
-  server<T extends LoopbackServer<Socket>>(server: T): T {
-    this.#tasks.push(() => server.close());
-    return server;
-  }
-
-  /**
-   * Creates a temporary directory removed at cleanup.
-   *
-   * @returns Its path.
-   */
-  tempDir(): string {
-    const dir = fs.mkdtempSync(join(tmpdir(), "poll-http-lb-"));
-    this.#tasks.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-    return dir;
-  }
-
-  /**
-   * Registers any cleanup function.
-   *
-   * @param fn - The function.
-   */
-  add(fn: () => unknown): void {
-    this.#tasks.push(fn);
-  }
-
-  /** Runs every task (latest first); errors are collected and rethrown after all ran. */
-  async run(): Promise<void> {
-    const errors: unknown[] = [];
-    for (const task of this.#tasks.splice(0).reverse()) {
-      try {
-        await task();
-      } catch (e) {
-        errors.push(e);
-      }
-    }
-    if (errors.length > 0) throw errors[0];
-  }
-}
 
 /** SHA-256 of bytes, hex. */
 export function sha256(bytes: Uint8Array): string {

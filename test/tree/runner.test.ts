@@ -10,12 +10,14 @@ class Recorder extends Node {
   readonly deltas: number[] = [];
   readonly times: number[] = [];
   action: ((frame: number) => void) | null = null;
-  constructor(private readonly time: () => number) {
+  readonly #time: () => number;
+  constructor(time: () => number) {
     super("recorder");
+    this.#time = time;
   }
   override _process(delta: number): void {
     this.deltas.push(delta);
-    this.times.push(this.time());
+    this.times.push(this.#time());
     this.action?.(this.deltas.length);
   }
 }
