@@ -52,7 +52,6 @@ describe("a gzip bomb under bodySizeLimit", () => {
     });
     // Only the first ~10 KiB of gzip (10 MiB decoded) were needed: most of the bomb was never read.
     expect(outcome.downloaded).toBeLessThan(512 * KiB);
-    expect(outcome.ms).toBeLessThan(3000);
     // Memory: the limit's worth of decoded bytes plus buffers, never the gigabyte.
     expect(outcome.peakArrayBuffersDelta).toBeLessThan(3 * LIMIT);
     expect(rssRise).toBeLessThan(256 * MiB);
