@@ -127,7 +127,11 @@ export class Exchange {
       switch (event.type) {
         case "informational":
           if (this.interim.length >= MAX_INTERIM_RESPONSES) {
-            return this.failed("invalid-response", `invalid response: more than ${MAX_INTERIM_RESPONSES} interim (1xx) responses`, "too-large");
+            return this.failed(
+              "invalid-response",
+              `invalid response: more than ${MAX_INTERIM_RESPONSES} interim (1xx) responses`,
+              "too-large",
+            );
           }
           this.interim.push({ code: event.head.statusCode, headers: headerFieldsToLines(event.head.headers) });
           continue;
@@ -201,7 +205,8 @@ export class Exchange {
     if (this.uploadCutShort) {
       return { kind: "done", reusable: false, reason: "the server answered before the whole request body was sent; connection closed" };
     }
-    if (this.head?.keepAlive !== true || peer.isEnded() || peer.getState() !== PeerState.OPEN) return { kind: "done", reusable: false, reason: "" };
+    if (this.head?.keepAlive !== true || peer.isEnded() || peer.getState() !== PeerState.OPEN)
+      return { kind: "done", reusable: false, reason: "" };
     if (this.parser.getBufferedBytes() > 0 || peer.getAvailableBytes() > 0) {
       return {
         kind: "done",

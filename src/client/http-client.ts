@@ -162,7 +162,10 @@ export class HTTPClient {
    */
   setReadChunkSize(bytes: number): Err {
     if (!Number.isInteger(bytes) || bytes < MIN_READ_CHUNK || bytes > MAX_READ_CHUNK) {
-      return this.#refuse(Err.ERR_PARAMETER_RANGE_ERROR, `readChunkSize must be an integer from ${MIN_READ_CHUNK} to ${MAX_READ_CHUNK}, got ${bytes}`);
+      return this.#refuse(
+        Err.ERR_PARAMETER_RANGE_ERROR,
+        `readChunkSize must be an integer from ${MIN_READ_CHUNK} to ${MAX_READ_CHUNK}, got ${bytes}`,
+      );
     }
     this.#chunkSize = bytes;
     return Err.OK;
@@ -672,7 +675,8 @@ export class HTTPClient {
       if (peer === null) return this.#fail(internalFailure(new Error("CONNECTING without a connector or a connection")));
       const state = peer.getState();
       if (state === PeerState.CONNECTING) return Err.OK;
-      if (state !== PeerState.OPEN) return this.#fail(connectionFailure("connection-lost", peer.getError()?.message ?? "connection closed"));
+      if (state !== PeerState.OPEN)
+        return this.#fail(connectionFailure("connection-lost", peer.getError()?.message ?? "connection closed"));
       this.#markConnected(peer, true);
       return this.#checkIdle();
     }

@@ -71,9 +71,15 @@ export class HTTPRequest extends Node {
    * new array each time: listeners may keep it (it never points into reused receive memory).
    */
   readonly bodyData: Signal<[chunk: Uint8Array]> = new Signal();
-  /** Emitted at the end of a tick in which request body bytes went out: bytes sent so far and the total (-1 when streamed without a length). */
+  /**
+   * Emitted at the end of a tick in which request body bytes went out: bytes sent so far and the
+   * total (-1 when streamed without a length).
+   */
   readonly uploadProgress: Signal<[sent: number, total: number]> = new Signal();
-  /** Emitted at the end of a tick in which body bytes arrived: bytes received so far (as on the wire) and the total (Content-Length, or -1). */
+  /**
+   * Emitted at the end of a tick in which body bytes arrived: bytes received so far (as on the
+   * wire) and the total (Content-Length, or -1).
+   */
   readonly downloadProgress: Signal<[received: number, total: number]> = new Signal();
   /**
    * Emitted in `redirectMode` `"manual"` when a redirect arrives: status code, the method and URL
@@ -317,7 +323,13 @@ export class HTTPRequest extends Node {
     body: string | Uint8Array | BodySource = "",
     options: RequestOptions = {},
   ): Err {
-    return this.requestRaw(url, customHeaders, method, typeof body === "string" ? (body === "" ? EMPTY : encoder.encode(body)) : body, options);
+    return this.requestRaw(
+      url,
+      customHeaders,
+      method,
+      typeof body === "string" ? (body === "" ? EMPTY : encoder.encode(body)) : body,
+      options,
+    );
   }
 
   /**
@@ -350,7 +362,13 @@ export class HTTPRequest extends Node {
       proxyLoginHandler: this.proxyLoginHandler,
     });
     const plan = this.#plans.plan({
-      url, customHeaders, method, body, range: options, integrity: options.integrity, acceptGzip: settings.acceptGzip,
+      url,
+      customHeaders,
+      method,
+      body,
+      range: options,
+      integrity: options.integrity,
+      acceptGzip: settings.acceptGzip,
       downloadFile: settings.downloadFile,
     });
     if (!plan.ok) return this.#refuse(Err.ERR_INVALID_PARAMETER, plan.reason);
@@ -366,7 +384,12 @@ export class HTTPRequest extends Node {
     this.#bodyHeld = false;
     this.#peakBuffered = 0;
     const run = new RequestRun({
-      plan, settings, connection: this.#connection, proxies: this.#proxies, timings: this.#timings, bodyData: this.bodyData,
+      plan,
+      settings,
+      connection: this.#connection,
+      proxies: this.#proxies,
+      timings: this.#timings,
+      bodyData: this.bodyData,
     });
     this.#run = run;
     this.#settle(run); // it may have failed at once (a host that cannot be connected to)

@@ -8,13 +8,24 @@ export { SceneTree, MAX_EXTRA_PASSES, type NodeCallback } from "./scene-tree.ts"
 export { TreeRunner, type TreeRunnerOptions, type RunMode, type TreeScheduler } from "./runner.ts";
 export { createMultipartBody, type MultipartPart, type MultipartOptions, type MultipartResult } from "./multipart.ts";
 export {
-  createIntegrityCheck, parseIntegrity, type IntegrityAlgorithm, type IntegrityCheck, type IntegrityCheckResult,
-  type IntegrityMetadata, type IntegrityVerdict,
+  createIntegrityCheck,
+  parseIntegrity,
+  type IntegrityAlgorithm,
+  type IntegrityCheck,
+  type IntegrityCheckResult,
+  type IntegrityMetadata,
+  type IntegrityVerdict,
 } from "./integrity.ts";
 export { partialPathOf, PARTIAL_SUFFIX } from "./download-sink.ts";
 export { RequestTimings, type TimingEvent, type TimingSnapshot } from "./timings.ts";
 export {
-  formatRangeHeader, parseContentRange, planResume, type ContentRange, type RangeHeaderResult, type ResumeResponse, type ResumePlan,
+  formatRangeHeader,
+  parseContentRange,
+  planResume,
+  type ContentRange,
+  type RangeHeaderResult,
+  type ResumeResponse,
+  type ResumePlan,
 } from "./range.ts";
 export { HTTPRequestPool, type HTTPRequestPoolOptions, type PoolRequestOptions } from "./pool/request-pool.ts";
 export { PoolRequest } from "./pool/pool-request.ts";

@@ -15,8 +15,20 @@ import { Status } from "../../src/status/status.ts";
 import { readRequestHead, startTcpServer, startTlsServer, writeResponse } from "../helpers/loopback-server.ts";
 import { fixtures } from "../helpers/tls-fixtures.ts";
 import {
-  afterTick, Cleanup, finSeenByClient, gz, makeTree, partFiles, patternBytes, runUntilComplete, serveHttp, sha256, writeChunked,
-  writeHead, written, type ServedRequest,
+  afterTick,
+  Cleanup,
+  finSeenByClient,
+  gz,
+  makeTree,
+  partFiles,
+  patternBytes,
+  runUntilComplete,
+  serveHttp,
+  sha256,
+  writeChunked,
+  writeHead,
+  written,
+  type ServedRequest,
 } from "./loopback-helpers.ts";
 
 const cleanup = new Cleanup();
@@ -107,7 +119,11 @@ describe("kept-alive connections", () => {
     const second = await runUntilComplete(node, { mode: "fast", maxMs: 5000 });
     expect(second.result, node.getErrorReason()).toBe(Result.RESULT_SUCCESS);
     expect(text(second.body)).toBe("answer 3");
-    expect(server.requests.map((r) => [r.target, r.onConnection])).toEqual([["/1", 1], ["/2", 2], ["/2", 1]]);
+    expect(server.requests.map((r) => [r.target, r.onConnection])).toEqual([
+      ["/1", 1],
+      ["/2", 2],
+      ["/2", 1],
+    ]);
   });
 
   it("the same for a POST is not retried: NO_RESPONSE", async () => {
@@ -162,7 +178,10 @@ describe("responses without content and interim responses", () => {
       const code = request.target === "/204" ? "204 No Content" : "304 Not Modified";
       socket.write(`HTTP/1.1 ${code}\r\nContent-Length: 50\r\n\r\n`);
     });
-    for (const [path, code] of [["/204", 204], ["/304", 304]] as const) {
+    for (const [path, code] of [
+      ["/204", 204],
+      ["/304", 304],
+    ] as const) {
       const { node } = makeTree();
       node.request(`http://127.0.0.1:${server.port}${path}`);
       const done = await runUntilComplete(node, { mode: "fast", maxMs: 5000 });
@@ -236,7 +255,8 @@ describe("redirects with bodies", () => {
 
   it("a 301 with a 1 MiB body: the body is not read to the end, the next hop uses a new connection", async () => {
     const server = await serve((socket, request) => {
-      if (request.target === "/from") writeResponse(socket, { status: 301, headers: ["Location: /to"], body: Buffer.alloc(1024 * 1024, 1) });
+      if (request.target === "/from")
+        writeResponse(socket, { status: 301, headers: ["Location: /to"], body: Buffer.alloc(1024 * 1024, 1) });
       else writeResponse(socket, { body: "arrived" });
     });
     const { node } = makeTree();
@@ -267,10 +287,16 @@ describe("redirects with bodies", () => {
   });
 
   it("http → https across servers with the fixture CA", async () => {
-    const secure = cleanup.server(await startTlsServer({ cert: fixtures.serverCert, key: fixtures.serverKey }, (socket) => {
-      readRequestHead(socket).then(() => writeResponse(socket, { headers: ["Content-Encoding: gzip"], body: gz("over tls") })).catch(() => {});
-    }));
-    const plain = await serve((socket) => writeResponse(socket, { status: 308, headers: [`Location: https://localhost:${secure.port}/x`] }));
+    const secure = cleanup.server(
+      await startTlsServer({ cert: fixtures.serverCert, key: fixtures.serverKey }, (socket) => {
+        readRequestHead(socket)
+          .then(() => writeResponse(socket, { headers: ["Content-Encoding: gzip"], body: gz("over tls") }))
+          .catch(() => {});
+      }),
+    );
+    const plain = await serve((socket) =>
+      writeResponse(socket, { status: 308, headers: [`Location: https://localhost:${secure.port}/x`] }),
+    );
     const { node } = makeTree();
     node.setTlsOptions(TLSOptions.client(fixtures.ca));
     node.request(`http://127.0.0.1:${plain.port}/`);
@@ -295,9 +321,13 @@ describe("TLS verification failures name their cause", () => {
   });
 
   it("TLSOptions.clientUnsafe() accepts the self-signed server", async () => {
-    const server = cleanup.server(await startTlsServer({ cert: fixtures.selfSignedCert, key: fixtures.selfSignedKey }, (socket) => {
-      readRequestHead(socket).then(() => writeResponse(socket, { body: "unsafe ok" })).catch(() => {});
-    }));
+    const server = cleanup.server(
+      await startTlsServer({ cert: fixtures.selfSignedCert, key: fixtures.selfSignedKey }, (socket) => {
+        readRequestHead(socket)
+          .then(() => writeResponse(socket, { body: "unsafe ok" }))
+          .catch(() => {});
+      }),
+    );
     const { node } = makeTree();
     node.setTlsOptions(TLSOptions.clientUnsafe());
     node.request(`https://127.0.0.1:${server.port}/`);
@@ -340,21 +370,28 @@ describe("timeouts in every phase", () => {
 });
 
 describe("uploads", () => {
-  it.each(["fixed", "fast"] as const)("an 8 MiB POST body arrives intact (%s): the runner is woken when the socket takes more", async (mode) => {
-    const body = patternBytes(8 * 1024 * 1024, 8);
-    const server = await serve((socket, request) => writeResponse(socket, { body: sha256(request.body) }));
-    const { node } = makeTree();
-    node.request(`http://127.0.0.1:${server.port}/upload`, ["Content-Type: application/octet-stream"], Method.METHOD_POST, body);
-    const done = await runUntilComplete(node, { mode, maxMs: 5000 });
-    expect(done.result, node.getErrorReason()).toBe(Result.RESULT_SUCCESS);
-    expect(text(done.body)).toBe(sha256(body));
-    if (mode === "fixed") expect(done.completedAtTick).toBeLessThanOrEqual(20); // about 1 MiB (the write bound) per tick
-  });
+  it.each(["fixed", "fast"] as const)(
+    "an 8 MiB POST body arrives intact (%s): the runner is woken when the socket takes more",
+    async (mode) => {
+      const body = patternBytes(8 * 1024 * 1024, 8);
+      const server = await serve((socket, request) => writeResponse(socket, { body: sha256(request.body) }));
+      const { node } = makeTree();
+      node.request(`http://127.0.0.1:${server.port}/upload`, ["Content-Type: application/octet-stream"], Method.METHOD_POST, body);
+      const done = await runUntilComplete(node, { mode, maxMs: 5000 });
+      expect(done.result, node.getErrorReason()).toBe(Result.RESULT_SUCCESS);
+      expect(text(done.body)).toBe(sha256(body));
+      if (mode === "fixed") expect(done.completedAtTick).toBeLessThanOrEqual(20); // about 1 MiB (the write bound) per tick
+    },
+  );
 
   it("an early 413 while the body is still being sent: the answer is delivered", async () => {
-    const server = cleanup.server(await startTcpServer((socket) => {
-      readRequestHead(socket).then(() => writeResponse(socket, { status: 413, reason: "Too Large", body: "too big", close: true })).catch(() => {});
-    }));
+    const server = cleanup.server(
+      await startTcpServer((socket) => {
+        readRequestHead(socket)
+          .then(() => writeResponse(socket, { status: 413, reason: "Too Large", body: "too big", close: true }))
+          .catch(() => {});
+      }),
+    );
     const { node } = makeTree();
     node.request(`http://127.0.0.1:${server.port}/`, [], Method.METHOD_POST, patternBytes(16 * 1024 * 1024));
     const done = await runUntilComplete(node, { mode: "fast", maxMs: 5000 });
@@ -390,15 +427,19 @@ describe("the node and its connection", () => {
   });
 
   it("a kept TLS connection verified with clientUnsafe() is not reused once verifying options are set", async () => {
-    const server = cleanup.server(await startTlsServer({ cert: fixtures.selfSignedCert, key: fixtures.selfSignedKey }, (socket) => {
-      const next = (rest?: Buffer): void => {
-        readRequestHead(socket, rest).then((head) => {
-          writeResponse(socket, { body: "ok" });
-          next(head.rest);
-        }).catch(() => {});
-      };
-      next();
-    }));
+    const server = cleanup.server(
+      await startTlsServer({ cert: fixtures.selfSignedCert, key: fixtures.selfSignedKey }, (socket) => {
+        const next = (rest?: Buffer): void => {
+          readRequestHead(socket, rest)
+            .then((head) => {
+              writeResponse(socket, { body: "ok" });
+              next(head.rest);
+            })
+            .catch(() => {});
+        };
+        next();
+      }),
+    );
     const { node } = makeTree();
     const unsafe = TLSOptions.clientUnsafe();
     node.setTlsOptions(unsafe);
