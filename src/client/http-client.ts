@@ -121,7 +121,7 @@ export class HTTPClient {
   readonly #pollWait: PollWait;
   /** What the poll wait steps and reads of this client. */
   readonly #polled: PolledConnection = {
-    step: () => this.#guard(() => this.#poll()),
+    step: () => this.#step(),
     status: () => this.#status,
     hasBufferedBytes: () => this.#parser.getBufferedBytes() > 0 || (this.#peer?.getAvailableBytes() ?? 0) > 0,
     reason: () => this.#reason,
@@ -233,7 +233,11 @@ export class HTTPClient {
     this.#connector = new Connector(this.#network, plan.target);
     this.#connector.setActivityListener(this.#activity);
     this.#status = this.#connector.getPhase() === "resolving" ? Status.STATUS_RESOLVING : Status.STATUS_CONNECTING;
-    this.#guard(() => this.#stepConnector()); // a failure at once shows in the status, as after a poll()
+    try {
+      this.#stepConnector(); // a failure at once shows in the status, as after a poll()
+    } catch (error) {
+      this.#fail(internalFailure(error));
+    }
     return Err.OK;
   }
 
@@ -412,7 +416,11 @@ export class HTTPClient {
    * {@link HTTPClient.getRequestBodyBytesSent}.
    */
   request(method: Method | string, url: string, headers: readonly string[], body: string | Uint8Array | BodySource = EMPTY): Err {
-    return this.#guard(() => this.#request(method, url, headers, body));
+    try {
+      return this.#request(method, url, headers, body);
+    } catch (error) {
+      return this.#fail(internalFailure(error));
+    }
   }
 
   /**
@@ -582,10 +590,10 @@ export class HTTPClient {
   getRequestBodyLength(): number {
     return this.#exchange?.upload?.length ?? 0;
   }
-  /** Runs a step of the state machine; an error it throws is a bug, reported as one (never as a network fault). */
-  #guard(step: () => Err): Err {
+  /** One step of the state machine; an error thrown inside is a bug, reported as one (never as a network fault). */
+  #step(): Err {
     try {
-      return step();
+      return this.#poll();
     } catch (error) {
       return this.#fail(internalFailure(error));
     }
