@@ -50,8 +50,12 @@ export const BLOCKING_NEEDS_THREADS_REASON: string =
 
 /** True in a status where the client waits for the network. */
 function waitsForNetwork(status: Status): boolean {
-  return status === Status.STATUS_RESOLVING || status === Status.STATUS_CONNECTING ||
-    status === Status.STATUS_REQUESTING || status === Status.STATUS_BODY;
+  return (
+    status === Status.STATUS_RESOLVING ||
+    status === Status.STATUS_CONNECTING ||
+    status === Status.STATUS_REQUESTING ||
+    status === Status.STATUS_BODY
+  );
 }
 
 /**

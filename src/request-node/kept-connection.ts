@@ -98,7 +98,14 @@ export class KeptConnection {
     // A kept connection is reused only if it was verified with the TLS options in force now.
     const sameTls = url.scheme !== "https" || this.#tls === tls;
     const sameNetwork = this.#clientThreads === this.#threads;
-    return client !== null && origin !== null && sameOrigin(origin, url) && sameTls && sameNetwork && client.getStatus() === Status.STATUS_CONNECTED;
+    return (
+      client !== null &&
+      origin !== null &&
+      sameOrigin(origin, url) &&
+      sameTls &&
+      sameNetwork &&
+      client.getStatus() === Status.STATUS_CONNECTED
+    );
   }
 
   /**
