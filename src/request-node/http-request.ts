@@ -505,13 +505,15 @@ export class HTTPRequest extends Node {
     const run = this.#run;
     if (run === null) return;
     let bug: unknown = null;
-    if (run.isActive()) {
+    // Fully sent, waiting for the response head, and no activity since: the run is active and a
+    // poll would find nothing new, so the tick only counts time. (Only a step, a new request or a
+    // cancel moves the run on from there.) Decided from this node's own fields, so the thousands of
+    // idle nodes of a big tree cost one object each per tick.
+    const quiet = this.#quietAt === this.#activity;
+    if (quiet || run.isActive()) {
       this.#elapsed += Number.isFinite(delta) && delta > 0 ? delta : 0;
       const timedOut = this.#timeoutSeconds > 0 && this.#elapsed >= this.#timeoutSeconds - TIME_EPSILON;
-      // Waiting for the response head and no activity since: poll() would find nothing new. (Only a
-      // step, a new request or a cancel moves the run on from waiting for the head.)
-      // A threaded network's news is seen by polling, the activity count may not have heard it.
-      if (!timedOut && this.#quietAt === this.#activity && !this.#connection.isOffThread()) return;
+      if (quiet && !timedOut) return;
       this.#quietAt = -1;
       try {
         this.#peakBuffered = Math.max(this.#peakBuffered, this.#connection.getPeakBufferedBytes());
@@ -519,7 +521,8 @@ export class HTTPRequest extends Node {
           run.fail(Result.RESULT_TIMEOUT, `timed out after ${this.#timeoutSeconds} s`);
         } else {
           const seen = this.#activity;
-          if (run.step()) this.#quietAt = seen;
+          // A threaded network's news is seen by polling: the activity count may not have heard it.
+          if (run.step() && !this.#connection.isOffThread()) this.#quietAt = seen;
         }
       } catch (error) {
         // A bug, not a network failure: the request ends with a reason that names it, and the
