@@ -60,7 +60,10 @@ export class SceneTree {
   /** Nodes queued by `queueDelete`, removed at the end of a step; the set mirrors the array. */
   #deleteQueue: Node[] = [];
   #queued: Set<Node> = new Set<Node>();
-  /** The pre-order node list of the last step, reused while no node entered or left the tree. */
+  /**
+   * The pre-order node list of the last step, reused while no node entered or left the tree: without
+   * it a frame of 10,000 idle nodes costs 2–3 times as much (the A/B in bench/RESULTS.md).
+   */
   #nodes: Node[] | null = null;
   /** The nodes that left the tree during the current step: not processed after that, even if added back. */
   #left: Set<Node> = new Set<Node>();
