@@ -103,7 +103,7 @@ export type RequestPlanResult = RequestPlan | { readonly ok: false; readonly rea
  * integrity option, gets that plan again (with its own body) instead of parsing the URL and
  * building the head again. {@link planRequest} is a pure function of exactly those inputs then, so
  * the answer is the same; refusals are not remembered. A {@link BodySource} body is always planned
- * afresh.
+ * afresh. It saves about a fifth of the CPU of repeated requests (W2b, the A/B in bench/RESULTS.md).
  *
  * @internal
  */
