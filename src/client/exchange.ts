@@ -1,3 +1,4 @@
+import { type ConnectionFailure, type ConnectionFailureCode, connectionFailure } from "./connection-failure.ts";
 import { PeerState, type StreamPeer } from "./peer/stream-peer.ts";
 import type { Upload } from "./upload.ts";
 import { headerFieldsToLines } from "./wire/headers.ts";
@@ -24,7 +25,7 @@ export interface InformationalResponse {
 /**
  * What a step of an {@link Exchange} came to: `wait` (more bytes needed), `head` (the final head is
  * in), `done` (the message is complete; `reusable` tells whether the connection may carry another
- * request) or `failed` with a reason.
+ * request) or `failed` with a typed failure.
  *
  * @internal
  */
@@ -32,7 +33,7 @@ export type ExchangeOutcome =
   | { readonly kind: "wait" }
   | { readonly kind: "head" }
   | { readonly kind: "done"; readonly reusable: boolean; readonly reason: string }
-  | { readonly kind: "failed"; readonly reason: string };
+  | { readonly kind: "failed"; readonly failure: ConnectionFailure };
 
 const WAIT: ExchangeOutcome = { kind: "wait" };
 const HEAD: ExchangeOutcome = { kind: "head" };
@@ -109,7 +110,7 @@ export class Exchange {
     if (outcome !== WAIT) return outcome;
     this.flush(peer, true);
     const failure = this.upload?.getFailure() ?? "";
-    return failure === "" ? WAIT : this.failed(failure);
+    return failure === "" ? WAIT : this.failed("upload-failed", failure);
   }
 
   /** Reads until the final response head is in: `wait`, `head` or `failed`. */
@@ -120,13 +121,17 @@ export class Exchange {
         const more = this.feed(peer, HEAD_READ_BYTES);
         if (more === "fed") continue;
         if (more === "wait") return WAIT;
-        if (more === "failed") return this.failed(`connection failed: ${describePeer(peer)}`);
+        if (more === "failed") return this.failed("connection-lost", `connection failed: ${describePeer(peer)}`);
         continue; // "ended": the parser was told; it produces an error or end now
       }
       switch (event.type) {
         case "informational":
           if (this.interim.length >= MAX_INTERIM_RESPONSES) {
-            return this.failed(`invalid response: more than ${MAX_INTERIM_RESPONSES} interim (1xx) responses`, "too-large");
+            return this.failed(
+              "invalid-response",
+              `invalid response: more than ${MAX_INTERIM_RESPONSES} interim (1xx) responses`,
+              "too-large",
+            );
           }
           this.interim.push({ code: event.head.statusCode, headers: headerFieldsToLines(event.head.headers) });
           continue;
@@ -140,10 +145,11 @@ export class Exchange {
           this.upload?.close();
           return HEAD;
         case "error":
-          return this.failed(this.wireBytes === 0 ? `no response: ${event.reason}` : `invalid response: ${event.reason}`, event.code);
+          if (this.wireBytes === 0) return this.failed("connection-lost", `no response: ${event.reason}`, event.code);
+          return this.failed("invalid-response", `invalid response: ${event.reason}`, event.code);
         case "data":
         case "end":
-          return this.failed("invalid response: body before head");
+          return this.failed("invalid-response", "invalid response: body before head");
       }
     }
   }
@@ -163,7 +169,7 @@ export class Exchange {
         const more = this.feed(peer, Math.max(maxBytes, HEAD_READ_BYTES));
         if (more === "fed" || more === "ended") continue;
         if (more === "failed") {
-          onOutcome(this.failed(`body cut short after ${this.bodyRead} bytes: ${describePeer(peer)}`));
+          onOutcome(this.failed("connection-lost", `body cut short after ${this.bodyRead} bytes: ${describePeer(peer)}`));
         }
         return EMPTY;
       }
@@ -176,11 +182,11 @@ export class Exchange {
           onOutcome(this.finish(peer));
           return EMPTY;
         case "error":
-          onOutcome(this.failed(event.reason, event.code));
+          onOutcome(this.failed(event.code === "truncated" ? "connection-lost" : "invalid-response", event.reason, event.code));
           return EMPTY;
         case "informational":
         case "head":
-          onOutcome(this.failed("invalid response: a second head inside the body"));
+          onOutcome(this.failed("invalid-response", "invalid response: a second head inside the body"));
           return EMPTY;
       }
     }
@@ -199,7 +205,8 @@ export class Exchange {
     if (this.uploadCutShort) {
       return { kind: "done", reusable: false, reason: "the server answered before the whole request body was sent; connection closed" };
     }
-    if (this.head?.keepAlive !== true || peer.isEnded() || peer.getState() !== PeerState.OPEN) return { kind: "done", reusable: false, reason: "" };
+    if (this.head?.keepAlive !== true || peer.isEnded() || peer.getState() !== PeerState.OPEN)
+      return { kind: "done", reusable: false, reason: "" };
     if (this.parser.getBufferedBytes() > 0 || peer.getAvailableBytes() > 0) {
       return {
         kind: "done",
@@ -210,11 +217,11 @@ export class Exchange {
     return REUSABLE;
   }
 
-  private failed(reason: string, code: ResponseErrorCode | "" = ""): ExchangeOutcome {
+  private failed(kind: ConnectionFailureCode, reason: string, code: ResponseErrorCode | "" = ""): ExchangeOutcome {
     this.outgoing = [];
     this.upload?.close();
     this.errorCode = code;
-    return { kind: "failed", reason };
+    return { kind: "failed", failure: connectionFailure(kind, reason) };
   }
 
   /** Moves one received chunk from the peer into the parser. */

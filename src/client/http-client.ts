@@ -1,18 +1,26 @@
 import { Err } from "../status/err.ts";
-import type { Method } from "../status/method.ts";
-import { Status } from "../status/status.ts";
-import { ClientConnection } from "./client-connection.ts";
-import type { Exchange } from "./exchange.ts";
+import { Status, statusName } from "../status/status.ts";
+import { type Method, verbOf } from "../status/method.ts";
 import type { BodySource } from "./body-source.ts";
-import { HTTPUploadProgress } from "./upload-progress.ts";
+import { type ConnectionFailure, connectionFailure, internalFailure } from "./connection-failure.ts";
+import { formatHostValue, planConnection } from "./connection-plan.ts";
+import { Connector } from "./connector.ts";
+import { Exchange, type ExchangeOutcome, type InformationalResponse } from "./exchange.ts";
 import type { Network } from "./network.ts";
 import { NodeNetwork } from "./node-network.ts";
-import { PollWait } from "./poll-wait.ts";
-import type { StreamPeer } from "./peer/stream-peer.ts";
-import type { ProxyCredentials } from "./proxy-settings.ts";
-import type { TLSOptions } from "./tls-options.ts";
+import { type PolledConnection, PollWait } from "./poll-wait.ts";
+import { PeerState, type StreamPeer } from "./peer/stream-peer.ts";
+import { type ProxyCredentials, type ProxySettings, parseProxySetting } from "./proxy-settings.ts";
+import type { ProxyTunnel } from "./proxy-tunnel.ts";
+import { planRequestBody } from "./request-body.ts";
+import { TLSOptions } from "./tls-options.ts";
+import { concatBytes } from "./wire/bytes.ts";
+import { hasHeader, headerFieldsToLines, headersToDictionary } from "./wire/headers.ts";
 import { queryStringFromDict, type QueryValue } from "./wire/query-string.ts";
-import { concatBytes } from "./bytes.ts";
+import { RequestHeadCache } from "./wire/request-head-cache.ts";
+import { type RequestHeadResult, validateRequestTarget } from "./wire/request-writer.ts";
+import type { ResponseErrorCode } from "./wire/response-events.ts";
+import { ResponseParser } from "./wire/response-parser.ts";
 
 const MIN_READ_CHUNK = 256;
 const MAX_READ_CHUNK = 16 * 1024 * 1024;
@@ -37,9 +45,27 @@ export interface HTTPClientOptions {
  * accepts. No method throws; failures are returned as {@link Err} codes and explained by
  * {@link HTTPClient.getErrorReason}.
  *
- * Status moves RESOLVING → CONNECTING → CONNECTED → REQUESTING → BODY → CONNECTED (keep-alive) or
- * DISCONNECTED (close-delimited body or a connection that cannot be reused), or to CANT_RESOLVE,
- * CANT_CONNECT, CONNECTION_ERROR or TLS_HANDSHAKE_ERROR.
+ * Its {@link Status} moves as this table says; nothing else changes it.
+ *
+ * | From | Event | To |
+ * | --- | --- | --- |
+ * | DISCONNECTED, any | `connectToHost()` accepted | RESOLVING (a host name) or CONNECTING (an IP literal) |
+ * | any | `setConnection(peer)` accepted | CONNECTED (open peer) or CONNECTING (peer still connecting) |
+ * | RESOLVING | addresses found | CONNECTING |
+ * | RESOLVING | lookup failed | CANT_RESOLVE |
+ * | CONNECTING | TCP (and proxy tunnel, and TLS) open | CONNECTED |
+ * | CONNECTING | no address accepts, or the proxy refuses the tunnel | CANT_CONNECT |
+ * | CONNECTING | TLS handshake failed | TLS_HANDSHAKE_ERROR |
+ * | CONNECTED | `request()` accepted | REQUESTING |
+ * | CONNECTED | the server closed the idle connection, or sent bytes nobody asked for | DISCONNECTED |
+ * | REQUESTING | final response head received (1xx heads are kept and skipped) | BODY |
+ * | BODY | body complete, connection reusable | CONNECTED |
+ * | BODY | body complete, connection not reusable (close-delimited, `Connection: close`, early answer) | DISCONNECTED |
+ * | CONNECTING … BODY | connection lost, invalid response, failed upload, or an internal error | CONNECTION_ERROR |
+ * | any | `close()` | DISCONNECTED |
+ *
+ * Each failure is typed: {@link HTTPClient.getFailure} gives its code, its reason and who is at
+ * fault (the server, the network, the caller, or a bug in the library).
  *
  * A connection keeps the Node process alive while it is being opened and while a request is in
  * flight (REQUESTING, BODY), as a socket does. Idle in CONNECTED, kept for the next request, it does
@@ -55,12 +81,54 @@ export interface HTTPClientOptions {
  * if (client.getStatus() === Status.STATUS_BODY) body.push(client.readResponseBodyChunk());
  * ```
  */
-export class HTTPClient extends HTTPUploadProgress {
-  private chunkSize = 65536;
-  /** The status machine, the connection and the route to the origin. */
-  private readonly core: ClientConnection;
+export class HTTPClient {
+  #chunkSize = 65536;
+  #status: Status = Status.STATUS_DISCONNECTED;
+  /** Why the last failure or refused call happened, or `""`. */
+  #reason = "";
+  /** The typed failure that put the client in a failure status, or null. */
+  #failure: ConnectionFailure | null = null;
+  /** The request and response in progress or last finished. */
+  #exchange: Exchange | null = null;
+  readonly #network: Network;
+  readonly #maxHeadBytes: number;
+  readonly #maxHeaderCount: number;
+  #peer: StreamPeer | null = null;
+  #parser: ResponseParser;
+  #activity: (() => void) | null = null;
+  /** True while the open connection has carried no request yet: a close or reset on it is a connection error. */
+  #fresh = false;
+  readonly #onOutcome = (outcome: ExchangeOutcome): void => this.#applyOutcome(outcome);
+  // The route: the proxies for the next connection, the origin of the last `connectToHost` (or
+  // `setConnection`) and the way there.
+  #httpProxy: ProxySettings | null = null;
+  #httpsProxy: ProxySettings | null = null;
+  /** The origin host (lower-cased, IPv6 without brackets), for `Host`. */
+  #host = "";
+  /** The origin port, for `Host`; -1 before any connection. */
+  #port = -1;
+  /** TLS settings for the origin, or null for plain HTTP. */
+  #tls: TLSOptions | null = null;
+  /** The HTTP proxy requests go through (absolute-form targets), or null. */
+  #viaHttpProxy: ProxySettings | null = null;
+  /** The CONNECT tunnel of the last `connectToHost`, kept for its answer. */
+  #tunnel: ProxyTunnel | null = null;
+  /** Opens the connection of the last `connectToHost`, until it is open or failed. */
+  #connector: Connector | null = null;
+  /** The last request head written, reused by identical requests. */
+  readonly #heads = new RequestHeadCache();
   /** Blocking mode, and the diagnosis of a loop that never yields. */
-  private readonly pollWait: PollWait;
+  readonly #pollWait: PollWait;
+  /** What the poll wait steps and reads of this client. */
+  readonly #polled: PolledConnection = {
+    step: () => this.#step(),
+    status: () => this.#status,
+    hasBufferedBytes: () => this.#parser.getBufferedBytes() > 0 || (this.#peer?.getAvailableBytes() ?? 0) > 0,
+    reason: () => this.#reason,
+    explain: (reason: string) => {
+      this.#reason = reason;
+    },
+  };
 
   /**
    * Creates a disconnected client.
@@ -68,16 +136,17 @@ export class HTTPClient extends HTTPUploadProgress {
    * @param options - The network to use and limits.
    */
   constructor(options: HTTPClientOptions = {}) {
-    super();
-    const network = options.network ?? new NodeNetwork();
-    this.core = new ClientConnection(network, options.maxHeadBytes ?? 65536, options.maxHeaderCount ?? 100);
-    this.pollWait = new PollWait(network);
+    this.#network = options.network ?? new NodeNetwork();
+    this.#maxHeadBytes = options.maxHeadBytes ?? 65536;
+    this.#maxHeaderCount = options.maxHeaderCount ?? 100;
+    this.#parser = this.#newParser();
+    this.#pollWait = new PollWait(this.#network);
     if (options.readChunkSize !== undefined) this.setReadChunkSize(options.readChunkSize);
   }
 
   /** The most body bytes one {@link HTTPClient.readResponseBodyChunk} returns (256 … 16 MiB; default 65536). */
   get readChunkSize(): number {
-    return this.chunkSize;
+    return this.#chunkSize;
   }
 
   /** Values outside 256 … 16 MiB are ignored and explained by {@link HTTPClient.getErrorReason}. */
@@ -93,10 +162,12 @@ export class HTTPClient extends HTTPUploadProgress {
    */
   setReadChunkSize(bytes: number): Err {
     if (!Number.isInteger(bytes) || bytes < MIN_READ_CHUNK || bytes > MAX_READ_CHUNK) {
-      this.core.reason = `readChunkSize must be an integer from ${MIN_READ_CHUNK} to ${MAX_READ_CHUNK}, got ${bytes}`;
-      return Err.ERR_PARAMETER_RANGE_ERROR;
+      return this.#refuse(
+        Err.ERR_PARAMETER_RANGE_ERROR,
+        `readChunkSize must be an integer from ${MIN_READ_CHUNK} to ${MAX_READ_CHUNK}, got ${bytes}`,
+      );
     }
-    this.chunkSize = bytes;
+    this.#chunkSize = bytes;
     return Err.OK;
   }
 
@@ -108,12 +179,12 @@ export class HTTPClient extends HTTPUploadProgress {
    * `poll()` does not wait and {@link HTTPClient.getErrorReason} says why. Default false.
    */
   get blockingModeEnabled(): boolean {
-    return this.pollWait.blocking;
+    return this.#pollWait.blocking;
   }
 
   /** Turns blocking mode on or off (see the getter). */
   set blockingModeEnabled(enabled: boolean) {
-    this.pollWait.blocking = enabled;
+    this.#pollWait.blocking = enabled;
   }
 
   /**
@@ -122,22 +193,22 @@ export class HTTPClient extends HTTPUploadProgress {
    * @param enabled - True to make `poll()` wait for news.
    */
   setBlockingMode(enabled: boolean): void {
-    this.pollWait.blocking = enabled;
+    this.#pollWait.blocking = enabled;
   }
 
   /** @returns {@link HTTPClient.blockingModeEnabled}. */
   isBlockingModeEnabled(): boolean {
-    return this.pollWait.blocking;
+    return this.#pollWait.blocking;
   }
 
   /** The most seconds one `poll()` waits in blocking mode (from 0; default 1). Other values are ignored. */
   get blockingWaitSeconds(): number {
-    return this.pollWait.waitSeconds;
+    return this.#pollWait.waitSeconds;
   }
 
   /** Sets the bound of a blocking `poll()`; a negative or non-finite value is ignored. */
   set blockingWaitSeconds(seconds: number) {
-    if (Number.isFinite(seconds) && seconds >= 0) this.pollWait.waitSeconds = seconds;
+    if (Number.isFinite(seconds) && seconds >= 0) this.#pollWait.waitSeconds = seconds;
   }
 
   /**
@@ -151,7 +222,23 @@ export class HTTPClient extends HTTPUploadProgress {
    * @returns `OK`, or `ERR_INVALID_PARAMETER` for an empty or malformed host or a bad port.
    */
   connectToHost(host: string, port = -1, tlsOptions: TLSOptions | null = null): Err {
-    return this.core.connectToHost(host, port, tlsOptions);
+    this.close();
+    const plan = planConnection(host, port, tlsOptions, this.#httpProxy, this.#httpsProxy);
+    if ("invalid" in plan) return this.#refuse(Err.ERR_INVALID_PARAMETER, plan.invalid);
+    this.#host = plan.host;
+    this.#port = plan.port;
+    this.#tls = plan.tls;
+    this.#viaHttpProxy = plan.viaHttpProxy;
+    this.#tunnel = plan.target.tunnel;
+    this.#connector = new Connector(this.#network, plan.target);
+    this.#connector.setActivityListener(this.#activity);
+    this.#status = this.#connector.getPhase() === "resolving" ? Status.STATUS_RESOLVING : Status.STATUS_CONNECTING;
+    try {
+      this.#stepConnector(); // a failure at once shows in the status, as after a poll()
+    } catch (error) {
+      this.#fail(internalFailure(error));
+    }
+    return Err.OK;
   }
 
   /**
@@ -165,13 +252,27 @@ export class HTTPClient extends HTTPUploadProgress {
    * @param tls - Whether the peer is a TLS connection (decides the default port in `Host`).
    * @returns `OK`, or `ERR_INVALID_PARAMETER` when the peer is closed or failed.
    */
-  setConnection(peer: StreamPeer, host: string = this.core.route.host, port: number = this.core.route.port, tls: boolean = this.core.route.tls !== null): Err {
-    return this.core.setConnection(peer, host, port, tls);
+  setConnection(peer: StreamPeer, host: string = this.#host, port: number = this.#port, tls: boolean = this.#tls !== null): Err {
+    const state = peer.getState();
+    if (state !== PeerState.OPEN && state !== PeerState.CONNECTING) {
+      return this.#refuse(Err.ERR_INVALID_PARAMETER, "setConnection: the peer is closed or failed");
+    }
+    this.close();
+    this.#tunnel = null;
+    this.#viaHttpProxy = null;
+    this.#host = host;
+    this.#port = port;
+    this.#tls = tls ? (this.#tls ?? TLSOptions.client()) : null;
+    this.#attachPeer(peer);
+    this.#status = state === PeerState.OPEN ? Status.STATUS_CONNECTED : Status.STATUS_CONNECTING;
+    this.#fresh = true;
+    peer.setIdle?.(state === PeerState.OPEN);
+    return Err.OK;
   }
 
   /** The current connection (also while it is being opened), or null. */
   getConnection(): StreamPeer | null {
-    return this.core.getConnection();
+    return this.#peer ?? this.#connector?.getPeer() ?? null;
   }
 
   /**
@@ -185,7 +286,7 @@ export class HTTPClient extends HTTPUploadProgress {
    * @returns `OK`, or `ERR_INVALID_PARAMETER` for a malformed host, port or credentials.
    */
   setHttpProxy(host: string, port: number, credentials?: ProxyCredentials): Err {
-    return this.setProxy("http", host, port, credentials);
+    return this.#setProxy("http", host, port, credentials);
   }
 
   /**
@@ -200,7 +301,7 @@ export class HTTPClient extends HTTPUploadProgress {
    * @returns `OK`, or `ERR_INVALID_PARAMETER` for a malformed host, port or credentials.
    */
   setHttpsProxy(host: string, port: number, credentials?: ProxyCredentials): Err {
-    return this.setProxy("https", host, port, credentials);
+    return this.#setProxy("https", host, port, credentials);
   }
 
   /**
@@ -208,8 +309,8 @@ export class HTTPClient extends HTTPUploadProgress {
    * proxy tunnel are still being opened (`"tcp"`); `""` in other states.
    */
   getConnectStage(): "tcp" | "tls" | "" {
-    if (this.core.status !== Status.STATUS_CONNECTING) return "";
-    return this.core.route.isTlsStarted() ? "tls" : "tcp";
+    if (this.#status !== Status.STATUS_CONNECTING) return "";
+    return this.#connector?.isTlsStarted() === true ? "tls" : "tcp";
   }
 
   /**
@@ -222,7 +323,7 @@ export class HTTPClient extends HTTPUploadProgress {
    * @returns The code, or 0 when no proxy answer was received (no tunnel, or not answered yet).
    */
   getProxyResponseCode(): number {
-    return this.core.route.getProxyResponseCode();
+    return this.#tunnel?.getStatusCode() ?? 0;
   }
 
   /**
@@ -233,17 +334,28 @@ export class HTTPClient extends HTTPUploadProgress {
    * @returns A copy of the lines; empty when no proxy answer was received.
    */
   getProxyResponseHeaders(): string[] {
-    return this.core.route.getProxyResponseHeaders();
+    return this.#tunnel?.getHeaders() ?? [];
   }
 
   /** The current status. */
   getStatus(): Status {
-    return this.core.status;
+    return this.#status;
   }
 
   /** A human-readable reason for the last failure or refused call (with the underlying cause), or `""`. */
   getErrorReason(): string {
-    return this.core.reason;
+    return this.#reason;
+  }
+
+  /**
+   * The failure that put the client in CANT_RESOLVE, CANT_CONNECT, TLS_HANDSHAKE_ERROR or
+   * CONNECTION_ERROR: a stable code, who is at fault, and the reason (as {@link HTTPClient.getErrorReason}
+   * said it then). A refused call does not set it.
+   *
+   * @returns The failure; null while the client is not in a failure status.
+   */
+  getFailure(): ConnectionFailure | null {
+    return this.#failure;
   }
 
   /**
@@ -253,7 +365,10 @@ export class HTTPClient extends HTTPUploadProgress {
    * @param listener - The function, or null.
    */
   setActivityListener(listener: (() => void) | null): void {
-    this.core.setActivityListener(listener);
+    this.#activity = listener;
+    this.#exchange?.upload?.setActivityListener(listener);
+    this.#connector?.setActivityListener(listener);
+    this.#peer?.setActivityListener(listener);
   }
 
   /**
@@ -267,7 +382,7 @@ export class HTTPClient extends HTTPUploadProgress {
    * `ERR_CANT_CONNECT` (also for a failed TLS handshake, as in Godot) or `ERR_CONNECTION_ERROR` on failure.
    */
   poll(): Err {
-    return this.pollWait.poll(this.core);
+    return this.#pollWait.poll(this.#polled);
   }
 
   /**
@@ -301,7 +416,11 @@ export class HTTPClient extends HTTPUploadProgress {
    * {@link HTTPClient.getRequestBodyBytesSent}.
    */
   request(method: Method | string, url: string, headers: readonly string[], body: string | Uint8Array | BodySource = EMPTY): Err {
-    return this.core.request(method, url, headers, body);
+    try {
+      return this.#request(method, url, headers, body);
+    } catch (error) {
+      return this.#fail(internalFailure(error));
+    }
   }
 
   /**
@@ -315,13 +434,13 @@ export class HTTPClient extends HTTPUploadProgress {
    * @returns The bytes, in an array of their own.
    */
   readResponseBodyChunk(): Uint8Array {
-    const first = this.readResponseBodyPiece(this.chunkSize);
+    const first = this.readResponseBodyPiece(this.#chunkSize);
     if (first.length === 0) return first;
-    if (first.length === this.chunkSize) return first.slice();
+    if (first.length === this.#chunkSize) return first.slice();
     const pieces = [first];
     let total = first.length;
-    while (total < this.chunkSize) {
-      const piece = this.readResponseBodyPiece(this.chunkSize - total);
+    while (total < this.#chunkSize) {
+      const piece = this.readResponseBodyPiece(this.#chunkSize - total);
       if (piece.length === 0) break;
       pieces.push(piece);
       total += piece.length;
@@ -343,13 +462,28 @@ export class HTTPClient extends HTTPUploadProgress {
    * @param maxBytes - The most bytes to return (at least 1).
    * @returns A view of body bytes, or an empty array when none is waiting.
    */
-  readResponseBodyPiece(maxBytes: number = this.chunkSize): Uint8Array {
-    return this.core.readResponseBodyPiece(maxBytes);
+  readResponseBodyPiece(maxBytes: number = this.#chunkSize): Uint8Array {
+    const exchange = this.#exchange;
+    const peer = this.#peer;
+    if (this.#status !== Status.STATUS_BODY || exchange === null || peer === null) return EMPTY;
+    try {
+      return exchange.nextBodyPiece(peer, Math.max(1, Math.floor(maxBytes)), this.#onOutcome);
+    } catch (error) {
+      this.#fail(internalFailure(error));
+      return EMPTY;
+    }
   }
 
   /** Closes the connection and forgets the response. The client becomes DISCONNECTED. */
   close(): void {
-    this.core.close();
+    this.#connector?.cancel();
+    this.#connector = null;
+    this.#releasePeer();
+    this.#exchange?.closeUpload();
+    this.#exchange = null;
+    this.#failure = null;
+    this.#parser = this.#newParser();
+    this.#status = Status.STATUS_DISCONNECTED;
   }
 
   /**
@@ -363,19 +497,349 @@ export class HTTPClient extends HTTPUploadProgress {
     return queryStringFromDict(fields);
   }
 
-  /**
-   * The request and response in progress or last finished.
-   *
-   * @internal
-   */
-  protected get exchange(): Exchange | null {
-    return this.core.exchange;
+  /** True once the head of a final response has been received (also when it has no header fields). */
+  hasResponse(): boolean {
+    return this.#exchange?.head != null;
   }
 
-  private setProxy(kind: "http" | "https", host: string, port: number, credentials: ProxyCredentials | undefined): Err {
-    const invalid = this.core.route.setProxy(kind, host, port, credentials);
-    if (invalid === null) return Err.OK;
-    this.core.reason = invalid;
-    return Err.ERR_INVALID_PARAMETER;
+  /** The status code of the last response, or 0. */
+  getResponseCode(): number {
+    return this.#exchange?.head?.statusCode ?? 0;
+  }
+
+  /** The header fields of the last response as `"Name: value"` lines, in order, duplicates kept. Not destructive. */
+  getResponseHeaders(): string[] {
+    return this.#exchange?.headerLines.slice() ?? [];
+  }
+
+  /**
+   * The header fields of the last response as a dictionary with lower-cased names; a name that
+   * occurs more than once (Set-Cookie) maps to an array of its values in order. Not destructive.
+   *
+   * @returns The dictionary.
+   */
+  getResponseHeadersAsDictionary(): Record<string, string | string[]> {
+    return headersToDictionary(this.#exchange?.headerLines ?? []);
+  }
+
+  /** The trailer fields of the last chunked response, once its body has been read to the end. */
+  getResponseTrailers(): string[] {
+    return headerFieldsToLines(this.#exchange?.trailers ?? []);
+  }
+
+  /** The interim (1xx) responses that came before the last final response. */
+  getInformationalResponses(): readonly InformationalResponse[] {
+    return this.#exchange?.interim ?? [];
+  }
+
+  /**
+   * The length of the body that follows this response's head on the wire, by one rule (the same
+   * as `HTTPRequest.getBodySize()`): 0 when the response can have no body (an answer to HEAD, 1xx,
+   * 204, 304, a 2xx to CONNECT, `Content-Length: 0`) whatever its headers announce; the
+   * `Content-Length` for a length-delimited body; -1 when the length is unknown (chunked or
+   * close-delimited), and before a head arrived. Godot returns -1 for a HEAD answer with a
+   * `Content-Length` (see docs/differences.md).
+   */
+  getResponseBodyLength(): number {
+    const head = this.#exchange?.head;
+    if (head == null) return -1;
+    return head.framing === "length" || head.framing === "none" ? head.contentLength : -1;
+  }
+
+  /** True when the last response uses chunked transfer coding. */
+  isResponseChunked(): boolean {
+    return this.#exchange?.head?.chunked ?? false;
+  }
+
+  /** Body bytes handed out so far for the last response (after de-chunking). */
+  getResponseBodyBytesRead(): number {
+    return this.#exchange?.bodyRead ?? 0;
+  }
+
+  /** Bytes of the last response taken from the connection so far, head included, as on the wire. 0 means the server sent nothing. */
+  getResponseWireBytes(): number {
+    return this.#exchange?.wireBytes ?? 0;
+  }
+
+  /**
+   * Why the last response was rejected, as a stable code: `truncated`, `too-large`,
+   * `length-with-transfer-encoding` or `malformed`; `""` when the response was fine or the failure
+   * was not about its bytes (see `getErrorReason()` for the words).
+   */
+  getResponseErrorCode(): ResponseErrorCode | "" {
+    return this.#exchange?.errorCode ?? "";
+  }
+
+  /**
+   * Body bytes of the current (or last) request accepted by the connection so far, without chunk
+   * framing. With a {@link BodySource} this grows across polls as the connection takes the body;
+   * it stops when the server answers early or the request fails.
+   *
+   * @returns The byte count; 0 before any request.
+   */
+  getRequestBodyBytesSent(): number {
+    return this.#exchange?.upload?.getBytesSent() ?? 0;
+  }
+
+  /**
+   * The body length of the current (or last) request: the in-memory body's size, the source's
+   * length, or the `Content-Length` the caller gave.
+   *
+   * @returns The length in bytes; -1 when unknown (a source sent chunked); 0 without a body or request.
+   */
+  getRequestBodyLength(): number {
+    return this.#exchange?.upload?.length ?? 0;
+  }
+  /** One step of the state machine; an error thrown inside is a bug, reported as one (never as a network fault). */
+  #step(): Err {
+    try {
+      return this.#poll();
+    } catch (error) {
+      return this.#fail(internalFailure(error));
+    }
+  }
+
+  #poll(): Err {
+    // Body pieces handed out since the last poll() are no longer in use: the peer may reuse their
+    // memory, except under the bytes the parser still holds.
+    this.#peer?.releaseReads?.(this.#parser.getBufferedBytes());
+    switch (this.#status) {
+      case Status.STATUS_DISCONNECTED:
+        if (this.#reason === "") this.#reason = "poll(): the client is not connected (STATUS_DISCONNECTED); call connectToHost() first";
+        return Err.ERR_UNCONFIGURED;
+      case Status.STATUS_CANT_RESOLVE:
+        return Err.ERR_CANT_RESOLVE;
+      case Status.STATUS_CANT_CONNECT:
+        return Err.ERR_CANT_CONNECT;
+      case Status.STATUS_CONNECTION_ERROR:
+      case Status.STATUS_TLS_HANDSHAKE_ERROR:
+        return Err.ERR_CONNECTION_ERROR;
+      case Status.STATUS_RESOLVING:
+      case Status.STATUS_CONNECTING:
+        return this.#stepConnector();
+      case Status.STATUS_CONNECTED:
+        return this.#checkIdle();
+      case Status.STATUS_REQUESTING:
+        return this.#stepRequesting();
+      case Status.STATUS_BODY:
+        return this.#checkBody();
+    }
+  }
+
+  #request(method: Method | string, url: string, headers: readonly string[], body: string | Uint8Array | BodySource): Err {
+    const verb = verbOf(method);
+    if (verb === undefined) return this.#refuse(Err.ERR_INVALID_PARAMETER, `invalid method ${String(method)}`);
+    // A fragment is never part of a request target (RFC 9110 §7.1): it stays on this side.
+    const hash = url.indexOf("#");
+    const target = hash === -1 ? url : url.slice(0, hash);
+    const targetProblem = validateRequestTarget(verb, target);
+    if (targetProblem !== null) return this.#refuse(Err.ERR_INVALID_PARAMETER, targetProblem.reason);
+    // Bytes or a close that arrived since the last poll() make an idle connection unusable: a
+    // stray byte must never be read as the answer to this request. The arguments were fine: the
+    // connection failed (a fresh one: STATUS_CONNECTION_ERROR) or was closed (a kept one).
+    if (this.#status === Status.STATUS_CONNECTED && this.#peer !== null) {
+      this.#checkIdle();
+      if (this.#status !== Status.STATUS_CONNECTED) return Err.ERR_CONNECTION_ERROR;
+    }
+    if (this.#status !== Status.STATUS_CONNECTED) {
+      return this.#refuse(Err.ERR_INVALID_PARAMETER, `request() needs STATUS_CONNECTED, the client is in ${statusName(this.#status)}`);
+    }
+    const peer = this.#peer;
+    if (peer === null) return this.#refuse(Err.ERR_INVALID_DATA, "request(): no connection");
+    const plan = planRequestBody(headers, body);
+    if (!plan.ok) return this.#refuse(Err.ERR_INVALID_PARAMETER, plan.reason);
+    const written = this.#writeHead(verb, target, headers, plan.headLength, plan.chunked);
+    if (!written.ok) return this.#refuse(Err.ERR_INVALID_PARAMETER, written.reason);
+    this.#fresh = false;
+    const expect = { headRequest: verb === "HEAD", upgradeRequested: hasHeader(headers, "upgrade") };
+    this.#exchange = new Exchange(this.#parser, [written.bytes], expect, plan.start?.() ?? null);
+    this.#exchange.upload?.setActivityListener(this.#activity);
+    this.#status = Status.STATUS_REQUESTING;
+    peer.setIdle?.(false); // a request in flight keeps the process alive until its response is in
+    return Err.OK;
+  }
+
+  /**
+   * The head of a request to the origin by the route of the last `connectToHost`: through an HTTP
+   * proxy, an absolute-form target and the proxy's credentials (for the proxy only).
+   */
+  #writeHead(verb: string, url: string, headers: readonly string[], bodyLength: number, chunked: boolean): RequestHeadResult {
+    const proxy = this.#viaHttpProxy;
+    let target = url;
+    let allHeaders = headers;
+    if (proxy !== null) {
+      if (url.startsWith("/")) target = `http://${formatHostValue(this.#host, this.#port, this.#tls !== null)}${url}`;
+      if (proxy.authorization !== "") allHeaders = [...headers, `Proxy-Authorization: ${proxy.authorization}`];
+    }
+    const tls = this.#tls !== null;
+    return this.#heads.write({ method: verb, target, host: this.#host, port: this.#port, tls, headers: allHeaders, bodyLength, chunked });
+  }
+
+  #stepConnector(): Err {
+    const connector = this.#connector;
+    if (connector === null) {
+      // A peer given to setConnection() while it was still connecting.
+      const peer = this.#peer;
+      if (peer === null) return this.#fail(internalFailure(new Error("CONNECTING without a connector or a connection")));
+      const state = peer.getState();
+      if (state === PeerState.CONNECTING) return Err.OK;
+      if (state !== PeerState.OPEN)
+        return this.#fail(connectionFailure("connection-lost", peer.getError()?.message ?? "connection closed"));
+      this.#markConnected(peer, true);
+      return this.#checkIdle();
+    }
+    connector.step();
+    switch (connector.getPhase()) {
+      case "resolving":
+        return Err.OK;
+      case "connecting":
+        this.#status = Status.STATUS_CONNECTING;
+        connector.getPeer()?.setActivityListener(this.#activity);
+        return Err.OK;
+      case "open": {
+        const peer = connector.takePeer();
+        this.#connector = null;
+        if (peer === null) return this.#fail(connectionFailure("connection-lost", "connection lost"));
+        this.#attachPeer(peer);
+        this.#markConnected(peer, true);
+        return Err.OK;
+      }
+      case "cant-resolve":
+        return this.#fail(connectionFailure("cant-resolve", connector.getReason()));
+      case "cant-connect":
+        return this.#fail(connectionFailure("cant-connect", connector.getReason()));
+      case "tls-failed":
+        return this.#fail(connectionFailure("tls-handshake", connector.getReason()));
+    }
+  }
+
+  /** Open with no request in flight: CONNECTED, and the peer idle, so it does not keep the process alive. */
+  #markConnected(peer: StreamPeer | null, fresh = false): void {
+    if (fresh) this.#fresh = true;
+    this.#status = Status.STATUS_CONNECTED;
+    peer?.setIdle?.(true);
+  }
+
+  /** An idle keep-alive connection: notice a close, a failure, or bytes nobody asked for. */
+  #checkIdle(): Err {
+    const peer = this.#peer;
+    if (peer === null) return this.#fail(internalFailure(new Error("CONNECTED without a connection")));
+    if (peer.getState() === PeerState.ERROR) {
+      return this.#fail(connectionFailure("connection-lost", peer.getError()?.message ?? "connection failed"));
+    }
+    if (this.#parser.getBufferedBytes() > 0 || peer.getAvailableBytes() > 0) {
+      this.#dropConnection("the server sent bytes that belong to no request; connection closed");
+    } else if (peer.isEnded() || peer.getState() !== PeerState.OPEN) {
+      // A kept connection the server closed while idle is an ordinary end; a new one closed before
+      // it carried any request is a connection error (as a reset is).
+      if (this.#fresh) {
+        return this.#fail(connectionFailure("connection-lost", "the server closed the connection before any request was sent on it"));
+      }
+      this.#dropConnection("the server closed the idle connection");
+    }
+    return Err.OK;
+  }
+
+  #stepRequesting(): Err {
+    const exchange = this.#exchange;
+    const peer = this.#peer;
+    if (exchange === null || peer === null) return this.#fail(internalFailure(new Error("REQUESTING without an exchange or a connection")));
+    const outcome = exchange.stepHead(peer);
+    if (outcome.kind === "wait") return Err.OK;
+    if (outcome.kind === "failed") return this.#fail(outcome.failure);
+    this.#status = Status.STATUS_BODY;
+    return this.#checkBody();
+  }
+
+  /** In BODY: completes a message without body at once, and notices a dead connection. */
+  #checkBody(): Err {
+    const exchange = this.#exchange;
+    const peer = this.#peer;
+    if (exchange === null || peer === null) return this.#fail(internalFailure(new Error("BODY without an exchange or a connection")));
+    if (exchange.head?.framing === "none" || exchange.isPeerDead(peer)) {
+      // No body byte is left to hand out: the message completes (a body already read in full
+      // before the connection failed is still a success), or fails as cut short.
+      exchange.nextBodyPiece(peer, 1, this.#onOutcome);
+    }
+    return this.#status === Status.STATUS_CONNECTION_ERROR ? Err.ERR_CONNECTION_ERROR : Err.OK;
+  }
+
+  #applyOutcome(outcome: ExchangeOutcome): void {
+    if (outcome.kind === "failed") {
+      this.#fail(outcome.failure);
+    } else if (outcome.kind === "done") {
+      if (outcome.reusable) {
+        this.#markConnected(this.#peer);
+      } else {
+        this.#dropConnection(outcome.reason);
+      }
+    }
+  }
+
+  #attachPeer(peer: StreamPeer): void {
+    this.#peer = peer;
+    peer.setActivityListener(this.#activity);
+  }
+
+  #releasePeer(): void {
+    if (this.#peer !== null) {
+      this.#peer.setActivityListener(null);
+      this.#peer.close();
+      this.#peer = null;
+    }
+  }
+
+  /** Closes the connection without an error: the response (if any) stays readable. */
+  #dropConnection(reason: string): void {
+    if (reason !== "") this.#reason = reason;
+    this.#exchange?.closeUpload();
+    this.#releasePeer();
+    this.#parser = this.#newParser();
+    this.#status = Status.STATUS_DISCONNECTED;
+  }
+
+  /** Ends the connection in the failure status of `failure`'s code. */
+  #fail(failure: ConnectionFailure): Err {
+    this.#connector?.cancel();
+    this.#connector = null;
+    this.#releasePeer();
+    this.#exchange?.closeUpload();
+    this.#reason = failure.reason;
+    this.#failure = failure;
+    switch (failure.code) {
+      case "cant-resolve":
+        this.#status = Status.STATUS_CANT_RESOLVE;
+        return Err.ERR_CANT_RESOLVE;
+      case "cant-connect":
+        this.#status = Status.STATUS_CANT_CONNECT;
+        return Err.ERR_CANT_CONNECT;
+      case "tls-handshake":
+        this.#status = Status.STATUS_TLS_HANDSHAKE_ERROR;
+        return Err.ERR_CANT_CONNECT;
+      case "internal":
+        this.#status = Status.STATUS_CONNECTION_ERROR;
+        return Err.ERR_BUG;
+      default:
+        this.#status = Status.STATUS_CONNECTION_ERROR;
+        return Err.ERR_CONNECTION_ERROR;
+    }
+  }
+
+  #setProxy(kind: "http" | "https", host: string, port: number, credentials: ProxyCredentials | undefined): Err {
+    const parsed = parseProxySetting(host, port, credentials);
+    if (parsed !== null && "invalid" in parsed) return this.#refuse(Err.ERR_INVALID_PARAMETER, parsed.invalid);
+    if (kind === "http") this.#httpProxy = parsed;
+    else this.#httpsProxy = parsed;
+    return Err.OK;
+  }
+
+  /** Records why a call was refused and returns its code. */
+  #refuse(err: Err, reason: string): Err {
+    this.#reason = reason;
+    return err;
+  }
+
+  #newParser(): ResponseParser {
+    return new ResponseParser({ maxHeadBytes: this.#maxHeadBytes, maxHeaderCount: this.#maxHeaderCount });
   }
 }

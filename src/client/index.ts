@@ -1,6 +1,5 @@
 export { HTTPClient, type HTTPClientOptions } from "./http-client.ts";
-export { HTTPResponseState } from "./response-state.ts";
-export { HTTPUploadProgress } from "./upload-progress.ts";
+export type { ConnectionFailure, ConnectionFailureCode, Fault } from "./connection-failure.ts";
 export type { BodySource } from "./body-source.ts";
 export { BytesSource } from "./bytes-source.ts";
 export { StreamingBodySource, type StreamingBodySourceOptions, DEFAULT_BODY_HIGH_WATER_MARK } from "./streaming-body-source.ts";
@@ -18,8 +17,15 @@ export { ScriptedNetwork } from "./scripted-network.ts";
 export { ScriptedLookup, toResolvedAddresses } from "./scripted-lookup.ts";
 export { PeerState, type PeerError, type PeerErrorKind, type StreamPeer } from "./peer/stream-peer.ts";
 export {
-  SocketPeer, type SocketPeerOptions, DEFAULT_READ_BUFFER_BYTES, DEFAULT_MAX_READ_BUFFER_BYTES, MIN_READ_BUFFER_BYTES, MAX_READ_BUFFER_BYTES,
-  DEFAULT_WRITE_BUFFER_BYTES, MIN_WRITE_BUFFER_BYTES, MAX_WRITE_BUFFER_BYTES,
+  SocketPeer,
+  type SocketPeerOptions,
+  DEFAULT_READ_BUFFER_BYTES,
+  DEFAULT_MAX_READ_BUFFER_BYTES,
+  MIN_READ_BUFFER_BYTES,
+  MAX_READ_BUFFER_BYTES,
+  DEFAULT_WRITE_BUFFER_BYTES,
+  MIN_WRITE_BUFFER_BYTES,
+  MAX_WRITE_BUFFER_BYTES,
 } from "./peer/socket-peer.ts";
 export { TcpPeer } from "./peer/tcp-peer.ts";
 export { TlsPeer } from "./peer/tls-peer.ts";

@@ -1,12 +1,8 @@
+import type { ResolvedAddress } from "./peer/address.ts";
 import type { StreamPeer } from "./peer/stream-peer.ts";
+import type { TlsConnectOptions } from "./peer/tls-connect-options.ts";
 
-/** One address a host name resolved to. */
-export interface ResolvedAddress {
-  /** The IP address in text form (`127.0.0.1`, `::1`). */
-  readonly address: string;
-  /** 4 for IPv4, 6 for IPv6. */
-  readonly family: 4 | 6;
-}
+export type { ResolvedAddress, TlsConnectOptions };
 
 /** The state of a {@link PendingLookup}. */
 export type LookupState = "pending" | "done" | "failed";
@@ -28,24 +24,6 @@ export interface PendingLookup {
    * then. `null` removes it.
    */
   setActivityListener?(listener: (() => void) | null): void;
-}
-
-/** TLS settings for one connection. */
-export interface TlsConnectOptions {
-  /** The name to send in SNI and to verify the certificate against (an IP literal sends no SNI). */
-  readonly servername: string;
-  /** PEM certificates trusted instead of the system store. */
-  readonly trustedCA?: string | readonly string[];
-  /** The name the certificate must carry, when it differs from `servername`. */
-  readonly commonNameOverride?: string;
-  /** A PEM client certificate for mutual TLS. */
-  readonly clientCert?: string;
-  /** The PEM key of `clientCert`. */
-  readonly clientKey?: string;
-  /** The passphrase of `clientKey`. */
-  readonly passphrase?: string;
-  /** When true, no certificate or host name is verified. Only ever set on explicit request. */
-  readonly unsafe?: boolean;
 }
 
 /**

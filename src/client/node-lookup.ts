@@ -1,7 +1,7 @@
 import { lookup, type LookupAddress } from "node:dns";
-import { LookupBase } from "./lookup-base.ts";
-import type { ResolvedAddress } from "./network.ts";
-import { parseIpAddress } from "./resolved-address.ts";
+import { LookupAnswer } from "./lookup-answer.ts";
+import type { LookupState, PendingLookup, ResolvedAddress } from "./network.ts";
+import { parseIpAddress } from "./peer/address.ts";
 
 function codeOf(err: unknown): string {
   if (typeof err === "object" && err !== null && "code" in err && typeof err.code === "string" && err.code !== "") {
@@ -17,7 +17,40 @@ function codeOf(err: unknown): string {
  *
  * Usually created by `NodeNetwork.resolve()`.
  */
-export class NodeLookup extends LookupBase {
+export class NodeLookup implements PendingLookup {
+  /** {@inheritDoc PendingLookup.host} */
+  readonly host: string;
+  readonly #answer: LookupAnswer;
+
+  /** {@inheritDoc PendingLookup.getState} */
+  getState(): LookupState {
+    return this.#answer.getState();
+  }
+
+  /** {@inheritDoc PendingLookup.getAddresses} */
+  getAddresses(): readonly ResolvedAddress[] {
+    return this.#answer.getAddresses();
+  }
+
+  /** {@inheritDoc PendingLookup.getError} */
+  getError(): string {
+    return this.#answer.getError();
+  }
+
+  /** {@inheritDoc PendingLookup.cancel} */
+  cancel(): void {
+    this.#answer.cancel();
+  }
+
+  /** True once {@link PendingLookup.cancel} was called. */
+  isCancelled(): boolean {
+    return this.#answer.isCancelled();
+  }
+
+  /** {@inheritDoc PendingLookup.setActivityListener} */
+  setActivityListener(listener: (() => void) | null): void {
+    this.#answer.setActivityListener(listener);
+  }
   #errorMessage = "";
 
   /**
@@ -26,10 +59,11 @@ export class NodeLookup extends LookupBase {
    * @param host - The host name to resolve.
    */
   constructor(host: string) {
-    super(host);
+    this.host = host;
+    this.#answer = new LookupAnswer(host);
     const literal = parseIpAddress(host);
     if (literal !== null) {
-      this.settleDone([literal]);
+      this.#answer.settleDone([literal]);
       return;
     }
     try {
@@ -38,7 +72,7 @@ export class NodeLookup extends LookupBase {
       });
     } catch (err) {
       this.#errorMessage = err instanceof Error ? err.message : String(err);
-      this.settleFailed(codeOf(err));
+      this.#answer.settleFailed(codeOf(err));
     }
   }
 
@@ -56,9 +90,9 @@ export class NodeLookup extends LookupBase {
       if (this.getState() === "pending" && !this.isCancelled()) {
         this.#errorMessage = err === null ? `ENODATA: no address found for ${this.host}` : err.message;
       }
-      this.settleFailed(err === null ? "ENODATA" : codeOf(err));
+      this.#answer.settleFailed(err === null ? "ENODATA" : codeOf(err));
     } else {
-      this.settleDone(found);
+      this.#answer.settleDone(found);
     }
   }
 }

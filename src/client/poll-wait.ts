@@ -8,8 +8,25 @@
  */
 import type { Err } from "../status/err.ts";
 import { Status } from "../status/status.ts";
-import type { ClientConnection } from "./client-connection.ts";
 import type { Network } from "./network.ts";
+
+/**
+ * What a {@link PollWait} needs of its client, given by the client (which keeps its state to itself).
+ *
+ * @internal
+ */
+export interface PolledConnection {
+  /** One step of the state machine, as `poll()` without waiting. */
+  step(): Err;
+  /** The status. */
+  status(): Status;
+  /** True when received bytes wait to be read: in the parser or in the connection. */
+  hasBufferedBytes(): boolean;
+  /** The error reason now. */
+  reason(): string;
+  /** Sets the error reason: why `poll()` cannot wait, or cannot see any byte. */
+  explain(reason: string): void;
+}
 
 /** The default bound of one blocking `poll()`: 1 second. */
 export const DEFAULT_BLOCKING_WAIT_SECONDS = 1;
@@ -33,8 +50,12 @@ export const BLOCKING_NEEDS_THREADS_REASON: string =
 
 /** True in a status where the client waits for the network. */
 function waitsForNetwork(status: Status): boolean {
-  return status === Status.STATUS_RESOLVING || status === Status.STATUS_CONNECTING ||
-    status === Status.STATUS_REQUESTING || status === Status.STATUS_BODY;
+  return (
+    status === Status.STATUS_RESOLVING ||
+    status === Status.STATUS_CONNECTING ||
+    status === Status.STATUS_REQUESTING ||
+    status === Status.STATUS_BODY
+  );
 }
 
 /**
@@ -62,12 +83,12 @@ export class PollWait {
    * One `HTTPClient.poll()`: a step of the connection, then in blocking mode more steps each time
    * the network has news, until the status changes, body bytes wait, or the bound passes.
    *
-   * @param core - The client's connection.
+   * @param core - The client.
    * @returns What the last step returned.
    */
-  poll(core: ClientConnection): Err {
-    const before = core.status;
-    let result = core.poll();
+  poll(core: PolledConnection): Err {
+    const before = core.status();
+    let result = core.step();
     if (!this.blocking) {
       this.#diagnose(core, before);
       return result;
@@ -75,24 +96,24 @@ export class PollWait {
     if (!this.#waiting(core, before)) return result;
     const network = this.#network;
     if (network.waitForActivity === undefined) {
-      core.reason = BLOCKING_NEEDS_THREADS_REASON;
+      core.explain(BLOCKING_NEEDS_THREADS_REASON);
       return result;
     }
     network.waitForActivity(() => {
-      result = core.poll();
+      result = core.step();
       return !this.#waiting(core, before);
     }, this.waitSeconds * 1000);
     return result;
   }
 
   /** Nothing new for the caller: the same waiting status and no body byte to read. */
-  #waiting(core: ClientConnection, before: Status): boolean {
-    const status = core.status;
+  #waiting(core: PolledConnection, before: Status): boolean {
+    const status = core.status();
     if (status !== before || !waitsForNetwork(status)) return false;
     return !(status === Status.STATUS_BODY && core.hasBufferedBytes());
   }
 
-  #diagnose(core: ClientConnection, before: Status): void {
+  #diagnose(core: PolledConnection, before: Status): void {
     const network = this.#network;
     if (network.eventLoopTurns === undefined) return;
     const turns = network.eventLoopTurns();
@@ -100,14 +121,14 @@ export class PollWait {
     this.#turns = turns;
     if (stuck) {
       if (++this.#stalled >= STALLED_POLLS && this.#replaced === null) {
-        this.#replaced = core.reason;
-        core.reason = NO_EVENT_LOOP_TURN_REASON;
+        this.#replaced = core.reason();
+        core.explain(NO_EVENT_LOOP_TURN_REASON);
       }
       return;
     }
     this.#stalled = 0;
     if (this.#replaced !== null) {
-      if (core.reason === NO_EVENT_LOOP_TURN_REASON) core.reason = this.#replaced;
+      if (core.reason() === NO_EVENT_LOOP_TURN_REASON) core.explain(this.#replaced);
       this.#replaced = null;
     }
   }

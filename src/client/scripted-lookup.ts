@@ -1,6 +1,6 @@
-import { LookupBase } from "./lookup-base.ts";
-import type { ResolvedAddress } from "./network.ts";
-import { parseIpAddress } from "./resolved-address.ts";
+import { LookupAnswer } from "./lookup-answer.ts";
+import type { LookupState, PendingLookup, ResolvedAddress } from "./network.ts";
+import { parseIpAddress } from "./peer/address.ts";
 
 /**
  * Turns IP literals and resolved addresses into {@link ResolvedAddress}es.
@@ -29,7 +29,47 @@ export function toResolvedAddresses(addresses: ReadonlyArray<string | ResolvedAd
  * lookup!.resolve(["::1", "127.0.0.1"]);   // or lookup!.fail("ENOTFOUND")
  * ```
  */
-export class ScriptedLookup extends LookupBase {
+export class ScriptedLookup implements PendingLookup {
+  /** {@inheritDoc PendingLookup.host} */
+  readonly host: string;
+  readonly #answer: LookupAnswer;
+
+  /** {@inheritDoc PendingLookup.getState} */
+  getState(): LookupState {
+    return this.#answer.getState();
+  }
+
+  /** {@inheritDoc PendingLookup.getAddresses} */
+  getAddresses(): readonly ResolvedAddress[] {
+    return this.#answer.getAddresses();
+  }
+
+  /** {@inheritDoc PendingLookup.getError} */
+  getError(): string {
+    return this.#answer.getError();
+  }
+
+  /** {@inheritDoc PendingLookup.cancel} */
+  cancel(): void {
+    this.#answer.cancel();
+  }
+
+  /** True once {@link PendingLookup.cancel} was called. */
+  isCancelled(): boolean {
+    return this.#answer.isCancelled();
+  }
+
+  /** {@inheritDoc PendingLookup.setActivityListener} */
+  setActivityListener(listener: (() => void) | null): void {
+    this.#answer.setActivityListener(listener);
+  }
+
+  /** @param host - The host name being looked up. */
+  constructor(host: string) {
+    this.host = host;
+    this.#answer = new LookupAnswer(host);
+  }
+
   /**
    * Answers the lookup: `pending` → `done` with these addresses, in this order.
    *
@@ -40,7 +80,7 @@ export class ScriptedLookup extends LookupBase {
     this.#expectPending("resolve");
     const resolved = toResolvedAddresses(addresses);
     if (resolved.length === 0) throw new Error("ScriptedLookup.resolve: no addresses (use fail() for that)");
-    this.settleDone(resolved);
+    this.#answer.settleDone(resolved);
   }
 
   /**
@@ -51,7 +91,7 @@ export class ScriptedLookup extends LookupBase {
    */
   fail(code = "ENOTFOUND"): void {
     this.#expectPending("fail");
-    this.settleFailed(code);
+    this.#answer.settleFailed(code);
   }
 
   #expectPending(method: string): void {

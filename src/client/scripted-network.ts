@@ -3,7 +3,7 @@ import { FailedPeer } from "./peer/failed-peer.ts";
 import { ScriptedPeer } from "./peer/scripted-peer.ts";
 import { ScriptedTlsPeer } from "./peer/scripted-tls-peer.ts";
 import { PeerState, type StreamPeer } from "./peer/stream-peer.ts";
-import { parseIpAddress } from "./resolved-address.ts";
+import { parseIpAddress } from "./peer/address.ts";
 import { ScriptedLookup, toResolvedAddresses } from "./scripted-lookup.ts";
 
 /**

@@ -19,7 +19,9 @@ export function headerLines(init: FetchHeadersInit | undefined): string[] {
   const lines: string[] = [];
   if (init === undefined) return lines;
   if (init instanceof Headers) {
-    init.forEach((value, name) => lines.push(`${name}: ${value}`));
+    init.forEach((value, name) => {
+      lines.push(`${name}: ${value}`);
+    });
     return lines;
   }
   if (Array.isArray(init) || Symbol.iterator in Object(init)) {

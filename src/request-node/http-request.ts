@@ -1,23 +1,24 @@
 import type { BodySource } from "../client/body-source.ts";
-import type { HTTPClient } from "../client/http-client.ts";
+import type { Network } from "../client/network.ts";
 import type { ProxyCredentials } from "../client/proxy-settings.ts";
-import { SocketPeer } from "../client/peer/socket-peer.ts";
-import { ThreadedPeer } from "../client/threaded/threaded-peer.ts";
-import type { TLSOptions } from "../client/tls-options.ts";
+import { TLSOptions } from "../client/tls-options.ts";
 import { Err } from "../status/err.ts";
 import { Method } from "../status/method.ts";
 import { Result } from "../status/result.ts";
 import type { Status } from "../status/status.ts";
-import { HTTPRequestSignals } from "./request-signals.ts";
-import { RequestPlanCache } from "./request-plan.ts";
-import { RequestRun } from "./request-run.ts";
-import type { RedirectMode } from "./request-settings.ts";
-import type { RequestRunHost } from "./run-host.ts";
+import { KeptConnection } from "./kept-connection.ts";
+import { Node } from "./node.ts";
+import type { ProxyLoginHandler } from "./proxy-login.ts";
 import type { HTTPRequestOptions, RequestOptions } from "./request-options.ts";
-import type { TickEmissions } from "./tick-emissions.ts";
-import type { TimingSnapshot } from "./timings.ts";
-import { TimingObserver } from "./timing-observer.ts";
+import { RequestPlanCache } from "./request-plan.ts";
+import { RequestProxies } from "./request-proxies.ts";
+import { RequestRun } from "./request-run.ts";
+import type { RedirectMode, RequestSettings } from "./request-settings.ts";
 import type { SceneTree } from "./scene-tree.ts";
+import { Signal } from "./signal.ts";
+import type { RequestCompletedArgs } from "./tick-emissions.ts";
+import { TimingObserver } from "./timing-observer.ts";
+import type { TimingSnapshot } from "./timings.ts";
 
 export type { HTTPRequestOptions, RequestOptions } from "./request-options.ts";
 
@@ -25,8 +26,6 @@ const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
 /** Slack when comparing summed deltas with the timeout, so 10 ticks of 0.1 s reach 1 s despite float rounding. */
 const TIME_EPSILON = 1e-9;
-/** Makes the {@link RequestRunHost} of a node; set by {@link HTTPRequest}'s static block, which may read its protected state. */
-let runHostOf!: (node: HTTPRequest) => RequestRunHost;
 
 /**
  * A node that performs one HTTP request at a time, ticked by its {@link SceneTree}, with the API
@@ -39,6 +38,17 @@ let runHostOf!: (node: HTTPRequest) => RequestRunHost;
  * The connection is kept for the next request to the same origin; while it waits idle it does not
  * keep the Node process alive, so a script that is done exits without `queueFree()`.
  *
+ * Settings have Godot's names and defaults. Those that shape a request are read once, as
+ * `request()` starts it: changing `maxRedirects`, `redirectMode`, the TLS options or
+ * `proxyLoginHandler` while it runs applies to the next request; `bodySizeLimit`,
+ * `downloadChunkSize` and `downloadFile` cannot change while it runs (as in Godot). `timeout` and
+ * the proxies apply at once.
+ *
+ * What a tick produces is collected and emitted at the end of the tick, each signal at most once,
+ * in this order: `headersReceived`, `redirectReceived`, `bodyData`, `downloadProgress`,
+ * `uploadProgress`, `requestCompleted`. A listener that cancels or restarts the request stops the
+ * rest of that tick's emissions.
+ *
  * @example
  * ```ts
  * const tree = new SceneTree();
@@ -49,39 +59,123 @@ let runHostOf!: (node: HTTPRequest) => RequestRunHost;
  * tree.process(1 / 60); // once per frame
  * ```
  */
-export class HTTPRequest extends HTTPRequestSignals {
-  /** The last request planned, reused by an identical `request()`. */
-  private readonly plans = new RequestPlanCache();
-  /** The running (or last) request's phases, and the connection kept for the next one. */
-  private readonly run: RequestRun;
-  /** True from `request()` until the request ends or is cancelled (the run's own state, kept here for the tick). */
-  private active = false;
-  private elapsed = 0;
-  private peakBuffered = 0;
-  /** Activity notices of the client (bytes, close, drain, connect, body source), counted by its listener. */
-  private activity = 0;
+export class HTTPRequest extends Node {
+  /** Emitted once per started request, at the end of the tick that finished it. */
+  readonly requestCompleted: Signal<RequestCompletedArgs> = new Signal<RequestCompletedArgs>();
+  /** Emitted when the head of the final response arrives, before any body byte: code and headers. */
+  readonly headersReceived: Signal<[responseCode: number, headers: string[]]> = new Signal();
   /**
-   * `activity` as it was when a tick found the request fully sent and nothing to do but wait for
-   * the response head; -1 otherwise (a new request or a cancel resets it). While it still equals
-   * `activity`, nothing can have changed, so an idle tick only counts time.
+   * Emitted once per tick with the body bytes decoded in that tick. When it has listeners as the
+   * body starts, the body is handed out only this way: it is not kept for `requestCompleted`
+   * (whose body is then empty). Not emitted for a body written to `downloadFile`. The chunk is a
+   * new array each time: listeners may keep it (it never points into reused receive memory).
    */
-  private quietAt = -1;
-  private abortSignal: AbortSignal | null = null;
+  readonly bodyData: Signal<[chunk: Uint8Array]> = new Signal();
+  /**
+   * Emitted at the end of a tick in which request body bytes went out: bytes sent so far and the
+   * total (-1 when streamed without a length).
+   */
+  readonly uploadProgress: Signal<[sent: number, total: number]> = new Signal();
+  /**
+   * Emitted at the end of a tick in which body bytes arrived: bytes received so far (as on the
+   * wire) and the total (Content-Length, or -1).
+   */
+  readonly downloadProgress: Signal<[received: number, total: number]> = new Signal();
+  /**
+   * Emitted in `redirectMode` `"manual"` when a redirect arrives: status code, the method and URL
+   * the next hop would use, and the response headers. The request waits until
+   * {@link HTTPRequest.followRedirect} or {@link HTTPRequest.cancelRequest}.
+   */
+  readonly redirectReceived: Signal<[responseCode: number, method: string, url: string, headers: string[]]> = new Signal();
+  /** Adds `Accept-Encoding: gzip, deflate` (unless given) and decodes such bodies. Default true. */
+  acceptGzip = true;
+  /** Most redirects followed; -1 for no limit. Default 8. */
+  maxRedirects = 8;
+  /**
+   * What a redirect does: `"follow"` (default) follows it; `"error"` ends the request with
+   * `RESULT_REDIRECT_LIMIT_REACHED` and a reason naming the target; `"manual"` emits
+   * `redirectReceived` and waits for `followRedirect()` or `cancelRequest()`.
+   */
+  redirectMode: RedirectMode = "follow";
+  /**
+   * Supplies proxy credentials on demand (Electron's `login` event for a proxy); `null` (default)
+   * for none. It is called synchronously inside the tick when the HTTPS proxy refuses the `CONNECT`
+   * tunnel with 407, or when a plain `http://` request through the HTTP proxy gets a final 407
+   * response, with the proxy's address, the realm of its `Proxy-Authenticate: Basic` challenge and
+   * the attempt number.
+   *
+   * Credentials it returns are set on that proxy as {@link HTTPRequest.setHttpProxy} /
+   * {@link HTTPRequest.setHttpsProxy} with credentials would (they stay for later requests),
+   * and the same hop is sent again on a new connection. It is asked at most
+   * {@link MAX_PROXY_LOGIN_ATTEMPTS} times per request; after that, or when it returns `null` or
+   * throws (a throw counts as `null`, with the error in {@link HTTPRequest.getErrorReason}),
+   * the request ends as without a handler: `RESULT_CANT_CONNECT` with the proxy's status in the reason
+   * for the tunnel, `RESULT_SUCCESS` with code 407 and the proxy's response for plain HTTP. A plain
+   * request whose body is a streamed `BodySource` cannot be sent again: once credentials are given
+   * it ends with `RESULT_REQUEST_FAILED` (they stay set for the next request). Only a 407 is a
+   * challenge: a proxy that answers wrong credentials with another status (tinyproxy sends 401)
+   * ends the request with that answer.
+   *
+   * @example
+   * ```ts
+   * req.setHttpsProxy("proxy.lan", 3128);
+   * req.proxyLoginHandler = ({ realm, attempt }) => (attempt === 1 ? { user: "me", password: secretFor(realm) } : null);
+   * ```
+   */
+  proxyLoginHandler: ProxyLoginHandler | null = null;
+  /** The network new clients use; undefined for Node's. */
+  readonly #network: Network | undefined;
+  /** The proxy settings as given. */
+  readonly #proxies = new RequestProxies();
+  /** The client kept between requests. */
+  readonly #connection: KeptConnection;
+  /** The last request planned, reused by an identical `request()`. */
+  readonly #plans = new RequestPlanCache();
+  /** The running (or last) request; null before the first. */
+  #run: RequestRun | null = null;
+  /** TLS options for `https://` URLs. */
+  #tlsOptions: TLSOptions = TLSOptions.client();
+  /** `bodySizeLimit`. */
+  #limit = -1;
+  /** `downloadChunkSize`. */
+  #chunkSize = 65536;
+  /** `downloadFile`. */
+  #file = "";
+  /** `timeout`. */
+  #timeoutSeconds = 0;
+  /** Why the last request failed or the last call was refused. */
+  #reason = "";
+  /** Seconds of ticks since the request started. */
+  #elapsed = 0;
+  #peakBuffered = 0;
+  /** Activity notices of the client (bytes, close, drain, connect, body source), counted by its listener. */
+  #activity = 0;
+  /**
+   * `#activity` as it was when a tick found the request fully sent and nothing to do but wait for
+   * the response head; -1 otherwise (a new request or a cancel resets it). While it still equals
+   * `#activity`, nothing can have changed, so an idle tick only counts time.
+   */
+  #quietAt = -1;
+  #abortSignal: AbortSignal | null = null;
   /** `setBodyPaused`: while true, the body is left in the connection. */
-  private bodyHeld = false;
-  private readonly clock: (() => number) | undefined;
-  private readonly timings = new TimingObserver(() => this.now());
-  private readonly onAbort = (): void => {
-    const reason: unknown = this.abortSignal?.reason;
+  #bodyHeld = false;
+  readonly #clock: (() => number) | undefined;
+  readonly #timings = new TimingObserver(() => this.#now());
+  readonly #onAbort = (): void => {
+    const reason: unknown = this.#abortSignal?.reason;
     this.cancelRequest();
-    this.reason = `aborted${reason === undefined ? "" : `: ${reason instanceof Error ? reason.message : String(reason)}`}`;
+    this.#reason = `aborted${reason === undefined ? "" : `: ${reason instanceof Error ? reason.message : String(reason)}`}`;
   };
 
   /** @param options - The network to use and a node name. */
   constructor(options: HTTPRequestOptions = {}) {
     super(options.name ?? "HTTPRequest");
-    this.clock = options.clock;
-    this.run = new RequestRun(options.network, this.timings, runHostOf(this));
+    this.#clock = options.clock;
+    this.#network = options.network;
+    this.#connection = new KeptConnection(this.#network, this.#proxies, () => {
+      this.#activity++;
+      this.getTree()?.wake(); // the tree the node is in now, not when the client was made
+    });
   }
 
   /**
@@ -91,12 +185,12 @@ export class HTTPRequest extends HTTPRequestSignals {
    * next connection (a kept connection of the other kind is not reused). Default false.
    */
   get useThreads(): boolean {
-    return this.run.connection.usesThreads();
+    return this.#connection.usesThreads();
   }
 
   /** Chooses the threaded network or not for the next connection (see the getter). */
   set useThreads(enabled: boolean) {
-    this.run.connection.setThreads(enabled);
+    this.#connection.setThreads(enabled);
   }
 
   /**
@@ -105,77 +199,102 @@ export class HTTPRequest extends HTTPRequestSignals {
    * @param enabled - True for the threaded network.
    */
   setUseThreads(enabled: boolean): void {
-    this.run.connection.setThreads(enabled);
+    this.#connection.setThreads(enabled);
   }
 
   /** @returns {@link HTTPRequest.useThreads}. */
   isUsingThreads(): boolean {
-    return this.run.connection.usesThreads();
+    return this.#connection.usesThreads();
   }
 
-  static {
-    /** The node as its run sees it: a view of the settings and state the run reads, made once per node. */
-    class NodeRunHost implements RequestRunHost {
-      private readonly node: HTTPRequest;
-      constructor(node: HTTPRequest) {
-        this.node = node;
-      }
-      chunkSize(): number {
-        return this.node.chunkSize;
-      }
-      acceptGzip(): boolean {
-        return this.node.acceptGzip;
-      }
-      limit(): number {
-        return this.node.limit;
-      }
-      file(): string {
-        return this.node.file;
-      }
-      maxRedirects(): number {
-        return this.node.maxRedirects;
-      }
-      redirectMode(): RedirectMode {
-        return this.node.redirectMode;
-      }
-      tlsOptions(): TLSOptions {
-        return this.node.tlsOptions;
-      }
-      hasProxyLoginHandler(): boolean {
-        return this.node.proxyLoginHandler !== null;
-      }
-      emissions(): TickEmissions {
-        return this.node.emissions;
-      }
-      serial(): number {
-        return this.node.serial;
-      }
-      streamsBody(): boolean {
-        return this.node.bodyData.getConnectionCount() > 0;
-      }
-      bodyPaused(): boolean {
-        return this.node.bodyHeld;
-      }
-      setReason(reason: string): void {
-        this.node.reason = reason;
-      }
-      applyProxies(client: HTTPClient): void {
-        client.setHttpProxy(...this.node.proxies.http);
-        client.setHttpsProxy(...this.node.proxies.https);
-      }
-      loginToProxy(kind: "http" | "https", headers: readonly string[]): { readonly retry: true } | { readonly retry: false; readonly note: string } {
-        return this.node.loginToProxy(kind, headers);
-      }
-      onActivity(): void {
-        this.node.activity++;
-        this.node.getTree()?.wake(); // the tree the node is in now, not when the client was made
-      }
-      ended(): void {
-        this.node.active = false;
-        this.node.releaseAbortSignal();
-      }
-    }
-    runHostOf = (node) => new NodeRunHost(node);
+  /** Most decoded body bytes accepted; -1 for no limit (default). Changes are ignored while a request runs. */
+  get bodySizeLimit(): number {
+    return this.#limit;
+  }
+
+  /** Sets the limit; -1 or any negative value removes it. */
+  set bodySizeLimit(bytes: number) {
+    if (this.#guardSetter("bodySizeLimit") && Number.isInteger(bytes)) this.#limit = bytes < 0 ? -1 : bytes;
+  }
+
+  /** Bytes read from the connection per read (256 … 16 MiB, default 65536); each tick still drains everything that arrived. */
+  get downloadChunkSize(): number {
+    return this.#chunkSize;
+  }
+
+  /** Sets the read size; values outside 256 … 16 MiB are ignored (see {@link HTTPRequest.getErrorReason}). */
+  set downloadChunkSize(bytes: number) {
+    if (!this.#guardSetter("downloadChunkSize")) return;
+    if (Number.isInteger(bytes) && bytes >= 256 && bytes <= 16 * 1024 * 1024) this.#chunkSize = bytes;
+    else this.#reason = `downloadChunkSize must be 256-16777216, got ${bytes}`;
+  }
+
+  /**
+   * A file path to write the body to instead of memory; `""` (default) keeps it in memory. The body
+   * goes to a temporary file beside it, renamed over it once complete; on any failure the file is
+   * left as it was. Only a 2xx response with content (not 204, 205 or an answer to HEAD) is written:
+   * for any other status (404, 304, …) the file is left untouched and the body is delivered in
+   * `requestCompleted` as without `downloadFile`.
+   */
+  get downloadFile(): string {
+    return this.#file;
+  }
+
+  /** Sets the download path; `""` keeps bodies in memory. */
+  set downloadFile(path: string) {
+    if (this.#guardSetter("downloadFile")) this.#file = path;
+  }
+
+  /** Seconds of ticks (the deltas given to this node) before the request fails with `RESULT_TIMEOUT`; 0 (default) never. */
+  get timeout(): number {
+    return this.#timeoutSeconds;
+  }
+
+  /** Sets the timeout; negative or non-finite values are ignored. */
+  set timeout(seconds: number) {
+    if (Number.isFinite(seconds) && seconds >= 0) this.#timeoutSeconds = seconds;
+    else this.#reason = `timeout must be a number >= 0, got ${seconds}`;
+  }
+
+  /** Why the last request failed or the last call was refused, with the underlying cause; `""` if nothing failed. */
+  getErrorReason(): string {
+    return this.#reason;
+  }
+
+  /**
+   * Sets the TLS options used for `https://` URLs (including redirects to them). A kept connection
+   * opened with other options is not reused.
+   *
+   * @param options - The options.
+   */
+  setTlsOptions(options: TLSOptions): void {
+    this.#tlsOptions = options;
+  }
+
+  /**
+   * Sets the proxy for `http://` URLs (see {@link HTTPClient.setHttpProxy}); it applies to every
+   * later connection, including redirects to `http://`.
+   *
+   * @param host - The proxy host, optionally `user:pass@host`; `""` clears it.
+   * @param port - The proxy port; -1 clears it.
+   * @param credentials - Basic credentials for the proxy, as an alternative to `user:pass@host`.
+   * @returns `OK`, or `ERR_INVALID_PARAMETER` for a malformed host, port or credentials.
+   */
+  setHttpProxy(host: string, port: number, credentials?: ProxyCredentials): Err {
+    return this.#setProxy("http", host, port, credentials);
+  }
+
+  /**
+   * Sets the proxy for `https://` URLs (see {@link HTTPClient.setHttpsProxy}); it applies to every
+   * later connection, including redirects to `https://`.
+   *
+   * @param host - The proxy host, optionally `user:pass@host`; `""` clears it.
+   * @param port - The proxy port; -1 clears it.
+   * @param credentials - Basic credentials for the proxy, as an alternative to `user:pass@host`.
+   * @returns `OK`, or `ERR_INVALID_PARAMETER` for a malformed host, port or credentials.
+   */
+  setHttpsProxy(host: string, port: number, credentials?: ProxyCredentials): Err {
+    return this.#setProxy("https", host, port, credentials);
   }
 
   /**
@@ -204,7 +323,13 @@ export class HTTPRequest extends HTTPRequestSignals {
     body: string | Uint8Array | BodySource = "",
     options: RequestOptions = {},
   ): Err {
-    return this.requestRaw(url, customHeaders, method, typeof body === "string" ? (body === "" ? EMPTY : encoder.encode(body)) : body, options);
+    return this.requestRaw(
+      url,
+      customHeaders,
+      method,
+      typeof body === "string" ? (body === "" ? EMPTY : encoder.encode(body)) : body,
+      options,
+    );
   }
 
   /**
@@ -224,28 +349,50 @@ export class HTTPRequest extends HTTPRequestSignals {
     body: Uint8Array | BodySource = EMPTY,
     options: RequestOptions = {},
   ): Err {
-    if (!this.isInsideTree()) return this.refuse(Err.ERR_UNCONFIGURED, "request() needs the node to be inside a SceneTree");
-    if (this.active) return this.refuse(Err.ERR_BUSY, "a request is already running; cancel it or wait for requestCompleted");
-    const plan = this.plans.plan({
-      url, customHeaders, method, body, range: options, integrity: options.integrity, acceptGzip: this.acceptGzip, downloadFile: this.file,
+    if (!this.isInsideTree()) return this.#refuse(Err.ERR_UNCONFIGURED, "request() needs the node to be inside a SceneTree");
+    if (this.#isActive()) return this.#refuse(Err.ERR_BUSY, "a request is already running; cancel it or wait for requestCompleted");
+    const settings: RequestSettings = Object.freeze({
+      acceptGzip: this.acceptGzip,
+      maxRedirects: this.maxRedirects,
+      redirectMode: this.redirectMode,
+      tlsOptions: this.#tlsOptions,
+      bodySizeLimit: this.#limit,
+      downloadChunkSize: this.#chunkSize,
+      downloadFile: this.#file,
+      proxyLoginHandler: this.proxyLoginHandler,
     });
-    if (!plan.ok) return this.refuse(Err.ERR_INVALID_PARAMETER, plan.reason);
-    if (options.signal?.aborted === true) return this.refuse(Err.ERR_INVALID_PARAMETER, "the AbortSignal is already aborted");
-    this.serial++;
-    this.quietAt = -1;
-    this.emissions.clear();
-    this.elapsed = 0; // before the timings start: without a clock they read this node's time
-    this.timings.start();
+    const plan = this.#plans.plan({
+      url,
+      customHeaders,
+      method,
+      body,
+      range: options,
+      integrity: options.integrity,
+      acceptGzip: settings.acceptGzip,
+      downloadFile: settings.downloadFile,
+    });
+    if (!plan.ok) return this.#refuse(Err.ERR_INVALID_PARAMETER, plan.reason);
+    if (options.signal?.aborted === true) return this.#refuse(Err.ERR_INVALID_PARAMETER, "the AbortSignal is already aborted");
+    this.#quietAt = -1;
+    this.#elapsed = 0; // before the timings start: without a clock they read this node's time
+    this.#timings.start();
     if (options.signal !== undefined) {
-      this.abortSignal = options.signal;
-      options.signal.addEventListener("abort", this.onAbort, { once: true });
+      this.#abortSignal = options.signal;
+      options.signal.addEventListener("abort", this.#onAbort, { once: true });
     }
-    this.reason = "";
-    this.bodyHeld = false;
-    this.proxyLoginAttempts = 0;
-    this.peakBuffered = 0;
-    this.active = true;
-    this.run.start(plan);
+    this.#reason = "";
+    this.#bodyHeld = false;
+    this.#peakBuffered = 0;
+    const run = new RequestRun({
+      plan,
+      settings,
+      connection: this.#connection,
+      proxies: this.#proxies,
+      timings: this.#timings,
+      bodyData: this.bodyData,
+    });
+    this.#run = run;
+    this.#settle(run); // it may have failed at once (a host that cannot be connected to)
     // Sent in this tick when one is running (a listener, another node), else in the next: wakes the tree.
     this.getTree()?.queueProcess(this);
     return Err.OK;
@@ -262,35 +409,22 @@ export class HTTPRequest extends HTTPRequestSignals {
    * @param paused - True to hold the body back, false to read it again.
    */
   setBodyPaused(paused: boolean): void {
-    if (this.bodyHeld === paused) return;
-    this.bodyHeld = paused;
-    if (!paused && this.active) this.getTree()?.wake();
+    if (this.#bodyHeld === paused) return;
+    this.#bodyHeld = paused;
+    this.#run?.holdBody(paused);
+    if (!paused && this.#isActive()) this.getTree()?.wake();
   }
 
   /** True while the body is held back ({@link HTTPRequest.setBodyPaused}). */
   isBodyPaused(): boolean {
-    return this.bodyHeld;
-  }
-
-  /** True while a request runs (settings that shape it cannot change then). */
-  protected override isRequestActive(): boolean {
-    return this.active;
-  }
-
-  /** Passes a proxy change to the client; a kept connection may go the old way, so it is closed. */
-  protected override onProxyChanged(kind: "http" | "https", host: string, port: number, credentials: ProxyCredentials | undefined): void {
-    this.run.connection.onProxyChanged(kind, host, port, credentials, this.active);
+    return this.#bodyHeld;
   }
 
   /** Stops the running request at once. Nothing is emitted; a new `request()` may follow in the same tick. */
   cancelRequest(): void {
-    this.serial++;
-    this.quietAt = -1;
-    this.releaseAbortSignal();
-    if (!this.active && this.emissions.isEmpty()) return;
-    this.run.cancel();
-    this.active = false;
-    this.emissions.clear();
+    this.#quietAt = -1;
+    this.#releaseAbortSignal();
+    this.#run?.cancel();
   }
 
   /**
@@ -300,7 +434,9 @@ export class HTTPRequest extends HTTPRequestSignals {
    * @returns `OK`, or `ERR_UNCONFIGURED` when no redirect is waiting.
    */
   followRedirect(): Err {
-    if (!this.run.followRedirect()) return this.refuse(Err.ERR_UNCONFIGURED, "no redirect is waiting for followRedirect()");
+    const run = this.#run;
+    if (run === null || !run.followRedirect()) return this.#refuse(Err.ERR_UNCONFIGURED, "no redirect is waiting for followRedirect()");
+    this.#settle(run);
     this.getTree()?.queueProcess(this);
     return Err.OK;
   }
@@ -314,7 +450,7 @@ export class HTTPRequest extends HTTPRequestSignals {
    * @returns A snapshot.
    */
   getTimings(): TimingSnapshot {
-    return this.timings.snapshot();
+    return this.#timings.snapshot();
   }
 
   /**
@@ -324,12 +460,12 @@ export class HTTPRequest extends HTTPRequestSignals {
    * when unknown (chunked, close-delimited, or no final response yet).
    */
   getBodySize(): number {
-    return this.run.body.size;
+    return this.#run?.body.size ?? -1;
   }
 
   /** Body bytes received for the current response as sent on the wire (before decoding, after de-chunking). */
   getDownloadedBytes(): number {
-    return this.run.body.downloaded;
+    return this.#run?.body.downloaded ?? 0;
   }
 
   /**
@@ -339,7 +475,7 @@ export class HTTPRequest extends HTTPRequestSignals {
    * {@link HTTPRequest.getDownloadedBytes}, of this plus {@link HTTPRequest.getBodySize}.
    */
   getResumedFrom(): number {
-    return this.run.body.resumedFrom;
+    return this.#run?.body.resumedFrom ?? 0;
   }
 
   /**
@@ -352,12 +488,12 @@ export class HTTPRequest extends HTTPRequestSignals {
    * peers.
    */
   getPeakBufferedBytes(): number {
-    return this.peakBuffered;
+    return this.#peakBuffered;
   }
 
   /** The status of the underlying {@link HTTPClient}. */
   getHttpClientStatus(): Status {
-    return this.run.connection.getStatus();
+    return this.#connection.getStatus();
   }
 
   /**
@@ -366,30 +502,44 @@ export class HTTPRequest extends HTTPRequestSignals {
    * @param delta - Seconds since the last tick; counted against {@link HTTPRequest.timeout}.
    */
   override _process(delta: number): void {
-    if (this.active) {
-      this.elapsed += Number.isFinite(delta) && delta > 0 ? delta : 0;
-      const timedOut = this.timeoutSeconds > 0 && this.elapsed >= this.timeoutSeconds - TIME_EPSILON;
-      // Waiting for the response head and no activity since: poll() would find nothing new. (Only a
-      // step, a new request or a cancel moves the run on from waiting for the head.) A threaded
-      // network's news is seen by polling, the activity count may not have heard it.
-      if (!timedOut && this.quietAt === this.activity && !this.run.connection.isOffThread()) return;
-      this.quietAt = -1;
-      const run = this.run;
+    const run = this.#run;
+    if (run === null) return;
+    let bug: unknown = null;
+    // Fully sent, waiting for the response head, and no activity since: the run is active and a
+    // poll would find nothing new, so the tick only counts time. (Only a step, a new request or a
+    // cancel moves the run on from there.) Decided from this node's own fields, so the thousands of
+    // idle nodes of a big tree cost one object each per tick.
+    const quiet = this.#quietAt === this.#activity;
+    if (quiet || run.isActive()) {
+      this.#elapsed += Number.isFinite(delta) && delta > 0 ? delta : 0;
+      const timedOut = this.#timeoutSeconds > 0 && this.#elapsed >= this.#timeoutSeconds - TIME_EPSILON;
+      if (quiet && !timedOut) return;
+      this.#quietAt = -1;
       try {
-        const peer = run.connection.getConnection();
-        if (peer instanceof SocketPeer || peer instanceof ThreadedPeer) this.peakBuffered = Math.max(this.peakBuffered, peer.getPeakBufferedBytes());
+        this.#peakBuffered = Math.max(this.#peakBuffered, this.#connection.getPeakBufferedBytes());
         if (timedOut) {
-          run.fail(Result.RESULT_TIMEOUT, `timed out after ${this.timeoutSeconds} s`);
+          run.fail(Result.RESULT_TIMEOUT, `timed out after ${this.#timeoutSeconds} s`);
         } else {
-          const seen = this.activity;
-          if (run.step()) this.quietAt = seen;
+          const seen = this.#activity;
+          // A threaded network's news is seen by polling: the activity count may not have heard it.
+          if (run.step() && !this.#connection.isOffThread()) this.#quietAt = seen;
         }
       } catch (error) {
-        run.fail(Result.RESULT_REQUEST_FAILED, `internal error: ${error instanceof Error ? error.message : String(error)}`);
+        // A bug, not a network failure: the request ends with a reason that names it, and the
+        // error itself is reported on the tree's nodeError (thrown once the tick's signals are out).
+        bug = error ?? new Error(String(error));
+        const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        run.fail(Result.RESULT_REQUEST_FAILED, `internal error (a bug in poll-http, please report it): ${detail}`);
       }
     }
-    if (this.active || this.emissions.completion !== null) this.run.collectProgress();
-    this.flushEmissions();
+    // A listener (proxyLoginHandler) may have cancelled the request and started another.
+    const current = this.#run;
+    if (current !== null) {
+      if (current.isActive() || current.hasCompletion()) current.collectProgress();
+      this.#settle(current);
+      this.#flush(current);
+    }
+    if (bug !== null) throw bug;
   }
 
   /**
@@ -400,24 +550,82 @@ export class HTTPRequest extends HTTPRequestSignals {
    * @returns Seconds from now, or null when nothing is due.
    */
   override _nextDeadline(): number | null {
-    if (!this.emissions.isEmpty() || this.run.hasPendingWork()) return 0;
-    if (!this.active) return null;
-    return this.timeoutSeconds > 0 ? Math.max(0, this.timeoutSeconds - this.elapsed) : null;
+    const run = this.#run;
+    if (run === null) return null;
+    if (run.hasEmissions() || run.hasPendingWork()) return 0;
+    if (!run.isActive()) return null;
+    return this.#timeoutSeconds > 0 ? Math.max(0, this.#timeoutSeconds - this.#elapsed) : null;
   }
 
   /** Leaving the tree cancels the running request (nothing is emitted) and closes the connection. */
   override _exitTree(): void {
     this.cancelRequest();
-    this.run.connection.close();
+    this.#connection.close();
   }
 
-  private releaseAbortSignal(): void {
-    this.abortSignal?.removeEventListener("abort", this.onAbort);
-    this.abortSignal = null;
+  /** True while a request runs. */
+  #isActive(): boolean {
+    return this.#run?.isActive() === true;
+  }
+
+  /** Takes what the run has to tell the node after a call: why it failed, and whether it ended. */
+  #settle(run: RequestRun): void {
+    const reason = run.takeReason();
+    if (reason !== null) this.#reason = reason;
+    if (!run.isActive()) this.#releaseAbortSignal();
+  }
+
+  /** Emits what this tick of `run` produced, in the fixed order; stops when a listener cancels or restarts the request. */
+  #flush(run: RequestRun): void {
+    if (!run.hasEmissions()) return;
+    const batch = run.takeEmissions();
+    const live = (): boolean => this.#run === run && !run.isCancelled();
+    // A signal without listeners is skipped: emitting it would call nobody.
+    const { headers, redirect, download, upload, completion } = batch;
+    if (headers !== null && this.headersReceived.getConnectionCount() > 0) this.headersReceived.emit(headers[0], headers[1]);
+    if (redirect !== null && live()) this.redirectReceived.emit(...redirect);
+    if (batch.data.length > 0 && live() && this.bodyData.getConnectionCount() > 0) {
+      // The join is bounded (a tick decodes a bounded amount), but nothing here may keep requestCompleted from being emitted.
+      let chunk: Uint8Array | null = null;
+      try {
+        chunk = batch.takeData();
+      } catch (error) {
+        Signal.onListenerError(error, "body_data");
+      }
+      if (chunk !== null) this.bodyData.emit(chunk);
+    }
+    if (download !== null && live() && this.downloadProgress.getConnectionCount() > 0) this.downloadProgress.emit(download[0], download[1]);
+    if (upload !== null && live() && this.uploadProgress.getConnectionCount() > 0) this.uploadProgress.emit(upload[0], upload[1]);
+    if (completion !== null && live()) this.requestCompleted.emit(completion[0], completion[1], completion[2], completion[3]);
+  }
+
+  #releaseAbortSignal(): void {
+    this.#abortSignal?.removeEventListener("abort", this.#onAbort);
+    this.#abortSignal = null;
   }
 
   /** The node's time in milliseconds: the injected clock, or the deltas it was given since the request started. */
-  private now(): number {
-    return this.clock !== undefined ? this.clock() : this.elapsed * 1000;
+  #now(): number {
+    return this.#clock !== undefined ? this.#clock() : this.#elapsed * 1000;
+  }
+
+  /** Records why a call was refused and returns its code. */
+  #refuse(err: Err, reason: string): Err {
+    this.#reason = reason;
+    return err;
+  }
+
+  #setProxy(kind: "http" | "https", host: string, port: number, credentials: ProxyCredentials | undefined): Err {
+    const invalid = this.#proxies.set(kind, host, port, credentials);
+    if (invalid !== null) return this.#refuse(Err.ERR_INVALID_PARAMETER, invalid);
+    // A kept connection may go the old way: it is closed, unless a request runs on it.
+    this.#connection.onProxyChanged(kind, this.#isActive());
+    return Err.OK;
+  }
+
+  #guardSetter(name: string): boolean {
+    if (!this.#isActive()) return true;
+    this.#reason = `${name} cannot change while a request runs`;
+    return false;
   }
 }

@@ -1,21 +1,31 @@
 export { HTTPRequest, type HTTPRequestOptions, type RequestOptions } from "./http-request.ts";
 export type { RequestCompletedArgs } from "./tick-emissions.ts";
-export { HTTPRequestSettings, type RedirectMode } from "./request-settings.ts";
+export type { RedirectMode } from "./request-settings.ts";
 export { MAX_PROXY_LOGIN_ATTEMPTS, type ProxyLoginInfo, type ProxyLoginHandler } from "./proxy-login.ts";
-export { HTTPRequestSignals } from "./request-signals.ts";
 export { Signal, type ConnectOptions, type SignalListener, type ListenerErrorHandler } from "./signal.ts";
 export { Node } from "./node.ts";
 export { SceneTree, MAX_EXTRA_PASSES, type NodeCallback } from "./scene-tree.ts";
-export { TreeRunner, type TreeRunnerOptions, type RunMode } from "./runner.ts";
+export { TreeRunner, type TreeRunnerOptions, type RunMode, type TreeScheduler } from "./runner.ts";
 export { createMultipartBody, type MultipartPart, type MultipartOptions, type MultipartResult } from "./multipart.ts";
 export {
-  createIntegrityCheck, parseIntegrity, type IntegrityAlgorithm, type IntegrityCheck, type IntegrityCheckResult,
-  type IntegrityMetadata, type IntegrityVerdict,
+  createIntegrityCheck,
+  parseIntegrity,
+  type IntegrityAlgorithm,
+  type IntegrityCheck,
+  type IntegrityCheckResult,
+  type IntegrityMetadata,
+  type IntegrityVerdict,
 } from "./integrity.ts";
 export { partialPathOf, PARTIAL_SUFFIX } from "./download-sink.ts";
 export { RequestTimings, type TimingEvent, type TimingSnapshot } from "./timings.ts";
 export {
-  formatRangeHeader, parseContentRange, planResume, type ContentRange, type RangeHeaderResult, type ResumeResponse, type ResumePlan,
+  formatRangeHeader,
+  parseContentRange,
+  planResume,
+  type ContentRange,
+  type RangeHeaderResult,
+  type ResumeResponse,
+  type ResumePlan,
 } from "./range.ts";
 export { HTTPRequestPool, type HTTPRequestPoolOptions, type PoolProxy, type PoolRequestOptions } from "./pool/request-pool.ts";
 export { PoolRequest } from "./pool/pool-request.ts";

@@ -7,14 +7,12 @@
  */
 import { HTTPClient } from "../client/http-client.ts";
 import type { Network } from "../client/network.ts";
-import type { StreamPeer } from "../client/peer/stream-peer.ts";
-import type { ProxyCredentials } from "../client/proxy-settings.ts";
 import { sharedThreadedNetwork } from "../client/threaded/threaded-network.ts";
 import type { TLSOptions } from "../client/tls-options.ts";
-import { sameOrigin, type HttpUrl } from "../client/url.ts";
+import { type HttpUrl, sameOrigin } from "../client/url.ts";
 import type { Err } from "../status/err.ts";
 import { Status } from "../status/status.ts";
-import type { RequestRunHost } from "./run-host.ts";
+import type { RequestProxies } from "./request-proxies.ts";
 
 /**
  * The client of an `HTTPRequest` and what it is connected to. It is made lazily and kept for the
@@ -24,29 +22,32 @@ import type { RequestRunHost } from "./run-host.ts";
  */
 export class KeptConnection {
   /** The network given to the node; undefined for Node's. */
-  private readonly network: Network | undefined;
-  private readonly host: RequestRunHost;
+  readonly #network: Network | undefined;
   /** True when the node's connections go through the shared `ThreadedNetwork` (`useThreads`). */
-  private threads = false;
-  /** The `threads` setting the client was made with. */
-  private clientThreads = false;
-  private client: HTTPClient | null = null;
-  private origin: HttpUrl | null = null;
+  #threads = false;
+  /** The `#threads` setting the client was made with. */
+  #clientThreads = false;
+  readonly #proxies: RequestProxies;
+  readonly #onActivity: () => void;
+  #client: HTTPClient | null = null;
+  #origin: HttpUrl | null = null;
   /** The TLS options the kept connection was opened (and its certificate verified) with. */
-  private tls: TLSOptions | null = null;
+  #tls: TLSOptions | null = null;
 
   /**
    * @param network - How the client resolves and connects; undefined for Node's.
-   * @param host - The node.
+   * @param proxies - The node's proxies, given to the client when it is made.
+   * @param onActivity - Called from the event loop when the client has news (bytes, close, drain, connect).
    */
-  constructor(network: Network | undefined, host: RequestRunHost) {
-    this.network = network;
-    this.host = host;
+  constructor(network: Network | undefined, proxies: RequestProxies, onActivity: () => void) {
+    this.#network = network;
+    this.#proxies = proxies;
+    this.#onActivity = onActivity;
   }
 
   /** True when the node's next connections go through the shared `ThreadedNetwork`. */
   usesThreads(): boolean {
-    return this.threads;
+    return this.#threads;
   }
 
   /**
@@ -56,7 +57,7 @@ export class KeptConnection {
    * @param threads - True for the threaded network.
    */
   setThreads(threads: boolean): void {
-    this.threads = threads;
+    this.#threads = threads;
   }
 
   /**
@@ -65,38 +66,46 @@ export class KeptConnection {
    * listener has been called from the event loop.
    */
   isOffThread(): boolean {
-    const threads = this.client === null ? this.threads : this.clientThreads;
-    return threads || this.network?.waitForActivity !== undefined;
+    const threads = this.#client === null ? this.#threads : this.#clientThreads;
+    return threads || this.#network?.waitForActivity !== undefined;
   }
 
   /** The client, or null before the first connection. */
   getClient(): HTTPClient | null {
-    return this.client;
+    return this.#client;
   }
 
   /** The status of the client, DISCONNECTED without one. */
   getStatus(): Status {
-    return this.client?.getStatus() ?? Status.STATUS_DISCONNECTED;
+    return this.#client?.getStatus() ?? Status.STATUS_DISCONNECTED;
   }
 
-  /** The client's connection, or null. */
-  getConnection(): StreamPeer | null {
-    return this.client?.getConnection() ?? null;
+  /** The most unread bytes the current connection has held at once (0 without one, or for in-memory peers). */
+  getPeakBufferedBytes(): number {
+    return this.#client?.getConnection()?.getPeakBufferedBytes?.() ?? 0;
   }
 
   /**
-   * Whether a hop to `url` may go on the open connection: same origin, opened with the TLS
-   * options in force now (for `https`), and idle in CONNECTED.
+   * Whether a hop to `url` may go on the open connection: same origin, opened with the TLS options
+   * the request runs with (for `https`), and idle in CONNECTED.
    *
    * @param url - The hop's URL.
+   * @param tls - The TLS options of the request.
    */
-  canReuse(url: HttpUrl): boolean {
-    const client = this.client;
-    const origin = this.origin;
+  canReuse(url: HttpUrl, tls: TLSOptions): boolean {
+    const client = this.#client;
+    const origin = this.#origin;
     // A kept connection is reused only if it was verified with the TLS options in force now.
-    const sameTls = url.scheme !== "https" || this.tls === this.host.tlsOptions();
-    return client !== null && origin !== null && sameOrigin(origin, url) && sameTls && this.clientThreads === this.threads &&
-      client.getStatus() === Status.STATUS_CONNECTED;
+    const sameTls = url.scheme !== "https" || this.#tls === tls;
+    const sameNetwork = this.#clientThreads === this.#threads;
+    return (
+      client !== null &&
+      origin !== null &&
+      sameOrigin(origin, url) &&
+      sameTls &&
+      sameNetwork &&
+      client.getStatus() === Status.STATUS_CONNECTED
+    );
   }
 
   /**
@@ -104,62 +113,57 @@ export class KeptConnection {
    * on first use.
    *
    * @param url - The hop's URL.
+   * @param tlsOptions - The TLS options of the request (used for `https`).
    * @returns What the client's `connectToHost` returned.
    */
-  open(url: HttpUrl): Err {
-    if (this.client !== null && this.clientThreads !== this.threads) {
-      this.client.close();
-      this.client.setActivityListener(null);
-      this.client = null;
+  open(url: HttpUrl, tlsOptions: TLSOptions): Err {
+    if (this.#client !== null && this.#clientThreads !== this.#threads) {
+      this.#client.close();
+      this.#client.setActivityListener(null);
+      this.#client = null;
     }
-    const client = this.client ?? this.createClient();
-    const tls = url.scheme === "https" ? this.host.tlsOptions() : null;
+    const client = this.#client ?? this.#createClient();
+    const tls = url.scheme === "https" ? tlsOptions : null;
     const err = client.connectToHost(url.host, url.port, tls);
-    this.origin = url;
-    this.tls = tls;
+    this.#origin = url;
+    this.#tls = tls;
     return err;
   }
 
-  /**
-   * True when the whole request is sent and the client only waits for the response head.
-   */
+  /** True when the whole request is sent and the client only waits for the response head. */
   waitsForHeadOnly(): boolean {
-    const client = this.client;
+    const client = this.#client;
     if (client === null || client.getStatus() !== Status.STATUS_REQUESTING) return false;
     const length = client.getRequestBodyLength();
     return length >= 0 && client.getRequestBodyBytesSent() === length;
   }
 
   /**
-   * Passes a proxy change to the client; a kept connection may go the old way, so it is closed
-   * unless a request runs on it.
+   * Gives the client the node's proxy for `kind` URLs after it changed; a kept connection may go
+   * the old way, so it is closed unless a request runs on it.
    *
    * @param kind - Which proxy.
-   * @param host - The new host.
-   * @param port - The new port.
-   * @param credentials - Credentials given apart from the host.
    * @param active - True while a request runs.
    */
-  onProxyChanged(kind: "http" | "https", host: string, port: number, credentials: ProxyCredentials | undefined, active: boolean): void {
-    if (this.client === null) return;
-    if (kind === "http") this.client.setHttpProxy(host, port, credentials);
-    else this.client.setHttpsProxy(host, port, credentials);
+  onProxyChanged(kind: "http" | "https", active: boolean): void {
+    if (this.#client === null) return;
+    this.#proxies.applyTo(this.#client, kind);
     if (!active) this.close();
   }
 
   /** Closes the connection; the client is kept for the next one. */
   close(): void {
-    this.client?.close();
-    this.origin = null;
+    this.#client?.close();
+    this.#origin = null;
   }
 
-  private createClient(): HTTPClient {
-    const network = this.threads ? sharedThreadedNetwork() : this.network;
+  #createClient(): HTTPClient {
+    const network = this.#threads ? sharedThreadedNetwork() : this.#network;
     const client = new HTTPClient(network === undefined ? {} : { network });
-    this.clientThreads = this.threads;
-    this.host.applyProxies(client);
-    client.setActivityListener(() => this.host.onActivity());
-    this.client = client;
+    this.#clientThreads = this.#threads;
+    this.#proxies.applyTo(client);
+    client.setActivityListener(this.#onActivity);
+    this.#client = client;
     return client;
   }
 }

@@ -1,12 +1,7 @@
 import { Err } from "../status/err.ts";
 import { Signal } from "./signal.ts";
 import type { NodeCallback, SceneTree } from "./scene-tree.ts";
-import { provideNodeAccess, reportNodeError } from "./tree-internals.ts";
-
-/** Source of {@link Node} epochs: each entry into a tree takes the next number. */
-let nextEpoch = 1;
-/** Bumped on every change of tree membership or child order, so a tree can keep its node list between steps. */
-let structureVersion = 0;
+import { reportNodeError } from "./node-error.ts";
 
 /**
  * A node of the small scene tree that ticks `HTTPRequest`s, as in Godot: nodes form a tree under a
@@ -46,8 +41,6 @@ export class Node {
   #parent: Node | null = null;
   #children: Node[] = [];
   #tree: SceneTree | null = null;
-  /** Changes on every entry into a tree, so a step's snapshot can tell a re-added node apart. */
-  #epoch = 0;
   /** Greater than 0 while the children list must not change (Godot's `data.blocked`). */
   #blocked = 0;
   /** True while the node is leaving its tree, so a nested removal does not exit it twice. */
@@ -57,27 +50,20 @@ export class Node {
   /** True until `_ready()` has been called (Godot's `ready_first`). */
   #readyFirst = true;
 
-  static {
-    provideNodeAccess({
-      enterAsRoot(node: Node, tree: SceneTree): void {
-        if (node.#parent === null && node.#tree === null) {
-          Node.#enter(node, tree);
-          Node.#propagateReady(node);
-        }
-      },
-      children: (node: Node): readonly Node[] => node.#children,
-      epoch: (node: Node): number => node.#epoch,
-      version: (): number => structureVersion,
-    });
-  }
-
   /**
-   * Creates a node outside any tree.
+   * Creates a node outside any tree, or the root of a tree that is being constructed.
    *
    * @param name - A name for messages; defaults to `"Node"`.
+   * @param rootOf - The {@link SceneTree} whose constructor makes this node its root: the node
+   *   enters that tree and becomes ready at once. Ignored for a tree that has its root already.
    */
-  constructor(name = "Node") {
+  constructor(name = "Node", rootOf?: SceneTree) {
     this.name = name;
+    // A tree being constructed has no root yet (its constructor assigns what this returns).
+    if (rootOf !== undefined && (rootOf as { root?: Node }).root === undefined) {
+      Node.#enter(this, rootOf);
+      Node.#propagateReady(this);
+    }
   }
 
   /**
@@ -135,7 +121,6 @@ export class Node {
     }
     this.#children.push(child);
     child.#parent = this;
-    structureVersion++;
     const tree = this.#tree;
     if (tree !== null) {
       Node.#enter(child, tree);
@@ -169,7 +154,6 @@ export class Node {
       this.#children.splice(index, 1);
     }
     child.#parent = null;
-    structureVersion++;
     return Err.OK;
   }
 
@@ -252,8 +236,7 @@ export class Node {
   /** The node and its subtree enter `tree`: parents first, children in order. */
   static #enter(node: Node, tree: SceneTree): void {
     node.#tree = tree;
-    node.#epoch = nextEpoch++;
-    structureVersion++;
+    tree.nodeAdded.emit(node);
     Node.#call(node, "_enterTree", () => node._enterTree());
     if (node.#tree !== tree) {
       return; // removed by its own callback
@@ -315,8 +298,9 @@ export class Node {
     }
     Node.#call(node, "_exitTree", () => node._exitTree());
     node.treeExiting.emit();
+    const tree = node.#tree;
     node.#tree = null;
-    structureVersion++;
+    tree?.nodeRemoved.emit(node);
     node.#readyNotified = false;
     node.#blocked--;
     node.#exiting = false;

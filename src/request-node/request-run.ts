@@ -1,97 +1,188 @@
 /**
- * The per-request phase machine of an `HTTPRequest`: connect, send, response head, redirects, body
- * and completion, hop after hop. The node keeps the public surface (settings, signals, the tick);
- * the connection it keeps is a `KeptConnection`, the body being taken a `ResponseBody`.
+ * One request of an `HTTPRequest`, from `request()` to its end: connect, send, response head,
+ * redirects, body and completion, hop after hop, and what each tick of it has to emit.
  *
  * @module
  */
 import type { HTTPClient } from "../client/http-client.ts";
-import type { Network } from "../client/network.ts";
 import { Err } from "../status/err.ts";
 import { Method } from "../status/method.ts";
 import { Result } from "../status/result.ts";
 import { Status } from "../status/status.ts";
 import type { CollectFailure } from "./body-collector.ts";
 import { createIntegrityCheck, type IntegrityCheck } from "./integrity.ts";
-import { KeptConnection } from "./kept-connection.ts";
+import type { KeptConnection } from "./kept-connection.ts";
+import { askProxyLogin, MAX_PROXY_LOGIN_ATTEMPTS, proxyRealm } from "./proxy-login.ts";
 import { decideRedirect } from "./redirect-decision.ts";
 import type { Hop, RequestPlan } from "./request-plan.ts";
+import type { RequestProxies } from "./request-proxies.ts";
+import type { RequestSettings } from "./request-settings.ts";
 import { ResponseBody } from "./response-body.ts";
-import type { RangeRequest } from "./resume.ts";
-import type { RequestRunHost } from "./run-host.ts";
+import type { Signal } from "./signal.ts";
+import { TickEmissions } from "./tick-emissions.ts";
 import type { TimingObserver } from "./timing-observer.ts";
 
 const EMPTY = new Uint8Array(0);
 /** Methods that may be sent again on a fresh connection when a reused one closed before answering. */
-const IDEMPOTENT = new Set<Method | string>([Method.METHOD_GET, Method.METHOD_HEAD, Method.METHOD_PUT, Method.METHOD_DELETE, Method.METHOD_OPTIONS, Method.METHOD_TRACE]);
+const IDEMPOTENT = new Set<Method | string>([
+  Method.METHOD_GET,
+  Method.METHOD_HEAD,
+  Method.METHOD_PUT,
+  Method.METHOD_DELETE,
+  Method.METHOD_OPTIONS,
+  Method.METHOD_TRACE,
+]);
 
-type Phase = "connect" | "head" | "body" | "drain" | "wait";
+/** Where a run is: see the table on {@link RequestRun}. */
+type Phase = "connect" | "head" | "body" | "drain" | "wait" | "ended";
+
+/** What a run is given when `request()` starts it. */
+export interface RequestRunInit {
+  /** The planned request: first hop, range, integrity. */
+  readonly plan: RequestPlan;
+  /** The node's settings, frozen at `request()`. */
+  readonly settings: RequestSettings;
+  /** The node's kept client. */
+  readonly connection: KeptConnection;
+  /** The node's proxies, to which a proxy login adds credentials. */
+  readonly proxies: RequestProxies;
+  /** The node's timings, marked as phases pass. */
+  readonly timings: TimingObserver;
+  /** The node's `bodyData` signal: with listeners as the body starts, the body is streamed through it. */
+  readonly bodyData: Signal<[chunk: Uint8Array]>;
+}
 
 /**
- * The state and phases of the running (or last) request of one `HTTPRequest`: connect, send,
- * response head, redirects, body and completion, hop after hop. {@link RequestRun.step} advances it
- * as far as the client allows in one tick; the end of a request is put into the tick's emissions.
+ * One request of an `HTTPRequest`. {@link RequestRun.step} advances it as far as the client allows
+ * in one tick; what the tick has to emit is collected in the run and taken by the node at the end
+ * of the tick. A run is made by `request()` and never restarted: a new request is a new run.
+ *
+ * | Phase | Event | Next |
+ * | --- | --- | --- |
+ * | connect | client CONNECTED (a new or a kept connection) | head (the request is handed to the client) |
+ * | connect | a kept connection closed or failed while idle | connect (on a new connection) |
+ * | connect | CANT_RESOLVE, CANT_CONNECT, TLS error | ended (the matching result) |
+ * | connect | the HTTPS proxy asks for credentials (407) and `proxyLoginHandler` gives some | connect (new connection) |
+ * | head | final response head, not a redirect | body |
+ * | head | a redirect to follow, `redirectMode` `"follow"` | drain (its body is read and dropped) or connect |
+ * | head | a redirect, `redirectMode` `"manual"` | wait (`redirectReceived` is emitted) |
+ * | head | a redirect over `maxRedirects`, or `"error"`; an invalid response | ended (failure) |
+ * | head | a kept connection closed before any byte, idempotent request | connect (once, on a new connection) |
+ * | body | the body is complete | ended (`RESULT_SUCCESS`) |
+ * | body | limit, decoding, integrity or connection failure | ended (failure) |
+ * | drain | the redirect's body is read | connect (the next hop) |
+ * | wait | `followRedirect()` | drain or connect |
+ * | any | timeout, or an error thrown inside (a bug) | ended (`RESULT_TIMEOUT`, `RESULT_REQUEST_FAILED`) |
+ * | any | `cancelRequest()` | ended (nothing is emitted) |
  *
  * @internal
  */
 export class RequestRun {
-  /** The client kept between requests. */
-  readonly connection: KeptConnection;
   /** The current response's body and the progress counts. */
   readonly body: ResponseBody = new ResponseBody();
-  private readonly timings: TimingObserver;
-  private readonly host: RequestRunHost;
-  private active = false;
-  private phase: Phase = "connect";
-  private hop: Hop | null = null;
-  private nextHop: Hop | null = null;
-  private redirects = 0;
-  private reused = false;
-  private retried = false;
-  private code = 0;
-  private headers: string[] = [];
-  private waitingRedirect: { readonly hop: Hop; readonly drain: boolean } | null = null;
-  private integrityMetadata: string | null = null;
-  /** The range the running request asked for (`resumeFrom`/`resumeTo`/`resume`), or null. */
-  private rangeRequest: RangeRequest | null = null;
+  readonly #settings: RequestSettings;
+  readonly #connection: KeptConnection;
+  readonly #proxies: RequestProxies;
+  readonly #timings: TimingObserver;
+  readonly #bodyData: Signal<[chunk: Uint8Array]>;
+  readonly #integrity: string | null;
+  readonly #range: RequestPlan["range"];
+  /** What the current tick will emit. */
+  #emissions = new TickEmissions();
+  #phase: Phase = "connect";
+  #cancelled = false;
+  /** Why the request failed, set as it fails, or `""`; see {@link RequestRun.takeReason}. */
+  #reason: string | null = null;
+  #hop: Hop | null = null;
+  #nextHop: Hop | null = null;
+  #redirects = 0;
+  #reused = false;
+  #retried = false;
+  #code = 0;
+  #headers: string[] = [];
+  #waitingRedirect: { readonly hop: Hop; readonly drain: boolean } | null = null;
+  /** How many times `proxyLoginHandler` was asked during this request. */
+  #loginAttempts = 0;
+  /** `HTTPRequest.setBodyPaused`: while true, the body is left in the connection. */
+  #bodyHeld = false;
 
   /**
-   * @param network - How the client resolves and connects; undefined for Node's.
-   * @param timings - The node's timings, marked as phases pass.
-   * @param host - The node.
-   */
-  constructor(network: Network | undefined, timings: TimingObserver, host: RequestRunHost) {
-    this.connection = new KeptConnection(network, host);
-    this.timings = timings;
-    this.host = host;
-  }
-
-  /**
-   * Starts a planned request: forgets the last one's response and starts the first hop (which
-   * may end the request at once when it cannot connect).
+   * Starts the request's first hop (which may end the request at once when it cannot connect).
    *
-   * @param plan - The plan.
+   * @param init - The plan, the frozen settings and the node's collaborators.
    */
-  start(plan: RequestPlan): void {
-    this.integrityMetadata = plan.integrity;
-    this.rangeRequest = plan.range;
-    this.body.restart();
-    this.active = true;
-    this.waitingRedirect = null;
-    this.redirects = 0;
-    this.code = 0;
-    this.headers = [];
-    this.startHop(plan.hop);
+  constructor(init: RequestRunInit) {
+    this.#settings = init.settings;
+    this.#connection = init.connection;
+    this.#proxies = init.proxies;
+    this.#timings = init.timings;
+    this.#bodyData = init.bodyData;
+    this.#integrity = init.plan.integrity;
+    this.#range = init.plan.range;
+    this.#startHop(init.plan.hop);
   }
 
-  /** Stops the running request at once and closes the connection; nothing is emitted. */
+  /** True from `request()` until the request ends or is cancelled. */
+  isActive(): boolean {
+    return this.#phase !== "ended";
+  }
+
+  /** True once {@link RequestRun.cancel} was called. */
+  isCancelled(): boolean {
+    return this.#cancelled;
+  }
+
+  /** True when the request ended in this tick and its `requestCompleted` is still to be emitted. */
+  hasCompletion(): boolean {
+    return this.#emissions.completion !== null;
+  }
+
+  /** True when the run has something to emit. */
+  hasEmissions(): boolean {
+    return !this.#emissions.isEmpty();
+  }
+
+  /**
+   * Takes what the tick collected; later emissions go to a new collection, for the next tick.
+   *
+   * @returns The emissions, in a collection of their own.
+   */
+  takeEmissions(): TickEmissions {
+    const batch = this.#emissions;
+    this.#emissions = new TickEmissions();
+    return batch;
+  }
+
+  /**
+   * The reason the request failed (or a note it ended with), once: null when nothing new was set
+   * since the last call.
+   */
+  takeReason(): string | null {
+    const reason = this.#reason;
+    this.#reason = null;
+    return reason;
+  }
+
+  /**
+   * Holds the response body back, or reads it again (`HTTPRequest.setBodyPaused`).
+   *
+   * @param held - True to leave body bytes in the connection.
+   */
+  holdBody(held: boolean): void {
+    this.#bodyHeld = held;
+  }
+
+  /** Stops the request at once and closes the connection; nothing more is emitted. */
   cancel(): void {
+    if (this.#cancelled) return;
+    this.#cancelled = true;
     this.body.abort();
-    this.connection.close();
-    this.active = false;
-    this.waitingRedirect = null;
-    this.hop = null;
-    this.nextHop = null;
+    this.#connection.close();
+    this.#phase = "ended";
+    this.#waitingRedirect = null;
+    this.#hop = null;
+    this.#nextHop = null;
+    this.#emissions.clear();
   }
 
   /**
@@ -100,10 +191,10 @@ export class RequestRun {
    * @returns false when none is waiting.
    */
   followRedirect(): boolean {
-    const waiting = this.waitingRedirect;
-    if (waiting === null || !this.active) return false;
-    this.waitingRedirect = null;
-    this.beginNextHop(waiting.hop, waiting.drain);
+    const waiting = this.#waitingRedirect;
+    if (waiting === null || this.#phase !== "wait") return false;
+    this.#waitingRedirect = null;
+    this.#beginNextHop(waiting.hop, waiting.drain);
     return true;
   }
 
@@ -115,8 +206,8 @@ export class RequestRun {
    */
   step(): boolean {
     this.body.startTick();
-    for (let steps = 0; steps < 32 && this.active && this.advance(); steps++);
-    return this.active && this.phase === "head" && this.connection.waitsForHeadOnly();
+    for (let steps = 0; steps < 32 && this.isActive() && this.#advance(); steps++);
+    return this.#phase === "head" && this.#connection.waitsForHeadOnly();
   }
 
   /**
@@ -127,10 +218,10 @@ export class RequestRun {
    * @returns false (nothing more to step).
    */
   fail(result: Result, reason: string): boolean {
-    this.host.setReason(reason);
+    this.#reason = reason;
     this.body.abort();
-    this.connection.close();
-    this.complete(result, EMPTY);
+    this.#connection.close();
+    this.#complete(result, EMPTY);
     return false;
   }
 
@@ -139,70 +230,71 @@ export class RequestRun {
    * needs a tick even if no byte arrives.
    */
   hasPendingWork(): boolean {
-    return this.active && !this.host.bodyPaused() && this.body.hasPending();
+    return this.isActive() && !this.#bodyHeld && this.body.hasPending();
   }
 
   /** Notes download and upload progress made in this tick. */
   collectProgress(): void {
-    this.body.collectProgress(this.connection.getClient(), this.phase !== "connect", this.phase === "body", this.host.emissions());
+    const sending = this.#phase !== "connect";
+    this.body.collectProgress(this.#connection.getClient(), sending, this.#phase === "body", this.#emissions);
   }
 
   /** @returns true when something changed and another step may make progress. */
-  private advance(): boolean {
-    const client = this.connection.getClient();
+  #advance(): boolean {
+    const client = this.#connection.getClient();
     if (client === null) return false;
     client.poll();
     const status = client.getStatus();
-    this.timings.observe(client, status, this.phase === "head");
-    switch (this.phase) {
+    this.#timings.observe(client, status, this.#phase === "head");
+    switch (this.#phase) {
       case "connect":
-        return this.advanceConnect(client, status);
+        return this.#advanceConnect(client, status);
       case "head":
-        return this.advanceHead(client, status);
+        return this.#advanceHead(client, status);
       case "body":
-        return this.advanceBody(client);
+        return this.#advanceBody(client);
       case "drain":
-        return this.advanceDrain(client);
+        return this.#advanceDrain(client);
       case "wait":
+      case "ended":
         return false;
     }
   }
 
-  private advanceConnect(client: HTTPClient, status: Status): boolean {
+  #advanceConnect(client: HTTPClient, status: Status): boolean {
+    const hop = this.#hop;
+    if (hop === null) return false;
     switch (status) {
       case Status.STATUS_RESOLVING:
       case Status.STATUS_CONNECTING:
         return false;
       case Status.STATUS_CONNECTED: {
-        const hop = this.hop;
-        if (hop === null) return false;
         const err = client.request(hop.method, hop.url.path, hop.headers, hop.body);
         if (err === Err.ERR_CONNECTION_ERROR) {
           // The connection closed or failed before the request went out.
-          if (this.reused && client.getStatus() === Status.STATUS_DISCONNECTED) {
-            this.connectFresh(hop);
+          if (this.#reused && client.getStatus() === Status.STATUS_DISCONNECTED) {
+            this.#connectFresh(hop);
             return true;
           }
-          return this.failFromClient(client, client.getStatus());
+          return this.#failFromClient(client, client.getStatus());
         }
         if (err !== Err.OK) return this.fail(Result.RESULT_REQUEST_FAILED, `cannot send the request: ${client.getErrorReason()}`);
-        this.phase = "head";
+        this.#phase = "head";
         return true;
       }
       case Status.STATUS_DISCONNECTED: // a kept connection was closed by the server meanwhile
-        if (this.hop === null) return false;
-        this.connectFresh(this.hop);
+        this.#connectFresh(hop);
         return true;
       case Status.STATUS_CONNECTION_ERROR: // a kept connection failed while idle (e.g. reset): nothing was sent on it
-        if (!this.reused || this.hop === null) return this.failFromClient(client, status);
-        this.connectFresh(this.hop);
+        if (!this.#reused || client.getFailure()?.code === "internal") return this.#failFromClient(client, status);
+        this.#connectFresh(hop);
         return true;
       default:
         if (status === Status.STATUS_CANT_CONNECT && client.getProxyResponseCode() === 407) {
-          const retried = this.retryProxyLogin(client, "https");
+          const retried = this.#retryProxyLogin(client, "https");
           if (retried !== null) return retried;
         }
-        return this.failFromClient(client, status);
+        return this.#failFromClient(client, status);
     }
   }
 
@@ -210,139 +302,177 @@ export class RequestRun {
    * A proxy answered 407: asks `proxyLoginHandler` and sends the hop again on a new connection with
    * its credentials.
    *
-   * @returns Whether to step on, as `advance()`; null to end the hop as without a handler.
+   * @returns Whether to step on, as `#advance()`; null to end the hop as without a handler.
    */
-  private retryProxyLogin(client: HTTPClient, kind: "http" | "https"): boolean | null {
-    const hop = this.hop;
-    if (hop === null || !this.host.hasProxyLoginHandler()) return null;
-    const serial = this.host.serial();
-    const login = this.host.loginToProxy(kind, kind === "https" ? client.getProxyResponseHeaders() : this.headers);
-    if (this.host.serial() !== serial || !this.active) return false; // the handler cancelled or restarted the request
-    if (!login.retry) {
-      if (login.note === "") return null;
-      if (kind === "https") return this.fail(Result.RESULT_CANT_CONNECT, `${client.getErrorReason()} (${login.note})`);
-      this.host.setReason(login.note);
-      return null;
+  #retryProxyLogin(client: HTTPClient, kind: "http" | "https"): boolean | null {
+    const hop = this.#hop;
+    const handler = this.#settings.proxyLoginHandler;
+    if (hop === null || handler === null) return null;
+    const proxy = this.#proxies.get(kind);
+    if (proxy === null) return null;
+    if (this.#loginAttempts >= MAX_PROXY_LOGIN_ATTEMPTS) {
+      return this.#endLogin(client, kind, `proxyLoginHandler was asked ${MAX_PROXY_LOGIN_ATTEMPTS} times`);
     }
+    this.#loginAttempts++;
+    const headers = kind === "https" ? client.getProxyResponseHeaders() : this.#headers;
+    const info = { host: proxy.host, port: proxy.port, scheme: kind, realm: proxyRealm(headers), attempt: this.#loginAttempts };
+    const answer = askProxyLogin(handler, info);
+    if (this.#cancelled) return false; // the handler cancelled the request
+    if (answer.kind === "declined") return this.#endLogin(client, kind, answer.note);
+    const [givenHost, givenPort] = proxy.given;
+    const invalid = this.#proxies.set(kind, givenHost, givenPort, answer.credentials);
+    if (invalid !== null) return this.#endLogin(client, kind, `proxyLoginHandler gave unusable credentials: ${invalid}`);
+    this.#connection.onProxyChanged(kind, true);
     if (!(hop.body instanceof Uint8Array) && kind === "http") {
-      return this.fail(Result.RESULT_REQUEST_FAILED,
-        "the proxy asked for authentication (407): proxyLoginHandler's credentials are set for the next request, but a streamed body cannot be sent again");
+      return this.fail(
+        Result.RESULT_REQUEST_FAILED,
+        "the proxy asked for authentication (407): proxyLoginHandler's credentials are set for the next request, " +
+          "but a streamed body cannot be sent again",
+      );
     }
-    this.code = 0;
-    this.headers = [];
-    this.connectFresh(hop);
+    this.#code = 0;
+    this.#headers = [];
+    this.#connectFresh(hop);
     return true;
   }
 
-  private advanceHead(client: HTTPClient, status: Status): boolean {
+  /** No (more) credentials from the login handler: the hop ends as without one, with `note` as the reason. */
+  #endLogin(client: HTTPClient, kind: "http" | "https", note: string): boolean | null {
+    if (note === "") return null;
+    if (kind === "https") return this.fail(Result.RESULT_CANT_CONNECT, `${client.getErrorReason()} (${note})`);
+    this.#reason = note;
+    return null;
+  }
+
+  #advanceHead(client: HTTPClient, status: Status): boolean {
     if (status === Status.STATUS_REQUESTING) return false;
-    if (client.hasResponse()) return this.onHead(client);
-    const hop = this.hop;
-    if (hop !== null && this.reused && !this.retried && client.getResponseWireBytes() === 0 && IDEMPOTENT.has(hop.method) &&
-      hop.body instanceof Uint8Array) {
-      this.retried = true; // the kept connection was closed by the server before it answered: try once on a new one
-      this.connectFresh(hop);
+    if (client.hasResponse()) return this.#onHead(client);
+    const hop = this.#hop;
+    if (
+      hop !== null &&
+      this.#reused &&
+      !this.#retried &&
+      client.getResponseWireBytes() === 0 &&
+      IDEMPOTENT.has(hop.method) &&
+      hop.body instanceof Uint8Array &&
+      client.getFailure()?.code !== "internal"
+    ) {
+      this.#retried = true; // the kept connection was closed by the server before it answered: try once on a new one
+      this.#connectFresh(hop);
       return true;
     }
     // Closed before any byte of the response (a reset or a write error is a connection error).
     if (status === Status.STATUS_CONNECTION_ERROR && client.getResponseWireBytes() === 0 && client.getResponseErrorCode() === "truncated") {
       return this.fail(Result.RESULT_NO_RESPONSE, client.getErrorReason());
     }
-    return this.failFromClient(client, status);
+    return this.#failFromClient(client, status);
   }
 
-  private onHead(client: HTTPClient): boolean {
-    const hop = this.hop;
+  #onHead(client: HTTPClient): boolean {
+    const hop = this.#hop;
     if (hop === null) return false;
-    this.code = client.getResponseCode();
-    this.headers = client.getResponseHeaders();
-    this.timings.mark("headersReceived");
+    this.#code = client.getResponseCode();
+    this.#headers = client.getResponseHeaders();
+    this.#timings.mark("headersReceived");
     this.body.newResponse();
-    if (this.code === 407 && hop.url.scheme === "http") {
-      const retried = this.retryProxyLogin(client, "http");
+    if (this.#code === 407 && hop.url.scheme === "http") {
+      const retried = this.#retryProxyLogin(client, "http");
       if (retried !== null) return retried;
     }
-    const redirectMode = this.host.redirectMode();
+    const { redirectMode, maxRedirects } = this.#settings;
     const decision = decideRedirect({
-      code: this.code, headers: this.headers, hop, redirects: this.redirects, maxRedirects: this.host.maxRedirects(),
-      mode: redirectMode, bodyFramed: client.getResponseBodyLength() >= 0 || client.isResponseChunked(),
+      code: this.#code,
+      headers: this.#headers,
+      hop,
+      redirects: this.#redirects,
+      maxRedirects,
+      mode: redirectMode,
+      bodyFramed: client.getResponseBodyLength() >= 0 || client.isResponseChunked(),
     });
     if (decision.kind === "fail") return this.fail(decision.result, decision.reason);
     if (decision.kind === "follow") {
-      this.redirects++;
+      this.#redirects++;
       if (redirectMode === "manual") {
-        this.waitingRedirect = { hop: decision.next, drain: decision.drain };
-        this.host.emissions().redirect = [this.code, decision.method, decision.url, this.headers];
-        this.phase = "wait";
+        this.#waitingRedirect = { hop: decision.next, drain: decision.drain };
+        this.#emissions.redirect = [this.#code, decision.method, decision.url, this.#headers];
+        this.#phase = "wait";
         return false;
       }
-      this.beginNextHop(decision.next, decision.drain);
+      this.#beginNextHop(decision.next, decision.drain);
       return true;
     }
-    return this.startBody(client);
+    return this.#startBody(client);
   }
 
-  private startBody(client: HTTPClient): boolean {
-    const host = this.host;
+  #startBody(client: HTTPClient): boolean {
+    const settings = this.#settings;
+    const emissions = (): TickEmissions => this.#emissions; // the collection changes at each tick's end
     const failure = this.body.begin({
-      length: client.getResponseBodyLength(), chunked: client.isResponseChunked(), code: this.code, headers: this.headers,
-      content: this.code !== 204 && this.code !== 205 && this.hop?.method !== Method.METHOD_HEAD,
-      acceptGzip: host.acceptGzip(), limit: host.limit(), file: host.file(), range: this.rangeRequest,
-      onData: host.streamsBody() ? (piece) => host.emissions().data.push(piece) : undefined, integrity: this.integrityCheck(),
+      length: client.getResponseBodyLength(),
+      chunked: client.isResponseChunked(),
+      code: this.#code,
+      headers: this.#headers,
+      content: this.#code !== 204 && this.#code !== 205 && this.#hop?.method !== Method.METHOD_HEAD,
+      acceptGzip: settings.acceptGzip,
+      limit: settings.bodySizeLimit,
+      file: settings.downloadFile,
+      range: this.#range,
+      onData: this.#bodyData.getConnectionCount() > 0 ? (piece) => emissions().data.push(piece) : undefined,
+      integrity: this.#integrityCheck(),
     });
-    if (failure !== null) return this.failWith(failure);
-    host.emissions().headers = [this.code, this.headers];
-    this.phase = "body";
+    if (failure !== null) return this.#failWith(failure);
+    this.#emissions.headers = [this.#code, this.#headers];
+    this.#phase = "body";
     return true;
   }
 
-  private advanceBody(client: HTTPClient): boolean {
+  #advanceBody(client: HTTPClient): boolean {
     const body = this.body;
-    if (!body.isTaking() || this.host.bodyPaused()) return false;
-    const failure = body.read(client, this.host.chunkSize());
-    if (failure !== null) return this.failWith(failure);
+    if (!body.isTaking() || this.#bodyHeld) return false;
+    const failure = body.read(client, this.#settings.downloadChunkSize);
+    if (failure !== null) return this.#failWith(failure);
     if (body.hasPending()) return false; // decoded bytes wait for the next tick's budget
     const status = client.getStatus();
     if (status === Status.STATUS_BODY) return false;
-    if (status !== Status.STATUS_CONNECTED && status !== Status.STATUS_DISCONNECTED) return this.failFromClient(client, status);
+    if (status !== Status.STATUS_CONNECTED && status !== Status.STATUS_DISCONNECTED) return this.#failFromClient(client, status);
     const finished = body.finish();
-    if (!finished.ok) return this.failWith(finished);
-    this.complete(Result.RESULT_SUCCESS, finished.body);
+    if (!finished.ok) return this.#failWith(finished);
+    this.#complete(Result.RESULT_SUCCESS, finished.body);
     return false;
   }
 
   /** Reads and drops a redirect's body so the connection can carry the next hop, then starts it. */
-  private advanceDrain(client: HTTPClient): boolean {
-    const next = this.nextHop;
-    if (next === null || !this.body.drain(client, this.host.chunkSize())) return false;
-    this.nextHop = null;
-    this.startHop(next);
+  #advanceDrain(client: HTTPClient): boolean {
+    const next = this.#nextHop;
+    if (next === null || !this.body.drain(client, this.#settings.downloadChunkSize)) return false;
+    this.#nextHop = null;
+    this.#startHop(next);
     return true;
   }
 
-  private startHop(hop: Hop): void {
-    this.hop = hop;
-    this.retried = false;
-    this.code = 0; // the signal reports the response of the hop that ended the request, not an earlier 3xx
-    this.headers = [];
-    if (this.connection.canReuse(hop.url)) {
-      this.reused = true;
-      this.phase = "connect";
+  #startHop(hop: Hop): void {
+    this.#hop = hop;
+    this.#retried = false;
+    this.#code = 0; // the signal reports the response of the hop that ended the request, not an earlier 3xx
+    this.#headers = [];
+    if (this.#connection.canReuse(hop.url, this.#settings.tlsOptions)) {
+      this.#reused = true;
+      this.#phase = "connect";
       return;
     }
-    this.connectFresh(hop);
+    this.#connectFresh(hop);
   }
 
-  private connectFresh(hop: Hop): void {
-    this.reused = false;
-    const connection = this.connection;
-    const err = connection.open(hop.url);
-    this.timings.connectStarted(connection.getStatus());
-    this.phase = "connect";
+  #connectFresh(hop: Hop): void {
+    this.#reused = false;
+    const connection = this.#connection;
+    const err = connection.open(hop.url, this.#settings.tlsOptions);
+    this.#timings.connectStarted(connection.getStatus());
+    this.#phase = "connect";
     if (err !== Err.OK) this.fail(Result.RESULT_CANT_CONNECT, connection.getClient()?.getErrorReason() ?? "");
   }
 
-  private failFromClient(client: HTTPClient, status: Status): boolean {
+  #failFromClient(client: HTTPClient, status: Status): boolean {
     const reason = client.getErrorReason();
     switch (status) {
       case Status.STATUS_CANT_RESOLVE:
@@ -352,6 +482,8 @@ export class RequestRun {
       case Status.STATUS_TLS_HANDSHAKE_ERROR:
         return this.fail(Result.RESULT_TLS_HANDSHAKE_ERROR, reason);
       default:
+        // A bug inside the client is not a connection error: the reason names it.
+        if (client.getFailure()?.code === "internal") return this.fail(Result.RESULT_REQUEST_FAILED, reason);
         if (client.getResponseErrorCode() === "length-with-transfer-encoding") {
           return this.fail(Result.RESULT_CHUNKED_BODY_SIZE_MISMATCH, reason);
         }
@@ -359,37 +491,36 @@ export class RequestRun {
     }
   }
 
-  private failWith(failure: CollectFailure): boolean {
+  #failWith(failure: CollectFailure): boolean {
     return this.fail(failure.result, failure.reason);
   }
 
-  private complete(result: Result, body: Uint8Array): void {
-    this.active = false;
-    this.hop = null;
-    this.nextHop = null;
-    const client = this.connection.getClient();
-    if (client !== null && client.getStatus() !== Status.STATUS_CONNECTED) this.connection.close();
-    this.host.ended();
-    if (result === Result.RESULT_SUCCESS) this.timings.mark("bodyEnd");
-    this.timings.mark("end");
-    this.host.emissions().completion = [result, this.code, this.headers, body];
+  #complete(result: Result, body: Uint8Array): void {
+    this.#phase = "ended";
+    this.#hop = null;
+    this.#nextHop = null;
+    const client = this.#connection.getClient();
+    if (client !== null && client.getStatus() !== Status.STATUS_CONNECTED) this.#connection.close();
+    if (result === Result.RESULT_SUCCESS) this.#timings.mark("bodyEnd");
+    this.#timings.mark("end");
+    this.#emissions.completion = [result, this.#code, this.#headers, body];
   }
 
-  private beginNextHop(next: Hop, drain: boolean): void {
-    this.timings.mark("redirectStart");
+  #beginNextHop(next: Hop, drain: boolean): void {
+    this.#timings.mark("redirectStart");
     if (!drain) {
-      this.startHop(next);
+      this.#startHop(next);
       return;
     }
-    this.nextHop = next;
+    this.#nextHop = next;
     this.body.startDrain();
-    this.phase = "drain";
+    this.#phase = "drain";
   }
 
   /** A fresh check for the current final response, when the request asked for integrity. */
-  private integrityCheck(): IntegrityCheck | undefined {
-    if (this.integrityMetadata === null) return undefined;
-    const created = createIntegrityCheck(this.integrityMetadata);
+  #integrityCheck(): IntegrityCheck | undefined {
+    if (this.#integrity === null) return undefined;
+    const created = createIntegrityCheck(this.#integrity);
     return created.ok ? created.check : undefined;
   }
 }

@@ -16,8 +16,6 @@ import type { TickEmissions } from "./tick-emissions.ts";
 
 /** The most bytes of a redirect response's body read (and dropped) to keep its connection for the next hop. */
 const REDIRECT_DRAIN_LIMIT = 64 * 1024;
-/** What {@link ResponseBody.finish} returns without a body being taken (unreachable through the run). */
-const NOTHING = { ok: true, body: new Uint8Array(0) } as const;
 
 /**
  * The body of the current response of an `HTTPRequest`, and the progress counts the node reports.
@@ -114,7 +112,9 @@ export class ResponseBody {
   finish(): { readonly ok: true; readonly body: Uint8Array } | ({ readonly ok: false } & CollectFailure) {
     const collector = this.collector;
     this.collector = null;
-    const finished = collector === null ? NOTHING : collector.finish();
+    // The run finishes only a body it is taking: anything else is a bug, reported as one by the node.
+    if (collector === null) throw new Error("ResponseBody.finish() called with no body being taken");
+    const finished = collector.finish();
     if (!finished.ok) return finished;
     const pending = this.pendingCommit;
     this.pendingCommit = null;

@@ -11,6 +11,35 @@ import type { SceneTree } from "./scene-tree.ts";
  */
 export type RunMode = "fixed" | "as-fast-as-possible";
 
+/**
+ * How a {@link TreeRunner} waits between frames: by default Node's `setImmediate` and `setTimeout`.
+ * A test passes its own to step fake time (together with a fake `clock`), so no test waits on
+ * real time.
+ */
+export interface TreeScheduler {
+  /**
+   * Calls `callback` once, after `delayMs` milliseconds; with 0, as soon as possible after pending
+   * I/O (Node's `setImmediate`).
+   *
+   * @param callback - What to call.
+   * @param delayMs - 0, or a whole number of milliseconds from 1 up.
+   * @returns A function that cancels the call if it has not happened yet.
+   */
+  schedule(callback: () => void, delayMs: number): () => void;
+}
+
+/** Node's timers. */
+const NODE_SCHEDULER: TreeScheduler = {
+  schedule(callback: () => void, delayMs: number): () => void {
+    if (delayMs <= 0) {
+      const immediate = setImmediate(callback);
+      return () => clearImmediate(immediate);
+    }
+    const timer = setTimeout(callback, delayMs);
+    return () => clearTimeout(timer);
+  },
+};
+
 /** Options of a {@link TreeRunner}. */
 export interface TreeRunnerOptions {
   /** Frames per second in `fixed` mode; finite and above 0. Default 60. Unused in the other mode. */
@@ -25,9 +54,11 @@ export interface TreeRunnerOptions {
   readonly maxDelta?: number;
   /**
    * A monotonic clock in **milliseconds**, like (and by default) `performance.now()`. It measures
-   * deltas and places frames; sleeping still uses Node's timers.
+   * deltas and places frames; sleeping uses the `scheduler`.
    */
   readonly clock?: () => number;
+  /** How the runner waits between frames; default Node's timers. */
+  readonly scheduler?: TreeScheduler;
 }
 
 /** The longest delay Node's timers accept (about 24.8 days). */
@@ -86,8 +117,9 @@ export class TreeRunner {
   #nextDue = 0;
   /** True while sleeping in `as-fast-as-possible` mode, when `woken` should end the sleep. */
   #sleeping = false;
-  #timer: ReturnType<typeof setTimeout> | null = null;
-  #immediate: ReturnType<typeof setImmediate> | null = null;
+  readonly #scheduler: TreeScheduler;
+  /** Cancels the pending frame (a timer or an immediate), or null when none is pending. */
+  #pending: (() => void) | null = null;
   #stopped: Promise<void> = Promise.resolve();
   #resolveStopped: () => void = () => {};
   readonly #onWoken = (): void => {
@@ -127,6 +159,7 @@ export class TreeRunner {
     this.#periodMs = 1000 / (problems.length === 0 ? fps : DEFAULT_FPS);
     this.#maxDelta = maxDelta;
     this.#clock = clock;
+    this.#scheduler = options.scheduler ?? NODE_SCHEDULER;
   }
 
   /**
@@ -203,8 +236,7 @@ export class TreeRunner {
   }
 
   #frame(runId: number): void {
-    this.#timer = null;
-    this.#immediate = null;
+    this.#pending = null;
     this.#sleeping = false;
     if (!this.#running || runId !== this.#runId) {
       return;
@@ -271,24 +303,18 @@ export class TreeRunner {
 
   #scheduleImmediate(): void {
     const runId = this.#runId;
-    this.#immediate = setImmediate(() => this.#frame(runId));
+    this.#pending = this.#scheduler.schedule(() => this.#frame(runId), 0);
   }
 
   #scheduleTimer(ms: number): void {
     const runId = this.#runId;
     const delay = Math.min(TIMEOUT_MAX_MS, Math.max(1, Math.ceil(ms)));
-    this.#timer = setTimeout(() => this.#frame(runId), delay);
+    this.#pending = this.#scheduler.schedule(() => this.#frame(runId), delay);
   }
 
   #cancelPending(): void {
-    if (this.#timer !== null) {
-      clearTimeout(this.#timer);
-      this.#timer = null;
-    }
-    if (this.#immediate !== null) {
-      clearImmediate(this.#immediate);
-      this.#immediate = null;
-    }
+    this.#pending?.();
+    this.#pending = null;
     this.#sleeping = false;
   }
 

@@ -1,7 +1,7 @@
 import { Err } from "../status/err.ts";
 import { Node } from "./node.ts";
 import { Signal } from "./signal.ts";
-import { nodeAccess, reportNodeError } from "./tree-internals.ts";
+import { reportNodeError } from "./node-error.ts";
 
 /**
  * The node callback an error reported on {@link SceneTree.nodeError} came from.
@@ -46,6 +46,10 @@ export class SceneTree {
   readonly nodeError: Signal<[error: unknown, node: Node, callback: NodeCallback]> = new Signal<
     [error: unknown, node: Node, callback: NodeCallback]
   >("node_error");
+  /** Emitted as a node enters this tree, before its `_enterTree()` (Godot's `node_added`). */
+  readonly nodeAdded: Signal<[node: Node]> = new Signal<[node: Node]>("node_added");
+  /** Emitted as a node leaves this tree, after its `_exitTree()`; it is outside the tree then (Godot's `node_removed`). */
+  readonly nodeRemoved: Signal<[node: Node]> = new Signal<[node: Node]>("node_removed");
 
   #frame = 0;
   #elapsed = 0;
@@ -56,16 +60,25 @@ export class SceneTree {
   /** Nodes queued by `queueDelete`, removed at the end of a step; the set mirrors the array. */
   #deleteQueue: Node[] = [];
   #queued: Set<Node> = new Set<Node>();
-  /** The pre-order node list of the last step and the epochs then, reused while the structure is unchanged. */
-  #nodes: Node[] = [];
-  #epochs: number[] = [];
-  /** The structure version `#nodes` was collected at; -1 when there is none. */
-  #nodesVersion = -1;
+  /**
+   * The pre-order node list of the last step, reused while no node entered or left the tree: without
+   * it a frame of 10,000 idle nodes costs 2–3 times as much (the A/B in bench/RESULTS.md).
+   */
+  #nodes: Node[] | null = null;
+  /** The nodes that left the tree during the current step: not processed after that, even if added back. */
+  #left: Set<Node> = new Set<Node>();
 
   /** Creates a tree whose root is a new node named `"root"`, already inside the tree and ready. */
   constructor() {
-    this.root = new Node("root");
-    nodeAccess().enterAsRoot(this.root, this);
+    const changed = (): void => {
+      this.#nodes = null;
+    };
+    this.nodeAdded.connect(changed);
+    this.nodeRemoved.connect((node) => {
+      this.#nodes = null;
+      if (this.#processing) this.#left.add(node);
+    });
+    this.root = new Node("root", this);
   }
 
   /**
@@ -93,18 +106,12 @@ export class SceneTree {
     this.#frame++;
     this.#elapsed += step;
     if (this.stepStarted.getConnectionCount() > 0) this.stepStarted.emit(this.#frame, step);
-    const access = nodeAccess();
-    if (this.#nodesVersion !== access.version()) {
-      this.#nodesVersion = access.version();
-      this.#nodes = [];
-      this.#epochs = [];
-      this.#collect(this.#nodes, this.#epochs);
-    }
-    const nodes = this.#nodes; // a change during the step makes the next step collect new arrays
-    const epochs = this.#epochs;
+    this.#nodes ??= this.#collect();
+    const nodes = this.#nodes; // a change during the step makes the next step collect a new list
+    const left = this.#left;
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i];
-      if (node === undefined || node.getTree() !== this || access.epoch(node) !== epochs[i]) {
+      if (node === undefined || node.getTree() !== this || (left.size > 0 && left.has(node))) {
         continue;
       }
       if (this.#pending.size > 0) {
@@ -118,11 +125,7 @@ export class SceneTree {
     }
     this.#extraPasses();
     this.#flushDeletes();
-    if (this.#nodesVersion !== access.version()) {
-      this.#nodesVersion = -1; // do not keep removed nodes alive until the next step
-      this.#nodes = [];
-      this.#epochs = [];
-    }
+    left.clear();
     this.#processing = false;
   }
 
@@ -144,12 +147,12 @@ export class SceneTree {
   /** The number of nodes inside the tree, the root included. */
   getNodeCount(): number {
     let count = 0;
-    const access = nodeAccess();
     const stack: Node[] = [this.root];
     for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
       count++;
-      for (const child of access.children(node)) {
-        stack.push(child);
+      for (let i = 0; i < node.getChildCount(); i++) {
+        const child = node.getChild(i);
+        if (child !== null) stack.push(child);
       }
     }
     return count;
@@ -203,7 +206,6 @@ export class SceneTree {
    */
   nextDeadline(): number | null {
     let earliest: number | null = null;
-    const access = nodeAccess();
     const stack: Node[] = [this.root];
     for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
       let deadline: number | null = null;
@@ -215,8 +217,9 @@ export class SceneTree {
       if (typeof deadline === "number" && deadline < Infinity && (earliest === null || deadline < earliest)) {
         earliest = Math.max(0, deadline); // NaN fails both comparisons above
       }
-      for (const child of access.children(node)) {
-        stack.push(child);
+      for (let i = 0; i < node.getChildCount(); i++) {
+        const child = node.getChild(i);
+        if (child !== null) stack.push(child);
       }
     }
     return earliest;
@@ -266,21 +269,18 @@ export class SceneTree {
     }
   }
 
-  /** Pre-order snapshot of the nodes inside the tree, with their epochs. */
-  #collect(nodes: Node[], epochs: number[]): void {
-    const access = nodeAccess();
+  /** Pre-order snapshot of the nodes inside the tree. */
+  #collect(): Node[] {
+    const nodes: Node[] = [];
     const stack: Node[] = [this.root];
     for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
       nodes.push(node);
-      epochs.push(access.epoch(node));
-      const children = access.children(node);
-      for (let i = children.length - 1; i >= 0; i--) {
-        const child = children[i];
-        if (child !== undefined) {
-          stack.push(child);
-        }
+      for (let i = node.getChildCount() - 1; i >= 0; i--) {
+        const child = node.getChild(i);
+        if (child !== null) stack.push(child);
       }
     }
+    return nodes;
   }
 
   /** Removes the queued nodes, including any queued by their `_exitTree`, in queue order. */

@@ -1,5 +1,5 @@
 import type { Result } from "../status/result.ts";
-import { concatBytes } from "../client/bytes.ts";
+import { concatBytes } from "../client/wire/bytes.ts";
 
 /** The arguments of `requestCompleted`: result, response code, headers, body. */
 export type RequestCompletedArgs = [result: Result, responseCode: number, headers: string[], body: Uint8Array];
@@ -40,8 +40,14 @@ export class TickEmissions {
 
   /** True when there is something to emit. */
   isEmpty(): boolean {
-    return this.headers === null && this.redirect === null && this.data.length === 0 && this.download === null &&
-      this.upload === null && this.completion === null;
+    return (
+      this.headers === null &&
+      this.redirect === null &&
+      this.data.length === 0 &&
+      this.download === null &&
+      this.upload === null &&
+      this.completion === null
+    );
   }
 
   /** The body pieces of this tick joined into a new array, which the receiver may keep. */

@@ -69,7 +69,10 @@ export class TimingObserver {
   observe(client: HTTPClient, status: Status, requestSent: boolean): void {
     if (this.received) return;
     const dnsStarted = this.timings.timeOf("dnsStart") >= 0;
-    if (status === Status.STATUS_RESOLVING) return this.markOnce("dnsStart");
+    if (status === Status.STATUS_RESOLVING) {
+      this.markOnce("dnsStart");
+      return;
+    }
     if (dnsStarted) this.markOnce("dnsEnd");
     if (status === Status.STATUS_CONNECTING) {
       this.markOnce("tcpStart");

@@ -120,11 +120,9 @@ describe.concurrent("poll-http over HTTP", () => {
   });
 
   it("exits 23 when --timeout passes, naming the cause", async () => {
-    const started = performance.now();
     const result = await run("--timeout", "0.3", `${kit.server.origin}/hang`);
     expect(result.status).toBe(23);
     expect(result.stderr).toBe("poll-http: timed out after 0.3 s (RESULT_TIMEOUT)\n");
-    expect(performance.now() - started).toBeLessThan(10_000);
   });
 
   it("exits 12 when nothing listens", async () => {

@@ -11,12 +11,12 @@ import { HTTPClient, Method, Status } from "../../src/index.ts";
 import { connect, readBody, requestAndWait } from "../helpers/client-driver.ts";
 import { writeResponse } from "../helpers/loopback-server.ts";
 import { prng, seededBytes } from "../helpers/prng.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 import { tick } from "../helpers/wait.ts";
 import { loopbackKit } from "./loopback-kit.ts";
 
 const MiB = 1024 * 1024;
-const track = trackResources();
+const track = cleanupAfterEach().track;
 const { server, newClient } = loopbackKit(track);
 const sha = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 

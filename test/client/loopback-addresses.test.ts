@@ -12,9 +12,9 @@ import {
 } from "../../src/index.ts";
 import { connect, pollUntil, readBody, requestAndWait, serveRequests, TERMINAL } from "../helpers/client-driver.ts";
 import { getRefusedPort, writeResponse, type RequestHead } from "../helpers/loopback-server.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 
-const track = trackResources();
+const track = cleanupAfterEach().track;
 
 interface EchoServer {
   readonly port: number;

@@ -10,9 +10,9 @@ import { connect, describeClient, requestAndWait, serveRequests } from "../helpe
 import { startTcpServer, startTlsServer } from "../helpers/loopback-server.ts";
 import { fixtures } from "../helpers/tls-fixtures.ts";
 import { sleep } from "../helpers/wait.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 
-const track = trackResources();
+const track = cleanupAfterEach().track;
 
 const MiB = 1024 * 1024;
 const BLOCK = MiB;

@@ -10,10 +10,10 @@ import { Err, HTTPClient, Method, PeerState, Status } from "../../src/index.ts";
 import { connect, pollForResponse, pollUntil, readBody, requestAndWait } from "../helpers/client-driver.ts";
 import { readRequestHead, startTcpServer, writeResponse } from "../helpers/loopback-server.ts";
 import { sleep, waitUntil } from "../helpers/wait.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 import { loopbackKit } from "./loopback-kit.ts";
 
-const track = trackResources();
+const track = cleanupAfterEach().track;
 const { server } = loopbackKit(track);
 
 const sha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");

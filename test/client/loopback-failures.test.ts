@@ -7,10 +7,10 @@ import { Err, Method, Status } from "../../src/index.ts";
 import { connect, pollForResponse, pollUntil, readBody, requestAndWait, TERMINAL } from "../helpers/client-driver.ts";
 import { getRefusedPort, startTcpServer } from "../helpers/loopback-server.ts";
 import { sleep } from "../helpers/wait.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 import { loopbackKit } from "./loopback-kit.ts";
 
-const track = trackResources();
+const track = cleanupAfterEach().track;
 const { server, newClient } = loopbackKit(track);
 
 

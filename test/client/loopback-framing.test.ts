@@ -8,11 +8,11 @@ import { describe, expect, it } from "vitest";
 import { Err, Method, Status } from "../../src/index.ts";
 import { connect, pollForResponse, readBody, requestAndWait } from "../helpers/client-driver.ts";
 import { writeResponse } from "../helpers/loopback-server.ts";
-import { sleep } from "../helpers/wait.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { sleep, waitUntil } from "../helpers/wait.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 import { loopbackKit } from "./loopback-kit.ts";
 
-const track = trackResources();
+const track = cleanupAfterEach().track;
 const { server, newClient } = loopbackKit(track);
 
 const sha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
@@ -244,10 +244,11 @@ describe("HTTPClient over loopback: body framing", () => {
   });
 
   it("does not let late extra bytes on an idle connection become the next response", async () => {
+    let sendStray = (): void => {};
     const srv = await server(() => {
       const socket = srv.connections[0]!;
       socket.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
-      setTimeout(() => socket.write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil"), 30);
+      sendStray = () => socket.write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil");
     });
     const client = newClient();
     await connect(client, "127.0.0.1", srv.port);
@@ -255,8 +256,10 @@ describe("HTTPClient over loopback: body framing", () => {
     const read = await readBody(client);
     expect(read.body.toString()).toBe("hello");
     expect(read.status).toBe(Status.STATUS_CONNECTED);
-    // The stray bytes arrive while nobody polls; the next request must not take them as its answer.
-    await sleep(80);
+    // The stray bytes arrive (in the peer's buffer) while nobody polls; the next request must not
+    // take them as its answer.
+    sendStray();
+    await waitUntil(() => (client.getConnection()?.getAvailableBytes() ?? 0) > 0, "the stray bytes to arrive");
     // The arguments are fine; the connection is not: a connection error, not an invalid parameter.
     expect(client.request(Method.METHOD_GET, "/next", [])).toBe(Err.ERR_CONNECTION_ERROR);
     expect(client.getStatus()).toBe(Status.STATUS_DISCONNECTED);

@@ -2,7 +2,7 @@
 import { HTTPClient } from "../../src/index.ts";
 import { serveRequests } from "../helpers/client-driver.ts";
 import { startTcpServer, type LoopbackServer } from "../helpers/loopback-server.ts";
-import type { Closable } from "../helpers/tracked.ts";
+import type { Closable } from "../helpers/cleanup.ts";
 
 /**
  * Returns `server(answer)` (a loopback server answering each request with `answer`) and

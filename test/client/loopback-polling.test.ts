@@ -8,10 +8,10 @@ import { Err, HTTPClient, Method, Status, TLSOptions } from "../../src/index.ts"
 import { connect, pollForResponse, pollUntil, readBody, requestAndWait, TERMINAL } from "../helpers/client-driver.ts";
 import { startTcpServer, writeResponse } from "../helpers/loopback-server.ts";
 import { sleep, waitUntil } from "../helpers/wait.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 import { loopbackKit } from "./loopback-kit.ts";
 
-const track = trackResources();
+const track = cleanupAfterEach().track;
 const { server } = loopbackKit(track);
 
 

@@ -8,9 +8,9 @@ import { Err, HTTPClient, Method, Status, TLSOptions } from "../../src/index.ts"
 import { connect, pollUntil, readBody, requestAndWait, serveRequests, TERMINAL } from "../helpers/client-driver.ts";
 import { readRequestHead, startTcpServer, startTlsServer, writeResponse, type LoopbackServer, type RequestHead } from "../helpers/loopback-server.ts";
 import { fixtures } from "../helpers/tls-fixtures.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 
-const track = trackResources();
+const track = cleanupAfterEach().track;
 
 const BASIC_USER_PASS = `Basic ${Buffer.from("user:pass").toString("base64")}`;
 

@@ -8,9 +8,9 @@ import { Err, HTTPClient, Method, Status, TLSOptions } from "../../src/index.ts"
 import { connect, pollUntil, readBody, requestAndWait, serveRequests, TERMINAL } from "../helpers/client-driver.ts";
 import { startTlsServer, writeResponse, type LoopbackServer } from "../helpers/loopback-server.ts";
 import { CLIENT_KEY_PASSPHRASE, fixtures } from "../helpers/tls-fixtures.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 
-const track = trackResources();
+const track = cleanupAfterEach().track;
 
 const SERVER: TlsOptions = { cert: fixtures.serverCert, key: fixtures.serverKey };
 

@@ -10,12 +10,12 @@ import {
   type BodySource, Err, FileBodySource, HTTPClient, Method, Status, StreamingBodySource,
 } from "../../src/index.ts";
 import { connect, describeClient, readBody } from "../helpers/client-driver.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 import { tick } from "../helpers/wait.ts";
 
 const MiB = 1024 * 1024;
 const BIG = 256 * MiB;
-const track = trackResources();
+const track = cleanupAfterEach().track;
 
 /** What the server saw: body size, SHA-256 and the framing headers. */
 interface Received {

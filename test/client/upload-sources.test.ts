@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BytesSource, DEFAULT_BODY_HIGH_WATER_MARK, FileBodySource, StreamingBodySource } from "../../src/index.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 
-const track = trackResources();
+const track = cleanupAfterEach().track;
 const text = (bytes: Uint8Array | null): string | null => (bytes === null ? null : Buffer.from(bytes).toString("latin1"));
 
 function tempDir(): string {

@@ -42,13 +42,12 @@ describe("README", () => {
       .replace('"https://example.com/"', JSON.stringify(`${origin}/`));
     mkdirSync(".tmp", { recursive: true });
     writeFileSync(file, code);
-    const started = Date.now();
     const run = await runExample(file);
-    const seconds = (Date.now() - started) / 1000;
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     expect(run.stdout).toBe("RESULT_SUCCESS 200 hello\n");
-    expect(seconds).toBeLessThan(20); // not held open by the idle kept-alive socket (60 s)
+    // It exited by itself: held open by the idle kept-alive socket, it would outlive this test's
+    // timeout (the server keeps idle connections for 60 s).
   }, 30_000);
 
   it("keeps the commands a newcomer needs and links the documents", () => {

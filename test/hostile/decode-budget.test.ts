@@ -14,11 +14,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { DECODED_BYTES_PER_TICK } from "../../src/request-node/body-collector.ts";
 import { Result } from "../../src/status/result.ts";
 import { startHostileServer } from "../helpers/hostile-server.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 import { gzipOfZeros } from "../request/loopback-helpers.ts";
 import { expectOutcome, MiB, requester, urlOf } from "./hostile-kit.ts";
 
-const track = trackResources();
+const track = cleanupAfterEach().track;
 const dir = mkdtempSync(join(tmpdir(), "poll-http-bomb-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -14,11 +14,11 @@ import { Status, statusName } from "../../src/status/status.ts";
 import { MAX_PREALLOCATED_BYTES } from "../../src/request-node/body-collector.ts";
 import { pollClient } from "../helpers/bounded-ticks.ts";
 import { startHostileServer } from "../helpers/hostile-server.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 import { waitUntil } from "../helpers/wait.ts";
 import { expectOutcome, MiB, PROMPT_TICKS, requester, urlOf } from "./hostile-kit.ts";
 
-const track = trackResources();
+const track = cleanupAfterEach().track;
 
 const SMUGGLED = "0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
 type BodyKind = readonly [string, () => string | Uint8Array | StreamingBodySource];

@@ -6,11 +6,11 @@
 import { describe, expect, it } from "vitest";
 import { Result } from "../../src/status/result.ts";
 import { startHostileServer, trickle, type HostileConnection } from "../helpers/hostile-server.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 import { waitUntil } from "../helpers/wait.ts";
 import { expectOutcome, KiB, PROMPT_TICKS, MiB, requester, urlOf } from "./hostile-kit.ts";
 
-const track = trackResources();
+const track = cleanupAfterEach().track;
 
 /** A server that reads the request head and answers with `response` (then keeps the connection open). */
 async function answering(response: string) {

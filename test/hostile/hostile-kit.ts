@@ -13,7 +13,7 @@ import { Method } from "../../src/status/method.ts";
 import { Status } from "../../src/status/status.ts";
 import { type Result, resultName } from "../../src/status/result.ts";
 import { driveTree, pollClient, type BoundedTickOptions } from "../helpers/bounded-ticks.ts";
-import type { Closable } from "../helpers/tracked.ts";
+import type { Closable } from "../helpers/cleanup.ts";
 
 /**
  * The tick bound of a case that ends as soon as the server's bytes arrive: half a second at 60 Hz.

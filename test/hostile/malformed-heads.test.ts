@@ -8,11 +8,11 @@ import { Err } from "../../src/status/err.ts";
 import { Result } from "../../src/status/result.ts";
 import { Status } from "../../src/status/status.ts";
 import { startHostileServer, trickle, type HostileConnection } from "../helpers/hostile-server.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 import { waitUntil } from "../helpers/wait.ts";
 import { clientRequest, expectOutcome, KiB, MiB, PROMPT_TICKS, requester, urlOf } from "./hostile-kit.ts";
 
-const track = trackResources();
+const track = cleanupAfterEach().track;
 
 /** The default head limit of the client. */
 const HEAD_LIMIT = 64 * KiB;

@@ -6,10 +6,10 @@
 import { describe, expect, it } from "vitest";
 import { Result } from "../../src/status/result.ts";
 import { startHostileServer } from "../helpers/hostile-server.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 import { expectOutcome, KiB, PROMPT_TICKS, requester, urlOf } from "./hostile-kit.ts";
 
-const track = trackResources();
+const track = cleanupAfterEach().track;
 
 /**
  * A keep-alive server answering each request (no bodies) with `respond(target)`; the request

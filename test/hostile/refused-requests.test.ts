@@ -11,11 +11,11 @@ import { Status } from "../../src/status/status.ts";
 import { HTTPClient } from "../../src/client/http-client.ts";
 import { pollClient } from "../helpers/bounded-ticks.ts";
 import { startHostileServer } from "../helpers/hostile-server.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 import { sleep } from "../helpers/wait.ts";
 import { requester, urlOf } from "./hostile-kit.ts";
 
-const track = trackResources();
+const track = cleanupAfterEach().track;
 
 /** A server that would answer anything it received. */
 async function server() {

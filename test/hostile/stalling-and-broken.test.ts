@@ -7,11 +7,11 @@ import { describe, expect, it } from "vitest";
 import { Method } from "../../src/status/method.ts";
 import { Result } from "../../src/status/result.ts";
 import { startHostileServer, type HostileConnection } from "../helpers/hostile-server.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 import { sleep, waitUntil } from "../helpers/wait.ts";
 import { expectOutcome, KiB, MiB, PROMPT_TICKS, requester, urlOf } from "./hostile-kit.ts";
 
-const track = trackResources();
+const track = cleanupAfterEach().track;
 
 /**
  * Virtual time runs 25 times faster than real time here: each tick is 0.25 virtual seconds and

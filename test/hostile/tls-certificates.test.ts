@@ -12,11 +12,11 @@ import { Status } from "../../src/status/status.ts";
 import { pollClient } from "../helpers/bounded-ticks.ts";
 import { startHostileTlsServer } from "../helpers/hostile-server.ts";
 import { fixtures } from "../helpers/tls-fixtures.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 import { sleep } from "../helpers/wait.ts";
 import { expectOutcome, requester } from "./hostile-kit.ts";
 
-const track = trackResources();
+const track = cleanupAfterEach().track;
 
 /**
  * A TLS handshake takes more event-loop turns than a plain answer, and more again on a loaded

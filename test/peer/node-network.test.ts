@@ -9,9 +9,9 @@ import { TlsPeer } from "../../src/client/peer/tls-peer.ts";
 import { readRequestHead, startTcpServer, startTlsServer, writeResponse } from "../helpers/loopback-server.ts";
 import { fixtures } from "../helpers/tls-fixtures.ts";
 import { waitUntil } from "../helpers/wait.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 
-const track = trackResources();
+const track = cleanupAfterEach().track;
 
 describe("NodeNetwork.resolve", () => {
   it("resolves localhost to at least one address, without blocking", async () => {

@@ -11,11 +11,11 @@ import {
 import { PeerState } from "../../src/client/peer/stream-peer.ts";
 import { TcpPeer } from "../../src/client/peer/tcp-peer.ts";
 import { startTcpServer } from "../helpers/loopback-server.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 
 const MiB = 1024 * 1024;
 const LOCAL = { address: "127.0.0.1", family: 4 } as const;
-const track = trackResources();
+const track = cleanupAfterEach().track;
 
 /** Resolves once `done()` holds, checked now and on every activity notice of the peer. */
 function until(peer: TcpPeer, done: () => boolean): Promise<void> {

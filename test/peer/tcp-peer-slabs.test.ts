@@ -6,12 +6,12 @@ import { PeerState } from "../../src/client/peer/stream-peer.ts";
 import { TcpPeer } from "../../src/client/peer/tcp-peer.ts";
 import { startTcpServer } from "../helpers/loopback-server.ts";
 import { seededBytes } from "../helpers/prng.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 import { tick, waitUntil } from "../helpers/wait.ts";
 
 const MiB = 1024 * 1024;
 const LOCAL = { address: "127.0.0.1", family: 4 } as const;
-const track = trackResources();
+const track = cleanupAfterEach().track;
 
 const sha = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 

@@ -6,7 +6,7 @@ import { PeerState, type StreamPeer } from "../../src/client/peer/stream-peer.ts
 import { TcpPeer } from "../../src/client/peer/tcp-peer.ts";
 import { getRefusedPort, readToEnd, startTcpServer, type LoopbackServer } from "../helpers/loopback-server.ts";
 import { sleep, tick, waitUntil } from "../helpers/wait.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 
 const MiB = 1024 * 1024;
 const LOCAL = { address: "127.0.0.1", family: 4 } as const;
@@ -20,7 +20,7 @@ function patternBlock(blockIndex: number, blockBytes: number): Buffer {
   return Buffer.from(words.buffer);
 }
 
-const track = trackResources();
+const track = cleanupAfterEach().track;
 
 async function open(peer: StreamPeer): Promise<void> {
   await waitUntil(() => peer.getState() !== PeerState.CONNECTING, "connect");

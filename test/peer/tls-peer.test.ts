@@ -7,9 +7,9 @@ import { TlsPeer } from "../../src/client/peer/tls-peer.ts";
 import { startTcpServer, startTlsServer, type LoopbackServer } from "../helpers/loopback-server.ts";
 import { CLIENT_KEY_PASSPHRASE, fixtures } from "../helpers/tls-fixtures.ts";
 import { sleep, waitUntil } from "../helpers/wait.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 
-const track = trackResources();
+const track = cleanupAfterEach().track;
 
 const trusted: TlsOptions = { cert: fixtures.serverCert, key: fixtures.serverKey, ALPNProtocols: ["http/1.1"] };
 

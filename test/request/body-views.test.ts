@@ -105,7 +105,9 @@ describe("HTTPRequest body bytes over recycling TCP peers", () => {
       node.request(`http://127.0.0.1:${ports[i]}/`);
     });
     const done = await Promise.all(nodes.map((node) => runUntilComplete(node, { mode: "fast", maxMs: 15_000, maxTicks: 100_000 })));
-    done.forEach((d) => expect(d.result).toBe(Result.RESULT_SUCCESS));
-    bodies.forEach((body, i) => expect(sha256(Buffer.concat(kept[i] ?? []))).toBe(sha256(body)));
+    for (const d of done) expect(d.result).toBe(Result.RESULT_SUCCESS);
+    bodies.forEach((body, i) => {
+      expect(sha256(Buffer.concat(kept[i] ?? []))).toBe(sha256(body));
+    });
   });
 });

@@ -7,9 +7,9 @@
 import { describe, expect, it } from "vitest";
 import { Err, HTTPRequest, Result, SceneTree, TreeRunner } from "../../src/index.ts";
 import { startTcpServer } from "../helpers/loopback-server.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 
-const track = trackResources();
+const track = cleanupAfterEach().track;
 
 /** Resolves when the tree is woken (at once when a wake is pending already). */
 function onceWoken(tree: SceneTree): Promise<void> {

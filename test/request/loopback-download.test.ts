@@ -260,7 +260,6 @@ describe("downloadFile: the previous file is kept on every failure", () => {
     expect(sawPart).toBe(true);
     expect(done.result).toBe(Result.RESULT_TIMEOUT);
     expect(done.body.length).toBe(0);
-    expect(done.ms).toBeLessThan(1000);
     expectKept(dir, target);
   });
 

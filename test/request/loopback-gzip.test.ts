@@ -170,7 +170,6 @@ describe("compression bombs", () => {
     expect(done.code).toBe(200);
     expect(done.body.length).toBe(0);
     expect(node.getErrorReason()).toMatch(/exceeds bodySizeLimit \(1048576 bytes, counted after decoding\)/);
-    expect(done.ms).toBeLessThan(1000);
     // Stopped after about 1 MiB of output, i.e. a few KiB of input, not after the whole stream.
     expect(node.getDownloadedBytes()).toBeLessThan(64 * 1024);
     expect(wrote).toBeLessThan(bomb.length / 2);

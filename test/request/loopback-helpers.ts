@@ -6,8 +6,6 @@
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Socket } from "node:net";
 import { gzipSync, deflateRawSync, constants as zc, crc32 } from "node:zlib";
@@ -19,6 +17,8 @@ import { SceneTree } from "../../src/request-node/scene-tree.ts";
 import type { Result } from "../../src/status/result.ts";
 import { startTcpServer, type LoopbackServer } from "../helpers/loopback-server.ts";
 import { sleep, tick } from "../helpers/wait.ts";
+
+export { Cleanup } from "../helpers/cleanup.ts";
 
 /**
  * How the tree is stepped: `fixed` (a TreeRunner at `fps`, default 60), `fast` (a TreeRunner in
@@ -73,6 +73,49 @@ class TickProbe extends Node {
   override _process(): void {
     this.fn();
   }
+}
+
+/**
+ * Resolves at the end of the first tick of `tree` after which `condition()` holds (checked after
+ * every node of the tick ran): a server in a test waits on what the client has done, not on a delay.
+ *
+ * @param tree - The tree whose ticks to watch.
+ * @param condition - Checked at the end of each tick.
+ * @returns A promise resolved at the end of that tick.
+ */
+export function afterTick(tree: SceneTree, condition: () => boolean = () => true): Promise<void> {
+  return new Promise((resolve) => {
+    const probe = new TickProbe(() => {
+      if (!condition()) return;
+      probe.queueFree();
+      resolve();
+    });
+    tree.root.addChild(probe);
+  });
+}
+
+/**
+ * Writes `data` and resolves once Node handed it to the operating system (the write callback).
+ *
+ * @param socket - The socket.
+ * @param data - The bytes.
+ */
+export function written(socket: Socket, data: string | Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => socket.write(data, (error) => (error ? reject(error) : resolve())));
+}
+
+/**
+ * Ends the server's side of a connection and resolves once the client's side has seen the FIN:
+ * the client's socket ends its own side in answer, so the server's socket closes.
+ *
+ * @param socket - The server's socket.
+ */
+export function finSeenByClient(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    if (socket.destroyed) return resolve();
+    socket.once("close", () => resolve());
+    socket.end();
+  });
 }
 
 /**
@@ -195,54 +238,6 @@ export function makeTree(count = 1): { tree: SceneTree; nodes: HTTPRequest[]; no
   return { tree, nodes, node };
 }
 
-/** Everything a test opened, closed in reverse order by {@link Cleanup.run}. */
-export class Cleanup {
-  readonly #tasks: (() => unknown)[] = [];
-
-  /**
-   * Registers a server to close.
-   *
-   * @param server - The server.
-   * @returns The server.
-   */
-  server<T extends LoopbackServer<Socket>>(server: T): T {
-    this.#tasks.push(() => server.close());
-    return server;
-  }
-
-  /**
-   * Creates a temporary directory removed at cleanup.
-   *
-   * @returns Its path.
-   */
-  tempDir(): string {
-    const dir = fs.mkdtempSync(join(tmpdir(), "poll-http-lb-"));
-    this.#tasks.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-    return dir;
-  }
-
-  /**
-   * Registers any cleanup function.
-   *
-   * @param fn - The function.
-   */
-  add(fn: () => unknown): void {
-    this.#tasks.push(fn);
-  }
-
-  /** Runs every task (latest first); errors are collected and rethrown after all ran. */
-  async run(): Promise<void> {
-    const errors: unknown[] = [];
-    for (const task of this.#tasks.splice(0).reverse()) {
-      try {
-        await task();
-      } catch (e) {
-        errors.push(e);
-      }
-    }
-    if (errors.length > 0) throw errors[0];
-  }
-}
 
 /** SHA-256 of bytes, hex. */
 export function sha256(bytes: Uint8Array): string {

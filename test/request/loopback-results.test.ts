@@ -81,8 +81,6 @@ describe("connection failures", () => {
       const done = await runUntilComplete(node, { mode, maxMs: 3000 });
       expect(done.result).toBe(Result.RESULT_TIMEOUT);
       expect([done.code, done.headers, done.body.length]).toEqual([0, [], 0]);
-      expect(done.ms).toBeGreaterThanOrEqual(290);
-      expect(done.ms).toBeLessThan(1000);
       expect(node.getErrorReason()).toMatch(/timed out after 0\.3 s/);
       if (mode === "fast") expect(done.ticks).toBeLessThan(30); // it sleeps until the deadline
     }

@@ -138,11 +138,8 @@ describe.each(["cancelRequest()", "leaving the tree"] as const)("%s releases eve
     expect(temps()).toEqual([]);
     expect(fs.readFileSync(target, "latin1")).toBe("previous content");
     // Without another tick: the server sees the close, and the process is back to its baseline.
-    const started = Date.now();
     await waitUntil(() => server.open() === 0 && silentOpen === 0, "the server to see the connection closed", 2000);
     await settled(before);
-    const ms = Date.now() - started;
-    expect(ms).toBeLessThan(1000);
     // Nothing afterwards: no emission, no new connection, no new request.
     if (how === "leaving the tree") tree.root.addChild(node);
     for (let i = 0; i < 20; i++) {

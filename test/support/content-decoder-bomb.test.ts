@@ -75,7 +75,6 @@ describe("content decoder against a gzip bomb", () => {
     let calls = 0;
     let callsAfterStop = 0;
     let stopped = false;
-    const started = performance.now();
     const status = decoder.push(bomb, (chunk) => {
       if (stopped) callsAfterStop++;
       total += chunk.length;
@@ -83,7 +82,6 @@ describe("content decoder against a gzip bomb", () => {
       stopped = total >= limit;
       return !stopped;
     });
-    const elapsed = performance.now() - started;
     const peakGrowth = process.resourceUsage().maxRSS * 1024 - peakBefore;
 
     expect(status).toEqual({ ok: true, stopped: true });
@@ -93,7 +91,6 @@ describe("content decoder against a gzip bomb", () => {
     expect(decoder.bytesOut).toBe(total);
     expect(rssMax - rssBefore).toBeLessThan(48 * MiB);
     expect(peakGrowth).toBeLessThan(48 * MiB);
-    expect(elapsed).toBeLessThan(1000);
     expect(decoder.push(bomb, () => true).ok).toBe(false);
   });
 });

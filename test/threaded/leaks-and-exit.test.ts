@@ -11,10 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HTTPRequest, Result, SceneTree, sharedThreadedNetwork, type RequestCompletedArgs } from "../../src/index.ts";
 import { startTcpServer } from "../helpers/loopback-server.ts";
 import { startOriginProcess, type OriginProcess } from "../helpers/origin-process.ts";
-import { trackResources } from "../helpers/tracked.ts";
+import { cleanupAfterEach } from "../helpers/cleanup.ts";
 import { waitUntil } from "../helpers/wait.ts";
 
-const track = trackResources();
+const track = cleanupAfterEach().track;
 let origin: OriginProcess;
 
 beforeAll(async () => {

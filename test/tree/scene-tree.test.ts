@@ -308,3 +308,25 @@ describe("SceneTree idle queries", () => {
     expect(errors).toEqual(["broken._nextDeadline"]);
   });
 });
+
+describe("SceneTree nodeAdded / nodeRemoved (Godot's node_added / node_removed)", () => {
+  it("tells each node entering and leaving, in the order of the callbacks", () => {
+    const tree = new SceneTree();
+    const seen: string[] = [];
+    tree.nodeAdded.connect((node) => seen.push(`+${node.name}:${node.isInsideTree()}`));
+    tree.nodeRemoved.connect((node) => seen.push(`-${node.name}:${node.isInsideTree()}`));
+    const parent = new Node("parent");
+    parent.addChild(new Node("child"));
+    tree.root.addChild(parent);
+    tree.root.removeChild(parent);
+    expect(seen).toEqual(["+parent:true", "+child:true", "-child:false", "-parent:false"]);
+  });
+
+  it("a node constructed with a tree that has its root already stays outside it", () => {
+    const tree = new SceneTree();
+    const node = new Node("not a root", tree);
+    expect(node.isInsideTree()).toBe(false);
+    expect(tree.root.isInsideTree()).toBe(true);
+    expect(tree.getNodeCount()).toBe(1);
+  });
+});

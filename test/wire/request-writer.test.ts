@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_USER_AGENT, validateRequestTarget, writeRequestHead, type RequestHeadOptions } from "../../src/client/wire/request-writer.ts";
+import {
+  DEFAULT_USER_AGENT,
+  type RequestHeadOptions,
+  validateRequestHead,
+  validateRequestTarget,
+  writeRequestHead,
+} from "../../src/client/wire/request-writer.ts";
 import { VERSION } from "../../src/status/version.ts";
 
 const base: RequestHeadOptions = { method: "GET", target: "/", host: "example.com", port: 80, tls: false, headers: [], bodyLength: -1 };
@@ -31,7 +37,9 @@ describe("writeRequestHead", () => {
   });
 
   it.each(["POST", "PUT", "PATCH"])("announces an empty %s body with Content-Length: 0", (method) => {
-    expect(text({ method, bodyLength: 0 })).toBe(`${method} / HTTP/1.1\r\nHost: example.com\r\nContent-Length: 0\r\n${UA}Accept: */*\r\n\r\n`);
+    expect(text({ method, bodyLength: 0 })).toBe(
+      `${method} / HTTP/1.1\r\nHost: example.com\r\nContent-Length: 0\r\n${UA}Accept: */*\r\n\r\n`,
+    );
   });
 
   it("writes no Content-Length for an empty GET or DELETE, or with bodyLength -1", () => {
@@ -41,10 +49,13 @@ describe("writeRequestHead", () => {
   });
 
   it("lets user headers replace the automatic ones, case-insensitively, the Host line first wherever it was given", () => {
-    expect(text({
-      method: "PUT", bodyLength: 3,
-      headers: ["USER-AGENT: mine/1", "host: other.example", "accept: text/html", "content-length: 3"],
-    })).toBe("PUT / HTTP/1.1\r\nhost: other.example\r\nUSER-AGENT: mine/1\r\naccept: text/html\r\ncontent-length: 3\r\n\r\n");
+    expect(
+      text({
+        method: "PUT",
+        bodyLength: 3,
+        headers: ["USER-AGENT: mine/1", "host: other.example", "accept: text/html", "content-length: 3"],
+      }),
+    ).toBe("PUT / HTTP/1.1\r\nhost: other.example\r\nUSER-AGENT: mine/1\r\naccept: text/html\r\ncontent-length: 3\r\n\r\n");
   });
 
   it("writes Host right after the request line (RFC 9110 §7.2), whatever headers come", () => {
@@ -85,25 +96,45 @@ describe("writeRequestHead", () => {
 
   it("writes non-ASCII text as UTF-8", () => {
     const r = writeRequestHead({ ...base, target: "/caf\u00e9", headers: ["X-Name: Jos\u00e9"] });
-    expect(r.ok && Buffer.from(r.bytes).includes(Buffer.from("/caf\u00e9 HTTP/1.1\r\nHost: example.com\r\nX-Name: Jos\u00e9\r\n", "utf8"))).toBe(true);
+    expect(
+      r.ok && Buffer.from(r.bytes).includes(Buffer.from("/caf\u00e9 HTTP/1.1\r\nHost: example.com\r\nX-Name: Jos\u00e9\r\n", "utf8")),
+    ).toBe(true);
   });
 
   it.each([
     ["CR in a value", { headers: ["X-A: b\rc"] }, "header 0 (X-A) contains a control character (CR, LF, NUL…) in its value"],
-    ["LF in a value", { headers: ["Ok: 1", "X-A: b\nInjected: 1"] }, "header 1 (X-A) contains a control character (CR, LF, NUL…) in its value"],
+    [
+      "LF in a value",
+      { headers: ["Ok: 1", "X-A: b\nInjected: 1"] },
+      "header 1 (X-A) contains a control character (CR, LF, NUL…) in its value",
+    ],
     ["CRLF at the end", { headers: ["X-A: b\r\n"] }, "header 0 (X-A) contains a control character (CR, LF, NUL…) in its value"],
     ["NUL in a value", { headers: ["X-A: b\0"] }, "header 0 (X-A) contains a control character (CR, LF, NUL…) in its value"],
-    ["another control character", { headers: ["X-A: \x1b[31m"] }, "header 0 (X-A) contains a control character (CR, LF, NUL…) in its value"],
+    [
+      "another control character",
+      { headers: ["X-A: \x1b[31m"] },
+      "header 0 (X-A) contains a control character (CR, LF, NUL…) in its value",
+    ],
     ["CR in a name", { headers: ["X\r\nA: b"] }, "header 0 does not start with a valid field name and a colon"],
     ["a space in a name", { headers: ["Bad Name: x"] }, "header 0 does not start with a valid field name and a colon"],
     ["an empty name", { headers: [": x"] }, "header 0 does not start with a valid field name and a colon"],
     ["no colon", { headers: ["NoColon"] }, "header 0 has no colon"],
     ["a duplicate Host", { headers: ["Host: a", "host: b"] }, "more than one Host header"],
-    ["a duplicate Content-Length", { bodyLength: 1, headers: ["Content-Length: 1", "Content-Length: 1"] }, "more than one Content-Length header"],
-    ["a Content-Length that contradicts the body", { bodyLength: 10, headers: ["Content-Length: 5"] },
-      "the Content-Length header (5) does not match the body length (10)"],
-    ["Content-Length with Transfer-Encoding", { headers: ["Content-Length: 5", "Transfer-Encoding: chunked"] },
-      "a Transfer-Encoding header may not be given: the client frames the body itself (Content-Length, or chunked for a streamed body of unknown length)"],
+    [
+      "a duplicate Content-Length",
+      { bodyLength: 1, headers: ["Content-Length: 1", "Content-Length: 1"] },
+      "more than one Content-Length header",
+    ],
+    [
+      "a Content-Length that contradicts the body",
+      { bodyLength: 10, headers: ["Content-Length: 5"] },
+      "the Content-Length header (5) does not match the body length (10)",
+    ],
+    [
+      "Content-Length with Transfer-Encoding",
+      { headers: ["Content-Length: 5", "Transfer-Encoding: chunked"] },
+      "a Transfer-Encoding header may not be given: the client frames the body itself (Content-Length, or chunked for a streamed body of unknown length)",
+    ],
     ["a space in the target", { target: "/a b" }, "the request target contains a forbidden character (0x20) at index 2"],
     ["CRLF in the target", { target: "/a\r\nX: y" }, "the request target contains a forbidden character (0x0d) at index 2"],
     ["NUL in the target", { target: "/\0" }, "the request target contains a forbidden character (0x00) at index 1"],
@@ -131,8 +162,15 @@ describe("writeRequestHead", () => {
 
 describe("validateRequestTarget", () => {
   it.each([
-    ["GET", "/"], ["GET", "/a?b=c#d"], ["GET", "http://example.com/x"], ["POST", "https://example.com"],
-    ["OPTIONS", "*"], ["OPTIONS", "/x"], ["CONNECT", "example.com:443"], ["CONNECT", "[::1]:8080"], ["CONNECT", "10.0.0.1:80"],
+    ["GET", "/"],
+    ["GET", "/a?b=c#d"],
+    ["GET", "http://example.com/x"],
+    ["POST", "https://example.com"],
+    ["OPTIONS", "*"],
+    ["OPTIONS", "/x"],
+    ["CONNECT", "example.com:443"],
+    ["CONNECT", "[::1]:8080"],
+    ["CONNECT", "10.0.0.1:80"],
     ["GET", "/\u00e9\u4e2d"],
   ])("accepts %s %s", (method, target) => {
     expect(validateRequestTarget(method, target)).toBeNull();
@@ -152,5 +190,37 @@ describe("validateRequestTarget", () => {
     ["GET", "/a\tb", "the request target contains a forbidden character (0x09) at index 2"],
   ])("refuses %s %j", (method, target, reason) => {
     expect(validateRequestTarget(method, target)).toEqual({ code: "invalid-target", reason, fault: "caller" });
+  });
+});
+
+describe("validateRequestHead", () => {
+  it("refuses exactly what writeRequestHead refuses, with the same typed failure, without building the head", () => {
+    const get: RequestHeadOptions = { ...base, host: "example.test", bodyLength: 0 };
+    const cases: RequestHeadOptions[] = [
+      get,
+      { ...get, method: "G T" },
+      { ...get, target: "no-slash" },
+      { ...get, host: "" },
+      { ...get, port: 0 },
+      { ...get, headers: ["X-A: 1", "Bad Name: x"] },
+      { ...get, headers: ["X-A: a\rb"] },
+      { ...get, headers: ["Host: a", "Host: b"] },
+      { ...get, headers: ["Content-Length: 3"], bodyLength: 4 },
+      { ...get, headers: ["Transfer-Encoding: chunked"], bodyLength: -1 },
+      { ...get, bodyLength: 5, chunked: true },
+      { ...get, method: "POST", headers: ["Content-Length: 5"], bodyLength: 5 },
+    ];
+    let refused = 0;
+    for (const options of cases) {
+      const written = writeRequestHead(options);
+      if (written.ok) {
+        expect(validateRequestHead(options)).toBeNull();
+      } else {
+        refused++;
+        const { ok: _ok, ...failure } = written;
+        expect(validateRequestHead(options)).toEqual(failure);
+      }
+    }
+    expect(refused).toBe(10);
   });
 });

@@ -63,11 +63,9 @@ describe("ResponseParser errors: chunked body", () => {
     const input = new Uint8Array(head.length + hex.length);
     input.set(Buffer.from(head, "latin1"));
     input.set(hex, head.length);
-    const started = performance.now();
     const r = feed(input);
     expect(errorReason(r)).toBe("chunk size line longer than 4096 bytes");
     expect(r.maxBuffered).toBeLessThanOrEqual(4096);
-    expect(performance.now() - started).toBeLessThan(10_000);
   });
 
   it("rejects a trailer section over the head limit", () => {

@@ -1,5 +1,5 @@
 import type { LookupState, PendingLookup, ResolvedAddress } from "../network.ts";
-import { parseIpAddress } from "../resolved-address.ts";
+import { parseIpAddress } from "../peer/address.ts";
 import type { RecordedLookup } from "./recorded-connection.ts";
 import { isDue, type ReplayClock } from "./replay-clock.ts";
 

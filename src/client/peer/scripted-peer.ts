@@ -1,9 +1,9 @@
 import { Buffer } from "node:buffer";
-import type { ResolvedAddress } from "../network.ts";
-import { parseIpAddress } from "../resolved-address.ts";
+import type { ResolvedAddress } from "./address.ts";
+import { parseIpAddress } from "./address.ts";
 import { ChunkQueue } from "./chunk-queue.ts";
 import { PeerState, type PeerError, type PeerErrorKind, type StreamPeer } from "./stream-peer.ts";
-import { concatBytes } from "../bytes.ts";
+import { concatBytes } from "../wire/bytes.ts";
 
 const utf8 = new TextEncoder();
 

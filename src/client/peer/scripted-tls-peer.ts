@@ -1,4 +1,4 @@
-import type { TlsConnectOptions } from "../network.ts";
+import type { TlsConnectOptions } from "./tls-connect-options.ts";
 import { ScriptedPeer } from "./scripted-peer.ts";
 import { PeerState } from "./stream-peer.ts";
 

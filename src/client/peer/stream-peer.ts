@@ -98,6 +98,13 @@ export interface StreamPeer {
    */
   setIdle?(idle: boolean): void;
   /**
+   * The most received but unread bytes the peer has held at once: the memory its read buffer used.
+   * `HTTPRequest.getPeakBufferedBytes()` reports it.
+   *
+   * Optional: a peer that holds no received bytes of its own (`ScriptedPeer`) leaves it out (0).
+   */
+  getPeakBufferedBytes?(): number;
+  /**
    * Registers a function called (from Node's event loop, never from inside a call on the peer)
    * when something new happens: bytes arrive, the remote end closes, the state changes, or
    * buffered writes drain. A runner uses it to sleep until there is work. `null` removes it.

@@ -1,5 +1,5 @@
 import { connect as netConnect, type Socket } from "node:net";
-import type { ResolvedAddress } from "../network.ts";
+import type { ResolvedAddress } from "./address.ts";
 import { SLAB_BYTES } from "./slab-pool.ts";
 import { SocketPeer, type SocketPeerOptions } from "./socket-peer.ts";
 import { PeerState } from "./stream-peer.ts";

@@ -1,6 +1,6 @@
 import { isIP, type Socket } from "node:net";
 import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, type PeerCertificate, type TLSSocket } from "node:tls";
-import type { TlsConnectOptions } from "../network.ts";
+import type { TlsConnectOptions } from "./tls-connect-options.ts";
 import { SocketPeer, type SocketPeerOptions } from "./socket-peer.ts";
 
 /** Strips the brackets of an IPv6 literal written as in a URL (`[::1]` → `::1`). */

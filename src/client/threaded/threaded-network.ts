@@ -7,7 +7,7 @@ import {
   MIN_READ_BUFFER_BYTES, MIN_WRITE_BUFFER_BYTES, type SocketPeerOptions,
 } from "../peer/socket-peer.ts";
 import { PeerState, type StreamPeer } from "../peer/stream-peer.ts";
-import { parseIpAddress } from "../resolved-address.ts";
+import { parseIpAddress } from "../peer/address.ts";
 import { NotifyWord } from "./channel-layout.ts";
 import { SocketThread } from "./socket-thread.ts";
 import { ThreadedLookup } from "./threaded-lookup.ts";

@@ -32,16 +32,16 @@ export interface RequestHeadOptions {
 export type RequestHeadResult =
   /** The complete head, ending with the empty line. */
   | {
-    /** Success. */
-    readonly ok: true;
-    /** The head, UTF-8 encoded, ending with the empty line. */
-    readonly bytes: Uint8Array;
-  }
+      /** Success. */
+      readonly ok: true;
+      /** The head, UTF-8 encoded, ending with the empty line. */
+      readonly bytes: Uint8Array;
+    }
   /** The request was refused: a typed failure, the caller at fault. */
   | ({
-    /** Refused: nothing may be sent. */
-    readonly ok: false;
-  } & RequestFailure);
+      /** Refused: nothing may be sent. */
+      readonly ok: false;
+    } & RequestFailure);
 
 /** The default `User-Agent` header value. */
 export const DEFAULT_USER_AGENT: string = `poll-http/${VERSION}`;
@@ -73,6 +73,27 @@ const INVALID_VALUE_CHAR = /[\x00-\x08\x0A-\x1F\x7F]/;
  * a `bodyLength` other than -1.
  */
 export function writeRequestHead(options: RequestHeadOptions): RequestHeadResult {
+  const head = buildHead(options, true);
+  // Buffer.from is several times faster than TextEncoder for short ASCII text; same UTF-8 bytes.
+  return typeof head === "string" ? { ok: true, bytes: Buffer.from(head, "utf8") } : head;
+}
+
+/**
+ * Checks a request head as {@link writeRequestHead} would, without building it: the same refusals,
+ * for a caller that validates a request before it is sent (the client writes the head then).
+ *
+ * @param options - As for {@link writeRequestHead}.
+ * @returns null when the head would be written, or the typed failure it would be refused with.
+ */
+export function validateRequestHead(options: RequestHeadOptions): RequestFailure | null {
+  const head = buildHead(options, false);
+  if (typeof head === "string") return null;
+  const { ok: _ok, ...failure } = head;
+  return failure;
+}
+
+/** The head's text (empty unless `write`), or the refusal. */
+function buildHead(options: RequestHeadOptions, write: boolean): string | Extract<RequestHeadResult, { ok: false }> {
   const { method, target, host, port, tls, headers, bodyLength } = options;
   const chunked = options.chunked === true;
   if (!TOKEN_PATTERN.test(method)) return refuse("invalid-method", `the method "${printable(method)}" is not a valid token`);
@@ -109,8 +130,10 @@ export function writeRequestHead(options: RequestHeadOptions): RequestHeadResult
         userContentLength = value;
         break;
       case "transfer-encoding":
-        return refuse("framing-header",
-          "a Transfer-Encoding header may not be given: the client frames the body itself (Content-Length, or chunked for a streamed body of unknown length)");
+        return refuse(
+          "framing-header",
+          "a Transfer-Encoding header may not be given: the client frames the body itself (Content-Length, or chunked for a streamed body of unknown length)",
+        );
       case "user-agent":
         hasUserAgent = true;
         break;
@@ -118,7 +141,7 @@ export function writeRequestHead(options: RequestHeadOptions): RequestHeadResult
         hasAccept = true;
         break;
     }
-    text += `${name}: ${value}\r\n`;
+    if (write) text += `${name}: ${value}\r\n`;
   }
   if (userContentLength !== undefined) {
     if (chunked) return refuse("framing-header", "a Content-Length header with a body of unknown length (sent chunked)");
@@ -127,6 +150,7 @@ export function writeRequestHead(options: RequestHeadOptions): RequestHeadResult
     }
   }
 
+  if (!write) return "";
   if (hostLine === "") {
     const name = host.includes(":") && host.charCodeAt(0) !== 0x5b ? `[${host}]` : host;
     const defaultPort = tls ? 443 : 80;
@@ -140,11 +164,10 @@ export function writeRequestHead(options: RequestHeadOptions): RequestHeadResult
   if (!hasUserAgent) text += `User-Agent: ${DEFAULT_USER_AGENT}\r\n`;
   if (!hasAccept) text += "Accept: */*\r\n";
   text += "\r\n";
-  // Buffer.from is several times faster than TextEncoder for short ASCII text; same UTF-8 bytes.
-  return { ok: true, bytes: Buffer.from(text, "utf8") };
+  return text;
 }
 
-function refuse(code: RequestErrorCode, reason: string): RequestHeadResult {
+function refuse(code: RequestErrorCode, reason: string): Extract<RequestHeadResult, { ok: false }> {
   return { ok: false, ...requestFailure(code, reason) };
 }
 

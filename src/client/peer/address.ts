@@ -1,5 +1,12 @@
 import { isIP } from "node:net";
-import type { ResolvedAddress } from "./network.ts";
+
+/** One address a host name resolved to. */
+export interface ResolvedAddress {
+  /** The IP address in text form (`127.0.0.1`, `::1`). */
+  readonly address: string;
+  /** 4 for IPv4, 6 for IPv6. */
+  readonly family: 4 | 6;
+}
 
 /**
  * Reads an IP literal as a {@link ResolvedAddress}. IPv6 literals may be bracketed as in URLs.

@@ -1,10 +1,13 @@
 import type { LookupState, PendingLookup, ResolvedAddress } from "./network.ts";
 
 /**
- * The state shared by lookups: pending until settled once, then `done` with addresses or `failed`
- * with a code; a cancelled lookup drops its answer; an activity listener hears the settling.
+ * The answer of a lookup, which `NodeLookup` and `ScriptedLookup` each hold: pending until settled
+ * once, then `done` with addresses or `failed` with a code; a cancelled lookup drops its answer; an
+ * activity listener hears the settling.
+ *
+ * @internal
  */
-export abstract class LookupBase implements PendingLookup {
+export class LookupAnswer implements PendingLookup {
   /** {@inheritDoc PendingLookup.host} */
   readonly host: string;
   #state: LookupState = "pending";
@@ -60,7 +63,7 @@ export abstract class LookupBase implements PendingLookup {
    * @param addresses - The addresses, in the order to try them.
    * @returns false when the lookup was no longer pending (settled or cancelled).
    */
-  protected settleDone(addresses: readonly ResolvedAddress[]): boolean {
+  settleDone(addresses: readonly ResolvedAddress[]): boolean {
     if (this.#cancelled || this.#state !== "pending") return false;
     this.#addresses = addresses;
     this.#state = "done";
@@ -74,7 +77,7 @@ export abstract class LookupBase implements PendingLookup {
    * @param code - The error code, e.g. `ENOTFOUND`.
    * @returns false when the lookup was no longer pending (settled or cancelled).
    */
-  protected settleFailed(code: string): boolean {
+  settleFailed(code: string): boolean {
     if (this.#cancelled || this.#state !== "pending") return false;
     this.#error = code;
     this.#state = "failed";
