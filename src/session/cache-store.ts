@@ -88,7 +88,7 @@ export class MemoryCacheStore implements CacheStore {
    *
    * @param maxBytes - The bound, in bytes (default 64 MiB).
    */
-  constructor(maxBytes = 64 * 1024 * 1024) {
+  constructor(maxBytes: number = 64 * 1024 * 1024) {
     this.maxBytes = Math.max(0, Math.floor(maxBytes));
   }
 

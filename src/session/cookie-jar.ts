@@ -91,7 +91,7 @@ interface Entry {
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
 const DAY_MS = 86_400_000;
 /** RFC 6265bis caps both `Expires` and `Max-Age` at 400 days from now. */
-export const MAX_COOKIE_LIFETIME_MS = 400 * DAY_MS;
+export const MAX_COOKIE_LIFETIME_MS: number = 400 * DAY_MS;
 
 /**
  * True when `host` domain-matches `domain` (RFC 6265bis §5.1.3).

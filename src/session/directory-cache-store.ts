@@ -98,7 +98,7 @@ export class DirectoryCacheStore implements CacheStore {
    * @param dir - The directory.
    * @param maxBytes - The bound, in bytes (default 256 MiB).
    */
-  constructor(dir: string, maxBytes = 256 * 1024 * 1024) {
+  constructor(dir: string, maxBytes: number = 256 * 1024 * 1024) {
     this.#dir = dir;
     this.maxBytes = Math.max(0, Math.floor(maxBytes));
     mkdirSync(dir, { recursive: true });
