@@ -2,7 +2,7 @@ export {
   CookieJar, domainMatches, pathMatches, defaultCookiePath, MAX_COOKIE_LIFETIME_MS, type StoredCookie, type CookieJarOptions,
   type CookieRequestContext, type SetCookieOutcome,
 } from "./cookie-jar.ts";
-export { parseSetCookie, MAX_COOKIE_NAME_VALUE_BYTES, MAX_COOKIE_ATTRIBUTE_BYTES, type SetCookie, type SameSite } from "./set-cookie.ts";
+export { parseSetCookie, MAX_COOKIE_NAME_VALUE_BYTES, MAX_COOKIE_ATTRIBUTE_BYTES, type SetCookie, type SetCookieParse, type SameSite } from "./set-cookie.ts";
 export { parseCookieDate } from "./cookie-date.ts";
 export { PublicSuffixList, isIpLiteral } from "./public-suffix-list.ts";
 export { PUBLIC_SUFFIX_SOURCE } from "./public-suffix-data.ts";

@@ -5,7 +5,7 @@
 // One line per top-level label: the label, then the rules under it with that label removed
 // (`*` wildcards and `!` exceptions as in the list), in ASCII (punycode) form.
 
-/** Where {@link PUBLIC_SUFFIX_RULES} came from, and when. */
+/** Where the shipped Public Suffix List came from, and when. */
 export const PUBLIC_SUFFIX_SOURCE = "the Public Suffix List (https://publicsuffix.org/list/, MPL-2.0) as packaged in npm @imput/psl@2.0.4, published 2026-02-13";
 
 /** The Public Suffix List, compacted (see the comment at the top of this file). */

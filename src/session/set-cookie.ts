@@ -48,13 +48,28 @@ function hasControl(text: string): boolean {
 const trimWsp = (s: string): string => s.replace(/^[ \t]+|[ \t]+$/g, "");
 const byteLength = (s: string): number => Buffer.byteLength(s, "utf8");
 
+/** The outcome of {@link parseSetCookie}. */
+export type SetCookieParse =
+  | {
+      /** The field was read. */
+      readonly ok: true;
+      /** The cookie it sets. */
+      readonly cookie: SetCookie;
+    }
+  | {
+      /** The whole field is ignored. */
+      readonly ok: false;
+      /** Why. */
+      readonly reason: string;
+    };
+
 /**
  * Parses a `Set-Cookie` field value.
  *
  * @param line - The field value (without `Set-Cookie:`).
  * @returns The cookie, or a reason why the whole field is ignored.
  */
-export function parseSetCookie(line: string): { readonly ok: true; readonly cookie: SetCookie } | { readonly ok: false; readonly reason: string } {
+export function parseSetCookie(line: string): SetCookieParse {
   if (hasControl(line)) return { ok: false, reason: "a control character in the field" };
   const semicolon = line.indexOf(";");
   const pair = semicolon < 0 ? line : line.slice(0, semicolon);
