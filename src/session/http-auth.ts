@@ -6,6 +6,7 @@
  * @module
  */
 import { createHash, randomBytes } from "node:crypto";
+import { basicAuthorization as basic } from "../client/proxy-settings.ts";
 
 /** One challenge: its scheme (lower-cased) and its parameters (names lower-cased, values unquoted). */
 export interface AuthChallenge {
@@ -106,7 +107,7 @@ export interface AuthCredentials {
  * @returns `Basic …`.
  */
 export function basicAuthorization(credentials: AuthCredentials): string {
-  return `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`, "utf8").toString("base64")}`;
+  return basic(credentials.user, credentials.password);
 }
 
 const DIGEST_HASHES: Readonly<Record<string, string>> = { "md5": "md5", "md5-sess": "md5", "sha-256": "sha256", "sha-256-sess": "sha256" };
