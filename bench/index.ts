@@ -4,7 +4,8 @@
 //
 //   npm run bench                      all workloads (W1 to W7), 3 runs each (W7: 5), medians
 //   npm run bench -- --only W1         one workload (comma-separate several: --only W1,W3; WT: W1 and W3
-//                                      through ThreadedNetwork against NodeNetwork, and from a blocking loop)
+//                                      through ThreadedNetwork against NodeNetwork, and from a blocking loop;
+//                                      WC: a repeat GET from the memory cache against a kept-alive connection)
 //   npm run bench -- --only WF         the fetch() facade against undici's and the runtime's fetch
 //   npm run bench -- --quick           a short smoke run (1 run, small sizes, W3 measured in the bench
 //                                      process; asserts nothing about speed)
@@ -48,6 +49,7 @@ import { CHILD_FLAG, childMain } from "./child.ts";
 import { measureWT3, runWT, NAMES as WT_NAMES } from "./threaded.ts";
 import { undiciInstalled } from "./undici-peer.ts";
 import { runWF, WF_RUNTIME, WF_SUBJECT, WF_UNDICI } from "./wf-fetch.ts";
+import { runWC, WC_CACHE_ROW, WC_NETWORK_ROW } from "./wc-cache.ts";
 
 interface Settings {
   readonly only: readonly string[];
@@ -71,7 +73,7 @@ interface Settings {
   readonly json: string;
 }
 
-const WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "WT", "WF"] as const;
+const WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "WT", "WF", "WC"] as const;
 
 function parseArgs(argv: readonly string[]): Settings {
   const value = (name: string): string | undefined => {
@@ -386,6 +388,14 @@ async function main(): Promise<void> {
       await watched(async () => {
         const r = await runW7({ host: "127.0.0.1", port: server.port, requests: settings.w7Requests, runs: settings.quick ? 1 : Math.max(settings.runs, 5), fps: 60 });
         add({ workload: "W7", title: r.text.split("\n")[0] ?? "", metric: "longest", higherIsBetter: false, targets: r.targets, rows: r.rows });
+        return r.text;
+      });
+    }
+    if (wants("WC")) {
+      await watched(async () => {
+        const r = await runWC({ port: server.port, requests: settings.quick ? 2_000 : 20_000, warmup: settings.quick ? 200 : 2_000, runs: settings.runs });
+        const target: Target = { peer: WC_NETWORK_ROW, ratio: 1, label: `${WC_CACHE_ROW} ≥ 1× ${WC_NETWORK_ROW}` };
+        add({ workload: "WC", title: r.text.split("\n")[0] ?? "", metric: "rps", higherIsBetter: true, subject: WC_CACHE_ROW, targets: [target], rows: r.rows });
         return r.text;
       });
     }

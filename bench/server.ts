@@ -9,6 +9,7 @@
 // Routes (GET, no request body; request heads are found by searching for CRLFCRLF and only the
 // request target is looked at):
 //   /small                   200, keep-alive, 13-byte body "Hello, World!"
+//   /small-cacheable         as /small, with `Cache-Control: max-age=3600` (WC)
 //   /bytes/<n>               200, Content-Length: n, body streamed from a preallocated 1 MiB block
 //   /chunked/<n>             200, Transfer-Encoding: chunked, n body bytes in 64 KiB chunks,
 //                            streamed from a preallocated block of ready-framed chunks
@@ -22,6 +23,12 @@ export const SMALL_BODY = "Hello, World!";
 /** The whole `/small` response as it is on the wire. */
 export const SMALL_RESPONSE: Buffer = Buffer.from(
   "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\nKeep-Alive: timeout=60\r\n\r\n" + SMALL_BODY,
+  "latin1",
+);
+
+/** `/small` with `Cache-Control: max-age=3600`: a response an HTTP cache keeps. */
+const SMALL_CACHEABLE_RESPONSE: Buffer = Buffer.from(
+  "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\nCache-Control: max-age=3600\r\nKeep-Alive: timeout=60\r\n\r\n" + SMALL_BODY,
   "latin1",
 );
 
@@ -136,6 +143,10 @@ class Connection {
       const target = this.queue.shift() ?? "";
       if (target === "/small") {
         this.socket.write(SMALL_RESPONSE);
+        continue;
+      }
+      if (target === "/small-cacheable") {
+        this.socket.write(SMALL_CACHEABLE_RESPONSE);
         continue;
       }
       if (target === "/hang") {

@@ -43,6 +43,10 @@ export interface CliOptions {
   readonly record: string | null;
   /** `--replay FILE`: play the exchange back from the cassette FILE, with no socket; null for none. */
   readonly replay: string | null;
+  /** `-b DATA|FILE`: `name=value` pairs sent as a `Cookie` header (an argument with `=`), or a cookie file to read; null for none. */
+  readonly cookie: string | null;
+  /** `-c FILE`: the cookie file written after the transfer (`-` for stdout); null for none. */
+  readonly cookieJar: string | null;
 }
 
 /** The outcome of {@link parseArgs}. */
@@ -63,7 +67,9 @@ export const DEFAULT_FPS = 60;
 const MAX_FPS = 1000;
 
 type Flag = "insecure" | "include" | "silent" | "help" | "version";
-type Valued = "output" | "method" | "header" | "data" | "data-binary" | "max-redirects" | "max-filesize" | "timeout" | "proxy" | "cacert" | "fps" | "record" | "replay";
+type Valued =
+  | "output" | "method" | "header" | "data" | "data-binary" | "max-redirects" | "max-filesize" | "timeout" | "proxy" | "cacert" | "fps"
+  | "record" | "replay" | "cookie" | "cookie-jar";
 
 interface OptionSpec {
   readonly name: Flag | Valued;
@@ -85,6 +91,8 @@ const LONG: ReadonlyMap<string, OptionSpec> = new Map<string, OptionSpec>([
   ["fps", { name: "fps", takesValue: true }],
   ["record", { name: "record", takesValue: true }],
   ["replay", { name: "replay", takesValue: true }],
+  ["cookie", { name: "cookie", takesValue: true }],
+  ["cookie-jar", { name: "cookie-jar", takesValue: true }],
   ["insecure", { name: "insecure", takesValue: false }],
   ["include", { name: "include", takesValue: false }],
   ["silent", { name: "silent", takesValue: false }],
@@ -98,6 +106,8 @@ const SHORT: ReadonlyMap<string, OptionSpec> = new Map<string, OptionSpec>([
   ["H", { name: "header", takesValue: true }],
   ["d", { name: "data", takesValue: true }],
   ["x", { name: "proxy", takesValue: true }],
+  ["b", { name: "cookie", takesValue: true }],
+  ["c", { name: "cookie-jar", takesValue: true }],
   ["k", { name: "insecure", takesValue: false }],
   ["i", { name: "include", takesValue: false }],
   ["s", { name: "silent", takesValue: false }],
@@ -125,6 +135,8 @@ interface Draft {
   fps: number;
   record: string | null;
   replay: string | null;
+  cookie: string | null;
+  cookieJar: string | null;
   stop: "help" | "version" | null;
 }
 
@@ -139,7 +151,8 @@ interface Draft {
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const draft: Draft = {
     url: null, output: null, method: null, headers: [], data: [], maxRedirects: null, maxFilesize: null, timeout: null,
-    proxy: null, cacert: null, insecure: false, include: false, silent: false, fps: DEFAULT_FPS, record: null, replay: null, stop: null,
+    proxy: null, cacert: null, insecure: false, include: false, silent: false, fps: DEFAULT_FPS, record: null, replay: null, cookie: null,
+    cookieJar: null, stop: null,
   };
   try {
     walk(argv, draft);
@@ -244,6 +257,13 @@ function apply(draft: Draft, spec: OptionSpec, shown: string, value: string): vo
     case "replay":
       if (value === "") throw new UsageError(`option ${shown} needs a file name`);
       draft[spec.name] = value;
+      return;
+    case "cookie":
+      draft.cookie = value;
+      return;
+    case "cookie-jar":
+      if (value === "") throw new UsageError(`option ${shown} needs a file name`);
+      draft.cookieJar = value;
       return;
   }
 }

@@ -3,6 +3,7 @@ import { STATUS_CODES } from "node:http";
 import { Err, HTTPRequest, Result, SceneTree, TreeRunner, resultName } from "../index.ts";
 import type { CliOptions } from "./args.ts";
 import { openCassette, replayFrames } from "./cassette-option.ts";
+import { openCookies, saveCookies } from "./cookie-files.ts";
 import { ExitStatus, exitStatusForResult } from "./exit-status.ts";
 import { ProgressBar, type TerminalStream } from "./progress-bar.ts";
 import { ProgressNode } from "./progress-node.ts";
@@ -74,6 +75,10 @@ export function transfer(options: CliOptions, request: PreparedRequest, io: CliI
   tree.root.addChild(node);
   const refusal = configure(node, options, request);
   if (refusal !== null) return Promise.resolve(say(io, ExitStatus.USAGE, refusal));
+  const cookies = openCookies(options.cookie, options.cookieJar, tree.getDateMs());
+  if (typeof cookies === "string") return Promise.resolve(say(io, ExitStatus.LOCAL_ERROR, cookies));
+  tree.cookieJar = cookies.jar;
+  const headers = cookies.header === null ? request.headers : [...request.headers, cookies.header];
   let progress: ProgressNode | null = null;
   if (wantsProgress(options, io)) {
     const columns = (): number => io.stderr.columns || Number(io.env["COLUMNS"]) || 80;
@@ -93,6 +98,8 @@ export function transfer(options: CliOptions, request: PreparedRequest, io: CliI
       if (tree.isProcessing()) node.queueFree();
       else if (node.isInsideTree()) tree.root.removeChild(node);
       progress?.finish(status === ExitStatus.SUCCESS);
+      const cookiesUnsaved = cookies.jar !== null && options.cookieJar !== null ? saveCookies(cookies.jar, options.cookieJar, tree.getDateMs(), io.stdout) : null;
+      if (cookiesUnsaved !== null) io.stderr.write(`poll-http: warning: ${cookiesUnsaved}\n`);
       const unsaved = cassette.save();
       if (unsaved !== "" && status === ExitStatus.SUCCESS) return resolve(say(io, ExitStatus.LOCAL_ERROR, unsaved));
       resolve(message === "" ? status : say(io, status, message));
@@ -119,7 +126,7 @@ export function transfer(options: CliOptions, request: PreparedRequest, io: CliI
       finish(ExitStatus.SUCCESS, unwritten && !options.silent ? `note: HTTP ${code} response: ${options.output} was not written` : "");
     });
     if (io.signal?.aborted === true) return onAbort();
-    if (node.request(request.url, request.headers, request.method, request.body) !== Err.OK) {
+    if (node.request(request.url, headers, request.method, request.body) !== Err.OK) {
       return finish(ExitStatus.USAGE, oneLine(node.getErrorReason()));
     }
     if (cassette.replay !== null) {

@@ -22,6 +22,10 @@ Options:
   -x, --proxy URL          forward proxy http://[user:password@]host[:port] (port 1080 when omitted)
       --cacert FILE        trust the PEM certificates in FILE instead of the system store
   -k, --insecure           do not verify the server's certificate or host name
+  -b, --cookie DATA|FILE   send the cookies 'n=v; n2=v2' (DATA has a '='), or read a Netscape cookie
+                           file (as curl's -c writes); either way cookies the server sets are kept
+                           and sent on redirects as RFC 6265bis allows
+  -c, --cookie-jar FILE    write every cookie to FILE (Netscape format, atomically) after the transfer
   -i, --include            write the final response's status line and headers to stdout first
   -s, --silent             no progress bar and no notes (errors are still printed)
       --fps N              frames per second (default ${DEFAULT_FPS}); 0 runs frames as fast as data arrives

@@ -1,4 +1,7 @@
 import type { Network } from "../client/network.ts";
+import type { AuthLoginHandler } from "../request-node/auth-login.ts";
+import type { CookieJar } from "../session/cookie-jar.ts";
+import type { HTTPCache } from "../session/http-cache.ts";
 import { createIntegrityCheck } from "../request-node/integrity.ts";
 import { HTTPRequestPool } from "../request-node/pool/request-pool.ts";
 import { SceneTree } from "../request-node/scene-tree.ts";
@@ -34,6 +37,23 @@ export interface CreateFetchOptions {
   readonly pool?: HTTPRequestPool;
   /** How the fetch's own pool resolves and connects (e.g. a `ScriptedNetwork`); default Node's. Not with `pool` (a pool has its network). */
   readonly network?: Network;
+  /**
+   * The cookie jar of the fetch's own pool (`HTTPRequestPool.cookieJar`); without one, the tree's
+   * `cookieJar`, and with neither no cookie is stored or sent. `init.credentials` says which hops
+   * use it. Not with `pool`: attach it to that pool.
+   */
+  readonly cookieJar?: CookieJar;
+  /**
+   * The HTTP cache of the fetch's own pool (`HTTPRequestPool.httpCache`); without one, the tree's
+   * `httpCache`, and with neither nothing is cached. `init.cache` says how it is used. Not with
+   * `pool`: attach it to that pool.
+   */
+  readonly httpCache?: HTTPCache;
+  /**
+   * Answers a server's 401 with credentials, for the hops `init.credentials` allows (the own pool's
+   * `authLoginHandler`); without one a 401 is the response. Not with `pool`: set it on that pool.
+   */
+  readonly authLoginHandler?: AuthLoginHandler;
 }
 
 const REDIRECTS = new Set(["follow", "error", "manual"]);
@@ -74,13 +94,16 @@ const PRIORITIES = new Set(["high", "low", "auto"]);
  *
  * @param options - The tree, or the pool, and the network.
  * @returns The fetch function.
- * @throws TypeError when given both `pool` and `network`.
+ * @throws TypeError when given `pool` with `network`, `cookieJar`, `httpCache` or `authLoginHandler`.
  */
 export function createFetch(options: CreateFetchOptions = {}): FetchFunction {
   let pool = options.pool;
   let activity: FetchActivity = { busy() {}, idle() {} };
   if (pool !== undefined) {
     if (options.network !== undefined) throw new TypeError("createFetch: network is the fetch's own pool's; a given pool has its own");
+    if (options.cookieJar !== undefined || options.httpCache !== undefined || options.authLoginHandler !== undefined) {
+      throw new TypeError("createFetch: cookieJar, httpCache and authLoginHandler are the fetch's own pool's; set them on the given pool");
+    }
   } else {
     let tree = options.tree;
     if (tree === undefined) {
@@ -88,6 +111,9 @@ export function createFetch(options: CreateFetchOptions = {}): FetchFunction {
       activity = runnerActivity(tree);
     }
     pool = new HTTPRequestPool(options.network === undefined ? { name: "fetch" } : { network: options.network, name: "fetch" });
+    pool.cookieJar = options.cookieJar ?? null;
+    pool.httpCache = options.httpCache ?? null;
+    pool.authLoginHandler = options.authLoginHandler ?? null;
     tree.root.addChild(pool);
   }
   const own = pool;
@@ -142,7 +168,8 @@ function launch(pool: HTTPRequestPool, activity: FetchActivity, parsed: Parsed, 
   const headers = parsed.headers;
   if (extracted.contentType !== null && !hasHeaderLine(headers, "content-type")) headers.push(`Content-Type: ${extracted.contentType}`);
   const exchange = new FetchExchange({
-    pool, options: poolOptionsOf(init?.pollHttp, parsed.integrity, parsed.priority),
+    pool,
+    options: { ...poolOptionsOf(init?.pollHttp, parsed.integrity, parsed.priority), cache: init?.cache ?? "default", credentials: init?.credentials ?? "same-origin" },
     url: parsed.url.href, method: parsed.method, headers, body: extracted.body, upload: extracted.upload,
     redirect: parsed.redirect, integrity: parsed.integrity, signal: parsed.signal, pollHttp: init?.pollHttp,
     highWaterMark: init?.pollHttp?.bodyHighWaterMark ?? RESPONSE_HIGH_WATER_MARK, activity,
@@ -202,10 +229,7 @@ function parse(input: string | URL | Request, init: FetchRequestInit | undefined
 
 /** Checks the members that only need to be valid (see {@link FetchRequestInit}). */
 function check(init: FetchRequestInit): void {
-  if (init.cache !== undefined) {
-    if (!CACHES.has(init.cache)) throw new TypeError(`'${String(init.cache)}' is not a valid cache mode`);
-    if (init.cache === "only-if-cached") throw new TypeError("fetch failed", { cause: new Error('cache "only-if-cached": there is no HTTP cache, nothing is cached') });
-  }
+  if (init.cache !== undefined && !CACHES.has(init.cache)) throw new TypeError(`'${String(init.cache)}' is not a valid cache mode`);
   if (init.credentials !== undefined && !CREDENTIALS.has(init.credentials)) throw new TypeError(`'${String(init.credentials)}' is not a valid credentials mode`);
   if (init.mode !== undefined && !MODES.has(init.mode)) throw new TypeError(`'${String(init.mode)}' is not a valid request mode`);
   if (init.priority !== undefined && !PRIORITIES.has(init.priority)) throw new TypeError(`'${String(init.priority)}' is not a valid priority`);

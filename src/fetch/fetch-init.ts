@@ -67,15 +67,18 @@ export interface FetchRequestInit {
    */
   readonly priority?: "high" | "low" | "auto";
   /**
-   * There is no HTTP cache yet: every request goes to the network and nothing is stored, which is
-   * what `"no-store"` and `"reload"` ask for and what `"default"`, `"no-cache"` and `"force-cache"`
-   * amount to with an empty cache. `"only-if-cached"` rejects with a TypeError (nothing is cached).
+   * How the HTTP cache is used (`RequestOptions.cache`): the pool's `httpCache` (for the fetch's
+   * own pool, the one given to `createFetch({ httpCache })`), else the tree's `httpCache`. Without either, every request goes to
+   * the network and nothing is stored, and `"only-if-cached"` rejects with a TypeError whose cause
+   * is a `FetchFailure` with `RESULT_REQUEST_FAILED` (as it does with a cache that holds nothing for
+   * the request); nothing is sent then.
    */
   readonly cache?: "default" | "no-store" | "reload" | "no-cache" | "force-cache" | "only-if-cached";
   /**
-   * There is no cookie jar yet: no cookie is stored or sent by the library (a `Cookie` header you
-   * give is sent), whichever value. `"omit"` is honoured exactly; `"same-origin"` (default) and
-   * `"include"` behave as `"omit"` until the jar exists. Node's own `fetch` has no jar either.
+   * Which hops the cookie jar (the pool's `cookieJar`, for the fetch's own pool the one given to
+   * `createFetch({ cookieJar })`, else the tree's) and the pool's `authLoginHandler` apply to: `"same-origin"` (the default, as in Fetch) hops to the
+   * request URL's origin, `"include"` every hop, `"omit"` none. Without a jar no cookie is stored or
+   * sent by the library (a `Cookie` header you give is sent), whichever value.
    */
   readonly credentials?: "omit" | "same-origin" | "include";
   /** Browser-only (CORS): accepted and ignored; `"navigate"` is refused as in Fetch. */

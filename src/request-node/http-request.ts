@@ -2,6 +2,9 @@ import type { BodySource } from "../client/body-source.ts";
 import type { Network } from "../client/network.ts";
 import type { ProxyCredentials } from "../client/proxy-settings.ts";
 import { TLSOptions } from "../client/tls-options.ts";
+import type { CookieJar } from "../session/cookie-jar.ts";
+import { DigestAuth } from "../session/http-auth.ts";
+import type { HTTPCache } from "../session/http-cache.ts";
 import { Err } from "../status/err.ts";
 import { Method } from "../status/method.ts";
 import { Result } from "../status/result.ts";
@@ -13,6 +16,8 @@ import type { HTTPRequestOptions, RequestOptions } from "./request-options.ts";
 import { RequestPlanCache } from "./request-plan.ts";
 import { RequestProxies } from "./request-proxies.ts";
 import { RequestRun } from "./request-run.ts";
+import type { AuthLoginHandler } from "./auth-login.ts";
+import { CACHE_MODES, CREDENTIALS_MODES, RequestSession, type CacheOutcome } from "./request-session.ts";
 import type { RedirectMode, RequestSettings } from "./request-settings.ts";
 import type { SceneTree } from "./scene-tree.ts";
 import { Signal } from "./signal.ts";
@@ -123,6 +128,41 @@ export class HTTPRequest extends Node {
    * ```
    */
   proxyLoginHandler: ProxyLoginHandler | null = null;
+  /**
+   * The cookie jar of this node's requests: each hop sends the `Cookie` header the jar builds for
+   * its URL (with the `SameSite` site of the request's first URL, so a redirect to another site
+   * carries only what RFC 6265bis allows), and the `Set-Cookie` fields of every response, redirects
+   * included, are stored in it. `null` (the default): the tree's {@link SceneTree.cookieJar} (a
+   * request pool sets its own on its nodes); with neither, nothing is sent or stored. A `Cookie`
+   * header among the custom headers is sent as given instead. Expiry is counted in the tree's date
+   * ({@link SceneTree.getDateMs}). {@link RequestOptions.credentials} limits the hops it is used on.
+   */
+  cookieJar: CookieJar | null = null;
+  /**
+   * The HTTP cache of this node's requests (RFC 9111, private), used as
+   * {@link RequestOptions.cache} says. `null` (the default): the tree's {@link SceneTree.httpCache};
+   * with neither, nothing is cached. A request with a range, `resume`, or a conditional or `Range`
+   * header of its own is not answered from the cache nor stored. See
+   * {@link HTTPRequest.getCacheOutcome}.
+   */
+  httpCache: HTTPCache | null = null;
+  /**
+   * Answers a server's `401` (Electron's `login` event for a server): asked with the URL, the
+   * challenge's scheme and realm; return `{ user, password }` to send the request again with a Basic
+   * or Digest (RFC 7616: MD5, SHA-256, their `-sess` forms, `qop=auth`) `Authorization`, or `null`
+   * to deliver the 401. Asked at most {@link MAX_AUTH_LOGIN_ATTEMPTS} times per request (a throw
+   * counts as `null`). The credentials go to the origin that asked only: a hop redirected to
+   * another origin never carries them. A Digest challenge is preferred over Basic when both are
+   * offered. A streamed body cannot be sent again, so its 401 is delivered.
+   *
+   * @example
+   * ```ts
+   * req.authLoginHandler = ({ host, realm, attempt }) => (attempt === 1 ? { user: "me", password: passwordFor(host, realm) } : null);
+   * ```
+   */
+  authLoginHandler: AuthLoginHandler | null = null;
+  /** Digest nonce counts, across this node's requests; made by the first request that may need it. */
+  #digest: DigestAuth | null = null;
   /** The network new clients use; undefined for Node's. */
   readonly #network: Network | undefined;
   /** The proxy settings as given. */
@@ -373,6 +413,18 @@ export class HTTPRequest extends Node {
     });
     if (!plan.ok) return this.#refuse(Err.ERR_INVALID_PARAMETER, plan.reason);
     if (options.signal?.aborted === true) return this.#refuse(Err.ERR_INVALID_PARAMETER, "the AbortSignal is already aborted");
+    const cacheMode = options.cache ?? "default";
+    if (!CACHE_MODES.has(cacheMode)) return this.#refuse(Err.ERR_INVALID_PARAMETER, `unknown cache mode ${JSON.stringify(cacheMode)}`);
+    const credentials = options.credentials ?? "include";
+    if (!CREDENTIALS_MODES.has(credentials)) return this.#refuse(Err.ERR_INVALID_PARAMETER, `unknown credentials mode ${JSON.stringify(credentials)}`);
+    const tree = this.getTree() as SceneTree;
+    const jar = this.cookieJar ?? tree.cookieJar;
+    const cache = this.httpCache ?? tree.httpCache;
+    const login = this.authLoginHandler;
+    // Nothing attached: no session at all, so a plain request costs nothing more.
+    const session = jar === null && cache === null && login === null && cacheMode !== "only-if-cached" ? null : new RequestSession({
+      jar, cache, cacheMode, login, credentials, digest: (this.#digest ??= new DigestAuth()), now: () => tree.getDateMs(),
+    }, plan.hop, plan.range !== null);
     this.#quietAt = -1;
     this.#elapsed = 0; // before the timings start: without a clock they read this node's time
     this.#timings.start();
@@ -390,6 +442,7 @@ export class HTTPRequest extends Node {
       proxies: this.#proxies,
       timings: this.#timings,
       bodyData: this.bodyData,
+      session,
     });
     this.#run = run;
     this.#settle(run); // it may have failed at once (a host that cannot be connected to)
@@ -451,6 +504,16 @@ export class HTTPRequest extends Node {
    */
   getTimings(): TimingSnapshot {
     return this.#timings.snapshot();
+  }
+
+  /**
+   * Where the current (or last) request's response came from as far as the HTTP cache goes:
+   * `"hit"` (delivered from the cache, nothing sent, no connection opened), `"validated"` (a 304
+   * confirmed the stored response, whose body was delivered), `"stale"` (a 5xx within
+   * `stale-if-error`), `"miss"` (from the network) or `"none"` (no cache, or bypassed).
+   */
+  getCacheOutcome(): CacheOutcome {
+    return this.#run?.session?.outcome ?? "none";
   }
 
   /**

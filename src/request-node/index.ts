@@ -2,9 +2,11 @@ export { HTTPRequest, type HTTPRequestOptions, type RequestOptions } from "./htt
 export type { RequestCompletedArgs } from "./tick-emissions.ts";
 export type { RedirectMode } from "./request-settings.ts";
 export { MAX_PROXY_LOGIN_ATTEMPTS, type ProxyLoginInfo, type ProxyLoginHandler } from "./proxy-login.ts";
+export { MAX_AUTH_LOGIN_ATTEMPTS, type AuthLoginInfo, type AuthLoginHandler } from "./auth-login.ts";
+export type { CacheOutcome, CredentialsMode } from "./request-session.ts";
 export { Signal, type ConnectOptions, type SignalListener, type ListenerErrorHandler } from "./signal.ts";
 export { Node } from "./node.ts";
-export { SceneTree, MAX_EXTRA_PASSES, type NodeCallback } from "./scene-tree.ts";
+export { SceneTree, MAX_EXTRA_PASSES, type NodeCallback, type SceneTreeOptions } from "./scene-tree.ts";
 export { TreeRunner, type TreeRunnerOptions, type RunMode, type TreeScheduler } from "./runner.ts";
 export { createMultipartBody, type MultipartPart, type MultipartOptions, type MultipartResult } from "./multipart.ts";
 export {

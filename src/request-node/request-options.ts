@@ -5,6 +5,8 @@
  * @module
  */
 import type { Network } from "../client/network.ts";
+import type { CacheMode } from "../session/http-cache.ts";
+import type { CredentialsMode } from "./request-session.ts";
 import type { HTTPRequest } from "./http-request.ts";
 
 /** Options for a new {@link HTTPRequest}. */
@@ -65,4 +67,32 @@ export interface RequestOptions {
    * `ERR_INVALID_PARAMETER`.
    */
   readonly resume?: boolean;
+  /**
+   * How the HTTP cache ({@link HTTPRequest.httpCache}, or the tree's) is used, as Fetch's
+   * `RequestInit.cache`:
+   * - `"default"` (the default): a fresh stored response is delivered without a request; a stale
+   *   one with validators is validated (`If-None-Match` / `If-Modified-Since`; a 304 delivers the
+   *   stored body); the answer is stored when RFC 9111 allows;
+   * - `"no-store"`: the cache is neither read nor written;
+   * - `"reload"`: always the network; the answer is stored;
+   * - `"no-cache"`: a stored response is always validated first;
+   * - `"force-cache"`: a stored response is delivered however stale; else the network;
+   * - `"only-if-cached"`: a stored response is delivered however stale; with nothing stored the
+   *   request ends at once with `RESULT_REQUEST_FAILED` (reason `only-if-cached: …`) and nothing
+   *   is sent — also when no cache is attached.
+   *
+   * An unknown mode makes `request()` refuse with `ERR_INVALID_PARAMETER`. Without a cache the
+   * other modes have no effect. A successful answer to an unsafe method (POST, PUT, DELETE, …) invalidates the stored
+   * responses of its URL (and of a same-origin `Location` / `Content-Location`) in any mode.
+   */
+  readonly cache?: CacheMode;
+  /**
+   * Which hops the cookie jar and `authLoginHandler` apply to, as Fetch's `RequestInit.credentials`:
+   * `"include"` (the default) every hop; `"same-origin"` only hops to the origin of the request's
+   * URL (a redirect elsewhere neither sends nor stores cookies, nor answers a 401); `"omit"` none.
+   * Header lines given by the caller are sent whatever the mode (redirects to another origin drop
+   * `Authorization` and `Cookie` in any mode). An unknown mode makes `request()` refuse with
+   * `ERR_INVALID_PARAMETER`.
+   */
+  readonly credentials?: CredentialsMode;
 }

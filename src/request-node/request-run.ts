@@ -16,6 +16,7 @@ import { askProxyLogin, MAX_PROXY_LOGIN_ATTEMPTS, proxyRealm } from "./proxy-log
 import { decideRedirect } from "./redirect-decision.ts";
 import type { Hop, RequestPlan } from "./request-plan.ts";
 import type { RequestProxies } from "./request-proxies.ts";
+import { writeCachedFile, type RequestSession } from "./request-session.ts";
 import type { RequestSettings } from "./request-settings.ts";
 import { ResponseBody } from "./response-body.ts";
 import type { Signal } from "./signal.ts";
@@ -50,6 +51,8 @@ export interface RequestRunInit {
   readonly timings: TimingObserver;
   /** The node's `bodyData` signal: with listeners as the body starts, the body is streamed through it. */
   readonly bodyData: Signal<[chunk: Uint8Array]>;
+  /** The request's cookies, cache and logins; null when none is attached. */
+  readonly session: RequestSession | null;
 }
 
 /**
@@ -105,6 +108,10 @@ export class RequestRun {
   #loginAttempts = 0;
   /** `HTTPRequest.setBodyPaused`: while true, the body is left in the connection. */
   #bodyHeld = false;
+  /** Cookies, cache and logins of this request; null when none is attached. */
+  readonly session: RequestSession | null;
+  /** The method of the first hop (a stored answer is delivered before any hop starts). */
+  readonly #requestMethod: Method | string;
 
   /**
    * Starts the request's first hop (which may end the request at once when it cannot connect).
@@ -119,7 +126,17 @@ export class RequestRun {
     this.#bodyData = init.bodyData;
     this.#integrity = init.plan.integrity;
     this.#range = init.plan.range;
-    this.#startHop(init.plan.hop);
+    this.session = init.session;
+    this.#requestMethod = init.plan.hop.method;
+    const begun = init.session === null ? null : init.session.start();
+    if (begun === null || begun.kind === "network") {
+      this.#startHop(init.plan.hop);
+    } else if (begun.kind === "cached") {
+      this.#completeFromCache(begun.code, begun.headers, begun.body);
+    } else { // only-if-cached with nothing stored: nothing is sent
+      this.#reason = begun.reason;
+      this.#complete(Result.RESULT_REQUEST_FAILED, EMPTY);
+    }
   }
 
   /** True from `request()` until the request ends or is cancelled. */
@@ -269,7 +286,8 @@ export class RequestRun {
       case Status.STATUS_CONNECTING:
         return false;
       case Status.STATUS_CONNECTED: {
-        const err = client.request(hop.method, hop.url.path, hop.headers, hop.body);
+        const headers = this.session === null ? hop.headers : this.session.headersFor(hop);
+        const err = client.request(hop.method, hop.url.path, headers, hop.body);
         if (err === Err.ERR_CONNECTION_ERROR) {
           // The connection closed or failed before the request went out.
           if (this.#reused && client.getStatus() === Status.STATUS_DISCONNECTED) {
@@ -379,6 +397,15 @@ export class RequestRun {
       const retried = this.#retryProxyLogin(client, "http");
       if (retried !== null) return retried;
     }
+    const verdict = this.session?.onHead(hop, this.#code, this.#headers);
+    if (verdict !== undefined && verdict.kind !== "final") {
+      if (verdict.kind === "cached") {
+        this.#completeFromCache(verdict.code, verdict.headers, verdict.body);
+        return false;
+      }
+      this.#beginNextHop(hop, client.getResponseBodyLength() >= 0 || client.isResponseChunked(), false); // a login: the same hop again
+      return true;
+    }
     const { redirectMode, maxRedirects } = this.#settings;
     const decision = decideRedirect({
       code: this.#code,
@@ -417,7 +444,7 @@ export class RequestRun {
       limit: settings.bodySizeLimit,
       file: settings.downloadFile,
       range: this.#range,
-      onData: this.#bodyData.getConnectionCount() > 0 ? (piece) => emissions().data.push(piece) : undefined,
+      onData: this.#bodyListener(emissions),
       integrity: this.#integrityCheck(),
     });
     if (failure !== null) return this.#failWith(failure);
@@ -437,6 +464,7 @@ export class RequestRun {
     if (status !== Status.STATUS_CONNECTED && status !== Status.STATUS_DISCONNECTED) return this.#failFromClient(client, status);
     const finished = body.finish();
     if (!finished.ok) return this.#failWith(finished);
+    if (this.#hop !== null) this.session?.succeeded(this.#hop, this.#code, this.#headers, finished.body, this.#settings.downloadFile);
     this.#complete(Result.RESULT_SUCCESS, finished.body);
     return false;
   }
@@ -506,8 +534,8 @@ export class RequestRun {
     this.#emissions.completion = [result, this.#code, this.#headers, body];
   }
 
-  #beginNextHop(next: Hop, drain: boolean): void {
-    this.#timings.mark("redirectStart");
+  #beginNextHop(next: Hop, drain: boolean, redirect = true): void {
+    if (redirect) this.#timings.mark("redirectStart");
     if (!drain) {
       this.#startHop(next);
       return;
@@ -515,6 +543,74 @@ export class RequestRun {
     this.#nextHop = next;
     this.body.startDrain();
     this.#phase = "drain";
+  }
+
+  /** True when the current response's body goes to `downloadFile` (a 2xx with content), as the body's start decides. */
+  #bodyGoesToFile(): boolean {
+    const code = this.#code;
+    return this.#settings.downloadFile !== "" && code >= 200 && code < 300 && code !== 204 && code !== 205 &&
+      (this.#hop?.method ?? this.#requestMethod) !== Method.METHOD_HEAD;
+  }
+
+  /** Where decoded body pieces go besides the body: `bodyData` listeners and the cache's copy (unless the file has it). */
+  #bodyListener(emissions: () => TickEmissions): ((piece: Uint8Array) => void) | undefined {
+    const session = this.session !== null && this.session.wantsBody() && !this.#bodyGoesToFile() ? this.session : null;
+    if (this.#bodyData.getConnectionCount() === 0) return undefined; // kept in memory: the cache takes the finished body
+    if (session === null) return (piece) => emissions().data.push(piece);
+    return (piece) => {
+      session.capture(piece);
+      emissions().data.push(piece);
+    };
+  }
+
+  /**
+   * Ends the request with a stored response (a cache hit, or a 304 or a 5xx that let the stored
+   * one be used), delivered through the same emissions as a response from the network. With
+   * `downloadFile` a 2xx body goes to the file (left untouched when it already holds these bytes).
+   */
+  #completeFromCache(code: number, headers: string[], body: Uint8Array): void {
+    this.#code = code;
+    this.#headers = headers;
+    this.#timings.mark("headersReceived");
+    this.body.newResponse();
+    this.body.size = body.length;
+    const limit = this.#settings.bodySizeLimit;
+    if (limit >= 0 && body.length > limit) {
+      this.#failFromCache(Result.RESULT_BODY_SIZE_LIMIT_EXCEEDED, `the stored body is larger than bodySizeLimit (${limit} bytes)`);
+      return;
+    }
+    const check = this.#integrityCheck();
+    if (check !== undefined) {
+      check.update(body);
+      const verdict = check.verify();
+      if (!verdict.ok) {
+        this.#failFromCache(Result.RESULT_REQUEST_FAILED, `integrity check failed: ${verdict.reason}`);
+        return;
+      }
+    }
+    this.#emissions.headers = [code, headers];
+    const file = this.#settings.downloadFile;
+    if (this.#bodyGoesToFile()) { // a stored error page is delivered, never written over the file
+      const failure = writeCachedFile(file, body);
+      if (failure !== null) {
+        this.#failFromCache(Result.RESULT_DOWNLOAD_FILE_WRITE_ERROR, `cannot write ${file}: ${failure}`);
+        return;
+      }
+      this.#complete(Result.RESULT_SUCCESS, EMPTY);
+      return;
+    }
+    if (this.#bodyData.getConnectionCount() > 0) {
+      if (body.length > 0) this.#emissions.data.push(body);
+      this.#complete(Result.RESULT_SUCCESS, EMPTY);
+      return;
+    }
+    this.#complete(Result.RESULT_SUCCESS, body.slice());
+  }
+
+  /** Ends a request answered from the cache with a failure; a kept connection stays (it carried nothing of it). */
+  #failFromCache(result: Result, reason: string): void {
+    this.#reason = reason;
+    this.#complete(result, EMPTY);
   }
 
   /** A fresh check for the current final response, when the request asked for integrity. */

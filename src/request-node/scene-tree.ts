@@ -1,3 +1,5 @@
+import type { CookieJar } from "../session/cookie-jar.ts";
+import type { HTTPCache } from "../session/http-cache.ts";
 import { Err } from "../status/err.ts";
 import { Node } from "./node.ts";
 import { Signal } from "./signal.ts";
@@ -14,12 +16,25 @@ export type NodeCallback = "_process" | "_enterTree" | "_exitTree" | "_ready" | 
  */
 export const MAX_EXTRA_PASSES = 8;
 
+/** Options of a new {@link SceneTree}. */
+export interface SceneTreeOptions {
+  /**
+   * The date of the tree's time 0, in milliseconds since the Unix epoch: the clock a
+   * {@link SceneTree.getDateMs} date starts from. Called once, by the constructor; `Date.now` by
+   * default. Give a constant (`() => Date.UTC(2026, 0, 1)`) and cookie expiry and cache ages
+   * become a function of the deltas alone: the same ticks expire the same cookies on every run.
+   */
+  readonly epoch?: () => number;
+}
+
 /**
  * The tree that steps {@link Node}s, like Godot's `SceneTree` without rendering: call
  * `process(delta)` once per frame, by hand with any deltas (virtual time, deterministic) or through
  * a `TreeRunner` on Node's event loop (real time).
  *
- * It reads no clock and sets no timer. For a runner that sleeps while nothing happens, it offers
+ * It sets no timer and reads a clock once, when it is made, for the date its time starts at
+ * ({@link SceneTreeOptions.epoch}); a cookie jar's and an HTTP cache's time is that date plus the
+ * summed deltas ({@link SceneTree.getDateMs}). For a runner that sleeps while nothing happens, it offers
  * two idle queries: {@link SceneTree.wake} (anything with new work — a peer that received bytes —
  * calls it; the `woken` signal tells the runner) and {@link SceneTree.nextDeadline} (the earliest
  * time a node asked to be stepped, e.g. for a timeout).
@@ -51,8 +66,21 @@ export class SceneTree {
   /** Emitted as a node leaves this tree, after its `_exitTree()`; it is outside the tree then (Godot's `node_removed`). */
   readonly nodeRemoved: Signal<[node: Node]> = new Signal<[node: Node]>("node_removed");
 
+  /**
+   * The cookie jar of every `HTTPRequest` in the tree that has none of its own: it sends their
+   * `Cookie` headers and stores their `Set-Cookie` answers. `null` (the default): no cookies are
+   * stored.
+   */
+  cookieJar: CookieJar | null = null;
+  /**
+   * The HTTP cache of every `HTTPRequest` in the tree that has none of its own. `null` (the
+   * default): nothing is cached.
+   */
+  httpCache: HTTPCache | null = null;
+
   #frame = 0;
   #elapsed = 0;
+  readonly #epochMs: number;
   #processing = false;
   #wakePending = false;
   /** Nodes queued by `queueProcess` during a step, waiting for a pass (insertion order is pass order). */
@@ -68,8 +96,14 @@ export class SceneTree {
   /** The nodes that left the tree during the current step: not processed after that, even if added back. */
   #left: Set<Node> = new Set<Node>();
 
-  /** Creates a tree whose root is a new node named `"root"`, already inside the tree and ready. */
-  constructor() {
+  /**
+   * Creates a tree whose root is a new node named `"root"`, already inside the tree and ready.
+   *
+   * @param options - The clock the tree's date starts from.
+   */
+  constructor(options: SceneTreeOptions = {}) {
+    const epoch = (options.epoch ?? Date.now)();
+    this.#epochMs = Number.isFinite(epoch) ? epoch : 0;
     const changed = (): void => {
       this.#nodes = null;
     };
@@ -137,6 +171,20 @@ export class SceneTree {
   /** The sum of the deltas of all steps so far, in seconds: the tree's (virtual) time. */
   getElapsed(): number {
     return this.#elapsed;
+  }
+
+  /** The date of the tree's time 0, in milliseconds since the Unix epoch ({@link SceneTreeOptions.epoch}). */
+  getEpochMs(): number {
+    return this.#epochMs;
+  }
+
+  /**
+   * The tree's date: {@link SceneTree.getEpochMs} plus {@link SceneTree.getElapsed} in
+   * milliseconds. Cookie expiry and cache ages of requests in the tree are counted in it, so they
+   * change on the step whose delta makes the sum cross the boundary, whatever the wall clock does.
+   */
+  getDateMs(): number {
+    return this.#epochMs + this.#elapsed * 1000;
   }
 
   /** True while `process()` is running. */

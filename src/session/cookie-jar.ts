@@ -321,6 +321,19 @@ export class CookieJar {
   }
 
   /**
+   * The site of a URL as this jar sees it for `SameSite`: its registrable domain under the jar's
+   * public suffix list (the host itself for an IP literal or without a list). Pass the first URL of
+   * a chain of redirects as {@link CookieRequestContext.siteForCookies} of every hop.
+   *
+   * @param url - A URL.
+   * @returns The site; `""` for a URL that does not parse.
+   */
+  siteFor(url: string | HttpUrl): string {
+    const target = toUrl(url);
+    return typeof target === "string" ? "" : this.#siteOf(target.host);
+  }
+
+  /**
    * The `Cookie` header value for a request to `url`: `name=value` pairs joined by `"; "`.
    *
    * @param url - The request URL.

@@ -68,6 +68,8 @@ export interface HTTPCacheOptions {
   readonly store?: CacheStore;
   /** The longest heuristic freshness (10 % of the time since `Last-Modified`), in seconds. Default one day. */
   readonly maxHeuristicSeconds?: number;
+  /** The largest body stored, in bytes; larger answers are delivered but not stored. Default 64 MiB. */
+  readonly maxEntryBytes?: number;
 }
 
 /** Status codes a cache may store with heuristic freshness (RFC 9110 §15.1). */
@@ -86,6 +88,32 @@ function parseHttpDate(value: string | undefined): number | null {
 
 function directivesOf(headers: readonly string[]): CacheDirectives {
   return parseCacheControl(getHeaderValues(headers, "cache-control"));
+}
+
+/** What is derived from a stored response's own fields, worked out once per response object (they are never changed). */
+interface StoredFacts {
+  /** Its `Cache-Control` directives. */
+  readonly directives: CacheDirectives;
+  /** Its corrected initial age (RFC 9111 §4.2.3), ms. */
+  readonly initialAge: number;
+  /** Its freshness lifetime per heuristic cap. */
+  readonly lifetimes: Map<number, number>;
+}
+
+const FACTS = new WeakMap<CachedResponse, StoredFacts>();
+
+function factsOf(response: CachedResponse): StoredFacts {
+  let facts = FACTS.get(response);
+  if (facts === undefined) {
+    const date = parseHttpDate(getHeaderValue(response.headers, "date")) ?? response.responseTime;
+    const ageHeader = Number(getHeaderValue(response.headers, "age") ?? "0");
+    const ageValue = Number.isFinite(ageHeader) && ageHeader > 0 ? ageHeader * 1000 : 0;
+    const apparentAge = Math.max(0, response.responseTime - date);
+    const responseDelay = Math.max(0, response.responseTime - response.requestTime);
+    facts = { directives: directivesOf(response.headers), initialAge: Math.max(apparentAge, ageValue + responseDelay), lifetimes: new Map() };
+    FACTS.set(response, facts);
+  }
+  return facts;
 }
 
 /** The request header lines that `Vary` names, normalised for comparison. */
@@ -108,13 +136,7 @@ function varyNamesOf(responseHeaders: readonly string[]): string[] {
  * @returns Its current age.
  */
 export function currentAge(response: CachedResponse, now: number): number {
-  const date = parseHttpDate(getHeaderValue(response.headers, "date")) ?? response.responseTime;
-  const ageHeader = Number(getHeaderValue(response.headers, "age") ?? "0");
-  const ageValue = Number.isFinite(ageHeader) && ageHeader > 0 ? ageHeader * 1000 : 0;
-  const apparentAge = Math.max(0, response.responseTime - date);
-  const responseDelay = Math.max(0, response.responseTime - response.requestTime);
-  const correctedInitialAge = Math.max(apparentAge, ageValue + responseDelay);
-  return correctedInitialAge + Math.max(0, now - response.responseTime);
+  return factsOf(response).initialAge + Math.max(0, now - response.responseTime);
 }
 
 /**
@@ -126,7 +148,16 @@ export function currentAge(response: CachedResponse, now: number): number {
  * @returns The freshness lifetime (0 when it must be validated before use).
  */
 export function freshnessLifetime(response: CachedResponse, maxHeuristicMs = 86_400_000): number {
-  const cc = directivesOf(response.headers);
+  const facts = factsOf(response);
+  let lifetime = facts.lifetimes.get(maxHeuristicMs);
+  if (lifetime === undefined) {
+    lifetime = computeLifetime(response, facts.directives, maxHeuristicMs);
+    facts.lifetimes.set(maxHeuristicMs, lifetime);
+  }
+  return lifetime;
+}
+
+function computeLifetime(response: CachedResponse, cc: CacheDirectives, maxHeuristicMs: number): number {
   const maxAge = deltaSeconds(cc, "max-age");
   if (maxAge !== undefined) return maxAge * 1000;
   const date = parseHttpDate(getHeaderValue(response.headers, "date")) ?? response.responseTime;
@@ -158,6 +189,8 @@ export function freshnessLifetime(response: CachedResponse, maxHeuristicMs = 86_
 export class HTTPCache {
   readonly #store: CacheStore;
   readonly #maxHeuristicMs: number;
+  /** The largest body stored, in bytes ({@link HTTPCacheOptions.maxEntryBytes}). */
+  readonly maxEntryBytes: number;
 
   /**
    * Creates a cache.
@@ -167,6 +200,7 @@ export class HTTPCache {
   constructor(options: HTTPCacheOptions = {}) {
     this.#store = options.store ?? new MemoryCacheStore();
     this.#maxHeuristicMs = (options.maxHeuristicSeconds ?? 86_400) * 1000;
+    this.maxEntryBytes = Math.max(0, Math.floor(options.maxEntryBytes ?? 64 * 1024 * 1024));
   }
 
   /** The store responses are kept in. */
@@ -200,7 +234,7 @@ export class HTTPCache {
       const fresh = this.#isFresh(stored, now, requestCc);
       return this.#use(stored, now, !fresh, false);
     }
-    const responseCc = directivesOf(stored.headers);
+    const responseCc = factsOf(stored).directives;
     const lifetime = freshnessLifetime(stored, this.#maxHeuristicMs);
     const age = currentAge(stored, now);
     // `immutable`: while fresh, not even a reload (request no-cache, max-age=0) revalidates it.
@@ -242,6 +276,27 @@ export class HTTPCache {
    * @returns True when it was stored.
    */
   store(request: CacheRequest, status: number, headers: readonly string[], body: Uint8Array, requestTime: number, responseTime: number): boolean {
+    if (body.length > this.maxEntryBytes || !this.mayStore(request, status, headers)) return false;
+    const varyNames = varyNamesOf(headers);
+    const response: CachedResponse = {
+      url: request.url, status, headers: [...headers], body, requestTime, responseTime, varyHeaders: varyKey(varyNames, request.headers),
+    };
+    const others = this.#store.get(request.url).filter((v) => v.varyHeaders.join("\n") !== response.varyHeaders.join("\n"));
+    this.#store.set(request.url, [response, ...others]);
+    return this.#store.get(request.url).some((v) => v.responseTime === responseTime && v.varyHeaders.join("\n") === response.varyHeaders.join("\n"));
+  }
+
+  /**
+   * Whether RFC 9111 §3 lets a response be stored, judged from its head alone (so a caller can tell
+   * before the body arrives whether to keep a copy of it): a GET, no `no-store`, a status a cache
+   * understands, explicit freshness or a validator, no `Vary: *`.
+   *
+   * @param request - The request it answers.
+   * @param status - Its status code.
+   * @param headers - Its header lines.
+   * @returns True when {@link HTTPCache.store} would store it (a body within `maxEntryBytes`).
+   */
+  mayStore(request: CacheRequest, status: number, headers: readonly string[]): boolean {
     if (request.method !== "GET") return false;
     const requestCc = directivesOf(request.headers);
     const responseCc = directivesOf(headers);
@@ -251,14 +306,7 @@ export class HTTPCache {
     const heuristic = HEURISTIC_STATUSES.has(status);
     const validator = getHeaderValue(headers, "etag") !== undefined || getHeaderValue(headers, "last-modified") !== undefined;
     if (!explicit && !(heuristic && (validator || responseCc.has("no-cache")))) return false;
-    const varyNames = varyNamesOf(headers);
-    if (varyNames.includes("*")) return false;
-    const response: CachedResponse = {
-      url: request.url, status, headers: [...headers], body, requestTime, responseTime, varyHeaders: varyKey(varyNames, request.headers),
-    };
-    const others = this.#store.get(request.url).filter((v) => v.varyHeaders.join("\n") !== response.varyHeaders.join("\n"));
-    this.#store.set(request.url, [response, ...others]);
-    return this.#store.get(request.url).some((v) => v.responseTime === responseTime && v.varyHeaders.join("\n") === response.varyHeaders.join("\n"));
+    return !varyNamesOf(headers).includes("*");
   }
 
   /**

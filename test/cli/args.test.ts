@@ -21,7 +21,8 @@ describe("parseArgs", () => {
   it("takes a bare URL with the defaults", () => {
     expect(run(["http://example.com/a"])).toEqual({
       url: "http://example.com/a", output: null, method: null, headers: [], data: [], maxRedirects: null, maxFilesize: null,
-      timeout: null, proxy: null, cacert: null, insecure: false, include: false, silent: false, fps: DEFAULT_FPS, record: null, replay: null,
+      timeout: null, proxy: null, cacert: null, insecure: false, include: false, silent: false, fps: DEFAULT_FPS, record: null, replay: null, cookie: null,
+      cookieJar: null,
     });
   });
 
@@ -34,12 +35,13 @@ describe("parseArgs", () => {
     const options = run([
       "-o", "out.bin", "-X", "put", "-H", "A: 1", "--header", "B: 2", "-d", "x=1", "--data-binary", "@f.bin", "http://h/",
       "--max-redirects", "3", "--timeout", "2.5", "--proxy", "http://p:3128", "--cacert", "ca.pem", "-k", "-i", "--fps", "30",
-      "--max-filesize", "10M", "-s",
+      "--max-filesize", "10M", "-s", "-b", "in.txt", "--cookie-jar", "out.txt",
     ]);
     expect(options).toEqual({
       url: "http://h/", output: "out.bin", method: "PUT", headers: ["A: 1", "B: 2"],
       data: [{ binary: false, value: "x=1" }, { binary: true, value: "@f.bin" }], maxRedirects: 3, maxFilesize: 10 * 1024 * 1024,
-      timeout: 2.5, proxy: "http://p:3128", cacert: "ca.pem", insecure: true, include: true, silent: true, fps: 30, record: null, replay: null,
+      timeout: 2.5, proxy: "http://p:3128", cacert: "ca.pem", insecure: true, include: true, silent: true, fps: 30, record: null, replay: null, cookie: "in.txt",
+      cookieJar: "out.txt",
     });
   });
 

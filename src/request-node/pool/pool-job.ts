@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { CacheOutcome } from "../request-session.ts";
 import type { BodySource } from "../../client/body-source.ts";
 import type { Err } from "../../status/err.ts";
 import type { Method } from "../../status/method.ts";
@@ -26,17 +27,20 @@ export interface PoolJobOutcome {
   readonly downloaded: number;
   readonly bodySize: number;
   readonly resumedFrom: number;
+  readonly cacheOutcome: CacheOutcome;
 }
 
 const NO_REQUEST_OPTIONS: RequestOptions = Object.freeze({});
 
-/** The options passed on to the node: range, resume and integrity (the `AbortSignal` stays with the pool). */
+/** The options passed on to the node: range, resume, integrity, cache and credentials (the `AbortSignal` stays with the pool). */
 function requestOptionsOf(options: PoolRequestOptions): RequestOptions {
-  const { integrity, resumeFrom, resumeTo, resume } = options;
-  if (integrity === undefined && resumeFrom === undefined && resumeTo === undefined && resume === undefined) return NO_REQUEST_OPTIONS;
+  const { integrity, resumeFrom, resumeTo, resume, cache, credentials } = options;
+  if (integrity === undefined && resumeFrom === undefined && resumeTo === undefined && resume === undefined && cache === undefined &&
+    credentials === undefined) return NO_REQUEST_OPTIONS;
   return {
     ...(integrity !== undefined ? { integrity } : {}), ...(resumeFrom !== undefined ? { resumeFrom } : {}),
     ...(resumeTo !== undefined ? { resumeTo } : {}), ...(resume !== undefined ? { resume } : {}),
+    ...(cache !== undefined ? { cache } : {}), ...(credentials !== undefined ? { credentials } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import { Err } from "../../status/err.ts";
+import type { CacheOutcome } from "../request-session.ts";
 import { Signal } from "../signal.ts";
 import type { RequestCompletedArgs } from "../tick-emissions.ts";
 import type { TimingSnapshot } from "../timings.ts";
@@ -216,6 +217,12 @@ export class PoolRequest {
   getBodySize(): number {
     const job = this.#job;
     return (job.worker ?? job.ranOn)?.getBodySize() ?? job.outcome?.bodySize ?? -1;
+  }
+
+  /** As `HTTPRequest.getCacheOutcome()`: `"hit"` when the pool's (or the tree's) HTTP cache answered; `"none"` while queued. */
+  getCacheOutcome(): CacheOutcome {
+    const job = this.#job;
+    return (job.worker ?? job.ranOn)?.getCacheOutcome() ?? job.outcome?.cacheOutcome ?? "none";
   }
 
   /** As `HTTPRequest.getResumedFrom()`; 0 while queued. */

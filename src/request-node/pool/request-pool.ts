@@ -1,4 +1,7 @@
 import { performance } from "node:perf_hooks";
+import type { CookieJar } from "../../session/cookie-jar.ts";
+import type { HTTPCache } from "../../session/http-cache.ts";
+import type { AuthLoginHandler } from "../auth-login.ts";
 import type { BodySource } from "../../client/body-source.ts";
 import type { Network } from "../../client/network.ts";
 import { parseProxySetting, type ProxyCredentials } from "../../client/proxy-settings.ts";
@@ -137,6 +140,21 @@ export class HTTPRequestPool extends Node {
   downloadChunkSize = 65536;
   /** Supplies proxy credentials on demand, as `HTTPRequest.proxyLoginHandler`. */
   proxyLoginHandler: ProxyLoginHandler | null = null;
+  /**
+   * The cookie jar of the pool's requests, as `HTTPRequest.cookieJar`: `null` (the default) for the
+   * tree's `cookieJar`; with neither, nothing is stored. `PoolRequestOptions.credentials` says which
+   * hops use it.
+   */
+  cookieJar: CookieJar | null = null;
+  /**
+   * The HTTP cache of the pool's requests, as `HTTPRequest.httpCache`: `null` (the default) for the
+   * tree's `httpCache`. `PoolRequestOptions.cache` says how it is used; a hit is delivered through
+   * the request's signals without a connection (it still takes a place among the running requests
+   * for the tick it is answered in). `PoolRequest.getCacheOutcome()` tells.
+   */
+  httpCache: HTTPCache | null = null;
+  /** Answers a server's 401, as `HTTPRequest.authLoginHandler`. */
+  authLoginHandler: AuthLoginHandler | null = null;
 
   #maxPerOrigin: number;
   #maxConnections: number;
@@ -557,7 +575,10 @@ export class HTTPRequestPool extends Node {
     const last = worker.lastJob;
     if (last !== null) {
       // The node's figures are about to be those of the new request: keep the last one's.
-      last.outcome = { timings: node.getTimings(), downloaded: node.getDownloadedBytes(), bodySize: node.getBodySize(), resumedFrom: node.getResumedFrom() };
+      last.outcome = {
+        timings: node.getTimings(), downloaded: node.getDownloadedBytes(), bodySize: node.getBodySize(), resumedFrom: node.getResumedFrom(),
+        cacheOutcome: node.getCacheOutcome(),
+      };
       last.ranOn = null;
       worker.lastJob = null;
     }
@@ -570,6 +591,9 @@ export class HTTPRequestPool extends Node {
     const httpsProxy = options.httpsProxy === undefined ? this.#httpsProxy : proxyArgs(options.httpsProxy);
     if (!sameProxy(worker.httpsProxy, httpsProxy)) node.setHttpsProxy(...(worker.httpsProxy = httpsProxy));
     node.proxyLoginHandler = this.proxyLoginHandler;
+    node.cookieJar = this.cookieJar;
+    node.httpCache = this.httpCache;
+    node.authLoginHandler = this.authLoginHandler;
     node.acceptGzip = options.acceptGzip ?? this.acceptGzip;
     node.maxRedirects = options.maxRedirects ?? this.maxRedirects;
     node.redirectMode = options.redirectMode ?? this.redirectMode;
