@@ -3,7 +3,15 @@
 // game already ticks; test/examples/session-state.test.ts runs them against a local server.
 import { existsSync } from "node:fs";
 import {
-  CookieJar, DirectoryCacheStore, HTTPCache, HTTPRequest, Method, Result, SceneTree, loadCookieFile, saveCookieFile,
+  CookieJar,
+  DirectoryCacheStore,
+  HTTPCache,
+  type HTTPRequest,
+  Method,
+  Result,
+  type SceneTree,
+  loadCookieFile,
+  saveCookieFile,
 } from "../src/index.ts";
 
 // #region cookies
@@ -31,10 +39,13 @@ export function cacheOnDisk(tree: SceneTree, dir: string): HTTPCache {
 
 /** Loads a manifest: from the cache while it is fresh (no connection), validated when stale, else downloaded. */
 export function loadManifest(req: HTTPRequest, url: string, use: (manifest: unknown, cached: boolean) => void, offline = false): void {
-  req.requestCompleted.connect((result, code, _headers, body) => {
-    if (result !== Result.RESULT_SUCCESS || code !== 200) return; // offline and nothing stored: RESULT_REQUEST_FAILED
-    use(JSON.parse(new TextDecoder().decode(body)), req.getCacheOutcome() !== "miss"); // "hit", "validated" or "stale"
-  }, { oneShot: true });
+  req.requestCompleted.connect(
+    (result, code, _headers, body) => {
+      if (result !== Result.RESULT_SUCCESS || code !== 200) return; // offline and nothing stored: RESULT_REQUEST_FAILED
+      use(JSON.parse(new TextDecoder().decode(body)), req.getCacheOutcome() !== "miss"); // "hit", "validated" or "stale"
+    },
+    { oneShot: true },
+  );
   // Offline, take what is stored however old, and send nothing: Fetch's "only-if-cached".
   req.request(url, [], Method.METHOD_GET, "", { cache: offline ? "only-if-cached" : "default" });
 }

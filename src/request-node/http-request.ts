@@ -416,15 +416,29 @@ export class HTTPRequest extends Node {
     const cacheMode = options.cache ?? "default";
     if (!CACHE_MODES.has(cacheMode)) return this.#refuse(Err.ERR_INVALID_PARAMETER, `unknown cache mode ${JSON.stringify(cacheMode)}`);
     const credentials = options.credentials ?? "include";
-    if (!CREDENTIALS_MODES.has(credentials)) return this.#refuse(Err.ERR_INVALID_PARAMETER, `unknown credentials mode ${JSON.stringify(credentials)}`);
+    if (!CREDENTIALS_MODES.has(credentials))
+      return this.#refuse(Err.ERR_INVALID_PARAMETER, `unknown credentials mode ${JSON.stringify(credentials)}`);
     const tree = this.getTree() as SceneTree;
     const jar = this.cookieJar ?? tree.cookieJar;
     const cache = this.httpCache ?? tree.httpCache;
     const login = this.authLoginHandler;
     // Nothing attached: no session at all, so a plain request costs nothing more.
-    const session = jar === null && cache === null && login === null && cacheMode !== "only-if-cached" ? null : new RequestSession({
-      jar, cache, cacheMode, login, credentials, digest: (this.#digest ??= new DigestAuth()), now: () => tree.getDateMs(),
-    }, plan.hop, plan.range !== null);
+    const session =
+      jar === null && cache === null && login === null && cacheMode !== "only-if-cached"
+        ? null
+        : new RequestSession(
+            {
+              jar,
+              cache,
+              cacheMode,
+              login,
+              credentials,
+              digest: (this.#digest ??= new DigestAuth()),
+              now: () => tree.getDateMs(),
+            },
+            plan.hop,
+            plan.range !== null,
+          );
     this.#quietAt = -1;
     this.#elapsed = 0; // before the timings start: without a clock they read this node's time
     this.#timings.start();

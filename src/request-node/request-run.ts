@@ -133,7 +133,8 @@ export class RequestRun {
       this.#startHop(init.plan.hop);
     } else if (begun.kind === "cached") {
       this.#completeFromCache(begun.code, begun.headers, begun.body);
-    } else { // only-if-cached with nothing stored: nothing is sent
+    } else {
+      // only-if-cached with nothing stored: nothing is sent
       this.#reason = begun.reason;
       this.#complete(Result.RESULT_REQUEST_FAILED, EMPTY);
     }
@@ -548,13 +549,19 @@ export class RequestRun {
   /** True when the current response's body goes to `downloadFile` (a 2xx with content), as the body's start decides. */
   #bodyGoesToFile(): boolean {
     const code = this.#code;
-    return this.#settings.downloadFile !== "" && code >= 200 && code < 300 && code !== 204 && code !== 205 &&
-      (this.#hop?.method ?? this.#requestMethod) !== Method.METHOD_HEAD;
+    return (
+      this.#settings.downloadFile !== "" &&
+      code >= 200 &&
+      code < 300 &&
+      code !== 204 &&
+      code !== 205 &&
+      (this.#hop?.method ?? this.#requestMethod) !== Method.METHOD_HEAD
+    );
   }
 
   /** Where decoded body pieces go besides the body: `bodyData` listeners and the cache's copy (unless the file has it). */
   #bodyListener(emissions: () => TickEmissions): ((piece: Uint8Array) => void) | undefined {
-    const session = this.session !== null && this.session.wantsBody() && !this.#bodyGoesToFile() ? this.session : null;
+    const session = this.session?.wantsBody() && !this.#bodyGoesToFile() ? this.session : null;
     if (this.#bodyData.getConnectionCount() === 0) return undefined; // kept in memory: the cache takes the finished body
     if (session === null) return (piece) => emissions().data.push(piece);
     return (piece) => {
@@ -590,7 +597,8 @@ export class RequestRun {
     }
     this.#emissions.headers = [code, headers];
     const file = this.#settings.downloadFile;
-    if (this.#bodyGoesToFile()) { // a stored error page is delivered, never written over the file
+    if (this.#bodyGoesToFile()) {
+      // a stored error page is delivered, never written over the file
       const failure = writeCachedFile(file, body);
       if (failure !== null) {
         this.#failFromCache(Result.RESULT_DOWNLOAD_FILE_WRITE_ERROR, `cannot write ${file}: ${failure}`);

@@ -14,7 +14,14 @@ import { formatUrl, originOf } from "../client/url.ts";
 import { getHeaderValues, hasHeader } from "../client/wire/headers.ts";
 import type { CookieJar } from "../session/cookie-jar.ts";
 import type { CachedResponse } from "../session/cache-store.ts";
-import { basicAuthorization, isSupportedDigest, parseAuthChallenges, type AuthChallenge, type AuthCredentials, type DigestAuth } from "../session/http-auth.ts";
+import {
+  basicAuthorization,
+  isSupportedDigest,
+  parseAuthChallenges,
+  type AuthChallenge,
+  type AuthCredentials,
+  type DigestAuth,
+} from "../session/http-auth.ts";
 import type { CacheDecision, CacheMode, CacheRequest, HTTPCache } from "../session/http-cache.ts";
 import { verbOf } from "../status/method.ts";
 import { askAuthLogin, MAX_AUTH_LOGIN_ATTEMPTS, type AuthLoginHandler } from "./auth-login.ts";
@@ -31,7 +38,14 @@ import type { Hop } from "./request-plan.ts";
 export type CacheOutcome = "none" | "miss" | "hit" | "validated" | "stale";
 
 /** The Fetch cache modes, for checking `RequestOptions.cache`. @internal */
-export const CACHE_MODES: ReadonlySet<string> = new Set<CacheMode>(["default", "no-store", "reload", "no-cache", "force-cache", "only-if-cached"]);
+export const CACHE_MODES: ReadonlySet<string> = new Set<CacheMode>([
+  "default",
+  "no-store",
+  "reload",
+  "no-cache",
+  "force-cache",
+  "only-if-cached",
+]);
 
 /**
  * Fetch's `credentials`, for the cookie jar and server logins: `"include"` (the default) sends and
@@ -135,7 +149,11 @@ export class RequestSession {
     if (decision === null) {
       if (this.#settings.cacheMode !== "only-if-cached") return NETWORK;
       this.outcome = "miss";
-      return { kind: "fail", reason: this.#settings.cache === null ? "only-if-cached: no HTTP cache is attached" : "only-if-cached: this request bypasses the cache" };
+      return {
+        kind: "fail",
+        reason:
+          this.#settings.cache === null ? "only-if-cached: no HTTP cache is attached" : "only-if-cached: this request bypasses the cache",
+      };
     }
     this.outcome = "miss";
     if (decision.action === "fail") return { kind: "fail", reason: decision.reason };
@@ -156,21 +174,28 @@ export class RequestSession {
     const credentials = this.#credentialsFor(hop);
     const jar = credentials ? this.#settings.jar : null;
     const login = credentials && this.#login !== null && originOf(hop.url) === this.#login.origin ? this.#login : null;
-    const validate = this.#decision?.action === "validate" && hop.method === this.#first.method && formatUrl(hop.url) === this.#key
-      ? this.#decision.conditionalHeaders : null;
+    const validate =
+      this.#decision?.action === "validate" && hop.method === this.#first.method && formatUrl(hop.url) === this.#key
+        ? this.#decision.conditionalHeaders
+        : null;
     if (jar === null && login === null && validate === null) return hop.headers;
     const verb = verbOf(hop.method) ?? "GET";
     let lines = [...hop.headers];
     if (jar !== null && !hasHeader(lines, "cookie")) {
       const site = this.#site;
-      const value = jar.getCookieHeader(hop.url, this.#settings.now(), site === undefined ? { method: verb } : { siteForCookies: site, method: verb });
+      const value = jar.getCookieHeader(
+        hop.url,
+        this.#settings.now(),
+        site === undefined ? { method: verb } : { siteForCookies: site, method: verb },
+      );
       if (value !== "") lines.push(`Cookie: ${value}`);
     }
     if (login !== null) {
       lines = lines.filter((line) => !/^authorization\s*:/i.test(line));
-      const value = login.challenge.scheme === "digest"
-        ? this.#settings.digest.authorize(login.challenge, login.credentials, { method: verb, uri: hop.url.path })
-        : basicAuthorization(login.credentials);
+      const value =
+        login.challenge.scheme === "digest"
+          ? this.#settings.digest.authorize(login.challenge, login.credentials, { method: verb, uri: hop.url.path })
+          : basicAuthorization(login.credentials);
       lines.push(`Authorization: ${value}`);
     }
     if (validate !== null) lines.push(...validate);
@@ -196,8 +221,12 @@ export class RequestSession {
     if (cache !== null) {
       const url = formatUrl(hop.url);
       cache.invalidate(verbOf(hop.method) ?? "GET", url, code, headers); // an unsafe method's non-error answer, redirects too
-      this.#keep = decision !== null && this.#verb === "GET" && url === this.#key &&
-        (decision.action === "validate" || (decision.action === "fetch" && decision.store)) && cache.mayStore(this.#cacheRequest(), code, headers);
+      this.#keep =
+        decision !== null &&
+        this.#verb === "GET" &&
+        url === this.#key &&
+        (decision.action === "validate" || (decision.action === "fetch" && decision.store)) &&
+        cache.mayStore(this.#cacheRequest(), code, headers);
       this.#captured = null;
       this.#capturedBytes = 0;
     }
@@ -252,7 +281,8 @@ export class RequestSession {
     const cache = this.#settings.cache;
     if (cache === null || !this.#keep || formatUrl(hop.url) !== this.#key) return;
     let bytes = body;
-    if (file !== "" && code >= 200 && code < 300 && code !== 204 && code !== 205) { // the body went to the file (an error page does not)
+    if (file !== "" && code >= 200 && code < 300 && code !== 204 && code !== 205) {
+      // the body went to the file (an error page does not)
       try {
         if (statSync(file).size > cache.maxEntryBytes) return;
         bytes = readFileSync(file);
@@ -284,14 +314,19 @@ export class RequestSession {
   /** Asks the login handler after a 401; true when it gave credentials to send the hop again with. */
   #loginFor(hop: Hop, headers: readonly string[]): boolean {
     const handler = this.#settings.login;
-    if (handler === null || !this.#credentialsFor(hop) || this.#attempts >= MAX_AUTH_LOGIN_ATTEMPTS || !(hop.body instanceof Uint8Array)) return false;
+    if (handler === null || !this.#credentialsFor(hop) || this.#attempts >= MAX_AUTH_LOGIN_ATTEMPTS || !(hop.body instanceof Uint8Array))
+      return false;
     const challenges = parseAuthChallenges(getHeaderValues(headers, "www-authenticate"));
     const challenge = challenges.find(isSupportedDigest) ?? challenges.find((c) => c.scheme === "basic");
     if (challenge === undefined) return false;
     this.#attempts++;
     const credentials = askAuthLogin(handler, {
-      url: formatUrl(hop.url), host: hop.url.host, port: hop.url.port, scheme: challenge.scheme === "digest" ? "digest" : "basic",
-      realm: challenge.params.get("realm") ?? "", attempt: this.#attempts,
+      url: formatUrl(hop.url),
+      host: hop.url.host,
+      port: hop.url.port,
+      scheme: challenge.scheme === "digest" ? "digest" : "basic",
+      realm: challenge.params.get("realm") ?? "",
+      attempt: this.#attempts,
     });
     if (credentials === null) return false;
     this.#login = { origin: originOf(hop.url), challenge, credentials };
@@ -318,7 +353,7 @@ export function writeCachedFile(path: string, body: Uint8Array): string | null {
   try {
     const fd = openSync(temp, "w");
     try {
-      for (let written = 0; written < body.length;) written += writeSync(fd, body, written, body.length - written);
+      for (let written = 0; written < body.length; ) written += writeSync(fd, body, written, body.length - written);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -74,7 +74,6 @@ export function parseCookieDate(text: string): number | null {
       const y = leadingDigits(token, 2, 4);
       if (y !== null) {
         year = y;
-        continue;
       }
     }
   }

@@ -143,8 +143,17 @@ function toUrl(url: string | HttpUrl): HttpUrl | string {
 
 function snapshot(e: Entry): StoredCookie {
   return {
-    name: e.name, value: e.value, domain: e.domain, path: e.path, expires: e.expires, hostOnly: e.hostOnly, secure: e.secure,
-    httpOnly: e.httpOnly, sameSite: e.sameSite, creationTime: e.creationTime, lastAccessTime: e.lastAccessTime,
+    name: e.name,
+    value: e.value,
+    domain: e.domain,
+    path: e.path,
+    expires: e.expires,
+    hostOnly: e.hostOnly,
+    secure: e.secure,
+    httpOnly: e.httpOnly,
+    sameSite: e.sameSite,
+    creationTime: e.creationTime,
+    lastAccessTime: e.lastAccessTime,
   };
 }
 
@@ -242,7 +251,8 @@ export class CookieJar {
     if (lowerName.startsWith("__host-") && !(c.secure && hostOnly && c.path === "/")) {
       return { stored: false, reason: "a __Host- cookie needs Secure, no Domain and Path=/" };
     }
-    if (c.name === "" && /^__(secure|host)-/i.test(c.value)) return { stored: false, reason: "a nameless cookie whose value looks like a prefix" };
+    if (c.name === "" && /^__(secure|host)-/i.test(c.value))
+      return { stored: false, reason: "a nameless cookie whose value looks like a prefix" };
     if (!c.secure && !secureOrigin && this.#shadowsSecure(c.name, domain, path, now)) {
       return { stored: false, reason: "it would overlay a Secure cookie from a non-secure origin" };
     }
@@ -259,8 +269,18 @@ export class CookieJar {
       return { stored: true }; // an expiry in the past removes the cookie
     }
     const entry: Entry = {
-      name: c.name, value: c.value, domain, path, expires, hostOnly, secure: c.secure, httpOnly: c.httpOnly, sameSite: c.sameSite,
-      creationTime: old?.creationTime ?? now, lastAccessTime: now, serial: old?.serial ?? this.#serial++,
+      name: c.name,
+      value: c.value,
+      domain,
+      path,
+      expires,
+      hostOnly,
+      secure: c.secure,
+      httpOnly: c.httpOnly,
+      sameSite: c.sameSite,
+      creationTime: old?.creationTime ?? now,
+      lastAccessTime: now,
+      serial: old?.serial ?? this.#serial++,
     };
     list.push(entry);
     this.#byDomain.set(domain, list);

@@ -13,7 +13,17 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import {
-  closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync,
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeSync,
 } from "node:fs";
 import { join } from "node:path";
 import type { CachedResponse, CacheStore } from "./cache-store.ts";
@@ -44,8 +54,14 @@ function encodeEntry(key: string, variants: readonly CachedResponse[]): Buffer {
   const header: FileHeader = {
     key,
     variants: variants.map((v) => ({
-      url: v.url, status: v.status, headers: v.headers, requestTime: v.requestTime, responseTime: v.responseTime,
-      varyHeaders: v.varyHeaders, bodyLength: v.body.byteLength, bodySha256: sha256(v.body),
+      url: v.url,
+      status: v.status,
+      headers: v.headers,
+      requestTime: v.requestTime,
+      responseTime: v.responseTime,
+      varyHeaders: v.varyHeaders,
+      bodyLength: v.body.byteLength,
+      bodySha256: sha256(v.body),
     })),
   };
   const json = Buffer.from(JSON.stringify(header), "utf8");
@@ -75,7 +91,12 @@ function decodeEntry(data: Buffer, key: string): CachedResponse[] | null {
     const body = new Uint8Array(data.buffer, data.byteOffset + offset, v.bodyLength);
     if (sha256(body) !== v.bodySha256) return null;
     out.push({
-      url: v.url, status: v.status, headers: v.headers, body, requestTime: v.requestTime, responseTime: v.responseTime,
+      url: v.url,
+      status: v.status,
+      headers: v.headers,
+      body,
+      requestTime: v.requestTime,
+      responseTime: v.responseTime,
       varyHeaders: v.varyHeaders,
     });
     offset = end;

@@ -110,7 +110,7 @@ export function basicAuthorization(credentials: AuthCredentials): string {
   return basic(credentials.user, credentials.password);
 }
 
-const DIGEST_HASHES: Readonly<Record<string, string>> = { "md5": "md5", "md5-sess": "md5", "sha-256": "sha256", "sha-256-sess": "sha256" };
+const DIGEST_HASHES: Readonly<Record<string, string>> = { md5: "md5", "md5-sess": "md5", "sha-256": "sha256", "sha-256-sess": "sha256" };
 
 /** True when a Digest challenge uses an algorithm and qop this client can answer. */
 export function isSupportedDigest(challenge: AuthChallenge): boolean {
@@ -176,8 +176,12 @@ export class DigestAuth {
     const ha2 = h(`${request.method}:${request.uri}`);
     const response = qop === undefined ? h(`${ha1}:${nonce}:${ha2}`) : h(`${ha1}:${nonce}:${nc}:${cnonce}:${qop}:${ha2}`);
     const parts = [
-      `username=${quoteString(credentials.user)}`, `realm=${quoteString(realm)}`, `nonce=${quoteString(nonce)}`, `uri=${quoteString(request.uri)}`,
-      `algorithm=${algorithmName}`, `response=${quoteString(response)}`,
+      `username=${quoteString(credentials.user)}`,
+      `realm=${quoteString(realm)}`,
+      `nonce=${quoteString(nonce)}`,
+      `uri=${quoteString(request.uri)}`,
+      `algorithm=${algorithmName}`,
+      `response=${quoteString(response)}`,
     ];
     if (qop !== undefined) parts.push(`qop=${qop}`, `nc=${nc}`, `cnonce=${quoteString(cnonce)}`);
     const opaque = p.get("opaque");

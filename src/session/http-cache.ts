@@ -110,7 +110,11 @@ function factsOf(response: CachedResponse): StoredFacts {
     const ageValue = Number.isFinite(ageHeader) && ageHeader > 0 ? ageHeader * 1000 : 0;
     const apparentAge = Math.max(0, response.responseTime - date);
     const responseDelay = Math.max(0, response.responseTime - response.requestTime);
-    facts = { directives: directivesOf(response.headers), initialAge: Math.max(apparentAge, ageValue + responseDelay), lifetimes: new Map() };
+    facts = {
+      directives: directivesOf(response.headers),
+      initialAge: Math.max(apparentAge, ageValue + responseDelay),
+      lifetimes: new Map(),
+    };
     FACTS.set(response, facts);
   }
   return facts;
@@ -118,7 +122,11 @@ function factsOf(response: CachedResponse): StoredFacts {
 
 /** The request header lines that `Vary` names, normalised for comparison. */
 function varyKey(varyNames: readonly string[], requestHeaders: readonly string[]): string[] {
-  return varyNames.map((name) => `${name}: ${getHeaderValues(requestHeaders, name).map((v) => v.trim()).join(", ")}`.trimEnd());
+  return varyNames.map((name) =>
+    `${name}: ${getHeaderValues(requestHeaders, name)
+      .map((v) => v.trim())
+      .join(", ")}`.trimEnd(),
+  );
 }
 
 function varyNamesOf(responseHeaders: readonly string[]): string[] {
@@ -228,7 +236,9 @@ export class HTTPCache {
 
     const stored = this.#select(request);
     if (stored === undefined) {
-      return effective === "only-if-cached" ? { action: "fail", reason: "only-if-cached: nothing stored for this request" } : { action: "fetch", store: true };
+      return effective === "only-if-cached"
+        ? { action: "fail", reason: "only-if-cached: nothing stored for this request" }
+        : { action: "fetch", store: true };
     }
     if (effective === "force-cache" || effective === "only-if-cached") {
       const fresh = this.#isFresh(stored, now, requestCc);
@@ -275,15 +285,30 @@ export class HTTPCache {
    * @param responseTime - When the head arrived (ms since the epoch).
    * @returns True when it was stored.
    */
-  store(request: CacheRequest, status: number, headers: readonly string[], body: Uint8Array, requestTime: number, responseTime: number): boolean {
+  store(
+    request: CacheRequest,
+    status: number,
+    headers: readonly string[],
+    body: Uint8Array,
+    requestTime: number,
+    responseTime: number,
+  ): boolean {
     if (body.length > this.maxEntryBytes || !this.mayStore(request, status, headers)) return false;
     const varyNames = varyNamesOf(headers);
     const response: CachedResponse = {
-      url: request.url, status, headers: [...headers], body, requestTime, responseTime, varyHeaders: varyKey(varyNames, request.headers),
+      url: request.url,
+      status,
+      headers: [...headers],
+      body,
+      requestTime,
+      responseTime,
+      varyHeaders: varyKey(varyNames, request.headers),
     };
     const others = this.#store.get(request.url).filter((v) => v.varyHeaders.join("\n") !== response.varyHeaders.join("\n"));
     this.#store.set(request.url, [response, ...others]);
-    return this.#store.get(request.url).some((v) => v.responseTime === responseTime && v.varyHeaders.join("\n") === response.varyHeaders.join("\n"));
+    return this.#store
+      .get(request.url)
+      .some((v) => v.responseTime === responseTime && v.varyHeaders.join("\n") === response.varyHeaders.join("\n"));
   }
 
   /**
@@ -302,7 +327,11 @@ export class HTTPCache {
     const responseCc = directivesOf(headers);
     if (requestCc.has("no-store") || responseCc.has("no-store")) return false;
     if (!STORABLE_STATUSES.has(status)) return false;
-    const explicit = responseCc.has("max-age") || responseCc.has("public") || responseCc.has("private") || getHeaderValue(headers, "expires") !== undefined;
+    const explicit =
+      responseCc.has("max-age") ||
+      responseCc.has("public") ||
+      responseCc.has("private") ||
+      getHeaderValue(headers, "expires") !== undefined;
     const heuristic = HEURISTIC_STATUSES.has(status);
     const validator = getHeaderValue(headers, "etag") !== undefined || getHeaderValue(headers, "last-modified") !== undefined;
     if (!explicit && !(heuristic && (validator || responseCc.has("no-cache")))) return false;
@@ -331,7 +360,10 @@ export class HTTPCache {
     }
     const merged: string[] = [];
     for (const line of stored.headers) {
-      const name = line.slice(0, Math.max(0, line.indexOf(":"))).trim().toLowerCase();
+      const name = line
+        .slice(0, Math.max(0, line.indexOf(":")))
+        .trim()
+        .toLowerCase();
       if (!updated.has(name)) merged.push(line);
     }
     for (const lines of updated.values()) merged.push(...lines);

@@ -24,8 +24,13 @@ export function formatNetscapeCookies(cookies: readonly StoredCookie[]): string 
     const domain = c.hostOnly ? c.domain : `.${c.domain}`;
     const expires = c.expires === null ? 0 : Math.max(1, Math.floor(c.expires / 1000));
     const fields = [
-      `${c.httpOnly ? HTTP_ONLY_PREFIX : ""}${domain}`, c.hostOnly ? "FALSE" : "TRUE", c.path, c.secure ? "TRUE" : "FALSE",
-      String(expires), c.name, c.value,
+      `${c.httpOnly ? HTTP_ONLY_PREFIX : ""}${domain}`,
+      c.hostOnly ? "FALSE" : "TRUE",
+      c.path,
+      c.secure ? "TRUE" : "FALSE",
+      String(expires),
+      c.name,
+      c.value,
     ];
     return fields.join("\t");
   });
@@ -57,8 +62,17 @@ export function parseNetscapeCookies(text: string, now: number): StoredCookie[] 
     const hostOnly = tailMatch.toUpperCase() !== "TRUE";
     const domain = rawDomain.replace(/^\./, "").toLowerCase();
     out.push({
-      name, value, domain, path, expires: seconds === 0 ? null : seconds * 1000, hostOnly, secure: secure.toUpperCase() === "TRUE",
-      httpOnly, sameSite: "default", creationTime: now, lastAccessTime: now,
+      name,
+      value,
+      domain,
+      path,
+      expires: seconds === 0 ? null : seconds * 1000,
+      hostOnly,
+      secure: secure.toUpperCase() === "TRUE",
+      httpOnly,
+      sameSite: "default",
+      creationTime: now,
+      lastAccessTime: now,
     });
   }
   return out;

@@ -14,7 +14,13 @@ beforeAll(async () => {
   // /login sets a cookie on a 302 to /whoami; /whoami answers with the Cookie header it got.
   server = createServer((req, res) => {
     if (req.url === "/login") {
-      res.writeHead(302, { Location: "/whoami", "Set-Cookie": ["sid=abc123; Path=/; Max-Age=3600", "theme=dark; Path=/"], "Content-Length": "0" }).end();
+      res
+        .writeHead(302, {
+          Location: "/whoami",
+          "Set-Cookie": ["sid=abc123; Path=/; Max-Age=3600", "theme=dark; Path=/"],
+          "Content-Length": "0",
+        })
+        .end();
     } else {
       const body = `cookie=${req.headers.cookie ?? ""}`;
       res.writeHead(200, { "Content-Length": String(body.length) }).end(body);
@@ -30,7 +36,9 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 const run = (...args: string[]) => runCommand(kit.cli.path, args);
 function curl(args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile("curl", ["-sS", "--max-time", "10", ...args], (error, stdout, stderr) => (error ? reject(new Error(`${error.message} ${stderr}`)) : resolve(stdout)));
+    execFile("curl", ["-sS", "--max-time", "10", ...args], (error, stdout, stderr) =>
+      error ? reject(new Error(`${error.message} ${stderr}`)) : resolve(stdout),
+    );
   });
 }
 

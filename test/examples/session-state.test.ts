@@ -78,7 +78,11 @@ describe("examples/session-state.ts", () => {
       await runUntilComplete(req);
       tree.root.removeChild(req);
     }
-    expect(seen).toEqual([[{ version: 3 }, false], [{ version: 3 }, true], [{ version: 3 }, true]]);
+    expect(seen).toEqual([
+      [{ version: 3 }, false],
+      [{ version: 3 }, true],
+      [{ version: 3 }, true],
+    ]);
     expect(manifestRequests).toBe(1);
   });
 });

@@ -103,10 +103,12 @@ export async function startDigestServer(options: DigestServerOptions): Promise<D
       if (value !== undefined) counts.refused++;
       const nonce = randomBytes(12).toString("hex");
       nonces.set(nonce, 0);
-      res.writeHead(401, {
-        "WWW-Authenticate": `Digest realm="${realm}", qop="auth", algorithm=${algorithm}, nonce="${nonce}", opaque="${opaque}"`,
-        "Content-Type": "text/plain",
-      }).end("who are you?");
+      res
+        .writeHead(401, {
+          "WWW-Authenticate": `Digest realm="${realm}", qop="auth", algorithm=${algorithm}, nonce="${nonce}", opaque="${opaque}"`,
+          "Content-Type": "text/plain",
+        })
+        .end("who are you?");
     });
   });
   server.on("connection", (socket: Socket) => {

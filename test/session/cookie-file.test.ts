@@ -52,7 +52,11 @@ afterAll(async () => {
 });
 
 /** The cookie names of a header, sorted (curl and the jar may order equal-length paths differently). */
-const names = (header: string): string[] => header.split("; ").filter((p) => p !== "").sort();
+const names = (header: string): string[] =>
+  header
+    .split("; ")
+    .filter((p) => p !== "")
+    .sort();
 
 describe("Netscape cookie file", () => {
   it("formats host-only, domain, secure, HttpOnly and session cookies, and parses them back", () => {
@@ -118,7 +122,11 @@ describe("a round trip with curl (-c and -b) against the same server", () => {
   it("writes a file curl reads and sends the same cookies from", async () => {
     const jar = new CookieJar();
     const now = Date.now();
-    jar.storeResponseCookies(`${base}/set`, SET_COOKIES.map((c) => `Set-Cookie: ${c}`), now);
+    jar.storeResponseCookies(
+      `${base}/set`,
+      SET_COOKIES.map((c) => `Set-Cookie: ${c}`),
+      now,
+    );
     const file = join(dir, "for-curl.txt");
     saveCookieFile(jar, file, now);
     await run("curl", ["-s", "-o", "/dev/null", "-b", file, `${base}/echo/y`]);

@@ -24,8 +24,14 @@ describe("parseCookieDate (RFC 6265bis §5.1.1)", () => {
   });
 
   it.each([
-    "", "Wed, 09 Jun 2021", "09 Jun 2021 25:00:00", "32 Jun 2021 10:00:00", "31 Apr 2021 10:00:00", "09 Foo 2021 10:00:00",
-    "09 Jun 1600 10:00:00", "09 Jun 2021 10:60:00",
+    "",
+    "Wed, 09 Jun 2021",
+    "09 Jun 2021 25:00:00",
+    "32 Jun 2021 10:00:00",
+    "31 Apr 2021 10:00:00",
+    "09 Foo 2021 10:00:00",
+    "09 Jun 1600 10:00:00",
+    "09 Jun 2021 10:60:00",
   ])("refuses %j", (text) => {
     expect(parseCookieDate(text)).toBeNull();
   });
@@ -39,8 +45,15 @@ describe("parseSetCookie", () => {
     expect(parsed).toEqual({
       ok: true,
       cookie: {
-        name: "sid", value: "abc", expires: Date.UTC(2021, 5, 9, 10, 18, 14), maxAge: 120, domain: "example.com", path: "/a",
-        secure: true, httpOnly: true, sameSite: "lax",
+        name: "sid",
+        value: "abc",
+        expires: Date.UTC(2021, 5, 9, 10, 18, 14),
+        maxAge: 120,
+        domain: "example.com",
+        path: "/a",
+        secure: true,
+        httpOnly: true,
+        sameSite: "lax",
       },
     });
   });
@@ -152,40 +165,110 @@ interface StorageCase {
 }
 
 const storage: StorageCase[] = [
-  { name: "host-only by default", from: "http://example.com/", set: "a=1", stored: true,
-    sends: { "http://example.com/": "a=1", "http://www.example.com/": "" } },
-  { name: "Domain covers subdomains", from: "http://www.example.com/", set: "a=1; Domain=example.com", stored: true,
-    sends: { "http://example.com/": "a=1", "http://x.y.example.com/": "a=1", "http://example.org/": "" } },
-  { name: "Domain with a leading dot", from: "http://example.com/", set: "a=1; Domain=.example.com", stored: true,
-    sends: { "http://sub.example.com/": "a=1" } },
+  {
+    name: "host-only by default",
+    from: "http://example.com/",
+    set: "a=1",
+    stored: true,
+    sends: { "http://example.com/": "a=1", "http://www.example.com/": "" },
+  },
+  {
+    name: "Domain covers subdomains",
+    from: "http://www.example.com/",
+    set: "a=1; Domain=example.com",
+    stored: true,
+    sends: { "http://example.com/": "a=1", "http://x.y.example.com/": "a=1", "http://example.org/": "" },
+  },
+  {
+    name: "Domain with a leading dot",
+    from: "http://example.com/",
+    set: "a=1; Domain=.example.com",
+    stored: true,
+    sends: { "http://sub.example.com/": "a=1" },
+  },
   { name: "Domain of another site refused", from: "http://example.com/", set: "a=1; Domain=example.org", stored: false },
   { name: "Domain of a subdomain refused", from: "http://example.com/", set: "a=1; Domain=www.example.com", stored: false },
   { name: "public suffix domain refused", from: "http://www.example.co.uk/", set: "a=1; Domain=co.uk", stored: false },
   { name: "public suffix github.io refused", from: "https://me.github.io/", set: "a=1; Domain=github.io", stored: false },
-  { name: "public suffix equal to the host: host-only", from: "http://github.io/", set: "a=1; Domain=github.io", stored: true,
-    sends: { "http://github.io/": "a=1", "http://me.github.io/": "" } },
-  { name: "IP host with its own Domain", from: "http://127.0.0.1/", set: "a=1; Domain=127.0.0.1", stored: true,
-    sends: { "http://127.0.0.1/x": "a=1" } },
-  { name: "default path is the directory", from: "http://example.com/a/b/c", set: "a=1", stored: true,
-    sends: { "http://example.com/a/b/x": "a=1", "http://example.com/a/b": "a=1", "http://example.com/a": "", "http://example.com/a/bc": "" } },
-  { name: "explicit Path", from: "http://example.com/", set: "a=1; Path=/docs", stored: true,
-    sends: { "http://example.com/docs": "a=1", "http://example.com/docs/x?q=1": "a=1", "http://example.com/docsx": "" } },
-  { name: "Secure over https", from: "https://example.com/", set: "a=1; Secure", stored: true,
-    sends: { "https://example.com/": "a=1", "http://example.com/": "" } },
+  {
+    name: "public suffix equal to the host: host-only",
+    from: "http://github.io/",
+    set: "a=1; Domain=github.io",
+    stored: true,
+    sends: { "http://github.io/": "a=1", "http://me.github.io/": "" },
+  },
+  {
+    name: "IP host with its own Domain",
+    from: "http://127.0.0.1/",
+    set: "a=1; Domain=127.0.0.1",
+    stored: true,
+    sends: { "http://127.0.0.1/x": "a=1" },
+  },
+  {
+    name: "default path is the directory",
+    from: "http://example.com/a/b/c",
+    set: "a=1",
+    stored: true,
+    sends: {
+      "http://example.com/a/b/x": "a=1",
+      "http://example.com/a/b": "a=1",
+      "http://example.com/a": "",
+      "http://example.com/a/bc": "",
+    },
+  },
+  {
+    name: "explicit Path",
+    from: "http://example.com/",
+    set: "a=1; Path=/docs",
+    stored: true,
+    sends: { "http://example.com/docs": "a=1", "http://example.com/docs/x?q=1": "a=1", "http://example.com/docsx": "" },
+  },
+  {
+    name: "Secure over https",
+    from: "https://example.com/",
+    set: "a=1; Secure",
+    stored: true,
+    sends: { "https://example.com/": "a=1", "http://example.com/": "" },
+  },
   { name: "Secure from http refused", from: "http://example.com/", set: "a=1; Secure", stored: false },
-  { name: "HttpOnly is sent over HTTP", from: "http://example.com/", set: "a=1; HttpOnly", stored: true,
-    sends: { "http://example.com/": "a=1" } },
+  {
+    name: "HttpOnly is sent over HTTP",
+    from: "http://example.com/",
+    set: "a=1; HttpOnly",
+    stored: true,
+    sends: { "http://example.com/": "a=1" },
+  },
   { name: "SameSite=None needs Secure", from: "https://example.com/", set: "a=1; SameSite=None", stored: false },
-  { name: "SameSite=None with Secure", from: "https://example.com/", set: "a=1; SameSite=None; Secure", stored: true,
-    sends: { "https://example.com/": "a=1" } },
+  {
+    name: "SameSite=None with Secure",
+    from: "https://example.com/",
+    set: "a=1; SameSite=None; Secure",
+    stored: true,
+    sends: { "https://example.com/": "a=1" },
+  },
   { name: "__Secure- needs Secure", from: "https://example.com/", set: "__Secure-a=1", stored: false },
-  { name: "__Secure- with Secure", from: "https://example.com/", set: "__Secure-a=1; Secure", stored: true,
-    sends: { "https://example.com/": "__Secure-a=1" } },
+  {
+    name: "__Secure- with Secure",
+    from: "https://example.com/",
+    set: "__Secure-a=1; Secure",
+    stored: true,
+    sends: { "https://example.com/": "__Secure-a=1" },
+  },
   { name: "__secure- matched without case", from: "https://example.com/", set: "__SECURE-a=1", stored: false },
-  { name: "__Host- with Domain refused", from: "https://example.com/", set: "__Host-a=1; Secure; Path=/; Domain=example.com", stored: false },
+  {
+    name: "__Host- with Domain refused",
+    from: "https://example.com/",
+    set: "__Host-a=1; Secure; Path=/; Domain=example.com",
+    stored: false,
+  },
   { name: "__Host- without Path=/ refused", from: "https://example.com/x/y", set: "__Host-a=1; Secure", stored: false },
-  { name: "__Host- done right", from: "https://example.com/x/y", set: "__Host-a=1; Secure; Path=/", stored: true,
-    sends: { "https://example.com/": "__Host-a=1", "https://www.example.com/": "" } },
+  {
+    name: "__Host- done right",
+    from: "https://example.com/x/y",
+    set: "__Host-a=1; Secure; Path=/",
+    stored: true,
+    sends: { "https://example.com/": "__Host-a=1", "https://www.example.com/": "" },
+  },
   { name: "nameless cookie", from: "http://example.com/", set: "token", stored: true, sends: { "http://example.com/": "token" } },
   { name: "nameless value posing as a prefix", from: "https://example.com/", set: "__Host-x; Secure; Path=/", stored: false },
 ];
@@ -280,7 +363,12 @@ describe("storage and retrieval (RFC 6265bis §5.7, §5.8.3)", () => {
     jar.setCookie("http://a.example/", "old=1; Max-Age=1", NOW);
     jar.setCookie("http://b.example/", "keep=1", NOW);
     jar.setCookie("http://c.example/", "new=1", NOW + 5_000);
-    expect(jar.getAllCookies().map((c) => c.name).sort()).toEqual(["keep", "new"]);
+    expect(
+      jar
+        .getAllCookies()
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(["keep", "new"]);
   });
 
   it("refuses a URL that does not parse, with its reason", () => {
@@ -291,7 +379,11 @@ describe("storage and retrieval (RFC 6265bis §5.7, §5.8.3)", () => {
 
   it("storeResponseCookies takes every Set-Cookie line and nothing else", () => {
     const jar = new CookieJar();
-    const n = jar.storeResponseCookies("http://example.com/", ["Content-Type: text/plain", "Set-Cookie: a=1", "set-cookie:b=2; Path=/", "X: y"], NOW);
+    const n = jar.storeResponseCookies(
+      "http://example.com/",
+      ["Content-Type: text/plain", "Set-Cookie: a=1", "set-cookie:b=2; Path=/", "X: y"],
+      NOW,
+    );
     expect(n).toBe(2);
     expect(jar.getCookieHeader("http://example.com/", NOW)).toBe("a=1; b=2");
   });

@@ -21,7 +21,13 @@ function tempDir(): string {
   return d;
 }
 const entry = (url: string, text: string): CachedResponse => ({
-  url, status: 200, headers: ["Cache-Control: max-age=60"], body: new TextEncoder().encode(text), requestTime: 1, responseTime: 2, varyHeaders: ["accept: x"],
+  url,
+  status: 200,
+  headers: ["Cache-Control: max-age=60"],
+  body: new TextEncoder().encode(text),
+  requestTime: 1,
+  responseTime: 2,
+  varyHeaders: ["accept: x"],
 });
 const text = (v: readonly CachedResponse[]): string[] => v.map((r) => new TextDecoder().decode(r.body));
 
@@ -32,7 +38,14 @@ describe("DirectoryCacheStore", () => {
     const again = new DirectoryCacheStore(dir);
     const got = again.get("k1");
     expect(text(got)).toEqual(["one", "uno"]);
-    expect(got[0]).toMatchObject({ url: "http://e/1", status: 200, headers: ["Cache-Control: max-age=60"], requestTime: 1, responseTime: 2, varyHeaders: ["accept: x"] });
+    expect(got[0]).toMatchObject({
+      url: "http://e/1",
+      status: 200,
+      headers: ["Cache-Control: max-age=60"],
+      requestTime: 1,
+      responseTime: 2,
+      varyHeaders: ["accept: x"],
+    });
     expect(again.keys()).toEqual(["k1"]);
     again.delete("k1");
     expect(new DirectoryCacheStore(dir).get("k1")).toEqual([]);
@@ -54,7 +67,13 @@ describe("DirectoryCacheStore", () => {
   });
 
   it.each([
-    ["a flipped body byte", (b: Buffer) => { b.writeUInt8(b.readUInt8(b.length - 1) ^ 1, b.length - 1); return b; }],
+    [
+      "a flipped body byte",
+      (b: Buffer) => {
+        b.writeUInt8(b.readUInt8(b.length - 1) ^ 1, b.length - 1);
+        return b;
+      },
+    ],
     ["a truncated file", (b: Buffer) => b.subarray(0, b.length - 3)],
     ["a torn header", (b: Buffer) => b.subarray(0, 30)],
     ["garbage", () => Buffer.from("not an entry")],
@@ -72,7 +91,9 @@ describe("DirectoryCacheStore", () => {
 
   it("a writer killed mid-write leaves the old entries whole and nothing corrupt to serve", async () => {
     const dir = tempDir();
-    const child = spawn(process.execPath, ["scripts/run-ts.mjs", "test/session/fixtures/cache-writer.ts", dir], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["scripts/run-ts.mjs", "test/session/fixtures/cache-writer.ts", dir], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     await new Promise<void>((resolve, reject) => {
       child.stdout.on("data", (chunk: Buffer) => {

@@ -29,12 +29,28 @@ describe("freshness and age", () => {
     [[`Last-Modified: ${httpDate(T0 - 10 * 86_400_000 * 10)}`], 86_400_000],
     [[], 0],
   ])("lifetime of %j is %i ms", (headers, expected) => {
-    const response = { url: "u", status: 200, headers: [`Date: ${httpDate(T0)}`, ...headers], body: body(""), requestTime: T0, responseTime: T0, varyHeaders: [] };
+    const response = {
+      url: "u",
+      status: 200,
+      headers: [`Date: ${httpDate(T0)}`, ...headers],
+      body: body(""),
+      requestTime: T0,
+      responseTime: T0,
+      varyHeaders: [],
+    };
     expect(freshnessLifetime(response)).toBe(expected);
   });
 
   it("age counts the Age header, the response delay and the time resident", () => {
-    const response = { url: "u", status: 200, headers: [`Date: ${httpDate(T0)}`, "Age: 10"], body: body(""), requestTime: T0 - 2_000, responseTime: T0, varyHeaders: [] };
+    const response = {
+      url: "u",
+      status: 200,
+      headers: [`Date: ${httpDate(T0)}`, "Age: 10"],
+      body: body(""),
+      requestTime: T0 - 2_000,
+      responseTime: T0,
+      varyHeaders: [],
+    };
     expect(currentAge(response, T0 + 5_000)).toBe(10_000 + 2_000 + 5_000);
   });
 });
@@ -67,7 +83,10 @@ describe("decisions", () => {
     const strict = cached(["Cache-Control: max-age=1, must-revalidate", 'ETag: "x"']);
     expect(strict.decide(get("http://example.com/a", ["Cache-Control: max-stale"]), "default", T0 + 5_000).action).toBe("validate");
     const lax = cached(["Cache-Control: max-age=1", 'ETag: "x"']);
-    expect(lax.decide(get("http://example.com/a", ["Cache-Control: max-stale=10"]), "default", T0 + 5_000)).toMatchObject({ action: "use", stale: true });
+    expect(lax.decide(get("http://example.com/a", ["Cache-Control: max-stale=10"]), "default", T0 + 5_000)).toMatchObject({
+      action: "use",
+      stale: true,
+    });
   });
 
   it("request directives: no-cache, Pragma, max-age, min-fresh, no-store, only-if-cached", () => {
@@ -77,7 +96,10 @@ describe("decisions", () => {
     expect(cache.decide(get("http://example.com/a", ["Pragma: no-cache"]), "default", at).action).toBe("validate");
     expect(cache.decide(get("http://example.com/a", ["Cache-Control: max-age=10"]), "default", at).action).toBe("validate");
     expect(cache.decide(get("http://example.com/a", ["Cache-Control: min-fresh=40"]), "default", at).action).toBe("validate");
-    expect(cache.decide(get("http://example.com/a", ["Cache-Control: no-store"]), "default", at)).toEqual({ action: "fetch", store: false });
+    expect(cache.decide(get("http://example.com/a", ["Cache-Control: no-store"]), "default", at)).toEqual({
+      action: "fetch",
+      store: false,
+    });
     expect(cache.decide(get("http://example.com/b", ["Cache-Control: only-if-cached"]), "default", at).action).toBe("fail");
   });
 
@@ -100,10 +122,13 @@ describe("decisions", () => {
   });
 
   const modes: [CacheMode, number, string][] = [
-    ["default", 30_000, "use"], ["default", 90_000, "validate"],
-    ["no-store", 30_000, "fetch"], ["reload", 30_000, "fetch"],
+    ["default", 30_000, "use"],
+    ["default", 90_000, "validate"],
+    ["no-store", 30_000, "fetch"],
+    ["reload", 30_000, "fetch"],
     ["no-cache", 30_000, "validate"],
-    ["force-cache", 90_000, "use"], ["only-if-cached", 90_000, "use"],
+    ["force-cache", 90_000, "use"],
+    ["only-if-cached", 90_000, "use"],
   ];
   it.each(modes)("mode %s at +%i ms: %s", (mode, at, action) => {
     const cache = cached(["Cache-Control: max-age=60", 'ETag: "x"']);
@@ -135,9 +160,12 @@ describe("storing", () => {
 
   it("a POST is not stored, and invalidates the URL, Location and Content-Location of the same origin", () => {
     const cache = new HTTPCache();
-    for (const path of ["/a", "/b", "/c"]) cache.store(get(`http://example.com${path}`), 200, ["Cache-Control: max-age=60"], body("x"), T0, T0);
+    for (const path of ["/a", "/b", "/c"])
+      cache.store(get(`http://example.com${path}`), 200, ["Cache-Control: max-age=60"], body("x"), T0, T0);
     cache.store(get("http://other.example/c"), 200, ["Cache-Control: max-age=60"], body("x"), T0, T0);
-    expect(cache.store({ method: "POST", url: "http://example.com/a", headers: [] }, 200, ["Cache-Control: max-age=60"], body("x"), T0, T0)).toBe(false);
+    expect(
+      cache.store({ method: "POST", url: "http://example.com/a", headers: [] }, 200, ["Cache-Control: max-age=60"], body("x"), T0, T0),
+    ).toBe(false);
     const removed = cache.invalidate("POST", "http://example.com/a", 201, ["Location: /b", "Content-Location: http://other.example/c"]);
     expect(removed).toBe(2);
     expect(cache.decide(get("http://example.com/a"), "default", T0).action).toBe("fetch");
@@ -165,7 +193,12 @@ describe("storing", () => {
     const cache = cached(["Cache-Control: max-age=10", 'ETag: "v1"', "Content-Length: 6", "X-Old: 1"]);
     const decision = cache.decide(get(), "default", T0 + 20_000);
     if (decision.action !== "validate") throw new Error(decision.action);
-    const refreshed = cache.refresh(decision.response, ["Cache-Control: max-age=100", 'ETag: "v1"', "Content-Length: 0", `Date: ${httpDate(T0 + 20_000)}`], T0 + 20_000, T0 + 20_000);
+    const refreshed = cache.refresh(
+      decision.response,
+      ["Cache-Control: max-age=100", 'ETag: "v1"', "Content-Length: 0", `Date: ${httpDate(T0 + 20_000)}`],
+      T0 + 20_000,
+      T0 + 20_000,
+    );
     expect(refreshed.headers).toContain("Cache-Control: max-age=100");
     expect(refreshed.headers).toContain("Content-Length: 6");
     expect(refreshed.headers).toContain("X-Old: 1");

@@ -12,7 +12,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
-  DirectoryCacheStore, Err, HTTPCache, HTTPRequest, MemoryCacheStore, Method, SceneTree, resultName, type CacheMode,
+  DirectoryCacheStore,
+  Err,
+  HTTPCache,
+  HTTPRequest,
+  MemoryCacheStore,
+  Method,
+  SceneTree,
+  resultName,
+  type CacheMode,
 } from "../../src/index.ts";
 import { startCacheServer, type CacheServer } from "../helpers/cache-server.ts";
 import { runUntilComplete } from "../request/loopback-helpers.ts";
@@ -53,27 +61,48 @@ interface Got {
 }
 
 /** Runs one request on a new node in `tree` (so no kept connection carries over) and removes the node. */
-async function get(tree: SceneTree, path: string, options: { headers?: string[]; mode?: CacheMode; method?: Method; file?: string } = {}): Promise<Got> {
+async function get(
+  tree: SceneTree,
+  path: string,
+  options: { headers?: string[]; mode?: CacheMode; method?: Method; file?: string } = {},
+): Promise<Got> {
   const node = new HTTPRequest();
   tree.root.addChild(node);
   if (options.file !== undefined) node.downloadFile = options.file;
   const requests = server.requests;
   const connections = server.connections;
   try {
-    const err = node.request(`${server.origin}${path}`, options.headers ?? [], options.method ?? Method.METHOD_GET, "",
-      options.mode === undefined ? {} : { cache: options.mode });
+    const err = node.request(
+      `${server.origin}${path}`,
+      options.headers ?? [],
+      options.method ?? Method.METHOD_GET,
+      "",
+      options.mode === undefined ? {} : { cache: options.mode },
+    );
     expect(err).toBe(Err.OK);
     const done = await runUntilComplete(node, { maxMs: 8000 });
     return {
-      result: resultName(done.result), code: done.code, text: Buffer.from(done.body).toString("latin1"), headers: done.headers,
-      outcome: node.getCacheOutcome(), requests: server.requests - requests, connections: server.connections - connections,
+      result: resultName(done.result),
+      code: done.code,
+      text: Buffer.from(done.body).toString("latin1"),
+      headers: done.headers,
+      outcome: node.getCacheOutcome(),
+      requests: server.requests - requests,
+      connections: server.connections - connections,
     };
   } finally {
     tree.root.removeChild(node);
   }
 }
 
-const brief = (g: Got): [string, number, string, string, number, number] => [g.result, g.code, g.text, g.outcome, g.requests, g.connections];
+const brief = (g: Got): [string, number, string, string, number, number] => [
+  g.result,
+  g.code,
+  g.text,
+  g.outcome,
+  g.requests,
+  g.connections,
+];
 
 describe("HTTP cache over a loopback origin", () => {
   it("a repeat GET within max-age is answered from the cache: no request, no connection, an Age header", async () => {
@@ -217,9 +246,13 @@ describe("a directory cache whose writer is killed mid-write, end to end", () =>
   it("a process storing downloads is killed while an entry is being replaced; a new cache serves the last whole one", async () => {
     const dir = join(scratch, "killed");
     const size = 24 * 1024 * 1024;
-    const child = spawn(process.execPath, ["scripts/run-ts.mjs", "test/session/fixtures/cache-download-writer.ts", dir, server.origin, String(size)], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["scripts/run-ts.mjs", "test/session/fixtures/cache-download-writer.ts", dir, server.origin, String(size)],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     let out = "";
     const killed = await new Promise<boolean>((resolve) => {
       const deadline = Date.now() + 20_000;
@@ -252,7 +285,14 @@ describe("a directory cache whose writer is killed mid-write, end to end", () =>
     expect(killed).toBe(true);
     const tree = treeWith(new HTTPCache({ store: new DirectoryCacheStore(dir, 1024 * 1024 * 1024) }));
     expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]); // left-overs removed on opening
-    expect(brief(await get(tree, "/fresh/e2e-small", { mode: "only-if-cached" }))).toEqual(["RESULT_SUCCESS", 200, "fresh #1", "hit", 0, 0]);
+    expect(brief(await get(tree, "/fresh/e2e-small", { mode: "only-if-cached" }))).toEqual([
+      "RESULT_SUCCESS",
+      200,
+      "fresh #1",
+      "hit",
+      0,
+      0,
+    ]);
     const big = await get(tree, `/big/${size}/e2e`, { mode: "only-if-cached" });
     expect([big.requests, big.connections]).toEqual([0, 0]);
     // The entry being replaced when the writer died is served whole: the last answer stored

@@ -65,11 +65,22 @@ describe("authLoginHandler against nginx auth_basic", () => {
     const done = await login(nginx.httpUrl("/basic/secret.txt?good"), () => ({ user: "alice", password: "wonderland" }));
     expect([done.result, done.code, done.text]).toEqual(["RESULT_SUCCESS", 200, SECRET]);
     expect(done.calls).toEqual([
-      { url: nginx.httpUrl("/basic/secret.txt?good"), host: "127.0.0.1", port: nginx.httpPort, scheme: "basic", realm: "nginx area", attempt: 1 },
+      {
+        url: nginx.httpUrl("/basic/secret.txt?good"),
+        host: "127.0.0.1",
+        port: nginx.httpPort,
+        scheme: "basic",
+        realm: "nginx area",
+        attempt: 1,
+      },
     ]);
-    const entries = (await nginx.waitForAccessLog((all) => all.filter((e) => e.request.includes("?good")).length >= 2, "two entries"))
-      .filter((e) => e.request.includes("?good"));
-    expect(entries.map((e) => [e.status, e.connection_requests])).toEqual([["401", "1"], ["200", "2"]]);
+    const entries = (
+      await nginx.waitForAccessLog((all) => all.filter((e) => e.request.includes("?good")).length >= 2, "two entries")
+    ).filter((e) => e.request.includes("?good"));
+    expect(entries.map((e) => [e.status, e.connection_requests])).toEqual([
+      ["401", "1"],
+      ["200", "2"],
+    ]);
     expect(new Set(entries.map((e) => e.connection)).size).toBe(1);
   });
 
@@ -82,7 +93,9 @@ describe("authLoginHandler against nginx auth_basic", () => {
 /** Runs curl with `args`; resolves with its stdout (the server runs in this process, so curl must not block it). */
 function curl(args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile("curl", ["-sS", "--max-time", "10", ...args], (error, stdout, stderr) => (error ? reject(new Error(`${error.message} ${stderr}`)) : resolve(stdout)));
+    execFile("curl", ["-sS", "--max-time", "10", ...args], (error, stdout, stderr) =>
+      error ? reject(new Error(`${error.message} ${stderr}`)) : resolve(stdout),
+    );
   });
 }
 
@@ -115,6 +128,8 @@ describe("authLoginHandler against a loopback Digest server, curl --digest as th
     servers.push(server);
     const done = await login(`${server.origin}/area`, () => ({ user: "bob", password: "wrong" }));
     expect([done.result, done.code, done.calls.length, server.refused]).toEqual(["RESULT_SUCCESS", 401, 3, 3]);
-    await expect(curl(["--digest", "-u", "bob:wrong", "-o", "/dev/null", "-w", "%{http_code}", `${server.origin}/area`])).resolves.toBe("401");
+    await expect(curl(["--digest", "-u", "bob:wrong", "-o", "/dev/null", "-w", "%{http_code}", `${server.origin}/area`])).resolves.toBe(
+      "401",
+    );
   });
 });

@@ -4,7 +4,15 @@
  * request, the pool's cache and jar win over the tree's, `cache` and `credentials` per request.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CookieJar, HTTPCache, HTTPRequestPool, SceneTree, resultName, type PoolRequest, type PoolRequestOptions } from "../../src/index.ts";
+import {
+  CookieJar,
+  HTTPCache,
+  HTTPRequestPool,
+  SceneTree,
+  resultName,
+  type PoolRequest,
+  type PoolRequestOptions,
+} from "../../src/index.ts";
 import { startCacheServer, type CacheServer } from "../helpers/cache-server.ts";
 import { runTree } from "../request/loopback-helpers.ts";
 
@@ -17,7 +25,12 @@ afterAll(async () => {
 });
 
 /** Runs one job of `pool` to its end; returns [result, code, body, cache outcome, requests the server saw]. */
-async function one(tree: SceneTree, pool: HTTPRequestPool, path: string, options: PoolRequestOptions = {}): Promise<[string, number, string, string, number]> {
+async function one(
+  tree: SceneTree,
+  pool: HTTPRequestPool,
+  path: string,
+  options: PoolRequestOptions = {},
+): Promise<[string, number, string, string, number]> {
   const before = server.requests;
   const job: PoolRequest = pool.request(`${server.origin}${path}`, [], undefined, "", options);
   let done: [string, number, string] | null = null;

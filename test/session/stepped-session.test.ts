@@ -6,8 +6,18 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  CookieJar, Err, HTTPCache, HTTPRequest, MAX_AUTH_LOGIN_ATTEMPTS, Method, SceneTree, ScriptedNetwork, resultName,
-  type AuthLoginInfo, type CacheMode, type ScriptedPeer,
+  CookieJar,
+  Err,
+  HTTPCache,
+  HTTPRequest,
+  MAX_AUTH_LOGIN_ATTEMPTS,
+  Method,
+  SceneTree,
+  ScriptedNetwork,
+  resultName,
+  type AuthLoginInfo,
+  type CacheMode,
+  type ScriptedPeer,
 } from "../../src/index.ts";
 import { ok, redirect, wire } from "../request/helpers.ts";
 
@@ -25,7 +35,12 @@ interface Done {
 
 /** A tree with a fixed epoch and one node over a ScriptedNetwork resolving a.test, b.test and c.test. */
 function harness(): {
-  tree: SceneTree; node: HTTPRequest; network: ScriptedNetwork; done: Done[]; tick(): void; peer(): ScriptedPeer;
+  tree: SceneTree;
+  node: HTTPRequest;
+  network: ScriptedNetwork;
+  done: Done[];
+  tick(): void;
+  peer(): ScriptedPeer;
 } {
   const network = new ScriptedNetwork();
   network.addHost("a.test", ["10.0.0.1"]);
@@ -38,12 +53,19 @@ function harness(): {
   const done: Done[] = [];
   node.requestCompleted.connect((result, code, headers, body) => {
     done.push({
-      tick: tree.getFrame(), result: resultName(result), code, headers: [...headers], text: Buffer.from(body).toString("latin1"),
+      tick: tree.getFrame(),
+      result: resultName(result),
+      code,
+      headers: [...headers],
+      text: Buffer.from(body).toString("latin1"),
       outcome: node.getCacheOutcome(),
     });
   });
   return {
-    tree, node, network, done,
+    tree,
+    node,
+    network,
+    done,
     tick: () => tree.process(DELTA),
     peer: () => {
       const last = network.connections.at(-1);
@@ -66,8 +88,15 @@ function takeHead(peer: ScriptedPeer): string[] {
  * `answer`. The first tick is a step of {@link DELTA}, the others steps of 0, so each exchange moves
  * the tree's date by exactly {@link DELTA} and the request goes out on that first tick.
  */
-function exchange(h: H, url: string, answer: (head: string[]) => string, headers: readonly string[] = [], mode?: CacheMode): {
-  head: string[]; done: Done;
+function exchange(
+  h: H,
+  url: string,
+  answer: (head: string[]) => string,
+  headers: readonly string[] = [],
+  mode?: CacheMode,
+): {
+  head: string[];
+  done: Done;
 } {
   const before = h.done.length;
   expect(h.node.request(url, headers, Method.METHOD_GET, "", mode === undefined ? {} : { cache: mode })).toBe(Err.OK);
@@ -107,7 +136,14 @@ describe("cookie expiry in the tree's date", () => {
 
   it("Max-Age=1: sent on every tick before the summed deltas reach the expiry, not from the tick that reaches it", () => {
     const seen = maxAgeRun();
-    expect(seen).toEqual([[0.25, true], [0.5, true], [0.75, true], [1, false], [1.25, false], [1.5, false]]);
+    expect(seen).toEqual([
+      [0.25, true],
+      [0.5, true],
+      [0.75, true],
+      [1, false],
+      [1.25, false],
+      [1.5, false],
+    ]);
     expect(maxAgeRun()).toEqual(seen); // the same ticks on another run
   });
 
@@ -145,8 +181,12 @@ describe("cookie expiry in the tree's date", () => {
 });
 
 describe("cookies across redirects", () => {
-  const setAll = ["Set-Cookie: strict=1; SameSite=Strict", "Set-Cookie: lax=1; SameSite=Lax", "Set-Cookie: none=1; SameSite=None; Secure",
-    "Set-Cookie: plain=1"];
+  const setAll = [
+    "Set-Cookie: strict=1; SameSite=Strict",
+    "Set-Cookie: lax=1; SameSite=Lax",
+    "Set-Cookie: none=1; SameSite=None; Secure",
+    "Set-Cookie: plain=1",
+  ];
 
   it("a chain started on another site carries a.test's Lax and default cookies, not its Strict ones; each hop's Set-Cookie is stored", () => {
     const h = harness();
@@ -212,9 +252,11 @@ describe("credentials modes", () => {
       const head = takeHead(peer);
       if (head.length === 0) continue;
       heads.push(head);
-      peer.pushIncoming(head[0]?.includes("/start ") === true
-        ? redirect(302, "http://b.test/end", ["Set-Cookie: froma=2"])
-        : ok("end", ["Set-Cookie: fromb=2"]));
+      peer.pushIncoming(
+        head[0]?.includes("/start ") === true
+          ? redirect(302, "http://b.test/end", ["Set-Cookie: froma=2"])
+          : ok("end", ["Set-Cookie: fromb=2"]),
+      );
     }
     return heads;
   }
@@ -228,7 +270,11 @@ describe("credentials modes", () => {
     return { h, jar };
   }
 
-  const names = (jar: CookieJar): string[] => jar.getAllCookies().map((c) => c.name).sort();
+  const names = (jar: CookieJar): string[] =>
+    jar
+      .getAllCookies()
+      .map((c) => c.name)
+      .sort();
 
   it("include: every hop sends and stores cookies", () => {
     const { h, jar } = seeded();
@@ -277,7 +323,9 @@ describe("cache freshness in the tree's date", () => {
     const seen: Array<[number, string, number]> = [];
     for (let i = 0; i < 10; i++) {
       const askedAt = h.tree.getElapsed() - startedAt;
-      const { head, done } = exchange(h, "http://a.test/data", () => wire("HTTP/1.1 304 Not Modified", ['ETag: "1"', "Cache-Control: max-age=2"]));
+      const { head, done } = exchange(h, "http://a.test/data", () =>
+        wire("HTTP/1.1 304 Not Modified", ['ETag: "1"', "Cache-Control: max-age=2"]),
+      );
       expect([done.result, done.code, done.text]).toEqual(["RESULT_SUCCESS", 200, "v1"]);
       seen.push([askedAt, done.outcome, head.length]);
     }
@@ -288,8 +336,16 @@ describe("cache freshness in the tree's date", () => {
     const seen = freshnessRun();
     // The request made when the summed deltas reach exactly 2 s validates (a 304 resets the age to 0 then).
     expect(seen.map(([at, outcome, sent]) => [at, outcome, sent > 0])).toEqual([
-      [0.25, "hit", false], [0.5, "hit", false], [0.75, "hit", false], [1, "hit", false], [1.25, "hit", false],
-      [1.5, "hit", false], [1.75, "hit", false], [2, "validated", true], [2.25, "hit", false], [2.5, "hit", false],
+      [0.25, "hit", false],
+      [0.5, "hit", false],
+      [0.75, "hit", false],
+      [1, "hit", false],
+      [1.25, "hit", false],
+      [1.5, "hit", false],
+      [1.75, "hit", false],
+      [2, "validated", true],
+      [2.25, "hit", false],
+      [2.5, "hit", false],
     ]);
     expect(freshnessRun()).toEqual(seen);
   });
@@ -324,7 +380,8 @@ describe("cache freshness in the tree's date", () => {
     const peer = h.peer();
     takeHead(peer);
     const response = ok(body, ["Cache-Control: max-age=60"]);
-    for (let at = 0; at < response.length; at += 1000) { // the body arrives over several ticks
+    for (let at = 0; at < response.length; at += 1000) {
+      // the body arrives over several ticks
       peer.pushIncoming(response.slice(at, at + 1000));
       h.tick();
     }
@@ -373,20 +430,27 @@ describe("cache freshness in the tree's date", () => {
 
   it("an unknown cache mode is refused", () => {
     const h = harness();
-    expect(h.node.request("http://a.test/", [], Method.METHOD_GET, "", { cache: "sometimes" as CacheMode })).toBe(Err.ERR_INVALID_PARAMETER);
+    expect(h.node.request("http://a.test/", [], Method.METHOD_GET, "", { cache: "sometimes" as CacheMode })).toBe(
+      Err.ERR_INVALID_PARAMETER,
+    );
   });
 });
 
 describe("authLoginHandler (stepped)", () => {
   const challenge = wire("HTTP/1.1 401 Unauthorized", ['WWW-Authenticate: Basic realm="area"', "Content-Length: 4"], "nope");
-  const basicOf = (user: string, password: string): string => `Authorization: Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+  const basicOf = (user: string, password: string): string =>
+    `Authorization: Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 
   it("a 401 asks the handler; the request goes again with Basic credentials on the same connection", () => {
     const h = harness();
     const calls: AuthLoginInfo[] = [];
     h.node.authLoginHandler = (info) => (calls.push(info), { user: "u", password: "p" });
     const heads: string[][] = [];
-    const { done } = exchange(h, "http://a.test/secret", (head) => (heads.push(head), head.includes(basicOf("u", "p")) ? ok("in") : challenge));
+    const { done } = exchange(
+      h,
+      "http://a.test/secret",
+      (head) => (heads.push(head), head.includes(basicOf("u", "p")) ? ok("in") : challenge),
+    );
     expect([done.result, done.code, done.text]).toEqual(["RESULT_SUCCESS", 200, "in"]);
     expect(calls).toEqual([{ url: "http://a.test/secret", host: "a.test", port: 80, scheme: "basic", realm: "area", attempt: 1 }]);
     expect(heads).toHaveLength(2);
