@@ -20,8 +20,9 @@ export const MAX_EXTRA_PASSES = 8;
 export interface SceneTreeOptions {
   /**
    * The date of the tree's time 0, in milliseconds since the Unix epoch: the clock a
-   * {@link SceneTree.getDateMs} date starts from. Called once, by the constructor; `Date.now` by
-   * default. Give a constant (`() => Date.UTC(2026, 0, 1)`) and cookie expiry and cache ages
+   * {@link SceneTree.getDateMs} date starts from. Called once, the first time a date is needed (a
+   * cookie jar or HTTP cache is consulted). By default the wall clock at that moment, less the
+   * tree's time so far. Give a constant (`() => Date.UTC(2026, 0, 1)`) and cookie expiry and cache ages
    * become a function of the deltas alone: the same ticks expire the same cookies on every run.
    */
   readonly epoch?: () => number;
@@ -32,8 +33,8 @@ export interface SceneTreeOptions {
  * `process(delta)` once per frame, by hand with any deltas (virtual time, deterministic) or through
  * a `TreeRunner` on Node's event loop (real time).
  *
- * It sets no timer and reads a clock once, when it is made, for the date its time starts at
- * ({@link SceneTreeOptions.epoch}); a cookie jar's and an HTTP cache's time is that date plus the
+ * It sets no timer and reads no clock, except once for the date its time starts at
+ * ({@link SceneTreeOptions.epoch}) when a date is first needed; a cookie jar's and an HTTP cache's time is that date plus the
  * summed deltas ({@link SceneTree.getDateMs}). For a runner that sleeps while nothing happens, it offers
  * two idle queries: {@link SceneTree.wake} (anything with new work — a peer that received bytes —
  * calls it; the `woken` signal tells the runner) and {@link SceneTree.nextDeadline} (the earliest
@@ -80,7 +81,8 @@ export class SceneTree {
 
   #frame = 0;
   #elapsed = 0;
-  readonly #epochMs: number;
+  readonly #epoch: (() => number) | undefined;
+  #epochMs: number | null = null;
   #processing = false;
   #wakePending = false;
   /** Nodes queued by `queueProcess` during a step, waiting for a pass (insertion order is pass order). */
@@ -102,8 +104,7 @@ export class SceneTree {
    * @param options - The clock the tree's date starts from.
    */
   constructor(options: SceneTreeOptions = {}) {
-    const epoch = (options.epoch ?? Date.now)();
-    this.#epochMs = Number.isFinite(epoch) ? epoch : 0;
+    this.#epoch = options.epoch;
     const changed = (): void => {
       this.#nodes = null;
     };
@@ -175,6 +176,11 @@ export class SceneTree {
 
   /** The date of the tree's time 0, in milliseconds since the Unix epoch ({@link SceneTreeOptions.epoch}). */
   getEpochMs(): number {
+    if (this.#epochMs === null) {
+      // A given epoch is the date of time 0; the default is the wall clock now, taken back to time 0.
+      const date = this.#epoch !== undefined ? this.#epoch() : Date.now() - this.#elapsed * 1000;
+      this.#epochMs = Number.isFinite(date) ? date : 0;
+    }
     return this.#epochMs;
   }
 
@@ -184,7 +190,7 @@ export class SceneTree {
    * change on the step whose delta makes the sum cross the boundary, whatever the wall clock does.
    */
   getDateMs(): number {
-    return this.#epochMs + this.#elapsed * 1000;
+    return this.getEpochMs() + this.#elapsed * 1000;
   }
 
   /** True while `process()` is running. */
