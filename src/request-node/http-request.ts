@@ -77,8 +77,11 @@ export class HTTPRequest extends Node {
    */
   readonly uploadProgress: Signal<[sent: number, total: number]> = new Signal();
   /**
-   * Emitted at the end of a tick in which body bytes arrived: bytes received so far (as on the
-   * wire) and the total (Content-Length, or -1).
+   * Bytes of the final response's body received so far (as on the wire, before decoding) and the
+   * total (its `Content-Length`, or -1 when unknown). Emitted at the end of the tick in which the
+   * response head arrives, with the bytes of that tick (`(0, total)` when none came with the head,
+   * so a progress display learns the total first), and then at the end of each tick in which more
+   * body bytes arrived; never for a tick in which none did. Redirect bodies are not counted.
    */
   readonly downloadProgress: Signal<[received: number, total: number]> = new Signal();
   /**
