@@ -129,6 +129,8 @@ export class HTTPRequest extends Node {
    *
    * @example
    * ```ts
+   * declare const req: HTTPRequest;
+   * declare function secretFor(realm: string): string;
    * req.setHttpsProxy("proxy.lan", 3128);
    * req.proxyLoginHandler = ({ realm, attempt }) => (attempt === 1 ? { user: "me", password: secretFor(realm) } : null);
    * ```

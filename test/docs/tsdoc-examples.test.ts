@@ -1,0 +1,94 @@
+// Every code example in the TSDoc of src/ (each ```ts block under an @example tag) compiles: the
+// blocks are extracted, each into its own module that imports every public name from the package
+// (as a reader's file would), and type-checked under the project's strict options.
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+import { afterAll, describe, expect, it } from "vitest";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const SRC = join(ROOT, "src");
+
+interface Example {
+  /** `src/…/file.ts:line`. */
+  readonly where: string;
+  readonly code: string;
+}
+
+/** The ```ts blocks that follow an @example tag in the doc comments of a file. */
+function examplesIn(file: string): Example[] {
+  const text = readFileSync(file, "utf8");
+  const found: Example[] = [];
+  for (const comment of text.matchAll(/\/\*\*[\s\S]*?\*\//g)) {
+    const lines = comment[0].split("\n").map((line) => line.replace(/^\s*\/?\*\*?\/?( ?)/, ""));
+    const start = text.slice(0, comment.index).split("\n").length;
+    for (let i = 0; i < lines.length; i++) {
+      if (!(lines[i] ?? "").trim().startsWith("@example")) continue;
+      const open = lines.findIndex((line, at) => at > i && /^```(ts|typescript)\s*$/.test(line.trim()));
+      const close = lines.findIndex((line, at) => at > open && line.trim() === "```");
+      if (open < 0 || close < 0) continue;
+      // In a comment, "*\/" stands for "*/" (typedoc shows it unescaped).
+      found.push({ where: `${relative(ROOT, file)}:${start + open + 1}`, code: lines.slice(open + 1, close).join("\n").replace(/\*\\\//g, "*/") });
+    }
+  }
+  return found;
+}
+
+const files = readdirSync(SRC, { recursive: true, withFileTypes: true })
+  .filter((entry) => entry.isFile() && entry.name.endsWith(".ts"))
+  .map((entry) => join(entry.parentPath, entry.name))
+  .sort();
+const examples = files.flatMap(examplesIn);
+
+mkdirSync(join(ROOT, ".tmp"), { recursive: true });
+const dir = mkdtempSync(join(ROOT, ".tmp", "tsdoc-examples-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Every name src/index.ts exports (values and types). */
+function publicNames(program: ts.Program): string[] {
+  const index = join(SRC, "index.ts");
+  const checker = program.getTypeChecker();
+  const source = program.getSourceFile(index);
+  const symbol = source === undefined ? undefined : checker.getSymbolAtLocation(source);
+  return symbol === undefined ? [] : checker.getExportsOfModule(symbol).map((s) => s.getName()).sort();
+}
+
+describe("TSDoc examples", () => {
+  it("are found in the sources (the ScriptedPeer example among them)", () => {
+    expect(examples.length).toBeGreaterThan(15);
+    const scripted = examples.find((example) => example.where.startsWith("src/client/peer/scripted-peer.ts"));
+    expect(scripted?.code).toContain('startsWith("GET / HTTP/1.1\\r\\n")');
+  });
+
+  it("each compiles as a module importing the package's public names, under the project's strict options", () => {
+    const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+    if (config === undefined) throw new Error("tsconfig.json could not be read");
+    const options: ts.CompilerOptions = {
+      ...config.options, noEmit: true, noUnusedLocals: false, noUnusedParameters: false, verbatimModuleSyntax: false, baseUrl: ROOT,
+      paths: { "poll-http": ["./src/index.ts"] }, types: ["node"],
+    };
+    const library = ts.createProgram([join(SRC, "index.ts")], options);
+    const names = publicNames(library);
+    expect(names).toContain("HTTPRequest");
+    const written = examples.map((example, n) => {
+      const path = join(dir, `example-${String(n).padStart(2, "0")}.ts`);
+      const imports = example.code.includes('from "poll-http"') ? "" : `import { ${names.join(", ")} } from "poll-http";\n`;
+      writeFileSync(path, `// ${example.where}\n${imports}import { expect } from "vitest";\n${example.code}\nexport {};\n`);
+      return { path, where: example.where };
+    });
+    const program = ts.createProgram(written.map((w) => w.path), options, undefined, library);
+    // Only the examples' own diagnostics: the sources are checked by `npm run typecheck`.
+    const problems = written
+      .flatMap(({ path }) => {
+        const file = program.getSourceFile(path);
+        return file === undefined ? [] : [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)];
+      })
+      .map((d) => {
+        const where = written.find((w) => w.path === d.file?.fileName)?.where ?? d.file?.fileName ?? "";
+        const { line } = d.file?.getLineAndCharacterOfPosition(d.start ?? 0) ?? { line: 0 };
+        return `${where} (example line ${line - 2}): ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
+      });
+    expect(problems).toEqual([]);
+  }, 60_000);
+});
