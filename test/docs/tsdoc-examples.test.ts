@@ -1,6 +1,8 @@
-// Every code example in the TSDoc of src/ (each ```ts block under an @example tag) compiles: the
-// blocks are extracted, each into its own module that imports every public name from the package
-// (as a reader's file would), and type-checked under the project's strict options.
+// The API reference: every code example in the TSDoc of src/ (each ```ts block under an @example
+// tag) and on its front page (docs/api-index.md) compiles: the blocks are extracted, each into its
+// own module that imports every public name from the package (as a reader's file would), and
+// type-checked under the project's strict options. The front page starts from the four entry
+// points, and every export is filed under a category (scripts/typedoc-categories.mjs).
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,11 +41,25 @@ const files = readdirSync(SRC, { recursive: true, withFileTypes: true })
   .filter((entry) => entry.isFile() && entry.name.endsWith(".ts"))
   .map((entry) => join(entry.parentPath, entry.name))
   .sort();
-const examples = files.flatMap(examplesIn);
+const FRONT_PAGE = join(ROOT, "docs/api-index.md");
+/** The ```ts blocks of a Markdown page. */
+function blocksIn(file: string): Example[] {
+  const text = readFileSync(file, "utf8");
+  return [...text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => ({ where: `${relative(ROOT, file)}:${text.slice(0, m.index).split("\n").length}`, code: m[1] ?? "" }));
+}
+const examples = [...files.flatMap(examplesIn), ...blocksIn(FRONT_PAGE)];
 
 mkdirSync(join(ROOT, ".tmp"), { recursive: true });
 const dir = mkdtempSync(join(ROOT, ".tmp", "tsdoc-examples-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The exports the category table of the API reference does not name. */
+function uncategorized(names: readonly string[]): string[] {
+  const table = readFileSync(join(ROOT, "scripts/typedoc-categories.mjs"), "utf8");
+  const body = table.slice(table.indexOf("export const CATEGORIES"), table.indexOf("};"));
+  const listed = new Set([...body.matchAll(/"([A-Za-z_][A-Za-z0-9_]*)"/g)].map((m) => m[1]));
+  return names.filter((name) => !listed.has(name));
+}
 
 /** Every name src/index.ts exports (values and types). */
 function publicNames(program: ts.Program): string[] {
@@ -90,5 +106,18 @@ describe("TSDoc examples", () => {
         return `${where} (example line ${line - 2}): ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
       });
     expect(problems).toEqual([]);
+    expect(uncategorized(names)).toEqual([]);
   }, 60_000);
+
+  it("the front page is docs/api-index.md and starts from HTTPRequest, SceneTree/TreeRunner, HTTPClient and the scripted network", () => {
+    const typedoc = JSON.parse(readFileSync(join(ROOT, "typedoc.json"), "utf8")) as { readme?: string; categoryOrder?: string[] };
+    expect(typedoc.readme).toBe("docs/api-index.md");
+    expect(typedoc.categoryOrder?.[0]).toBe("Start here");
+    const page = readFileSync(FRONT_PAGE, "utf8");
+    const start = page.slice(page.indexOf("## Start here"), page.indexOf("## The rest"));
+    const order = ["{@link HTTPRequest}", "{@link SceneTree} and {@link TreeRunner}", "{@link HTTPClient}", "{@link ScriptedNetwork} and {@link ScriptedPeer}"].map((link) => start.indexOf(link));
+    expect(order.every((at) => at >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(blocksIn(FRONT_PAGE).length).toBeGreaterThanOrEqual(3);
+  });
 });

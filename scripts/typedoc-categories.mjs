@@ -1,0 +1,62 @@
+// A typedoc plugin that files every export of the package under a category of the API reference,
+// from the table below (one place, instead of a tag in each source file). An export the table does
+// not name is reported as a warning, which `npm run docs` treats as an error: a new export gets a
+// category when it is added.
+import { Comment, CommentTag, Converter, ReflectionKind } from "typedoc";
+
+/** Category → the exports filed under it, in the order the front page introduces them. */
+export const CATEGORIES = {
+  "Start here": ["HTTPRequest", "SceneTree", "TreeRunner", "HTTPClient", "ScriptedNetwork", "ScriptedPeer"],
+  "Requests": [
+    "HTTPRequestOptions", "RequestOptions", "HeaderRecord", "RequestHeaders", "RequestCompletedArgs", "RedirectMode",
+    "HTTPRequestSettings", "HTTPRequestSignals", "ProxyLoginHandler", "ProxyLoginInfo", "MAX_PROXY_LOGIN_ATTEMPTS",
+    "RequestTimings", "TimingSnapshot", "TimingEvent",
+    "createIntegrityCheck", "parseIntegrity", "IntegrityAlgorithm", "IntegrityCheck", "IntegrityCheckResult", "IntegrityMetadata", "IntegrityVerdict",
+    "createMultipartBody", "MultipartPart", "MultipartOptions", "MultipartResult",
+    "partialPathOf", "PARTIAL_SUFFIX", "formatRangeHeader", "parseContentRange", "planResume", "ContentRange", "RangeHeaderResult",
+    "ResumeResponse", "ResumePlan",
+  ],
+  "Scene tree": ["Node", "Signal", "SignalListener", "ConnectOptions", "ListenerErrorHandler", "NodeCallback", "TreeRunnerOptions", "RunMode"],
+  "Client and connections": [
+    "HTTPClientOptions", "HTTPResponseState", "HTTPUploadProgress", "TLSOptions", "TLSOptionsInit", "TlsConnectOptions", "ProxyCredentials",
+    "Network", "NodeNetwork", "NodeNetworkOptions", "NodeLookup", "PendingLookup", "LookupState", "ResolvedAddress", "toResolvedAddresses",
+    "StreamPeer", "PeerState", "PeerError", "PeerErrorKind", "SocketPeer", "SocketPeerOptions", "TcpPeer", "TlsPeer", "FailedPeer",
+    "DEFAULT_READ_BUFFER_BYTES", "MIN_READ_BUFFER_BYTES", "MAX_READ_BUFFER_BYTES",
+    "DEFAULT_WRITE_BUFFER_BYTES", "MIN_WRITE_BUFFER_BYTES", "MAX_WRITE_BUFFER_BYTES",
+  ],
+  "Request bodies": [
+    "BodySource", "BytesSource", "FileBodySource", "FileBodySourceResult", "StreamingBodySource", "StreamingBodySourceOptions",
+    "DEFAULT_BODY_HIGH_WATER_MARK",
+  ],
+  "Testing without sockets": ["ScriptedLookup", "ScriptedTlsPeer", "ScriptedPeerOptions"],
+  "Status codes and names": [
+    "Err", "Result", "Status", "Method", "ResponseCode", "errName", "resultName", "statusName", "methodName", "methodVerb", "responseCodeName", "VERSION",
+  ],
+  "Headers, URLs and the wire": [
+    "getHeaderValue", "getHeaderValues", "hasHeader", "headersToDictionary",
+    "parseHttpUrl", "HttpUrl", "UrlResult", "formatUrl", "formatHostHeader", "originOf", "sameOrigin", "resolveReference",
+    "queryStringFromDict", "QueryScalar", "QueryValue", "uriEncode",
+    "validateRequestTarget", "writeRequestHead", "RequestHeadOptions", "RequestHeadResult",
+    "ResponseParser", "ResponseParserOptions", "BeginResponseOptions", "ResponseEvent", "ResponseHead", "HeaderField",
+    "InformationalResponse", "BodyFraming", "ResponseErrorCode",
+  ],
+};
+
+const categoryOf = new Map(Object.entries(CATEGORIES).flatMap(([category, names]) => names.map((name) => [name, category])));
+
+/** @param {import("typedoc").Application} app */
+export function load(app) {
+  app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => {
+    const exported = context.project.getChildrenByKind(ReflectionKind.SomeExport);
+    for (const reflection of exported) {
+      const category = categoryOf.get(reflection.name);
+      if (category === undefined) {
+        app.logger.warn(`${reflection.name} has no category in scripts/typedoc-categories.mjs`);
+        continue;
+      }
+      reflection.comment ??= new Comment();
+      reflection.comment.blockTags = reflection.comment.blockTags.filter((tag) => tag.tag !== "@category");
+      reflection.comment.blockTags.push(new CommentTag("@category", [{ kind: "text", text: category }]));
+    }
+  });
+}
