@@ -16,13 +16,14 @@ export const CATEGORIES = {
     "partialPathOf", "PARTIAL_SUFFIX", "formatRangeHeader", "parseContentRange", "planResume", "ContentRange", "RangeHeaderResult",
     "ResumeResponse", "ResumePlan",
   ],
-  "Scene tree": ["Node", "Signal", "SignalListener", "ConnectOptions", "ListenerErrorHandler", "NodeCallback", "TreeRunnerOptions", "RunMode"],
+  "Scene tree": ["Node", "Signal", "SignalListener", "ConnectOptions", "ListenerErrorHandler", "NodeCallback", "TreeRunnerOptions", "RunMode", "MAX_EXTRA_PASSES"],
   "Client and connections": [
     "HTTPClientOptions", "HTTPResponseState", "HTTPUploadProgress", "TLSOptions", "TLSOptionsInit", "TlsConnectOptions", "ProxyCredentials",
     "Network", "NodeNetwork", "NodeNetworkOptions", "NodeLookup", "PendingLookup", "LookupState", "ResolvedAddress", "toResolvedAddresses",
     "StreamPeer", "PeerState", "PeerError", "PeerErrorKind", "SocketPeer", "SocketPeerOptions", "TcpPeer", "TlsPeer", "FailedPeer",
     "DEFAULT_READ_BUFFER_BYTES", "MIN_READ_BUFFER_BYTES", "MAX_READ_BUFFER_BYTES",
-    "DEFAULT_WRITE_BUFFER_BYTES", "MIN_WRITE_BUFFER_BYTES", "MAX_WRITE_BUFFER_BYTES",
+    "DEFAULT_WRITE_BUFFER_BYTES", "MIN_WRITE_BUFFER_BYTES", "MAX_WRITE_BUFFER_BYTES", "DEFAULT_MAX_READ_BUFFER_BYTES",
+    "ThreadedNetwork", "sharedThreadedNetwork", "ThreadedNetworkOptions", "ThreadedPeer", "ThreadedLookup", "DEFAULT_BLOCKING_WAIT_SECONDS",
   ],
   "Request bodies": [
     "BodySource", "BytesSource", "FileBodySource", "FileBodySourceResult", "StreamingBodySource", "StreamingBodySourceOptions",
