@@ -1,5 +1,7 @@
 // The runtime smoke suite: runs test/runtimes/smoke.mjs under Bun and Deno (the `bun` and `deno`
-// dev dependencies) against the built package in dist/, with the servers it needs started here:
+// dev dependencies) against the built package in dist/ (HTTP, HTTPS with a private CA, a redirect,
+// gzip, chunked, a forward proxy for HTTP and HTTPS, a 24 MiB download to a file, HTTPS over the
+// threaded network, a timeout), with the servers it needs started here:
 // an HTTP origin, an HTTPS origin with the test CA, and a real forward proxy (tinyproxy).
 // `npm run smoke:runtimes` after `npm run build`; `.ci/run` runs it. Exits 1 when a case fails.
 // `--runtime bun|deno|node` runs only that runtime.
@@ -47,6 +49,7 @@ const EXPECTED: ReadonlyArray<{ name: string; result: string; code: number; deta
   { name: "proxy-http", result: "RESULT_SUCCESS", code: 200, detail: (d) => d === "hello\n", what: "hello through the proxy" },
   { name: "proxy-https", result: "RESULT_SUCCESS", code: 200, detail: (d) => d === "hello over TLS\n", what: "hello over TLS through a CONNECT tunnel" },
   { name: "download", result: "RESULT_SUCCESS", code: 200, detail: (d) => d === `${BIG_BYTES} ${bigSha}`, what: "the 24 MiB file with its sha256" },
+  { name: "https-threads", result: "RESULT_SUCCESS", code: 200, detail: (d) => d === "hello over TLS\n", what: "hello over TLS through the threaded network (useThreads)" },
   { name: "timeout", result: "RESULT_TIMEOUT", code: 0, detail: (d) => /timed out/i.test(d), what: "a timeout reason" },
 ];
 

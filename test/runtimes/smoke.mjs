@@ -38,6 +38,10 @@ const cases = [
       return `${size} ${sha}`;
     },
   },
+  {
+    name: "https-threads", url: `${config.https}/hello`,
+    setup: (node) => { node.setTlsOptions(ca); node.useThreads = true; }, report: ({ body }) => text(body),
+  },
   { name: "timeout", url: `${config.http}/stall`, setup: (node) => { node.timeout = 0.5; }, report: ({ node }) => node.getErrorReason() },
 ];
 
