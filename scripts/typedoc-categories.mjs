@@ -16,6 +16,15 @@ export const CATEGORIES = {
     "partialPathOf", "PARTIAL_SUFFIX", "formatRangeHeader", "parseContentRange", "planResume", "ContentRange", "RangeHeaderResult",
     "ResumeResponse", "ResumePlan",
   ],
+  "Request pool": [
+    "HTTPRequestPool", "HTTPRequestPoolOptions", "PoolRequestOptions", "PoolRequest", "PoolRequestState", "priorityRank", "RequestPriority",
+    "PRIORITY_AUTO", "PRIORITY_HIGH", "PRIORITY_LOW", "PRIORITY_MAX", "PRIORITY_MIN",
+    "DEFAULT_MAX_CONNECTIONS", "DEFAULT_MAX_CONNECTIONS_PER_ORIGIN", "DEFAULT_MAX_NEW_CONNECTIONS_PER_TICK", "DEFAULT_MAX_QUEUED", "DEFAULT_MAX_STARTS_PER_TICK",
+  ],
+  "fetch()": [
+    "fetch", "createFetch", "CreateFetchOptions", "FetchFunction", "FetchFailure", "FetchRequestInit", "FetchHeadersInit", "FetchBodyInit",
+    "PollHttpInit", "FetchProxy", "TreeLauncher", "RequestLauncher",
+  ],
   "Scene tree": ["Node", "Signal", "SignalListener", "ConnectOptions", "ListenerErrorHandler", "NodeCallback", "TreeRunnerOptions", "RunMode", "MAX_EXTRA_PASSES"],
   "Client and connections": [
     "HTTPClientOptions", "HTTPResponseState", "HTTPUploadProgress", "TLSOptions", "TLSOptionsInit", "TlsConnectOptions", "ProxyCredentials",
@@ -30,6 +39,13 @@ export const CATEGORIES = {
     "DEFAULT_BODY_HIGH_WATER_MARK",
   ],
   "Testing without sockets": ["ScriptedLookup", "ScriptedTlsPeer", "ScriptedPeerOptions"],
+  "Cassettes (record and replay)": [
+    "useCassette", "UseCassetteOptions", "CassetteSession", "RecordingNetwork", "RecordingNetworkOptions", "ReplayNetwork", "ReplayMode",
+    "ReplayNetworkOptions", "ReplayFailure", "DEFAULT_REDACTED_HEADERS", "FirstIds", "attachTicks", "TickSource", "StepSignal", "StepListener",
+    "CASSETTE_FORMAT", "CASSETTE_VERSION", "formatCassette", "parseCassette", "readCassette", "writeCassette", "Cassette", "CassetteEvent",
+    "EventBase", "EventTime", "RecordedPeerError", "ResolveEvent", "LookupEvent", "ConnectEvent", "TlsEvent", "StateEvent", "ArriveEvent",
+    "EndEvent", "PendingEvent", "DataEvent", "CloseEvent",
+  ],
   "Status codes and names": [
     "Err", "Result", "Status", "Method", "ResponseCode", "errName", "resultName", "statusName", "methodName", "methodVerb", "responseCodeName", "VERSION",
   ],
