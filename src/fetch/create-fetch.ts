@@ -56,6 +56,8 @@ const PRIORITIES = new Set(["high", "low", "auto"]);
  *
  * @example
  * ```ts
+ * declare function load(level: unknown): void;
+ * declare const delta: number;
  * const tree = new SceneTree();
  * const fetch = createFetch({ tree });
  * fetch("http://127.0.0.1:8080/level.json").then(async (res) => load(await res.json()));

@@ -89,8 +89,11 @@ describe("TSDoc examples", () => {
     expect(names).toContain("HTTPRequest");
     const written = examples.map((example, n) => {
       const path = join(dir, `example-${String(n).padStart(2, "0")}.ts`);
-      const imports = example.code.includes('from "poll-http"') ? "" : `import { ${names.join(", ")} } from "poll-http";\n`;
-      writeFileSync(path, `// ${example.where}\n${imports}import { expect } from "vitest";\n${example.code}\nexport {};\n`);
+      // The public names the example does not declare itself (`const fetch = createFetch(…)`), and vitest's expect unless it imports it.
+      const own = (name: string): boolean => new RegExp(`\\b(?:const|let|var|function|class)\\s+${name}\\b`).test(example.code);
+      const imports = example.code.includes('from "poll-http"') ? "" : `import { ${names.filter((name) => !own(name)).join(", ")} } from "poll-http";\n`;
+      const vitest = /import\s*\{[^}]*\bexpect\b[^}]*\}\s*from\s*"vitest"/.test(example.code) ? "" : 'import { expect } from "vitest";\n';
+      writeFileSync(path, `// ${example.where}\n${imports}${vitest}${example.code}\nexport {};\n`);
       return { path, where: example.where };
     });
     const program = ts.createProgram(written.map((w) => w.path), options, undefined, library);
