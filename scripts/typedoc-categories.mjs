@@ -55,7 +55,7 @@ export const CATEGORIES = {
     "queryStringFromDict", "QueryScalar", "QueryValue", "uriEncode",
     "validateRequestTarget", "writeRequestHead", "RequestHeadOptions", "RequestHeadResult",
     "ResponseParser", "ResponseParserOptions", "BeginResponseOptions", "ResponseEvent", "ResponseHead", "HeaderField",
-    "InformationalResponse", "BodyFraming", "ResponseErrorCode",
+    "InformationalResponse", "BodyFraming", "ResponseErrorCode", "WireFailure", "WireFault", "RequestFailure", "RequestErrorCode", "ResponseFailure",
   ],
 };
 
