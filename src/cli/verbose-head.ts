@@ -5,9 +5,10 @@ import type { PreparedRequest } from "./request-setup.ts";
 
 /**
  * The lines of the first request's head (request line and header lines, without CRLF), as
- * `HTTPRequest.request()` sends them to an origin: the caller's headers, then `Accept-Encoding`
- * when `acceptGzip` adds it, then `Host`, `Content-Length`, `User-Agent` and `Accept` as the
- * writer adds them. Through a proxy the request line carries the absolute URL instead (not shown).
+ * `HTTPRequest.request()` sends them to an origin, in the writer's order: `Host`, the caller's
+ * headers, `Accept-Encoding` when `acceptGzip` adds it, and what else the writer adds
+ * (`Content-Length`, `User-Agent`, `Accept`). Through a proxy the request line carries the
+ * absolute URL instead (not shown).
  *
  * @param request - The prepared request.
  * @param acceptGzip - The node's `acceptGzip`.

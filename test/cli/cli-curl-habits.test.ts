@@ -99,7 +99,7 @@ describe.concurrent("curl habits", () => {
     expect(result.status).toBe(0);
     expect(result.stdout.toString()).toBe("arrived\n");
     const lines = result.stderr.split("\n");
-    expect(lines.slice(0, 3)).toEqual(["> GET /redirect/1 HTTP/1.1", "> Accept-Encoding: gzip, deflate", `> Host: 127.0.0.1:${kit.server.port}`]);
+    expect(lines.slice(0, 3)).toEqual(["> GET /redirect/1 HTTP/1.1", `> Host: 127.0.0.1:${kit.server.port}`, "> Accept-Encoding: gzip, deflate"]);
     expect(lines).toContain(">");
     expect(lines).toContain("< HTTP/1.1 302 Found");
     expect(lines).toContain("< location: /redirect/0");
