@@ -9,7 +9,7 @@ export const CATEGORIES = {
   "Start here": ["HTTPRequest", "SceneTree", "TreeRunner", "HTTPClient", "ScriptedNetwork", "ScriptedPeer"],
   "Requests": [
     "HTTPRequestOptions", "RequestOptions", "HeaderRecord", "RequestHeaders", "RequestCompletedArgs", "RedirectMode",
-    "HTTPRequestSettings", "HTTPRequestSignals", "ProxyLoginHandler", "ProxyLoginInfo", "MAX_PROXY_LOGIN_ATTEMPTS",
+    "ProxyLoginHandler", "ProxyLoginInfo", "MAX_PROXY_LOGIN_ATTEMPTS",
     "RequestTimings", "TimingSnapshot", "TimingEvent",
     "createIntegrityCheck", "parseIntegrity", "IntegrityAlgorithm", "IntegrityCheck", "IntegrityCheckResult", "IntegrityMetadata", "IntegrityVerdict",
     "createMultipartBody", "MultipartPart", "MultipartOptions", "MultipartResult",
@@ -18,16 +18,16 @@ export const CATEGORIES = {
   ],
   "Request pool": [
     "HTTPRequestPool", "HTTPRequestPoolOptions", "PoolRequestOptions", "PoolRequest", "PoolRequestState", "priorityRank", "RequestPriority",
-    "PRIORITY_AUTO", "PRIORITY_HIGH", "PRIORITY_LOW", "PRIORITY_MAX", "PRIORITY_MIN",
+    "PoolProxy", "PRIORITY_AUTO", "PRIORITY_HIGH", "PRIORITY_LOW", "PRIORITY_MAX", "PRIORITY_MIN",
     "DEFAULT_MAX_CONNECTIONS", "DEFAULT_MAX_CONNECTIONS_PER_ORIGIN", "DEFAULT_MAX_NEW_CONNECTIONS_PER_TICK", "DEFAULT_MAX_QUEUED", "DEFAULT_MAX_STARTS_PER_TICK",
   ],
   "fetch()": [
     "fetch", "createFetch", "CreateFetchOptions", "FetchFunction", "FetchFailure", "FetchRequestInit", "FetchHeadersInit", "FetchBodyInit",
     "PollHttpInit", "FetchProxy", "TreeLauncher", "RequestLauncher",
   ],
-  "Scene tree": ["Node", "Signal", "SignalListener", "ConnectOptions", "ListenerErrorHandler", "NodeCallback", "TreeRunnerOptions", "RunMode", "MAX_EXTRA_PASSES"],
+  "Scene tree": ["Node", "Signal", "SignalListener", "ConnectOptions", "ListenerErrorHandler", "NodeCallback", "TreeRunnerOptions", "RunMode", "MAX_EXTRA_PASSES", "TreeScheduler"],
   "Client and connections": [
-    "HTTPClientOptions", "HTTPResponseState", "HTTPUploadProgress", "TLSOptions", "TLSOptionsInit", "TlsConnectOptions", "ProxyCredentials",
+    "HTTPClientOptions", "ConnectionFailure", "ConnectionFailureCode", "Fault", "TLSOptions", "TLSOptionsInit", "TlsConnectOptions", "ProxyCredentials",
     "Network", "NodeNetwork", "NodeNetworkOptions", "NodeLookup", "PendingLookup", "LookupState", "ResolvedAddress", "toResolvedAddresses",
     "StreamPeer", "PeerState", "PeerError", "PeerErrorKind", "SocketPeer", "SocketPeerOptions", "TcpPeer", "TlsPeer", "FailedPeer",
     "DEFAULT_READ_BUFFER_BYTES", "MIN_READ_BUFFER_BYTES", "MAX_READ_BUFFER_BYTES",
