@@ -15,7 +15,12 @@ const withSystem = process.argv.includes("--system");
 /** The Debian packages of the real-server tests: the binary each provides, and who needs it. */
 export const SYSTEM_PACKAGES = [
   { pkg: "nginx-light", binary: "/usr/sbin/nginx", env: "POLL_HTTP_NGINX", tests: "test/reach/nginx-*.test.ts (a real origin server)" },
-  { pkg: "tinyproxy", binary: "/usr/bin/tinyproxy", env: "POLL_HTTP_TINYPROXY", tests: "test/reach/tinyproxy.test.ts, test/cli/cli-tls-proxy.test.ts and npm run smoke:runtimes (a real forward proxy)" },
+  {
+    pkg: "tinyproxy",
+    binary: "/usr/bin/tinyproxy",
+    env: "POLL_HTTP_TINYPROXY",
+    tests: "test/reach/tinyproxy.test.ts, test/cli/cli-tls-proxy.test.ts and npm run smoke:runtimes (a real forward proxy)",
+  },
   { pkg: "curl", binary: "/usr/bin/curl", env: null, tests: "test/cli/cli-download.test.ts (compares the CLI's bytes with curl's)" },
   { pkg: "bsdutils", binary: "/usr/bin/script", env: null, tests: "test/cli/cli-download.test.ts (the progress bar on a pseudo-terminal)" },
 ];
@@ -67,9 +72,13 @@ if (withSystem) {
     if (!installed || still.length > 0) {
       console.error("setup: these programs are missing, so the tests that start them will fail:");
       for (const item of still) {
-        console.error(`  ${where(item)} (Debian package ${item.pkg}${item.env === null ? "" : `, or set ${item.env} to the binary`}): ${item.tests}`);
+        console.error(
+          `  ${where(item)} (Debian package ${item.pkg}${item.env === null ? "" : `, or set ${item.env} to the binary`}): ${item.tests}`,
+        );
       }
-      console.error(`  install them with: sudo apt-get install ${still.map((item) => item.pkg).join(" ")} (or your system's packages of the same programs)`);
+      console.error(
+        `  install them with: sudo apt-get install ${still.map((item) => item.pkg).join(" ")} (or your system's packages of the same programs)`,
+      );
     }
   }
 }

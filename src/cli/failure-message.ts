@@ -7,7 +7,12 @@ import type { CliOptions } from "./args.ts";
  * Node's TLS error codes for a server that answered the handshake with something that is not TLS
  * (typically an HTTP response from a plain-HTTP port). The library's reason carries Node's code.
  */
-const NOT_TLS_CODES: readonly string[] = ["ERR_SSL_WRONG_VERSION_NUMBER", "ERR_SSL_PACKET_LENGTH_TOO_LONG", "ERR_SSL_HTTP_REQUEST", "ERR_SSL_RECORD_LAYER_FAILURE"];
+const NOT_TLS_CODES: readonly string[] = [
+  "ERR_SSL_WRONG_VERSION_NUMBER",
+  "ERR_SSL_PACKET_LENGTH_TOO_LONG",
+  "ERR_SSL_HTTP_REQUEST",
+  "ERR_SSL_RECORD_LAYER_FAILURE",
+];
 
 /**
  * Words for a failed request: the library's reason, except where the command line has better ones.

@@ -21,9 +21,17 @@ export function requestHeadLines(request: PreparedRequest, acceptGzip: boolean):
   const headers = [...request.headers];
   if (acceptGzip && !hasHeader(headers, "accept-encoding")) headers.push("Accept-Encoding: gzip, deflate");
   const head = writeRequestHead({
-    method: methodVerb(request.method) ?? "GET", target: url.path, host: url.host, port: url.port, tls: url.scheme === "https",
-    headers, bodyLength: request.body.length,
+    method: methodVerb(request.method) ?? "GET",
+    target: url.path,
+    host: url.host,
+    port: url.port,
+    tls: url.scheme === "https",
+    headers,
+    bodyLength: request.body.length,
   });
   if (!head.ok) return [`(no request head: ${head.reason})`];
-  return new TextDecoder().decode(head.bytes).split("\r\n").filter((line) => line !== "");
+  return new TextDecoder()
+    .decode(head.bytes)
+    .split("\r\n")
+    .filter((line) => line !== "");
 }

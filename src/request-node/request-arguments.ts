@@ -42,7 +42,8 @@ export function headerLinesOf(headers: unknown): HeaderLinesResult {
   for (const [name, value] of Object.entries(headers)) {
     const values: readonly unknown[] = Array.isArray(value) ? value : [value];
     for (const item of values) {
-      if (typeof item !== "string") return { ok: false, reason: `header ${JSON.stringify(name)} is ${describe(item)}; expected a string or an array of strings` };
+      if (typeof item !== "string")
+        return { ok: false, reason: `header ${JSON.stringify(name)} is ${describe(item)}; expected a string or an array of strings` };
       lines.push(`${name}: ${item}`);
     }
   }
@@ -76,7 +77,12 @@ export function urlRefusal(url: unknown): string | null {
 function isBodySource(value: unknown): value is BodySource {
   if (typeof value !== "object" || value === null) return false;
   const source = value as Partial<Record<keyof BodySource, unknown>>;
-  return typeof source.length === "number" && typeof source.read === "function" && typeof source.getError === "function" && typeof source.close === "function";
+  return (
+    typeof source.length === "number" &&
+    typeof source.read === "function" &&
+    typeof source.getError === "function" &&
+    typeof source.close === "function"
+  );
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -31,7 +31,10 @@ afterAll(async () => {
 
 /** The progress lines drawn on stderr, without the escape sequences. */
 function frames(stderr: string): string[] {
-  return stderr.replace(/\x1b\[K/g, "").split(/[\r\n]/).filter((line) => line !== "");
+  return stderr
+    .replace(/\x1b\[K/g, "")
+    .split(/[\r\n]/)
+    .filter((line) => line !== "");
 }
 
 describe.concurrent("-f, --fail", () => {
@@ -40,13 +43,15 @@ describe.concurrent("-f, --fail", () => {
     expect(result.status).toBe(22);
     expect(result.stdout.length).toBe(0);
     expect(result.stderr).toBe("poll-http: the server answered HTTP 404 Not Found: nothing was written (-f)\n");
-    expect((await run("--fail", "-i", `${kit.server.origin}/status/503`))).toMatchObject({ status: 22, stdout: Buffer.alloc(0) });
+    expect(await run("--fail", "-i", `${kit.server.origin}/status/503`)).toMatchObject({ status: 22, stdout: Buffer.alloc(0) });
   });
 
   it("leaves -o FILE as it was, without a finished progress bar", async () => {
     const file = join(kit.cli.dir, "fail-kept.txt");
     writeFileSync(file, "old content");
-    const result = await runCommand(kit.cli.path, ["-f", "-o", file, `${kit.server.origin}/status/500`], { env: { POLL_HTTP_PROGRESS: "1" } });
+    const result = await runCommand(kit.cli.path, ["-f", "-o", file, `${kit.server.origin}/status/500`], {
+      env: { POLL_HTTP_PROGRESS: "1" },
+    });
     expect(result.status).toBe(22);
     expect(readFileSync(file, "utf8")).toBe("old content");
     expect(result.stderr).not.toContain("100%");
@@ -99,7 +104,11 @@ describe.concurrent("curl habits", () => {
     expect(result.status).toBe(0);
     expect(result.stdout.toString()).toBe("arrived\n");
     const lines = result.stderr.split("\n");
-    expect(lines.slice(0, 3)).toEqual(["> GET /redirect/1 HTTP/1.1", `> Host: 127.0.0.1:${kit.server.port}`, "> Accept-Encoding: gzip, deflate"]);
+    expect(lines.slice(0, 3)).toEqual([
+      "> GET /redirect/1 HTTP/1.1",
+      `> Host: 127.0.0.1:${kit.server.port}`,
+      "> Accept-Encoding: gzip, deflate",
+    ]);
     expect(lines).toContain(">");
     expect(lines).toContain("< HTTP/1.1 302 Found");
     expect(lines).toContain("< location: /redirect/0");
@@ -128,7 +137,9 @@ describe.concurrent("messages in the command line's terms", () => {
   it("--max-filesize names the option and its size, not the library's setting", async () => {
     const result = await run("--max-filesize", "1K", `${kit.server.origin}/bytes/5000`);
     expect(result.status).toBe(17);
-    expect(result.stderr).toBe("poll-http: the body is larger than --max-filesize allows (1024 bytes, counted after decompression) (RESULT_BODY_SIZE_LIMIT_EXCEEDED)\n");
+    expect(result.stderr).toBe(
+      "poll-http: the body is larger than --max-filesize allows (1024 bytes, counted after decompression) (RESULT_BODY_SIZE_LIMIT_EXCEEDED)\n",
+    );
     expect(result.stderr).not.toContain("bodySizeLimit");
   });
 });

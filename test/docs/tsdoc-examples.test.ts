@@ -31,7 +31,13 @@ function examplesIn(file: string): Example[] {
       const close = lines.findIndex((line, at) => at > open && line.trim() === "```");
       if (open < 0 || close < 0) continue;
       // In a comment, "*\/" stands for "*/" (typedoc shows it unescaped).
-      found.push({ where: `${relative(ROOT, file)}:${start + open + 1}`, code: lines.slice(open + 1, close).join("\n").replace(/\*\\\//g, "*/") });
+      found.push({
+        where: `${relative(ROOT, file)}:${start + open + 1}`,
+        code: lines
+          .slice(open + 1, close)
+          .join("\n")
+          .replace(/\*\\\//g, "*/"),
+      });
     }
   }
   return found;
@@ -45,7 +51,10 @@ const FRONT_PAGE = join(ROOT, "docs/api-index.md");
 /** The ```ts blocks of a Markdown page. */
 function blocksIn(file: string): Example[] {
   const text = readFileSync(file, "utf8");
-  return [...text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => ({ where: `${relative(ROOT, file)}:${text.slice(0, m.index).split("\n").length}`, code: m[1] ?? "" }));
+  return [...text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => ({
+    where: `${relative(ROOT, file)}:${text.slice(0, m.index).split("\n").length}`,
+    code: m[1] ?? "",
+  }));
 }
 const examples = [...files.flatMap(examplesIn), ...blocksIn(FRONT_PAGE)];
 
@@ -67,7 +76,12 @@ function publicNames(program: ts.Program): string[] {
   const checker = program.getTypeChecker();
   const source = program.getSourceFile(index);
   const symbol = source === undefined ? undefined : checker.getSymbolAtLocation(source);
-  return symbol === undefined ? [] : checker.getExportsOfModule(symbol).map((s) => s.getName()).sort();
+  return symbol === undefined
+    ? []
+    : checker
+        .getExportsOfModule(symbol)
+        .map((s) => s.getName())
+        .sort();
 }
 
 describe("TSDoc examples", () => {
@@ -78,11 +92,21 @@ describe("TSDoc examples", () => {
   });
 
   it("each compiles as a module importing the package's public names, under the project's strict options", () => {
-    const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+    const config = ts.getParsedCommandLineOfConfigFile(
+      join(ROOT, "tsconfig.json"),
+      {},
+      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
+    );
     if (config === undefined) throw new Error("tsconfig.json could not be read");
     const options: ts.CompilerOptions = {
-      ...config.options, noEmit: true, noUnusedLocals: false, noUnusedParameters: false, verbatimModuleSyntax: false, baseUrl: ROOT,
-      paths: { "poll-http": ["./src/index.ts"] }, types: ["node"],
+      ...config.options,
+      noEmit: true,
+      noUnusedLocals: false,
+      noUnusedParameters: false,
+      verbatimModuleSyntax: false,
+      baseUrl: ROOT,
+      paths: { "poll-http": ["./src/index.ts"] },
+      types: ["node"],
     };
     const library = ts.createProgram([join(SRC, "index.ts")], options);
     const names = publicNames(library);
@@ -91,12 +115,19 @@ describe("TSDoc examples", () => {
       const path = join(dir, `example-${String(n).padStart(2, "0")}.ts`);
       // The public names the example does not declare itself (`const fetch = createFetch(…)`), and vitest's expect unless it imports it.
       const own = (name: string): boolean => new RegExp(`\\b(?:const|let|var|function|class)\\s+${name}\\b`).test(example.code);
-      const imports = example.code.includes('from "poll-http"') ? "" : `import { ${names.filter((name) => !own(name)).join(", ")} } from "poll-http";\n`;
+      const imports = example.code.includes('from "poll-http"')
+        ? ""
+        : `import { ${names.filter((name) => !own(name)).join(", ")} } from "poll-http";\n`;
       const vitest = /import\s*\{[^}]*\bexpect\b[^}]*\}\s*from\s*"vitest"/.test(example.code) ? "" : 'import { expect } from "vitest";\n';
       writeFileSync(path, `// ${example.where}\n${imports}${vitest}${example.code}\nexport {};\n`);
       return { path, where: example.where };
     });
-    const program = ts.createProgram(written.map((w) => w.path), options, undefined, library);
+    const program = ts.createProgram(
+      written.map((w) => w.path),
+      options,
+      undefined,
+      library,
+    );
     // Only the examples' own diagnostics: the sources are checked by `npm run typecheck`.
     const problems = written
       .flatMap(({ path }) => {
@@ -118,7 +149,12 @@ describe("TSDoc examples", () => {
     expect(typedoc.categoryOrder?.[0]).toBe("Start here");
     const page = readFileSync(FRONT_PAGE, "utf8");
     const start = page.slice(page.indexOf("## Start here"), page.indexOf("## The rest"));
-    const order = ["{@link HTTPRequest}", "{@link SceneTree} and {@link TreeRunner}", "{@link HTTPClient}", "{@link ScriptedNetwork} and {@link ScriptedPeer}"].map((link) => start.indexOf(link));
+    const order = [
+      "{@link HTTPRequest}",
+      "{@link SceneTree} and {@link TreeRunner}",
+      "{@link HTTPClient}",
+      "{@link ScriptedNetwork} and {@link ScriptedPeer}",
+    ].map((link) => start.indexOf(link));
     expect(order.every((at) => at >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(blocksIn(FRONT_PAGE).length).toBeGreaterThanOrEqual(3);

@@ -11,7 +11,11 @@ function terminal(columns: number): { out: { isTTY: true; columns: number; write
   let written = "";
   return {
     out: { isTTY: true, columns, write: (text: string) => ((written += text), true) },
-    lines: () => written.replace(/\x1b\[K/g, "").split(/[\r\n]/).filter((line) => line !== ""),
+    lines: () =>
+      written
+        .replace(/\x1b\[K/g, "")
+        .split(/[\r\n]/)
+        .filter((line) => line !== ""),
   };
 }
 

@@ -18,10 +18,23 @@ describe("request() headers given as a record", () => {
     const headers = { "Content-Type": "application/json", "X-Tag": ["a", "b"], Authorization: "Bearer t" };
     expect(h.node.request("http://example.test/api", headers, Method.METHOD_POST, "{}")).toBe(Err.OK);
     h.tick();
-    expect(h.peer().takeOutgoingText()).toBe(wire("POST /api HTTP/1.1", [
-      "Content-Type: application/json", "X-Tag: a", "X-Tag: b", "Authorization: Bearer t", AE, "Host: example.test", "Content-Length: 2",
-      UA, ACCEPT,
-    ], "{}"));
+    expect(h.peer().takeOutgoingText()).toBe(
+      wire(
+        "POST /api HTTP/1.1",
+        [
+          "Content-Type: application/json",
+          "X-Tag: a",
+          "X-Tag: b",
+          "Authorization: Bearer t",
+          AE,
+          "Host: example.test",
+          "Content-Length: 2",
+          UA,
+          ACCEPT,
+        ],
+        "{}",
+      ),
+    );
     h.peer().pushIncoming(ok("done"));
     expect(summary(h.untilDone())).toEqual(["RESULT_SUCCESS", 200, ["Content-Length: 4"], "done"]);
   });
@@ -46,24 +59,51 @@ describe("request() headers given as a record", () => {
 
 describe("request() never throws: a wrong argument is ERR_INVALID_PARAMETER with a reason", () => {
   const cases: ReadonlyArray<[string, (h: ReturnType<typeof setup>) => Err, RegExp]> = [
-    ["a plain object as the body", (h) => h.node.request("http://example.test/", [], Method.METHOD_POST, { score: 10 } as unknown as string),
-      /^body is a plain object; expected a string, a Uint8Array or a BodySource \(to send JSON: JSON\.stringify\(value\) with a "Content-Type: application\/json" header\)$/],
-    ["a number as the body of requestRaw", (h) => h.node.requestRaw("http://example.test/", [], Method.METHOD_POST, 5 as unknown as Uint8Array),
-      /^body is a number; expected a string, a Uint8Array or a BodySource$/],
-    ["an ArrayBuffer as the body", (h) => h.node.request("http://example.test/", [], Method.METHOD_PUT, new ArrayBuffer(4) as unknown as Uint8Array),
-      /^body is an ArrayBuffer; expected/],
-    ["a header line that is not a string", (h) => h.node.request("http://example.test/", ["A: 1", 7 as unknown as string]),
-      /^customHeaders\[1\] is a number; expected header lines \["Name: value"\] or a record \{ Name: "value" \}$/],
-    ["a record value that is not a string", (h) => h.node.request("http://example.test/", { A: 1 } as unknown as Record<string, string>),
-      /^header "A" is a number; expected a string or an array of strings$/],
-    ["a Map of headers", (h) => h.node.request("http://example.test/", new Map([["A", "1"]]) as unknown as string[]),
-      /^customHeaders is a Map; expected header lines/],
-    ["a URL that is not a string", (h) => h.node.request(new URL("http://example.test/") as unknown as string),
-      /^url is a URL; expected an http:\/\/ or https:\/\/ URL string$/],
-    ["null options", (h) => h.node.request("http://example.test/", [], Method.METHOD_GET, "", null as unknown as RequestOptions),
-      /^options is null; expected an object$/],
-    ["a downloadFile that is not a string", (h) => h.node.request("http://example.test/", [], Method.METHOD_GET, "", { downloadFile: 1 } as unknown as RequestOptions),
-      /^options\.downloadFile must be a string/],
+    [
+      "a plain object as the body",
+      (h) => h.node.request("http://example.test/", [], Method.METHOD_POST, { score: 10 } as unknown as string),
+      /^body is a plain object; expected a string, a Uint8Array or a BodySource \(to send JSON: JSON\.stringify\(value\) with a "Content-Type: application\/json" header\)$/,
+    ],
+    [
+      "a number as the body of requestRaw",
+      (h) => h.node.requestRaw("http://example.test/", [], Method.METHOD_POST, 5 as unknown as Uint8Array),
+      /^body is a number; expected a string, a Uint8Array or a BodySource$/,
+    ],
+    [
+      "an ArrayBuffer as the body",
+      (h) => h.node.request("http://example.test/", [], Method.METHOD_PUT, new ArrayBuffer(4) as unknown as Uint8Array),
+      /^body is an ArrayBuffer; expected/,
+    ],
+    [
+      "a header line that is not a string",
+      (h) => h.node.request("http://example.test/", ["A: 1", 7 as unknown as string]),
+      /^customHeaders\[1\] is a number; expected header lines \["Name: value"\] or a record \{ Name: "value" \}$/,
+    ],
+    [
+      "a record value that is not a string",
+      (h) => h.node.request("http://example.test/", { A: 1 } as unknown as Record<string, string>),
+      /^header "A" is a number; expected a string or an array of strings$/,
+    ],
+    [
+      "a Map of headers",
+      (h) => h.node.request("http://example.test/", new Map([["A", "1"]]) as unknown as string[]),
+      /^customHeaders is a Map; expected header lines/,
+    ],
+    [
+      "a URL that is not a string",
+      (h) => h.node.request(new URL("http://example.test/") as unknown as string),
+      /^url is a URL; expected an http:\/\/ or https:\/\/ URL string$/,
+    ],
+    [
+      "null options",
+      (h) => h.node.request("http://example.test/", [], Method.METHOD_GET, "", null as unknown as RequestOptions),
+      /^options is null; expected an object$/,
+    ],
+    [
+      "a downloadFile that is not a string",
+      (h) => h.node.request("http://example.test/", [], Method.METHOD_GET, "", { downloadFile: 1 } as unknown as RequestOptions),
+      /^options\.downloadFile must be a string/,
+    ],
   ];
   for (const [name, call, reason] of cases) {
     it(name, () => {
@@ -82,7 +122,12 @@ describe("request() never throws: a wrong argument is ERR_INVALID_PARAMETER with
   it("still takes a BodySource of its own making", () => {
     const h = setup();
     let sent = false;
-    const source: BodySource = { length: 2, read: () => (sent ? null : ((sent = true), new TextEncoder().encode("hi"))), getError: () => "", close: () => {} };
+    const source: BodySource = {
+      length: 2,
+      read: () => (sent ? null : ((sent = true), new TextEncoder().encode("hi"))),
+      getError: () => "",
+      close: () => {},
+    };
     expect(h.node.request("http://example.test/", [], Method.METHOD_POST, source)).toBe(Err.OK);
   });
 });
@@ -112,7 +157,7 @@ describe("RequestOptions.downloadFile: a download path for one request", () => {
     expect(readFileSync(file, "utf8")).toBe("level bytes");
   });
 
-  it("takes the place of the node's downloadFile for that request, and \"\" keeps that body in memory", () => {
+  it('takes the place of the node\'s downloadFile for that request, and "" keeps that body in memory', () => {
     const dir = tempDir();
     const nodeFile = join(dir, "node.bin");
     const own = join(dir, "own.bin");

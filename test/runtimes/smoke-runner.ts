@@ -44,12 +44,42 @@ const EXPECTED: ReadonlyArray<{ name: string; result: string; code: number; deta
   { name: "http", result: "RESULT_SUCCESS", code: 200, detail: (d) => d === "hello\n", what: "hello" },
   { name: "https", result: "RESULT_SUCCESS", code: 200, detail: (d) => d === "hello over TLS\n", what: "hello over TLS" },
   { name: "redirect", result: "RESULT_SUCCESS", code: 200, detail: (d) => d === "hello\n", what: "the redirect target's body" },
-  { name: "gzip", result: "RESULT_SUCCESS", code: 200, detail: (d) => d === `gzip ${"gzip compressed hello ".repeat(50)}`, what: "gzip and the decoded text" },
-  { name: "chunked", result: "RESULT_SUCCESS", code: 200, detail: (d) => d === `chunked ${CHUNKED_BYTES}`, what: `chunked ${CHUNKED_BYTES}` },
+  {
+    name: "gzip",
+    result: "RESULT_SUCCESS",
+    code: 200,
+    detail: (d) => d === `gzip ${"gzip compressed hello ".repeat(50)}`,
+    what: "gzip and the decoded text",
+  },
+  {
+    name: "chunked",
+    result: "RESULT_SUCCESS",
+    code: 200,
+    detail: (d) => d === `chunked ${CHUNKED_BYTES}`,
+    what: `chunked ${CHUNKED_BYTES}`,
+  },
   { name: "proxy-http", result: "RESULT_SUCCESS", code: 200, detail: (d) => d === "hello\n", what: "hello through the proxy" },
-  { name: "proxy-https", result: "RESULT_SUCCESS", code: 200, detail: (d) => d === "hello over TLS\n", what: "hello over TLS through a CONNECT tunnel" },
-  { name: "download", result: "RESULT_SUCCESS", code: 200, detail: (d) => d === `${BIG_BYTES} ${bigSha}`, what: "the 24 MiB file with its sha256" },
-  { name: "https-threads", result: "RESULT_SUCCESS", code: 200, detail: (d) => d === "hello over TLS\n", what: "hello over TLS through the threaded network (useThreads)" },
+  {
+    name: "proxy-https",
+    result: "RESULT_SUCCESS",
+    code: 200,
+    detail: (d) => d === "hello over TLS\n",
+    what: "hello over TLS through a CONNECT tunnel",
+  },
+  {
+    name: "download",
+    result: "RESULT_SUCCESS",
+    code: 200,
+    detail: (d) => d === `${BIG_BYTES} ${bigSha}`,
+    what: "the 24 MiB file with its sha256",
+  },
+  {
+    name: "https-threads",
+    result: "RESULT_SUCCESS",
+    code: 200,
+    detail: (d) => d === "hello over TLS\n",
+    what: "hello over TLS through the threaded network (useThreads)",
+  },
   { name: "timeout", result: "RESULT_TIMEOUT", code: 0, detail: (d) => /timed out/i.test(d), what: "a timeout reason" },
 ];
 
@@ -90,9 +120,14 @@ async function listen(server: Server): Promise<number> {
 
 function run(command: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(command, [...args], { cwd: root, timeout: 120_000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NO_COLOR: "1" } }, (error, stdout, stderr) => {
-      done({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr });
-    });
+    execFile(
+      command,
+      [...args],
+      { cwd: root, timeout: 120_000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NO_COLOR: "1" } },
+      (error, stdout, stderr) => {
+        done({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -119,8 +154,13 @@ try {
   for (const runtime of runtimes) {
     const version = /\d+\.\d+\.\d+/.exec((await run(runtime.command, runtime.versionArgs)).stdout)?.[0] ?? "?";
     const config = {
-      dist, caFile, http: `http://127.0.0.1:${httpPort}`, https: `https://localhost:${httpsPort}`,
-      proxyHost: proxy.host, proxyPort: proxy.port, downloadFile: join(work, `${runtime.name}-big.bin`),
+      dist,
+      caFile,
+      http: `http://127.0.0.1:${httpPort}`,
+      https: `https://localhost:${httpsPort}`,
+      proxyHost: proxy.host,
+      proxyPort: proxy.port,
+      downloadFile: join(work, `${runtime.name}-big.bin`),
     };
     const ran = await run(runtime.command, [...runtime.args, join(root, "test/runtimes/smoke.mjs"), JSON.stringify(config)]);
     const lines = new Map<string, { result: string; code: number; detail: string }>();
@@ -134,10 +174,14 @@ try {
       const pass = got !== undefined && got.result === want.result && got.code === want.code && want.detail(got.detail);
       if (!pass) failed++;
       const seen = got === undefined ? "no result" : `${got.result} ${got.code} ${JSON.stringify(got.detail.slice(0, 120))}`;
-      console.log(`${pass ? "pass" : "FAIL"}  ${runtime.name} ${version}  ${want.name.padEnd(11)} ${pass ? "" : `expected ${want.result} ${want.code} and ${want.what}; got ${seen}`}`);
+      console.log(
+        `${pass ? "pass" : "FAIL"}  ${runtime.name} ${version}  ${want.name.padEnd(11)} ${pass ? "" : `expected ${want.result} ${want.code} and ${want.what}; got ${seen}`}`,
+      );
     }
     if (ran.code !== 0 || ran.stderr.trim() !== "") {
-      console.log(`${ran.code === 0 ? "note" : "FAIL"}  ${runtime.name} exited ${ran.code}${ran.stderr.trim() === "" ? "" : `; stderr: ${ran.stderr.trim().slice(0, 2000)}`}`);
+      console.log(
+        `${ran.code === 0 ? "note" : "FAIL"}  ${runtime.name} exited ${ran.code}${ran.stderr.trim() === "" ? "" : `; stderr: ${ran.stderr.trim().slice(0, 2000)}`}`,
+      );
       if (ran.code !== 0) failed++;
     }
   }

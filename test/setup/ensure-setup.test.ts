@@ -2,7 +2,18 @@
 // temp dir: a stand-in `npm` records what it was asked, and PATH holds no apt-get, as on a system
 // that is not Debian.
 import { execFile } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,7 +38,10 @@ function fakeClone(): { root: string; bin: string; npmLog: string } {
   symlinkSync("/usr/bin/dirname", join(bin, "dirname"));
   const npmLog = join(root, "npm.log");
   // npm ci: record the call and write node_modules/.package-lock.json, as npm does.
-  writeFileSync(join(bin, "npm"), `#!/bin/sh\necho "npm $*" >> "${npmLog}"\n/bin/mkdir -p node_modules && echo '{}' > node_modules/.package-lock.json\n`);
+  writeFileSync(
+    join(bin, "npm"),
+    `#!/bin/sh\necho "npm $*" >> "${npmLog}"\n/bin/mkdir -p node_modules && echo '{}' > node_modules/.package-lock.json\n`,
+  );
   chmodSync(join(bin, "npm"), 0o755);
   return { root, bin, npmLog };
 }
@@ -49,7 +63,9 @@ describe("set-up before npm start and npm test", () => {
     expect(ran.code).toBe(0);
     expect(readFileSync(npmLog, "utf8")).toBe("npm ci --no-audit --no-fund\n");
     expect(ran.stderr).toContain("setup: installing the npm dev tools (npm ci)");
-    expect(ran.stderr).toMatch(/\/nonexistent\/nginx \(Debian package nginx-light, or set POLL_HTTP_NGINX to the binary\): test\/reach\/nginx-\*\.test\.ts/);
+    expect(ran.stderr).toMatch(
+      /\/nonexistent\/nginx \(Debian package nginx-light, or set POLL_HTTP_NGINX to the binary\): test\/reach\/nginx-\*\.test\.ts/,
+    );
     expect(ran.stderr).toMatch(/\/nonexistent\/tinyproxy \(Debian package tinyproxy.*\): test\/reach\/tinyproxy\.test\.ts/);
     expect(ran.stderr).toMatch(/install them with: sudo apt-get install nginx-light tinyproxy/);
   });
@@ -58,7 +74,12 @@ describe("set-up before npm start and npm test", () => {
     const { root, bin, npmLog } = fakeClone();
     mkdirSync(join(root, "node_modules"));
     writeFileSync(join(root, "node_modules/.package-lock.json"), "{}\n");
-    const ran = await run(process.execPath, ["scripts/ensure-setup.mjs", "--system"], root, { PATH: bin, HOME: root, POLL_HTTP_NGINX: process.execPath, POLL_HTTP_TINYPROXY: process.execPath });
+    const ran = await run(process.execPath, ["scripts/ensure-setup.mjs", "--system"], root, {
+      PATH: bin,
+      HOME: root,
+      POLL_HTTP_NGINX: process.execPath,
+      POLL_HTTP_TINYPROXY: process.execPath,
+    });
     expect(ran).toEqual({ code: 0, stderr: expect.not.stringMatching(/setup:/) });
     expect(existsSync(npmLog)).toBe(false);
   });

@@ -14,21 +14,31 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("test output", () => {
   it("keeps a passing test's console output out of the results and shows a failing test's", async () => {
-    writeFileSync(join(dir, "vitest.config.ts"), [
-      'import { defineConfig, mergeConfig } from "vitest/config";',
-      `import base from ${JSON.stringify(join(ROOT, "vitest.config.ts"))};`,
-      'export default mergeConfig({ ...base, test: { ...base.test, reporters: ["default"] } }, defineConfig({ test: { include: ["noisy.test.ts"] } }));',
-      "",
-    ].join("\n"));
-    writeFileSync(join(dir, "noisy.test.ts"), [
-      'import { expect, it } from "vitest";',
-      'it("passes", () => { console.log(["figures", "from a passing test"].join(" ")); expect(1).toBe(1); });',
-      'it("fails", () => { console.log(["figures", "from a failing test"].join(" ")); expect(1).toBe(2); });',
-      "",
-    ].join("\n"));
+    writeFileSync(
+      join(dir, "vitest.config.ts"),
+      [
+        'import { defineConfig, mergeConfig } from "vitest/config";',
+        `import base from ${JSON.stringify(join(ROOT, "vitest.config.ts"))};`,
+        'export default mergeConfig({ ...base, test: { ...base.test, reporters: ["default"] } }, defineConfig({ test: { include: ["noisy.test.ts"] } }));',
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(
+      join(dir, "noisy.test.ts"),
+      [
+        'import { expect, it } from "vitest";',
+        'it("passes", () => { console.log(["figures", "from a passing test"].join(" ")); expect(1).toBe(1); });',
+        'it("fails", () => { console.log(["figures", "from a failing test"].join(" ")); expect(1).toBe(2); });',
+        "",
+      ].join("\n"),
+    );
     const output = await new Promise<string>((resolve) => {
-      execFile(process.execPath, [join(ROOT, "node_modules/vitest/vitest.mjs"), "run", "--root", dir], { cwd: dir, env: { ...process.env, NO_COLOR: "1", CI: "1" }, timeout: 60_000 },
-        (_error, stdout, stderr) => resolve(stdout + stderr));
+      execFile(
+        process.execPath,
+        [join(ROOT, "node_modules/vitest/vitest.mjs"), "run", "--root", dir],
+        { cwd: dir, env: { ...process.env, NO_COLOR: "1", CI: "1" }, timeout: 60_000 },
+        (_error, stdout, stderr) => resolve(stdout + stderr),
+      );
     });
     expect(output).toMatch(/1 failed \| 1 passed/);
     expect(output).toContain("figures from a failing test");
