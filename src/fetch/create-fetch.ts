@@ -67,6 +67,7 @@ const PRIORITIES = new Set(["high", "low", "auto"]);
  *
  * @example Sharing a pool with the game's own requests
  * ```ts
+ * declare const tree: SceneTree;
  * const pool = new HTTPRequestPool({ maxConnectionsPerOrigin: 4 });
  * tree.root.addChild(pool);
  * const fetch = createFetch({ tree, pool });
