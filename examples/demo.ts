@@ -30,6 +30,7 @@ function launch(label: string, url: string, setup: (node: HTTPRequest) => void, 
       failures++;
       detail = node.getErrorReason();
     }
+    if (node === download && result === Result.RESULT_SUCCESS) bar.finish("download", node.getDownloadedBytes(), Number(seconds));
     bar.clear();
     console.log(`${label.padEnd(10)} ${resultName(result).padEnd(16)} ${code}  ${detail}  (${seconds} s, frame ${tree.getFrame()})`);
     if (--pending === 0) runner.stop();
@@ -61,12 +62,12 @@ launch("download", `${server.origin}/level.pak`, (node) => {
   return `${(data.length / 1048576).toFixed(0)} MiB written to a file, ${ok ? "content verified" : "CONTENT MISMATCH"}`;
 });
 
-// A progress bar node, ticked after the requests in every frame.
+// A progress bar node, ticked after the requests in every frame; the download's completion draws its last line.
 class ProgressNode extends Node {
   override _process(): void {
     const node = download as HTTPRequest | null;
     if (node !== null && node.getBodySize() > 0 && node.getDownloadedBytes() < node.getBodySize()) {
-      bar.draw("download", node.getDownloadedBytes(), node.getBodySize(), performance.now() - started);
+      bar.draw("download", node.getDownloadedBytes(), node.getBodySize(), (performance.now() - started) / 1000);
     }
   }
 }

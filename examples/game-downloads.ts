@@ -102,7 +102,7 @@ class Hud extends Node {
       received += p?.received ?? 0;
       total += p !== undefined && p.total >= 0 ? p.total : size; // a chunked file's size is unknown: use the expected one
     }
-    bar.draw(`${pending} downloads`, received, total, performance.now() - started);
+    if (pending > 0) bar.draw("downloads", received, total, (performance.now() - started) / 1000);
   }
 }
 const hud = new Hud("hud");
@@ -111,8 +111,8 @@ runner.start();
 await runner.whenStopped();
 // #endregion game-loop
 
-bar.clear();
 const seconds = (performance.now() - started) / 1000;
+bar.finish("downloads", [...progress.values()].reduce((sum, p) => sum + p.received, 0), seconds);
 for (const [name, content] of contents) {
   if (digest(readFileSync(join(dir, name))) !== digest(content)) {
     console.log(`${name}: CONTENT MISMATCH`);

@@ -1,36 +1,56 @@
-// A one-line terminal progress bar: bytes, rate and time left. Quiet when the output is not a terminal.
-import type { WriteStream } from "node:tty";
+// The examples' progress bar: the command line's own (src/cli), so it fits the terminal's width,
+// measures the rate over the last second (no ETA until a rate is known) and ends on a line with the
+// true total. Quiet when the output is not a terminal.
+import { ProgressBar as TerminalLine } from "../src/cli/progress-bar.ts";
+import { renderProgress } from "../src/cli/progress-format.ts";
+import { RateMeter } from "../src/cli/rate-meter.ts";
 
-/** Draws a progress bar on a terminal line; does nothing when the stream is not a TTY. */
+/** Where the bar is drawn: `process.stdout`, or a test's stand-in. */
+export interface BarOutput {
+  /** Writes text. */
+  write(text: string): unknown;
+  /** True on a terminal; nothing is drawn otherwise. */
+  readonly isTTY?: boolean;
+  /** The terminal's width. */
+  readonly columns?: number;
+}
+
+/** Draws a progress line on a terminal, redrawn in place; does nothing when the stream is not a TTY. */
 export class ProgressBar {
-  private readonly out: NodeJS.WriteStream | WriteStream;
-  private drawn = false;
+  private readonly out: BarOutput;
+  private readonly line: TerminalLine;
+  private meter = new RateMeter();
+  private label = "";
 
-  constructor(out: NodeJS.WriteStream | WriteStream) {
+  constructor(out: BarOutput) {
     this.out = out;
+    this.line = new TerminalLine(out);
   }
 
-  /** Draws `done` of `total` bytes after `elapsedMs`. */
-  draw(label: string, done: number, total: number, elapsedMs: number): void {
-    if (!this.out.isTTY) return;
-    const width = 30;
-    const fraction = total > 0 ? Math.min(1, done / total) : 0;
-    const filled = Math.round(fraction * width);
-    const rate = elapsedMs > 0 ? done / (elapsedMs / 1000) : 0;
-    const eta = rate > 0 && total > 0 ? (total - done) / rate : 0;
-    const line = `${label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ` +
-      `${mib(done)}/${mib(total)} MiB  ${mib(rate)} MiB/s  ETA ${eta.toFixed(1)} s`;
-    this.out.write(`\r${line}\x1b[K`);
-    this.drawn = true;
+  /**
+   * Draws `done` of `total` bytes (`total` -1 when unknown).
+   *
+   * @param elapsed - Seconds since the transfer started (the frames' time), for the rate and ETA.
+   */
+  draw(label: string, done: number, total: number, elapsed: number): void {
+    if (this.out.isTTY !== true) return;
+    if (label !== this.label) [this.label, this.meter] = [label, new RateMeter()];
+    this.meter.add(elapsed, done);
+    this.line.draw(renderProgress({ label, done, total, rate: this.meter.rate(), elapsed, columns: this.columns(), finished: false }));
+  }
+
+  /** Draws the last line (size, time taken, average rate) and leaves it on the screen. */
+  finish(label: string, done: number, elapsed: number): void {
+    if (this.out.isTTY !== true) return;
+    this.line.end(renderProgress({ label, done, total: done, rate: 0, elapsed, columns: this.columns(), finished: true }));
   }
 
   /** Removes the bar so ordinary lines can be printed. */
   clear(): void {
-    if (this.drawn && this.out.isTTY) this.out.write("\r\x1b[K");
-    this.drawn = false;
+    if (this.out.isTTY === true) this.line.clear();
   }
-}
 
-function mib(bytes: number): string {
-  return (bytes / 1048576).toFixed(1);
+  private columns(): number {
+    return this.out.columns || Number(process.env["COLUMNS"]) || 80;
+  }
 }

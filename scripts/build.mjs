@@ -2,7 +2,7 @@
 // `node scripts/build.mjs --outdir DIR` builds into DIR instead of dist/ (the package test does).
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
-import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -49,8 +49,17 @@ for (const entry of readdirSync(types, { recursive: true, withFileTypes: true })
   if (!entry.isFile() || !entry.name.endsWith(".d.ts")) continue;
   const file = join(entry.parentPath, entry.name);
   const text = readFileSync(file, "utf8");
-  writeFileSync(file, text.replace(/(from\s+["'](?:\.{1,2}\/)[^"']*?)\.ts(["'])/g, "$1.js$2").replace(/(import\(["'](?:\.{1,2}\/)[^"']*?)\.ts(["']\))/g, "$1.js$2"));
+  // tsc writes "#private;" into a class with #private fields; a consumer compiling for ES5 (tsc's
+  // default target, e.g. `tsc --strict file.ts` without a tsconfig) rejects it, and it names nothing public.
+  const specifiers = text.replace(/(from\s+["'](?:\.{1,2}\/)[^"']*?)\.ts(["'])/g, "$1.js$2").replace(/(import\(["'](?:\.{1,2}\/)[^"']*?)\.ts(["']\))/g, "$1.js$2");
+  writeFileSync(file, specifiers.replace(/^[ \t]*#private;\r?\n/gm, ""));
 }
 writeFileSync(join(out, "index.d.ts"), 'export * from "./types/index.js";\n');
-writeFileSync(join(out, "index.d.cts"), 'export * from "./types/index.js";\n');
+// The declarations of the CommonJS entry: the same files in a folder whose package.json says
+// "commonjs", so TypeScript reads them as CommonJS (under "type": "module", dist/types/ is ESM, which
+// a require() of the package may not import under moduleResolution node16).
+const cjsTypes = join(out, "types-cjs");
+cpSync(types, cjsTypes, { recursive: true });
+writeFileSync(join(cjsTypes, "package.json"), '{ "type": "commonjs" }\n');
+writeFileSync(join(out, "index.d.cts"), 'export * from "./types-cjs/index.js";\n');
 console.log(`built ${out}: index.js, index.cjs, index.d.ts, cli.js`);

@@ -13,7 +13,10 @@ export interface DataArgument {
 export interface CliOptions {
   /** The URL; `http://` is prepended when it has no scheme. */
   readonly url: string;
-  /** `-o FILE`: the file the body is written to; null (or `-`) for standard output. */
+  /**
+   * `-o FILE`: the file the body is written to; null (or `-`) for standard output. With `-O`, the
+   * last segment of the URL's path.
+   */
   readonly output: string | null;
   /** `-X METHOD`, upper case; null for GET (POST when data is given). */
   readonly method: string | null;
@@ -37,6 +40,10 @@ export interface CliOptions {
   readonly include: boolean;
   /** `-s`/`--silent`: no progress bar and no notes (errors are still printed). */
   readonly silent: boolean;
+  /** `-f`/`--fail`: an HTTP status of 400 or more is an error (exit 22, as curl): no body is written. */
+  readonly fail: boolean;
+  /** `-v`/`--verbose`: the request head and the response heads go to stderr, escaped. */
+  readonly verbose: boolean;
   /** `--fps N`: frames per second of the scene tree; 0 runs frames as fast as the network allows. */
   readonly fps: number;
   /** `--record FILE`: write a cassette of the exchange to FILE; null for none. */
@@ -66,7 +73,7 @@ export const DEFAULT_FPS = 60;
 /** The highest `--fps` accepted. */
 const MAX_FPS = 1000;
 
-type Flag = "insecure" | "include" | "silent" | "help" | "version";
+type Flag = "insecure" | "include" | "silent" | "fail" | "verbose" | "remote-name" | "default-behaviour" | "help" | "version";
 type Valued =
   | "output" | "method" | "header" | "data" | "data-binary" | "max-redirects" | "max-filesize" | "timeout" | "proxy" | "cacert" | "fps"
   | "record" | "replay" | "cookie" | "cookie-jar";
@@ -96,6 +103,12 @@ const LONG: ReadonlyMap<string, OptionSpec> = new Map<string, OptionSpec>([
   ["insecure", { name: "insecure", takesValue: false }],
   ["include", { name: "include", takesValue: false }],
   ["silent", { name: "silent", takesValue: false }],
+  ["fail", { name: "fail", takesValue: false }],
+  ["verbose", { name: "verbose", takesValue: false }],
+  ["remote-name", { name: "remote-name", takesValue: false }],
+  // curl habits that describe what poll-http always does: follow redirects, ask for and decode gzip/deflate.
+  ["location", { name: "default-behaviour", takesValue: false }],
+  ["compressed", { name: "default-behaviour", takesValue: false }],
   ["help", { name: "help", takesValue: false }],
   ["version", { name: "version", takesValue: false }],
 ]);
@@ -111,6 +124,10 @@ const SHORT: ReadonlyMap<string, OptionSpec> = new Map<string, OptionSpec>([
   ["k", { name: "insecure", takesValue: false }],
   ["i", { name: "include", takesValue: false }],
   ["s", { name: "silent", takesValue: false }],
+  ["f", { name: "fail", takesValue: false }],
+  ["v", { name: "verbose", takesValue: false }],
+  ["O", { name: "remote-name", takesValue: false }],
+  ["L", { name: "default-behaviour", takesValue: false }],
   ["h", { name: "help", takesValue: false }],
   ["V", { name: "version", takesValue: false }],
 ]);
@@ -132,6 +149,10 @@ interface Draft {
   insecure: boolean;
   include: boolean;
   silent: boolean;
+  fail: boolean;
+  verbose: boolean;
+  /** `-O` given: the output file is named from the URL once it is known. */
+  remoteName: boolean;
   fps: number;
   record: string | null;
   replay: string | null;
@@ -151,8 +172,8 @@ interface Draft {
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const draft: Draft = {
     url: null, output: null, method: null, headers: [], data: [], maxRedirects: null, maxFilesize: null, timeout: null,
-    proxy: null, cacert: null, insecure: false, include: false, silent: false, fps: DEFAULT_FPS, record: null, replay: null, cookie: null,
-    cookieJar: null, stop: null,
+    proxy: null, cacert: null, insecure: false, include: false, silent: false, fail: false, verbose: false, remoteName: false,
+    fps: DEFAULT_FPS, record: null, replay: null, cookie: null, cookieJar: null, stop: null,
   };
   try {
     walk(argv, draft);
@@ -163,8 +184,13 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (draft.stop !== null) return { kind: draft.stop };
   if (draft.url === null) return { kind: "error", message: "no URL given" };
   if (draft.record !== null && draft.replay !== null) return { kind: "error", message: "--record and --replay cannot be used together" };
-  const { stop: _stop, url, ...rest } = draft;
-  return { kind: "run", options: { ...rest, url: withScheme(url) } };
+  const { stop: _stop, remoteName, url, ...rest } = draft;
+  const full = withScheme(url);
+  if (!remoteName) return { kind: "run", options: { ...rest, url: full } };
+  if (draft.output !== null) return { kind: "error", message: "give either -o FILE or -O, not both" };
+  const name = remoteFileName(full);
+  if (name === null) return { kind: "error", message: `-O: the URL ${JSON.stringify(url)} names no file (its path is empty or ends with "/"); use -o FILE` };
+  return { kind: "run", options: { ...rest, url: full, output: name } };
 }
 
 function walk(argv: readonly string[], draft: Draft): void {
@@ -221,7 +247,14 @@ function apply(draft: Draft, spec: OptionSpec, shown: string, value: string): vo
     case "insecure":
     case "include":
     case "silent":
+    case "fail":
+    case "verbose":
       draft[spec.name] = true;
+      return;
+    case "remote-name":
+      draft.remoteName = true;
+      return;
+    case "default-behaviour":
       return;
     case "output":
       if (value === "") throw new UsageError(`option ${shown} needs a file name`);
@@ -301,6 +334,21 @@ function parseSize(shown: string, value: string): number {
   const bytes = match === null || factor === undefined ? NaN : Number(match[1]) * factor;
   if (!Number.isSafeInteger(bytes)) throw new UsageError(`option ${shown} needs a byte count such as 5000, 64K, 10M or 2G (got ${JSON.stringify(value)})`);
   return bytes;
+}
+
+/**
+ * The file name `-O` writes to: the last segment of the URL's path, as curl takes it (not
+ * percent-decoded, query and fragment left out); null when the path ends with `/` or the segment
+ * cannot be a file name here.
+ *
+ * @param url - The URL, with a scheme.
+ * @returns The name, or null.
+ */
+export function remoteFileName(url: string): string | null {
+  const afterAuthority = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, "");
+  const path = afterAuthority.split(/[?#]/, 1)[0] ?? "";
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  return name === "" || name === "." || name === ".." ? null : name;
 }
 
 function withScheme(url: string): string {

@@ -1,4 +1,5 @@
-// The exit statuses of `poll-http`: 0, 1 and 2 as most tools use them, and 10 + N for each Result N.
+// The exit statuses of `poll-http`: 0, 1 and 2 as most tools use them, 22 for `-f` as curl, and
+// 10 + N for each Result N (except RESULT_REDIRECT_LIMIT_REACHED, 47 as curl, since 22 is `-f`'s).
 import { Result, resultName } from "../index.ts";
 
 /** Exit statuses that are not a `Result`. */
@@ -11,6 +12,10 @@ export const ExitStatus = {
   USAGE: 2,
   /** Added to a failed request's `Result` value: `RESULT_TIMEOUT` (13) exits with 23. */
   RESULT_BASE: 10,
+  /** `-f`/`--fail` and an HTTP status of 400 or more: curl's 22. */
+  HTTP_ERROR: 22,
+  /** `RESULT_REDIRECT_LIMIT_REACHED` (12): curl's 47 ("too many redirects"), since 10 + 12 is `-f`'s 22. */
+  REDIRECT_LIMIT: 47,
   /** Interrupted by SIGINT (Ctrl-C): 128 + 2, as shells report it. */
   INTERRUPTED: 130,
 } as const;
@@ -36,10 +41,12 @@ const MEANING: Readonly<Record<Exclude<Result, 0>, string>> = {
  * The exit status for a request's outcome.
  *
  * @param result - The `Result` of `requestCompleted`.
- * @returns 0 for `RESULT_SUCCESS`, otherwise 10 + the result's value (11 … 23).
+ * @returns 0 for `RESULT_SUCCESS`, 47 for `RESULT_REDIRECT_LIMIT_REACHED`, otherwise 10 + the
+ * result's value (11 … 21, 23).
  */
 export function exitStatusForResult(result: Result): number {
-  return result === Result.RESULT_SUCCESS ? ExitStatus.SUCCESS : ExitStatus.RESULT_BASE + result;
+  if (result === Result.RESULT_SUCCESS) return ExitStatus.SUCCESS;
+  return result === Result.RESULT_REDIRECT_LIMIT_REACHED ? ExitStatus.REDIRECT_LIMIT : ExitStatus.RESULT_BASE + result;
 }
 
 /**
@@ -56,6 +63,8 @@ export function exitStatusTable(): Array<[status: number, meaning: string]> {
   for (const value of Object.values(Result)) {
     if (value !== Result.RESULT_SUCCESS) rows.push([exitStatusForResult(value), `${resultName(value)}: ${MEANING[value]}`]);
   }
+  rows.push([ExitStatus.HTTP_ERROR, "with -f: the server answered with an HTTP status of 400 or more (nothing was written)"]);
+  rows.sort((a, b) => a[0] - b[0]);
   rows.push([ExitStatus.INTERRUPTED, "interrupted (SIGINT); a download's target file is left as it was"]);
   return rows;
 }

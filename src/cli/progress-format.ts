@@ -84,6 +84,19 @@ export function renderProgress(line: ProgressLine): string {
   return fit(`${label}${percent} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${tail}`, line.columns);
 }
 
+/**
+ * Renders the line shown while nothing is transferred yet: what the request waits for and for how
+ * long, e.g. `waiting for the response  0:04`, cut to fit in `columns - 1` characters.
+ *
+ * @param what - What it waits for.
+ * @param waited - Seconds waited so far.
+ * @param columns - The terminal's width.
+ * @returns The line.
+ */
+export function renderWaiting(what: string, waited: number, columns: number): string {
+  return fit(`${what}  ${formatDuration(waited)}`, columns);
+}
+
 function formatSeconds(seconds: number): string {
   return seconds < 60 ? `${seconds.toFixed(1)} s` : formatDuration(seconds);
 }

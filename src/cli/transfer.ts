@@ -5,10 +5,12 @@ import type { CliOptions } from "./args.ts";
 import { openCassette, replayFrames } from "./cassette-option.ts";
 import { openCookies, saveCookies } from "./cookie-files.ts";
 import { ExitStatus, exitStatusForResult } from "./exit-status.ts";
+import { failureMessage } from "./failure-message.ts";
 import { ProgressBar, type TerminalStream } from "./progress-bar.ts";
 import { ProgressNode } from "./progress-node.ts";
 import type { PreparedRequest } from "./request-setup.ts";
 import { escapeControls } from "./terminal-text.ts";
+import { requestHeadLines } from "./verbose-head.ts";
 
 /** The output stream the body goes to (`process.stdout`). */
 export interface BodyStream {
@@ -85,9 +87,16 @@ export function transfer(options: CliOptions, request: PreparedRequest, io: CliI
     progress = new ProgressNode(node, new ProgressBar(io.stderr), columns);
     tree.root.addChild(progress);
   }
+  /** A line on stderr (the progress line is erased first, and redrawn by the next frame). */
+  const note = (text: string): void => {
+    progress?.clearLine();
+    io.stderr.write(text);
+  };
   const runner = new TreeRunner(tree, options.fps === 0 ? { mode: "as-fast-as-possible" } : { fps: options.fps, mode: "fixed" });
   return new Promise<number>((resolve) => {
     let settled = false;
+    /** False once the body is known not to be written (an HTTP error with -f, or a non-2xx with -o). */
+    let written = true;
     const finish = (status: number, message: string): void => {
       if (settled) return;
       settled = true;
@@ -97,7 +106,7 @@ export function transfer(options: CliOptions, request: PreparedRequest, io: CliI
       // Leaving the tree cancels what runs and closes the connection (at the end of the frame when inside one).
       if (tree.isProcessing()) node.queueFree();
       else if (node.isInsideTree()) tree.root.removeChild(node);
-      progress?.finish(status === ExitStatus.SUCCESS);
+      progress?.finish(status === ExitStatus.SUCCESS && written);
       const cookiesUnsaved = cookies.jar !== null && options.cookieJar !== null ? saveCookies(cookies.jar, options.cookieJar, tree.getDateMs(), io.stdout) : null;
       if (cookiesUnsaved !== null) io.stderr.write(`poll-http: warning: ${cookiesUnsaved}\n`);
       const unsaved = cassette.save();
@@ -114,21 +123,42 @@ export function transfer(options: CliOptions, request: PreparedRequest, io: CliI
     };
     io.stdout.once("error", onWriteError);
     io.signal?.addEventListener("abort", onAbort, { once: true });
-    // The head as received: header text holds one character per byte, written back byte for byte.
-    if (options.include) node.headersReceived.connect((code, headers) => io.stdout.write(Buffer.from(formatHead(code, headers), "latin1")));
+    node.headersReceived.connect((code, headers) => {
+      if (options.verbose) note(formatVerboseHead(code, headers));
+      if (options.fail && code >= 400) {
+        // curl -f: the body is not wanted; nothing goes to stdout or the file.
+        written = false;
+        node.cancelRequest();
+        finish(ExitStatus.HTTP_ERROR, `the server answered HTTP ${code}${phraseOf(code)}: nothing was written (-f)`);
+        return;
+      }
+      // The head as received: header text holds one character per byte, written back byte for byte.
+      if (options.include) io.stdout.write(Buffer.from(formatHead(code, headers), "latin1"));
+    });
+    if (options.verbose) {
+      // Redirects are followed here rather than inside the node, so each hop's response head can be shown.
+      node.redirectReceived.connect((code, method, url, headers) => {
+        note(`${formatVerboseHead(code, headers)}* following the redirect: ${method} ${escapeControls(url)}\n`);
+        node.followRedirect();
+      });
+    }
     if (options.output === null) node.bodyData.connect((chunk) => io.stdout.write(Buffer.from(chunk)));
     node.requestCompleted.connect((result, code) => {
       if (result !== Result.RESULT_SUCCESS) {
-        finish(exitStatusForResult(result), `${oneLine(node.getErrorReason()) || "request failed"} (${resultName(result)})`);
+        finish(exitStatusForResult(result), `${failureMessage(result, node.getErrorReason(), options)} (${resultName(result)})`);
         return;
       }
       const unwritten = options.output !== null && !(code >= 200 && code < 300);
-      finish(ExitStatus.SUCCESS, unwritten && !options.silent ? `note: HTTP ${code} response: ${options.output} was not written` : "");
+      if (unwritten) written = false;
+      finish(ExitStatus.SUCCESS, unwritten && !options.silent
+        ? `note: the server answered HTTP ${code}${phraseOf(code)}: nothing was written to ${options.output} (it is left as it was; -f makes this an error)`
+        : "");
     });
     if (io.signal?.aborted === true) return onAbort();
     if (node.request(request.url, headers, request.method, request.body) !== Err.OK) {
       return finish(ExitStatus.USAGE, oneLine(node.getErrorReason()));
     }
+    if (options.verbose) note(requestHeadLines(request, node.acceptGzip).map((line) => `> ${escapeControls(line)}\n`).join("") + ">\n");
     if (cassette.replay !== null) {
       if (!replayFrames(tree, cassette.replay, () => settled)) finish(ExitStatus.LOCAL_ERROR, `the cassette ${options.replay ?? ""} ended before the request completed`);
       return;
@@ -140,6 +170,7 @@ export function transfer(options: CliOptions, request: PreparedRequest, io: CliI
 /** Applies the options to the node; returns why one was refused, or null. */
 function configure(node: HTTPRequest, options: CliOptions, request: PreparedRequest): string | null {
   if (options.maxRedirects !== null) node.maxRedirects = options.maxRedirects;
+  if (options.verbose) node.redirectMode = "manual";
   if (options.maxFilesize !== null) node.bodySizeLimit = options.maxFilesize;
   if (options.timeout !== null) node.timeout = options.timeout;
   if (options.output !== null) node.downloadFile = options.output;
@@ -159,8 +190,18 @@ function configure(node: HTTPRequest, options: CliOptions, request: PreparedRequ
  * written as latin1: the bytes the server sent, not re-encoded.
  */
 function formatHead(code: number, headers: readonly string[]): string {
+  return `HTTP/1.1 ${code}${phraseOf(code)}\r\n${headers.map((line) => `${line}\r\n`).join("")}\r\n`;
+}
+
+/** The `-v` block of a response head on stderr: `< ` lines, escaped, and a `<` line. */
+function formatVerboseHead(code: number, headers: readonly string[]): string {
+  return [`HTTP/1.1 ${code}${phraseOf(code)}`, ...headers].map((line) => `< ${escapeControls(line)}\n`).join("") + "<\n";
+}
+
+/** `" Not Found"` for 404: the standard reason phrase with a leading space, or nothing for an unknown code. */
+function phraseOf(code: number): string {
   const phrase = STATUS_CODES[code];
-  return `HTTP/1.1 ${code}${phrase === undefined ? "" : ` ${phrase}`}\r\n${headers.map((line) => `${line}\r\n`).join("")}\r\n`;
+  return phrase === undefined ? "" : ` ${phrase}`;
 }
 
 function oneLine(text: string): string {

@@ -10,6 +10,8 @@ writes the body to standard output (or to -o FILE). Options may come before or a
 Options:
   -o, --output FILE        write the body to FILE (through a temporary file renamed on success;
                            only a 2xx body is written, FILE is left as it was otherwise); - for stdout
+  -O, --remote-name        as -o, with the file named after the last segment of the URL's path
+  -f, --fail               an HTTP status of 400 or more is an error: exit 22, nothing is written
   -X, --request METHOD     GET, HEAD, POST, PUT, DELETE, OPTIONS, TRACE, CONNECT or PATCH
   -H, --header 'N: v'      add a request header (repeatable)
   -d, --data DATA          send DATA (POST unless -X); @FILE reads FILE without CR/LF; several -d are
@@ -28,6 +30,9 @@ Options:
   -c, --cookie-jar FILE    write every cookie to FILE (Netscape format, atomically) after the transfer
   -i, --include            write the final response's status line and headers to stdout first
   -s, --silent             no progress bar and no notes (errors are still printed)
+  -v, --verbose            show the request head and each response head on stderr (escaped)
+  -L, --location           accepted as in curl: redirects are always followed (see --max-redirects)
+      --compressed         accepted as in curl: gzip and deflate are always asked for and decoded
       --fps N              frames per second (default ${DEFAULT_FPS}); 0 runs frames as fast as data arrives
       --record FILE        write a cassette of the exchange to FILE (secret header values hidden)
       --replay FILE        play the exchange back from the cassette FILE: no socket, same frames
@@ -35,7 +40,8 @@ Options:
   -V, --version            show the version
 
 A progress bar (bytes, rate, time left) is drawn on stderr each frame when stderr is a terminal
-and the body does not go to that terminal. Every error is one line on stderr naming its cause.
+and the body does not go to that terminal; while the response head is awaited it says so. Every
+error is one line on stderr naming its cause.
 
 Exit status:
 `;

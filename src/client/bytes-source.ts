@@ -8,6 +8,8 @@ const EMPTY = new Uint8Array(0);
  *
  * @example
  * ```ts
+ * declare const client: HTTPClient;
+ * declare const bytes: Uint8Array;
  * client.request(Method.METHOD_PUT, "/blob", ["Content-Type: application/octet-stream"], new BytesSource(bytes));
  * ```
  */

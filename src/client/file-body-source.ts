@@ -34,6 +34,7 @@ export type FileBodySourceResult =
  *
  * @example
  * ```ts
+ * declare const client: HTTPClient;
  * const opened = FileBodySource.open("/tmp/save.bin");
  * if (opened.ok) client.request(Method.METHOD_PUT, "/saves/1", [], opened.source);
  * else console.log(opened.reason);

@@ -74,6 +74,8 @@ export interface HTTPClientOptions {
  * @example
  * ```ts
  * const client = new HTTPClient();
+ * const body: Uint8Array[] = [];
+ * let sent = false;
  * client.connectToHost("example.com", 80);
  * // once per frame:
  * client.poll();

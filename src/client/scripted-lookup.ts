@@ -24,6 +24,7 @@ export function toResolvedAddresses(addresses: ReadonlyArray<string | ResolvedAd
  *
  * @example
  * ```ts
+ * declare const network: ScriptedNetwork;
  * const [lookup] = network.pendingLookups();
  * expect(lookup!.host).toBe("example.com");
  * lookup!.resolve(["::1", "127.0.0.1"]);   // or lookup!.fail("ENOTFOUND")

@@ -35,6 +35,9 @@ export interface StreamingBodySourceOptions {
  *
  * @example
  * ```ts
+ * declare const client: HTTPClient;
+ * declare function hasMore(): boolean;
+ * declare function nextPiece(): Uint8Array;
  * const body = new StreamingBodySource();
  * client.request(Method.METHOD_POST, "/upload", [], body); // Transfer-Encoding: chunked
  * // each frame:

@@ -22,6 +22,8 @@ export interface TLSOptionsInit {
  *
  * @example
  * ```ts
+ * import { readFileSync } from "node:fs";
+ * declare const client: HTTPClient;
  * client.connectToHost("example.com", 443, TLSOptions.client(readFileSync("ca.pem", "utf8")));
  * ```
  */

@@ -76,6 +76,8 @@ const PRIORITIES = new Set(["high", "low", "auto"]);
  *
  * @example
  * ```ts
+ * declare function load(level: unknown): void;
+ * declare const delta: number;
  * const tree = new SceneTree();
  * const fetch = createFetch({ tree });
  * fetch("http://127.0.0.1:8080/level.json").then(async (res) => load(await res.json()));
@@ -85,6 +87,7 @@ const PRIORITIES = new Set(["high", "low", "auto"]);
  *
  * @example Sharing a pool with the game's own requests
  * ```ts
+ * declare const tree: SceneTree;
  * const pool = new HTTPRequestPool({ maxConnectionsPerOrigin: 4 });
  * tree.root.addChild(pool);
  * const fetch = createFetch({ tree, pool });

@@ -22,6 +22,8 @@ export interface FetchProxy {
  *
  * @example
  * ```ts
+ * declare const url: string;
+ * declare const bar: { set(done: number, total: number): void };
  * const res = await fetch(url, { pollHttp: { timeout: 5, bodySizeLimit: 1 << 20, onDownloadProgress: (n, total) => bar.set(n, total) } });
  * ```
  */

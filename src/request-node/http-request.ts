@@ -12,6 +12,7 @@ import type { Status } from "../status/status.ts";
 import { KeptConnection } from "./kept-connection.ts";
 import { Node } from "./node.ts";
 import type { ProxyLoginHandler } from "./proxy-login.ts";
+import { bodyRefusal, headerLinesOf, type RequestHeaders, urlRefusal } from "./request-arguments.ts";
 import type { HTTPRequestOptions, RequestOptions } from "./request-options.ts";
 import { RequestPlanCache } from "./request-plan.ts";
 import { RequestProxies } from "./request-proxies.ts";
@@ -29,6 +30,13 @@ export type { HTTPRequestOptions, RequestOptions } from "./request-options.ts";
 
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
+
+/** Why `request()`'s options are refused, or null. */
+function optionsRefusal(options: unknown): string | null {
+  if (typeof options !== "object" || options === null) return `options is ${options === null ? "null" : `a ${typeof options}`}; expected an object`;
+  const file: unknown = (options as { downloadFile?: unknown }).downloadFile;
+  return file === undefined || typeof file === "string" ? null : 'options.downloadFile must be a string (a file path, or "" to keep the body in memory)';
+}
 /** Slack when comparing summed deltas with the timeout, so 10 ticks of 0.1 s reach 1 s despite float rounding. */
 const TIME_EPSILON = 1e-9;
 
@@ -82,8 +90,11 @@ export class HTTPRequest extends Node {
    */
   readonly uploadProgress: Signal<[sent: number, total: number]> = new Signal();
   /**
-   * Emitted at the end of a tick in which body bytes arrived: bytes received so far (as on the
-   * wire) and the total (Content-Length, or -1).
+   * Bytes of the final response's body received so far (as on the wire, before decoding) and the
+   * total (its `Content-Length`, or -1 when unknown). Emitted at the end of the tick in which the
+   * response head arrives, with the bytes of that tick (`(0, total)` when none came with the head,
+   * so a progress display learns the total first), and then at the end of each tick in which more
+   * body bytes arrived; never for a tick in which none did. Redirect bodies are not counted.
    */
   readonly downloadProgress: Signal<[received: number, total: number]> = new Signal();
   /**
@@ -123,6 +134,8 @@ export class HTTPRequest extends Node {
    *
    * @example
    * ```ts
+   * declare const req: HTTPRequest;
+   * declare function secretFor(realm: string): string;
    * req.setHttpsProxy("proxy.lan", 3128);
    * req.proxyLoginHandler = ({ realm, attempt }) => (attempt === 1 ? { user: "me", password: secretFor(realm) } : null);
    * ```
@@ -275,6 +288,11 @@ export class HTTPRequest extends Node {
    * left as it was. Only a 2xx response with content (not 204, 205 or an answer to HEAD) is written:
    * for any other status (404, 304, …) the file is left untouched and the body is delivered in
    * `requestCompleted` as without `downloadFile`.
+   *
+   * Lifetime: it is a setting of the node, like Godot's `download_file`. It stays set for every
+   * later request of the node until it is changed (it cannot change while a request runs): a node
+   * reused for another request writes that body over the same file too. For a path that belongs to
+   * one request, pass `RequestOptions.downloadFile` to `request()` instead, or set this back to `""`.
    */
   get downloadFile(): string {
     return this.#file;
@@ -344,21 +362,26 @@ export class HTTPRequest extends Node {
    * frame. Called between ticks, it wakes the node's tree ({@link SceneTree.wake}), so a sleeping
    * as-fast-as-possible `TreeRunner` ticks it at once.
    *
+   * Never throws: an argument of the wrong type (from JavaScript, or through a cast) is refused
+   * with `ERR_INVALID_PARAMETER` and {@link HTTPRequest.getErrorReason} says what was expected.
+   *
    * @param url - An `http://` or `https://` URL.
-   * @param customHeaders - Header lines `"Name: value"`.
+   * @param customHeaders - Header lines `"Name: value"` (sent in order, repeated names included),
+   * or a record `{ Name: "value" }` as `fetch` takes (an array value sends the field once per element).
    * @param method - The {@link Method}, or any other method by name as sent (e.g. `"PROPFIND"`;
    * case-sensitive, a token; `"GET"` … `"PATCH"` count as their {@link Method} value).
    * @param body - The body: a string (sent as UTF-8), bytes, or a {@link BodySource} streamed as
    * the connection takes it (a `StreamingBodySource` written across ticks, a `FileBodySource`, a
    * multipart body). A streamed body is not sent again: a 307/308 redirect of it fails the request.
-   * @param options - An `AbortSignal` and other per-request options.
+   * A plain object is refused: send JSON as `JSON.stringify(value)`.
+   * @param options - An `AbortSignal`, a download path for this request, and other per-request options.
    * @returns `OK`; `ERR_UNCONFIGURED` outside a tree; `ERR_BUSY` while a request runs;
-   * `ERR_INVALID_PARAMETER` for a bad URL, method or header, or an aborted signal. Nothing is
+   * `ERR_INVALID_PARAMETER` for a bad URL, method, header or body, or an aborted signal. Nothing is
    * emitted for a refused call.
    */
   request(
     url: string,
-    customHeaders: readonly string[] = [],
+    customHeaders: RequestHeaders = [],
     method: Method | string = Method.METHOD_GET,
     body: string | Uint8Array | BodySource = "",
     options: RequestOptions = {},
@@ -376,7 +399,7 @@ export class HTTPRequest extends Node {
    * {@link HTTPRequest.request} with a body of bytes (Godot's `request_raw`).
    *
    * @param url - An `http://` or `https://` URL.
-   * @param customHeaders - Header lines `"Name: value"`.
+   * @param customHeaders - Header lines `"Name: value"`, or a record (see {@link HTTPRequest.request}).
    * @param method - As for {@link HTTPRequest.request}.
    * @param body - The body bytes.
    * @param options - As for {@link HTTPRequest.request}.
@@ -384,13 +407,17 @@ export class HTTPRequest extends Node {
    */
   requestRaw(
     url: string,
-    customHeaders: readonly string[] = [],
+    customHeaders: RequestHeaders = [],
     method: Method | string = Method.METHOD_GET,
     body: Uint8Array | BodySource = EMPTY,
     options: RequestOptions = {},
   ): Err {
     if (!this.isInsideTree()) return this.#refuse(Err.ERR_UNCONFIGURED, "request() needs the node to be inside a SceneTree");
     if (this.#isActive()) return this.#refuse(Err.ERR_BUSY, "a request is already running; cancel it or wait for requestCompleted");
+    const refused = urlRefusal(url) ?? bodyRefusal(body) ?? optionsRefusal(options);
+    if (refused !== null) return this.#refuse(Err.ERR_INVALID_PARAMETER, refused);
+    const headers = headerLinesOf(customHeaders);
+    if (!headers.ok) return this.#refuse(Err.ERR_INVALID_PARAMETER, headers.reason);
     const settings: RequestSettings = Object.freeze({
       acceptGzip: this.acceptGzip,
       maxRedirects: this.maxRedirects,
@@ -398,12 +425,12 @@ export class HTTPRequest extends Node {
       tlsOptions: this.#tlsOptions,
       bodySizeLimit: this.#limit,
       downloadChunkSize: this.#chunkSize,
-      downloadFile: this.#file,
+      downloadFile: options.downloadFile ?? this.#file,
       proxyLoginHandler: this.proxyLoginHandler,
     });
     const plan = this.#plans.plan({
       url,
-      customHeaders,
+      customHeaders: headers.lines,
       method,
       body,
       range: options,

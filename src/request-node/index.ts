@@ -1,4 +1,5 @@
 export { HTTPRequest, type HTTPRequestOptions, type RequestOptions } from "./http-request.ts";
+export type { HeaderRecord, RequestHeaders } from "./request-arguments.ts";
 export type { RequestCompletedArgs } from "./tick-emissions.ts";
 export type { RedirectMode } from "./request-settings.ts";
 export { MAX_PROXY_LOGIN_ATTEMPTS, type ProxyLoginInfo, type ProxyLoginHandler } from "./proxy-login.ts";

@@ -134,6 +134,7 @@ type Segment =
  *
  * @example
  * ```ts
+ * declare const client: HTTPClient;
  * const form = createMultipartBody([
  *   { name: "title", data: "Level 3" },
  *   { name: "save", filePath: "/tmp/save.bin", contentType: "application/octet-stream" },

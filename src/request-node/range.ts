@@ -86,6 +86,8 @@ const CONTENT_RANGE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (?:(\d+)-(\d+)\/(\d+|\*)|
  *
  * @example
  * ```ts
+ * declare const held: number; // bytes already on disk
+ * const headers: string[] = [];
  * const range = formatRangeHeader(held);
  * if (range.ok) headers.push(`Range: ${range.value}`);
  * ```

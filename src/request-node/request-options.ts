@@ -31,6 +31,21 @@ export interface RequestOptions {
    */
   readonly signal?: AbortSignal;
   /**
+   * Where this request's body is written, for this request only: it takes the place of the node's
+   * {@link HTTPRequest.downloadFile} (which is left as it is), with the same rules (a temporary
+   * file renamed over the path on success; only a 2xx body with content). `""` keeps this body in
+   * memory even when the node has a `downloadFile`. Redirects of the request write to the same path.
+   *
+   * @example
+   * ```ts
+   * declare const node: HTTPRequest;
+   * node.request("https://example.com/level.pak", [], Method.METHOD_GET, "", { downloadFile: "level.pak" });
+   * // …later, on the same node: this JSON stays in memory, level.pak is not touched
+   * node.request("https://example.com/scores.json");
+   * ```
+   */
+  readonly downloadFile?: string;
+  /**
    * Subresource Integrity metadata (Fetch's `integrity`), e.g. `"sha256-…"`; several hashes may be
    * given, the strongest algorithm counts. A body that matches none ends the request with
    * `RESULT_REQUEST_FAILED` and a reason; with `downloadFile` no file is written. Metadata with no

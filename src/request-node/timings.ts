@@ -97,6 +97,7 @@ const UNSET = NaN;
  * @example
  * ```ts
  * // `clock` is the `() => number` (milliseconds) the application injected; a fake one in tests.
+ * declare const clock: () => number;
  * const timings = new RequestTimings();
  * timings.mark("start", clock());
  * // … the client marks the phases as they happen …

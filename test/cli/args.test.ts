@@ -21,8 +21,8 @@ describe("parseArgs", () => {
   it("takes a bare URL with the defaults", () => {
     expect(run(["http://example.com/a"])).toEqual({
       url: "http://example.com/a", output: null, method: null, headers: [], data: [], maxRedirects: null, maxFilesize: null,
-      timeout: null, proxy: null, cacert: null, insecure: false, include: false, silent: false, fps: DEFAULT_FPS, record: null, replay: null, cookie: null,
-      cookieJar: null,
+      timeout: null, proxy: null, cacert: null, insecure: false, include: false, silent: false, fail: false, verbose: false, fps: DEFAULT_FPS, record: null,
+      replay: null, cookie: null, cookieJar: null,
     });
   });
 
@@ -35,13 +35,13 @@ describe("parseArgs", () => {
     const options = run([
       "-o", "out.bin", "-X", "put", "-H", "A: 1", "--header", "B: 2", "-d", "x=1", "--data-binary", "@f.bin", "http://h/",
       "--max-redirects", "3", "--timeout", "2.5", "--proxy", "http://p:3128", "--cacert", "ca.pem", "-k", "-i", "--fps", "30",
-      "--max-filesize", "10M", "-s", "-b", "in.txt", "--cookie-jar", "out.txt",
+      "--max-filesize", "10M", "-s", "-f", "-v", "-b", "in.txt", "--cookie-jar", "out.txt",
     ]);
     expect(options).toEqual({
       url: "http://h/", output: "out.bin", method: "PUT", headers: ["A: 1", "B: 2"],
       data: [{ binary: false, value: "x=1" }, { binary: true, value: "@f.bin" }], maxRedirects: 3, maxFilesize: 10 * 1024 * 1024,
-      timeout: 2.5, proxy: "http://p:3128", cacert: "ca.pem", insecure: true, include: true, silent: true, fps: 30, record: null, replay: null, cookie: "in.txt",
-      cookieJar: "out.txt",
+      timeout: 2.5, proxy: "http://p:3128", cacert: "ca.pem", insecure: true, include: true, silent: true, fail: true, verbose: true, fps: 30,
+      record: null, replay: null, cookie: "in.txt", cookieJar: "out.txt",
     });
   });
 
@@ -53,6 +53,23 @@ describe("parseArgs", () => {
 
   it("takes a value that starts with a dash, as curl does", () => {
     expect(run(["-d", "-x-", "u"]).data).toEqual([{ binary: false, value: "-x-" }]);
+  });
+
+  it("accepts what curl users type by habit: -L and --compressed describe the default, --fail, --verbose", () => {
+    const plain = run(["u"]);
+    expect(run(["-L", "--compressed", "u"])).toEqual(plain);
+    expect(run(["--location", "u"])).toEqual(plain);
+    expect(run(["-fsL", "u"])).toMatchObject({ fail: true, silent: true });
+    expect(run(["--fail", "--verbose", "u"])).toMatchObject({ fail: true, verbose: true });
+    expect(run(["-Lv", "u"])).toMatchObject({ verbose: true });
+  });
+
+  it("-O names the output file after the last segment of the URL's path, as curl", () => {
+    expect(run(["-O", "http://h/dir/level%201.pak?v=2#x"]).output).toBe("level%201.pak");
+    expect(run(["h/a.txt", "--remote-name"]).output).toBe("a.txt");
+    expect(usageError(["-O", "http://h/dir/"])).toMatch(/^-O: the URL "http:\/\/h\/dir\/" names no file/);
+    expect(usageError(["-O", "http://h"])).toMatch(/names no file/);
+    expect(usageError(["-O", "-o", "f", "http://h/a"])).toBe("give either -o FILE or -O, not both");
   });
 
   it("treats -o - as standard output and --proxy '' as no proxy", () => {
@@ -118,13 +135,14 @@ describe("parseArgs", () => {
 });
 
 describe("exit statuses", () => {
-  it("are 0 for RESULT_SUCCESS and 10 + the value for every other Result, all distinct", () => {
+  it("are 0 for RESULT_SUCCESS, 22 for -f, 47 for the redirect limit (as curl) and 10 + the value for every other Result, all distinct", () => {
     expect(exitStatusForResult(Result.RESULT_SUCCESS)).toBe(0);
     expect(exitStatusForResult(Result.RESULT_CANT_CONNECT)).toBe(12);
     expect(exitStatusForResult(Result.RESULT_TIMEOUT)).toBe(23);
+    expect(exitStatusForResult(Result.RESULT_REDIRECT_LIMIT_REACHED)).toBe(47);
     const statuses = exitStatusTable().map(([status]) => status);
     expect(new Set(statuses).size).toBe(statuses.length);
-    expect(statuses).toEqual([0, 1, 2, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 130]);
+    expect(statuses).toEqual([0, 1, 2, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 47, 130]);
   });
 
   it("are all listed in --help with the Result names", () => {

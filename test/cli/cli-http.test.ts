@@ -58,7 +58,7 @@ describe.concurrent("poll-http over HTTP", () => {
     writeFileSync(file, "old content");
     const result = await run("-o", file, `${kit.server.origin}/status/404`);
     expect(result.status).toBe(0);
-    expect(result.stderr).toBe(`poll-http: note: HTTP 404 response: ${file} was not written\n`);
+    expect(result.stderr).toBe(`poll-http: note: the server answered HTTP 404 Not Found: nothing was written to ${file} (it is left as it was; -f makes this an error)\n`);
     expect(readFileSync(file, "utf8")).toBe("old content");
     expect((await run("-s", "-o", file, `${kit.server.origin}/status/404`)).stderr).toBe("");
   });
@@ -109,11 +109,11 @@ describe.concurrent("poll-http over HTTP", () => {
     expect(text.endsWith("\r\n\r\nstatus 201\n")).toBe(true);
   });
 
-  it("follows redirects up to --max-redirects and fails past it with exit 22", async () => {
+  it("follows redirects up to --max-redirects and fails past it with exit 47 (curl's too-many-redirects)", async () => {
     expect((await run(`${kit.server.origin}/redirect/3`)).stdout.toString()).toBe("arrived\n");
     expect((await run("--max-redirects", "3", `${kit.server.origin}/redirect/3`)).stdout.toString()).toBe("arrived\n");
     const limited = await run("--max-redirects", "2", `${kit.server.origin}/redirect/3`);
-    expect(limited.status).toBe(22);
+    expect(limited.status).toBe(47);
     expect(limited.stderr).toBe("poll-http: more than 2 redirects (RESULT_REDIRECT_LIMIT_REACHED)\n");
     expect(limited.stdout.length).toBe(0);
     expect((await run("--max-redirects", "-1", `${kit.server.origin}/redirect/12`)).stdout.toString()).toBe("arrived\n");

@@ -92,6 +92,8 @@ export interface RunOptions {
   readonly timeoutMs?: number;
   /** Called once the process is spawned (e.g. to send it a signal later). */
   readonly onSpawn?: (pid: number) => void;
+  /** The working directory; the test process's by default. */
+  readonly cwd?: string;
 }
 
 /**
@@ -105,7 +107,7 @@ export interface RunOptions {
 export function runCommand(cli: string, args: readonly string[], options: RunOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, ...args], {
-      stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, POLL_HTTP_PROGRESS: "", ...options.env },
+      stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, POLL_HTTP_PROGRESS: "", ...options.env }, cwd: options.cwd,
     });
     const out: Buffer[] = [];
     let err = "";

@@ -21,11 +21,11 @@ interface Ran {
 }
 
 /** Runs a program without blocking the event loop (the server lives in this process); npm's own variables are not passed on. */
-function exec(file: string, args: readonly string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<Ran> {
+function exec(file: string, args: readonly string[], cwd: string, extraEnv: Record<string, string> = {}, timeoutMs = 60_000): Promise<Ran> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !/^npm_/i.test(key)) env[key] = value;
   return new Promise((resolve) => {
-    execFile(file, [...args], { cwd, env: { ...env, ...extraEnv }, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 }, (error: ExecFileException | null, stdout, stderr) => {
+    execFile(file, [...args], { cwd, env: { ...env, ...extraEnv }, maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs }, (error: ExecFileException | null, stdout, stderr) => {
       resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr });
     });
   });
@@ -97,6 +97,34 @@ const done = (...args: RequestCompletedArgs): boolean => args[0] === Result.RESU
 export { request, method, done };
 `;
 
+/**
+ * A user's file touching the main entry points, checked against the installed declarations under
+ * the configurations users have: no tsconfig at all (`tsc --strict file.ts`: target ES5, CommonJS,
+ * node10 resolution), node16 (as ESM and as CommonJS) and bundler; always `strict`, `skipLibCheck`
+ * off. (nodenext is checked with the consumer files below.)
+ */
+const USER_TS = `import { Err, HTTPClient, HTTPRequest, Method, Result, SceneTree, ScriptedNetwork, Status, TLSOptions, TreeRunner, resultName } from "poll-http";
+import type { HeaderRecord, RequestOptions } from "poll-http";
+const network = new ScriptedNetwork();
+network.addHost("example.test", ["10.0.0.1"]);
+const tree = new SceneTree();
+const runner = new TreeRunner(tree, { fps: 60 });
+const req = new HTTPRequest({ network });
+tree.root.addChild(req);
+const headers: HeaderRecord = { Accept: "application/json", "X-Tag": ["a", "b"] };
+const options: RequestOptions = { downloadFile: "" };
+req.requestCompleted.connect((result, code, _headers, body) => {
+  const ok: boolean = result === Result.RESULT_SUCCESS;
+  console.log(resultName(result), code, body.length, ok);
+  runner.stop();
+});
+const err: Err = req.request("http://example.test/", headers, Method.METHOD_GET, "", options);
+const client = new HTTPClient();
+client.connectToHost("example.com", 443, TLSOptions.client());
+const status: Status = client.getStatus();
+export { err, status };
+`;
+
 let work: string;
 let server: Server;
 let origin: string;
@@ -150,13 +178,27 @@ describe("the package", () => {
     writeFileSync(join(app, "threads.cjs"), THREADED_CJS_CONSUMER);
     writeFileSync(join(app, "check.mts"), TS_CONSUMER);
     writeFileSync(join(app, "check.cts"), TS_CONSUMER);
+    for (const name of ["user.ts", "user.mts", "user.cts"]) writeFileSync(join(app, name), USER_TS);
+    // A user's own @types/node, as a TypeScript project for Node has (the declarations name node:net and node:tls types).
+    mkdirSync(join(app, "node_modules/@types"), { recursive: true });
+    symlinkSync(join(ROOT, "node_modules/@types/node"), join(app, "node_modules/@types/node"), "dir");
+    // Each checks @types/node in full (skipLibCheck off): a few seconds of CPU, far more on a busy machine.
+    const tsc = (...args: string[]): Promise<Ran> => exec(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "--noEmit", "--strict", ...args], app, {}, 180_000);
+    const strictConfigs = await Promise.all([
+      tsc("user.ts"),
+      tsc("--skipLibCheck", "false", "--module", "node16", "--moduleResolution", "node16", "user.mts", "user.cts"),
+      tsc("--skipLibCheck", "false", "--module", "esnext", "--moduleResolution", "bundler", "user.ts"),
+    ]);
+    const [noConfig, node16, bundler] = strictConfigs.map((ran) => `${ran.stdout}${ran.stderr}`);
+    expect({ noConfig, node16, bundler }).toEqual({ noConfig: "", node16: "", bundler: "" });
+    expect(strictConfigs.map((ran) => ran.code)).toEqual([0, 0, 0]);
 
     const [esm, cjs, cli, types, esmThreads, cjsThreads] = await Promise.all([
       exec(process.execPath, ["esm.mjs", `${origin}/hello`], app),
       exec(process.execPath, ["cjs.cjs", `${origin}/hello`], app),
       exec(join(app, "node_modules/.bin/poll-http"), ["-i", `${origin}/hello`], app),
       exec(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "--noEmit", "--strict", "--skipLibCheck", "false", "--module", "nodenext", "--moduleResolution", "nodenext",
-        "--types", "node", "--typeRoots", join(ROOT, "node_modules/@types"), "check.mts", "check.cts"], app),
+        "--types", "node", "--typeRoots", join(ROOT, "node_modules/@types"), "check.mts", "check.cts", "user.mts", "user.cts"], app),
       exec(process.execPath, ["threads.mjs", `${origin}/hello`], app),
       exec(process.execPath, ["threads.cjs", `${origin}/hello`], app),
     ]);
@@ -170,5 +212,5 @@ describe("the package", () => {
     ok(types, "tsc on the installed declarations");
     const versionRun = ok(await exec(join(app, "node_modules/.bin/poll-http"), ["--version"], app), "poll-http --version");
     expect(versionRun).toBe(`poll-http ${version}\n`);
-  }, 120_000);
+  }, 300_000);
 });

@@ -41,6 +41,27 @@ describe("HTTPRequest signals: order and count per tick", () => {
     ]);
   });
 
+  it("downloadProgress: (0, total) on the tick the head arrives alone, then only on ticks in which body bytes arrived (as documented)", () => {
+    const h = setup();
+    const log = record(h);
+    h.node.request("http://example.test/file");
+    h.tick();
+    h.peer().pushIncoming("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n");
+    h.tick();
+    h.tick(); // no byte: no progress
+    h.peer().pushIncoming("abc");
+    h.tick();
+    h.tick(); // no byte: no progress
+    h.peer().pushIncoming("def");
+    h.tick();
+    expect(log.filter((e) => e[1] === "progress" || e[1] === "headers")).toEqual([
+      [2, "headers", 200, 1],
+      [2, "progress", 0, 6],
+      [4, "progress", 3, 6],
+      [6, "progress", 6, 6],
+    ]);
+  });
+
   it("without bodyData listeners the body is accumulated for requestCompleted; progress counts wire bytes", () => {
     const h = setup();
     const progress: Array<[number, number]> = [];

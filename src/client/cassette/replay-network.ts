@@ -52,6 +52,7 @@ export interface ReplayNetworkOptions {
  *
  * @example
  * ```ts
+ * let done = false; // set by a requestCompleted listener
  * const network = new ReplayNetwork(readCassette("fixtures/api.cassette.jsonl"));
  * const tree = new SceneTree();
  * network.attach(tree);

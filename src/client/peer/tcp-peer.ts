@@ -11,6 +11,13 @@ import { PeerState } from "./stream-peer.ts";
 const READ_BUFFER = new Uint8Array(SLAB_BYTES);
 
 /**
+ * Whether sockets read through `onread`. Deno's `node:net` accepts it, but a socket opened with it
+ * never completes a TLS handshake once `tls.connect({ socket })` wraps it, so on Deno sockets
+ * deliver `'data'` events instead (queued as they come, without the slab copy). Decided once, at load.
+ */
+const USE_ONREAD = !("Deno" in globalThis);
+
+/**
  * A {@link StreamPeer} over a TCP connection (`node:net`), with Nagle's algorithm off.
  *
  * It starts `CONNECTING` and becomes `OPEN` when the connection is established, or `ERROR` with
@@ -18,7 +25,8 @@ const READ_BUFFER = new Uint8Array(SLAB_BYTES);
  * open connection have kind `io` (`ECONNRESET`, `EPIPE`). Received bytes are buffered up to the
  * read bound (see {@link SocketPeerOptions}) and handed out as views by `read()`.
  *
- * The socket reads into one static buffer (`net.connect`'s `onread`), and each read is copied
+ * On Node and Bun the socket reads into one static buffer (`net.connect`'s `onread`; on Deno it
+ * delivers `'data'` events instead), and each read is copied
  * into recycled 64 KiB slabs, so a steady download allocates nothing per read; a small read (at
  * most 4 KiB) into an empty buffer gets memory of its exact size, so a thousand connections with
  * small responses hold no slabs. The views `read()`
@@ -41,15 +49,14 @@ export class TcpPeer extends SocketPeer {
    * @param options - Buffer bounds.
    */
   constructor(address: ResolvedAddress, port: number, options: SocketPeerOptions = {}) {
-    super("connect", options, "copy");
+    super("connect", options, USE_ONREAD ? "copy" : "data");
     this.address = address;
     this.port = port;
     let socket: Socket;
     try {
-      socket = netConnect({
-        host: address.address, port, family: address.family,
-        onread: { buffer: READ_BUFFER, callback: this.#onRead },
-      });
+      socket = USE_ONREAD
+        ? netConnect({ host: address.address, port, family: address.family, onread: { buffer: READ_BUFFER, callback: this.#onRead } })
+        : netConnect({ host: address.address, port, family: address.family });
     } catch (err) {
       this.fail(err);
       return;

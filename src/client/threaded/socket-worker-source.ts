@@ -273,14 +273,18 @@ function tlsOptions(socket, options) {
   return result;
 }
 
+/**
+ * Deno's node:net accepts onread, but a TLS handshake over a socket opened with it never completes
+ * there: on Deno, TCP sockets deliver 'data' events instead (as TcpPeer does).
+ */
+const USE_ONREAD = !("Deno" in globalThis);
+
 function connect(msg) {
   const ch = makeChannel(msg, "connect");
   let socket;
   try {
-    socket = net.connect({
-      host: msg.host, port: msg.port, family: msg.family,
-      onread: { buffer: READ_BUFFER, callback: (n, buffer) => onRead(ch, n, buffer) },
-    });
+    const to = { host: msg.host, port: msg.port, family: msg.family };
+    socket = net.connect(USE_ONREAD ? { ...to, onread: { buffer: READ_BUFFER, callback: (n, buffer) => onRead(ch, n, buffer) } } : to);
   } catch (err) {
     fail(ch, err);
     return;

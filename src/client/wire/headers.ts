@@ -2,12 +2,8 @@ import type { HeaderField } from "./response-events.ts";
 import { trimSpTab } from "./token.ts";
 
 /**
- * Turns parsed fields into Godot-style header lines, `"Name: value"`, in order, duplicates kept.
- *
- * @example
- * ```ts
- * headerFieldsToLines([{ name: "Content-Type", value: "text/plain" }]); // ["Content-Type: text/plain"]
- * ```
+ * Turns parsed fields into Godot-style header lines, `"Name: value"`, in order, duplicates kept:
+ * `[{ name: "Content-Type", value: "text/plain" }]` gives `["Content-Type: text/plain"]`.
  */
 export function headerFieldsToLines(fields: readonly HeaderField[]): string[] {
   const lines: string[] = new Array<string>(fields.length);

@@ -80,6 +80,8 @@ const END_WITHOUT_TRAILERS: ResponseEvent = Object.freeze({ type: "end", trailer
  *
  * @example
  * ```ts
+ * declare const bytes: Uint8Array;
+ * declare function handle(event: ResponseEvent): void;
  * const parser = new ResponseParser();
  * parser.beginResponse({ headRequest: false });
  * parser.push(bytes);

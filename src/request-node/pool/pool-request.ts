@@ -40,6 +40,7 @@ export interface PoolRequestControl {
  *
  * @example
  * ```ts
+ * declare const pool: HTTPRequestPool;
  * const job = pool.request("http://127.0.0.1:8080/level1.bin", [], Method.METHOD_GET, "", { priority: "high" });
  * if (job.err !== Err.OK) console.log(job.getErrorReason());
  * job.requestCompleted.connect((result, code, headers, body) => console.log(result, code, body.length));
