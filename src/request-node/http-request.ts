@@ -170,6 +170,8 @@ export class HTTPRequest extends Node {
    *
    * @example
    * ```ts
+   * declare const req: HTTPRequest;
+   * declare function passwordFor(host: string, realm: string): string;
    * req.authLoginHandler = ({ host, realm, attempt }) => (attempt === 1 ? { user: "me", password: passwordFor(host, realm) } : null);
    * ```
    */
