@@ -1,7 +1,7 @@
 // The recipes of docs/guide.md, as functions the test suite type-checks and runs against local
 // servers (test/examples/recipes.test.ts). Each takes the SceneTree the game already ticks.
 import {
-  Err, FileBodySource, HTTPClient, HTTPRequest, Method, Result, SceneTree, Status, TLSOptions,
+  Err, FileBodySource, HTTPClient, HTTPRequest, Method, Result, RetryPolicy, SceneTree, Status, TLSOptions,
   createMultipartBody, getHeaderValue, resultName,
 } from "../src/index.ts";
 
@@ -119,6 +119,52 @@ export function getWithTimeout(tree: SceneTree, url: string, seconds: number, co
   return req;
 }
 // #endregion cancel-timeout
+
+// #region retries
+/**
+ * One node for the calls of a game backend: idempotent calls are retried on connection errors,
+ * stalls and 408/425/429/5xx, with backoff and jitter seeded per player (so a replayed session
+ * retries at the same virtual instants) and `Retry-After` honoured; the whole call gives up after
+ * 20 s of ticks. Each phase has its own limit, so a dead server is noticed long before that.
+ */
+export function backendNode(tree: SceneTree, playerId: number, log: (line: string) => void): HTTPRequest {
+  const req = new HTTPRequest();
+  req.retryPolicy = new RetryPolicy({ attempts: 4, baseDelay: 0.5, maxDelay: 8, budget: 20, seed: playerId });
+  req.connectTimeout = 5; // DNS + TCP + TLS
+  req.headTimeout = 10; // the server accepted the call but does not answer
+  req.idleTimeout = 5; // the answer stalls
+  req.timeout = 30; // everything, every attempt included
+  req.retrying.connect((attempt, delay, why) => log(`attempt ${attempt} in ${delay.toFixed(2)} s: ${why} (${req.getErrorReason()})`));
+  tree.root.addChild(req);
+  return req;
+}
+
+/** Claims a reward: a POST is sent once unless the backend makes it safe to repeat (an idempotency key). */
+export function claimReward(req: HTTPRequest, url: string, rewardId: string, done: (code: number, attempts: number) => void): Err {
+  req.requestCompleted.connect((_result, code) => done(code, req.getTimings().attempts), { oneShot: true });
+  return req.request(url, ["Content-Type: application/json", `Idempotency-Key: reward-${rewardId}`], Method.METHOD_POST,
+    JSON.stringify({ rewardId }), { retry: new RetryPolicy({ attempts: 3, methods: ["POST"] }) });
+}
+// #endregion retries
+
+// #region resilient-download
+/**
+ * Downloads a large file over a flaky network: a cut or a stall (no byte for 10 s) is retried up
+ * to 5 times, each retry continuing with `Range` from the bytes already on disk (`If-Range` makes a
+ * changed file come whole). The target is replaced only once the file is complete.
+ */
+export function resilientDownload(tree: SceneTree, url: string, target: string, done: (result: Result, attempts: number, why: string) => void): HTTPRequest {
+  const req = new HTTPRequest();
+  req.downloadFile = target;
+  req.acceptGzip = false; // ranges count the bytes as sent: keep them uncompressed
+  req.idleTimeout = 10;
+  req.retryPolicy = new RetryPolicy({ attempts: 6, baseDelay: 1, maxDelay: 15 });
+  tree.root.addChild(req);
+  req.requestCompleted.connect((result) => done(result, req.getTimings().attempts, req.getErrorReason()));
+  req.request(url);
+  return req;
+}
+// #endregion resilient-download
 
 // #region uploads
 /** PUTs a file without reading it into memory; progress comes per frame. */

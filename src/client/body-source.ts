@@ -25,4 +25,10 @@ export interface BodySource {
    * sleeps until there is work wakes up. The client sets it while it sends the body; `null` removes it.
    */
   setActivityListener?(listener: (() => void) | null): void;
+  /**
+   * Optionally, a new source with the same body from its first byte, so a request can be sent again
+   * (a retry of `HTTPRequest.retryPolicy`). Called after this source was used and closed. A source
+   * without it, or returning `null` (the file is gone), is never sent twice.
+   */
+  replay?(): BodySource | null;
 }

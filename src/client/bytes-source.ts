@@ -17,6 +17,8 @@ export class BytesSource implements BodySource {
   /** The number of bytes, always known. */
   readonly length: number;
   #bytes: Uint8Array;
+  /** The body as given, kept for {@link BytesSource.replay}. */
+  readonly #body: Uint8Array;
   #offset = 0;
 
   /**
@@ -24,7 +26,13 @@ export class BytesSource implements BodySource {
    */
   constructor(bytes: Uint8Array | string) {
     this.#bytes = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
+    this.#body = this.#bytes;
     this.length = this.#bytes.length;
+  }
+
+  /** {@inheritDoc BodySource.replay} */
+  replay(): BytesSource {
+    return new BytesSource(this.#body);
   }
 
   /** {@inheritDoc BodySource.read} */

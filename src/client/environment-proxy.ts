@@ -7,6 +7,7 @@
  * @module
  */
 import { isIP } from "node:net";
+import { basicAuthorization, type ProxySettings } from "./proxy-settings.ts";
 
 /** The environment variables a proxy decision reads; `process.env` by default. */
 export type ProxyEnvironment = Readonly<Record<string, string | undefined>>;
@@ -112,7 +113,8 @@ export function matchesNoProxy(host: string, noProxy: string): boolean {
       token = token.toLowerCase();
       if (token === "") continue;
       if (token === lowerName) return true;
-      if (token.length < lowerName.length && lowerName.endsWith(token) && lowerName[lowerName.length - token.length - 1] === ".") return true;
+      if (token.length < lowerName.length && lowerName.endsWith(token) && lowerName[lowerName.length - token.length - 1] === ".")
+        return true;
       continue;
     }
     const slash = raw.indexOf("/");
@@ -131,6 +133,12 @@ export function matchesNoProxy(host: string, noProxy: string): boolean {
   return false;
 }
 
+/** A proxy variable whose value cannot be used. */
+export interface InvalidEnvironmentProxy {
+  /** Why, naming the variable. */
+  readonly invalid: string;
+}
+
 /**
  * Parses a proxy variable's value: `http://user:pass@host:port`, `host:port` or `host`.
  *
@@ -138,7 +146,7 @@ export function matchesNoProxy(host: string, noProxy: string): boolean {
  * @param variable - The variable's name, for messages.
  * @returns The proxy, or why it cannot be used.
  */
-export function parseEnvironmentProxy(value: string, variable: string): EnvironmentProxy | { readonly invalid: string } {
+export function parseEnvironmentProxy(value: string, variable: string): EnvironmentProxy | InvalidEnvironmentProxy {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value);
   if (scheme !== null && (scheme[1] as string).toLowerCase() !== "http") {
     return { invalid: `${variable}: only http:// proxies are supported, not ${(scheme[1] as string).toLowerCase()}://` };
@@ -173,7 +181,8 @@ export function parseEnvironmentProxy(value: string, variable: string): Environm
     }
   }
   const port = portText === "" ? (scheme !== null ? 80 : 1080) : Number(portText);
-  if (host === "" || !Number.isInteger(port) || port < 1 || port > 65535) return { invalid: `${variable}: cannot read a proxy from ${JSON.stringify(value)}` };
+  if (host === "" || !Number.isInteger(port) || port < 1 || port > 65535)
+    return { invalid: `${variable}: cannot read a proxy from ${JSON.stringify(value)}` };
   return { host: host.toLowerCase(), port, user, password, variable };
 }
 
@@ -187,10 +196,34 @@ export function parseEnvironmentProxy(value: string, variable: string): Environm
  */
 export function environmentProxyFor(scheme: "http" | "https", host: string, env: ProxyEnvironment = process.env): EnvironmentProxyResult {
   const noProxy = pick(env, ["no_proxy", "NO_PROXY"]);
-  if (noProxy !== null && matchesNoProxy(host, noProxy.value)) return { kind: "direct", reason: `${noProxy.name} matches ${JSON.stringify(host)}` };
-  const names = scheme === "https" ? ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] : ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"];
+  if (noProxy !== null && matchesNoProxy(host, noProxy.value))
+    return { kind: "direct", reason: `${noProxy.name} matches ${JSON.stringify(host)}` };
+  const names =
+    scheme === "https" ? ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] : ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"];
   const found = pick(env, names);
   if (found === null) return { kind: "direct", reason: `no ${names.join(", ")} set` };
   const proxy = parseEnvironmentProxy(found.value, found.name);
   return "invalid" in proxy ? { kind: "invalid", reason: proxy.invalid } : { kind: "proxy", proxy };
+}
+
+/**
+ * The proxy settings the environment gives a connection, for `HTTPClient.useEnvironmentProxy`.
+ *
+ * @param scheme - `http` for a plain connection, `https` for a TLS one.
+ * @param host - The origin host.
+ * @param env - The environment.
+ * @returns The proxy (its credentials as a Basic `Proxy-Authorization`), null to go direct, or why
+ * the variable cannot be used.
+ * @internal
+ */
+export function environmentProxySettings(
+  scheme: "http" | "https",
+  host: string,
+  env: ProxyEnvironment,
+): ProxySettings | null | InvalidEnvironmentProxy {
+  const decision = environmentProxyFor(scheme, host, env);
+  if (decision.kind === "invalid") return { invalid: `the proxy from the environment cannot be used: ${decision.reason}` };
+  if (decision.kind === "direct") return null;
+  const { host: proxyHost, port, user, password } = decision.proxy;
+  return { host: proxyHost, port, authorization: user === "" && password === "" ? "" : basicAuthorization(user, password) };
 }

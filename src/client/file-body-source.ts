@@ -76,6 +76,17 @@ export class FileBodySource implements BodySource {
     }
   }
 
+  /**
+   * Opens the file again from its first byte, for a request sent again (a retry); its length is the
+   * file's size now.
+   *
+   * @returns The new source, or null when the file cannot be opened any more.
+   */
+  replay(): FileBodySource | null {
+    const opened = FileBodySource.open(this.path);
+    return opened.ok ? opened.source : null;
+  }
+
   private constructor(fd: number, size: number, path: string) {
     this.#fd = fd;
     this.length = size;

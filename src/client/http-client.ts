@@ -4,7 +4,8 @@ import { type Method, verbOf } from "../status/method.ts";
 import type { BodySource } from "./body-source.ts";
 import { type ConnectionFailure, connectionFailure, internalFailure } from "./connection-failure.ts";
 import { formatHostValue, planConnection } from "./connection-plan.ts";
-import { Connector } from "./connector.ts";
+import { Connector, DEFAULT_CONNECT_ATTEMPT_DELAY } from "./connector.ts";
+import { environmentProxySettings, type ProxyEnvironment } from "./environment-proxy.ts";
 import { Exchange, type ExchangeOutcome, type InformationalResponse } from "./exchange.ts";
 import type { Network } from "./network.ts";
 import { NodeNetwork } from "./node-network.ts";
@@ -36,6 +37,20 @@ export interface HTTPClientOptions {
   readonly maxHeadBytes?: number;
   /** Most header fields accepted in a response head; default 100. */
   readonly maxHeaderCount?: number;
+  /**
+   * Seconds a connect to one address may go unanswered before the next address of the host is
+   * tried beside it (RFC 8305 "Happy Eyeballs" connection attempt delay); default 0.25. Counted in
+   * the time given to {@link HTTPClient.advanceTime}. `Infinity` tries the addresses strictly one
+   * after another.
+   */
+  readonly connectAttemptDelay?: number;
+  /** Initial {@link HTTPClient.useEnvironmentProxy}; default false. */
+  readonly useEnvironmentProxy?: boolean;
+  /**
+   * The variables environment proxies are read from, instead of `process.env` (read at each
+   * {@link HTTPClient.connectToHost}); for a sandbox or a test.
+   */
+  readonly proxyEnvironment?: ProxyEnvironment;
 }
 
 /**
@@ -105,6 +120,12 @@ export class HTTPClient {
   // `setConnection`) and the way there.
   #httpProxy: ProxySettings | null = null;
   #httpsProxy: ProxySettings | null = null;
+  /** `useEnvironmentProxy`. */
+  #environmentProxy = false;
+  /** The variables read for environment proxies; null for `process.env` at each connect. */
+  readonly #proxyEnvironment: ProxyEnvironment | null;
+  /** Seconds before a dual-stack connect tries the next address beside a slow one. */
+  readonly #attemptDelay: number;
   /** The origin host (lower-cased, IPv6 without brackets), for `Host`. */
   #host = "";
   /** The origin port, for `Host`; -1 before any connection. */
@@ -144,6 +165,10 @@ export class HTTPClient {
     this.#parser = this.#newParser();
     this.#pollWait = new PollWait(this.#network);
     if (options.readChunkSize !== undefined) this.setReadChunkSize(options.readChunkSize);
+    const attemptDelay = options.connectAttemptDelay;
+    this.#attemptDelay = attemptDelay !== undefined && attemptDelay > 0 ? attemptDelay : DEFAULT_CONNECT_ATTEMPT_DELAY;
+    this.#environmentProxy = options.useEnvironmentProxy === true;
+    this.#proxyEnvironment = options.proxyEnvironment ?? null;
   }
 
   /** The most body bytes one {@link HTTPClient.readResponseBodyChunk} returns (256 … 16 MiB; default 65536). */
@@ -225,14 +250,24 @@ export class HTTPClient {
    */
   connectToHost(host: string, port = -1, tlsOptions: TLSOptions | null = null): Err {
     this.close();
-    const plan = planConnection(host, port, tlsOptions, this.#httpProxy, this.#httpsProxy);
+    let plan = planConnection(host, port, tlsOptions, this.#httpProxy, this.#httpsProxy);
     if ("invalid" in plan) return this.#refuse(Err.ERR_INVALID_PARAMETER, plan.invalid);
+    const scheme = plan.tls === null ? "http" : "https";
+    if (this.#environmentProxy && (scheme === "http" ? this.#httpProxy : this.#httpsProxy) === null) {
+      const proxy = environmentProxySettings(scheme, plan.host, this.#proxyEnvironment ?? process.env);
+      if (proxy !== null && "invalid" in proxy) return this.#refuse(Err.ERR_INVALID_PARAMETER, proxy.invalid);
+      if (proxy !== null) {
+        const replanned = planConnection(host, port, tlsOptions, scheme === "http" ? proxy : null, scheme === "https" ? proxy : null);
+        if ("invalid" in replanned) return this.#refuse(Err.ERR_INVALID_PARAMETER, replanned.invalid);
+        plan = replanned;
+      }
+    }
     this.#host = plan.host;
     this.#port = plan.port;
     this.#tls = plan.tls;
     this.#viaHttpProxy = plan.viaHttpProxy;
     this.#tunnel = plan.target.tunnel;
-    this.#connector = new Connector(this.#network, plan.target);
+    this.#connector = new Connector(this.#network, plan.target, this.#attemptDelay);
     this.#connector.setActivityListener(this.#activity);
     this.#status = this.#connector.getPhase() === "resolving" ? Status.STATUS_RESOLVING : Status.STATUS_CONNECTING;
     try {
@@ -304,6 +339,26 @@ export class HTTPClient {
    */
   setHttpsProxy(host: string, port: number, credentials?: ProxyCredentials): Err {
     return this.#setProxy("https", host, port, credentials);
+  }
+
+  /**
+   * Opt-in: when true, a connection whose scheme has no proxy set (see
+   * {@link HTTPClient.setHttpProxy} and {@link HTTPClient.setHttpsProxy}, which win) goes through
+   * the proxy the environment names, read at each {@link HTTPClient.connectToHost} as curl reads
+   * it: `http_proxy` for plain connections, `https_proxy` for TLS ones, `all_proxy` for both (the
+   * lower-case names before the upper-case ones), values `http://[user:pass@]host[:port]` or
+   * `host[:port]`; `no_proxy` lists the hosts that go direct (`*`, names matching themselves and
+   * their subdomains, IP literals with optional `/bits`). A variable that cannot be used (another
+   * proxy scheme, no host) makes `connectToHost` refuse with `ERR_INVALID_PARAMETER` and the reason,
+   * rather than connect directly. Default false: the environment is not read.
+   */
+  get useEnvironmentProxy(): boolean {
+    return this.#environmentProxy;
+  }
+
+  /** Turns environment proxies on or off (see the getter), from the next `connectToHost`. */
+  set useEnvironmentProxy(enabled: boolean) {
+    this.#environmentProxy = enabled;
   }
 
   /**
@@ -385,6 +440,31 @@ export class HTTPClient {
    */
   poll(): Err {
     return this.#pollWait.poll(this.#polled);
+  }
+
+  /**
+   * Tells the client that `seconds` of time passed since the last call. The client reads no clock:
+   * this is how it learns time for what it times itself — today the dual-stack connect, which tries
+   * the next address of a host beside one that has not answered after
+   * {@link HTTPClientOptions.connectAttemptDelay}. `HTTPRequest` calls it with each tick's `delta`;
+   * a game loop driving a client by hand calls it with its frame delta before {@link HTTPClient.poll}.
+   * A client never told the time tries the addresses one after another, each until it fails.
+   *
+   * @param seconds - Seconds passed; negative or non-finite values are ignored.
+   */
+  advanceTime(seconds: number): void {
+    this.#connector?.advanceTime(seconds);
+  }
+
+  /**
+   * How much more time (as told by {@link HTTPClient.advanceTime}) has to pass before the client
+   * has something timed to do: while a dual-stack connect waits on a slow address, the moment the
+   * next address is due. A loop that sleeps between frames wakes by then even if no byte arrives.
+   *
+   * @returns Seconds from now (0 when due), or null when nothing is timed.
+   */
+  getNextDeadline(): number | null {
+    return this.#connector?.getNextDeadline() ?? null;
   }
 
   /**

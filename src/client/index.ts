@@ -33,6 +33,16 @@ export { FailedPeer } from "./peer/failed-peer.ts";
 export { ScriptedPeer, type ScriptedPeerOptions } from "./peer/scripted-peer.ts";
 export { ScriptedTlsPeer } from "./peer/scripted-tls-peer.ts";
 export type { ProxyCredentials } from "./proxy-settings.ts";
+export {
+  environmentProxyFor,
+  matchesNoProxy,
+  parseEnvironmentProxy,
+  type EnvironmentProxy,
+  type EnvironmentProxyResult,
+  type ProxyEnvironment,
+  type InvalidEnvironmentProxy,
+} from "./environment-proxy.ts";
+export { DEFAULT_CONNECT_ATTEMPT_DELAY } from "./connector.ts";
 export { parseHttpUrl, resolveReference, formatUrl, formatHostHeader, originOf, sameOrigin, type HttpUrl, type UrlResult } from "./url.ts";
 export { headersToDictionary, getHeaderValue, getHeaderValues, hasHeader } from "./wire/headers.ts";
 export { queryStringFromDict, uriEncode, type QueryValue, type QueryScalar } from "./wire/query-string.ts";

@@ -1,6 +1,7 @@
 import { lookup, type LookupAddress } from "node:dns";
 import { LookupAnswer } from "./lookup-answer.ts";
 import type { LookupState, PendingLookup, ResolvedAddress } from "./network.ts";
+import { withLoopbackAddresses } from "./loopback-name.ts";
 import { parseIpAddress } from "./peer/address.ts";
 
 function codeOf(err: unknown): string {
@@ -13,7 +14,9 @@ function codeOf(err: unknown): string {
 /**
  * A host-name lookup with `dns.lookup()` (the operating system's resolver, as `net.connect` uses),
  * run on libuv's thread pool so it never blocks the caller. All addresses are returned in the
- * resolver's order. An IP literal is answered at once, without a lookup.
+ * resolver's order. An IP literal is answered at once, without a lookup. For `localhost` and names
+ * under `.localhost`, both loopback addresses are in the answer even when the hosts file lists one
+ * (see `withLoopbackAddresses`).
  *
  * Usually created by `NodeNetwork.resolve()`.
  */
@@ -82,11 +85,12 @@ export class NodeLookup implements PendingLookup {
   }
 
   #settle(err: NodeJS.ErrnoException | null, addresses: readonly LookupAddress[]): void {
-    const found: ResolvedAddress[] = [];
+    const given: ResolvedAddress[] = [];
     for (const entry of err === null ? addresses : []) {
-      if (entry.family === 4 || entry.family === 6) found.push({ address: entry.address, family: entry.family });
+      if (entry.family === 4 || entry.family === 6) given.push({ address: entry.address, family: entry.family });
     }
-    if (err !== null || found.length === 0) {
+    const found = withLoopbackAddresses(this.host, given);
+    if (found.length === 0) {
       if (this.getState() === "pending" && !this.isCancelled()) {
         this.#errorMessage = err === null ? `ENODATA: no address found for ${this.host}` : err.message;
       }

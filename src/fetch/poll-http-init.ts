@@ -2,6 +2,7 @@ import type { ProxyCredentials } from "../client/proxy-settings.ts";
 import type { TLSOptions } from "../client/tls-options.ts";
 import type { PoolRequestOptions } from "../request-node/pool/pool-options.ts";
 import type { RequestPriority } from "../request-node/pool/priority.ts";
+import type { RetryPolicy } from "../request-node/retry-policy.ts";
 
 /** A proxy for {@link PollHttpInit.httpProxy} / {@link PollHttpInit.httpsProxy}. */
 export interface FetchProxy {
@@ -55,6 +56,20 @@ export interface PollHttpInit {
    * reads (back-pressure). Default 1 MiB.
    */
   readonly bodyHighWaterMark?: number;
+  /**
+   * Retries, as `HTTPRequest.retryPolicy`: attempts that fail before the response is handed to
+   * the application (connection errors, phase timeouts, retried statuses) are made again after the
+   * policy's wait in tick time. Default none.
+   */
+  readonly retry?: RetryPolicy;
+  /** Seconds a connection may take to be ready, as `HTTPRequest.connectTimeout`. Default no limit. */
+  readonly connectTimeout?: number;
+  /** Seconds from the request sent to the complete response head, as `HTTPRequest.headTimeout`. Default no limit. */
+  readonly headTimeout?: number;
+  /** Seconds without a body byte, as `HTTPRequest.idleTimeout`. Default no limit. */
+  readonly idleTimeout?: number;
+  /** Takes proxies from `http_proxy`, `https_proxy`, `no_proxy`…, as `HTTPRequest.useEnvironmentProxy`. Default false. */
+  readonly useEnvironmentProxy?: boolean;
   /** Called at the end of each tick in which request body bytes went out: sent so far, total (-1 when unknown). */
   readonly onUploadProgress?: (sent: number, total: number) => void;
   /** Called at the end of each tick in which response body bytes arrived: received so far (on the wire), total (-1 when unknown). */
@@ -90,5 +105,10 @@ export function poolOptionsOf(init: PollHttpInit | undefined, integrity: string,
     ...(init?.tlsOptions !== undefined ? { tlsOptions: init.tlsOptions } : {}),
     ...(init?.httpProxy !== undefined ? { httpProxy: init.httpProxy } : {}),
     ...(init?.httpsProxy !== undefined ? { httpsProxy: init.httpsProxy } : {}),
+    ...(init?.retry !== undefined ? { retry: init.retry } : {}),
+    ...(init?.connectTimeout !== undefined ? { connectTimeout: init.connectTimeout } : {}),
+    ...(init?.headTimeout !== undefined ? { headTimeout: init.headTimeout } : {}),
+    ...(init?.idleTimeout !== undefined ? { idleTimeout: init.idleTimeout } : {}),
+    ...(init?.useEnvironmentProxy !== undefined ? { useEnvironmentProxy: init.useEnvironmentProxy } : {}),
   };
 }

@@ -67,6 +67,21 @@ export function heldPartialBytes(targetPath: string, fs: Pick<typeof nodeFs, "st
   }
 }
 
+/**
+ * Removes the {@link partialPathOf | partial file} of a download to `targetPath`, if there is one.
+ *
+ * @param targetPath - The download's target.
+ * @param fs - The file-system calls to use. Default: `node:fs`.
+ * @internal
+ */
+export function discardPartial(targetPath: string, fs: Pick<typeof nodeFs, "unlinkSync"> = nodeFs): void {
+  try {
+    fs.unlinkSync(partialPathOf(targetPath));
+  } catch {
+    // Nothing to remove (committed, or never written).
+  }
+}
+
 type OpenResult =
   | { readonly ok: true; readonly sink: DownloadSink }
   | { readonly ok: false; readonly reason: string; readonly code: string | undefined };

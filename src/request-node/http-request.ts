@@ -1,4 +1,6 @@
 import type { BodySource } from "../client/body-source.ts";
+import type { PhaseTimeouts } from "./phase-timer.ts";
+import type { RetryPolicy } from "./retry-policy.ts";
 import type { Network } from "../client/network.ts";
 import type { ProxyCredentials } from "../client/proxy-settings.ts";
 import { TLSOptions } from "../client/tls-options.ts";
@@ -59,7 +61,7 @@ const TIME_EPSILON = 1e-9;
  *
  * What a tick produces is collected and emitted at the end of the tick, each signal at most once,
  * in this order: `headersReceived`, `redirectReceived`, `bodyData`, `downloadProgress`,
- * `uploadProgress`, `requestCompleted`. A listener that cancels or restarts the request stops the
+ * `uploadProgress`, `retrying`, `requestCompleted`. A listener that cancels or restarts the request stops the
  * rest of that tick's emissions.
  *
  * @example
@@ -103,6 +105,14 @@ export class HTTPRequest extends Node {
    * {@link HTTPRequest.followRedirect} or {@link HTTPRequest.cancelRequest}.
    */
   readonly redirectReceived: Signal<[responseCode: number, method: string, url: string, headers: string[]]> = new Signal();
+  /**
+   * Emitted at the end of a tick in which an attempt ended and the retry policy (see
+   * {@link HTTPRequest.retryPolicy}) sends the request again: the number of the attempt to come (2
+   * for the first retry), the seconds of ticks it waits for, and why (`"503 with Retry-After: 2"`,
+   * `"RESULT_CONNECTION_ERROR"`). {@link HTTPRequest.getErrorReason} tells how the ended attempt
+   * failed.
+   */
+  readonly retrying: Signal<[attempt: number, delay: number, reason: string]> = new Signal();
   /** Adds `Accept-Encoding: gzip, deflate` (unless given) and decodes such bodies. Default true. */
   acceptGzip = true;
   /** Most redirects followed; -1 for no limit. Default 8. */
@@ -178,6 +188,36 @@ export class HTTPRequest extends Node {
   authLoginHandler: AuthLoginHandler | null = null;
   /** Digest nonce counts, across this node's requests; made by the first request that may need it. */
   #digest: DigestAuth | null = null;
+  /**
+   * Opt-in: when true, a URL whose scheme has no proxy set on this node goes through the proxy the
+   * environment names (`http_proxy`, `https_proxy`, `all_proxy`, `no_proxy` and their upper-case
+   * forms, read at each connection as curl reads them; see `HTTPClient.useEnvironmentProxy`). A
+   * proxy set with {@link HTTPRequest.setHttpProxy} / {@link HTTPRequest.setHttpsProxy} wins.
+   * `RequestOptions.useEnvironmentProxy` overrides it for one request. Default false.
+   */
+  useEnvironmentProxy = false;
+  /**
+   * Sends a request again when an attempt fails in a way worth retrying: see {@link RetryPolicy}
+   * for which methods, results and statuses, the backoff with seeded jitter, `Retry-After` and the
+   * time budget. `null` (default) makes one attempt. `RequestOptions.retry` overrides it for one
+   * request.
+   *
+   * The wait between attempts is counted in the ticks' deltas, never on a clock: a simulation sees
+   * the same attempts at the same virtual instants on every run. Each retry emits `retrying`; the
+   * overall {@link HTTPRequest.timeout} spans every attempt and is never retried. A body is sent
+   * again when it is bytes or a `BodySource` that can be replayed (`BytesSource`,
+   * `FileBodySource`: see `BodySource.replay`); a `StreamingBodySource` cannot, and the attempt's
+   * failure ends the request. A body being handed out through `bodyData` is not retried once it
+   * started. An HTTP-date `Retry-After` is measured from the response's own `Date`. A
+   * `downloadFile` download continues with `Range` from the bytes already written.
+   *
+   * @example
+   * ```ts
+   * req.retryPolicy = new RetryPolicy({ attempts: 4, baseDelay: 0.5, budget: 20, seed: playerId });
+   * req.retrying.connect((attempt, delay, why) => log(`attempt ${attempt} in ${delay} s: ${why}`));
+   * ```
+   */
+  retryPolicy: RetryPolicy | null = null;
   /** The network new clients use; undefined for Node's. */
   readonly #network: Network | undefined;
   /** The proxy settings as given. */
@@ -198,6 +238,8 @@ export class HTTPRequest extends Node {
   #file = "";
   /** `timeout`. */
   #timeoutSeconds = 0;
+  /** `connectTimeout`, `headTimeout`, `idleTimeout`. */
+  #phaseTimeouts: PhaseTimeouts = { connect: 0, head: 0, idle: 0 };
   /** Why the last request failed or the last call was refused. */
   #reason = "";
   /** Seconds of ticks since the request started. */
@@ -316,6 +358,56 @@ export class HTTPRequest extends Node {
     else this.#reason = `timeout must be a number >= 0, got ${seconds}`;
   }
 
+  /**
+   * Seconds of ticks a connection may take to be ready — name lookup, TCP connect (every address
+   * tried), proxy tunnel and TLS handshake — before the attempt ends with `RESULT_TIMEOUT` and a
+   * reason starting `connectTimeout:` (OpenHarmony's `connectTimeout`). Counted per connection, so
+   * a redirect or a retry has its own. 0 (default) for no limit; negative or non-finite values are
+   * ignored. Read as `request()` starts a request. A retry policy may retry it.
+   */
+  get connectTimeout(): number {
+    return this.#phaseTimeouts.connect;
+  }
+
+  /** Sets the connect timeout (see the getter). */
+  set connectTimeout(seconds: number) {
+    this.#setPhaseTimeout("connect", "connectTimeout", seconds);
+  }
+
+  /**
+   * Seconds of ticks from the last byte of the request sent to the complete response head before
+   * the attempt ends with `RESULT_TIMEOUT` and a reason starting `headTimeout:`: a server that
+   * accepted the request but does not answer. 0 (default) for no limit.
+   */
+  get headTimeout(): number {
+    return this.#phaseTimeouts.head;
+  }
+
+  /** Sets the head timeout (see the getter). */
+  set headTimeout(seconds: number) {
+    this.#setPhaseTimeout("head", "headTimeout", seconds);
+  }
+
+  /**
+   * Stall detection: seconds of ticks without a body byte, from the complete head on, before the
+   * attempt ends with `RESULT_TIMEOUT` and a reason starting `idleTimeout:` (OpenHarmony's
+   * `readTimeout`). Each arriving byte restarts the count; a body paused with
+   * {@link HTTPRequest.setBodyPaused} is not counted. 0 (default) for no limit.
+   */
+  get idleTimeout(): number {
+    return this.#phaseTimeouts.idle;
+  }
+
+  /** Sets the idle timeout (see the getter). */
+  set idleTimeout(seconds: number) {
+    this.#setPhaseTimeout("idle", "idleTimeout", seconds);
+  }
+
+  #setPhaseTimeout(phase: "connect" | "head" | "idle", name: string, seconds: number): void {
+    if (Number.isFinite(seconds) && seconds >= 0) this.#phaseTimeouts = { ...this.#phaseTimeouts, [phase]: seconds };
+    else this.#reason = `${name} must be a number >= 0, got ${seconds}`;
+  }
+
   /** Why the last request failed or the last call was refused, with the underlying cause; `""` if nothing failed. */
   getErrorReason(): string {
     return this.#reason;
@@ -429,6 +521,9 @@ export class HTTPRequest extends Node {
       downloadChunkSize: this.#chunkSize,
       downloadFile: options.downloadFile ?? this.#file,
       proxyLoginHandler: this.proxyLoginHandler,
+      retry: options.retry !== undefined ? options.retry : this.retryPolicy,
+      timeouts: this.#phaseTimeouts,
+      useEnvironmentProxy: options.useEnvironmentProxy ?? this.useEnvironmentProxy,
     });
     const plan = this.#plans.plan({
       url,
@@ -617,11 +712,16 @@ export class HTTPRequest extends Node {
     // idle nodes of a big tree cost one object each per tick.
     const quiet = this.#quietAt === this.#activity;
     if (quiet || run.isActive()) {
-      this.#elapsed += Number.isFinite(delta) && delta > 0 ? delta : 0;
+      const passed = Number.isFinite(delta) && delta > 0 ? delta : 0;
+      this.#elapsed += passed;
       const timedOut = this.#timeoutSeconds > 0 && this.#elapsed >= this.#timeoutSeconds - TIME_EPSILON;
-      if (quiet && !timedOut) return;
-      this.#quietAt = -1;
       try {
+        this.#connection.getClient()?.advanceTime(passed); // for the dual-stack connect's attempt delay
+        // The wait before a retry and the phase timeouts count this tick's time; when one is over
+        // the request moved (a new attempt, a timed-out phase), so the tick steps it.
+        const moved = !timedOut && run.advanceTime(passed);
+        if (quiet && !timedOut && !moved) return;
+        this.#quietAt = -1;
         this.#peakBuffered = Math.max(this.#peakBuffered, this.#connection.getPeakBufferedBytes());
         if (timedOut) {
           run.fail(Result.RESULT_TIMEOUT, `timed out after ${this.#timeoutSeconds} s`);
@@ -660,7 +760,11 @@ export class HTTPRequest extends Node {
     if (run === null) return null;
     if (run.hasEmissions() || run.hasPendingWork()) return 0;
     if (!run.isActive()) return null;
-    return this.#timeoutSeconds > 0 ? Math.max(0, this.#timeoutSeconds - this.#elapsed) : null;
+    let due = this.#timeoutSeconds > 0 ? Math.max(0, this.#timeoutSeconds - this.#elapsed) : null;
+    for (const next of [this.#connection.getClient()?.getNextDeadline() ?? null, run.nextDeadline()]) {
+      if (next !== null) due = due === null ? next : Math.min(due, next);
+    }
+    return due;
   }
 
   /** Leaving the tree cancels the running request (nothing is emitted) and closes the connection. */
@@ -687,7 +791,7 @@ export class HTTPRequest extends Node {
     const batch = run.takeEmissions();
     const live = (): boolean => this.#run === run && !run.isCancelled();
     // A signal without listeners is skipped: emitting it would call nobody.
-    const { headers, redirect, download, upload, completion } = batch;
+    const { headers, redirect, download, upload, retrying, completion } = batch;
     if (headers !== null && this.headersReceived.getConnectionCount() > 0) this.headersReceived.emit(headers[0], headers[1]);
     if (redirect !== null && live()) this.redirectReceived.emit(...redirect);
     if (batch.data.length > 0 && live() && this.bodyData.getConnectionCount() > 0) {
@@ -702,6 +806,7 @@ export class HTTPRequest extends Node {
     }
     if (download !== null && live() && this.downloadProgress.getConnectionCount() > 0) this.downloadProgress.emit(download[0], download[1]);
     if (upload !== null && live() && this.uploadProgress.getConnectionCount() > 0) this.uploadProgress.emit(upload[0], upload[1]);
+    if (retrying !== null && live() && this.retrying.getConnectionCount() > 0) this.retrying.emit(retrying[0], retrying[1], retrying[2]);
     if (completion !== null && live()) this.requestCompleted.emit(completion[0], completion[1], completion[2], completion[3]);
   }
 

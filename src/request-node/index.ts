@@ -20,6 +20,9 @@ export {
   type IntegrityVerdict,
 } from "./integrity.ts";
 export { partialPathOf, PARTIAL_SUFFIX } from "./download-sink.ts";
+export {
+  RetryPolicy, seededRandom, parseRetryAfter, type RetryPolicyInit, type AttemptOutcome, type RetryDecision,
+} from "./retry-policy.ts";
 export { RequestTimings, type TimingEvent, type TimingSnapshot } from "./timings.ts";
 export {
   formatRangeHeader,

@@ -33,6 +33,8 @@ export class KeptConnection {
   #origin: HttpUrl | null = null;
   /** The TLS options the kept connection was opened (and its certificate verified) with. */
   #tls: TLSOptions | null = null;
+  /** Whether the kept connection was opened taking the environment's proxies. */
+  #environmentProxy = false;
 
   /**
    * @param network - How the client resolves and connects; undefined for Node's.
@@ -87,12 +89,14 @@ export class KeptConnection {
 
   /**
    * Whether a hop to `url` may go on the open connection: same origin, opened with the TLS options
-   * the request runs with (for `https`), and idle in CONNECTED.
+   * the request runs with (for `https`) and the same choice of environment proxies, and idle in
+   * CONNECTED.
    *
    * @param url - The hop's URL.
    * @param tls - The TLS options of the request.
+   * @param environmentProxy - Whether the request takes the environment's proxies.
    */
-  canReuse(url: HttpUrl, tls: TLSOptions): boolean {
+  canReuse(url: HttpUrl, tls: TLSOptions, environmentProxy = false): boolean {
     const client = this.#client;
     const origin = this.#origin;
     // A kept connection is reused only if it was verified with the TLS options in force now.
@@ -104,6 +108,7 @@ export class KeptConnection {
       sameOrigin(origin, url) &&
       sameTls &&
       sameNetwork &&
+      this.#environmentProxy === environmentProxy &&
       client.getStatus() === Status.STATUS_CONNECTED
     );
   }
@@ -114,9 +119,10 @@ export class KeptConnection {
    *
    * @param url - The hop's URL.
    * @param tlsOptions - The TLS options of the request (used for `https`).
+   * @param environmentProxy - Whether the connection takes the proxies the environment names.
    * @returns What the client's `connectToHost` returned.
    */
-  open(url: HttpUrl, tlsOptions: TLSOptions): Err {
+  open(url: HttpUrl, tlsOptions: TLSOptions, environmentProxy = false): Err {
     if (this.#client !== null && this.#clientThreads !== this.#threads) {
       this.#client.close();
       this.#client.setActivityListener(null);
@@ -124,6 +130,8 @@ export class KeptConnection {
     }
     const client = this.#client ?? this.#createClient();
     const tls = url.scheme === "https" ? tlsOptions : null;
+    client.useEnvironmentProxy = environmentProxy;
+    this.#environmentProxy = environmentProxy;
     const err = client.connectToHost(url.host, url.port, tls);
     this.#origin = url;
     this.#tls = tls;

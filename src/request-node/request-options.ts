@@ -8,6 +8,7 @@ import type { Network } from "../client/network.ts";
 import type { CacheMode } from "../session/http-cache.ts";
 import type { CredentialsMode } from "./request-session.ts";
 import type { HTTPRequest } from "./http-request.ts";
+import type { RetryPolicy } from "./retry-policy.ts";
 
 /** Options for a new {@link HTTPRequest}. */
 export interface HTTPRequestOptions {
@@ -110,4 +111,11 @@ export interface RequestOptions {
    * `ERR_INVALID_PARAMETER`.
    */
   readonly credentials?: CredentialsMode;
+  /**
+   * Whether this request takes the proxies the environment names, overriding
+   * {@link HTTPRequest.useEnvironmentProxy} for it (redirects included).
+   */
+  readonly useEnvironmentProxy?: boolean;
+  /** The retry policy of this request, overriding {@link HTTPRequest.retryPolicy} (`null`: one attempt). */
+  readonly retry?: RetryPolicy | null;
 }

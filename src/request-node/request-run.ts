@@ -22,6 +22,11 @@ import { ResponseBody } from "./response-body.ts";
 import type { Signal } from "./signal.ts";
 import { TickEmissions } from "./tick-emissions.ts";
 import type { TimingObserver } from "./timing-observer.ts";
+import { PhaseTimer, type TimedPhase } from "./phase-timer.ts";
+import { RetryState } from "./retry-state.ts";
+import { discardPartial, heldPartialBytes } from "./download-sink.ts";
+import { getHeaderValue } from "../client/wire/headers.ts";
+import { verbOf } from "../status/method.ts";
 
 const EMPTY = new Uint8Array(0);
 /** Methods that may be sent again on a fresh connection when a reused one closed before answering. */
@@ -35,7 +40,7 @@ const IDEMPOTENT = new Set<Method | string>([
 ]);
 
 /** Where a run is: see the table on {@link RequestRun}. */
-type Phase = "connect" | "head" | "body" | "drain" | "wait" | "ended";
+type Phase = "connect" | "head" | "body" | "drain" | "wait" | "backoff" | "ended";
 
 /** What a run is given when `request()` starts it. */
 export interface RequestRunInit {
@@ -75,6 +80,9 @@ export interface RequestRunInit {
  * | body | limit, decoding, integrity or connection failure | ended (failure) |
  * | drain | the redirect's body is read | connect (the next hop) |
  * | wait | `followRedirect()` | drain or connect |
+ * | connect, head, body | a phase timeout (`connectTimeout`, `headTimeout`, `idleTimeout`) | ended (`RESULT_TIMEOUT`), or backoff |
+ * | connect, head, body | a failure or a status the retry policy retries | backoff (`retrying` is emitted) |
+ * | backoff | the policy's delay passed in ticks | connect (the same hop on a new connection; a download with `Range`) |
  * | any | timeout, or an error thrown inside (a bug) | ended (`RESULT_TIMEOUT`, `RESULT_REQUEST_FAILED`) |
  * | any | `cancelRequest()` | ended (nothing is emitted) |
  *
@@ -89,7 +97,8 @@ export class RequestRun {
   readonly #timings: TimingObserver;
   readonly #bodyData: Signal<[chunk: Uint8Array]>;
   readonly #integrity: string | null;
-  readonly #range: RequestPlan["range"];
+  /** The range the request asks for; a retried download changes it to continue where it stopped. */
+  #range: RequestPlan["range"];
   /** What the current tick will emit. */
   #emissions = new TickEmissions();
   #phase: Phase = "connect";
@@ -112,6 +121,24 @@ export class RequestRun {
   readonly session: RequestSession | null;
   /** The method of the first hop (a stored answer is delivered before any hop starts). */
   readonly #requestMethod: Method | string;
+  /** The retries of this request, or null without a policy. */
+  readonly #retries: RetryState | null;
+  /** The phase timeouts of this request. */
+  readonly #timer: PhaseTimer;
+  /** Seconds of ticks since the request started, as told by {@link RequestRun.advanceTime}. */
+  #elapsed = 0;
+  /** The hop to send again once the retry wait is over. */
+  #retryHop: Hop | null = null;
+  /**
+   * True for a `downloadFile` download with a retry policy (and no range, resume or integrity of
+   * its own): its bytes go to the partial file, so a retry continues with `Range` where the last
+   * attempt stopped; the target is only replaced, by a rename, once complete.
+   */
+  readonly #resumeOnRetry: boolean;
+  /** The validator (`ETag`, else `Last-Modified`) of the last body taken, for `If-Range`; `""` for none. */
+  #resumeValidator = "";
+  /** Whether the last body taken had a content coding (its bytes on disk are then not the wire's: no `Range`). */
+  #resumeCoded = false;
 
   /**
    * Starts the request's first hop (which may end the request at once when it cannot connect).
@@ -126,6 +153,12 @@ export class RequestRun {
     this.#bodyData = init.bodyData;
     this.#integrity = init.plan.integrity;
     this.#range = init.plan.range;
+    const retry = init.settings.retry;
+    this.#retries = retry === null ? null : new RetryState(retry);
+    this.#timer = new PhaseTimer(init.settings.timeouts);
+    this.#resumeOnRetry = retry !== null && init.settings.downloadFile !== "" && init.plan.range === null && init.plan.integrity === null;
+    // Written to the partial file from byte 0 (a stale partial file is truncated), kept on failure.
+    if (this.#resumeOnRetry) this.#range = { header: null, from: 0, resume: true };
     this.session = init.session;
     this.#requestMethod = init.plan.hop.method;
     const begun = init.session === null ? null : init.session.start();
@@ -138,6 +171,7 @@ export class RequestRun {
       this.#reason = begun.reason;
       this.#complete(Result.RESULT_REQUEST_FAILED, EMPTY);
     }
+    this.#observePhase(); // the first tick's time counts towards the connect phase, as towards the timeout
   }
 
   /** True from `request()` until the request ends or is cancelled. */
@@ -195,6 +229,7 @@ export class RequestRun {
     if (this.#cancelled) return;
     this.#cancelled = true;
     this.body.abort();
+    if (this.#phase !== "ended" && this.#resumeOnRetry) discardPartial(this.#settings.downloadFile);
     this.#connection.close();
     this.#phase = "ended";
     this.#waitingRedirect = null;
@@ -225,7 +260,64 @@ export class RequestRun {
   step(): boolean {
     this.body.startTick();
     for (let steps = 0; steps < 32 && this.isActive() && this.#advance(); steps++);
+    this.#observePhase();
     return this.#phase === "head" && this.#connection.waitsForHeadOnly();
+  }
+
+  /**
+   * Counts a tick's time before it steps: the wait before a retry, and the phase timeouts.
+   *
+   * @param seconds - The tick's delta.
+   * @returns true when the request moved (the next attempt started, or a phase timed out): the
+   * tick must step it even if no byte arrived.
+   */
+  advanceTime(seconds: number): boolean {
+    if (!this.isActive()) return false;
+    this.#elapsed += seconds;
+    if (this.#phase === "backoff") {
+      const hop = this.#retryHop;
+      if (this.#retries === null || hop === null || !this.#retries.advance(seconds)) return false;
+      this.#retryHop = null;
+      this.#reason = ""; // the reason is the last attempt's
+      this.#timings.countAttempt();
+      this.#hop = hop;
+      this.#retried = false;
+      this.#connectFresh(hop);
+      return true;
+    }
+    const expired = this.#timer.advance(seconds);
+    if (expired === null) return false;
+    const reason =
+      expired.phase === "connect"
+        ? `connectTimeout: not connected to ${this.#hop?.url.host ?? "the host"} after ${expired.limit} s`
+        : expired.phase === "head"
+          ? `headTimeout: no complete response head ${expired.limit} s after the request was sent`
+          : `idleTimeout: no body byte for ${expired.limit} s`;
+    this.fail(Result.RESULT_TIMEOUT, reason, true);
+    return true;
+  }
+
+  /** Seconds of ticks until the run has something timed to do (a retry, a phase timeout), or null. */
+  nextDeadline(): number | null {
+    if (!this.isActive()) return null;
+    if (this.#phase === "backoff") return this.#retries?.nextDeadline() ?? null;
+    return this.#timer.nextDeadline();
+  }
+
+  /** Tells the phase timer where the request is now. */
+  #observePhase(): void {
+    let phase: TimedPhase = null;
+    let progress = 0;
+    if (this.#phase === "connect" && !this.#reused) {
+      phase = "connect";
+    } else if (this.#phase === "head") {
+      phase = "head";
+      progress = this.#connection.getClient()?.getRequestBodyBytesSent() ?? 0;
+    } else if ((this.#phase === "body" && !this.#bodyHeld) || this.#phase === "drain") {
+      phase = "body"; // a body held back by the application is not a stall
+      progress = this.body.downloaded;
+    }
+    this.#timer.observe(phase, progress);
   }
 
   /**
@@ -233,14 +325,81 @@ export class RequestRun {
    *
    * @param result - The result to emit.
    * @param reason - Why.
+   * @param phaseTimeout - True for a phase timeout (which a retry policy may retry).
    * @returns false (nothing more to step).
    */
-  fail(result: Result, reason: string): boolean {
+  fail(result: Result, reason: string, phaseTimeout = false): boolean {
     this.#reason = reason;
     this.body.abort();
     this.#connection.close();
+    if (this.#retryAfter(result, phaseTimeout, reason)) return false;
     this.#complete(result, EMPTY);
     return false;
+  }
+
+  /**
+   * Asks the retry policy about the attempt that just ended; when it says so, waits (phase
+   * `backoff`) before sending the same hop again on a new connection, and notes the `retrying`
+   * emission.
+   *
+   * @returns true when a retry is scheduled.
+   */
+  #retryAfter(result: Result, phaseTimeout: boolean, reason: string): boolean {
+    const retries = this.#retries;
+    const hop = this.#hop;
+    if (retries === null || hop === null || this.#cancelled) return false;
+    // A body handed out through bodyData as it arrives cannot be taken back: not sent again.
+    const toFile = this.#settings.downloadFile !== "" && this.#code >= 200 && this.#code < 300;
+    if (this.#phase === "body" && this.#bodyData.getConnectionCount() > 0 && !toFile) {
+      if (retries.policy.results.has(result)) this.#reason = `${reason} (not retried: the body was being streamed through bodyData)`;
+      return false;
+    }
+    const date = getHeaderValue(this.#headers, "date");
+    const decision = retries.decide({
+      method: verbOf(hop.method) ?? "GET",
+      result,
+      phaseTimeout,
+      responseCode: this.#code,
+      headers: this.#headers,
+      elapsed: this.#elapsed,
+      now: date === undefined ? Number.NaN : Date.parse(date),
+      bodyReplayable: hop.body instanceof Uint8Array || typeof hop.body.replay === "function",
+    });
+    if (!decision.retry) {
+      if (decision.reason !== "" && retries.attempt > 1) this.#reason = `${reason} (attempt ${retries.attempt}; ${decision.reason})`;
+      return false;
+    }
+    let again = hop;
+    if (!(hop.body instanceof Uint8Array)) {
+      const body = hop.body.replay?.() ?? null;
+      if (body === null) {
+        this.#reason = `${reason} (not retried: the request body cannot be read again)`;
+        return false;
+      }
+      again = { ...hop, body };
+    }
+    this.#reason = reason;
+    this.#emissions.retrying = [retries.attempt + 1, decision.delay, decision.reason];
+    retries.wait(decision.delay);
+    this.#retryHop = this.#resumeOnRetry ? this.#resumingHop(again) : again;
+    this.#code = 0;
+    this.#headers = [];
+    this.#phase = "backoff";
+    return true;
+  }
+
+  /**
+   * The hop a retried download sends: with `Range: bytes=N-` for the N bytes the partial file holds
+   * (and `If-Range` with the last body's validator, so a changed resource comes whole), or from
+   * byte 0 when nothing is held or the bytes held were decoded from a content coding.
+   */
+  #resumingHop(hop: Hop): Hop {
+    const headers = hop.headers.filter((line) => !/^\s*(range|if-range)\s*:/i.test(line));
+    const held = this.#resumeCoded ? 0 : heldPartialBytes(this.#settings.downloadFile);
+    this.#range = { header: held > 0 ? `Range: bytes=${held}-` : null, from: held, resume: true };
+    if (held === 0) return { ...hop, headers };
+    const validator = this.#resumeValidator === "" ? [] : [`If-Range: ${this.#resumeValidator}`];
+    return { ...hop, headers: [...headers, `Range: bytes=${held}-`, ...validator] };
   }
 
   /**
@@ -274,6 +433,7 @@ export class RequestRun {
       case "drain":
         return this.#advanceDrain(client);
       case "wait":
+      case "backoff":
       case "ended":
         return false;
     }
@@ -429,11 +589,27 @@ export class RequestRun {
       this.#beginNextHop(decision.next, decision.drain);
       return true;
     }
+    // A status the policy retries: the response is dropped and the hop sent again after the wait;
+    // when it is not retried (no attempts left, not allowed), it is delivered as any response.
+    if (
+      this.#retries?.policy.statuses.has(this.#code) &&
+      this.#retryAfter(Result.RESULT_SUCCESS, false, `the server answered ${this.#code}`)
+    ) {
+      this.body.abort();
+      this.#connection.close();
+      return false;
+    }
     return this.#startBody(client);
   }
 
   #startBody(client: HTTPClient): boolean {
     const settings = this.#settings;
+    if (this.#resumeOnRetry && this.#code >= 200 && this.#code < 300) {
+      const etag = getHeaderValue(this.#headers, "etag")?.trim() ?? "";
+      this.#resumeValidator = etag !== "" && !etag.startsWith("W/") ? etag : (getHeaderValue(this.#headers, "last-modified")?.trim() ?? "");
+      const coding = getHeaderValue(this.#headers, "content-encoding")?.trim().toLowerCase() ?? "";
+      this.#resumeCoded = coding !== "" && coding !== "identity";
+    }
     const emissions = (): TickEmissions => this.#emissions; // the collection changes at each tick's end
     const failure = this.body.begin({
       length: client.getResponseBodyLength(),
@@ -484,7 +660,7 @@ export class RequestRun {
     this.#retried = false;
     this.#code = 0; // the signal reports the response of the hop that ended the request, not an earlier 3xx
     this.#headers = [];
-    if (this.#connection.canReuse(hop.url, this.#settings.tlsOptions)) {
+    if (this.#connection.canReuse(hop.url, this.#settings.tlsOptions, this.#settings.useEnvironmentProxy)) {
       this.#reused = true;
       this.#phase = "connect";
       return;
@@ -495,7 +671,7 @@ export class RequestRun {
   #connectFresh(hop: Hop): void {
     this.#reused = false;
     const connection = this.#connection;
-    const err = connection.open(hop.url, this.#settings.tlsOptions);
+    const err = connection.open(hop.url, this.#settings.tlsOptions, this.#settings.useEnvironmentProxy);
     this.#timings.connectStarted(connection.getStatus());
     this.#phase = "connect";
     if (err !== Err.OK) this.fail(Result.RESULT_CANT_CONNECT, connection.getClient()?.getErrorReason() ?? "");
@@ -525,6 +701,8 @@ export class RequestRun {
   }
 
   #complete(result: Result, body: Uint8Array): void {
+    // The partial file is the retries' own: renamed over the target on success, removed otherwise.
+    if (this.#resumeOnRetry) discardPartial(this.#settings.downloadFile);
     this.#phase = "ended";
     this.#hop = null;
     this.#nextHop = null;

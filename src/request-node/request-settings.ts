@@ -4,7 +4,9 @@
  * @module
  */
 import type { TLSOptions } from "../client/tls-options.ts";
+import type { PhaseTimeouts } from "./phase-timer.ts";
 import type { ProxyLoginHandler } from "./proxy-login.ts";
+import type { RetryPolicy } from "./retry-policy.ts";
 
 /** How an {@link HTTPRequest} treats redirects (Fetch's and Electron's `redirect` option). */
 export type RedirectMode = "follow" | "error" | "manual";
@@ -34,4 +36,10 @@ export interface RequestSettings {
   readonly downloadFile: string;
   /** `proxyLoginHandler`. */
   readonly proxyLoginHandler: ProxyLoginHandler | null;
+  /** `retryPolicy`, or the request's `retry` option; null for one attempt. */
+  readonly retry: RetryPolicy | null;
+  /** `connectTimeout`, `headTimeout`, `idleTimeout`. */
+  readonly timeouts: PhaseTimeouts;
+  /** `useEnvironmentProxy`, or the request's option. */
+  readonly useEnvironmentProxy: boolean;
 }

@@ -67,7 +67,11 @@ export interface AttemptOutcome {
   readonly headers: readonly string[];
   /** Tick time since the first attempt started, in seconds. */
   readonly elapsed: number;
-  /** The wall-clock time now (ms since the epoch), for an HTTP-date `Retry-After`. */
+  /**
+   * The time (ms since the epoch) an HTTP-date `Retry-After` is measured from: `HTTPRequest` gives
+   * the response's own `Date` (it reads no clock), NaN when there is none, and an HTTP-date is then
+   * not honoured (the backoff applies).
+   */
   readonly now: number;
   /** False when the request body cannot be sent again (a one-shot stream). */
   readonly bodyReplayable: boolean;
@@ -92,7 +96,12 @@ export type RetryDecision =
 
 const IDEMPOTENT = ["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"];
 const STATUSES = [408, 425, 429, 500, 502, 503, 504];
-const RESULTS: readonly Result[] = [Result.RESULT_CANT_CONNECT, Result.RESULT_CONNECTION_ERROR, Result.RESULT_NO_RESPONSE, Result.RESULT_TIMEOUT];
+const RESULTS: readonly Result[] = [
+  Result.RESULT_CANT_CONNECT,
+  Result.RESULT_CONNECTION_ERROR,
+  Result.RESULT_NO_RESPONSE,
+  Result.RESULT_TIMEOUT,
+];
 
 /**
  * A generator of numbers in [0, 1), the same sequence for the same seed (mulberry32).
@@ -115,13 +124,14 @@ export function seededRandom(seed: number): () => number {
  * Reads `Retry-After` (RFC 9110 §10.2.3): delay-seconds or an HTTP-date.
  *
  * @param value - The field value.
- * @param now - The current time (ms since the epoch), for an HTTP-date.
- * @returns Seconds to wait (0 for a date in the past), or `null` when the value is neither form.
+ * @param now - The current time (ms since the epoch), for an HTTP-date; NaN when unknown.
+ * @returns Seconds to wait (0 for a date in the past), or `null` when the value is neither form
+ * (or an HTTP-date without a known current time).
  */
 export function parseRetryAfter(value: string, now: number): number | null {
   const text = value.trim();
   if (/^\d+$/.test(text)) return Number(text);
-  if (!/[a-z]/i.test(text)) return null;
+  if (!/[a-z]/i.test(text) || !Number.isFinite(now)) return null;
   const when = Date.parse(text);
   return Number.isNaN(when) ? null : Math.max(0, (when - now) / 1000);
 }
@@ -210,7 +220,9 @@ export class RetryPolicy {
    */
   decide(outcome: AttemptOutcome, random: () => number): RetryDecision {
     const byStatus = outcome.result === Result.RESULT_SUCCESS && this.statuses.has(outcome.responseCode);
-    const byResult = outcome.result !== Result.RESULT_SUCCESS && this.results.has(outcome.result) &&
+    const byResult =
+      outcome.result !== Result.RESULT_SUCCESS &&
+      this.results.has(outcome.result) &&
       (outcome.result !== Result.RESULT_TIMEOUT || outcome.phaseTimeout);
     if (!byStatus && !byResult) return { retry: false, reason: "" };
     const what = byStatus ? `${outcome.responseCode}` : resultName(outcome.result);
@@ -228,7 +240,8 @@ export class RetryPolicy {
       const d = this.backoff(outcome.attempt);
       delay = d * (1 - this.jitter * random());
     }
-    if (outcome.elapsed + delay > this.budget) return { retry: false, reason: `${reason}; the retry budget of ${this.budget} s would be exceeded` };
+    if (outcome.elapsed + delay > this.budget)
+      return { retry: false, reason: `${reason}; the retry budget of ${this.budget} s would be exceeded` };
     return { retry: true, delay, reason };
   }
 }

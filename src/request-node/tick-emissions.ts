@@ -7,7 +7,7 @@ export type RequestCompletedArgs = [result: Result, responseCode: number, header
 /**
  * What one tick of an `HTTPRequest` has to emit, collected while the tick runs and emitted at its
  * end in a fixed order — headers, redirect, body data, download progress, upload progress,
- * completion — each at most once.
+ * retrying, completion — each at most once.
  *
  * @internal
  */
@@ -25,6 +25,8 @@ export class TickEmissions {
   download: [received: number, total: number] | null = null;
   /** `uploadProgress` arguments, when request body bytes went out this tick. */
   upload: [sent: number, total: number] | null = null;
+  /** `retrying` arguments, when an attempt ended this tick and another one follows. */
+  retrying: [attempt: number, delay: number, reason: string] | null = null;
   /** `requestCompleted` arguments, when the request ended this tick. */
   completion: RequestCompletedArgs | null = null;
 
@@ -35,6 +37,7 @@ export class TickEmissions {
     this.data.length = 0;
     this.download = null;
     this.upload = null;
+    this.retrying = null;
     this.completion = null;
   }
 
@@ -46,6 +49,7 @@ export class TickEmissions {
       this.data.length === 0 &&
       this.download === null &&
       this.upload === null &&
+      this.retrying === null &&
       this.completion === null
     );
   }

@@ -48,6 +48,12 @@ export class TimingObserver {
     if (this.timings.timeOf(event) < 0) this.timings.mark(event, this.now());
   }
 
+  /** Counts a retry: a new attempt, whose phases are to come. */
+  countAttempt(): void {
+    this.received = false;
+    this.timings.countAttempt();
+  }
+
   /**
    * Marks where a connection starts, right after `connectToHost`.
    *

@@ -60,6 +60,8 @@ export interface TimingSnapshot {
   readonly total: number;
   /** How many redirects were followed (`redirectStart` marks). */
   readonly redirects: number;
+  /** How many attempts the request made: 1, plus one for each retry of its retry policy. */
+  readonly attempts: number;
 }
 
 /** The slot of each event in a {@link RequestTimings}' marks. */
@@ -109,6 +111,16 @@ export class RequestTimings {
   /** The mark of each event by slot; {@link UNSET} when not marked. */
   readonly #marks = new Float64Array(SLOTS).fill(UNSET);
   #redirects = 0;
+  #attempts = 1;
+
+  /**
+   * Counts a new attempt of the request (a retry): the phase fields describe the last attempt's
+   * hop from here on, as after a redirect.
+   */
+  countAttempt(): void {
+    this.#marks.fill(UNSET, FIRST_PER_HOP, SLOT.end);
+    this.#attempts++;
+  }
 
   /**
    * Records that `event` happened at `now`.
@@ -163,6 +175,7 @@ export class RequestTimings {
       redirect: start === undefined ? -1 : lastRedirect === undefined ? 0 : span(start, lastRedirect),
       total: span(start, this.#get(SLOT.end)),
       redirects: this.#redirects,
+      attempts: this.#attempts,
     };
   }
 
@@ -170,6 +183,7 @@ export class RequestTimings {
   reset(): void {
     this.#marks.fill(UNSET);
     this.#redirects = 0;
+    this.#attempts = 1;
   }
 
   #get(slot: number): number | undefined {

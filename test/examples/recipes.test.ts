@@ -9,11 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Err, HTTPRequest, Result, SceneTree, resultName } from "../../src/index.ts";
 import { fixtures } from "../helpers/tls-fixtures.ts";
 import {
-  PlainGet, downloadWithProgress, getFollowingRedirects, getJson, getWithRedirectCheck, getWithTimeout, postJson,
+  PlainGet, backendNode, claimReward, downloadWithProgress, resilientDownload, getFollowingRedirects, getJson, getWithRedirectCheck, getWithTimeout, postJson,
   startOwnLoop, trustPrivateCa, uploadFile, uploadForm, useProxies, type Player,
 } from "../../examples/recipes.ts";
 
 const FILE = new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 13) & 0xff);
+/** Requests seen per path, for the flaky routes. */
+const hits = new Map<string, number>();
+/** The Range header of each request to /flaky/big. */
+const bigRanges: (string | undefined)[] = [];
 
 function handler(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? "/", "http://x");
@@ -25,7 +29,25 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
       res.writeHead(code, { "Content-Type": type, "Content-Length": Buffer.byteLength(text) });
       res.end(text);
     };
-    if (url.pathname === "/api/player") send(200, JSON.stringify({ id: 42, name: "Ada", level: 7 }), "application/json");
+    const hit = (hits.get(url.pathname) ?? 0) + 1;
+    hits.set(url.pathname, hit);
+    if (url.pathname === "/flaky/player") {
+      if (hit === 1) {
+        res.writeHead(503, { "Retry-After": "1", "Content-Length": 0 });
+        res.end();
+      } else send(200, JSON.stringify({ id: 42, name: "Ada", level: 7 }), "application/json");
+    } else if (url.pathname === "/flaky/reward") {
+      if (hit === 1) res.socket?.destroy(); // the claim is lost before any answer
+      else send(200, `${req.headers["idempotency-key"]} ${body.toString()}`);
+    } else if (url.pathname === "/flaky/big") {
+      bigRanges.push(req.headers.range);
+      const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? "")?.[1] ?? 0);
+      const headers = { "Content-Length": FILE.length - from, ETag: '"big-1"' };
+      if (from === 0) res.writeHead(200, headers);
+      else res.writeHead(206, { ...headers, "Content-Range": `bytes ${from}-${FILE.length - 1}/${FILE.length}` });
+      if (hit === 1) res.write(FILE.subarray(0, 512 * 1024), () => res.socket?.destroy());
+      else res.end(FILE.subarray(from));
+    } else if (url.pathname === "/api/player") send(200, JSON.stringify({ id: 42, name: "Ada", level: 7 }), "application/json");
     else if (url.pathname === "/api/echo") send(201, `${req.method} ${req.headers["content-type"]} ${body.toString()}`);
     else if (url.pathname === "/file") send(200, FILE, "application/octet-stream");
     else if (url.pathname.startsWith("/hop/")) {
@@ -219,5 +241,36 @@ describe("recipes (examples/recipes.ts)", () => {
     expect(player).toEqual({ id: 42, name: "Ada", level: 7 });
     expect(frames).toBe(tree.getFrame());
     expect(resultName(Result.RESULT_SUCCESS)).toBe("RESULT_SUCCESS");
+  });
+
+  it("retries for a game backend: a 503 waits out Retry-After, a lost POST with an idempotency key is sent again", async () => {
+    const tree = new SceneTree();
+    const lines: string[] = [];
+    const req = backendNode(tree, 7, (line) => lines.push(line));
+    let player: string | null = null;
+    req.requestCompleted.connect((_result, code, _headers, body) => (player = `${code} ${new TextDecoder().decode(body)}`), { oneShot: true });
+    expect(req.request(`${origin}/flaky/player`)).toBe(Err.OK);
+    await tickUntil(tree, () => player !== null);
+    expect(player).toBe(`200 ${JSON.stringify({ id: 42, name: "Ada", level: 7 })}`);
+    expect(lines).toEqual(["attempt 2 in 1.00 s: 503 with Retry-After: 1 (the server answered 503)"]);
+    let claimed: [number, number] | null = null;
+    expect(claimReward(req, `${origin}/flaky/reward`, "r1", (code, attempts) => (claimed = [code, attempts]))).toBe(Err.OK);
+    await tickUntil(tree, () => claimed !== null);
+    expect(claimed).toEqual([200, 2]);
+    expect(hits.get("/flaky/reward")).toBe(2);
+    expect(lines[1]).toMatch(/^attempt 2 in \d\.\d\d s: RESULT_NO_RESPONSE \(/);
+    req.queueFree();
+    tree.process(0);
+  });
+
+  it("a resilient large download: cut once, continued with Range, the file complete", async () => {
+    const tree = new SceneTree();
+    const target = join(dir, "big.bin");
+    let outcome: [string, number] | null = null;
+    resilientDownload(tree, `${origin}/flaky/big`, target, (result, attempts) => (outcome = [resultName(result), attempts]));
+    await tickUntil(tree, () => outcome !== null);
+    expect(outcome).toEqual(["RESULT_SUCCESS", 2]);
+    expect(Buffer.from(readFileSync(target)).equals(Buffer.from(FILE))).toBe(true);
+    expect(bigRanges).toEqual([undefined, `bytes=${512 * 1024}-`]);
   });
 });

@@ -427,3 +427,85 @@ describe("tinyproxy with BasicAuth", () => {
     expect(getHeaderValue(done.headers, "content-length")).toBe(String(HELLO.length));
   });
 });
+
+describe("tinyproxy named by environment variables only (useEnvironmentProxy)", () => {
+  const NAMES = ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"];
+
+  /** Runs `body` with exactly these proxy variables in `process.env`, restoring the old values after. */
+  async function withEnvironment<T>(vars: Readonly<Record<string, string>>, body: () => Promise<T>): Promise<T> {
+    const saved = new Map(NAMES.map((name) => [name, process.env[name]]));
+    for (const name of NAMES) delete process.env[name];
+    Object.assign(process.env, vars);
+    try {
+      return await body();
+    } finally {
+      for (const [name, value] of saved) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  }
+
+  it("http_proxy: HTTPRequest goes through the proxy (absolute form in its log, Via at nginx), no setHttpProxy", async () => {
+    const url = nginx.httpUrl("/raw/hello.txt?via=env-http");
+    const done = await withEnvironment({ http_proxy: `http://127.0.0.1:${proxy.port}` }, () =>
+      fetchOnce(url, { configure: (node) => (node.useEnvironmentProxy = true) }));
+    expect(done.resultName, done.reason).toBe("RESULT_SUCCESS");
+    expect([done.code, done.text]).toEqual([200, HELLO]);
+    expect(done.header("via")).toMatch(/tinyproxy/);
+    await proxied(proxy, `GET ${url} HTTP/1.1`);
+    expect((await entryFor("?via=env-http")).http_via).toMatch(/tinyproxy/);
+  });
+
+  it("HTTPS_PROXY (upper case, host:port without scheme): a CONNECT tunnel, TLS to nginx verified against the origin", async () => {
+    const done = await withEnvironment({ HTTPS_PROXY: `127.0.0.1:${proxy.port}` }, () =>
+      fetchOnce(nginx.httpsUrl("/raw/hello.txt?via=env-https"), {
+        configure: (node) => {
+          node.useEnvironmentProxy = true;
+          node.setTlsOptions(CA);
+        },
+      }));
+    expect(done.resultName, done.reason).toBe("RESULT_SUCCESS");
+    expect([done.code, done.text]).toEqual([200, HELLO]);
+    await proxied(proxy, `CONNECT localhost:${nginx.httpsPort} HTTP/1.1`);
+    expect(await entryFor("?via=env-https")).toMatchObject({ ssl_server_name: "localhost", http_via: "" });
+  });
+
+  it("credentials in http_proxy reach the authenticating proxy; HTTPClient.useEnvironmentProxy does the same", async () => {
+    await withEnvironment({ http_proxy: `http://user:pass@127.0.0.1:${authProxy.port}` }, async () => {
+      const done = await fetchOnce(nginx.httpUrl("/raw/hello.txt?via=env-auth"), { configure: (node) => (node.useEnvironmentProxy = true) });
+      expect([done.resultName, done.code, done.text]).toEqual(["RESULT_SUCCESS", 200, HELLO]);
+      const client = newClient();
+      client.useEnvironmentProxy = true;
+      await connect(client, "127.0.0.1", nginx.httpPort);
+      expect(await requestAndWait(client, Method.METHOD_GET, "/raw/hello.txt?via=env-client")).toBe(Err.OK);
+      expect(client.getResponseCode()).toBe(200);
+      expect((await readBody(client)).body.toString("latin1")).toBe(HELLO);
+    });
+    await authProxy.waitForLog((log) => log.includes(`GET ${nginx.httpUrl("/raw/hello.txt?via=env-client")} HTTP/1.1`), "the client's request");
+    expect((await entryFor("?via=env-client")).http_via).toMatch(/tinyproxy/);
+  });
+
+  it("no_proxy matching the host, or not opting in, goes direct with the variables set", async () => {
+    await withEnvironment({ http_proxy: `http://127.0.0.1:${proxy.port}`, no_proxy: "localhost, 127.0.0.0/8" }, async () => {
+      const bypassed = await fetchOnce(nginx.httpUrl("/raw/hello.txt?via=env-no-proxy"), { configure: (node) => (node.useEnvironmentProxy = true) });
+      expect([bypassed.resultName, bypassed.code]).toEqual(["RESULT_SUCCESS", 200]);
+      expect(bypassed.header("via")).toBeUndefined();
+    });
+    await withEnvironment({ http_proxy: `http://127.0.0.1:${proxy.port}` }, async () => {
+      const plain = await fetchOnce(nginx.httpUrl("/raw/hello.txt?via=env-off"));
+      expect([plain.resultName, plain.code]).toEqual(["RESULT_SUCCESS", 200]);
+      expect(plain.header("via")).toBeUndefined();
+    });
+    expect((await entryFor("?via=env-no-proxy")).http_via).toBe("");
+    expect((await entryFor("?via=env-off")).http_via).toBe("");
+    expect(proxy.requestLines().some((line) => line.includes("via=env-no-proxy") || line.includes("via=env-off"))).toBe(false);
+  });
+
+  it("an unusable variable (a socks5:// proxy) fails the request with the reason instead of going direct", async () => {
+    const done = await withEnvironment({ all_proxy: "socks5://127.0.0.1:1080" }, () =>
+      fetchOnce(nginx.httpUrl("/raw/hello.txt?via=env-socks"), { configure: (node) => (node.useEnvironmentProxy = true) }));
+    expect(done.result).toBe(Result.RESULT_CANT_CONNECT);
+    expect(done.reason).toMatch(/all_proxy: only http:\/\/ proxies are supported, not socks5:\/\//);
+  });
+});

@@ -8,7 +8,7 @@ function fakeClock(start = 1000): { now: () => number; advance: (ms: number) => 
 }
 
 const NOTHING: TimingSnapshot = {
-  dns: -1, tcp: -1, tls: -1, firstSend: -1, firstReceive: -1, headers: -1, body: -1, redirect: -1, total: -1, redirects: 0,
+  dns: -1, tcp: -1, tls: -1, firstSend: -1, firstReceive: -1, headers: -1, body: -1, redirect: -1, total: -1, redirects: 0, attempts: 1,
 };
 
 /** Marks `steps` in order, advancing the clock before each mark. */
@@ -34,7 +34,7 @@ describe("RequestTimings", () => {
     const timings = new RequestTimings();
     play(timings, clock, FULL_HOP);
     expect(timings.snapshot()).toEqual({
-      dns: 5, tcp: 10, tls: 20, firstSend: 39, firstReceive: 40, headers: 3, body: 100, redirect: 0, total: 183, redirects: 0,
+      dns: 5, tcp: 10, tls: 20, firstSend: 39, firstReceive: 40, headers: 3, body: 100, redirect: 0, total: 183, redirects: 0, attempts: 1,
     });
     expect(timings.timeOf("start")).toBe(1000);
     expect(timings.timeOf("end")).toBe(1183);
@@ -103,7 +103,7 @@ describe("RequestTimings", () => {
     play(timings, clock, [[8, "redirectStart"], [0, "dnsStart"], [6, "dnsEnd"], [0, "tcpStart"], [4, "tcpEnd"],
       [1, "firstByteSent"], [20, "firstByteReceived"], [2, "headersReceived"], [50, "bodyEnd"], [0, "end"]]);
     expect(timings.snapshot()).toEqual({
-      dns: 6, tcp: 4, tls: -1, firstSend: 11, firstReceive: 20, headers: 2, body: 50, redirect: 130, total: 213, redirects: 2,
+      dns: 6, tcp: 4, tls: -1, firstSend: 11, firstReceive: 20, headers: 2, body: 50, redirect: 130, total: 213, redirects: 2, attempts: 1,
     });
     expect(timings.timeOf("redirectStart")).toBe(130);
     expect(timings.timeOf("start")).toBe(0);

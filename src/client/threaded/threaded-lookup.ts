@@ -1,6 +1,7 @@
 import type { LookupState, PendingLookup, ResolvedAddress } from "../network.ts";
 import { LOOKUP_BLOCK_BYTES, LOOKUP_TEXT_OFFSET, LookupWord } from "./channel-layout.ts";
 import type { SocketThread } from "./socket-thread.ts";
+import { withLoopbackAddresses } from "../loopback-name.ts";
 
 const decoder = new TextDecoder();
 let nextLookupId = 1;
@@ -107,11 +108,12 @@ export class ThreadedLookup implements PendingLookup {
     if (state === 0) return;
     const length = Atomics.load(this.#block, LookupWord.LENGTH);
     const answer = JSON.parse(decoder.decode(new Uint8Array(this.#block.buffer, LOOKUP_TEXT_OFFSET, length).slice())) as Answer;
-    const found: ResolvedAddress[] = [];
-    for (const [address, family] of answer.addresses ?? []) {
-      if (family === 4 || family === 6) found.push({ address, family });
+    const given: ResolvedAddress[] = [];
+    for (const [address, family] of state === 2 ? [] : (answer.addresses ?? [])) {
+      if (family === 4 || family === 6) given.push({ address, family });
     }
-    if (state === 2 || found.length === 0) {
+    const found = withLoopbackAddresses(this.host, given);
+    if (found.length === 0) {
       this.#error = state === 2 ? (answer.code ?? "EUNKNOWN") : "ENODATA";
       this.#errorMessage = state === 2 ? (answer.message ?? this.#error) : `ENODATA: no address found for ${this.host}`;
       this.#state = "failed";

@@ -32,15 +32,29 @@ export interface PoolJobOutcome {
 
 const NO_REQUEST_OPTIONS: RequestOptions = Object.freeze({});
 
-/** The options passed on to the node: range, resume, integrity, cache and credentials (the `AbortSignal` stays with the pool). */
+/**
+ * The options passed on to the node: range, resume, integrity, cache, credentials, retry policy and
+ * environment proxies (the `AbortSignal` stays with the pool).
+ */
 function requestOptionsOf(options: PoolRequestOptions): RequestOptions {
-  const { integrity, resumeFrom, resumeTo, resume, cache, credentials } = options;
-  if (integrity === undefined && resumeFrom === undefined && resumeTo === undefined && resume === undefined && cache === undefined &&
-    credentials === undefined) return NO_REQUEST_OPTIONS;
+  const { integrity, resumeFrom, resumeTo, resume, cache, credentials, retry, useEnvironmentProxy } = options;
+  if (
+    integrity === undefined &&
+    resumeFrom === undefined &&
+    resumeTo === undefined &&
+    resume === undefined &&
+    cache === undefined &&
+    credentials === undefined &&
+    retry === undefined &&
+    useEnvironmentProxy === undefined
+  ) {
+    return NO_REQUEST_OPTIONS;
+  }
   return {
     ...(integrity !== undefined ? { integrity } : {}), ...(resumeFrom !== undefined ? { resumeFrom } : {}),
     ...(resumeTo !== undefined ? { resumeTo } : {}), ...(resume !== undefined ? { resume } : {}),
     ...(cache !== undefined ? { cache } : {}), ...(credentials !== undefined ? { credentials } : {}),
+    ...(retry !== undefined ? { retry } : {}), ...(useEnvironmentProxy !== undefined ? { useEnvironmentProxy } : {}),
   };
 }
 

@@ -67,6 +67,12 @@ export interface PoolRequestOptions extends RequestOptions {
   readonly downloadFile?: string;
   /** Seconds from the request's start (time in the queue not counted); default the pool's `timeout`. */
   readonly timeout?: number;
+  /** As `HTTPRequest.connectTimeout`; default the pool's. */
+  readonly connectTimeout?: number;
+  /** As `HTTPRequest.headTimeout`; default the pool's. */
+  readonly headTimeout?: number;
+  /** As `HTTPRequest.idleTimeout`; default the pool's. */
+  readonly idleTimeout?: number;
   /** Most decoded body bytes; default the pool's `bodySizeLimit`. */
   readonly bodySizeLimit?: number;
   /** Most redirects followed; default the pool's `maxRedirects`. */
@@ -105,6 +111,10 @@ export interface PoolProxy {
 export function requestOptionsProblem(options: PoolRequestOptions): string {
   const { timeout, bodySizeLimit, maxRedirects, downloadChunkSize } = options;
   if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) return `timeout must be a number >= 0, got ${String(timeout)}`;
+  for (const name of ["connectTimeout", "headTimeout", "idleTimeout"] as const) {
+    const value = options[name];
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) return `${name} must be a number >= 0, got ${String(value)}`;
+  }
   if (bodySizeLimit !== undefined && !Number.isInteger(bodySizeLimit)) return `bodySizeLimit must be a whole number (negative for none), got ${String(bodySizeLimit)}`;
   if (maxRedirects !== undefined && !(Number.isInteger(maxRedirects) && maxRedirects >= 0)) return `maxRedirects must be a whole number from 0, got ${String(maxRedirects)}`;
   if (downloadChunkSize !== undefined && !(Number.isInteger(downloadChunkSize) && downloadChunkSize >= 256 && downloadChunkSize <= 16 * 1024 * 1024)) {

@@ -15,10 +15,11 @@ export interface PoolRequestEmitters {
   readonly downloadProgress: Signal<[received: number, total: number]> | undefined;
   readonly uploadProgress: Signal<[sent: number, total: number]> | undefined;
   readonly redirectReceived: Signal<[responseCode: number, method: string, url: string, headers: string[]]> | undefined;
+  readonly retrying: Signal<[attempt: number, delay: number, reason: string]> | undefined;
 }
 
 /** The timings of a request that has not started: every phase -1. */
-const NO_TIMINGS: TimingSnapshot = Object.freeze({ dns: -1, tcp: -1, tls: -1, firstSend: -1, firstReceive: -1, headers: -1, body: -1, redirect: -1, total: -1, redirects: 0 });
+const NO_TIMINGS: TimingSnapshot = Object.freeze({ dns: -1, tcp: -1, tls: -1, firstSend: -1, firstReceive: -1, headers: -1, body: -1, redirect: -1, total: -1, redirects: 0, attempts: 0 });
 
 /** What a {@link PoolRequest} asks of its pool. @internal */
 export interface PoolRequestControl {
@@ -48,7 +49,7 @@ export interface PoolRequestControl {
  */
 export class PoolRequest {
   // The signals are made when first read: a queue of thousands of requests whose callers connect to
-  // one or two of them does not carry seven signals each.
+  // one or two of them does not carry eight signals each.
   #started: Signal<[]> | undefined;
   #requestCompleted: Signal<RequestCompletedArgs> | undefined;
   #headersReceived: Signal<[responseCode: number, headers: string[]]> | undefined;
@@ -56,6 +57,7 @@ export class PoolRequest {
   #downloadProgress: Signal<[received: number, total: number]> | undefined;
   #uploadProgress: Signal<[sent: number, total: number]> | undefined;
   #redirectReceived: Signal<[responseCode: number, method: string, url: string, headers: string[]]> | undefined;
+  #retrying: Signal<[attempt: number, delay: number, reason: string]> | undefined;
 
   /** Emitted when the request leaves the queue and starts on a connection. */
   get started(): Signal<[]> {
@@ -92,6 +94,11 @@ export class PoolRequest {
     return (this.#redirectReceived ??= new Signal("redirect_received"));
   }
 
+  /** As `HTTPRequest.retrying`: an attempt ended and the retry policy sends the request again after `delay` seconds of ticks. */
+  get retrying(): Signal<[attempt: number, delay: number, reason: string]> {
+    return (this.#retrying ??= new Signal("retrying"));
+  }
+
   /**
    * A signal the pool emits, or undefined when it was never read (nobody can be connected to it).
    *
@@ -107,6 +114,7 @@ export class PoolRequest {
       case "bodyData": return this.#bodyData as PoolRequestEmitters[K];
       case "downloadProgress": return this.#downloadProgress as PoolRequestEmitters[K];
       case "uploadProgress": return this.#uploadProgress as PoolRequestEmitters[K];
+      case "retrying": return this.#retrying as PoolRequestEmitters[K];
       default: return this.#redirectReceived as PoolRequestEmitters[K];
     }
   }

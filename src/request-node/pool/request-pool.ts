@@ -1,3 +1,4 @@
+import type { RetryPolicy } from "../retry-policy.ts";
 import { performance } from "node:perf_hooks";
 import type { CookieJar } from "../../session/cookie-jar.ts";
 import type { HTTPCache } from "../../session/http-cache.ts";
@@ -57,7 +58,7 @@ interface Worker {
 type ProxyArgs = readonly [host: string, port: number, credentials: ProxyCredentials | undefined];
 
 /** The signals a connection forwards to the handle of its request, when the handle has them. */
-const FORWARDED = ["headersReceived", "redirectReceived", "bodyData", "downloadProgress", "uploadProgress"] as const;
+const FORWARDED = ["headersReceived", "redirectReceived", "bodyData", "downloadProgress", "uploadProgress", "retrying"] as const;
 type Forwarded = (typeof FORWARDED)[number];
 
 /** One of a connection's forwarders, connected to the node's signal of the same name while the handle wants it. */
@@ -155,6 +156,19 @@ export class HTTPRequestPool extends Node {
   httpCache: HTTPCache | null = null;
   /** Answers a server's 401, as `HTTPRequest.authLoginHandler`. */
   authLoginHandler: AuthLoginHandler | null = null;
+  /**
+   * The retry policy of every request, as `HTTPRequest.retryPolicy` (the wait between attempts in
+   * tick time, the connection kept meanwhile); a request's `retry` option overrides it. Default null.
+   */
+  retryPolicy: RetryPolicy | null = null;
+  /** Seconds a connection may take to be ready, as `HTTPRequest.connectTimeout`; 0 (default) no limit. */
+  connectTimeout = 0;
+  /** Seconds from the request sent to the complete response head, as `HTTPRequest.headTimeout`; 0 (default) no limit. */
+  headTimeout = 0;
+  /** Seconds without a body byte, as `HTTPRequest.idleTimeout`; 0 (default) no limit. */
+  idleTimeout = 0;
+  /** Takes proxies from the environment, as `HTTPRequest.useEnvironmentProxy`; a request's option overrides it. Default false. */
+  useEnvironmentProxy = false;
 
   #maxPerOrigin: number;
   #maxConnections: number;
@@ -600,6 +614,11 @@ export class HTTPRequestPool extends Node {
     // Setters that check their value: only when it changes.
     const timeout = options.timeout ?? this.timeout;
     if (node.timeout !== timeout) node.timeout = timeout;
+    node.connectTimeout = options.connectTimeout ?? this.connectTimeout;
+    node.headTimeout = options.headTimeout ?? this.headTimeout;
+    node.idleTimeout = options.idleTimeout ?? this.idleTimeout;
+    node.retryPolicy = this.retryPolicy;
+    node.useEnvironmentProxy = this.useEnvironmentProxy;
     const limit = options.bodySizeLimit ?? this.bodySizeLimit;
     if (node.bodySizeLimit !== limit) node.bodySizeLimit = limit;
     const chunkSize = options.downloadChunkSize ?? this.downloadChunkSize;
@@ -723,12 +742,14 @@ function forwardersOf(worker: Worker): Forwarder[] {
   const body = (chunk: Uint8Array): void => handle()?.made("bodyData")?.emit(chunk);
   const download = (received: number, total: number): void => handle()?.made("downloadProgress")?.emit(received, total);
   const upload = (sent: number, total: number): void => handle()?.made("uploadProgress")?.emit(sent, total);
+  const retrying = (attempt: number, delay: number, reason: string): void => handle()?.made("retrying")?.emit(attempt, delay, reason);
   return [
     { name: "headersReceived", connect: () => node.headersReceived.connect(headers), disconnect: () => node.headersReceived.disconnect(headers) },
     { name: "redirectReceived", connect: () => node.redirectReceived.connect(redirect), disconnect: () => node.redirectReceived.disconnect(redirect) },
     { name: "bodyData", connect: () => node.bodyData.connect(body), disconnect: () => node.bodyData.disconnect(body) },
     { name: "downloadProgress", connect: () => node.downloadProgress.connect(download), disconnect: () => node.downloadProgress.disconnect(download) },
     { name: "uploadProgress", connect: () => node.uploadProgress.connect(upload), disconnect: () => node.uploadProgress.disconnect(upload) },
+    { name: "retrying", connect: () => node.retrying.connect(retrying), disconnect: () => node.retrying.disconnect(retrying) },
   ];
 }
 
