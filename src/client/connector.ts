@@ -1,3 +1,4 @@
+import { DEFAULT_CONNECT_ATTEMPT_DELAY } from "./connect-attempt-delay.ts";
 import { isIP } from "node:net";
 import type { Network, PendingLookup, ResolvedAddress } from "./network.ts";
 import { PeerState, type StreamPeer } from "./peer/stream-peer.ts";
@@ -20,9 +21,6 @@ export interface ConnectTarget {
 
 /** Where a {@link Connector} is. */
 export type ConnectorPhase = "resolving" | "connecting" | "open" | "cant-resolve" | "cant-connect" | "tls-failed";
-
-/** The default delay before a dual-stack connect starts the next address, in seconds (RFC 8305). */
-export const DEFAULT_CONNECT_ATTEMPT_DELAY = 0.25;
 
 /** Slack when comparing summed deltas with the delay, so 15 ticks of 1/60 s reach 0.25 s despite float rounding. */
 const TIME_EPSILON = 1e-9;

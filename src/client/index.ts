@@ -42,7 +42,7 @@ export {
   type ProxyEnvironment,
   type InvalidEnvironmentProxy,
 } from "./environment-proxy.ts";
-export { DEFAULT_CONNECT_ATTEMPT_DELAY } from "./connector.ts";
+export { DEFAULT_CONNECT_ATTEMPT_DELAY } from "./connect-attempt-delay.ts";
 export { parseHttpUrl, resolveReference, formatUrl, formatHostHeader, originOf, sameOrigin, type HttpUrl, type UrlResult } from "./url.ts";
 export { headersToDictionary, getHeaderValue, getHeaderValues, hasHeader } from "./wire/headers.ts";
 export { queryStringFromDict, uriEncode, type QueryValue, type QueryScalar } from "./wire/query-string.ts";
