@@ -54,8 +54,9 @@ const TIME_EPSILON = 1e-9;
  * keep the Node process alive, so a script that is done exits without `queueFree()`.
  *
  * Settings have Godot's names and defaults. Those that shape a request are read once, as
- * `request()` starts it: changing `maxRedirects`, `redirectMode`, the TLS options or
- * `proxyLoginHandler` while it runs applies to the next request; `bodySizeLimit`,
+ * `request()` starts it: changing `maxRedirects`, `redirectMode`, the TLS options,
+ * `proxyLoginHandler`, `retryPolicy`, `connectTimeout`, `headTimeout`, `idleTimeout` or
+ * `useEnvironmentProxy` while it runs applies to the next request; `bodySizeLimit`,
  * `downloadChunkSize` and `downloadFile` cannot change while it runs (as in Godot). `timeout` and
  * the proxies apply at once.
  *
