@@ -66,8 +66,19 @@ export interface TimingSnapshot {
 
 /** The slot of each event in a {@link RequestTimings}' marks. */
 const SLOT: Readonly<Record<TimingEvent, number>> = {
-  start: 0, redirectStart: 1, dnsStart: 2, dnsEnd: 3, tcpStart: 4, tcpEnd: 5, tlsStart: 6, tlsEnd: 7,
-  firstByteSent: 8, firstByteReceived: 9, headersReceived: 10, bodyEnd: 11, end: 12,
+  start: 0,
+  redirectStart: 1,
+  dnsStart: 2,
+  dnsEnd: 3,
+  tcpStart: 4,
+  tcpEnd: 5,
+  tlsStart: 6,
+  tlsEnd: 7,
+  firstByteSent: 8,
+  firstByteReceived: 9,
+  headersReceived: 10,
+  bodyEnd: 11,
+  end: 12,
 };
 const SLOTS = 13;
 /** Slots from here on are per hop: a `redirectStart` forgets them. */

@@ -123,10 +123,25 @@ describe("IPv6 entries", () => {
 
 describe("proxy variables", () => {
   it("picks the scheme's variable, lower-case first, all_proxy last, and no_proxy before any", () => {
-    const env = { http_proxy: "http://lower:1", HTTP_PROXY: "http://upper:2", HTTPS_PROXY: "secure:3", ALL_PROXY: "all:4", NO_PROXY: "skip.test" };
-    expect(environmentProxyFor("http", "example.com", env)).toMatchObject({ kind: "proxy", proxy: { host: "lower", port: 1, variable: "http_proxy" } });
-    expect(environmentProxyFor("https", "example.com", env)).toMatchObject({ kind: "proxy", proxy: { host: "secure", port: 3, variable: "HTTPS_PROXY" } });
-    expect(environmentProxyFor("https", "example.com", { ALL_PROXY: "all:4" })).toMatchObject({ kind: "proxy", proxy: { host: "all", port: 4 } });
+    const env = {
+      http_proxy: "http://lower:1",
+      HTTP_PROXY: "http://upper:2",
+      HTTPS_PROXY: "secure:3",
+      ALL_PROXY: "all:4",
+      NO_PROXY: "skip.test",
+    };
+    expect(environmentProxyFor("http", "example.com", env)).toMatchObject({
+      kind: "proxy",
+      proxy: { host: "lower", port: 1, variable: "http_proxy" },
+    });
+    expect(environmentProxyFor("https", "example.com", env)).toMatchObject({
+      kind: "proxy",
+      proxy: { host: "secure", port: 3, variable: "HTTPS_PROXY" },
+    });
+    expect(environmentProxyFor("https", "example.com", { ALL_PROXY: "all:4" })).toMatchObject({
+      kind: "proxy",
+      proxy: { host: "all", port: 4 },
+    });
     expect(environmentProxyFor("http", "a.skip.test", env)).toMatchObject({ kind: "direct" });
     expect(environmentProxyFor("http", "example.com", {})).toMatchObject({ kind: "direct" });
   });

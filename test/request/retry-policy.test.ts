@@ -8,8 +8,16 @@ import { Result } from "../../src/status/result.ts";
 
 const NOW = Date.UTC(2026, 11, 7, 12, 0, 0);
 const outcome = (o: Partial<AttemptOutcome>): AttemptOutcome => ({
-  attempt: 1, method: "GET", result: Result.RESULT_SUCCESS, phaseTimeout: false, responseCode: 503, headers: [], elapsed: 0, now: NOW,
-  bodyReplayable: true, ...o,
+  attempt: 1,
+  method: "GET",
+  result: Result.RESULT_SUCCESS,
+  phaseTimeout: false,
+  responseCode: 503,
+  headers: [],
+  elapsed: 0,
+  now: NOW,
+  bodyReplayable: true,
+  ...o,
 });
 
 describe("parseRetryAfter", () => {
@@ -66,13 +74,19 @@ describe("RetryPolicy.decide", () => {
 
   it("backs off exponentially up to maxDelay, and stops when attempts are used up", () => {
     expect([1, 2, 3].map((attempt) => policy.decide(outcome({ attempt }), () => 0))).toEqual([
-      { retry: true, delay: 1, reason: "503" }, { retry: true, delay: 2, reason: "503" }, { retry: true, delay: 3, reason: "503" },
+      { retry: true, delay: 1, reason: "503" },
+      { retry: true, delay: 2, reason: "503" },
+      { retry: true, delay: 3, reason: "503" },
     ]);
     expect(policy.decide(outcome({ attempt: 4 }), never)).toMatchObject({ retry: false, reason: "503; no attempts left (4 in all)" });
   });
 
   it("Retry-After wins over backoff, exactly, and is capped", () => {
-    expect(policy.decide(outcome({ headers: ["Retry-After: 2"] }), never)).toEqual({ retry: true, delay: 2, reason: "503 with Retry-After: 2" });
+    expect(policy.decide(outcome({ headers: ["Retry-After: 2"] }), never)).toEqual({
+      retry: true,
+      delay: 2,
+      reason: "503 with Retry-After: 2",
+    });
     const date = new Date(NOW + 5_000).toUTCString();
     expect(policy.decide(outcome({ headers: [`Retry-After: ${date}`] }), never)).toMatchObject({ retry: true, delay: 5 });
     const capped = new RetryPolicy({ maxRetryAfter: 10 });

@@ -36,7 +36,17 @@ describe("HTTPRequest timings", () => {
     tree.process(0.016); // body end
     expect(results).toEqual([Result.RESULT_SUCCESS]);
     expect(node.getTimings()).toEqual({
-      dns: 30, tcp: 15, tls: 25, firstSend: 70, firstReceive: 30, headers: 0, body: 30, redirect: 0, total: 130, redirects: 0, attempts: 1,
+      dns: 30,
+      tcp: 15,
+      tls: 25,
+      firstSend: 70,
+      firstReceive: 30,
+      headers: 0,
+      body: 30,
+      redirect: 0,
+      total: 130,
+      redirects: 0,
+      attempts: 1,
     });
   });
 
@@ -73,7 +83,17 @@ describe("HTTPRequest timings", () => {
     expect(network.connections).toHaveLength(1);
     const timings = node.getTimings();
     expect(timings).toEqual({
-      dns: -1, tcp: -1, tls: -1, firstSend: 250, firstReceive: 250, headers: 0, body: 0, redirect: 0, total: 500, redirects: 0, attempts: 1,
+      dns: -1,
+      tcp: -1,
+      tls: -1,
+      firstSend: 250,
+      firstReceive: 250,
+      headers: 0,
+      body: 0,
+      redirect: 0,
+      total: 500,
+      redirects: 0,
+      attempts: 1,
     });
   });
 });

@@ -4,11 +4,26 @@ import { RequestTimings, type TimingEvent, type TimingSnapshot } from "../../src
 /** A fake clock the test moves by hand, in milliseconds. */
 function fakeClock(start = 1000): { now: () => number; advance: (ms: number) => void } {
   let t = start;
-  return { now: () => t, advance: (ms) => { t += ms; } };
+  return {
+    now: () => t,
+    advance: (ms) => {
+      t += ms;
+    },
+  };
 }
 
 const NOTHING: TimingSnapshot = {
-  dns: -1, tcp: -1, tls: -1, firstSend: -1, firstReceive: -1, headers: -1, body: -1, redirect: -1, total: -1, redirects: 0, attempts: 1,
+  dns: -1,
+  tcp: -1,
+  tls: -1,
+  firstSend: -1,
+  firstReceive: -1,
+  headers: -1,
+  body: -1,
+  redirect: -1,
+  total: -1,
+  redirects: 0,
+  attempts: 1,
 };
 
 /** Marks `steps` in order, advancing the clock before each mark. */
@@ -20,8 +35,18 @@ function play(timings: RequestTimings, clock: ReturnType<typeof fakeClock>, step
 }
 
 const FULL_HOP: readonly [number, TimingEvent][] = [
-  [0, "start"], [2, "dnsStart"], [5, "dnsEnd"], [1, "tcpStart"], [10, "tcpEnd"], [0, "tlsStart"], [20, "tlsEnd"],
-  [1, "firstByteSent"], [40, "firstByteReceived"], [3, "headersReceived"], [100, "bodyEnd"], [1, "end"],
+  [0, "start"],
+  [2, "dnsStart"],
+  [5, "dnsEnd"],
+  [1, "tcpStart"],
+  [10, "tcpEnd"],
+  [0, "tlsStart"],
+  [20, "tlsEnd"],
+  [1, "firstByteSent"],
+  [40, "firstByteReceived"],
+  [3, "headersReceived"],
+  [100, "bodyEnd"],
+  [1, "end"],
 ];
 
 describe("RequestTimings", () => {
@@ -34,7 +59,17 @@ describe("RequestTimings", () => {
     const timings = new RequestTimings();
     play(timings, clock, FULL_HOP);
     expect(timings.snapshot()).toEqual({
-      dns: 5, tcp: 10, tls: 20, firstSend: 39, firstReceive: 40, headers: 3, body: 100, redirect: 0, total: 183, redirects: 0, attempts: 1,
+      dns: 5,
+      tcp: 10,
+      tls: 20,
+      firstSend: 39,
+      firstReceive: 40,
+      headers: 3,
+      body: 100,
+      redirect: 0,
+      total: 183,
+      redirects: 0,
+      attempts: 1,
     });
     expect(timings.timeOf("start")).toBe(1000);
     expect(timings.timeOf("end")).toBe(1183);
@@ -43,16 +78,27 @@ describe("RequestTimings", () => {
   it("leaves the phases a request skipped at -1 (plain HTTP, reused connection)", () => {
     const clock = fakeClock(0);
     const timings = new RequestTimings();
-    play(timings, clock, [[0, "start"], [1, "firstByteSent"], [7, "firstByteReceived"], [1, "headersReceived"]]);
+    play(timings, clock, [
+      [0, "start"],
+      [1, "firstByteSent"],
+      [7, "firstByteReceived"],
+      [1, "headersReceived"],
+    ]);
     expect(timings.snapshot()).toEqual({ ...NOTHING, firstSend: 1, firstReceive: 7, headers: 1, redirect: 0 });
   });
 
   it("describes a request still in flight with what has happened so far", () => {
     const clock = fakeClock(0);
     const timings = new RequestTimings();
-    play(timings, clock, [[0, "start"], [3, "dnsStart"]]);
+    play(timings, clock, [
+      [0, "start"],
+      [3, "dnsStart"],
+    ]);
     expect(timings.snapshot()).toEqual({ ...NOTHING, redirect: 0 });
-    play(timings, clock, [[4, "dnsEnd"], [0, "tcpStart"]]);
+    play(timings, clock, [
+      [4, "dnsEnd"],
+      [0, "tcpStart"],
+    ]);
     expect(timings.snapshot()).toEqual({ ...NOTHING, dns: 4, redirect: 0 });
   });
 
@@ -98,12 +144,38 @@ describe("RequestTimings", () => {
     play(timings, clock, FULL_HOP.slice(0, 10));
     expect(clock.now()).toBe(82);
     // Hop 2 starts at 90 and is answered 302 from a reused connection.
-    play(timings, clock, [[8, "redirectStart"], [1, "firstByteSent"], [30, "firstByteReceived"], [1, "headersReceived"], [0, "bodyEnd"]]);
+    play(timings, clock, [
+      [8, "redirectStart"],
+      [1, "firstByteSent"],
+      [30, "firstByteReceived"],
+      [1, "headersReceived"],
+      [0, "bodyEnd"],
+    ]);
     // Hop 3 starts at 130 on a new plain connection to another host.
-    play(timings, clock, [[8, "redirectStart"], [0, "dnsStart"], [6, "dnsEnd"], [0, "tcpStart"], [4, "tcpEnd"],
-      [1, "firstByteSent"], [20, "firstByteReceived"], [2, "headersReceived"], [50, "bodyEnd"], [0, "end"]]);
+    play(timings, clock, [
+      [8, "redirectStart"],
+      [0, "dnsStart"],
+      [6, "dnsEnd"],
+      [0, "tcpStart"],
+      [4, "tcpEnd"],
+      [1, "firstByteSent"],
+      [20, "firstByteReceived"],
+      [2, "headersReceived"],
+      [50, "bodyEnd"],
+      [0, "end"],
+    ]);
     expect(timings.snapshot()).toEqual({
-      dns: 6, tcp: 4, tls: -1, firstSend: 11, firstReceive: 20, headers: 2, body: 50, redirect: 130, total: 213, redirects: 2, attempts: 1,
+      dns: 6,
+      tcp: 4,
+      tls: -1,
+      firstSend: 11,
+      firstReceive: 20,
+      headers: 2,
+      body: 50,
+      redirect: 130,
+      total: 213,
+      redirects: 2,
+      attempts: 1,
     });
     expect(timings.timeOf("redirectStart")).toBe(130);
     expect(timings.timeOf("start")).toBe(0);
