@@ -45,7 +45,11 @@ function barsOf(table: TableRecord): Bar[] {
   const bars: Bar[] = [];
   if (table.absolute !== undefined) {
     for (const row of table.rows) {
-      bars.push({ label: `${row.name} vs target`, ratio: turn(median(row.name), table.absolute, table.higherIsBetter), targets: linesFor(row.name, "target") });
+      bars.push({
+        label: `${row.name} vs target`,
+        ratio: turn(median(row.name), table.absolute, table.higherIsBetter),
+        targets: linesFor(row.name, "target"),
+      });
     }
   } else {
     const mine = median(table.subject);
@@ -54,13 +58,18 @@ function barsOf(table: TableRecord): Bar[] {
     const who = subjects.size > 1 ? `${table.subject} ` : "";
     for (const row of table.rows) {
       if (subjects.has(row.name)) continue;
-      bars.push({ label: `${who}vs ${row.name}`, ratio: turn(mine, median(row.name), table.higherIsBetter), targets: linesFor(table.subject, row.name) });
+      bars.push({
+        label: `${who}vs ${row.name}`,
+        ratio: turn(mine, median(row.name), table.higherIsBetter),
+        targets: linesFor(table.subject, row.name),
+      });
     }
   }
   for (const r of results) {
     if (drawn.has(r)) continue;
     // Another row's ratio on the headline metric reads like the others ("row vs peer"); another metric by its target.
-    const label = r.metric === table.metric ? `${r.subject} vs ${r.peer}` : `${r.subject === table.subject ? "" : `${r.subject}: `}${r.label}`;
+    const label =
+      r.metric === table.metric ? `${r.subject} vs ${r.peer}` : `${r.subject === table.subject ? "" : `${r.subject}: `}${r.label}`;
     bars.push({ label, ratio: r.ratio, targets: [{ ratio: r.target, label: r.label }] });
   }
   return bars;
@@ -74,7 +83,9 @@ function barsOf(table: TableRecord): Bar[] {
  */
 export function renderChart(record: RunRecord): string {
   const groups: Group[] = record.tables.map((t) => ({ title: groupTitle(t), bars: barsOf(t) })).filter((g) => g.bars.length > 0);
-  const finite = groups.flatMap((g) => g.bars.flatMap((b) => [b.ratio, ...b.targets.map((t) => t.ratio)])).filter((r) => Number.isFinite(r));
+  const finite = groups
+    .flatMap((g) => g.bars.flatMap((b) => [b.ratio, ...b.targets.map((t) => t.ratio)]))
+    .filter((r) => Number.isFinite(r));
   // The axis ends at 4× at most (bars beyond it are cut and marked →), so the targets (≤ 2×) stay readable.
   const max = Math.min(4, Math.max(2, Math.ceil(Math.max(...finite, 1) * 2) / 2));
   const left = 350;

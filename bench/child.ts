@@ -11,10 +11,32 @@ import type { WT3Spec } from "./threaded.ts";
 
 /** What a child measures: one download of a W3 client, or one W6 download (a client at 60 fps or free-running). */
 export type ChildSpec =
-  | { readonly kind: "w3"; readonly client: string; readonly port: number; readonly mib: number; readonly chunked: boolean; readonly warmupMib: number; readonly nginx?: boolean }
-  | { readonly kind: "w3file"; readonly client: string; readonly port: number; readonly mib: number; readonly chunked: boolean; readonly warmupMib: number; readonly nginx?: boolean }
+  | {
+      readonly kind: "w3";
+      readonly client: string;
+      readonly port: number;
+      readonly mib: number;
+      readonly chunked: boolean;
+      readonly warmupMib: number;
+      readonly nginx?: boolean;
+    }
+  | {
+      readonly kind: "w3file";
+      readonly client: string;
+      readonly port: number;
+      readonly mib: number;
+      readonly chunked: boolean;
+      readonly warmupMib: number;
+      readonly nginx?: boolean;
+    }
   | { readonly kind: "w4"; readonly transport: "scripted" | "tcp"; readonly port: number; readonly nodes: number; readonly ticks: number }
-  | { readonly kind: "w6"; readonly client: "poll" | "undici" | "http"; readonly mode: "fixed" | "as-fast-as-possible"; readonly port: number; readonly mib: number }
+  | {
+      readonly kind: "w6";
+      readonly client: "poll" | "undici" | "http";
+      readonly mode: "fixed" | "as-fast-as-possible";
+      readonly port: number;
+      readonly mib: number;
+    }
   | WT3Spec;
 
 /** One measured download. */
@@ -32,8 +54,16 @@ export interface ChildSample {
 }
 
 function isSample(value: unknown): value is ChildSample {
-  return typeof value === "object" && value !== null && "seconds" in value && typeof value.seconds === "number" &&
-    "cpuSeconds" in value && "rssGrowth" in value && "steps" in value && "bytes" in value;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    "seconds" in value &&
+    typeof value.seconds === "number" &&
+    "cpuSeconds" in value &&
+    "rssGrowth" in value &&
+    "steps" in value &&
+    "bytes" in value
+  );
 }
 
 /** The marker argument of a measuring child. */
@@ -49,7 +79,10 @@ export const CHILD_FLAG = "--bench-child";
  */
 export function runInChild(entry: string, spec: ChildSpec, execArgv: readonly string[] = []): Promise<ChildSample> {
   return new Promise<ChildSample>((resolve, reject) => {
-    const child = fork(entry, [CHILD_FLAG, JSON.stringify(spec)], { execArgv: [...execArgv], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(entry, [CHILD_FLAG, JSON.stringify(spec)], {
+      execArgv: [...execArgv],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
     let settled = false;
     child.on("message", (msg: unknown) => {
       if (settled) return;

@@ -87,7 +87,11 @@ function parseArgs(argv: readonly string[]): Settings {
     if (!Number.isInteger(n) || n < 0) throw new Error(`${name} needs a non-negative integer, got ${raw}`);
     return n;
   };
-  const list = (name: string): string[] => (value(name) ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const list = (name: string): string[] =>
+    (value(name) ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
   const quick = argv.includes("--quick");
   const only = list("--only").map((s) => s.toUpperCase());
   for (const w of only) {
@@ -133,7 +137,15 @@ const UNDICI_CPU: Target = { peer: "undici", ratio: 1, metric: "cpu", higherIsBe
 /** W2b's pool target: requests per second through an HTTPRequestPool at least 0.9× those of the bare HTTPRequest nodes in the same run. */
 const POOL_VS_NODES: Target = { peer: "poll-http", ratio: 0.9, subject: "poll-http pool", label: "pool ≥ 0.9× bare HTTPRequest nodes" };
 /** W3's memory target, into a counter or a file: poll-http's peak RSS growth at most 16 MiB. */
-const RSS_16_MIB: Target = { peer: "target", ratio: 1, metric: "rss", higherIsBetter: false, absolute: 16, subject: "poll-http", label: "peak RSS growth ≤ 16 MiB" };
+const RSS_16_MIB: Target = {
+  peer: "target",
+  ratio: 1,
+  metric: "rss",
+  higherIsBetter: false,
+  absolute: 16,
+  subject: "poll-http",
+  label: "peak RSS growth ≤ 16 MiB",
+};
 
 /** W1's clients (ids and row names of bench/w1-latency.ts), in table order. */
 const W1_CLIENTS: ReadonlyArray<{ readonly id: string; readonly name: string }> = [
@@ -164,7 +176,9 @@ const W1_COLUMNS: readonly Column[] = [
  * requests, then the timed requests. Medians of the runs are reported.
  */
 async function runW1Interleaved(options: W1Options & { readonly pairRuns: number }): Promise<{ text: string; rows: Row[] }> {
-  const wanted = W1_CLIENTS.filter((c) => options.clients.length === 0 || options.clients.includes(c.id) || options.clients.includes(c.name));
+  const wanted = W1_CLIENTS.filter(
+    (c) => options.clients.length === 0 || options.clients.includes(c.id) || options.clients.includes(c.name),
+  );
   const pair = wanted.filter((c) => c.id === "poll" || c.id === "undici");
   const units = [pair, ...wanted.filter((c) => !pair.includes(c)).map((c) => [c])].filter((u) => u.length > 0);
   const rows = new Map<string, Row>();
@@ -175,7 +189,9 @@ async function runW1Interleaved(options: W1Options & { readonly pairRuns: number
   const rounds = Math.max(options.runs, options.pairRuns);
   for (let run = 0; run < rounds; run++) {
     const round = run < options.runs ? units : [pair];
-    const order = round.map((_, k) => round[(k + run) % round.length] ?? []).flatMap((u) => (u === pair && run % 2 === 1 ? [...u].reverse() : u));
+    const order = round
+      .map((_, k) => round[(k + run) % round.length] ?? [])
+      .flatMap((u) => (u === pair && run % 2 === 1 ? [...u].reverse() : u));
     for (const c of order) {
       const r = await runW1({ ...options, clients: [c.id], runs: 1 });
       if (title === "") title = r.text.split("\n")[0] ?? "";
@@ -187,7 +203,9 @@ async function runW1Interleaved(options: W1Options & { readonly pairRuns: number
       }
     }
   }
-  const ordered = [...rows.values()].sort((a, b) => W1_CLIENTS.findIndex((c) => c.name === a.name) - W1_CLIENTS.findIndex((c) => c.name === b.name));
+  const ordered = [...rows.values()].sort(
+    (a, b) => W1_CLIENTS.findIndex((c) => c.name === a.name) - W1_CLIENTS.findIndex((c) => c.name === b.name),
+  );
   const pairNote = pair.length > 0 && rounds > options.runs ? `, ${pair.map((c) => c.name).join(" and ")} ${rounds}` : "";
   const how = `median of ${options.runs}${pairNote}; each client warmed up first, then one client at a time in rotating rounds, poll-http next to undici`;
   title = title.replace(/^### /, "").replace(/\(median of \d+\)$/, `(${how})`);
@@ -210,7 +228,12 @@ async function main(): Promise<void> {
   console.log(`${header}\nsettings: ${JSON.stringify(settings)}\n`);
   const record: RunRecord = { date: new Date().toISOString(), machine: machine(), settings, notes: [], seconds: NaN, tables: [] };
   const add = (table: Omit<TableRecord, "rows" | "subject" | "results"> & { rows: readonly Row[]; subject?: string }): void => {
-    const entry = { ...table, title: table.title.replace(/^### /, ""), subject: table.subject ?? "poll-http", rows: rowRecords(table.rows) };
+    const entry = {
+      ...table,
+      title: table.title.replace(/^### /, ""),
+      subject: table.subject ?? "poll-http",
+      rows: rowRecords(table.rows),
+    };
     record.tables.push({ ...entry, results: evaluateTargets(entry) });
   };
   const note = (text: string): void => {
@@ -236,13 +259,19 @@ async function main(): Promise<void> {
     console.log(text + "\n\n" + watch.report() + "\n");
   };
   try {
-    console.log(`load average before start: ${loadavg().map((l) => l.toFixed(2)).join(" ")}\n`);
+    console.log(
+      `load average before start: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}\n`,
+    );
     const pinning = placements();
     if (pinning.note !== null && (wants("W1") || wants("W2"))) note(pinning.note);
     /** The placements a table runs under: both for the bench server, none (unpinned) for nginx. */
-    const placementsOf = (t: { readonly nginx: boolean }): readonly Placement[] => (t.nginx ? [{ label: "unpinned", client: null, server: null }] : pinning.list);
+    const placementsOf = (t: { readonly nginx: boolean }): readonly Placement[] =>
+      t.nginx ? [{ label: "unpinned", client: null, server: null }] : pinning.list;
     /** A table's title and workload id with its placement. */
-    const placed = (title: string, p: Placement): string => (p.client === null ? `${title} — unpinned` : `${title} — pinned, ${p.label}: client on CPU ${p.client}, server on CPU ${p.server}`);
+    const placed = (title: string, p: Placement): string =>
+      p.client === null ? `${title} — unpinned` : `${title} — pinned, ${p.label}: client on CPU ${p.client}, server on CPU ${p.server}`;
     const idOf = (workload: string, p: Placement): string => `${workload} (${p.label})`;
     const pinnedRun = async (p: Placement, run: () => Promise<string>, pid: number): Promise<void> => {
       applyPlacement(p, server.pid);
@@ -255,24 +284,64 @@ async function main(): Promise<void> {
     if (wants("W1")) {
       for (const t of targets) {
         for (const p of placementsOf(t)) {
-          await pinnedRun(p, async () => {
-            const r = await runW1Interleaved({ port: t.port, requests: settings.requests, warmup: settings.warmup, runs: settings.runs, pairRuns: settings.w1PairRuns, clients: settings.clients, responseBytes: t.smallBytes, server: t.label, budgetSeconds: 1 });
-            const [first = "", ...rest] = r.text.split("\n");
-            const title = placed(first, p);
-            add({ workload: idOf("W1", p), title, metric: "rps", higherIsBetter: true, targets: [UNDICI(1.6), UNDICI_CPU], rows: r.rows });
-            return [title, ...rest].join("\n");
-          }, t.pid);
+          await pinnedRun(
+            p,
+            async () => {
+              const r = await runW1Interleaved({
+                port: t.port,
+                requests: settings.requests,
+                warmup: settings.warmup,
+                runs: settings.runs,
+                pairRuns: settings.w1PairRuns,
+                clients: settings.clients,
+                responseBytes: t.smallBytes,
+                server: t.label,
+                budgetSeconds: 1,
+              });
+              const [first = "", ...rest] = r.text.split("\n");
+              const title = placed(first, p);
+              add({
+                workload: idOf("W1", p),
+                title,
+                metric: "rps",
+                higherIsBetter: true,
+                targets: [UNDICI(1.6), UNDICI_CPU],
+                rows: r.rows,
+              });
+              return [title, ...rest].join("\n");
+            },
+            t.pid,
+          );
         }
       }
       for (const p of pinning.list) {
-        await pinnedRun(p, async () => {
-          const r = await runW1c({ port: server.port, requests: settings.quick ? 30 : 120, runs: settings.runs, fps: 60 });
-          const [first = "", ...rest] = r.text.split("\n");
-          const title = placed(first, p);
-          const target: Target = { peer: "target", ratio: 1, metric: "fpr", higherIsBetter: false, absolute: 1.05, subject: "poll-http", label: "≤ 1.05 frames per request" };
-          add({ workload: idOf("W1c", p), title, metric: "fpr", higherIsBetter: false, targets: [target, { ...UNDICI(1), metric: "fpr", higherIsBetter: false, label: "no more frames per request than undici" }], rows: r.rows });
-          return [title, ...rest].join("\n");
-        }, server.pid);
+        await pinnedRun(
+          p,
+          async () => {
+            const r = await runW1c({ port: server.port, requests: settings.quick ? 30 : 120, runs: settings.runs, fps: 60 });
+            const [first = "", ...rest] = r.text.split("\n");
+            const title = placed(first, p);
+            const target: Target = {
+              peer: "target",
+              ratio: 1,
+              metric: "fpr",
+              higherIsBetter: false,
+              absolute: 1.05,
+              subject: "poll-http",
+              label: "≤ 1.05 frames per request",
+            };
+            add({
+              workload: idOf("W1c", p),
+              title,
+              metric: "fpr",
+              higherIsBetter: false,
+              targets: [target, { ...UNDICI(1), metric: "fpr", higherIsBetter: false, label: "no more frames per request than undici" }],
+              rows: r.rows,
+            });
+            return [title, ...rest].join("\n");
+          },
+          server.pid,
+        );
       }
       if (settings.clients.length === 0 || settings.clients.includes("engine")) {
         console.log(runW1Engine({ port: server.port, requests: settings.requests * 5, runs: settings.runs }) + "\n");
@@ -281,29 +350,76 @@ async function main(): Promise<void> {
     if (wants("W2")) {
       for (const t of targets) {
         for (const p of placementsOf(t)) {
-          await pinnedRun(p, async () => {
-            const r = await runW2({ host: "127.0.0.1", port: t.port, requests: settings.w2Requests, connections: settings.w2Connections, batches: settings.w2Batches, budgetSeconds: settings.quick ? 0.3 : 1, runs: settings.runs, clients: settings.clients, responseBytes: t.smallBytes, server: t.label, subject: "clients" });
-            const [first = "", ...rest] = r.text.split("\n");
-            const title = placed(first, p);
-            add({ workload: idOf("W2a", p), title, metric: "rps", higherIsBetter: true, targets: [UNDICI(2.0)], rows: r.rows });
-            return [title, ...rest].join("\n");
-          }, t.pid);
+          await pinnedRun(
+            p,
+            async () => {
+              const r = await runW2({
+                host: "127.0.0.1",
+                port: t.port,
+                requests: settings.w2Requests,
+                connections: settings.w2Connections,
+                batches: settings.w2Batches,
+                budgetSeconds: settings.quick ? 0.3 : 1,
+                runs: settings.runs,
+                clients: settings.clients,
+                responseBytes: t.smallBytes,
+                server: t.label,
+                subject: "clients",
+              });
+              const [first = "", ...rest] = r.text.split("\n");
+              const title = placed(first, p);
+              add({ workload: idOf("W2a", p), title, metric: "rps", higherIsBetter: true, targets: [UNDICI(2.0)], rows: r.rows });
+              return [title, ...rest].join("\n");
+            },
+            t.pid,
+          );
         }
       }
       for (const p of pinning.list) {
-        await pinnedRun(p, async () => {
-          const n = settings.w2Nodes;
-          // W2b: the tree against undici and the raw floor (node:http and fetch on request with --clients), to keep the suite short.
-          const clients = settings.clients.length === 0 ? ["poll", "pool", "undici", "raw"] : settings.clients;
-          const r = await runW2({ host: "127.0.0.1", port: server.port, requests: n, connections: n, batches: settings.quick ? 1 : 20, budgetSeconds: settings.quick ? 0.3 : 1, runs: settings.quick ? settings.runs : Math.max(settings.runs, 5), clients, responseBytes: SMALL_RESPONSE.length, server: bench.label, subject: "tree" });
-          const [first = "", ...rest] = r.text.split("\n");
-          const title = placed(first, p);
-          add({ workload: idOf("W2b", p), title, metric: "rps", higherIsBetter: true, targets: [UNDICI(2.0), POOL_VS_NODES], rows: r.rows });
-          return [title, ...rest].join("\n");
-        }, server.pid);
+        await pinnedRun(
+          p,
+          async () => {
+            const n = settings.w2Nodes;
+            // W2b: the tree against undici and the raw floor (node:http and fetch on request with --clients), to keep the suite short.
+            const clients = settings.clients.length === 0 ? ["poll", "pool", "undici", "raw"] : settings.clients;
+            const r = await runW2({
+              host: "127.0.0.1",
+              port: server.port,
+              requests: n,
+              connections: n,
+              batches: settings.quick ? 1 : 20,
+              budgetSeconds: settings.quick ? 0.3 : 1,
+              runs: settings.quick ? settings.runs : Math.max(settings.runs, 5),
+              clients,
+              responseBytes: SMALL_RESPONSE.length,
+              server: bench.label,
+              subject: "tree",
+            });
+            const [first = "", ...rest] = r.text.split("\n");
+            const title = placed(first, p);
+            add({
+              workload: idOf("W2b", p),
+              title,
+              metric: "rps",
+              higherIsBetter: true,
+              targets: [UNDICI(2.0), POOL_VS_NODES],
+              rows: r.rows,
+            });
+            return [title, ...rest].join("\n");
+          },
+          server.pid,
+        );
       }
     }
-    const w3Settings = (port: number, clients: readonly string[], nginx: boolean): W3Options => ({ port, entry, inProcess: settings.inProcess || settings.quick, mib: settings.mib, runs: settings.runs, clients, nginx });
+    const w3Settings = (port: number, clients: readonly string[], nginx: boolean): W3Options => ({
+      port,
+      entry,
+      inProcess: settings.inProcess || settings.quick,
+      mib: settings.mib,
+      runs: settings.runs,
+      clients,
+      nginx,
+    });
     if (wants("W3")) {
       for (const t of targets) {
         // nginx: the poll-http, undici, node:http and raw-socket rows only, to keep the suite short.
@@ -311,21 +427,53 @@ async function main(): Promise<void> {
         const w3 = w3Settings(t.port, clients, t.nginx);
         await watched(async () => {
           const r = await runW3(w3);
-          for (const table of r.tables) add({ workload: "W3", title: table.title, metric: "mbps", higherIsBetter: true, targets: [UNDICI(1.8), RAW(0.9), RSS_16_MIB], rows: table.rows });
+          for (const table of r.tables)
+            add({
+              workload: "W3",
+              title: table.title,
+              metric: "mbps",
+              higherIsBetter: true,
+              targets: [UNDICI(1.8), RAW(0.9), RSS_16_MIB],
+              rows: table.rows,
+            });
           return r.text;
         }, t.pid);
         if (t.nginx) continue; // nginx: into a counter only (the file tables use the bench server)
         await watched(async () => {
           const r = await runW3File(w3);
-          for (const table of r.tables) add({ workload: "W3file", title: table.title, metric: "mbps", higherIsBetter: true, targets: [UNDICI(1.8), RAW(0.9), RSS_16_MIB], rows: table.rows });
+          for (const table of r.tables)
+            add({
+              workload: "W3file",
+              title: table.title,
+              metric: "mbps",
+              higherIsBetter: true,
+              targets: [UNDICI(1.8), RAW(0.9), RSS_16_MIB],
+              rows: table.rows,
+            });
           return r.text;
         });
       }
     }
     if (wants("W4")) {
       await watched(async () => {
-        const r = await runW4({ port: server.port, entry, inProcess: settings.inProcess, nodes: settings.w4Nodes, ticks: settings.w4Ticks, runs: settings.runs, clients: settings.clients.filter((c) => c === "scripted" || c === "tcp") });
-        add({ workload: "W4", title: r.text.split("\n")[0] ?? "", metric: "ns", higherIsBetter: false, absolute: W4_TARGET_NS, targets: [{ peer: "target", ratio: 1, label: `≤ ${W4_TARGET_NS} ns / node / tick` }], rows: r.rows });
+        const r = await runW4({
+          port: server.port,
+          entry,
+          inProcess: settings.inProcess,
+          nodes: settings.w4Nodes,
+          ticks: settings.w4Ticks,
+          runs: settings.runs,
+          clients: settings.clients.filter((c) => c === "scripted" || c === "tcp"),
+        });
+        add({
+          workload: "W4",
+          title: r.text.split("\n")[0] ?? "",
+          metric: "ns",
+          higherIsBetter: false,
+          absolute: W4_TARGET_NS,
+          targets: [{ peer: "target", ratio: 1, label: `≤ ${W4_TARGET_NS} ns / node / tick` }],
+          rows: r.rows,
+        });
         return r.text;
       });
     }
@@ -333,7 +481,14 @@ async function main(): Promise<void> {
       await watched(async () => {
         const r = (await import("./w5-parser.ts")).runW5({ quick: settings.quick, runs: settings.runs });
         for (const table of r.tables) {
-          add({ workload: table.workload, title: table.title, metric: "mbs", higherIsBetter: true, targets: [LLHTTP_PEER(table.workload === "W5a" ? 0.8 : 1.0)], rows: table.rows });
+          add({
+            workload: table.workload,
+            title: table.title,
+            metric: "mbs",
+            higherIsBetter: true,
+            targets: [LLHTTP_PEER(table.workload === "W5a" ? 0.8 : 1.0)],
+            rows: table.rows,
+          });
         }
         return r.text;
       });
@@ -341,13 +496,26 @@ async function main(): Promise<void> {
     if (wants("W6")) {
       await watched(async () => {
         const clients = settings.clients.filter((c) => c === "poll" || c === "undici" || c === "http");
-        const r = await runW6({ port: server.port, entry, inProcess: settings.inProcess, mib: settings.w6Mib, runs: settings.runs, clients });
+        const r = await runW6({
+          port: server.port,
+          entry,
+          inProcess: settings.inProcess,
+          mib: settings.w6Mib,
+          runs: settings.runs,
+          clients,
+        });
         for (const table of r.tables) {
           if (table.workload === "W6") {
             const targets: Target[] = [
               UNDICI(W6_UNDICI_RATIO),
               { peer: W6_FREE_ROW, ratio: W6_FREE_RATIO, label: `≥ ${W6_FREE_RATIO}× poll-http free-running` },
-              { peer: "target", ratio: 1, absolute: W6_TARGET_MIBS, subject: "poll-http", label: `≥ ${W6_TARGET_MBS} MB/s, default settings` },
+              {
+                peer: "target",
+                ratio: 1,
+                absolute: W6_TARGET_MIBS,
+                subject: "poll-http",
+                label: `≥ ${W6_TARGET_MBS} MB/s, default settings`,
+              },
             ];
             add({ workload: "W6 (60 fps)", title: table.title, metric: "mbps", higherIsBetter: true, targets, rows: table.rows });
           } else {
@@ -359,43 +527,116 @@ async function main(): Promise<void> {
     }
     if (wants("WT")) {
       await watched(async () => {
-        const r = await runWT({ port: server.port, entry, inProcess: settings.inProcess || settings.quick, requests: settings.requests, warmup: settings.warmup, mib: settings.mib, runs: settings.runs });
+        const r = await runWT({
+          port: server.port,
+          entry,
+          inProcess: settings.inProcess || settings.quick,
+          requests: settings.requests,
+          warmup: settings.warmup,
+          mib: settings.mib,
+          runs: settings.runs,
+        });
         const threaded = WT_NAMES.threaded;
         const vsNode = (ratio: number): Target => ({ peer: WT_NAMES.node, ratio, label: `≥ ${ratio}× NodeNetwork` });
         const [w1, w3] = r.tables;
-        if (w1 !== undefined) add({ workload: "WT1", title: w1.title, metric: "rps", higherIsBetter: true, subject: threaded, targets: [vsNode(0.7)], rows: w1.rows });
+        if (w1 !== undefined)
+          add({
+            workload: "WT1",
+            title: w1.title,
+            metric: "rps",
+            higherIsBetter: true,
+            subject: threaded,
+            targets: [vsNode(0.7)],
+            rows: w1.rows,
+          });
         if (w3 !== undefined) {
-          const rss: Target = { peer: "target", ratio: 1, metric: "rss", higherIsBetter: false, absolute: 24, subject: threaded, label: "peak RSS growth ≤ 24 MiB" };
-          add({ workload: "WT3", title: w3.title, metric: "mbps", higherIsBetter: true, subject: threaded, targets: [vsNode(0.8), rss], rows: w3.rows });
+          const rss: Target = {
+            peer: "target",
+            ratio: 1,
+            metric: "rss",
+            higherIsBetter: false,
+            absolute: 24,
+            subject: threaded,
+            label: "peak RSS growth ≤ 24 MiB",
+          };
+          add({
+            workload: "WT3",
+            title: w3.title,
+            metric: "mbps",
+            higherIsBetter: true,
+            subject: threaded,
+            targets: [vsNode(0.8), rss],
+            rows: w3.rows,
+          });
         }
         return r.text;
       });
     }
     if (wants("WF")) {
       await watched(async () => {
-        const r = await runWF({ port: server.port, requests: settings.quick ? 2_000 : 20_000, inflight: settings.w2Connections, runs: settings.runs, budgetSeconds: settings.quick ? 0.3 : 1 });
+        const r = await runWF({
+          port: server.port,
+          requests: settings.quick ? 2_000 : 20_000,
+          inflight: settings.w2Connections,
+          runs: settings.runs,
+          budgetSeconds: settings.quick ? 0.3 : 1,
+        });
         for (const table of r.tables) {
           const targets: Target[] = [
             { peer: WF_RUNTIME, ratio: 2, label: "≥ 2× the runtime's fetch" },
             { peer: WF_UNDICI, ratio: 1, label: "≥ 1× undici's fetch" },
           ];
-          add({ workload: table.workload, title: table.title, metric: "rps", higherIsBetter: true, subject: WF_SUBJECT, targets, rows: table.rows });
+          add({
+            workload: table.workload,
+            title: table.title,
+            metric: "rps",
+            higherIsBetter: true,
+            subject: WF_SUBJECT,
+            targets,
+            rows: table.rows,
+          });
         }
         return r.text;
       });
     }
     if (wants("W7")) {
       await watched(async () => {
-        const r = await runW7({ host: "127.0.0.1", port: server.port, requests: settings.w7Requests, runs: settings.quick ? 1 : Math.max(settings.runs, 5), fps: 60 });
-        add({ workload: "W7", title: r.text.split("\n")[0] ?? "", metric: "longest", higherIsBetter: false, targets: r.targets, rows: r.rows });
+        const r = await runW7({
+          host: "127.0.0.1",
+          port: server.port,
+          requests: settings.w7Requests,
+          runs: settings.quick ? 1 : Math.max(settings.runs, 5),
+          fps: 60,
+        });
+        add({
+          workload: "W7",
+          title: r.text.split("\n")[0] ?? "",
+          metric: "longest",
+          higherIsBetter: false,
+          targets: r.targets,
+          rows: r.rows,
+        });
         return r.text;
       });
     }
     if (wants("WC")) {
       await watched(async () => {
-        const r = await runWC({ port: server.port, requests: settings.quick ? 2_000 : 20_000, warmup: settings.quick ? 200 : 2_000, runs: settings.runs });
+        const r = await runWC({
+          port: server.port,
+          requests: settings.quick ? 2_000 : 20_000,
+          warmup: settings.quick ? 200 : 2_000,
+          runs: settings.runs,
+        });
         const target: Target = { peer: WC_NETWORK_ROW, ratio: 1, label: `${WC_CACHE_ROW} ≥ 1× ${WC_NETWORK_ROW}` };
-        add({ workload: "WC", title: r.text.split("\n")[0] ?? "", metric: "rps", higherIsBetter: true, subject: WC_CACHE_ROW, targets: [target], rows: r.rows });
+        add({
+          workload: "WC",
+          title: r.text.split("\n")[0] ?? "",
+          metric: "rps",
+          higherIsBetter: true,
+          subject: WC_CACHE_ROW,
+          targets: [target],
+          rows: r.rows,
+        });
         return r.text;
       });
     }
@@ -407,7 +648,9 @@ async function main(): Promise<void> {
   writeRecord(settings.json, record);
   console.log(`results: ${settings.json} (chart: node scripts/run-ts.mjs bench/chart.ts ${settings.json})`);
   console.log(`total ${record.seconds.toFixed(1)} s`);
-  const failed = record.tables.flatMap((t) => t.rows.filter((r) => r.note.startsWith("FAILED")).map((r) => `${t.workload} ${r.name}: ${r.note}`));
+  const failed = record.tables.flatMap((t) =>
+    t.rows.filter((r) => r.note.startsWith("FAILED")).map((r) => `${t.workload} ${r.name}: ${r.note}`),
+  );
   if (failed.length > 0) {
     console.error(`${failed.length} measurement(s) failed:\n${failed.join("\n")}`);
     process.exitCode = 1; // the suite must keep working; speed is never asserted

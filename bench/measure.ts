@@ -155,7 +155,12 @@ export function formatTable(title: string, columns: readonly Column[], rows: rea
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? "").length)));
   const line = (cells: readonly string[]): string =>
     "| " + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" | ") + " |";
-  const out = [`### ${title}`, "", line(header), "|" + widths.map((w, i) => (i === 0 ? ":" + "-".repeat(w + 1) : "-".repeat(w + 1) + ":")).join("|") + "|"];
+  const out = [
+    `### ${title}`,
+    "",
+    line(header),
+    "|" + widths.map((w, i) => (i === 0 ? ":" + "-".repeat(w + 1) : "-".repeat(w + 1) + ":")).join("|") + "|",
+  ];
   for (const r of body) out.push(line(r));
   const subject = rows.find((r) => r.name === SUBJECT);
   if (subject !== undefined && rows.length > 1) {
@@ -202,7 +207,9 @@ export interface ClientEntry<T> {
  * undici (an optional dev dependency) is left out when it is not installed.
  */
 export function selectClients<T>(entries: readonly ClientEntry<T>[], wanted: readonly string[]): ClientEntry<T>[] {
-  return entries.filter((e) => (wanted.length === 0 || wanted.includes(e.id) || wanted.includes(e.name)) && (e.id !== "undici" || undiciInstalled()));
+  return entries.filter(
+    (e) => (wanted.length === 0 || wanted.includes(e.id) || wanted.includes(e.name)) && (e.id !== "undici" || undiciInstalled()),
+  );
 }
 
 /**
@@ -249,7 +256,10 @@ function processJiffies(pid: number | "self"): number {
 /** The jiffies of a process's live children (e.g. nginx's worker), from /proc/PID/task/PID/children. */
 function childrenJiffies(pid: number): number {
   try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "latin1").trim().split(/\s+/).filter((s) => s !== "");
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "latin1")
+      .trim()
+      .split(/\s+/)
+      .filter((s) => s !== "");
     return children.reduce((sum, child) => sum + (processJiffies(Number(child)) || 0), 0);
   } catch {
     return 0;
@@ -261,7 +271,13 @@ function snapshot(serverPid: number): CpuSnapshot | null {
     const line = readFileSync("/proc/stat", "latin1").split("\n", 1)[0] ?? "";
     const f = line.trim().split(/\s+/).slice(1).map(Number);
     const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = f;
-    return { at: performance.now(), busy: user + nice + system + irq + softirq, steal, self: processJiffies("self"), server: processJiffies(serverPid) + childrenJiffies(serverPid) };
+    return {
+      at: performance.now(),
+      busy: user + nice + system + irq + softirq,
+      steal,
+      self: processJiffies("self"),
+      server: processJiffies(serverPid) + childrenJiffies(serverPid),
+    };
   } catch {
     return null;
   }
@@ -287,10 +303,11 @@ export class MachineWatch {
     const b = snapshot(this.serverPid);
     if (a === null || b === null || Number.isNaN(a.self + a.server + b.self + b.server)) return "machine check: /proc not readable";
     const wall = (b.at - a.at) / 1000;
-    const others = Math.max(0, (b.busy - a.busy) - (b.self - a.self) - (b.server - a.server)) * JIFFY_SECONDS;
+    const others = Math.max(0, b.busy - a.busy - (b.self - a.self) - (b.server - a.server)) * JIFFY_SECONDS;
     const steal = (b.steal - a.steal) * JIFFY_SECONDS;
     const share = wall > 0 ? others / wall : 0;
-    const warn = share > 0.05 || steal / Math.max(wall, 1e-9) > 0.05 ? "  WARNING: the machine was not quiet; these numbers are skewed" : "";
+    const warn =
+      share > 0.05 || steal / Math.max(wall, 1e-9) > 0.05 ? "  WARNING: the machine was not quiet; these numbers are skewed" : "";
     return `machine check: other processes used ${others.toFixed(2)} CPU-s over ${wall.toFixed(1)} s (${(share * 100).toFixed(1)}% of one core), steal ${steal.toFixed(2)} s; bench (with its measuring children) ${((b.self - a.self) * JIFFY_SECONDS).toFixed(1)} CPU-s, server ${((b.server - a.server) * JIFFY_SECONDS).toFixed(1)} CPU-s${warn}`;
   }
 }

@@ -15,8 +15,12 @@ import { createServer } from "node:http";
 import { fork } from "node:child_process";
 import { HTTPRequest, HTTPRequestPool, Node, SceneTree, TreeRunner, type RunMode } from "../src/index.ts";
 const N = Number(process.env.N ?? 500);
-let conns = 0, reqs = 0;
-const server = createServer({ keepAliveTimeout: 30_000 }, (_req, res) => { reqs++; res.end("hello, world!"); });
+let conns = 0,
+  reqs = 0;
+const server = createServer({ keepAliveTimeout: 30_000 }, (_req, res) => {
+  reqs++;
+  res.end("hello, world!");
+});
 server.on("connection", () => conns++);
 await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
 const inProcessUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/small`;
@@ -32,8 +36,21 @@ async function once(mode: RunMode, where: "same process" | "child process", how:
   let t0 = 0;
   const perTick: string[] = [];
   let doneBefore = N;
-  class Before extends Node { override _process() { t0 = performance.now(); } }
-  class After extends Node { override _process() { inTree += performance.now() - t0; perTick.push(`${doneBefore - left}/${conns}/${reqs}`); conns = 0; reqs = 0; doneBefore = left; if (left === 0) runner.stop(); } }
+  class Before extends Node {
+    override _process() {
+      t0 = performance.now();
+    }
+  }
+  class After extends Node {
+    override _process() {
+      inTree += performance.now() - t0;
+      perTick.push(`${doneBefore - left}/${conns}/${reqs}`);
+      conns = 0;
+      reqs = 0;
+      doneBefore = left;
+      if (left === 0) runner.stop();
+    }
+  }
   tree.root.addChild(new Before("b"));
   const nodes: HTTPRequest[] = [];
   const pool = new HTTPRequestPool(how === "pool6" ? {} : { maxConnectionsPerOrigin: N, maxConnections: N });
@@ -59,10 +76,16 @@ async function once(mode: RunMode, where: "same process" | "child process", how:
 }
 const modes: RunMode[] = ["fixed", "as-fast-as-possible"];
 const cases: Array<[RunMode, "same process" | "child process", "nodes" | "pool" | "pool6"]> = [];
-for (const how of (process.env.HOW ?? "nodes,pool").split(",") as Array<"nodes" | "pool" | "pool6">) for (const where of ["same process", "child process"] as const) for (const m of modes) cases.push([m, where, how]);
+for (const how of (process.env.HOW ?? "nodes,pool").split(",") as Array<"nodes" | "pool" | "pool6">)
+  for (const where of ["same process", "child process"] as const) for (const m of modes) cases.push([m, where, how]);
 for (const c of cases) await once(...c); // warm-up
 const lines = new Map<string, string[]>();
-for (let run = 0; run < Number(process.env.RUNS ?? 3); run++) for (const c of run % 2 ? [...cases].reverse() : cases) { const line = await once(...c); const key = c.join(); lines.set(key, [...(lines.get(key) ?? []), line]); }
+for (let run = 0; run < Number(process.env.RUNS ?? 3); run++)
+  for (const c of run % 2 ? [...cases].reverse() : cases) {
+    const line = await once(...c);
+    const key = c.join();
+    lines.set(key, [...(lines.get(key) ?? []), line]);
+  }
 for (const l of lines.values()) for (const x of l) console.log(x);
 child.disconnect();
 {
@@ -70,10 +93,17 @@ child.disconnect();
   const { createServer: createNetServer, connect } = await import("node:net");
   let accepted = 0;
   let connected = 0;
-  const plain = createNetServer((socket) => { accepted++; socket.on("error", () => {}); });
+  const plain = createNetServer((socket) => {
+    accepted++;
+    socket.on("error", () => {});
+  });
   await new Promise<void>((r) => plain.listen({ port: 0, host: "127.0.0.1", backlog: 2048 }, r));
   const port = (plain.address() as { port: number }).port;
-  const sockets = Array.from({ length: N }, () => connect(port, "127.0.0.1").on("connect", () => connected++).on("error", () => {}));
+  const sockets = Array.from({ length: N }, () =>
+    connect(port, "127.0.0.1")
+      .on("connect", () => connected++)
+      .on("error", () => {}),
+  );
   const per: string[] = [];
   for (let i = 0; i < 8; i++) {
     await new Promise((r) => setImmediate(r));

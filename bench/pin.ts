@@ -38,8 +38,13 @@ export function tasksetAvailable(): boolean {
  * @returns The placements, and a note when pinning is not possible.
  */
 export function placements(): { readonly list: readonly Placement[]; readonly note: string | null } {
-  if (!tasksetAvailable()) return { list: [{ label: "unpinned", client: null, server: null }], note: "taskset is not installed (util-linux): W1 and W2 ran unpinned" };
-  if (availableParallelism() < 2) return { list: [{ label: "unpinned", client: null, server: null }], note: "one CPU: W1 and W2 ran unpinned" };
+  if (!tasksetAvailable())
+    return {
+      list: [{ label: "unpinned", client: null, server: null }],
+      note: "taskset is not installed (util-linux): W1 and W2 ran unpinned",
+    };
+  if (availableParallelism() < 2)
+    return { list: [{ label: "unpinned", client: null, server: null }], note: "one CPU: W1 and W2 ran unpinned" };
   return {
     list: [
       { label: "same CPU", client: 0, server: 0 },

@@ -65,8 +65,11 @@ export function drive(client: HTTPClient, mode: WakeMode, step: () => StepResult
 /** Throws with the client's reason unless its status is one a healthy exchange passes through. */
 export function assertHealthy(client: HTTPClient, status: Status): void {
   if (
-    status === Status.STATUS_RESOLVING || status === Status.STATUS_CONNECTING || status === Status.STATUS_CONNECTED ||
-    status === Status.STATUS_REQUESTING || status === Status.STATUS_BODY
+    status === Status.STATUS_RESOLVING ||
+    status === Status.STATUS_CONNECTING ||
+    status === Status.STATUS_CONNECTED ||
+    status === Status.STATUS_REQUESTING ||
+    status === Status.STATUS_BODY
   ) {
     return;
   }
@@ -150,7 +153,13 @@ export function stepGets(client: HTTPClient, loop: GetLoop): StepResult {
  * @param pieceMax - Largest piece asked of `readResponseBodyPiece`.
  * @returns The number of driver steps (wake-ups) it took.
  */
-export function getOnce(client: HTTPClient, mode: WakeMode, path: string, pieceMax: number, onPiece: (piece: Uint8Array) => void): Promise<number> {
+export function getOnce(
+  client: HTTPClient,
+  mode: WakeMode,
+  path: string,
+  pieceMax: number,
+  onPiece: (piece: Uint8Array) => void,
+): Promise<number> {
   let sent = false;
   const loop: GetLoop = {
     path,

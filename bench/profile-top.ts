@@ -36,7 +36,8 @@ function isProfile(value: unknown): value is Profile {
 const moduleMaps = new Map<string, (line: number) => string>();
 
 function moduleOf(url: string, line: number): string {
-  if (!url.startsWith("file://") || !url.includes("/.tmp/")) return url === "" ? "" : url.replace(/^file:\/\/.*\/node_modules\//, "node_modules/");
+  if (!url.startsWith("file://") || !url.includes("/.tmp/"))
+    return url === "" ? "" : url.replace(/^file:\/\/.*\/node_modules\//, "node_modules/");
   let map = moduleMaps.get(url);
   if (map === undefined) {
     const starts: Array<{ line: number; path: string }> = [];

@@ -66,7 +66,12 @@ export interface TableRecord {
   readonly targets: readonly Target[];
   /** For absolute targets: the value the subject must reach on `metric` (ratio = value / it, or it / value when lower is better). */
   readonly absolute?: number;
-  readonly rows: ReadonlyArray<{ readonly name: string; readonly medians: Record<string, number>; readonly runs: Record<string, number[]>; readonly note: string }>;
+  readonly rows: ReadonlyArray<{
+    readonly name: string;
+    readonly medians: Record<string, number>;
+    readonly runs: Record<string, number[]>;
+    readonly note: string;
+  }>;
   /** Every target evaluated on this run (see {@link evaluateTargets}); absent in records written before it existed. */
   readonly results?: readonly TargetResult[];
 }
@@ -123,7 +128,12 @@ export function evaluateTargets(table: Omit<TableRecord, "results">): TargetResu
     const metric = t.metric ?? table.metric;
     const higherIsBetter = t.higherIsBetter ?? (t.metric === undefined ? table.higherIsBetter : true);
     const absolute = t.peer === "target" ? (t.absolute ?? table.absolute) : undefined;
-    const subjects = t.subject !== undefined ? [t.subject] : t.peer === "target" && table.absolute !== undefined ? table.rows.map((r) => r.name) : [table.subject];
+    const subjects =
+      t.subject !== undefined
+        ? [t.subject]
+        : t.peer === "target" && table.absolute !== undefined
+          ? table.rows.map((r) => r.name)
+          : [table.subject];
     for (const subject of subjects) {
       const mineRow = rowOf(subject);
       const peerRow = absolute === undefined ? rowOf(t.peer) : undefined;
@@ -137,7 +147,19 @@ export function evaluateTargets(table: Omit<TableRecord, "results">): TargetResu
         const perRun = a.map((v, k) => turn(num(v), num(b[k]), higherIsBetter));
         if (!perRun.some((r) => Number.isNaN(r))) pairedRatio = median(perRun);
       }
-      out.push({ label: t.label, subject, peer: t.peer, metric, higherIsBetter, mine, theirs, ratio, pairedRatio, target: t.ratio, met: Number.isNaN(ratio) ? null : ratio >= t.ratio });
+      out.push({
+        label: t.label,
+        subject,
+        peer: t.peer,
+        metric,
+        higherIsBetter,
+        mine,
+        theirs,
+        ratio,
+        pairedRatio,
+        target: t.ratio,
+        met: Number.isNaN(ratio) ? null : ratio >= t.ratio,
+      });
     }
   }
   return out;

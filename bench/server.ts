@@ -28,7 +28,8 @@ export const SMALL_RESPONSE: Buffer = Buffer.from(
 
 /** `/small` with `Cache-Control: max-age=3600`: a response an HTTP cache keeps. */
 const SMALL_CACHEABLE_RESPONSE: Buffer = Buffer.from(
-  "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\nCache-Control: max-age=3600\r\nKeep-Alive: timeout=60\r\n\r\n" + SMALL_BODY,
+  "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\nCache-Control: max-age=3600\r\nKeep-Alive: timeout=60\r\n\r\n" +
+    SMALL_BODY,
   "latin1",
 );
 

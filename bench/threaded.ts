@@ -79,7 +79,8 @@ function blockingGets(client: HTTPClient, n: number): number {
       client.poll();
       for (let piece = client.readResponseBodyPiece(); piece.length > 0; piece = client.readResponseBodyPiece()) bytes += piece.length;
     }
-    if (client.getStatus() !== Status.STATUS_CONNECTED) throw new Error(`GET /small: status ${client.getStatus()}: ${client.getErrorReason()}`);
+    if (client.getStatus() !== Status.STATUS_CONNECTED)
+      throw new Error(`GET /small: status ${client.getStatus()}: ${client.getErrorReason()}`);
   }
   return bytes;
 }
@@ -171,7 +172,8 @@ export async function measureWT3(spec: WT3Spec): Promise<ChildSample> {
     while (client.getStatus() === Status.STATUS_REQUESTING || client.getStatus() === Status.STATUS_BODY) {
       client.poll();
       steps++;
-      for (let piece = client.readResponseBodyPiece(PIECE_MAX); piece.length > 0; piece = client.readResponseBodyPiece(PIECE_MAX)) bytes += piece.length;
+      for (let piece = client.readResponseBodyPiece(PIECE_MAX); piece.length > 0; piece = client.readResponseBodyPiece(PIECE_MAX))
+        bytes += piece.length;
     }
   } else {
     steps = await getOnce(client, "immediate", bulkPath(n, false), PIECE_MAX, (piece) => {
@@ -193,7 +195,11 @@ async function runWT3(options: WTOptions): Promise<{ text: string; rows: Row[] }
       const spec: WT3Spec = { kind: "wt3", driver: DRIVERS[i] as WTDriver, port: options.port, mib: options.mib };
       const row = rows[i] as Row;
       try {
-        const sample = await withTimeout(options.inProcess ? measureWT3(spec) : runInChild(options.entry, spec), 300_000, `${spec.driver} W3`);
+        const sample = await withTimeout(
+          options.inProcess ? measureWT3(spec) : runInChild(options.entry, spec),
+          300_000,
+          `${spec.driver} W3`,
+        );
         addSample(row, "mbps", options.mib / sample.seconds);
         addSample(row, "cpu", (sample.cpuSeconds / options.mib) * 1024);
         addSample(row, "rss", sample.rssGrowth / 2 ** 20);

@@ -4,7 +4,18 @@ import { Agent } from "node:http";
 import { connect as netConnect, type Socket } from "node:net";
 import type { Client as UndiciClient } from "undici";
 import { Err, HTTPClient, Method, ScriptedPeer, Status } from "../src/index.ts";
-import { addSample, type ClientEntry, type Column, formatTable, interleaved, newRow, type Row, selectClients, startSpan, withTimeout } from "./measure.ts";
+import {
+  addSample,
+  type ClientEntry,
+  type Column,
+  formatTable,
+  interleaved,
+  newRow,
+  type Row,
+  selectClients,
+  startSpan,
+  withTimeout,
+} from "./measure.ts";
 import { connectClient, drive, type GetLoop, stepGets, type WakeMode } from "./poll-driver.ts";
 import { SMALL_BODY, SMALL_RESPONSE } from "./server.ts";
 import { loadUndici } from "./undici-peer.ts";
@@ -242,7 +253,8 @@ export async function runW1(options: W1Options): Promise<{ text: string; rows: R
         done += n;
       }
       const span = end();
-      if (bytes !== done * SMALL_BODY.length) throw new Error(`${client.name}: got ${bytes} body bytes, expected ${done * SMALL_BODY.length}`);
+      if (bytes !== done * SMALL_BODY.length)
+        throw new Error(`${client.name}: got ${bytes} body bytes, expected ${done * SMALL_BODY.length}`);
       addSample(row, "rps", done / span.seconds);
       addSample(row, "cpu", (span.cpuSeconds / done) * 10_000);
       addSample(row, "us", (span.seconds / done) * 1e6);
@@ -304,5 +316,9 @@ export function runW1Engine(options: { readonly port: number; readonly requests:
     { title: "cycles/s", key: "rps", digits: 0, higherIsBetter: true, ratio: false },
     { title: "CPU µs / request", key: "cpuus", digits: 2, higherIsBetter: false, ratio: false },
   ];
-  return formatTable(`W1e poll-http engine only: ${requests.toLocaleString("en-US")} request/response cycles over a ScriptedPeer, no I/O (median of ${runs})`, columns, [row]);
+  return formatTable(
+    `W1e poll-http engine only: ${requests.toLocaleString("en-US")} request/response cycles over a ScriptedPeer, no I/O (median of ${runs})`,
+    columns,
+    [row],
+  );
 }

@@ -73,14 +73,17 @@ async function undiciChained(port: number, requests: number, fps: number): Promi
   const get = (): void => {
     inFlight = true;
     ready = false;
-    client.request({ path: "/small", method: "GET" }).then(async ({ statusCode, body }) => {
-      await body.arrayBuffer();
-      if (statusCode !== 200) throw new Error(`status ${statusCode}`);
-      ready = true;
-    }).catch((error: unknown) => {
-      failure = error;
-      ready = true;
-    });
+    client
+      .request({ path: "/small", method: "GET" })
+      .then(async ({ statusCode, body }) => {
+        await body.arrayBuffer();
+        if (statusCode !== 200) throw new Error(`status ${statusCode}`);
+        ready = true;
+      })
+      .catch((error: unknown) => {
+        failure = error;
+        ready = true;
+      });
   };
   hook.onFrame = () => {
     if (failure !== null) return runner.stop();

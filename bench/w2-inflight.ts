@@ -5,7 +5,18 @@ import { connect as netConnect, type Socket } from "node:net";
 import type { Pool } from "undici";
 import type { HTTPClient } from "../src/index.ts";
 import { countingGet } from "./node-http-get.ts";
-import { addSample, type ClientEntry, type Column, formatTable, interleaved, newRow, type Row, selectClients, startSpan, withTimeout } from "./measure.ts";
+import {
+  addSample,
+  type ClientEntry,
+  type Column,
+  formatTable,
+  interleaved,
+  newRow,
+  type Row,
+  selectClients,
+  startSpan,
+  withTimeout,
+} from "./measure.ts";
 import { connectClient, type GetLoop, stepGets } from "./poll-driver.ts";
 import { SMALL_BODY } from "./server.ts";
 import { treeClient } from "./w2-tree.ts";
@@ -76,20 +87,22 @@ function pollHttp(host: string, port: number, connections: number): PoolClient {
           bytes += piece.length;
         };
         /** Client i's GETs: on each idle, count the one finished and give it the next, if any are left. */
-        const loops = clients.map((_, i): GetLoop => ({
-          path: PATH,
-          onPiece,
-          onIdle: () => {
-            if (sent[i] === 1) {
-              sent[i] = 0;
-              if (--pending === 0) return "done";
-            }
-            if (left === 0) return "wait";
-            left--;
-            sent[i] = 1;
-            return "request";
-          },
-        }));
+        const loops = clients.map(
+          (_, i): GetLoop => ({
+            path: PATH,
+            onPiece,
+            onIdle: () => {
+              if (sent[i] === 1) {
+                sent[i] = 0;
+                if (--pending === 0) return "done";
+              }
+              if (left === 0) return "wait";
+              left--;
+              sent[i] = 1;
+              return "request";
+            },
+          }),
+        );
         /** Advances one client as far as it goes; false when the batch is over (done or failed). */
         const advance = (i: number): boolean => {
           const c = clients[i];
@@ -264,7 +277,11 @@ const COLUMNS: readonly Column[] = [
 export async function runW2(options: W2Options): Promise<{ text: string; rows: Row[] }> {
   const { host, port, requests, connections, batches, runs } = options;
   const entries: ReadonlyArray<ClientEntry<PoolClient>> = [
-    { id: "poll", name: "poll-http", make: () => (options.subject === "tree" ? treeClient(host, port, connections) : pollHttp(host, port, connections)) },
+    {
+      id: "poll",
+      name: "poll-http",
+      make: () => (options.subject === "tree" ? treeClient(host, port, connections) : pollHttp(host, port, connections)),
+    },
     ...(options.subject === "tree" ? [{ id: "pool", name: "poll-http pool", make: () => poolClient(host, port, connections) }] : []),
     { id: "undici", name: "undici", make: () => undici(host, port, connections) },
     { id: "http", name: "node:http", make: () => nodeHttp(port, connections) },
@@ -311,9 +328,10 @@ export async function runW2(options: W2Options): Promise<{ text: string; rows: R
       await client.close();
     }
   }
-  const how = options.subject === "tree"
-    ? `poll-http = ${connections.toLocaleString("en-US")} HTTPRequest nodes in one SceneTree, poll-http pool = one HTTPRequestPool with ${connections.toLocaleString("en-US")} connections, TreeRunner as-fast-as-possible`
-    : `poll-http = ${connections} HTTPClients in one poll loop`;
+  const how =
+    options.subject === "tree"
+      ? `poll-http = ${connections.toLocaleString("en-US")} HTTPRequest nodes in one SceneTree, poll-http pool = one HTTPRequestPool with ${connections.toLocaleString("en-US")} connections, TreeRunner as-fast-as-possible`
+      : `poll-http = ${connections} HTTPClients in one poll loop`;
   const title = `W2${options.subject === "tree" ? "b" : "a"} many in flight (${options.server}): up to ${batches} batches (${options.budgetSeconds} s) of ${requests.toLocaleString("en-US")} GETs of a 13-byte body over ${connections.toLocaleString("en-US")} keep-alive connections; ${how} (median of ${runs}; every client warmed up first)`;
   return { text: formatTable(title, COLUMNS, rows), rows };
 }

@@ -19,8 +19,11 @@ export function poolClient(host: string, port: number, connections: number): Poo
   // Room for every request in flight at once, as the tree row's nodes have: the per-tick budgets
   // (which spread a burst over frames, see W7) are raised to the connection count.
   const pool = new HTTPRequestPool({
-    maxConnectionsPerOrigin: connections, maxConnections: connections, maxQueued: Math.max(10_000, connections),
-    maxStartsPerTick: connections, maxNewConnectionsPerTick: connections,
+    maxConnectionsPerOrigin: connections,
+    maxConnections: connections,
+    maxQueued: Math.max(10_000, connections),
+    maxStartsPerTick: connections,
+    maxNewConnectionsPerTick: connections,
   });
   tree.root.addChild(pool);
   const batch = async (n: number): Promise<number> => {

@@ -45,7 +45,8 @@ export function treeClient(host: string, port: number, nodes: number): PoolClien
       for (let i = 0; i < nodes; i++) {
         const r = new HTTPRequest({ name: `req${i}` });
         r.requestCompleted.connect((result, code, _headers, body) => {
-          if (result !== Result.RESULT_SUCCESS || code !== 200) failure ??= `node ${i}: result ${result}, code ${code}: ${r.getErrorReason()}`;
+          if (result !== Result.RESULT_SUCCESS || code !== 200)
+            failure ??= `node ${i}: result ${result}, code ${code}: ${r.getErrorReason()}`;
           bytes += body.length;
           pending--;
           if (failure !== null || pending === 0) runner?.stop();

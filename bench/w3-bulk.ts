@@ -4,7 +4,17 @@ import { Agent } from "node:http";
 import { connect as netConnect } from "node:net";
 import { type ChildSample, type ChildSpec, runInChild } from "./child.ts";
 import {
-  addSample, type ClientEntry, type Column, formatTable, interleaved, newRow, type Row, RssSampler, selectClients, startSpan, withTimeout,
+  addSample,
+  type ClientEntry,
+  type Column,
+  formatTable,
+  interleaved,
+  newRow,
+  type Row,
+  RssSampler,
+  selectClients,
+  startSpan,
+  withTimeout,
 } from "./measure.ts";
 import { connectClient, getOnce, type WakeMode } from "./poll-driver.ts";
 import { bulkPath, bulkResponseWireBytes } from "./server.ts";
@@ -101,7 +111,9 @@ function rawSocket(port: number): BulkClient {
       socket.setNoDelay(true);
       let got = 0;
       const end = new WireEnd(wireBytes);
-      socket.on("connect", () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUser-Agent: raw\r\nAccept: */*\r\n\r\n`, "latin1"));
+      socket.on("connect", () =>
+        socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUser-Agent: raw\r\nAccept: */*\r\n\r\n`, "latin1"),
+      );
       socket.on("data", (chunk: Buffer) => {
         got += chunk.length;
         if (end.push(chunk)) {
@@ -141,7 +153,9 @@ function rawOnread(port: number): BulkClient {
         },
       });
       socket.setNoDelay(true);
-      socket.on("connect", () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUser-Agent: raw\r\nAccept: */*\r\n\r\n`, "latin1"));
+      socket.on("connect", () =>
+        socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUser-Agent: raw\r\nAccept: */*\r\n\r\n`, "latin1"),
+      );
       socket.on("error", reject);
       socket.on("close", () => reject(new Error(`closed after ${got} of ${wireBytes} bytes`)));
     });
@@ -209,10 +223,17 @@ export async function measureW3(spec: Extract<ChildSpec, { kind: "w3" }>): Promi
  */
 export async function runW3(options: W3Options): Promise<{ text: string; rows: Row[]; tables: Array<{ title: string; rows: Row[] }> }> {
   const selected = selectClients(w3Entries(options.port), options.clients);
-  const run = await runW3Framings(options, selected, COLUMNS, (fields) => {
-    const spec = { kind: "w3", ...fields } as const;
-    return options.inProcess ? measureW3(spec) : runInChild(options.entry, spec);
-  }, (framing, server, where) => `W3 bulk (${server}), ${framing}: ${options.mib} MiB body into a byte counter, ${where} (median of ${options.runs})`);
+  const run = await runW3Framings(
+    options,
+    selected,
+    COLUMNS,
+    (fields) => {
+      const spec = { kind: "w3", ...fields } as const;
+      return options.inProcess ? measureW3(spec) : runInChild(options.entry, spec);
+    },
+    (framing, server, where) =>
+      `W3 bulk (${server}), ${framing}: ${options.mib} MiB body into a byte counter, ${where} (median of ${options.runs})`,
+  );
   return { ...run, rows: run.tables.flatMap((t) => t.rows) };
 }
 
@@ -247,7 +268,8 @@ export async function runW3Framings(
     for (const [entry, row] of interleaved(runs, selected, rows)) {
       try {
         const sample = await measure({ client: entry.id, port, mib, chunked, warmupMib: Math.min(16, mib), nginx: options.nginx === true });
-        if (sample.bytes !== -1 && sample.bytes !== bytes) throw new Error(`${entry.name}: got ${sample.bytes} body bytes, expected ${bytes}`);
+        if (sample.bytes !== -1 && sample.bytes !== bytes)
+          throw new Error(`${entry.name}: got ${sample.bytes} body bytes, expected ${bytes}`);
         addSample(row, "mbps", mib / sample.seconds);
         addSample(row, "cpu", sample.cpuSeconds / (mib / 1024));
         addSample(row, "rss", sample.rssGrowth / MIB);

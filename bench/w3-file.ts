@@ -108,7 +108,9 @@ function rawSocket(port: number): FileClient {
       const socket = netConnect({ host: "127.0.0.1", port });
       socket.setNoDelay(true);
       let done = false;
-      socket.on("connect", () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUser-Agent: raw\r\nAccept: */*\r\n\r\n`, "latin1"));
+      socket.on("connect", () =>
+        socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUser-Agent: raw\r\nAccept: */*\r\n\r\n`, "latin1"),
+      );
       socket.on("data", (chunk: Buffer) => {
         writeSync(fd, chunk);
         if (end.push(chunk)) {
@@ -188,9 +190,16 @@ const COLUMNS: readonly Column[] = [
  */
 export async function runW3File(options: W3Options): Promise<{ text: string; tables: Array<{ title: string; rows: Row[] }> }> {
   const selected = selectClients(entries(options.port), options.clients.length === 0 ? DEFAULT_FILE_CLIENTS : options.clients);
-    
-  return runW3Framings(options, selected, COLUMNS, (fields) => {
-    const spec = { kind: "w3file", ...fields } as const;
-    return options.inProcess ? measureW3File(spec) : runInChild(options.entry, spec);
-  }, (framing, server, where) => `W3 bulk into a file (${server}), ${framing}: ${options.mib} MiB body written to ${tmpdir()}, ${where} (median of ${options.runs})`);
+
+  return runW3Framings(
+    options,
+    selected,
+    COLUMNS,
+    (fields) => {
+      const spec = { kind: "w3file", ...fields } as const;
+      return options.inProcess ? measureW3File(spec) : runInChild(options.entry, spec);
+    },
+    (framing, server, where) =>
+      `W3 bulk into a file (${server}), ${framing}: ${options.mib} MiB body written to ${tmpdir()}, ${where} (median of ${options.runs})`,
+  );
 }

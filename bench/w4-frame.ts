@@ -8,7 +8,7 @@
 // - `tcp`: every node has a real TCP connection to the bench server's `/hang` route, which reads
 //   the request and never answers. Adds the real peer's per-tick checks.
 // Each runs in a fresh child with `--expose-gc` (see bench/child.ts), so heap numbers start clean.
-import { Err, HTTPRequest, Result, SceneTree, ScriptedNetwork, Status } from "../src/index.ts";
+import { Err, HTTPRequest, type Result, SceneTree, ScriptedNetwork, Status } from "../src/index.ts";
 import { type ChildSample, type ChildSpec, runInChild } from "./child.ts";
 import { addSample, type Column, formatTable, fullGc, newRow, type Row, startSpan } from "./measure.ts";
 
@@ -31,7 +31,11 @@ export const W4_TARGET_NS = 200;
 const TICK = 1 / 60;
 
 /** Builds the tree and starts every request; resolves when all of them wait for a response head. */
-async function buildTree(transport: "scripted" | "tcp", nodes: number, port: number): Promise<{ tree: SceneTree; requests: HTTPRequest[] }> {
+async function buildTree(
+  transport: "scripted" | "tcp",
+  nodes: number,
+  port: number,
+): Promise<{ tree: SceneTree; requests: HTTPRequest[] }> {
   const tree = new SceneTree();
   const network = transport === "scripted" ? new ScriptedNetwork() : undefined;
   if (network !== undefined) network.autoAccept = true;

@@ -76,7 +76,9 @@ function chunkedInput(mib: number): Uint8Array[] {
   const data = Buffer.alloc(CHUNK_BYTES, 0x61);
   const chunkLine = Buffer.from(`${CHUNK_BYTES.toString(16)}\r\n`, "latin1");
   const crlf = Buffer.from("\r\n", "latin1");
-  const one: Buffer[] = [Buffer.from("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n", "latin1")];
+  const one: Buffer[] = [
+    Buffer.from("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n", "latin1"),
+  ];
   for (let sent = 0; sent < RESPONSE_BYTES; sent += CHUNK_BYTES) one.push(chunkLine, data, crlf);
   one.push(Buffer.from("0\r\n\r\n", "latin1"));
   const response = Buffer.concat(one);
@@ -128,7 +130,7 @@ interface LlhttpParser {
   [slot: number]: unknown;
 }
 interface LlhttpClass {
-  new(): LlhttpParser;
+  new (): LlhttpParser;
   readonly RESPONSE: number;
   readonly kOnHeaders: number;
   readonly kOnHeadersComplete: number;
@@ -154,7 +156,12 @@ const llhttp: Consumer = (buffers, tally) => {
   };
   parser[HTTPParser.kOnHeaders] = (headers: unknown): void => countHeaders(headers);
   parser[HTTPParser.kOnHeadersComplete] = (
-    _major: number, _minor: number, headers: unknown, _method: unknown, _url: unknown, statusCode: number,
+    _major: number,
+    _minor: number,
+    headers: unknown,
+    _method: unknown,
+    _url: unknown,
+    statusCode: number,
   ): void => {
     tally.statusSum += statusCode;
     countHeaders(headers);
@@ -201,7 +208,10 @@ function newTally(): Tally {
  * input is not measured by one timer tick or one preemption of this busy machine.
  */
 function measure(title: string, buffers: readonly Uint8Array[], runs: number, minSeconds: number): W5Table {
-  const parsers: ReadonlyArray<readonly [string, Consumer]> = [["poll-http", pollHttp], [LLHTTP, llhttp]];
+  const parsers: ReadonlyArray<readonly [string, Consumer]> = [
+    ["poll-http", pollHttp],
+    [LLHTTP, llhttp],
+  ];
   const bytes = buffers.reduce((sum, b) => sum + b.length, 0);
   const rows: Row[] = parsers.map(([name]) => newRow(name));
   const tallies = parsers.map(([, consume]) => {
@@ -255,7 +265,13 @@ export function runW5(options: W5Options): { text: string; tables: Array<W5Table
     runs,
     minSeconds,
   );
-  return { text: `${a.text}\n\n${b.text}`, tables: [{ workload: "W5a", ...a }, { workload: "W5b", ...b }] };
+  return {
+    text: `${a.text}\n\n${b.text}`,
+    tables: [
+      { workload: "W5a", ...a },
+      { workload: "W5b", ...b },
+    ],
+  };
 }
 
 const standalone = process.argv[1]?.includes("w5-parser") === true;

@@ -128,8 +128,16 @@ async function peerDownload(client: Exclude<W6Client, "poll">, port: number, pat
   const tree = new SceneTree();
   const result: { bytes: number | null; error: unknown } = { bytes: null, error: null };
   const runner = new TreeRunner(tree, { mode: "fixed", fps: 60 });
-  tree.root.addChild(new Watcher(() => result.bytes !== null || result.error !== null, () => runner));
-  get(port, path).then((n) => (result.bytes = n), (error: unknown) => (result.error = error ?? new Error("failed")));
+  tree.root.addChild(
+    new Watcher(
+      () => result.bytes !== null || result.error !== null,
+      () => runner,
+    ),
+  );
+  get(port, path).then(
+    (n) => (result.bytes = n),
+    (error: unknown) => (result.error = error ?? new Error("failed")),
+  );
   if (runner.start() !== Err.OK) throw new Error(`runner.start(): ${runner.getLastError()}`);
   await runner.whenStopped();
   if (result.error !== null) throw result.error;
@@ -164,7 +172,14 @@ export async function measureW6(spec: Extract<ChildSpec, { kind: "w6" }>): Promi
     const end = startSpan();
     const outcome = await withTimeout(download(spec.client, spec.port, path, spec.mode), 120_000, `W6 ${spec.client} ${spec.mode}`);
     const span = end();
-    return { seconds: span.seconds, cpuSeconds: span.cpuSeconds, rssGrowth: rss.stop(), steps: outcome.frames, bytes: outcome.bytes, extra: { peakBuffered: outcome.peakBuffered } };
+    return {
+      seconds: span.seconds,
+      cpuSeconds: span.cpuSeconds,
+      rssGrowth: rss.stop(),
+      steps: outcome.frames,
+      bytes: outcome.bytes,
+      extra: { peakBuffered: outcome.peakBuffered },
+    };
   } finally {
     rss.stop();
   }
@@ -177,10 +192,14 @@ export async function measureW6(spec: Extract<ChildSpec, { kind: "w6" }>): Promi
  * @returns The printed tables and their rows: the 60 fps table (with poll-http free-running as a
  * row, the peer of its 0.8× target) and the free-running table.
  */
-export async function runW6(options: W6Options): Promise<{ text: string; tables: Array<{ workload: "W6" | "W6free"; title: string; rows: Row[] }> }> {
+export async function runW6(
+  options: W6Options,
+): Promise<{ text: string; tables: Array<{ workload: "W6" | "W6free"; title: string; rows: Row[] }> }> {
   const { port, mib, runs } = options;
   const bytes = mib * 1024 * 1024;
-  const clients = W6_CLIENTS.filter((c) => (options.clients.length === 0 || options.clients.includes(c.id)) && (c.id !== "undici" || undiciInstalled()));
+  const clients = W6_CLIENTS.filter(
+    (c) => (options.clients.length === 0 || options.clients.includes(c.id)) && (c.id !== "undici" || undiciInstalled()),
+  );
   const variants = clients.flatMap((c) => [
     { client: c.id, mode: "fixed" as const, name: c.name, table: "W6" as const },
     { client: c.id, mode: "as-fast-as-possible" as const, name: c.name, table: "W6free" as const },

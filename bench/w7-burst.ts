@@ -110,7 +110,10 @@ const COLUMNS: readonly Column[] = [
 ];
 
 /** One burst through `subject`; resolves with its measurements. */
-async function burst(subject: Subject, options: W7Options): Promise<{ longest: number; longestCpu: number; p90: number; ms: number; frames: number; calls: number }> {
+async function burst(
+  subject: Subject,
+  options: W7Options,
+): Promise<{ longest: number; longestCpu: number; p90: number; ms: number; frames: number; calls: number }> {
   const tree = new SceneTree();
   const url = `http://${options.host}:${options.port}/small`;
   let left = options.requests;
@@ -123,37 +126,43 @@ async function burst(subject: Subject, options: W7Options): Promise<{ longest: n
   let calls = 0;
   const runner = new TreeRunner(tree, { fps: options.fps });
   // The caller's 1,000 request() calls in the first frame, timed apart from the subject's tick.
-  tree.root.addChild(new Probe("caller", () => {
-    if (frames > 0) return;
-    first = performance.now();
-    built.start();
-    calls = performance.now() - first;
-  }));
+  tree.root.addChild(
+    new Probe("caller", () => {
+      if (frames > 0) return;
+      first = performance.now();
+      built.start();
+      calls = performance.now() - first;
+    }),
+  );
   let cpuStart = process.cpuUsage();
   let longestCpu = 0;
   const ticks: number[] = [];
-  tree.root.addChild(new Probe("before", () => {
-    tickStart = performance.now();
-    cpuStart = process.cpuUsage();
-  }));
+  tree.root.addChild(
+    new Probe("before", () => {
+      tickStart = performance.now();
+      cpuStart = process.cpuUsage();
+    }),
+  );
   const holder = new Node("subject");
   tree.root.addChild(holder);
   const built = subject.build(holder, url, options.requests, (ok) => {
     if (!ok) failed = true;
     left--;
   });
-  tree.root.addChild(new Probe("after", () => {
-    const now = performance.now();
-    const cpu = process.cpuUsage(cpuStart);
-    frames++;
-    ticks.push(now - tickStart);
-    longest = Math.max(longest, now - tickStart);
-    longestCpu = Math.max(longestCpu, (cpu.user + cpu.system) / 1000);
-    if (left <= 0 || failed) {
-      end = now;
-      runner.stop();
-    }
-  }));
+  tree.root.addChild(
+    new Probe("after", () => {
+      const now = performance.now();
+      const cpu = process.cpuUsage(cpuStart);
+      frames++;
+      ticks.push(now - tickStart);
+      longest = Math.max(longest, now - tickStart);
+      longestCpu = Math.max(longestCpu, (cpu.user + cpu.system) / 1000);
+      if (left <= 0 || failed) {
+        end = now;
+        runner.stop();
+      }
+    }),
+  );
   if (runner.start() !== Err.OK) throw new Error(runner.getLastError());
   await withTimeout(runner.whenStopped(), 60_000, `${subject.name} burst`);
   built.close();
@@ -205,7 +214,14 @@ export async function runW7(options: W7Options): Promise<{ text: string; rows: R
   const targets: Target[] = [
     { ...frame, label: `longest tick ≤ ${W7_TICK_FRACTION} frame (${(frameMs * W7_TICK_FRACTION).toFixed(2)} ms)` },
     { ...frame, metric: "cpu", higherIsBetter: false, label: `longest tick in CPU time ≤ ${W7_TICK_FRACTION} frame` },
-    { peer: NODES.name, ratio: 1 / W7_TIME_RATIO, metric: "ms", higherIsBetter: false, subject: POOL_WIDE, label: `burst ≤ ${W7_TIME_RATIO}× the bare nodes'` },
+    {
+      peer: NODES.name,
+      ratio: 1 / W7_TIME_RATIO,
+      metric: "ms",
+      higherIsBetter: false,
+      subject: POOL_WIDE,
+      label: `burst ≤ ${W7_TIME_RATIO}× the bare nodes'`,
+    },
   ];
   return { text, rows, targets };
 }

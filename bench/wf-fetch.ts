@@ -91,7 +91,8 @@ async function measure(options: WFOptions, width: number): Promise<Row[]> {
         done += n;
       }
       const span = end();
-      if (bytes !== done * SMALL_BODY.length) throw new Error(`${client.name}: got ${bytes} body bytes, expected ${done * SMALL_BODY.length}`);
+      if (bytes !== done * SMALL_BODY.length)
+        throw new Error(`${client.name}: got ${bytes} body bytes, expected ${done * SMALL_BODY.length}`);
       addSample(row, "rps", done / span.seconds);
       addSample(row, "cpu", (span.cpuSeconds / done) * 10_000);
     } catch (error) {
@@ -112,5 +113,11 @@ export async function runWF(options: WFOptions): Promise<{ text: string; tables:
   const parRows = await measure(options, options.inflight);
   const parTitle = `WF2 fetch facade, W2 shape: ${options.inflight} GETs in flight, body read with arrayBuffer() (at most ${options.budgetSeconds} s per run, median of ${options.runs})`;
   const text = `${formatTable(seqTitle, COLUMNS, seqRows)}\n\n${formatTable(parTitle, COLUMNS, parRows)}`;
-  return { text, tables: [{ workload: "WF1", title: seqTitle, rows: seqRows }, { workload: "WF2", title: parTitle, rows: parRows }] };
+  return {
+    text,
+    tables: [
+      { workload: "WF1", title: seqTitle, rows: seqRows },
+      { workload: "WF2", title: parTitle, rows: parRows },
+    ],
+  };
 }

@@ -1,6 +1,6 @@
 // The same task done both ways, for docs/guide.md's "Await or poll": fetch a JSON manifest, then
 // POST a report of it. test/examples/await-or-poll.test.ts runs each against a local server.
-import { HTTPRequest, Method, Result, SceneTree, createFetch, fetch, resultName, type FetchFunction } from "../src/index.ts";
+import { HTTPRequest, Method, Result, type SceneTree, createFetch, fetch, resultName, type FetchFunction } from "../src/index.ts";
 
 /** The manifest the server returns. */
 export interface Manifest {

@@ -20,7 +20,9 @@ async function fetchPlayer(cassette: CassetteSession, url: string): Promise<stri
   tree.root.addChild(req);
   req.headersReceived.connect((code) => seen.push(`frame ${tree.getFrame()}: headers ${code}`));
   req.requestCompleted.connect((result, code, _headers, body) => {
-    seen.push(`frame ${tree.getFrame()}: ${result === Result.RESULT_SUCCESS ? "success" : "failure"} ${code} ${new TextDecoder().decode(body)}`);
+    seen.push(
+      `frame ${tree.getFrame()}: ${result === Result.RESULT_SUCCESS ? "success" : "failure"} ${code} ${new TextDecoder().decode(body)}`,
+    );
   });
   req.request(url, ["Authorization: Bearer my-secret-token"]);
   await cassette.run(tree, () => seen.length === 2);

@@ -16,7 +16,12 @@ const started = performance.now();
 let pending = 0;
 let failures = 0;
 
-function launch(label: string, url: string, setup: (node: HTTPRequest) => void, check: (body: Uint8Array, headers: string[]) => string): void {
+function launch(
+  label: string,
+  url: string,
+  setup: (node: HTTPRequest) => void,
+  check: (body: Uint8Array, headers: string[]) => string,
+): void {
   const node = new HTTPRequest({ name: label });
   setup(node);
   tree.root.addChild(node);
@@ -42,25 +47,44 @@ function launch(label: string, url: string, setup: (node: HTTPRequest) => void, 
   }
 }
 
-launch("json", `${server.origin}/api/player`, () => {}, (body) => {
-  const player = JSON.parse(new TextDecoder().decode(body)) as { name: string; level: number };
-  return `${body.length} bytes: ${player.name}, level ${player.level}`;
-});
-launch("redirects", `${server.origin}/hop/5`, (node) => (node.maxRedirects = 8), (body) => `${body.length} bytes after 5 redirects: ${new TextDecoder().decode(body).trim()}`);
-launch("gzip", `${server.origin}/news.txt`, () => {}, (body, headers) =>
-  `${body.length} bytes decoded from ${getHeaderValue(headers, "content-length")} gzip bytes`);
+launch(
+  "json",
+  `${server.origin}/api/player`,
+  () => {},
+  (body) => {
+    const player = JSON.parse(new TextDecoder().decode(body)) as { name: string; level: number };
+    return `${body.length} bytes: ${player.name}, level ${player.level}`;
+  },
+);
+launch(
+  "redirects",
+  `${server.origin}/hop/5`,
+  (node) => (node.maxRedirects = 8),
+  (body) => `${body.length} bytes after 5 redirects: ${new TextDecoder().decode(body).trim()}`,
+);
+launch(
+  "gzip",
+  `${server.origin}/news.txt`,
+  () => {},
+  (body, headers) => `${body.length} bytes decoded from ${getHeaderValue(headers, "content-length")} gzip bytes`,
+);
 const target = join(dir, "level.pak");
 let download: HTTPRequest | null = null;
-launch("download", `${server.origin}/level.pak`, (node) => {
-  node.downloadFile = target;
-  download = node;
-}, () => {
-  const data = readFileSync(target);
-  let ok = data.length === LARGE_FILE_BYTES;
-  for (let i = 0; ok && i < data.length; i += 4093) ok = data[i] === largeFileByte(i);
-  if (!ok) failures++;
-  return `${(data.length / 1048576).toFixed(0)} MiB written to a file, ${ok ? "content verified" : "CONTENT MISMATCH"}`;
-});
+launch(
+  "download",
+  `${server.origin}/level.pak`,
+  (node) => {
+    node.downloadFile = target;
+    download = node;
+  },
+  () => {
+    const data = readFileSync(target);
+    let ok = data.length === LARGE_FILE_BYTES;
+    for (let i = 0; ok && i < data.length; i += 4093) ok = data[i] === largeFileByte(i);
+    if (!ok) failures++;
+    return `${(data.length / 1048576).toFixed(0)} MiB written to a file, ${ok ? "content verified" : "CONTENT MISMATCH"}`;
+  },
+);
 
 // A progress bar node, ticked after the requests in every frame; the download's completion draws its last line.
 class ProgressNode extends Node {

@@ -16,7 +16,12 @@ import { ProgressBar } from "./progress-bar.ts";
 
 const MiB = 1024 * 1024;
 /** The files the server offers: name → size. `music.ogg` is sent chunked, without a Content-Length. */
-const FILES: Readonly<Record<string, number>> = { "level1.pak": 24 * MiB, "level2.pak": 16 * MiB, "music.ogg": 12 * MiB, "voices.pak": 8 * MiB };
+const FILES: Readonly<Record<string, number>> = {
+  "level1.pak": 24 * MiB,
+  "level2.pak": 16 * MiB,
+  "music.ogg": 12 * MiB,
+  "voices.pak": 8 * MiB,
+};
 
 /** The content of a file, from its name: a pattern both sides can compute. */
 function fileContent(name: string): Uint8Array {
@@ -112,7 +117,11 @@ await runner.whenStopped();
 // #endregion game-loop
 
 const seconds = (performance.now() - started) / 1000;
-bar.finish("downloads", [...progress.values()].reduce((sum, p) => sum + p.received, 0), seconds);
+bar.finish(
+  "downloads",
+  [...progress.values()].reduce((sum, p) => sum + p.received, 0),
+  seconds,
+);
 for (const [name, content] of contents) {
   if (digest(readFileSync(join(dir, name))) !== digest(content)) {
     console.log(`${name}: CONTENT MISMATCH`);
@@ -120,8 +129,10 @@ for (const [name, content] of contents) {
   }
 }
 const total = Object.values(FILES).reduce((a, b) => a + b, 0);
-console.log(`done: ${Object.keys(FILES).length - failures} of ${Object.keys(FILES).length} files verified, ${total / MiB} MiB in ${seconds.toFixed(2)} s ` +
-  `over ${tree.getFrame()} frames at 60 frames/s; longest tick ${hud.longestTickMs.toFixed(1)} ms`);
+console.log(
+  `done: ${Object.keys(FILES).length - failures} of ${Object.keys(FILES).length} files verified, ${total / MiB} MiB in ${seconds.toFixed(2)} s ` +
+    `over ${tree.getFrame()} frames at 60 frames/s; longest tick ${hud.longestTickMs.toFixed(1)} ms`,
+);
 rmSync(dir, { recursive: true, force: true });
 await new Promise<void>((resolve) => {
   server.closeAllConnections();

@@ -1,8 +1,19 @@
 // The recipes of docs/guide.md, as functions the test suite type-checks and runs against local
 // servers (test/examples/recipes.test.ts). Each takes the SceneTree the game already ticks.
 import {
-  Err, FileBodySource, HTTPClient, HTTPRequest, Method, Result, RetryPolicy, SceneTree, Status, TLSOptions,
-  createMultipartBody, getHeaderValue, resultName,
+  Err,
+  FileBodySource,
+  HTTPClient,
+  HTTPRequest,
+  Method,
+  Result,
+  RetryPolicy,
+  type SceneTree,
+  Status,
+  TLSOptions,
+  createMultipartBody,
+  getHeaderValue,
+  resultName,
 } from "../src/index.ts";
 
 /** A player record as the JSON API returns it. */
@@ -42,8 +53,11 @@ export function postJson(tree: SceneTree, url: string, value: unknown, done: (co
 // #region download-progress
 /** Downloads `url` to `path`, reporting progress each frame bytes arrive. */
 export function downloadWithProgress(
-  tree: SceneTree, url: string, path: string,
-  onProgress: (received: number, total: number) => void, done: (ok: boolean, why: string) => void,
+  tree: SceneTree,
+  url: string,
+  path: string,
+  onProgress: (received: number, total: number) => void,
+  done: (ok: boolean, why: string) => void,
 ): HTTPRequest {
   const req = new HTTPRequest();
   req.downloadFile = path; // body goes to a temporary file renamed over `path` on success
@@ -62,7 +76,11 @@ export function downloadWithProgress(
 
 // #region redirects
 /** Follows at most 3 redirects; returns the node so `getErrorReason()` can be read afterwards. */
-export function getFollowingRedirects(tree: SceneTree, url: string, done: (result: Result, code: number, body: string) => void): HTTPRequest {
+export function getFollowingRedirects(
+  tree: SceneTree,
+  url: string,
+  done: (result: Result, code: number, body: string) => void,
+): HTTPRequest {
   const req = new HTTPRequest();
   req.maxRedirects = 3; // more ends in RESULT_REDIRECT_LIMIT_REACHED; -1 for no limit
   tree.root.addChild(req);
@@ -109,8 +127,13 @@ export function trustPrivateCa(req: HTTPRequest, caPem: string): void {
 
 // #region cancel-timeout
 /** Gives up after `seconds` of ticks, or when the player presses cancel (`controller.abort()`). */
-export function getWithTimeout(tree: SceneTree, url: string, seconds: number, controller: AbortController,
-  done: (result: Result, why: string) => void): HTTPRequest {
+export function getWithTimeout(
+  tree: SceneTree,
+  url: string,
+  seconds: number,
+  controller: AbortController,
+  done: (result: Result, why: string) => void,
+): HTTPRequest {
   const req = new HTTPRequest();
   req.timeout = seconds; // counts the deltas this node is ticked with: virtual time in a simulation
   tree.root.addChild(req);
@@ -142,8 +165,13 @@ export function backendNode(tree: SceneTree, playerId: number, log: (line: strin
 /** Claims a reward: a POST is sent once unless the backend makes it safe to repeat (an idempotency key). */
 export function claimReward(req: HTTPRequest, url: string, rewardId: string, done: (code: number, attempts: number) => void): Err {
   req.requestCompleted.connect((_result, code) => done(code, req.getTimings().attempts), { oneShot: true });
-  return req.request(url, ["Content-Type: application/json", `Idempotency-Key: reward-${rewardId}`], Method.METHOD_POST,
-    JSON.stringify({ rewardId }), { retry: new RetryPolicy({ attempts: 3, methods: ["POST"] }) });
+  return req.request(
+    url,
+    ["Content-Type: application/json", `Idempotency-Key: reward-${rewardId}`],
+    Method.METHOD_POST,
+    JSON.stringify({ rewardId }),
+    { retry: new RetryPolicy({ attempts: 3, methods: ["POST"] }) },
+  );
 }
 // #endregion retries
 
@@ -153,7 +181,12 @@ export function claimReward(req: HTTPRequest, url: string, rewardId: string, don
  * to 5 times, each retry continuing with `Range` from the bytes already on disk (`If-Range` makes a
  * changed file come whole). The target is replaced only once the file is complete.
  */
-export function resilientDownload(tree: SceneTree, url: string, target: string, done: (result: Result, attempts: number, why: string) => void): HTTPRequest {
+export function resilientDownload(
+  tree: SceneTree,
+  url: string,
+  target: string,
+  done: (result: Result, attempts: number, why: string) => void,
+): HTTPRequest {
   const req = new HTTPRequest();
   req.downloadFile = target;
   req.acceptGzip = false; // ranges count the bytes as sent: keep them uncompressed
@@ -168,8 +201,13 @@ export function resilientDownload(tree: SceneTree, url: string, target: string, 
 
 // #region uploads
 /** PUTs a file without reading it into memory; progress comes per frame. */
-export function uploadFile(tree: SceneTree, url: string, path: string,
-  onProgress: (sent: number, total: number) => void, done: (result: Result, code: number) => void): Err {
+export function uploadFile(
+  tree: SceneTree,
+  url: string,
+  path: string,
+  onProgress: (sent: number, total: number) => void,
+  done: (result: Result, code: number) => void,
+): Err {
   const opened = FileBodySource.open(path);
   if (!opened.ok) return Err.ERR_FILE_CANT_OPEN;
   const req = new HTTPRequest();

@@ -8,9 +8,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  HTTPRequest, Method, Result, SceneTree, TreeRunner, partialPathOf, resultName, type RequestCompletedArgs,
-} from "../src/index.ts";
+import { HTTPRequest, Method, Result, SceneTree, TreeRunner, partialPathOf, resultName, type RequestCompletedArgs } from "../src/index.ts";
 
 const FILE_BYTES = 24 * 1024 * 1024;
 const CUT_AFTER = 10 * 1024 * 1024;
@@ -65,14 +63,18 @@ console.log(`attempt 1: ${resultName(first)} (${req.getErrorReason()})`);
 console.log(`  kept ${statSync(partialPathOf(target)).size} bytes in assets.pak.partial; target exists: ${existsSync(target)}`);
 
 const [second, code] = await download();
-console.log(`attempt 2: ${resultName(second)} ${code}, resumed from byte ${req.getResumedFrom()}, ` +
-  `received ${req.getDownloadedBytes()} more of ${req.getResumedFrom() + req.getBodySize()}`);
+console.log(
+  `attempt 2: ${resultName(second)} ${code}, resumed from byte ${req.getResumedFrom()}, ` +
+    `received ${req.getDownloadedBytes()} more of ${req.getResumedFrom() + req.getBodySize()}`,
+);
 // #endregion resume
 
 const written = readFileSync(target);
 const same = sha256(written) === sha256(source);
-console.log(`file: ${written.length} bytes, sha256 ${sha256(written)}… ${same ? "matches the source" : "DIFFERS from the source"}; ` +
-  `partial file left: ${existsSync(partialPathOf(target))}`);
+console.log(
+  `file: ${written.length} bytes, sha256 ${sha256(written)}… ${same ? "matches the source" : "DIFFERS from the source"}; ` +
+    `partial file left: ${existsSync(partialPathOf(target))}`,
+);
 rmSync(dir, { recursive: true, force: true });
 await new Promise<void>((resolve) => {
   server.closeAllConnections();

@@ -14,7 +14,9 @@ const server = createServer((req, res) => {
   if (req.method === "POST" && req.url === "/chat") {
     const parts: Buffer[] = [];
     req.on("data", (part: Buffer) => parts.push(part));
-    req.on("end", () => res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ ok: true, echo: Buffer.concat(parts).toString() })));
+    req.on("end", () =>
+      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ ok: true, echo: Buffer.concat(parts).toString() })),
+    );
     return;
   }
   res.writeHead(200, { "Content-Length": ASSET_BYTES }).end(Buffer.alloc(ASSET_BYTES, 7));

@@ -2,9 +2,7 @@
 // ScriptedNetwork plays DNS and the network, ScriptedPeer plays the server, and each
 // `tree.process(delta)` is one frame of virtual time. Run it with `npx vitest run examples/`.
 import { describe, expect, it } from "vitest";
-import {
-  Err, HTTPRequest, Method, Result, SceneTree, ScriptedNetwork, Status, resultName, statusName,
-} from "../src/index.ts";
+import { Err, HTTPRequest, Method, Result, SceneTree, ScriptedNetwork, Status, resultName, statusName } from "../src/index.ts";
 
 /** The arguments of one `requestCompleted` emission, with the frame it happened in. */
 interface Completed {

@@ -51,7 +51,9 @@ for (const entry of readdirSync(types, { recursive: true, withFileTypes: true })
   const text = readFileSync(file, "utf8");
   // tsc writes "#private;" into a class with #private fields; a consumer compiling for ES5 (tsc's
   // default target, e.g. `tsc --strict file.ts` without a tsconfig) rejects it, and it names nothing public.
-  const specifiers = text.replace(/(from\s+["'](?:\.{1,2}\/)[^"']*?)\.ts(["'])/g, "$1.js$2").replace(/(import\(["'](?:\.{1,2}\/)[^"']*?)\.ts(["']\))/g, "$1.js$2");
+  const specifiers = text
+    .replace(/(from\s+["'](?:\.{1,2}\/)[^"']*?)\.ts(["'])/g, "$1.js$2")
+    .replace(/(import\(["'](?:\.{1,2}\/)[^"']*?)\.ts(["']\))/g, "$1.js$2");
   writeFileSync(file, specifiers.replace(/^[ \t]*#private;\r?\n/gm, ""));
 }
 writeFileSync(join(out, "index.d.ts"), 'export * from "./types/index.js";\n');

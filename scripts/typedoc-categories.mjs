@@ -190,7 +190,7 @@ export const CATEGORIES = {
     "DataEvent",
     "CloseEvent",
   ],
-  "Cookies": [
+  Cookies: [
     "CookieJar",
     "CookieJarOptions",
     "CookieRequestContext",

@@ -29,7 +29,10 @@ if (arg === "--npm") {
     rmSync(dir, { recursive: true, force: true });
   }
 } else if (arg !== undefined) {
-  rules = readFileSync(arg, "utf8").split("\n").map((l) => l.trim().split(/\s/)[0]).filter((l) => l !== "" && !l.startsWith("//"));
+  rules = readFileSync(arg, "utf8")
+    .split("\n")
+    .map((l) => l.trim().split(/\s/)[0])
+    .filter((l) => l !== "" && !l.startsWith("//"));
   source = `the Public Suffix List (https://publicsuffix.org/list/, MPL-2.0) from ${arg}, read ${new Date().toISOString().slice(0, 10)}`;
 } else {
   console.error("usage: node scripts/update-public-suffixes.mjs FILE | --npm [package]");
@@ -39,7 +42,10 @@ if (arg === "--npm") {
 /** A rule in ASCII form: labels converted one by one, keeping `*` and the `!` mark. */
 function ascii(rule) {
   const bang = rule.startsWith("!") ? "!" : "";
-  const labels = rule.slice(bang.length).split(".").map((label) => (label === "*" ? "*" : domainToASCII(label)));
+  const labels = rule
+    .slice(bang.length)
+    .split(".")
+    .map((label) => (label === "*" ? "*" : domainToASCII(label)));
   if (labels.some((l) => l === "")) return null; // not a valid name (a damaged entry): left out, and counted
   return bang + labels.join(".").toLowerCase();
 }
@@ -73,4 +79,6 @@ export const PUBLIC_SUFFIX_RULES = ${JSON.stringify(text)};
 `;
 writeFileSync(join(root, "src/session/public-suffix-data.ts"), out);
 if (skipped.length > 0) console.warn(`left out ${skipped.length} entries that are not valid names: ${JSON.stringify(skipped)}`);
-console.log(`wrote src/session/public-suffix-data.ts: ${rules.length - skipped.length} rules, ${tlds.length} top-level labels, ${text.length} characters`);
+console.log(
+  `wrote src/session/public-suffix-data.ts: ${rules.length - skipped.length} rules, ${tlds.length} top-level labels, ${text.length} characters`,
+);

@@ -75,8 +75,21 @@ const MAX_FPS = 1000;
 
 type Flag = "insecure" | "include" | "silent" | "fail" | "verbose" | "remote-name" | "default-behaviour" | "help" | "version";
 type Valued =
-  | "output" | "method" | "header" | "data" | "data-binary" | "max-redirects" | "max-filesize" | "timeout" | "proxy" | "cacert" | "fps"
-  | "record" | "replay" | "cookie" | "cookie-jar";
+  | "output"
+  | "method"
+  | "header"
+  | "data"
+  | "data-binary"
+  | "max-redirects"
+  | "max-filesize"
+  | "timeout"
+  | "proxy"
+  | "cacert"
+  | "fps"
+  | "record"
+  | "replay"
+  | "cookie"
+  | "cookie-jar";
 
 interface OptionSpec {
   readonly name: Flag | Valued;
@@ -171,9 +184,28 @@ interface Draft {
  */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const draft: Draft = {
-    url: null, output: null, method: null, headers: [], data: [], maxRedirects: null, maxFilesize: null, timeout: null,
-    proxy: null, cacert: null, insecure: false, include: false, silent: false, fail: false, verbose: false, remoteName: false,
-    fps: DEFAULT_FPS, record: null, replay: null, cookie: null, cookieJar: null, stop: null,
+    url: null,
+    output: null,
+    method: null,
+    headers: [],
+    data: [],
+    maxRedirects: null,
+    maxFilesize: null,
+    timeout: null,
+    proxy: null,
+    cacert: null,
+    insecure: false,
+    include: false,
+    silent: false,
+    fail: false,
+    verbose: false,
+    remoteName: false,
+    fps: DEFAULT_FPS,
+    record: null,
+    replay: null,
+    cookie: null,
+    cookieJar: null,
+    stop: null,
   };
   try {
     walk(argv, draft);
@@ -189,7 +221,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (!remoteName) return { kind: "run", options: { ...rest, url: full } };
   if (draft.output !== null) return { kind: "error", message: "give either -o FILE or -O, not both" };
   const name = remoteFileName(full);
-  if (name === null) return { kind: "error", message: `-O: the URL ${JSON.stringify(url)} names no file (its path is empty or ends with "/"); use -o FILE` };
+  if (name === null)
+    return { kind: "error", message: `-O: the URL ${JSON.stringify(url)} names no file (its path is empty or ends with "/"); use -o FILE` };
   return { kind: "run", options: { ...rest, url: full, output: name } };
 }
 
@@ -312,7 +345,8 @@ function parseMethod(value: string): string {
 
 function parseHeader(value: string): string {
   const colon = value.indexOf(":");
-  if (colon <= 0 || value.slice(0, colon).trim() === "") throw new UsageError(`a header must look like 'Name: value' (got ${JSON.stringify(value)})`);
+  if (colon <= 0 || value.slice(0, colon).trim() === "")
+    throw new UsageError(`a header must look like 'Name: value' (got ${JSON.stringify(value)})`);
   return value;
 }
 
@@ -332,7 +366,8 @@ function parseSize(shown: string, value: string): number {
   const match = /^(\d+)([kmg]?)$/i.exec(value.trim());
   const factor = SIZE_SUFFIX[(match?.[2] ?? "").toLowerCase()];
   const bytes = match === null || factor === undefined ? NaN : Number(match[1]) * factor;
-  if (!Number.isSafeInteger(bytes)) throw new UsageError(`option ${shown} needs a byte count such as 5000, 64K, 10M or 2G (got ${JSON.stringify(value)})`);
+  if (!Number.isSafeInteger(bytes))
+    throw new UsageError(`option ${shown} needs a byte count such as 5000, 64K, 10M or 2G (got ${JSON.stringify(value)})`);
   return bytes;
 }
 

@@ -4,6 +4,11 @@ import { runCli } from "./main.ts";
 const interrupt = new AbortController();
 const onSigint = (): void => interrupt.abort();
 process.once("SIGINT", onSigint);
-const status = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: interrupt.signal });
+const status = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  signal: interrupt.signal,
+});
 process.off("SIGINT", onSigint);
 process.exitCode = status;

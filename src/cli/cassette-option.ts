@@ -19,7 +19,10 @@ export interface CliCassette {
  * @param options - `record` and `replay` file names (at most one set).
  * @returns The cassette, or why the replay file cannot be read.
  */
-export function openCassette(options: { readonly record: string | null; readonly replay: string | null }): CliCassette | { readonly error: string } {
+export function openCassette(options: {
+  readonly record: string | null;
+  readonly replay: string | null;
+}): CliCassette | { readonly error: string } {
   if (options.replay !== null) {
     let replay: ReplayNetwork;
     try {

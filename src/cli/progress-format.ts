@@ -72,8 +72,7 @@ export function renderProgress(line: ProgressLine): string {
     const total = formatBytes(line.total);
     const eta = formatDuration(rate > 0 ? (line.total - line.done) / rate : NaN);
     tail = `${formatBytes(line.done).padStart(total.length)} / ${total}  ${speed.padStart(12)}  ETA ${eta.padStart(5)}`;
-  }
-  else tail = `${formatBytes(line.done)}  ${speed}  ${formatDuration(line.elapsed)}`;
+  } else tail = `${formatBytes(line.done)}  ${speed}  ${formatDuration(line.elapsed)}`;
   if (!known) return fit(`${label}${tail}`, line.columns);
   const fraction = line.total === 0 ? 1 : Math.min(1, Math.max(0, line.done / line.total));
   const percent = `${String(Math.floor(fraction * 100)).padStart(3)}%`;

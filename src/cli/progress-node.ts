@@ -80,10 +80,17 @@ export class ProgressNode extends Node {
       return;
     }
     this.meter.add(since, this.done);
-    this.bar.draw(renderProgress({
-      label: this.phase === "upload" ? "upload" : "", done: this.done, total: this.total, rate: this.meter.rate(),
-      elapsed: since, columns: this.columns(), finished: false,
-    }));
+    this.bar.draw(
+      renderProgress({
+        label: this.phase === "upload" ? "upload" : "",
+        done: this.done,
+        total: this.total,
+        rate: this.meter.rate(),
+        elapsed: since,
+        columns: this.columns(),
+        finished: false,
+      }),
+    );
   }
 
   /** Erases the line so an ordinary line can be printed; the next frame draws it again. */
@@ -105,9 +112,17 @@ export class ProgressNode extends Node {
       this.bar.clear();
       return;
     }
-    this.bar.end(renderProgress({
-      label: "", done: this.done, total: this.total, rate: 0, elapsed: this.elapsed - this.phaseStart, columns: this.columns(), finished: true,
-    }));
+    this.bar.end(
+      renderProgress({
+        label: "",
+        done: this.done,
+        total: this.total,
+        rate: 0,
+        elapsed: this.elapsed - this.phaseStart,
+        columns: this.columns(),
+        finished: true,
+      }),
+    );
   }
 
   private enter(phase: Phase): void {

@@ -107,7 +107,10 @@ export function transfer(options: CliOptions, request: PreparedRequest, io: CliI
       if (tree.isProcessing()) node.queueFree();
       else if (node.isInsideTree()) tree.root.removeChild(node);
       progress?.finish(status === ExitStatus.SUCCESS && written);
-      const cookiesUnsaved = cookies.jar !== null && options.cookieJar !== null ? saveCookies(cookies.jar, options.cookieJar, tree.getDateMs(), io.stdout) : null;
+      const cookiesUnsaved =
+        cookies.jar !== null && options.cookieJar !== null
+          ? saveCookies(cookies.jar, options.cookieJar, tree.getDateMs(), io.stdout)
+          : null;
       if (cookiesUnsaved !== null) io.stderr.write(`poll-http: warning: ${cookiesUnsaved}\n`);
       const unsaved = cassette.save();
       if (unsaved !== "" && status === ExitStatus.SUCCESS) return resolve(say(io, ExitStatus.LOCAL_ERROR, unsaved));
@@ -150,17 +153,26 @@ export function transfer(options: CliOptions, request: PreparedRequest, io: CliI
       }
       const unwritten = options.output !== null && !(code >= 200 && code < 300);
       if (unwritten) written = false;
-      finish(ExitStatus.SUCCESS, unwritten && !options.silent
-        ? `note: the server answered HTTP ${code}${phraseOf(code)}: nothing was written to ${options.output} (it is left as it was; -f makes this an error)`
-        : "");
+      finish(
+        ExitStatus.SUCCESS,
+        unwritten && !options.silent
+          ? `note: the server answered HTTP ${code}${phraseOf(code)}: nothing was written to ${options.output} (it is left as it was; -f makes this an error)`
+          : "",
+      );
     });
     if (io.signal?.aborted === true) return onAbort();
     if (node.request(request.url, headers, request.method, request.body) !== Err.OK) {
       return finish(ExitStatus.USAGE, oneLine(node.getErrorReason()));
     }
-    if (options.verbose) note(requestHeadLines(request, node.acceptGzip).map((line) => `> ${escapeControls(line)}\n`).join("") + ">\n");
+    if (options.verbose)
+      note(
+        requestHeadLines(request, node.acceptGzip)
+          .map((line) => `> ${escapeControls(line)}\n`)
+          .join("") + ">\n",
+      );
     if (cassette.replay !== null) {
-      if (!replayFrames(tree, cassette.replay, () => settled)) finish(ExitStatus.LOCAL_ERROR, `the cassette ${options.replay ?? ""} ended before the request completed`);
+      if (!replayFrames(tree, cassette.replay, () => settled))
+        finish(ExitStatus.LOCAL_ERROR, `the cassette ${options.replay ?? ""} ended before the request completed`);
       return;
     }
     if (runner.start() !== Err.OK) finish(ExitStatus.USAGE, runner.getLastError());

@@ -9,18 +9,18 @@ const MAX_READ_BYTES = 4 * 1024 * 1024;
 export type FileBodySourceResult =
   /** The file is open. */
   | {
-    /** Success. */
-    readonly ok: true;
-    /** The source; the client closes it when the request ends (close it yourself if you do not send it). */
-    readonly source: FileBodySource;
-  }
+      /** Success. */
+      readonly ok: true;
+      /** The source; the client closes it when the request ends (close it yourself if you do not send it). */
+      readonly source: FileBodySource;
+    }
   /** The file could not be opened. */
   | {
-    /** Failure. */
-    readonly ok: false;
-    /** Why, with Node's error code (e.g. `ENOENT`). */
-    readonly reason: string;
-  };
+      /** Failure. */
+      readonly ok: false;
+      /** Why, with Node's error code (e.g. `ENOENT`). */
+      readonly reason: string;
+    };
 
 /**
  * A request body read from a file, sent with `Content-Length` set to the file's size when it was

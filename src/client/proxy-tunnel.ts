@@ -74,7 +74,8 @@ export class ProxyTunnel {
           continue;
         }
         if (peer.getState() === PeerState.ERROR) return this.failTunnel(`proxy connection failed: ${peer.getError()?.message ?? "error"}`);
-        if (peer.isEnded() || peer.getState() === PeerState.CLOSED) return this.failTunnel("the proxy closed the connection before answering CONNECT");
+        if (peer.isEnded() || peer.getState() === PeerState.CLOSED)
+          return this.failTunnel("the proxy closed the connection before answering CONNECT");
         return this.state;
       }
       if (event.type === "informational") continue;

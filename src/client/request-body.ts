@@ -19,16 +19,16 @@ const NO_BODY: RequestBodyPlan = Object.freeze({ ok: true, headLength: 0, chunke
  */
 export type RequestBodyPlan =
   | {
-    readonly ok: true;
-    /** The `bodyLength` for `writeRequestHead`: the Content-Length to add, or -1. */
-    readonly headLength: number;
-    /** True when the head must announce `Transfer-Encoding: chunked`. */
-    readonly chunked: boolean;
-    /** The body length for progress, -1 when unknown. */
-    readonly length: number;
-    /** Starts the upload; null when there is nothing to send. */
-    readonly start: (() => Upload) | null;
-  }
+      readonly ok: true;
+      /** The `bodyLength` for `writeRequestHead`: the Content-Length to add, or -1. */
+      readonly headLength: number;
+      /** True when the head must announce `Transfer-Encoding: chunked`. */
+      readonly chunked: boolean;
+      /** The body length for progress, -1 when unknown. */
+      readonly length: number;
+      /** Starts the upload; null when there is nothing to send. */
+      readonly start: (() => Upload) | null;
+    }
   | { readonly ok: false; readonly reason: string };
 
 /**

@@ -109,8 +109,11 @@ export class TLSOptions {
 
   private toInit(): TLSOptionsInit {
     const init: { -readonly [K in keyof TLSOptionsInit]: TLSOptionsInit[K] } = {
-      commonNameOverride: this.commonNameOverride, clientCert: this.clientCert, clientKey: this.clientKey,
-      passphrase: this.passphrase, unsafe: this.unsafe,
+      commonNameOverride: this.commonNameOverride,
+      clientCert: this.clientCert,
+      clientKey: this.clientKey,
+      passphrase: this.passphrase,
+      unsafe: this.unsafe,
     };
     if (this.trustedCA !== undefined) init.trustedCA = this.trustedCA;
     return init;

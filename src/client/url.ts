@@ -228,7 +228,11 @@ function formatIPv6(groups: readonly number[]): string {
     }
     i = j === i ? i + 1 : j;
   }
-  const hex = (from: number, to: number): string => groups.slice(from, to).map((g) => g.toString(16)).join(":");
+  const hex = (from: number, to: number): string =>
+    groups
+      .slice(from, to)
+      .map((g) => g.toString(16))
+      .join(":");
   if (bestStart < 0) return hex(0, 8);
   return `${hex(0, bestStart)}::${hex(bestStart + bestLength, 8)}`;
 }
@@ -374,7 +378,11 @@ export function resolveReference(base: HttpUrl, reference: string): UrlResult {
   }
   if (ref.startsWith("//")) return parseAfterSlashes(base.scheme, ref.slice(2));
   const authority: Authority = {
-    ok: true, host: base.host, port: base.port, explicitPort: base.explicitPort, isIPv6: base.isIPv6,
+    ok: true,
+    host: base.host,
+    port: base.port,
+    explicitPort: base.explicitPort,
+    isIPv6: base.isIPv6,
   };
   const baseQueryAt = base.path.indexOf("?");
   const basePath = baseQueryAt < 0 ? base.path : base.path.slice(0, baseQueryAt);

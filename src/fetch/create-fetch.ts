@@ -155,7 +155,12 @@ interface Parsed {
   priority: "high" | "low" | "auto" | undefined;
 }
 
-function startFetch(pool: HTTPRequestPool, activity: FetchActivity, input: string | URL | Request, init: FetchRequestInit | undefined): Promise<Response> {
+function startFetch(
+  pool: HTTPRequestPool,
+  activity: FetchActivity,
+  input: string | URL | Request,
+  init: FetchRequestInit | undefined,
+): Promise<Response> {
   const parsed = parse(input, init);
   if (parsed.signal?.aborted === true) return Promise.reject(parsed.signal.reason);
   const body = parsed.body;
@@ -167,15 +172,33 @@ function startFetch(pool: HTTPRequestPool, activity: FetchActivity, input: strin
   });
 }
 
-function launch(pool: HTTPRequestPool, activity: FetchActivity, parsed: Parsed, extracted: ExtractedBody, init: FetchRequestInit | undefined): Promise<Response> {
+function launch(
+  pool: HTTPRequestPool,
+  activity: FetchActivity,
+  parsed: Parsed,
+  extracted: ExtractedBody,
+  init: FetchRequestInit | undefined,
+): Promise<Response> {
   const headers = parsed.headers;
   if (extracted.contentType !== null && !hasHeaderLine(headers, "content-type")) headers.push(`Content-Type: ${extracted.contentType}`);
   const exchange = new FetchExchange({
     pool,
-    options: { ...poolOptionsOf(init?.pollHttp, parsed.integrity, parsed.priority), cache: init?.cache ?? "default", credentials: init?.credentials ?? "same-origin" },
-    url: parsed.url.href, method: parsed.method, headers, body: extracted.body, upload: extracted.upload,
-    redirect: parsed.redirect, integrity: parsed.integrity, signal: parsed.signal, pollHttp: init?.pollHttp,
-    highWaterMark: init?.pollHttp?.bodyHighWaterMark ?? RESPONSE_HIGH_WATER_MARK, activity,
+    options: {
+      ...poolOptionsOf(init?.pollHttp, parsed.integrity, parsed.priority),
+      cache: init?.cache ?? "default",
+      credentials: init?.credentials ?? "same-origin",
+    },
+    url: parsed.url.href,
+    method: parsed.method,
+    headers,
+    body: extracted.body,
+    upload: extracted.upload,
+    redirect: parsed.redirect,
+    integrity: parsed.integrity,
+    signal: parsed.signal,
+    pollHttp: init?.pollHttp,
+    highWaterMark: init?.pollHttp?.bodyHighWaterMark ?? RESPONSE_HIGH_WATER_MARK,
+    activity,
   });
   exchange.start();
   return exchange.promise;
@@ -208,7 +231,8 @@ function parse(input: string | URL | Request, init: FetchRequestInit | undefined
       throw new TypeError(`Failed to parse URL from ${String(input)}`);
     }
   }
-  if (url.username !== "" || url.password !== "") throw new TypeError(`Request cannot be constructed from a URL that includes credentials: ${url.href}`);
+  if (url.username !== "" || url.password !== "")
+    throw new TypeError(`Request cannot be constructed from a URL that includes credentials: ${url.href}`);
   if (init !== undefined) {
     if (init.method !== undefined) method = normalizeFetchMethod(init.method);
     if (init.headers !== undefined) headers = headerLines(init.headers);
@@ -218,24 +242,42 @@ function parse(input: string | URL | Request, init: FetchRequestInit | undefined
     if (init.integrity !== undefined) integrity = init.integrity;
     check(init);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new TypeError("fetch failed", { cause: new Error(`unsupported scheme ${url.protocol} (only http: and https:)`) });
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new TypeError("fetch failed", { cause: new Error(`unsupported scheme ${url.protocol} (only http: and https:)`) });
   if (!REDIRECTS.has(redirect)) throw new TypeError(`'${redirect}' is not a valid redirect mode`);
   if (body !== null && (method === "GET" || method === "HEAD")) throw new TypeError("Request with GET/HEAD method cannot have body.");
-  const streamed = body instanceof ReadableStream || (isIterable(body) && !ArrayBuffer.isView(body) && !(body instanceof FormData) && !(body instanceof URLSearchParams) && typeof body !== "string");
+  const streamed =
+    body instanceof ReadableStream ||
+    (isIterable(body) &&
+      !ArrayBuffer.isView(body) &&
+      !(body instanceof FormData) &&
+      !(body instanceof URLSearchParams) &&
+      typeof body !== "string");
   if (streamed && !(input instanceof Request) && init?.duplex !== "half") {
     throw new TypeError("RequestInit: duplex option is required when sending a body.");
   }
   if (streamed && init?.keepalive === true) throw new TypeError("keepalive cannot be used with a ReadableStream body");
   if (integrity !== "" && !createIntegrityCheck(integrity).ok) integrity = ""; // no known algorithm: Fetch checks nothing
-  return { url, method, headers: headers ?? [], body, signal, redirect: redirect as Parsed["redirect"], integrity, priority: init?.priority };
+  return {
+    url,
+    method,
+    headers: headers ?? [],
+    body,
+    signal,
+    redirect: redirect as Parsed["redirect"],
+    integrity,
+    priority: init?.priority,
+  };
 }
 
 /** Checks the members that only need to be valid (see {@link FetchRequestInit}). */
 function check(init: FetchRequestInit): void {
   if (init.cache !== undefined && !CACHES.has(init.cache)) throw new TypeError(`'${String(init.cache)}' is not a valid cache mode`);
-  if (init.credentials !== undefined && !CREDENTIALS.has(init.credentials)) throw new TypeError(`'${String(init.credentials)}' is not a valid credentials mode`);
+  if (init.credentials !== undefined && !CREDENTIALS.has(init.credentials))
+    throw new TypeError(`'${String(init.credentials)}' is not a valid credentials mode`);
   if (init.mode !== undefined && !MODES.has(init.mode)) throw new TypeError(`'${String(init.mode)}' is not a valid request mode`);
-  if (init.priority !== undefined && !PRIORITIES.has(init.priority)) throw new TypeError(`'${String(init.priority)}' is not a valid priority`);
+  if (init.priority !== undefined && !PRIORITIES.has(init.priority))
+    throw new TypeError(`'${String(init.priority)}' is not a valid priority`);
   if (init.window !== undefined && init.window !== null) throw new TypeError("RequestInit: Expected window to be null");
   if (init.duplex !== undefined && init.duplex !== "half") throw new TypeError(`'${String(init.duplex)}' is not a valid duplex`);
 }

@@ -90,7 +90,9 @@ export async function extractBodyAsync(body: Blob | FormData): Promise<Extracted
       parts.push({ name, data: value });
     } else {
       parts.push({
-        name, remoteFileName: value.name, contentType: value.type === "" ? "application/octet-stream" : value.type,
+        name,
+        remoteFileName: value.name,
+        contentType: value.type === "" ? "application/octet-stream" : value.type,
         data: new Uint8Array(await value.arrayBuffer()),
       });
     }

@@ -102,9 +102,11 @@ export class FetchExchange {
       upload?.cancel(undefined);
       this.#ended = true;
       const reason = request.getErrorReason();
-      this.#fail(request.err === Err.ERR_BUSY
-        ? new TypeError("fetch failed", { cause: new FetchFailure(Result.RESULT_REQUEST_FAILED, reason, 0, Err.ERR_BUSY) })
-        : new TypeError(`fetch refused the request: ${reason}`));
+      this.#fail(
+        request.err === Err.ERR_BUSY
+          ? new TypeError("fetch failed", { cause: new FetchFailure(Result.RESULT_REQUEST_FAILED, reason, 0, Err.ERR_BUSY) })
+          : new TypeError(`fetch refused the request: ${reason}`),
+      );
       return;
     }
     this.#request = request;
@@ -202,9 +204,11 @@ export class FetchExchange {
     if (this.#settled) return;
     if (code < 200 || code > 599) {
       this.#stream = null;
-      this.#fail(new TypeError("fetch failed", {
-        cause: new FetchFailure(Result.RESULT_SUCCESS, `the status ${code} is outside 200-599, which a Response cannot carry`, code),
-      }));
+      this.#fail(
+        new TypeError("fetch failed", {
+          cause: new FetchFailure(Result.RESULT_SUCCESS, `the status ${code} is outside 200-599, which a Response cannot carry`, code),
+        }),
+      );
       if (!this.#ended) {
         this.#request?.cancel();
         this.#end();

@@ -1,5 +1,5 @@
 import { Err } from "../status/err.ts";
-import { Result, resultName } from "../status/result.ts";
+import { type Result, resultName } from "../status/result.ts";
 
 /**
  * Why a `fetch()` of this library failed at the network level: the `cause` of the `TypeError` it

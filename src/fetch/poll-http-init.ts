@@ -91,7 +91,11 @@ const FETCH_MAX_REDIRECTS = 20;
  * @returns The options; the pool refuses one out of range.
  * @internal
  */
-export function poolOptionsOf(init: PollHttpInit | undefined, integrity: string, priority: RequestPriority | undefined): PoolRequestOptions {
+export function poolOptionsOf(
+  init: PollHttpInit | undefined,
+  integrity: string,
+  priority: RequestPriority | undefined,
+): PoolRequestOptions {
   return {
     redirectMode: "manual",
     maxRedirects: init?.maxRedirects ?? FETCH_MAX_REDIRECTS,

@@ -72,9 +72,15 @@ export function startBody(input: BodyStartInput): BodyStart {
     // Transfer codings must come off (RFC 9112 §6.1): what cannot be decoded fails the request.
     const unknown = transfer.find((c) => !SUPPORTED_CODINGS.includes(c));
     if (unknown !== undefined) {
-      return { ok: false, result: Result.RESULT_BODY_DECOMPRESS_FAILED, reason: `cannot decode the body: unsupported transfer coding ${JSON.stringify(unknown)}` };
+      return {
+        ok: false,
+        result: Result.RESULT_BODY_DECOMPRESS_FAILED,
+        reason: `cannot decode the body: unsupported transfer coding ${JSON.stringify(unknown)}`,
+      };
     }
-    const withContent = input.acceptGzip && codings.every((v) => v.split(",").every((c) => c.trim() === "" || SUPPORTED_CODINGS.includes(c.trim().toLowerCase())));
+    const withContent =
+      input.acceptGzip &&
+      codings.every((v) => v.split(",").every((c) => c.trim() === "" || SUPPORTED_CODINGS.includes(c.trim().toLowerCase())));
     const created = createContentDecoder([...(withContent ? codings : []), transfer.join(", ")], {});
     if (!created.ok) return { ok: false, result: Result.RESULT_BODY_DECOMPRESS_FAILED, reason: created.reason };
     decoder = created.decoder;
@@ -94,8 +100,13 @@ export function startBody(input: BodyStartInput): BodyStart {
   const range = input.range;
   if (range?.resume === true) {
     const outcome = openResumeSink({
-      file: input.file, from: range.from, code: input.code, headers: input.headers, contentLength: input.chunked ? -1 : length,
-      content: input.content, coded,
+      file: input.file,
+      from: range.from,
+      code: input.code,
+      headers: input.headers,
+      contentLength: input.chunked ? -1 : length,
+      content: input.content,
+      coded,
     });
     if (outcome.kind === "fail") {
       decoder?.close();

@@ -50,9 +50,7 @@ export interface ContentDecoderOptions {
 export type DecodedOutput = (chunk: Uint8Array) => boolean;
 
 /** The outcome of {@link ContentDecoder.push} and {@link ContentDecoder.finish}. */
-export type DecodeStatus =
-  | { readonly ok: true; readonly stopped: boolean }
-  | { readonly ok: false; readonly reason: string };
+export type DecodeStatus = { readonly ok: true; readonly stopped: boolean } | { readonly ok: false; readonly reason: string };
 
 /** A streaming decoder for one response body. */
 export interface ContentDecoder {
@@ -109,12 +107,12 @@ export interface ContentDecoder {
 export type ContentDecoderResult =
   | { readonly ok: true; readonly decoder: ContentDecoder }
   | {
-    readonly ok: false;
-    readonly kind: "unsupported" | "too-many" | "unavailable";
-    /** True exactly when `kind` is `unsupported`. */
-    readonly unsupported: boolean;
-    readonly reason: string;
-  };
+      readonly ok: false;
+      readonly kind: "unsupported" | "too-many" | "unavailable";
+      /** True exactly when `kind` is `unsupported`. */
+      readonly unsupported: boolean;
+      readonly reason: string;
+    };
 
 /** The codings {@link createContentDecoder} accepts (lower case). */
 export const SUPPORTED_CODINGS: readonly string[] = ["gzip", "x-gzip", "deflate", "br", "identity"];
@@ -142,10 +140,14 @@ interface Engine {
 function createStream(kind: Kind): { destroy(): unknown } {
   const chunkSize = zlib.constants.Z_MIN_CHUNK;
   switch (kind) {
-    case "gzip": return zlib.createGunzip({ chunkSize });
-    case "zlib": return zlib.createInflate({ chunkSize });
-    case "raw": return zlib.createInflateRaw({ chunkSize });
-    case "br": return zlib.createBrotliDecompress({ chunkSize });
+    case "gzip":
+      return zlib.createGunzip({ chunkSize });
+    case "zlib":
+      return zlib.createInflate({ chunkSize });
+    case "raw":
+      return zlib.createInflateRaw({ chunkSize });
+    case "br":
+      return zlib.createBrotliDecompress({ chunkSize });
   }
 }
 
@@ -159,11 +161,16 @@ function openEngine(kind: Kind): Engine | string {
   const internals = stream as { _handle?: unknown; _writeState?: unknown };
   const handle = internals._handle as Partial<NativeHandle> | null | undefined;
   const state = internals._writeState;
-  if (typeof handle !== "object" || handle === null || typeof handle.writeSync !== "function" ||
-      !("onerror" in handle) || !(state instanceof Uint32Array) || state.length < 2) {
+  if (
+    typeof handle !== "object" ||
+    handle === null ||
+    typeof handle.writeSync !== "function" ||
+    !("onerror" in handle) ||
+    !(state instanceof Uint32Array) ||
+    state.length < 2
+  ) {
     stream.destroy();
-    return `node:zlib internals changed (no _handle.writeSync/_writeState on ${process.version}); ` +
-      "cannot decode synchronously";
+    return `node:zlib internals changed (no _handle.writeSync/_writeState on ${process.version}); ` + "cannot decode synchronously";
   }
   const engine: Engine = { handle: handle as NativeHandle, state, stream, error: undefined };
   engine.handle.onerror = (message: unknown, _errno: unknown, code: unknown): void => {
@@ -289,9 +296,14 @@ class NativeStage implements Stage {
       this.#engine = engine;
     }
     const { handle, state } = this.#engine;
-    const flush = kind === "br"
-      ? (finish ? zlib.constants.BROTLI_OPERATION_FINISH : zlib.constants.BROTLI_OPERATION_PROCESS)
-      : (finish ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH);
+    const flush =
+      kind === "br"
+        ? finish
+          ? zlib.constants.BROTLI_OPERATION_FINISH
+          : zlib.constants.BROTLI_OPERATION_PROCESS
+        : finish
+          ? zlib.constants.Z_FINISH
+          : zlib.constants.Z_SYNC_FLUSH;
     let offset = 0;
     let length = input.length;
     for (;;) {
@@ -304,9 +316,7 @@ class NativeStage implements Stage {
       const error = this.#engine.error;
       if (error !== undefined) {
         return {
-          error: error === "unexpected end"
-            ? `unexpected end of ${this.#name} stream`
-            : `corrupt ${this.#name} data: ${error}`,
+          error: error === "unexpected end" ? `unexpected end of ${this.#name} stream` : `corrupt ${this.#name} data: ${error}`,
         };
       }
       const availOut = state[0] ?? 0;
@@ -413,10 +423,12 @@ class PipelineDecoder implements ContentDecoder {
 
   finish(onOutput?: DecodedOutput): DecodeStatus {
     if (this.#state !== "open") return { ok: false, reason: `the decoder is ${this.#state}` };
-    const sink: DecodedOutput = onOutput ?? (() => {
-      this.#innerError = "the decoder produced output at finish() and no receiver was given";
-      return false;
-    });
+    const sink: DecodedOutput =
+      onOutput ??
+      (() => {
+        this.#innerError = "the decoder produced output at finish() and no receiver was given";
+        return false;
+      });
     this.#begin(sink, Infinity);
     const waiting = this.#resumeStages();
     if (waiting !== "ok") return this.#settle(waiting, true);
@@ -518,7 +530,12 @@ export function createContentDecoder(
     }
   }
   if (listed.length > maxEncodings) {
-    return { ok: false, kind: "too-many", unsupported: false, reason: `${listed.length} content codings exceed the limit of ${maxEncodings}` };
+    return {
+      ok: false,
+      kind: "too-many",
+      unsupported: false,
+      reason: `${listed.length} content codings exceed the limit of ${maxEncodings}`,
+    };
   }
   const unknown = listed.find((c) => !SUPPORTED_CODINGS.includes(c));
   if (unknown !== undefined) {

@@ -103,9 +103,7 @@ export interface DownloadSinkOptions {
 }
 
 /** The outcome of a sink operation; `code` is Node's error code (`ENOSPC`, `EACCES`, …) when there is one. */
-export type SinkResult =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly reason: string; readonly code: string | undefined };
+export type SinkResult = { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly code: string | undefined };
 
 /** The state of a {@link DownloadSink}. */
 export type SinkState = "open" | "committed" | "aborted" | "failed";
@@ -221,7 +219,11 @@ export class DownloadSink {
         const size = fs.fstatSync(fd).size;
         if (size < keep) {
           fs.closeSync(fd);
-          return { ok: false, reason: `${JSON.stringify(partialPath)} holds ${size} bytes, fewer than the ${keep} resumed from`, code: undefined };
+          return {
+            ok: false,
+            reason: `${JSON.stringify(partialPath)} holds ${size} bytes, fewer than the ${keep} resumed from`,
+            code: undefined,
+          };
         }
         // "a" (O_APPEND) writes at the end, which is `keep` once the excess is cut off.
         if (size > keep) fs.ftruncateSync(fd, keep);

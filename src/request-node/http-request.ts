@@ -35,9 +35,12 @@ const encoder = new TextEncoder();
 
 /** Why `request()`'s options are refused, or null. */
 function optionsRefusal(options: unknown): string | null {
-  if (typeof options !== "object" || options === null) return `options is ${options === null ? "null" : `a ${typeof options}`}; expected an object`;
+  if (typeof options !== "object" || options === null)
+    return `options is ${options === null ? "null" : `a ${typeof options}`}; expected an object`;
   const file: unknown = (options as { downloadFile?: unknown }).downloadFile;
-  return file === undefined || typeof file === "string" ? null : 'options.downloadFile must be a string (a file path, or "" to keep the body in memory)';
+  return file === undefined || typeof file === "string"
+    ? null
+    : 'options.downloadFile must be a string (a file path, or "" to keep the body in memory)';
 }
 /** Slack when comparing summed deltas with the timeout, so 10 ticks of 0.1 s reach 1 s despite float rounding. */
 const TIME_EPSILON = 1e-9;
@@ -214,6 +217,9 @@ export class HTTPRequest extends Node {
    *
    * @example
    * ```ts
+   * declare const req: HTTPRequest;
+   * declare const playerId: number;
+   * declare function log(line: string): void;
    * req.retryPolicy = new RetryPolicy({ attempts: 4, baseDelay: 0.5, budget: 20, seed: playerId });
    * req.retrying.connect((attempt, delay, why) => log(`attempt ${attempt} in ${delay} s: ${why}`));
    * ```

@@ -21,7 +21,12 @@ export {
 } from "./integrity.ts";
 export { partialPathOf, PARTIAL_SUFFIX } from "./download-sink.ts";
 export {
-  RetryPolicy, seededRandom, parseRetryAfter, type RetryPolicyInit, type AttemptOutcome, type RetryDecision,
+  RetryPolicy,
+  seededRandom,
+  parseRetryAfter,
+  type RetryPolicyInit,
+  type AttemptOutcome,
+  type RetryDecision,
 } from "./retry-policy.ts";
 export { RequestTimings, type TimingEvent, type TimingSnapshot } from "./timings.ts";
 export {
@@ -37,9 +42,18 @@ export { HTTPRequestPool, type HTTPRequestPoolOptions, type PoolProxy, type Pool
 export { PoolRequest } from "./pool/pool-request.ts";
 export type { PoolRequestState } from "./pool/pool-job.ts";
 export {
-  priorityRank, PRIORITY_AUTO, PRIORITY_HIGH, PRIORITY_LOW, PRIORITY_MAX, PRIORITY_MIN, type RequestPriority,
+  priorityRank,
+  PRIORITY_AUTO,
+  PRIORITY_HIGH,
+  PRIORITY_LOW,
+  PRIORITY_MAX,
+  PRIORITY_MIN,
+  type RequestPriority,
 } from "./pool/priority.ts";
 export {
-  DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_ORIGIN, DEFAULT_MAX_NEW_CONNECTIONS_PER_TICK, DEFAULT_MAX_QUEUED,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_ORIGIN,
+  DEFAULT_MAX_NEW_CONNECTIONS_PER_TICK,
+  DEFAULT_MAX_QUEUED,
   DEFAULT_MAX_STARTS_PER_TICK,
 } from "./pool/pool-options.ts";

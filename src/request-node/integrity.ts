@@ -22,18 +22,18 @@ export interface IntegrityMetadata {
 export type IntegrityVerdict =
   /** The bytes hashed so far match one of the expected digests. */
   | {
-    /** Success. */
-    readonly ok: true;
-    /** The algorithm that matched. */
-    readonly algorithm: IntegrityAlgorithm;
-  }
+      /** Success. */
+      readonly ok: true;
+      /** The algorithm that matched. */
+      readonly algorithm: IntegrityAlgorithm;
+    }
   /** No expected digest matches. */
   | {
-    /** Failure. */
-    readonly ok: false;
-    /** `integrity mismatch: expected sha256-… (or sha256-…), got sha256-…`. */
-    readonly reason: string;
-  };
+      /** Failure. */
+      readonly ok: false;
+      /** `integrity mismatch: expected sha256-… (or sha256-…), got sha256-…`. */
+      readonly reason: string;
+    };
 
 /** A running integrity check over a body that arrives in pieces. */
 export interface IntegrityCheck {
@@ -60,18 +60,18 @@ export interface IntegrityCheck {
 export type IntegrityCheckResult =
   /** The metadata names at least one usable hash. */
   | {
-    /** Success. */
-    readonly ok: true;
-    /** The check to feed with the body. */
-    readonly check: IntegrityCheck;
-  }
+      /** Success. */
+      readonly ok: true;
+      /** The check to feed with the body. */
+      readonly check: IntegrityCheck;
+    }
   /** The metadata names no usable hash. */
   | {
-    /** Failure. */
-    readonly ok: false;
-    /** Why, quoting the metadata. */
-    readonly reason: string;
-  };
+      /** Failure. */
+      readonly ok: false;
+      /** Why, quoting the metadata. */
+      readonly reason: string;
+    };
 
 const STRENGTH: Readonly<Record<IntegrityAlgorithm, number>> = { sha256: 1, sha384: 2, sha512: 3 };
 const ASCII_WHITESPACE = /[\t\n\f\r ]+/;

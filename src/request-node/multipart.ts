@@ -50,25 +50,25 @@ export interface MultipartOptions {
 export type MultipartResult =
   /** The body was built. */
   | {
-    /** Success. */
-    readonly ok: true;
-    /**
-     * The body, with its exact `length`. It holds the files open: the client closes it when the
-     * request ends; close it yourself if you do not send it.
-     */
-    readonly body: BodySource;
-    /** The value for the request's `Content-Type` header: `multipart/form-data; boundary=…`. */
-    readonly contentType: string;
-    /** The boundary used. */
-    readonly boundary: string;
-  }
+      /** Success. */
+      readonly ok: true;
+      /**
+       * The body, with its exact `length`. It holds the files open: the client closes it when the
+       * request ends; close it yourself if you do not send it.
+       */
+      readonly body: BodySource;
+      /** The value for the request's `Content-Type` header: `multipart/form-data; boundary=…`. */
+      readonly contentType: string;
+      /** The boundary used. */
+      readonly boundary: string;
+    }
   /** The parts or options were refused; no file is left open. */
   | {
-    /** Failure. */
-    readonly ok: false;
-    /** Why, naming the part (index and name) at fault. */
-    readonly reason: string;
-  };
+      /** Failure. */
+      readonly ok: false;
+      /** Why, naming the part (index and name) at fault. */
+      readonly reason: string;
+    };
 
 /** The most file bytes one refill reads ahead. */
 const MAX_CHUNK = 4 * 1024 * 1024;

@@ -48,8 +48,11 @@ export function askProxyLogin(handler: ProxyLoginHandler, info: ProxyLoginInfo):
     return { kind: "declined", note: `proxyLoginHandler threw: ${error instanceof Error ? error.message : String(error)}` };
   }
   if (answer === null || answer === undefined) return { kind: "declined", note: "" };
-  if (typeof answer !== "object" || typeof (answer as { user?: unknown }).user !== "string" ||
-    typeof (answer as { password?: unknown }).password !== "string") {
+  if (
+    typeof answer !== "object" ||
+    typeof (answer as { user?: unknown }).user !== "string" ||
+    typeof (answer as { password?: unknown }).password !== "string"
+  ) {
     return { kind: "declined", note: "proxyLoginHandler returned something other than { user, password } or null" };
   }
   const { user, password } = answer as ProxyCredentials;

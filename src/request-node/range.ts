@@ -9,18 +9,18 @@
 export type RangeHeaderResult =
   /** The range is valid. */
   | {
-    /** Success. */
-    readonly ok: true;
-    /** The `Range` field value, e.g. `bytes=100-` or `bytes=100-199`. */
-    readonly value: string;
-  }
+      /** Success. */
+      readonly ok: true;
+      /** The `Range` field value, e.g. `bytes=100-` or `bytes=100-199`. */
+      readonly value: string;
+    }
   /** The range was refused. */
   | {
-    /** Failure. */
-    readonly ok: false;
-    /** Why. */
-    readonly reason: string;
-  };
+      /** Failure. */
+      readonly ok: false;
+      /** Why. */
+      readonly reason: string;
+    };
 
 /** A parsed `Content-Range` field value. */
 export interface ContentRange {
@@ -48,32 +48,32 @@ export interface ResumeResponse {
 export type ResumePlan =
   /** The server sent the requested tail: append the body to the bytes held. */
   | {
-    /** Keep the bytes held and write the body after them. */
-    readonly mode: "append";
-    /** Where the body goes in the file: `requestedFrom`. */
-    readonly offset: number;
-    /** The complete length of the resource, or -1 when the server did not say. */
-    readonly total: number;
-  }
+      /** Keep the bytes held and write the body after them. */
+      readonly mode: "append";
+      /** Where the body goes in the file: `requestedFrom`. */
+      readonly offset: number;
+      /** The complete length of the resource, or -1 when the server did not say. */
+      readonly total: number;
+    }
   /** The server ignored the range and sent the whole resource (200): start again from byte 0. */
   | {
-    /** Discard the bytes held; the body is the whole resource. */
-    readonly mode: "restart";
-  }
+      /** Discard the bytes held; the body is the whole resource. */
+      readonly mode: "restart";
+    }
   /** Nothing is left to fetch: the bytes held are the whole resource (416 with bytes \*\/requestedFrom). */
   | {
-    /** Keep the bytes held; the download is complete. */
-    readonly mode: "complete";
-    /** The complete length, equal to `requestedFrom`. */
-    readonly total: number;
-  }
+      /** Keep the bytes held; the download is complete. */
+      readonly mode: "complete";
+      /** The complete length, equal to `requestedFrom`. */
+      readonly total: number;
+    }
   /** The response does not fit the request: keep the bytes held untouched and fail. */
   | {
-    /** Fail the download. */
-    readonly mode: "error";
-    /** Why. */
-    readonly reason: string;
-  };
+      /** Fail the download. */
+      readonly mode: "error";
+      /** Why. */
+      readonly reason: string;
+    };
 
 const CONTENT_RANGE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (?:(\d+)-(\d+)\/(\d+|\*)|\*\/(\d+))$/;
 

@@ -48,8 +48,12 @@ export function decideRedirect(situation: RedirectSituation): RedirectDecision {
   const { code, hop } = situation;
   if (!isRedirectStatus(code)) return { kind: "final" };
   const plan = planRedirect({
-    statusCode: code, method: verbOf(hop.method) ?? "GET", body: hop.body instanceof Uint8Array ? hop.body : EMPTY,
-    headers: hop.headers, from: hop.url, location: findLocation(situation.headers),
+    statusCode: code,
+    method: verbOf(hop.method) ?? "GET",
+    body: hop.body instanceof Uint8Array ? hop.body : EMPTY,
+    headers: hop.headers,
+    from: hop.url,
+    location: findLocation(situation.headers),
   });
   if (!plan.ok) {
     if (plan.kind === "no-location") return { kind: "final" };
@@ -59,11 +63,19 @@ export function decideRedirect(situation: RedirectSituation): RedirectDecision {
     return { kind: "fail", result: Result.RESULT_REDIRECT_LIMIT_REACHED, reason: `more than ${situation.maxRedirects} redirects` };
   }
   if (!(hop.body instanceof Uint8Array) && plan.body !== undefined) {
-    return { kind: "fail", result: Result.RESULT_REQUEST_FAILED, reason: `cannot follow the ${code} redirect: a streamed body cannot be sent again` };
+    return {
+      kind: "fail",
+      result: Result.RESULT_REQUEST_FAILED,
+      reason: `cannot follow the ${code} redirect: a streamed body cannot be sent again`,
+    };
   }
   const url = formatUrl(plan.url);
   if (situation.mode === "error") {
-    return { kind: "fail", result: Result.RESULT_REDIRECT_LIMIT_REACHED, reason: `redirect ${code} to ${url} refused: redirectMode is "error"` };
+    return {
+      kind: "fail",
+      result: Result.RESULT_REDIRECT_LIMIT_REACHED,
+      reason: `redirect ${code} to ${url} refused: redirectMode is "error"`,
+    };
   }
   const method = plan.method === "HEAD" ? Method.METHOD_HEAD : plan.method === "GET" ? Method.METHOD_GET : hop.method;
   const next: Hop = { url: plan.url, method, headers: plan.headers, body: plan.body ?? EMPTY };

@@ -11,7 +11,12 @@ const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]
 
 /** Headers that describe a request body; dropped when a redirect turns the request into a GET. */
 export const BODY_HEADER_NAMES: readonly string[] = [
-  "content-length", "content-type", "content-encoding", "content-language", "content-location", "transfer-encoding",
+  "content-length",
+  "content-type",
+  "content-encoding",
+  "content-language",
+  "content-location",
+  "transfer-encoding",
 ];
 
 /** Headers that carry credentials; dropped when a redirect changes the origin (scheme, host or port). */
@@ -147,8 +152,7 @@ export function planRedirect(request: RedirectRequest): RedirectPlan | RedirectR
   let method = request.method;
   let body = request.body;
   const toGet =
-    ((statusCode === 301 || statusCode === 302) && method === "POST") ||
-    (statusCode === 303 && method !== "GET" && method !== "HEAD");
+    ((statusCode === 301 || statusCode === 302) && method === "POST") || (statusCode === 303 && method !== "GET" && method !== "HEAD");
   if (toGet) {
     method = "GET";
     body = undefined;
@@ -160,9 +164,7 @@ export function planRedirect(request: RedirectRequest): RedirectPlan | RedirectR
   for (const line of request.headers) {
     const name = headerName(line);
     const drop =
-      (toGet && BODY_HEADER_NAMES.includes(name)) ||
-      (!same && CREDENTIAL_HEADER_NAMES.includes(name)) ||
-      (hostChanged && name === "host");
+      (toGet && BODY_HEADER_NAMES.includes(name)) || (!same && CREDENTIAL_HEADER_NAMES.includes(name)) || (hostChanged && name === "host");
     (drop ? droppedHeaders : headers).push(line);
   }
   return { ok: true, url, method, body, headers, droppedHeaders, sameOrigin: same };

@@ -119,7 +119,8 @@ export class ResponseBody {
     const pending = this.pendingCommit;
     this.pendingCommit = null;
     const committed = pending?.commit();
-    if (committed !== undefined && !committed.ok) return { ok: false, result: Result.RESULT_DOWNLOAD_FILE_WRITE_ERROR, reason: committed.reason };
+    if (committed !== undefined && !committed.ok)
+      return { ok: false, result: Result.RESULT_DOWNLOAD_FILE_WRITE_ERROR, reason: committed.reason };
     return finished;
   }
 

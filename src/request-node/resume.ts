@@ -51,7 +51,8 @@ export function planRangeRequest(
   if (resumeFrom === undefined && resumeTo === undefined && !resume) return { ok: true, range: null };
   if (hasHeader(headers, "range")) return { ok: false, reason: "a Range header cannot be combined with resumeFrom, resumeTo or resume" };
   if (resume) {
-    if (resumeFrom !== undefined || resumeTo !== undefined) return { ok: false, reason: "resume cannot be combined with resumeFrom or resumeTo" };
+    if (resumeFrom !== undefined || resumeTo !== undefined)
+      return { ok: false, reason: "resume cannot be combined with resumeFrom or resumeTo" };
     if (file === "") return { ok: false, reason: "resume needs downloadFile" };
     if (integrity) return { ok: false, reason: "resume cannot be combined with integrity (the check would miss the bytes already held)" };
     const held = heldPartialBytes(file);
@@ -105,10 +106,14 @@ export function openResumeSink(info: ResumeResponseInfo): ResumeOutcome {
   const { file, from, code } = info;
   let keep: number;
   if (code === 206 || (code === 416 && from > 0)) {
-    if (from === 0) return { kind: "fail", result: Result.RESULT_REQUEST_FAILED, reason: "cannot resume: a 206 answered a request without Range" };
+    if (from === 0)
+      return { kind: "fail", result: Result.RESULT_REQUEST_FAILED, reason: "cannot resume: a 206 answered a request without Range" };
     const ranges = getHeaderValues(info.headers, "content-range");
     const plan = planResume({
-      requestedFrom: from, status: code, contentRange: ranges.length === 0 ? null : ranges.join(", "), contentLength: info.contentLength,
+      requestedFrom: from,
+      status: code,
+      contentRange: ranges.length === 0 ? null : ranges.join(", "),
+      contentLength: info.contentLength,
     });
     if (plan.mode === "error") {
       if (code === 416) return { kind: "none" }; // an ordinary error response (e.g. the partial file is longer than the resource)
@@ -122,12 +127,17 @@ export function openResumeSink(info: ResumeResponseInfo): ResumeOutcome {
       const range = parseContentRange(ranges.join(", "));
       if (range !== null && range.total >= 0 && range.end !== range.total - 1) {
         return {
-          kind: "fail", result: Result.RESULT_REQUEST_FAILED,
+          kind: "fail",
+          result: Result.RESULT_REQUEST_FAILED,
           reason: `cannot resume ${JSON.stringify(file)}: the server sent bytes ${range.start}-${range.end} of ${range.total}, not the rest of the file`,
         };
       }
       if (info.coded) {
-        return { kind: "fail", result: Result.RESULT_REQUEST_FAILED, reason: `cannot resume ${JSON.stringify(file)}: the 206 response has a content coding` };
+        return {
+          kind: "fail",
+          result: Result.RESULT_REQUEST_FAILED,
+          reason: `cannot resume ${JSON.stringify(file)}: the 206 response has a content coding`,
+        };
       }
       keep = from;
     } else {

@@ -88,15 +88,16 @@ export interface CassetteSession {
  * @returns The session.
  */
 export function useCassette(name: string, options: UseCassetteOptions = {}): CassetteSession {
-  const path = isAbsolute(name) || name.includes("/") || name.endsWith(".jsonl") ? name : join(options.dir ?? "cassettes", `${name}.cassette.jsonl`);
+  const path =
+    isAbsolute(name) || name.includes("/") || name.endsWith(".jsonl") ? name : join(options.dir ?? "cassettes", `${name}.cassette.jsonl`);
   const recording = options.rerecord === true || !existsSync(path);
   const real = (): Network => options.network ?? new NodeNetwork();
   const network: RecordingNetwork | ReplayNetwork = recording
     ? new RecordingNetwork(real(), options.redact === undefined ? {} : { redact: options.redact })
     : new ReplayNetwork(readCassette(path), {
-      ...(options.mode === undefined ? {} : { mode: options.mode }),
-      ...(options.recordMissing === true ? { recordMissing: real() } : {}),
-    });
+        ...(options.mode === undefined ? {} : { mode: options.mode }),
+        ...(options.recordMissing === true ? { recordMissing: real() } : {}),
+      });
   const attached = new WeakSet<SceneTree>();
   const attach = (tree: SceneTree): (() => void) => {
     attached.add(tree);
@@ -112,7 +113,9 @@ export function useCassette(name: string, options: UseCassetteOptions = {}): Cas
       if (network instanceof ReplayNetwork) {
         const limit = tree.getFrame() + network.getRecordedTicks() + 600;
         while (!done() && tree.getFrame() < limit) tree.process(network.nextDelta());
-        return done() ? Promise.resolve() : Promise.reject(new Error(`the cassette ${path} ran out of recorded frames before the test was done`));
+        return done()
+          ? Promise.resolve()
+          : Promise.reject(new Error(`the cassette ${path} ran out of recorded frames before the test was done`));
       }
       return runRecording(tree, done, runOptions.fps ?? 60, runOptions.timeoutMs ?? 30_000);
     },

@@ -60,7 +60,12 @@ describe("recording any network", () => {
     expect(recorded).toContain('2a status 6 code 0 body ""');
     expect(recorded).toContain('2b status 7 code 200 body "0123"');
     const cassette = recorder.toCassette();
-    expect(cassette.events.filter((event) => event.ev === "arrive").map((event) => (event as { op: number }).op).some((op) => op > 0)).toBe(true);
+    expect(
+      cassette.events
+        .filter((event) => event.ev === "arrive")
+        .map((event) => (event as { op: number }).op)
+        .some((op) => op > 0),
+    ).toBe(true);
     const replay = new ReplayNetwork(cassette);
     expect(run(replay, null)).toEqual(recorded);
     expect(replay.getFailures()).toEqual([]);

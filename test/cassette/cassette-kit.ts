@@ -74,7 +74,10 @@ function addJobs(tree: SceneTree, network: Network, jobs: readonly Job[], trace:
  * Runs the jobs against real servers through a {@link RecordingNetwork} on a TreeRunner at 60
  * frames/s, and returns the trace and the cassette.
  */
-export async function recordJobs(jobs: readonly Job[], options: RecordingNetworkOptions & { inner?: Network } = {}): Promise<RunOutcome & { cassette: Cassette; network: RecordingNetwork }> {
+export async function recordJobs(
+  jobs: readonly Job[],
+  options: RecordingNetworkOptions & { inner?: Network } = {},
+): Promise<RunOutcome & { cassette: Cassette; network: RecordingNetwork }> {
   const network = new RecordingNetwork(options.inner ?? new NodeNetwork(), options);
   const tree = new SceneTree();
   network.attach(tree);
@@ -94,7 +97,11 @@ export async function recordJobs(jobs: readonly Job[], options: RecordingNetwork
  * Replays the jobs from a cassette: `tree.process(recorded delta)` until every request completed
  * (or the recording's ticks plus `extraTicks` ran out). Reads no clock, sets no timer.
  */
-export function replayJobs(cassette: Cassette, jobs: readonly Job[], options: ReplayNetworkOptions & { extraTicks?: number } = {}): RunOutcome & { network: ReplayNetwork } {
+export function replayJobs(
+  cassette: Cassette,
+  jobs: readonly Job[],
+  options: ReplayNetworkOptions & { extraTicks?: number } = {},
+): RunOutcome & { network: ReplayNetwork } {
   const network = new ReplayNetwork(cassette, options);
   const tree = new SceneTree();
   network.attach(tree);

@@ -18,7 +18,12 @@ import { Status } from "../../src/status/status.ts";
 import { hashArgs } from "./cassette-kit.ts";
 
 /** One pass per tick: tick, poll, read what the body has; logs status changes and pieces. */
-function pass(network: { tick(delta?: number): void }, client: HTTPClient, state: { tick: number; sent: boolean; log: string[]; last: Status | -1 }, port: number): boolean {
+function pass(
+  network: { tick(delta?: number): void },
+  client: HTTPClient,
+  state: { tick: number; sent: boolean; log: string[]; last: Status | -1 },
+  port: number,
+): boolean {
   network.tick(1 / 60);
   state.tick++;
   client.poll();

@@ -61,9 +61,12 @@ describe("the demo, recorded once and replayed", () => {
     } finally {
       await server.close();
     }
-    expect(recording.results.map((line) => line.split(" ").slice(0, 3).join(" ")).sort()).toEqual(
-      ["download 0 200", "gzip 0 200", "json 0 200", "redirects 0 200"],
-    );
+    expect(recording.results.map((line) => line.split(" ").slice(0, 3).join(" ")).sort()).toEqual([
+      "download 0 200",
+      "gzip 0 200",
+      "json 0 200",
+      "redirects 0 200",
+    ]);
     const recordedBytes = readFileSync(recordedFile);
     expect(recordedBytes.length).toBe(LARGE_FILE_BYTES);
     for (let i = 0; i < recordedBytes.length; i += 4093) expect(recordedBytes[i]).toBe(largeFileByte(i));

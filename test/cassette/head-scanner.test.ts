@@ -17,16 +17,19 @@ function scanSplit(stream: string, cut: number, role: "request" | "response", me
 
 describe("HeadScanner", () => {
   it("hides request secrets the same way at every split, and keeps everything else", () => {
-    const request = "POST /login HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer tok\r\ncookie:  a=1\r\nContent-Length: 22\r\n\r\n\r\nCookie: not-a-header" +
+    const request =
+      "POST /login HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer tok\r\ncookie:  a=1\r\nContent-Length: 22\r\n\r\n\r\nCookie: not-a-header" +
       "GET /next HTTP/1.1\r\nProxy-Authorization: Basic xyz\r\n\r\n";
-    const expected = "POST /login HTTP/1.1\r\nHost: a\r\nAuthorization: **********\r\ncookie:  ***\r\nContent-Length: 22\r\n\r\n\r\nCookie: not-a-header" +
+    const expected =
+      "POST /login HTTP/1.1\r\nHost: a\r\nAuthorization: **********\r\ncookie:  ***\r\nContent-Length: 22\r\n\r\n\r\nCookie: not-a-header" +
       "GET /next HTTP/1.1\r\nProxy-Authorization: *********\r\n\r\n";
     for (let cut = 0; cut <= request.length; cut++) expect(scanSplit(request, cut, "request")).toBe(expected);
   });
 
   it("follows chunked bodies and HEAD responses to the next head", () => {
     const methods = ["GET", "HEAD", "GET"];
-    const responses = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nSet-Cookie: a=1\r\n\r\n5\r\nhello\r\n10\r\n\r\nSet-Cookie: no\r\n0\r\n\r\n" +
+    const responses =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nSet-Cookie: a=1\r\n\r\n5\r\nhello\r\n10\r\n\r\nSet-Cookie: no\r\n0\r\n\r\n" +
       "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" +
       "HTTP/1.1 200 OK\r\nSet-Cookie: b=2\r\nContent-Length: 0\r\n\r\n";
     const expected = responses.replace("Set-Cookie: a=1", "Set-Cookie: ***").replace("Set-Cookie: b=2", "Set-Cookie: ***");

@@ -21,7 +21,10 @@ let httpPort = 0;
 let proxy: Tinyproxy;
 
 beforeAll(async () => {
-  const handler = (_req: unknown, res: { writeHead(code: number, headers: Record<string, number>): void; end(body: string): void }): void => {
+  const handler = (
+    _req: unknown,
+    res: { writeHead(code: number, headers: Record<string, number>): void; end(body: string): void },
+  ): void => {
     res.writeHead(200, { "Content-Length": BODY.length });
     res.end(BODY);
   };
@@ -51,7 +54,9 @@ function recordAndReplay(jobs: Job[]) {
 
 describe("cassettes over TLS and proxies", () => {
   it("a TLS exchange (lookup of localhost, handshake, verification against the fixture CA) replays", async () => {
-    const jobs: Job[] = [{ label: "tls", url: `https://localhost:${httpsPort}/secure`, setup: (node) => node.setTlsOptions(TLSOptions.client(fixtures.ca)) }];
+    const jobs: Job[] = [
+      { label: "tls", url: `https://localhost:${httpsPort}/secure`, setup: (node) => node.setTlsOptions(TLSOptions.client(fixtures.ca)) },
+    ];
     const { recording, replay, text } = await recordAndReplay(jobs);
     expect(recording.results[0]).toMatch(/^tls 0 200 /);
     expect(text).toContain('"ev":"resolve"');
@@ -62,7 +67,9 @@ describe("cassettes over TLS and proxies", () => {
   });
 
   it("plain HTTP through tinyproxy replays", async () => {
-    const jobs: Job[] = [{ label: "proxied", url: `http://127.0.0.1:${httpPort}/via-proxy`, setup: (node) => node.setHttpProxy("127.0.0.1", proxy.port) }];
+    const jobs: Job[] = [
+      { label: "proxied", url: `http://127.0.0.1:${httpPort}/via-proxy`, setup: (node) => node.setHttpProxy("127.0.0.1", proxy.port) },
+    ];
     const { recording, replay, text } = await recordAndReplay(jobs);
     expect(recording.results[0]).toMatch(/^proxied 0 200 /);
     expect(text).toContain(`GET http://127.0.0.1:${httpPort}/via-proxy HTTP/1.1`);
@@ -72,14 +79,16 @@ describe("cassettes over TLS and proxies", () => {
   });
 
   it("HTTPS through a CONNECT tunnel of tinyproxy replays", async () => {
-    const jobs: Job[] = [{
-      label: "tunnel",
-      url: `https://localhost:${httpsPort}/via-tunnel`,
-      setup: (node) => {
-        node.setTlsOptions(TLSOptions.client(fixtures.ca));
-        node.setHttpsProxy("127.0.0.1", proxy.port);
+    const jobs: Job[] = [
+      {
+        label: "tunnel",
+        url: `https://localhost:${httpsPort}/via-tunnel`,
+        setup: (node) => {
+          node.setTlsOptions(TLSOptions.client(fixtures.ca));
+          node.setHttpsProxy("127.0.0.1", proxy.port);
+        },
       },
-    }];
+    ];
     const { recording, replay, text } = await recordAndReplay(jobs);
     expect(recording.results[0]).toMatch(/^tunnel 0 200 /);
     expect(text).toContain(`CONNECT localhost:${httpsPort} HTTP/1.1`);

@@ -54,7 +54,10 @@ const byLabel = (trace: readonly string[], label: string): string[] => trace.fil
 
 describe("replay", () => {
   it("replays gzip and brotli bodies byte for byte under fake timers, reading no clock and setting no timer", async () => {
-    const jobs: Job[] = [{ label: "gz", url: `${origin}/gz` }, { label: "br", url: `${origin}/br` }];
+    const jobs: Job[] = [
+      { label: "gz", url: `${origin}/gz` },
+      { label: "br", url: `${origin}/br` },
+    ];
     const recording = await recordJobs(jobs);
     expect(recording.results.map((line) => line.split(" ").slice(1, 3).join(" "))).toEqual(["0 200", "0 200"]);
     const cassette = parseCassette(formatCassette(recording.cassette));
@@ -121,14 +124,22 @@ describe("replay", () => {
     await runner.whenStopped();
     clearTimeout(watchdog);
     for (const node of tree.root.getChildren()) tree.root.removeChild(node);
-    const frames = new Map(recording.trace.filter((line) => line.includes("requestCompleted")).map((line) => [line.split(" ")[1], line.split(" ")[0]]));
-    expect(results.sort()).toEqual(items().map((job) => `${job.label} 0 200 ${frames.get(job.label)}`).sort());
+    const frames = new Map(
+      recording.trace.filter((line) => line.includes("requestCompleted")).map((line) => [line.split(" ")[1], line.split(" ")[0]]),
+    );
+    expect(results.sort()).toEqual(
+      items()
+        .map((job) => `${job.label} 0 200 ${frames.get(job.label)}`)
+        .sort(),
+    );
   });
 
   it("a request with no recording fails with a clear reason", async () => {
     const recording = await recordJobs([{ label: "item", url: `${origin}/item/1` }]);
     const replay = replayJobs(recording.cassette, [{ label: "item", url: `${origin}/item/9` }], { mode: "matched" });
-    expect(replay.network.getFailures()).toEqual([expect.objectContaining({ code: "missing", reason: expect.stringContaining("GET /item/9 HTTP/1.1") })]);
+    expect(replay.network.getFailures()).toEqual([
+      expect.objectContaining({ code: "missing", reason: expect.stringContaining("GET /item/9 HTTP/1.1") }),
+    ]);
     expect(replay.results[0]).toContain("no recorded exchange for GET /item/9 HTTP/1.1");
     expect(Number((replay.results[0] as string).split(" ")[1])).toBe(Result.RESULT_CONNECTION_ERROR);
     const otherHost = replayJobs(recording.cassette, [{ label: "item", url: "http://127.0.0.2:9/item/1" }]);
@@ -138,7 +149,10 @@ describe("replay", () => {
 
   it("record missing: what the cassette lacks is fetched from the real network and appended", async () => {
     const recording = await recordJobs([{ label: "item1", url: `${origin}/item/1` }]);
-    const jobs: Job[] = [{ label: "item1", url: `${origin}/item/1` }, { label: "item2", url: `${origin}/item/2` }];
+    const jobs: Job[] = [
+      { label: "item1", url: `${origin}/item/1` },
+      { label: "item2", url: `${origin}/item/2` },
+    ];
     const network = new NodeNetwork();
     // The missing exchange needs the real event loop: step the tree on a runner-like async loop.
     const { ReplayNetwork } = await import("../../src/client/cassette/replay-network.ts");
@@ -151,7 +165,9 @@ describe("replay", () => {
     for (const job of jobs) {
       const node = new HTTPRequest({ name: job.label, network: replay });
       tree.root.addChild(node);
-      node.requestCompleted.connect((result, code, _headers, body) => bodies.set(job.label, `${result} ${code} ${new TextDecoder().decode(body)}`));
+      node.requestCompleted.connect((result, code, _headers, body) =>
+        bodies.set(job.label, `${result} ${code} ${new TextDecoder().decode(body)}`),
+      );
       node.request(job.url);
     }
     for (let i = 0; i < 2000 && bodies.size < 2; i++) {
@@ -171,7 +187,9 @@ describe("replay", () => {
 });
 
 describe("redaction", () => {
-  const login = (): Job[] => [{ label: "login", url: `${origin}/login`, headers: ["Authorization: Bearer s3cr3t-t0ken", "Cookie: theme=dark; sid=cookie-secret"] }];
+  const login = (): Job[] => [
+    { label: "login", url: `${origin}/login`, headers: ["Authorization: Bearer s3cr3t-t0ken", "Cookie: theme=dark; sid=cookie-secret"] },
+  ];
 
   it("hides Authorization, Cookie and Set-Cookie values in the file, and strict replay still matches", async () => {
     const jobs = login();
@@ -188,7 +206,9 @@ describe("redaction", () => {
     // The body is the recorded one: the server saw the real token.
     expect(replay.results[0]?.split(" ")[3]).toBe(recording.results[0]?.split(" ")[3]);
     // A different secret is not a difference: hidden values are not compared.
-    const otherToken = replayJobs(parseCassette(text), [{ ...jobs[0] as Job, headers: ["Authorization: Bearer another-token", "Cookie: theme=dark; sid=cookie-secret"] }]);
+    const otherToken = replayJobs(parseCassette(text), [
+      { ...(jobs[0] as Job), headers: ["Authorization: Bearer another-token", "Cookie: theme=dark; sid=cookie-secret"] },
+    ]);
     expect(otherToken.network.getFailures()).toEqual([]);
   });
 

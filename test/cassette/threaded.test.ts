@@ -58,7 +58,11 @@ describe("cassettes of the threaded network", () => {
       { label: "big", url: `${origin}/big` },
     ];
     const recording = await recordJobs(jobs, { inner: threaded });
-    expect(recording.results.map((line) => line.split(" ").slice(0, 3).join(" ")).sort()).toEqual(["big 0 200", "gz 0 200", "redirect 0 200"]);
+    expect(recording.results.map((line) => line.split(" ").slice(0, 3).join(" ")).sort()).toEqual([
+      "big 0 200",
+      "gz 0 200",
+      "redirect 0 200",
+    ]);
     const replay = replayJobs(parseCassette(formatCassette(recording.cassette)), jobs);
     expect(replay.network.getFailures()).toEqual([]);
     expect(replay.trace).toEqual(recording.trace);
@@ -99,6 +103,5 @@ describe("cassettes of the threaded network", () => {
     const replay = new ReplayNetwork(cassette);
     expect(hashArgs([run(replay)])).toBe(hashArgs([recorded]));
     expect(replay.getFailures()).toEqual([]);
-
   });
 });

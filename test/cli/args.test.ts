@@ -20,9 +20,26 @@ function usageError(argv: string[]): string {
 describe("parseArgs", () => {
   it("takes a bare URL with the defaults", () => {
     expect(run(["http://example.com/a"])).toEqual({
-      url: "http://example.com/a", output: null, method: null, headers: [], data: [], maxRedirects: null, maxFilesize: null,
-      timeout: null, proxy: null, cacert: null, insecure: false, include: false, silent: false, fail: false, verbose: false, fps: DEFAULT_FPS, record: null,
-      replay: null, cookie: null, cookieJar: null,
+      url: "http://example.com/a",
+      output: null,
+      method: null,
+      headers: [],
+      data: [],
+      maxRedirects: null,
+      maxFilesize: null,
+      timeout: null,
+      proxy: null,
+      cacert: null,
+      insecure: false,
+      include: false,
+      silent: false,
+      fail: false,
+      verbose: false,
+      fps: DEFAULT_FPS,
+      record: null,
+      replay: null,
+      cookie: null,
+      cookieJar: null,
     });
   });
 
@@ -33,15 +50,65 @@ describe("parseArgs", () => {
 
   it("reads every option, before and after the URL", () => {
     const options = run([
-      "-o", "out.bin", "-X", "put", "-H", "A: 1", "--header", "B: 2", "-d", "x=1", "--data-binary", "@f.bin", "http://h/",
-      "--max-redirects", "3", "--timeout", "2.5", "--proxy", "http://p:3128", "--cacert", "ca.pem", "-k", "-i", "--fps", "30",
-      "--max-filesize", "10M", "-s", "-f", "-v", "-b", "in.txt", "--cookie-jar", "out.txt",
+      "-o",
+      "out.bin",
+      "-X",
+      "put",
+      "-H",
+      "A: 1",
+      "--header",
+      "B: 2",
+      "-d",
+      "x=1",
+      "--data-binary",
+      "@f.bin",
+      "http://h/",
+      "--max-redirects",
+      "3",
+      "--timeout",
+      "2.5",
+      "--proxy",
+      "http://p:3128",
+      "--cacert",
+      "ca.pem",
+      "-k",
+      "-i",
+      "--fps",
+      "30",
+      "--max-filesize",
+      "10M",
+      "-s",
+      "-f",
+      "-v",
+      "-b",
+      "in.txt",
+      "--cookie-jar",
+      "out.txt",
     ]);
     expect(options).toEqual({
-      url: "http://h/", output: "out.bin", method: "PUT", headers: ["A: 1", "B: 2"],
-      data: [{ binary: false, value: "x=1" }, { binary: true, value: "@f.bin" }], maxRedirects: 3, maxFilesize: 10 * 1024 * 1024,
-      timeout: 2.5, proxy: "http://p:3128", cacert: "ca.pem", insecure: true, include: true, silent: true, fail: true, verbose: true, fps: 30,
-      record: null, replay: null, cookie: "in.txt", cookieJar: "out.txt",
+      url: "http://h/",
+      output: "out.bin",
+      method: "PUT",
+      headers: ["A: 1", "B: 2"],
+      data: [
+        { binary: false, value: "x=1" },
+        { binary: true, value: "@f.bin" },
+      ],
+      maxRedirects: 3,
+      maxFilesize: 10 * 1024 * 1024,
+      timeout: 2.5,
+      proxy: "http://p:3128",
+      cacert: "ca.pem",
+      insecure: true,
+      include: true,
+      silent: true,
+      fail: true,
+      verbose: true,
+      fps: 30,
+      record: null,
+      replay: null,
+      cookie: "in.txt",
+      cookieJar: "out.txt",
     });
   });
 
@@ -88,7 +155,11 @@ describe("parseArgs", () => {
   });
 
   it("accepts curl's --request, --max-redirs and -x spellings", () => {
-    expect(run(["--request", "DELETE", "--max-redirs", "2", "-x", "p:1", "u"])).toMatchObject({ method: "DELETE", maxRedirects: 2, proxy: "p:1" });
+    expect(run(["--request", "DELETE", "--max-redirs", "2", "-x", "p:1", "u"])).toMatchObject({
+      method: "DELETE",
+      maxRedirects: 2,
+      proxy: "p:1",
+    });
   });
 
   it("takes --fps 0 as the as-fast-as-possible mode and fractional rates", () => {
@@ -149,7 +220,20 @@ describe("exit statuses", () => {
     const help = usageText();
     for (const [status, meaning] of exitStatusTable()) expect(help).toContain(`${String(status).padStart(3)}  ${meaning}`);
     expect(help).toContain("RESULT_TIMEOUT");
-    for (const option of ["-o", "-X", "-H", "-d", "--data-binary", "--max-redirects", "--timeout", "--proxy", "--cacert", "--insecure", "-i", "--fps"]) {
+    for (const option of [
+      "-o",
+      "-X",
+      "-H",
+      "-d",
+      "--data-binary",
+      "--max-redirects",
+      "--timeout",
+      "--proxy",
+      "--cacert",
+      "--insecure",
+      "-i",
+      "--fps",
+    ]) {
       expect(help).toContain(option);
     }
   });

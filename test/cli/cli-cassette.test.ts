@@ -15,7 +15,10 @@ describe("poll-http --record / --replay", () => {
     expect(parsed.kind === "run" && parsed.options.record).toBe("a.jsonl");
     const replay = parseArgs(["--replay=b.jsonl", "u"]);
     expect(replay.kind === "run" && replay.options.replay).toBe("b.jsonl");
-    expect(parseArgs(["--record", "a", "--replay", "b", "u"])).toEqual({ kind: "error", message: "--record and --replay cannot be used together" });
+    expect(parseArgs(["--record", "a", "--replay", "b", "u"])).toEqual({
+      kind: "error",
+      message: "--record and --replay cannot be used together",
+    });
     expect(parseArgs(["--replay=", "u"])).toEqual({ kind: "error", message: "option --replay needs a file name" });
   });
 

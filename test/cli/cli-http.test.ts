@@ -31,7 +31,11 @@ function headerValues(e: Echo, name: string): string[] {
 
 async function expectedSha256(size: number): Promise<string> {
   const hash = createHash("sha256");
-  await streamBytes(size, (piece) => (hash.update(piece), true), () => Promise.resolve());
+  await streamBytes(
+    size,
+    (piece) => (hash.update(piece), true),
+    () => Promise.resolve(),
+  );
   return hash.digest("hex");
 }
 
@@ -58,7 +62,9 @@ describe.concurrent("poll-http over HTTP", () => {
     writeFileSync(file, "old content");
     const result = await run("-o", file, `${kit.server.origin}/status/404`);
     expect(result.status).toBe(0);
-    expect(result.stderr).toBe(`poll-http: note: the server answered HTTP 404 Not Found: nothing was written to ${file} (it is left as it was; -f makes this an error)\n`);
+    expect(result.stderr).toBe(
+      `poll-http: note: the server answered HTTP 404 Not Found: nothing was written to ${file} (it is left as it was; -f makes this an error)\n`,
+    );
     expect(readFileSync(file, "utf8")).toBe("old content");
     expect((await run("-s", "-o", file, `${kit.server.origin}/status/404`)).stderr).toBe("");
   });
@@ -87,7 +93,9 @@ describe.concurrent("poll-http over HTTP", () => {
     const file = join(kit.cli.dir, "upload.bin");
     const bytes = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7 + 13) % 256));
     writeFileSync(file, bytes);
-    const binary = echo(await run("--data-binary", `@${file}`, "-H", "Content-Type: application/octet-stream", `${kit.server.origin}/echo`));
+    const binary = echo(
+      await run("--data-binary", `@${file}`, "-H", "Content-Type: application/octet-stream", `${kit.server.origin}/echo`),
+    );
     expect(Buffer.from(binary.body, "base64").equals(bytes)).toBe(true);
     expect(headerValues(binary, "content-type")).toEqual(["application/octet-stream"]);
     const text = join(kit.cli.dir, "form.txt");
@@ -177,7 +185,8 @@ describe.concurrent("poll-http over HTTP", () => {
   });
 
   it("runs at any --fps, including 0 (as fast as data arrives)", async () => {
-    for (const fps of ["0", "5", "240"]) expect((await run("--fps", fps, `${kit.server.origin}/redirect/2`)).stdout.toString()).toBe("arrived\n");
+    for (const fps of ["0", "5", "240"])
+      expect((await run("--fps", fps, `${kit.server.origin}/redirect/2`)).stdout.toString()).toBe("arrived\n");
   });
 
   it("exits 130 on SIGINT and leaves -o FILE as it was", async () => {

@@ -34,8 +34,14 @@ export async function buildCli(): Promise<BuiltCli> {
   const dir = mkdtempSync(join(tmpdir(), "poll-http-cli-"));
   const path = join(dir, "cli.mjs");
   await build({
-    entryPoints: [new URL("../../src/cli/bin.ts", import.meta.url).pathname], bundle: true, platform: "node", target: "node20",
-    format: "esm", outfile: path, banner: { js: "#!/usr/bin/env node" }, logLevel: "warning",
+    entryPoints: [new URL("../../src/cli/bin.ts", import.meta.url).pathname],
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "esm",
+    outfile: path,
+    banner: { js: "#!/usr/bin/env node" },
+    logLevel: "warning",
   });
   return { path, dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
@@ -107,12 +113,16 @@ export interface RunOptions {
 export function runCommand(cli: string, args: readonly string[], options: RunOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, ...args], {
-      stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, POLL_HTTP_PROGRESS: "", ...options.env }, cwd: options.cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, POLL_HTTP_PROGRESS: "", ...options.env },
+      cwd: options.cwd,
     });
     const out: Buffer[] = [];
     let err = "";
     child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => { err += chunk.toString("utf8"); });
+    child.stderr.on("data", (chunk: Buffer) => {
+      err += chunk.toString("utf8");
+    });
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 20_000);
     child.once("error", (error) => {
       clearTimeout(timer);
@@ -140,7 +150,7 @@ const STREAM_IV = Buffer.alloc(16, 0);
 export async function streamBytes(size: number, write: (piece: Buffer) => boolean, waitDrain: () => Promise<void>): Promise<void> {
   const cipher = createCipheriv("aes-128-ctr", STREAM_KEY, STREAM_IV);
   const zeros = Buffer.alloc(1 << 20);
-  for (let left = size; left > 0;) {
+  for (let left = size; left > 0; ) {
     const n = Math.min(left, zeros.length);
     left -= n;
     if (!write(cipher.update(zeros.subarray(0, n)))) await waitDrain();
@@ -185,10 +195,18 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     } else if ((match = /^\/bytes\/(\d+)$/.exec(url)) !== null) {
       const size = Number(match[1]);
       res.writeHead(200, { "content-type": "application/octet-stream", "content-length": size });
-      void streamBytes(size, (piece) => res.write(piece), () => new Promise((resolve) => res.once("drain", resolve))).then(() => res.end());
+      void streamBytes(
+        size,
+        (piece) => res.write(piece),
+        () => new Promise((resolve) => res.once("drain", resolve)),
+      ).then(() => res.end());
     } else if ((match = /^\/chunked\/(\d+)$/.exec(url)) !== null) {
       res.writeHead(200, { "content-type": "application/octet-stream" }); // no length: chunked
-      void streamBytes(Number(match[1]), (piece) => res.write(piece), () => new Promise((resolve) => res.once("drain", resolve))).then(() => res.end());
+      void streamBytes(
+        Number(match[1]),
+        (piece) => res.write(piece),
+        () => new Promise((resolve) => res.once("drain", resolve)),
+      ).then(() => res.end());
     } else if (url.startsWith("/hang")) {
       // Never answers.
     } else if (url === "/close") {
@@ -211,10 +229,11 @@ async function listen(server: Server): Promise<{ port: number; close: () => Prom
   if (address === null || typeof address === "string") throw new Error("no port");
   return {
     port: address.port,
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 

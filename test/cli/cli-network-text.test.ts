@@ -39,14 +39,27 @@ afterAll(async () => {
 
 /** Every control character (C0, DEL, C1) in `text`, as code points. */
 function controls(text: string): number[] {
-  return [...text].map((c) => c.codePointAt(0) ?? 0).filter((c) => c < 0x20 && c !== 0x0a || (c >= 0x7f && c <= 0x9f));
+  return [...text].map((c) => c.codePointAt(0) ?? 0).filter((c) => (c < 0x20 && c !== 0x0a) || (c >= 0x7f && c <= 0x9f));
 }
 
 describe("text from the network on stderr", () => {
   it.each([
-    ["C1 CSI in a Location", Buffer.concat([Buffer.from("HTTP/1.1 302 Found\r\nLocation: gopher://x/"), Buffer.from([0x9b]), Buffer.from("2J\r\nContent-Length: 0\r\n\r\n")])],
-    ["ESC and BEL in a Location", Buffer.from("HTTP/1.1 302 Found\r\nLocation: gopher://x/\x1b]0;title\x07\x1b[2J\r\nContent-Length: 0\r\n\r\n")],
-    ["C1 bytes in a header value the error quotes", Buffer.concat([Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 5"), Buffer.from([0x85, 0x9b, 0x9d]), Buffer.from("\r\n\r\n")])],
+    [
+      "C1 CSI in a Location",
+      Buffer.concat([
+        Buffer.from("HTTP/1.1 302 Found\r\nLocation: gopher://x/"),
+        Buffer.from([0x9b]),
+        Buffer.from("2J\r\nContent-Length: 0\r\n\r\n"),
+      ]),
+    ],
+    [
+      "ESC and BEL in a Location",
+      Buffer.from("HTTP/1.1 302 Found\r\nLocation: gopher://x/\x1b]0;title\x07\x1b[2J\r\nContent-Length: 0\r\n\r\n"),
+    ],
+    [
+      "C1 bytes in a header value the error quotes",
+      Buffer.concat([Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 5"), Buffer.from([0x85, 0x9b, 0x9d]), Buffer.from("\r\n\r\n")]),
+    ],
   ])("%s: no control character reaches the terminal", async (_name, answer) => {
     const path = `/t${answers.size}`;
     answers.set(path, answer);
@@ -74,7 +87,10 @@ describe("-i prints the head as received", () => {
 describe("a decompression bomb streamed to stdout", () => {
   it("gzip, gzip of 64 MiB of zeros: the whole body, exit 0, nothing on stderr", async () => {
     const bomb = gzipSync(gzipOfZeros(64), { level: 9 });
-    answers.set("/bomb", Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip, gzip\r\nContent-Length: ${bomb.length}\r\n\r\n`), bomb]));
+    answers.set(
+      "/bomb",
+      Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip, gzip\r\nContent-Length: ${bomb.length}\r\n\r\n`), bomb]),
+    );
     const result = await runCommand(cli.path, [`${origin}/bomb`], { timeoutMs: 60_000 });
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);

@@ -42,12 +42,13 @@ describe.concurrent("poll-http over HTTPS", () => {
   it("exits 15 when TLS is spoken to a plain HTTP server", async () => {
     const result = await run("--cacert", CA_FILE, `https://127.0.0.1:${http.port}/hello`);
     expect(result.status).toBe(15);
-    expect(result.stderr).toBe(`poll-http: 127.0.0.1:${http.port} did not answer in TLS: it looks like a plain-HTTP port ` +
-      `(try http://127.0.0.1:${http.port}/hello) (RESULT_TLS_HANDSHAKE_ERROR)\n`);
+    expect(result.stderr).toBe(
+      `poll-http: 127.0.0.1:${http.port} did not answer in TLS: it looks like a plain-HTTP port ` +
+        `(try http://127.0.0.1:${http.port}/hello) (RESULT_TLS_HANDSHAKE_ERROR)\n`,
+    );
     expect(result.stderr).not.toMatch(/SSL routines|ssl3_|openssl/i);
   });
 });
-
 
 describe("poll-http --proxy (tinyproxy)", () => {
   let proxy: Tinyproxy;

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import type { Socket } from "node:net";
 import { describe, expect, it } from "vitest";
-import { HTTPClient, Method, Status } from "../../src/index.ts";
+import { type HTTPClient, Method, Status } from "../../src/index.ts";
 import { connect, readBody, requestAndWait } from "../helpers/client-driver.ts";
 import { writeResponse } from "../helpers/loopback-server.ts";
 import { prng, seededBytes } from "../helpers/prng.ts";
@@ -75,10 +75,14 @@ describe("HTTPClient body bytes over a recycling TCP peer", () => {
     const client = await open((socket) => writeResponse(socket, { body }));
     const copies: Buffer[] = [];
     const views: Uint8Array[] = [];
-    await readPieces(client, () => 1 << 20, (piece) => {
-      copies.push(Buffer.from(piece));
-      views.push(piece);
-    });
+    await readPieces(
+      client,
+      () => 1 << 20,
+      (piece) => {
+        copies.push(Buffer.from(piece));
+        views.push(piece);
+      },
+    );
     expect(client.getStatus()).toBe(Status.STATUS_CONNECTED);
     expect(sha(Buffer.concat(copies))).toBe(sha(body));
     // The memory under old views was reused: a consumer keeping them would be caught by a hash.
@@ -94,7 +98,11 @@ describe("HTTPClient body bytes over a recycling TCP peer", () => {
     });
     const random = prng(9);
     const copies: Buffer[] = [];
-    await readPieces(client, () => 1 + Math.floor(random() * 9000), (piece) => copies.push(Buffer.from(piece)));
+    await readPieces(
+      client,
+      () => 1 + Math.floor(random() * 9000),
+      (piece) => copies.push(Buffer.from(piece)),
+    );
     expect(client.getStatus()).toBe(Status.STATUS_CONNECTED);
     expect(sha(Buffer.concat(copies))).toBe(sha(body));
   });
@@ -111,7 +119,11 @@ describe("HTTPClient body bytes over a recycling TCP peer", () => {
       await requestAndWait(client, Method.METHOD_GET, "/");
       const copies: Buffer[] = [];
       const random = prng(expected.length);
-      await readPieces(client, () => 1 + Math.floor(random() * 70_000), (piece) => copies.push(Buffer.from(piece)));
+      await readPieces(
+        client,
+        () => 1 + Math.floor(random() * 70_000),
+        (piece) => copies.push(Buffer.from(piece)),
+      );
       expect(client.getStatus()).toBe(Status.STATUS_CONNECTED);
       expect(sha(Buffer.concat(copies))).toBe(sha(expected));
     }

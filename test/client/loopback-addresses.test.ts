@@ -7,7 +7,15 @@ import { lookup } from "node:dns/promises";
 import { createServer, type Server, type Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import {
-  Err, HTTPClient, Method, NodeNetwork, Status, type Network, type PendingLookup, type ResolvedAddress, type StreamPeer,
+  Err,
+  HTTPClient,
+  Method,
+  NodeNetwork,
+  Status,
+  type Network,
+  type PendingLookup,
+  type ResolvedAddress,
+  type StreamPeer,
   type TlsConnectOptions,
 } from "../../src/index.ts";
 import { connect, pollUntil, readBody, requestAndWait, serveRequests, TERMINAL } from "../helpers/client-driver.ts";

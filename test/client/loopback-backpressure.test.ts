@@ -5,7 +5,17 @@
 import { createHash } from "node:crypto";
 import type { Socket } from "node:net";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_MAX_READ_BUFFER_BYTES, DEFAULT_READ_BUFFER_BYTES, HTTPClient, Method, Status, TcpPeer, TlsPeer, TLSOptions, type SocketPeer } from "../../src/index.ts";
+import {
+  DEFAULT_MAX_READ_BUFFER_BYTES,
+  DEFAULT_READ_BUFFER_BYTES,
+  HTTPClient,
+  Method,
+  Status,
+  TcpPeer,
+  TlsPeer,
+  TLSOptions,
+  type SocketPeer,
+} from "../../src/index.ts";
 import { connect, describeClient, requestAndWait, serveRequests } from "../helpers/client-driver.ts";
 import { startTcpServer, startTlsServer } from "../helpers/loopback-server.ts";
 import { fixtures } from "../helpers/tls-fixtures.ts";
@@ -45,7 +55,10 @@ async function writeBlocks(socket: Socket, blocks: number, hash: ReturnType<type
 }
 
 /** Reads the body one "frame" at a time: poll, drain what has arrived, sleep. */
-async function drainRarely(client: HTTPClient, frameMs: number): Promise<{ readonly total: number; readonly digest: string; readonly frames: number }> {
+async function drainRarely(
+  client: HTTPClient,
+  frameMs: number,
+): Promise<{ readonly total: number; readonly digest: string; readonly frames: number }> {
   const received = createHash("sha256");
   let total = 0;
   let frames = 0;
@@ -98,7 +111,7 @@ describe("HTTPClient over loopback: back-pressure", () => {
     // The rare polls really let the buffer fill (the bound was exercised, not just never reached); the
     // bound grows while each poll empties a full buffer, up to its cap.
     expect(peak).toBeGreaterThan(MiB);
-    expect(result.frames).toBeGreaterThan(blocks * BLOCK / (DEFAULT_MAX_READ_BUFFER_BYTES + MiB));
+    expect(result.frames).toBeGreaterThan((blocks * BLOCK) / (DEFAULT_MAX_READ_BUFFER_BYTES + MiB));
   });
 
   it("bounds unread bytes over TLS too (16 MiB body, rare polls)", async () => {
@@ -126,4 +139,3 @@ describe("HTTPClient over loopback: back-pressure", () => {
     expect((peer as SocketPeer).getPeakBufferedBytes()).toBeLessThanOrEqual(DEFAULT_MAX_READ_BUFFER_BYTES + MiB);
   });
 });
-

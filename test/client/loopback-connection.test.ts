@@ -18,7 +18,6 @@ const { server } = loopbackKit(track);
 
 const sha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 
-
 describe("HTTPClient over loopback: requests with bodies", () => {
   it("uploads an 8 MiB body across many polls (more than the write buffer) intact", async () => {
     const payload = Buffer.alloc(8 * 1024 * 1024);
@@ -49,10 +48,13 @@ describe("HTTPClient over loopback: requests with bodies", () => {
     const srv = track(
       await startTcpServer((socket) => {
         // Answer as soon as the head is in, without reading the body: the upload stalls.
-        void readRequestHead(socket).then((head) => {
-          received.push(head.rest.length);
-          writeResponse(socket, { status: 413, reason: "Content Too Large", body: "too big" });
-        }, () => undefined);
+        void readRequestHead(socket).then(
+          (head) => {
+            received.push(head.rest.length);
+            writeResponse(socket, { status: 413, reason: "Content Too Large", body: "too big" });
+          },
+          () => undefined,
+        );
       }),
     );
     const client = track(new HTTPClient());
@@ -71,11 +73,14 @@ describe("HTTPClient over loopback: requests with bodies", () => {
   it("reads an early answer whose server then closed with unread upload bytes (a reset)", async () => {
     const srv = track(
       await startTcpServer((socket) => {
-        void readRequestHead(socket).then(() => {
-          writeResponse(socket, { status: 413, reason: "Content Too Large", headers: ["Connection: close"], body: "too big" });
-          // Closing with unread bytes in the receive buffer makes the kernel send a reset.
-          setTimeout(() => socket.destroy(), 20);
-        }, () => undefined);
+        void readRequestHead(socket).then(
+          () => {
+            writeResponse(socket, { status: 413, reason: "Content Too Large", headers: ["Connection: close"], body: "too big" });
+            // Closing with unread bytes in the receive buffer makes the kernel send a reset.
+            setTimeout(() => socket.destroy(), 20);
+          },
+          () => undefined,
+        );
       }),
     );
     const client = track(new HTTPClient());
@@ -91,10 +96,13 @@ describe("HTTPClient over loopback: requests with bodies", () => {
   it("reads an early answer that was buffered before the upload failed", async () => {
     const srv = track(
       await startTcpServer((socket) => {
-        void readRequestHead(socket).then(() => {
-          writeResponse(socket, { status: 413, reason: "Content Too Large", headers: ["Connection: close"], body: "too big" });
-          setTimeout(() => socket.destroy(), 20);
-        }, () => undefined);
+        void readRequestHead(socket).then(
+          () => {
+            writeResponse(socket, { status: 413, reason: "Content Too Large", headers: ["Connection: close"], body: "too big" });
+            setTimeout(() => socket.destroy(), 20);
+          },
+          () => undefined,
+        );
       }),
     );
     const client = track(new HTTPClient());
@@ -102,7 +110,10 @@ describe("HTTPClient over loopback: requests with bodies", () => {
     expect(client.request(Method.METHOD_POST, "/upload", [], new Uint8Array(32 * 1024 * 1024))).toBe(Err.OK);
     client.poll();
     // Nobody polls until the server has closed (a reset on most systems); the answer is still in the peer's buffer.
-    await waitUntil(() => client.getConnection()?.getState() === PeerState.ERROR || client.getConnection()?.isEnded() === true, "the close");
+    await waitUntil(
+      () => client.getConnection()?.getState() === PeerState.ERROR || client.getConnection()?.isEnded() === true,
+      "the close",
+    );
     await pollForResponse(client);
     expect(client.getResponseCode(), client.getErrorReason()).toBe(413);
     const read = await readBody(client);
@@ -138,7 +149,9 @@ describe("HTTPClient over loopback: connection persistence", () => {
   });
 
   it("does not reuse a connection whose response says close anywhere in Connection", async () => {
-    const srv = await server((_request, _index, socket) => socket.write("HTTP/1.1 200 OK\r\nConnection: keep-alive, Close\r\nContent-Length: 2\r\n\r\nok"));
+    const srv = await server((_request, _index, socket) =>
+      socket.write("HTTP/1.1 200 OK\r\nConnection: keep-alive, Close\r\nContent-Length: 2\r\n\r\nok"),
+    );
     const client = track(new HTTPClient());
     await connect(client, "127.0.0.1", srv.port);
     await requestAndWait(client, Method.METHOD_GET, "/");
@@ -204,7 +217,10 @@ describe("HTTPClient over loopback: connection persistence", () => {
     client.close();
     expect(client.getStatus()).toBe(Status.STATUS_DISCONNECTED);
     expect(first?.getState()).toBe(PeerState.CLOSED);
-    await waitUntil(() => srv.connections[0]?.readableEnded === true || srv.connections[0]?.destroyed === true, "the server to see the close");
+    await waitUntil(
+      () => srv.connections[0]?.readableEnded === true || srv.connections[0]?.destroyed === true,
+      "the server to see the close",
+    );
     await connect(client, "127.0.0.1", srv.port);
     await requestAndWait(client, Method.METHOD_GET, "/");
     expect((await readBody(client)).body.toString()).toBe("n0");
@@ -249,4 +265,3 @@ describe("HTTPClient over loopback: connection persistence", () => {
     expect(read.status).toBe(Status.STATUS_DISCONNECTED);
   });
 });
-

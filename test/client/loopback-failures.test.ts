@@ -13,8 +13,6 @@ import { loopbackKit } from "./loopback-kit.ts";
 const track = cleanupAfterEach().track;
 const { server, newClient } = loopbackKit(track);
 
-
-
 describe("HTTPClient over loopback: bodies cut short", () => {
   it("fails a Content-Length body cut by the server's close with CONNECTION_ERROR, naming the byte counts", async () => {
     const srv = await server((_request, _index, socket) => {

@@ -35,8 +35,6 @@ async function writeInSplits(socket: Socket, data: Buffer, sizes: readonly numbe
   }
 }
 
-
-
 describe("HTTPClient over loopback: body framing", () => {
   it("reads a Content-Length body and is CONNECTED again", async () => {
     const srv = await server((request, _index, socket) => {
@@ -81,7 +79,7 @@ describe("HTTPClient over loopback: body framing", () => {
     const wire = Buffer.from(
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n" +
         "5;name=value\r\nhello\r\n" +
-        "7 ; ext ; other=\"quoted;x\"\r\n, world\r\n" +
+        '7 ; ext ; other="quoted;x"\r\n, world\r\n' +
         "1a\r\nabcdefghijklmnopqrstuvwxyz\r\n" +
         "0;last=1\r\nX-Checksum: abc123\r\nX-Other:  two words \r\n\r\n",
       "latin1",
@@ -183,7 +181,7 @@ describe("HTTPClient over loopback: body framing", () => {
     const srv = await server((_request, index) => {
       const socket = srv.connections[0]!;
       if (index === 0) socket.write("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n");
-      else if (index === 1) socket.write("HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\nETag: \"x\"\r\n\r\n");
+      else if (index === 1) socket.write('HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\nETag: "x"\r\n\r\n');
       else writeResponse(socket, { body: "fresh" });
     });
     const client = newClient();
@@ -192,7 +190,7 @@ describe("HTTPClient over loopback: body framing", () => {
     expect(client.getResponseCode()).toBe(204);
     expect(client.getStatus()).toBe(Status.STATUS_CONNECTED);
     expect(client.getResponseBodyLength()).toBe(0);
-    await requestAndWait(client, Method.METHOD_GET, "/thing", ["If-None-Match: \"x\""]);
+    await requestAndWait(client, Method.METHOD_GET, "/thing", ['If-None-Match: "x"']);
     expect(client.getResponseCode()).toBe(304);
     expect(client.getStatus()).toBe(Status.STATUS_CONNECTED);
     expect(client.getResponseBodyLength()).toBe(0);
@@ -312,4 +310,3 @@ describe("HTTPClient over loopback: body framing", () => {
     expect(read.status).toBe(Status.STATUS_DISCONNECTED);
   });
 });
-

@@ -14,7 +14,6 @@ import { loopbackKit } from "./loopback-kit.ts";
 const track = cleanupAfterEach().track;
 const { server } = loopbackKit(track);
 
-
 describe("HTTPClient over loopback: the poll contract", () => {
   it("changes status and sends bytes only inside poll()", async () => {
     const received: Buffer[] = [];
@@ -147,7 +146,9 @@ describe("HTTPClient over loopback: response head limits and garbage", () => {
   });
 
   it("fails a TLS handshake with a server that speaks plain HTTP", async () => {
-    const srv = track(await startTcpServer((socket) => socket.once("data", () => socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"))));
+    const srv = track(
+      await startTcpServer((socket) => socket.once("data", () => socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"))),
+    );
     const client = track(new HTTPClient());
     expect(client.connectToHost("localhost", srv.port, TLSOptions.client())).toBe(Err.OK);
     const err = await pollUntil(client, (s) => TERMINAL.has(s) || s === Status.STATUS_CONNECTED, "the handshake to fail");

@@ -6,7 +6,14 @@ import { connect as netConnect, type Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import { Err, HTTPClient, Method, Status, TLSOptions } from "../../src/index.ts";
 import { connect, pollUntil, readBody, requestAndWait, serveRequests, TERMINAL } from "../helpers/client-driver.ts";
-import { readRequestHead, startTcpServer, startTlsServer, writeResponse, type LoopbackServer, type RequestHead } from "../helpers/loopback-server.ts";
+import {
+  readRequestHead,
+  startTcpServer,
+  startTlsServer,
+  writeResponse,
+  type LoopbackServer,
+  type RequestHead,
+} from "../helpers/loopback-server.ts";
 import { fixtures } from "../helpers/tls-fixtures.ts";
 import { cleanupAfterEach } from "../helpers/cleanup.ts";
 
@@ -44,19 +51,25 @@ function pipeTo(client: Socket, port: number, first: Buffer): void {
 async function startProxy(connectAnswer = "HTTP/1.1 200 Connection established\r\nContent-Length: 0\r\n\r\n"): Promise<TestProxy> {
   const heads: RequestHead[] = [];
   const srv = await startTcpServer((socket) => {
-    void readRequestHead(socket).then((head) => {
-      heads.push(head);
-      const [method, target] = head.requestLine.split(" ");
-      if (method === "CONNECT") {
-        socket.write(connectAnswer);
-        if (!/^HTTP\/1\.[01] 200/.test(connectAnswer)) return;
-        pipeTo(socket, Number(target?.slice(target.lastIndexOf(":") + 1)), head.rest);
-        return;
-      }
-      const url = new URL(target ?? "");
-      const forwarded = [`${method} ${url.pathname}${url.search} HTTP/1.1`, ...head.headers.filter((h) => !/^proxy-authorization:/i.test(h))];
-      pipeTo(socket, Number(url.port), Buffer.concat([Buffer.from(`${forwarded.join("\r\n")}\r\n\r\n`, "latin1"), head.rest]));
-    }, () => undefined);
+    void readRequestHead(socket).then(
+      (head) => {
+        heads.push(head);
+        const [method, target] = head.requestLine.split(" ");
+        if (method === "CONNECT") {
+          socket.write(connectAnswer);
+          if (!/^HTTP\/1\.[01] 200/.test(connectAnswer)) return;
+          pipeTo(socket, Number(target?.slice(target.lastIndexOf(":") + 1)), head.rest);
+          return;
+        }
+        const url = new URL(target ?? "");
+        const forwarded = [
+          `${method} ${url.pathname}${url.search} HTTP/1.1`,
+          ...head.headers.filter((h) => !/^proxy-authorization:/i.test(h)),
+        ];
+        pipeTo(socket, Number(url.port), Buffer.concat([Buffer.from(`${forwarded.join("\r\n")}\r\n\r\n`, "latin1"), head.rest]));
+      },
+      () => undefined,
+    );
   });
   return track(Object.assign(srv, { heads }));
 }
@@ -135,7 +148,9 @@ describe("HTTPClient through an HTTPS (CONNECT) proxy over loopback", () => {
   });
 
   it("reports CANT_CONNECT with 407 in the reason when the proxy refuses the tunnel", async () => {
-    const proxy = await startProxy('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n');
+    const proxy = await startProxy(
+      'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n',
+    );
     const client = track(new HTTPClient());
     expect(client.setHttpsProxy("127.0.0.1", proxy.port)).toBe(Err.OK);
     expect(client.connectToHost("localhost", 443, TLSOptions.client(fixtures.ca))).toBe(Err.OK);
@@ -148,7 +163,15 @@ describe("HTTPClient through an HTTPS (CONNECT) proxy over loopback", () => {
   });
 
   it("reports CANT_CONNECT when the proxy closes before answering CONNECT", async () => {
-    const proxy = track(await startTcpServer((socket) => void readRequestHead(socket).then(() => socket.end(), () => undefined)));
+    const proxy = track(
+      await startTcpServer(
+        (socket) =>
+          void readRequestHead(socket).then(
+            () => socket.end(),
+            () => undefined,
+          ),
+      ),
+    );
     const client = track(new HTTPClient());
     expect(client.setHttpsProxy("127.0.0.1", proxy.port)).toBe(Err.OK);
     expect(client.connectToHost("localhost", 443, TLSOptions.client(fixtures.ca))).toBe(Err.OK);
@@ -172,4 +195,3 @@ describe("HTTPClient through an HTTPS (CONNECT) proxy over loopback", () => {
     expect((await readBody(client)).body.toString()).toBe("tls origin saw GET /bare HTTP/1.1");
   });
 });
-

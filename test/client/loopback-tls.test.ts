@@ -15,7 +15,9 @@ const track = cleanupAfterEach().track;
 const SERVER: TlsOptions = { cert: fixtures.serverCert, key: fixtures.serverKey };
 
 /** A TLS server answering each request with its request line; records SNI and client certificates. */
-async function tlsServer(options: TlsOptions = SERVER): Promise<LoopbackServer<TLSSocket> & { readonly sni: Array<string | false | null> }> {
+async function tlsServer(
+  options: TlsOptions = SERVER,
+): Promise<LoopbackServer<TLSSocket> & { readonly sni: Array<string | false | null> }> {
   const sni: Array<string | false | null> = [];
   const srv = await startTlsServer(options, (socket) => {
     sni.push(socket.servername);
@@ -122,9 +124,18 @@ describe("HTTPClient over loopback TLS", () => {
   it("presents a client certificate for mutual TLS (plain and encrypted key)", async () => {
     const srv = await tlsServer({ ...SERVER, requestCert: true, rejectUnauthorized: true, ca: fixtures.clientCa });
     const client = track(new HTTPClient());
-    await connect(client, "localhost", srv.port, TLSOptions.client(fixtures.ca).withClientCertificate(fixtures.clientCert, fixtures.clientKey));
+    await connect(
+      client,
+      "localhost",
+      srv.port,
+      TLSOptions.client(fixtures.ca).withClientCertificate(fixtures.clientCert, fixtures.clientKey),
+    );
     expect(await get(client, "/mtls")).toBe("GET /mtls HTTP/1.1 from client.test");
-    const encrypted = TLSOptions.client(fixtures.ca).withClientCertificate(fixtures.clientCert, fixtures.clientKeyEncrypted, CLIENT_KEY_PASSPHRASE);
+    const encrypted = TLSOptions.client(fixtures.ca).withClientCertificate(
+      fixtures.clientCert,
+      fixtures.clientKeyEncrypted,
+      CLIENT_KEY_PASSPHRASE,
+    );
     await connect(client, "localhost", srv.port, encrypted);
     expect(await get(client, "/mtls-encrypted")).toBe("GET /mtls-encrypted HTTP/1.1 from client.test");
   });

@@ -144,7 +144,10 @@ describe("HTTPClient request targets and fresh connections (stepped)", () => {
   }
 
   it.each([
-    ["/path#frag", "/path"], ["/p?q=1#f#g", "/p?q=1"], ["/#", "/"], ["http://h.test/x#y", "http://h.test/x"],
+    ["/path#frag", "/path"],
+    ["/p?q=1#f#g", "/p?q=1"],
+    ["/#", "/"],
+    ["http://h.test/x#y", "http://h.test/x"],
   ])("never sends the fragment: %s goes out as %s", (target, sent) => {
     const { client, peer } = connected();
     expect(client.request(Method.METHOD_GET, target, [])).toBe(Err.OK);

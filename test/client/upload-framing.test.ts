@@ -2,7 +2,16 @@
 import { describe, expect, it } from "vitest";
 import { writeRequestHead, type RequestHeadOptions } from "../../src/index.ts";
 
-const base: RequestHeadOptions = { method: "POST", target: "/", host: "h.test", port: 80, tls: false, headers: [], bodyLength: -1, chunked: true };
+const base: RequestHeadOptions = {
+  method: "POST",
+  target: "/",
+  host: "h.test",
+  port: 80,
+  tls: false,
+  headers: [],
+  bodyLength: -1,
+  chunked: true,
+};
 const head = (options: Partial<RequestHeadOptions>): string => {
   const result = writeRequestHead({ ...base, ...options });
   return result.ok ? Buffer.from(result.bytes).toString("latin1") : `refused: ${result.reason}`;
@@ -10,7 +19,9 @@ const head = (options: Partial<RequestHeadOptions>): string => {
 
 describe("writeRequestHead with chunked", () => {
   it("adds Transfer-Encoding: chunked where Content-Length would go, and no Content-Length", () => {
-    expect(head({})).toBe("POST / HTTP/1.1\r\nHost: h.test\r\nTransfer-Encoding: chunked\r\nUser-Agent: poll-http/0.1.0\r\nAccept: */*\r\n\r\n");
+    expect(head({})).toBe(
+      "POST / HTTP/1.1\r\nHost: h.test\r\nTransfer-Encoding: chunked\r\nUser-Agent: poll-http/0.1.0\r\nAccept: */*\r\n\r\n",
+    );
   });
 
   it("refuses the caller's Transfer-Encoding: the client frames the body", () => {

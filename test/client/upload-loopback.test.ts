@@ -6,9 +6,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  type BodySource, Err, FileBodySource, HTTPClient, Method, Status, StreamingBodySource,
-} from "../../src/index.ts";
+import { type BodySource, Err, FileBodySource, HTTPClient, Method, Status, StreamingBodySource } from "../../src/index.ts";
 import { connect, describeClient, readBody } from "../helpers/client-driver.ts";
 import { cleanupAfterEach } from "../helpers/cleanup.ts";
 import { tick } from "../helpers/wait.ts";
@@ -36,18 +34,21 @@ async function hashingServer(): Promise<{ port: number }> {
     });
     req.on("end", () => {
       const received: Received = {
-        bytes, sha256: hash.digest("hex"),
-        transferEncoding: req.headers["transfer-encoding"] ?? "", contentLength: req.headers["content-length"] ?? "",
+        bytes,
+        sha256: hash.digest("hex"),
+        transferEncoding: req.headers["transfer-encoding"] ?? "",
+        contentLength: req.headers["content-length"] ?? "",
       };
       res.end(JSON.stringify(received));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   track({
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   });
   const address = server.address();
   if (address === null || typeof address === "string") throw new Error("no port");
@@ -101,7 +102,8 @@ async function pollUpload(client: HTTPClient, baseline: number, feed: () => void
     feed();
     client.poll();
     if (round % 8 === 0) peak = Math.max(peak, rss() - baseline);
-    if (Date.now() > deadline) throw new Error(`upload timed out after ${client.getRequestBodyBytesSent()} bytes: ${describeClient(client)}`);
+    if (Date.now() > deadline)
+      throw new Error(`upload timed out after ${client.getRequestBodyBytesSent()} bytes: ${describeClient(client)}`);
     await tick();
   }
   return peak;
@@ -137,11 +139,16 @@ describe("HTTPClient streaming uploads over loopback", () => {
     const body = new StreamingBodySource();
     expect(client.request(Method.METHOD_POST, "/chunked", [], body)).toBe(Err.OK);
     let maxBuffered = 0;
-    const peakChunked = await pollUpload(client, baseline, () => {
-      while (streamed.produced < BIG && body.write(streamed.next(64 * 1024)));
-      maxBuffered = Math.max(maxBuffered, body.getBufferedBytes());
-      if (streamed.produced === BIG) body.end();
-    }, 15_000);
+    const peakChunked = await pollUpload(
+      client,
+      baseline,
+      () => {
+        while (streamed.produced < BIG && body.write(streamed.next(64 * 1024)));
+        maxBuffered = Math.max(maxBuffered, body.getBufferedBytes());
+        if (streamed.produced === BIG) body.end();
+      },
+      15_000,
+    );
     const second = await answer(client);
     expect(second).toEqual({ bytes: BIG, sha256: streamed.hash.digest("hex"), transferEncoding: "chunked", contentLength: "" });
     expect(client.getRequestBodyBytesSent()).toBe(BIG);
@@ -175,7 +182,10 @@ describe("HTTPClient streaming uploads over loopback", () => {
     await pollUpload(client, rss(), () => undefined, 10_000);
     const received = await answer(client);
     expect(received).toEqual({
-      bytes: 16 * MiB, sha256: createHash("sha256").update(content).digest("hex"), transferEncoding: "", contentLength: String(16 * MiB),
+      bytes: 16 * MiB,
+      sha256: createHash("sha256").update(content).digest("hex"),
+      transferEncoding: "",
+      contentLength: String(16 * MiB),
     });
     expect(source.isOpen()).toBe(false);
   });

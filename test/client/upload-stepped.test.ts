@@ -2,7 +2,15 @@
 // wrong lengths, source errors, early answers, framing headers, progress counters.
 import { describe, expect, it } from "vitest";
 import {
-  type BodySource, BytesSource, Err, HTTPClient, Method, ScriptedNetwork, type ScriptedPeer, Status, StreamingBodySource,
+  type BodySource,
+  BytesSource,
+  Err,
+  HTTPClient,
+  Method,
+  ScriptedNetwork,
+  type ScriptedPeer,
+  Status,
+  StreamingBodySource,
 } from "../../src/index.ts";
 
 const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString("latin1");
@@ -116,7 +124,9 @@ describe("HTTPClient streaming uploads (stepped)", () => {
       peer.drainOutgoing();
     };
     for (let i = 0; i < 10; i++) step(); // the head, in pieces of 16; nothing written yet: no chunk
-    expect(wire).toBe(`POST /stream HTTP/1.1\r\nHost: up.test:8080\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n${HEAD_TAIL}`);
+    expect(wire).toBe(
+      `POST /stream HTTP/1.1\r\nHost: up.test:8080\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n${HEAD_TAIL}`,
+    );
     expect(client.getStatus()).toBe(Status.STATUS_REQUESTING);
 
     expect(body.write("hello ")).toBe(true);
@@ -201,7 +211,9 @@ describe("HTTPClient streaming uploads (stepped)", () => {
 
     const second = connected();
     const throwing: BodySource = {
-      length: -1, getError: () => "", close: () => undefined,
+      length: -1,
+      getError: () => "",
+      close: () => undefined,
       read: () => {
         throw new Error("boom");
       },
@@ -251,8 +263,12 @@ describe("HTTPClient streaming uploads (stepped)", () => {
     expect(client.request(Method.METHOD_POST, "/", ["Transfer-Encoding: gzip"], source)).toBe(Err.ERR_INVALID_PARAMETER);
     expect(client.getErrorReason()).toMatch(/^a Transfer-Encoding header may not be given/);
     expect(client.request(Method.METHOD_POST, "/", ["Transfer-Encoding: chunked"], source)).toBe(Err.ERR_INVALID_PARAMETER);
-    expect(client.request(Method.METHOD_POST, "/", ["Transfer-Encoding: chunked"], new StreamingBodySource())).toBe(Err.ERR_INVALID_PARAMETER);
-    expect(client.request(Method.METHOD_POST, "/", ["Content-Length: 3", "Transfer-Encoding: chunked"], source)).toBe(Err.ERR_INVALID_PARAMETER);
+    expect(client.request(Method.METHOD_POST, "/", ["Transfer-Encoding: chunked"], new StreamingBodySource())).toBe(
+      Err.ERR_INVALID_PARAMETER,
+    );
+    expect(client.request(Method.METHOD_POST, "/", ["Content-Length: 3", "Transfer-Encoding: chunked"], source)).toBe(
+      Err.ERR_INVALID_PARAMETER,
+    );
     expect(client.request(Method.METHOD_POST, "/", ["Content-Length: x"], new StreamingBodySource())).toBe(Err.ERR_INVALID_PARAMETER);
     const badLength: BodySource = { length: 1.5, read: () => null, getError: () => "", close: () => undefined };
     expect(client.request(Method.METHOD_POST, "/", [], badLength)).toBe(Err.ERR_INVALID_PARAMETER);

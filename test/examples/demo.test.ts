@@ -26,10 +26,17 @@ describe("the demo on an 80-column terminal", () => {
     // `script` (bsdutils) runs it on a pseudo-terminal; its width comes from COLUMNS there.
     const script = requireBinary("/usr/bin/script", "bsdutils", "POLL_HTTP_SCRIPT");
     const output = await new Promise<string>((resolve) => {
-      execFile(script, ["-qec", `${process.execPath} scripts/run-ts.mjs examples/demo.ts`, "/dev/null"], { timeout: 60_000, env: { ...process.env, COLUMNS: "80" } },
-        (_error, stdout) => resolve(stdout));
+      execFile(
+        script,
+        ["-qec", `${process.execPath} scripts/run-ts.mjs examples/demo.ts`, "/dev/null"],
+        { timeout: 60_000, env: { ...process.env, COLUMNS: "80" } },
+        (_error, stdout) => resolve(stdout),
+      );
     });
-    const frames = output.replace(/\x1b\[K/g, "").split(/[\r\n]/).filter((line) => line.startsWith("download ") && line.includes("MiB"));
+    const frames = output
+      .replace(/\x1b\[K/g, "")
+      .split(/[\r\n]/)
+      .filter((line) => line.startsWith("download ") && line.includes("MiB"));
     const bars = frames.filter((line) => line.includes("%"));
     expect(bars.length).toBeGreaterThan(1);
     for (const line of bars) expect(line.length).toBeLessThan(80);

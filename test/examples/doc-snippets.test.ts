@@ -21,7 +21,13 @@ function region(file: string, name: string): string {
 describe("docs/guide.md snippets", () => {
   it("marks at least one excerpt of each example", () => {
     const files = new Set(marked.map((m) => m[1]));
-    for (const file of ["examples/game-downloads.ts", "examples/agents-simulation.ts", "examples/stepped-request.test.ts", "examples/resume-download.ts", "examples/recipes.ts"]) {
+    for (const file of [
+      "examples/game-downloads.ts",
+      "examples/agents-simulation.ts",
+      "examples/stepped-request.test.ts",
+      "examples/resume-download.ts",
+      "examples/recipes.ts",
+    ]) {
       expect(files).toContain(file);
     }
   });

@@ -18,12 +18,17 @@ describe("examples", () => {
     const { code, stdout, stderr } = await runExample("examples/agents-simulation.ts");
     expect(stderr).toBe("");
     expect(code).toBe(0);
-    const deterministic = stdout.split("\n").filter((line) => line !== "" && !line.startsWith("(")).join("\n");
-    expect(deterministic).toBe([
-      "agents: 1000, virtual time: 10.00 s in 200 steps of 0.05 s",
-      "requests: 5000 sent, 5000 served, 5000 succeeded, 0 failed",
-      "farthest: agent-404 at (6, 9); positions checksum fd3767bd01cf6df8",
-    ].join("\n"));
+    const deterministic = stdout
+      .split("\n")
+      .filter((line) => line !== "" && !line.startsWith("("))
+      .join("\n");
+    expect(deterministic).toBe(
+      [
+        "agents: 1000, virtual time: 10.00 s in 200 steps of 0.05 s",
+        "requests: 5000 sent, 5000 served, 5000 succeeded, 0 failed",
+        "farthest: agent-404 at (6, 9); positions checksum fd3767bd01cf6df8",
+      ].join("\n"),
+    );
   }, 90_000);
 
   it("shared-pool: an asset downloader and a chat client share one pool; chat messages jump the asset queue", async () => {

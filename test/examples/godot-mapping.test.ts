@@ -23,15 +23,26 @@ function publicMembers(program: ts.Program, className: string): string[] {
   const names: string[] = [];
   for (const property of [...checker.getPropertiesOfType(instance), ...checker.getPropertiesOfType(statics)]) {
     const flags = property.declarations?.[0] === undefined ? 0 : ts.getCombinedModifierFlags(property.declarations[0]);
-    if ((flags & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) !== 0 || property.name.startsWith("#") || property.name === "prototype") continue;
+    if (
+      (flags & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) !== 0 ||
+      property.name.startsWith("#") ||
+      property.name === "prototype"
+    )
+      continue;
     names.push(property.name);
   }
   return names;
 }
 
 const program = ts.createProgram(["src/index.ts"], {
-  target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
-  allowImportingTsExtensions: true, noEmit: true, strict: true, types: ["node"], skipLibCheck: true,
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  allowImportingTsExtensions: true,
+  noEmit: true,
+  strict: true,
+  types: ["node"],
+  skipLibCheck: true,
 });
 const classes = ["HTTPClient", "HTTPRequest", "Node", "SceneTree", "Signal", "TreeRunner", "TLSOptions"];
 /** Members that are plumbing rather than API a Godot user looks up. */

@@ -51,10 +51,27 @@ describe("README", () => {
   }, 30_000);
 
   it("keeps the commands a newcomer needs and links the documents", () => {
-    for (const text of ["npm install poll-http", "npx poll-http", "npm start", "npm test", "scripts/setup.sh", "nginx-light", "tinyproxy", "npm run docs"]) {
+    for (const text of [
+      "npm install poll-http",
+      "npx poll-http",
+      "npm start",
+      "npm test",
+      "scripts/setup.sh",
+      "nginx-light",
+      "tinyproxy",
+      "npm run docs",
+    ]) {
       expect(readme).toContain(text);
     }
-    for (const link of ["docs/guide.md", "docs/godot-mapping.md", "docs/differences.md", "docs/capabilities.md", "docs/robustness.md", "docs/cli.md", "bench/RESULTS.md"]) {
+    for (const link of [
+      "docs/guide.md",
+      "docs/godot-mapping.md",
+      "docs/differences.md",
+      "docs/capabilities.md",
+      "docs/robustness.md",
+      "docs/cli.md",
+      "bench/RESULTS.md",
+    ]) {
       expect(readme).toContain(`](${link})`);
     }
   });

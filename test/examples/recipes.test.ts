@@ -9,8 +9,22 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Err, HTTPRequest, Result, SceneTree, resultName } from "../../src/index.ts";
 import { fixtures } from "../helpers/tls-fixtures.ts";
 import {
-  PlainGet, backendNode, claimReward, downloadWithProgress, resilientDownload, getFollowingRedirects, getJson, getWithRedirectCheck, getWithTimeout, postJson,
-  startOwnLoop, trustPrivateCa, uploadFile, uploadForm, useProxies, type Player,
+  PlainGet,
+  backendNode,
+  claimReward,
+  downloadWithProgress,
+  resilientDownload,
+  getFollowingRedirects,
+  getJson,
+  getWithRedirectCheck,
+  getWithTimeout,
+  postJson,
+  startOwnLoop,
+  trustPrivateCa,
+  uploadFile,
+  uploadForm,
+  useProxies,
+  type Player,
 } from "../../examples/recipes.ts";
 
 const FILE = new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 13) & 0xff);
@@ -37,7 +51,8 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
         res.end();
       } else send(200, JSON.stringify({ id: 42, name: "Ada", level: 7 }), "application/json");
     } else if (url.pathname === "/flaky/reward") {
-      if (hit === 1) res.socket?.destroy(); // the claim is lost before any answer
+      if (hit === 1)
+        res.socket?.destroy(); // the claim is lost before any answer
       else send(200, `${req.headers["idempotency-key"]} ${body.toString()}`);
     } else if (url.pathname === "/flaky/big") {
       bigRanges.push(req.headers.range);
@@ -58,12 +73,14 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
         res.end();
       }
     } else if (url.pathname === "/away") {
-      res.writeHead(301, { Location: `http://localhost:${(res.socket?.localPort ?? 0)}/hop/0`, "Content-Length": 0 });
+      res.writeHead(301, { Location: `http://localhost:${res.socket?.localPort ?? 0}/hop/0`, "Content-Length": 0 });
       res.end();
     } else if (url.pathname === "/slow") {
       // never answers
-    } else if (url.pathname === "/upload") send(200, `${req.method} ${body.length} ${body.equals(Buffer.from(FILE)) ? "same" : "different"}`);
-    else if (url.pathname === "/form") send(200, `${/multipart\/form-data; boundary=/.test(req.headers["content-type"] ?? "")} ${body.includes("my save")} ${body.length}`);
+    } else if (url.pathname === "/upload")
+      send(200, `${req.method} ${body.length} ${body.equals(Buffer.from(FILE)) ? "same" : "different"}`);
+    else if (url.pathname === "/form")
+      send(200, `${/multipart\/form-data; boundary=/.test(req.headers["content-type"] ?? "")} ${body.includes("my save")} ${body.length}`);
     else send(404, "");
   });
 }
@@ -116,10 +133,16 @@ describe("recipes (examples/recipes.ts)", () => {
     const path = join(dir, "file.bin");
     const seen: number[] = [];
     let outcome: string | null = null;
-    downloadWithProgress(tree, `${origin}/file`, path, (received, total) => {
-      expect(total).toBe(FILE.length);
-      seen.push(received);
-    }, (ok, why) => (outcome = ok ? "ok" : why));
+    downloadWithProgress(
+      tree,
+      `${origin}/file`,
+      path,
+      (received, total) => {
+        expect(total).toBe(FILE.length);
+        seen.push(received);
+      },
+      (ok, why) => (outcome = ok ? "ok" : why),
+    );
     await tickUntil(tree, () => outcome !== null);
     expect(outcome).toBe("ok");
     expect(seen.at(-1)).toBe(FILE.length);
@@ -159,7 +182,8 @@ describe("recipes (examples/recipes.ts)", () => {
     useProxies(req);
     expect(req.getErrorReason()).toBe("");
     expect(req.proxyLoginHandler?.({ host: "proxy.lan", port: 3128, scheme: "https", realm: "corp", attempt: 1 })).toEqual({
-      user: "me", password: "for corp@proxy.lan",
+      user: "me",
+      password: "for corp@proxy.lan",
     });
   });
 
@@ -186,7 +210,8 @@ describe("recipes (examples/recipes.ts)", () => {
     getWithTimeout(tree, `${origin}/slow`, 0.5, new AbortController(), (result, why) => results.push(`${resultName(result)} ${why}`));
     const controller = new AbortController();
     const cancelled = getWithTimeout(tree, `${origin}/slow`, 10, controller, (result) => results.push(`cancelled? ${resultName(result)}`));
-    for (let i = 0; i < 30; i++) { // 0.5 s of virtual time, however long it takes
+    for (let i = 0; i < 30; i++) {
+      // 0.5 s of virtual time, however long it takes
       tree.process(1 / 60);
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -202,15 +227,33 @@ describe("recipes (examples/recipes.ts)", () => {
     writeFileSync(path, FILE);
     const sent: number[] = [];
     const results: string[] = [];
-    expect(uploadFile(tree, `${origin}/upload`, path, (bytes, total) => {
-      expect(total).toBe(FILE.length);
-      sent.push(bytes);
-    }, (result, code) => results.push(`file ${resultName(result)} ${code}`))).toBe(Err.OK);
-    expect(uploadForm(tree, `${origin}/form`, path, (result, code, reply) => results.push(`form ${resultName(result)} ${code} ${reply}`))).toBe(Err.OK);
+    expect(
+      uploadFile(
+        tree,
+        `${origin}/upload`,
+        path,
+        (bytes, total) => {
+          expect(total).toBe(FILE.length);
+          sent.push(bytes);
+        },
+        (result, code) => results.push(`file ${resultName(result)} ${code}`),
+      ),
+    ).toBe(Err.OK);
+    expect(
+      uploadForm(tree, `${origin}/form`, path, (result, code, reply) => results.push(`form ${resultName(result)} ${code} ${reply}`)),
+    ).toBe(Err.OK);
     await tickUntil(tree, () => results.length === 2);
     expect(results.sort()).toEqual(["file RESULT_SUCCESS 200", expect.stringMatching(/^form RESULT_SUCCESS 200 true true \d+$/)]);
     expect(sent.at(-1)).toBe(FILE.length);
-    expect(uploadFile(tree, `${origin}/upload`, join(dir, "missing.bin"), () => {}, () => {})).toBe(Err.ERR_FILE_CANT_OPEN);
+    expect(
+      uploadFile(
+        tree,
+        `${origin}/upload`,
+        join(dir, "missing.bin"),
+        () => {},
+        () => {},
+      ),
+    ).toBe(Err.ERR_FILE_CANT_OPEN);
   });
 
   it("HTTPClient by hand: poll once per frame until the body is complete", async () => {
@@ -248,7 +291,9 @@ describe("recipes (examples/recipes.ts)", () => {
     const lines: string[] = [];
     const req = backendNode(tree, 7, (line) => lines.push(line));
     let player: string | null = null;
-    req.requestCompleted.connect((_result, code, _headers, body) => (player = `${code} ${new TextDecoder().decode(body)}`), { oneShot: true });
+    req.requestCompleted.connect((_result, code, _headers, body) => (player = `${code} ${new TextDecoder().decode(body)}`), {
+      oneShot: true,
+    });
     expect(req.request(`${origin}/flaky/player`)).toBe(Err.OK);
     await tickUntil(tree, () => player !== null);
     expect(player).toBe(`200 ${JSON.stringify({ id: 42, name: "Ada", level: 7 })}`);

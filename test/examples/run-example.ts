@@ -17,8 +17,13 @@ export interface ExampleRun {
  */
 export function runExample(file: string, args: readonly string[] = [], timeoutMs = 60_000): Promise<ExampleRun> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ["scripts/run-ts.mjs", file, ...args], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ["scripts/run-ts.mjs", file, ...args],
+      { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr });
+      },
+    );
   });
 }

@@ -17,7 +17,9 @@ describe("fetch: a script that only awaits fetch()", () => {
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
       const run = await new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, ["scripts/run-ts.mjs", "test/fetch/fetch-exit-child.ts", url], { stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, ["scripts/run-ts.mjs", "test/fetch/fetch-exit-child.ts", url], {
+          stdio: ["ignore", "pipe", "pipe"],
+        });
         let stdout = "";
         let stderr = "";
         child.stdout.setEncoding("utf8").on("data", (text: string) => {

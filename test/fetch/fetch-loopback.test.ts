@@ -37,7 +37,9 @@ async function sent(fetch: Fetch, path: string, init: Record<string, unknown>): 
 }
 
 /** Parses a multipart/form-data body with busboy. */
-function parseMultipart(got: Received): Promise<{ fields: Record<string, string>; files: { name: string; filename: string; mimeType: string; data: string }[] }> {
+function parseMultipart(
+  got: Received,
+): Promise<{ fields: Record<string, string>; files: { name: string; filename: string; mimeType: string; data: string }[] }> {
   return new Promise((resolve, reject) => {
     const fields: Record<string, string> = {};
     const files: { name: string; filename: string; mimeType: string; data: string }[] = [];
@@ -48,7 +50,9 @@ function parseMultipart(got: Received): Promise<{ fields: Record<string, string>
     parser.on("file", (name, stream, info) => {
       const chunks: Buffer[] = [];
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-      stream.on("end", () => files.push({ name, filename: info.filename ?? "", mimeType: info.mimeType, data: Buffer.concat(chunks).toString() }));
+      stream.on("end", () =>
+        files.push({ name, filename: info.filename ?? "", mimeType: info.mimeType, data: Buffer.concat(chunks).toString() }),
+      );
     });
     parser.on("close", () => resolve({ fields, files }));
     parser.on("error", reject);
@@ -60,7 +64,14 @@ describe.each(implementations)("fetch (%s) on a loopback server", (name, fetch) 
   it("resolves with a Response: status, statusText, headers, url, redirected, type, body", async () => {
     const res = await fetch(`${server.base}/plain?q=1`);
     expect(res).toBeInstanceOf(Response);
-    expect([res.status, res.statusText, res.ok, res.url, res.redirected, res.type]).toEqual([200, "OK", true, `${server.base}/plain?q=1`, false, "basic"]);
+    expect([res.status, res.statusText, res.ok, res.url, res.redirected, res.type]).toEqual([
+      200,
+      "OK",
+      true,
+      `${server.base}/plain?q=1`,
+      false,
+      "basic",
+    ]);
     expect(res.headers).toBeInstanceOf(Headers);
     expect(res.headers.get("content-type")).toBe("application/json");
     expect(res.body).toBeInstanceOf(ReadableStream);
@@ -96,14 +107,27 @@ describe.each(implementations)("fetch (%s) on a loopback server", (name, fetch) 
     h.append("X-Many", "b");
     expect((await sent(fetch, "/h", { headers: h })).got.headers).toMatchObject({ "x-one": "1", "x-many": "a, b" });
     expect((await sent(fetch, "/h", { headers: { "X-Rec": "  padded  " } })).got.headers["x-rec"]).toBe("padded");
-    expect((await sent(fetch, "/h", { headers: [["X-Pair", "p"], ["X-Pair2", "q"]] })).got.headers).toMatchObject({ "x-pair": "p", "x-pair2": "q" });
+    expect(
+      (
+        await sent(fetch, "/h", {
+          headers: [
+            ["X-Pair", "p"],
+            ["X-Pair2", "q"],
+          ],
+        })
+      ).got.headers,
+    ).toMatchObject({ "x-pair": "p", "x-pair2": "q" });
     await expect(fetch(`${server.base}/h`, { headers: { "X-Bad": "a\r\nInjected: 1" } })).rejects.toThrow(TypeError);
   });
 
   describe("bodies (bytes checked at the server)", () => {
     it("string, with text/plain;charset=UTF-8 unless a Content-Type is given", async () => {
       const { got } = await sent(fetch, "/b", { method: "POST", body: "héllo" });
-      expect([got.body.toString(), got.headers["content-type"], got.headers["content-length"]]).toEqual(["héllo", "text/plain;charset=UTF-8", "6"]);
+      expect([got.body.toString(), got.headers["content-type"], got.headers["content-length"]]).toEqual([
+        "héllo",
+        "text/plain;charset=UTF-8",
+        "6",
+      ]);
       const own = await sent(fetch, "/b", { method: "POST", body: "{}", headers: { "Content-Type": "application/json" } });
       expect(own.got.headers["content-type"]).toBe("application/json");
     });
@@ -124,7 +148,10 @@ describe.each(implementations)("fetch (%s) on a loopback server", (name, fetch) 
 
     it("URLSearchParams, form-urlencoded", async () => {
       const { got } = await sent(fetch, "/b", { method: "POST", body: new URLSearchParams({ a: "1 2", b: "é" }) });
-      expect([got.body.toString(), got.headers["content-type"]]).toEqual(["a=1+2&b=%C3%A9", "application/x-www-form-urlencoded;charset=UTF-8"]);
+      expect([got.body.toString(), got.headers["content-type"]]).toEqual([
+        "a=1+2&b=%C3%A9",
+        "application/x-www-form-urlencoded;charset=UTF-8",
+      ]);
     });
 
     it("FormData with fields and files, parsed by busboy", async () => {
@@ -187,7 +214,12 @@ describe.each(implementations)("fetch (%s) on a loopback server", (name, fetch) 
 
     it("manual: resolves with the 3xx response itself", async () => {
       const res = await fetch(`${server.base}/redirect`, { redirect: "manual" });
-      expect([res.status, res.headers.get("location"), res.redirected, res.url]).toEqual([302, "/final?from=redirect", false, `${server.base}/redirect`]);
+      expect([res.status, res.headers.get("location"), res.redirected, res.url]).toEqual([
+        302,
+        "/final?from=redirect",
+        false,
+        `${server.base}/redirect`,
+      ]);
       // Differs by design: this library does not read a manual redirect's body.
       if (name === "poll-http") expect(res.body).toBeNull();
       else expect(await res.text()).toBe("moved");
@@ -233,17 +265,28 @@ describe.each(implementations)("fetch (%s) on a loopback server", (name, fetch) 
     const good = await fetch(`${server.base}/integrity`, { integrity: INTEGRITY_GOOD });
     expect(await good.text()).toBe("integrity-checked body");
     const bad = "sha256-" + Buffer.alloc(32).toString("base64");
-    const error: unknown = await fetch(`${server.base}/integrity`, { integrity: bad }).then((r) => r.text()).catch((e: unknown) => e);
+    const error: unknown = await fetch(`${server.base}/integrity`, { integrity: bad })
+      .then((r) => r.text())
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TypeError);
   });
 
   it("keepalive, priority, cache, credentials, mode, referrer, referrerPolicy, window: accepted", async () => {
     const res = await fetch(`${server.base}/opts`, {
-      keepalive: true, priority: "high", cache: "no-store", credentials: "include", mode: "cors", referrer: "", referrerPolicy: "no-referrer", window: null,
+      keepalive: true,
+      priority: "high",
+      cache: "no-store",
+      credentials: "include",
+      mode: "cors",
+      referrer: "",
+      referrerPolicy: "no-referrer",
+      window: null,
     });
     expect(res.status).toBe(200);
-    for (const cache of ["default", "reload", "no-cache", "force-cache"]) expect((await sent(fetch, "/c", { cache })).response.status).toBe(200);
-    for (const credentials of ["omit", "same-origin"]) expect((await sent(fetch, "/c", { credentials })).got.headers.cookie).toBeUndefined();
+    for (const cache of ["default", "reload", "no-cache", "force-cache"])
+      expect((await sent(fetch, "/c", { cache })).response.status).toBe(200);
+    for (const credentials of ["omit", "same-origin"])
+      expect((await sent(fetch, "/c", { credentials })).got.headers.cookie).toBeUndefined();
     // Differs by design: with no HTTP cache, "only-if-cached" cannot be answered; the runtime's fetch
     // ignores the cache mode and goes to the network.
     const onlyIfCached = fetch(`${server.base}/c`, { cache: "only-if-cached", mode: "same-origin" });

@@ -70,7 +70,9 @@ describe("fetch: a 256 MiB body through response.body", () => {
       const plain = await runChild(url, "poll", false);
       const reference = await runChild(url, "runtime", false);
       expect([plain.bytes, reference.bytes]).toEqual([TOTAL, TOTAL]);
-      console.log(`256 MiB through response.body, RSS growth: held ${(held.growth / MiB).toFixed(1)} MiB; plain ${(plain.growth / MiB).toFixed(1)} MiB (runtime fetch ${(reference.growth / MiB).toFixed(1)} MiB)`);
+      console.log(
+        `256 MiB through response.body, RSS growth: held ${(held.growth / MiB).toFixed(1)} MiB; plain ${(plain.growth / MiB).toFixed(1)} MiB (runtime fetch ${(reference.growth / MiB).toFixed(1)} MiB)`,
+      );
       expect(plain.growth).toBeLessThanOrEqual(Math.max(96 * MiB, 2 * reference.growth));
     } finally {
       server.closeAllConnections();

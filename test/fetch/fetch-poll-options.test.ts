@@ -63,7 +63,10 @@ afterAll(async () => {
 
 /** The FetchFailure a rejected promise carries. */
 async function failure(promise: Promise<unknown>): Promise<FetchFailure> {
-  const error: unknown = await promise.then(() => null, (e: unknown) => e);
+  const error: unknown = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(TypeError);
   return (error as TypeError).cause as FetchFailure;
 }

@@ -41,17 +41,23 @@ afterEach(async () => {
 async function startGateServer(holdUntil = 0, total = Number.POSITIVE_INFINITY): Promise<GateServer> {
   const sockets = new Set<Socket>();
   const state: GateServer = {
-    origin: "", open: 0, most: 0, accepted: 0, paths: [], waiting: [],
+    origin: "",
+    open: 0,
+    most: 0,
+    accepted: 0,
+    paths: [],
+    waiting: [],
     release() {
       for (const { path, res } of state.waiting.splice(0)) {
         res.setHeader("Content-Type", "text/plain");
         res.end(path);
       }
     },
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
   const server: Server = createServer({ keepAliveTimeout: 30_000 }, (req: IncomingMessage, res: ServerResponse) => {
     const path = req.url ?? "/";
@@ -77,7 +83,10 @@ async function startGateServer(holdUntil = 0, total = Number.POSITIVE_INFINITY):
 }
 
 /** A tree with a pool of `maxConnectionsPerOrigin` connections per origin, and a fetch over it. */
-function pooled(maxConnectionsPerOrigin: number, maxQueued?: number): { tree: SceneTree; pool: HTTPRequestPool; fetch: ReturnType<typeof createFetch> } {
+function pooled(
+  maxConnectionsPerOrigin: number,
+  maxQueued?: number,
+): { tree: SceneTree; pool: HTTPRequestPool; fetch: ReturnType<typeof createFetch> } {
   const tree = new SceneTree();
   const pool = new HTTPRequestPool({ maxConnectionsPerOrigin, ...(maxQueued !== undefined ? { maxQueued } : {}) });
   tree.root.addChild(pool);
@@ -99,7 +108,9 @@ async function stepUntil(tree: SceneTree, until: () => boolean, what: string): P
 describe("fetch() through the request pool (loopback)", () => {
   it("50 concurrent fetch() calls to one origin never open more than 6 connections, reused for all 50", async () => {
     const server = await startGateServer(6, 50);
-    const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => fetch(`${server.origin}/r${i}`).then(async (res) => [res.status, await res.text()] as const)));
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => fetch(`${server.origin}/r${i}`).then(async (res) => [res.status, await res.text()] as const)),
+    );
     expect(responses).toEqual(Array.from({ length: 50 }, (_, i) => [200, `/r${i}`]));
     // Answers are held until 6 requests wait at once: 6 connections were open together, never more.
     expect(server.most).toBe(6);

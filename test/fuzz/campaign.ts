@@ -75,7 +75,10 @@ export function runCampaign(options: CampaignOptions): CampaignResult {
         count(result.outcomes, `${target} ${runCase(c, target)}`);
       } catch (error) {
         result.failures.push({
-          id: c.id, target, made: `${c.source}/${c.origin}`, input: showBytes(c.bytes),
+          id: c.id,
+          target,
+          made: `${c.source}/${c.origin}`,
+          input: showBytes(c.bytes),
           message: error instanceof Error ? error.message : String(error),
         });
       }

@@ -37,8 +37,10 @@ const targets: Target[] = targetOption === "both" ? ["parser", "client"] : [targ
 const single = option("case");
 if (single !== undefined) {
   const c = makeCase(seed, integer("case", 0));
-  console.log(`case ${c.id} (${c.source}/${c.origin}) head=${JSON.stringify(c.headRequests)} ending=${c.ending} ` +
-    `maxHeadBytes=${c.maxHeadBytes} maxHeaderCount=${c.maxHeaderCount} maxDataBytes=${c.maxDataBytes}`);
+  console.log(
+    `case ${c.id} (${c.source}/${c.origin}) head=${JSON.stringify(c.headRequests)} ending=${c.ending} ` +
+      `maxHeadBytes=${c.maxHeadBytes} maxHeaderCount=${c.maxHeaderCount} maxDataBytes=${c.maxDataBytes}`,
+  );
   console.log(`input ${showBytes(c.bytes)}`);
   let failed = false;
   for (const target of targets) {
@@ -56,11 +58,25 @@ const cases = integer("cases", 100_000);
 const from = integer("from", 0);
 console.log(`fuzzing ${cases} cases of seed ${seed} from case ${from} against ${targets.join(" and ")}`);
 const result = runCampaign({
-  seed, from, count: cases, targets, maxFailures: 100, progressEvery: 50_000,
+  seed,
+  from,
+  count: cases,
+  targets,
+  maxFailures: 100,
+  progressEvery: 50_000,
   onProgress: (done, r) => console.log(`  ${done} cases, ${r.failures.length} failures, ${(r.ms / 1000).toFixed(1)} s`),
 });
-console.log(`cases run: ${result.cases} (${Object.entries(result.sources).map(([k, v]) => `${k} ${v}`).join(", ")})`);
-console.log(`outcomes: ${Object.entries(result.outcomes).sort().map(([k, v]) => `${k} ${v}`).join(", ")}`);
+console.log(
+  `cases run: ${result.cases} (${Object.entries(result.sources)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ")})`,
+);
+console.log(
+  `outcomes: ${Object.entries(result.outcomes)
+    .sort()
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ")}`,
+);
 console.log(`failures: ${result.failures.length}`);
 for (const f of result.failures) {
   console.log(`  ${f.target} case ${f.id} (${f.made}): ${f.message.split("\n")[0]}`);

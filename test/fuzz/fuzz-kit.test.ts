@@ -6,8 +6,17 @@ import { checkParserCase, runParser } from "./parser-target.ts";
 import { splitsOf } from "./splits.ts";
 
 const asCase = (bytes: Uint8Array, headRequest: boolean, extra: Partial<FuzzCase> = {}): FuzzCase => ({
-  id: "corpus", source: "mutation", origin: "corpus", bytes, headRequests: [headRequest], ending: "end",
-  maxHeadBytes: 65536, maxHeaderCount: 100, maxDataBytes: 65536, splitSeed: 1, ...extra,
+  id: "corpus",
+  source: "mutation",
+  origin: "corpus",
+  bytes,
+  headRequests: [headRequest],
+  ending: "end",
+  maxHeadBytes: 65536,
+  maxHeaderCount: 100,
+  maxDataBytes: 65536,
+  splitSeed: 1,
+  ...extra,
 });
 
 describe("fuzz kit", () => {
@@ -16,8 +25,14 @@ describe("fuzz kit", () => {
       const c = asCase(entry.bytes, entry.headRequest);
       const whole = runClient(c, [entry.bytes]).lines;
       expect(whole, entry.name).toContain(`body ${JSON.stringify(entry.body)} read=${entry.body.length}`);
-      expect(whole.find((l) => l.startsWith("response ")), entry.name).toMatch(new RegExp(`^response true ${entry.code} `));
-      expect(whole.find((l) => l.startsWith("final ")), entry.name).toBe("final STATUS_DISCONNECTED code=");
+      expect(
+        whole.find((l) => l.startsWith("response ")),
+        entry.name,
+      ).toMatch(new RegExp(`^response true ${entry.code} `));
+      expect(
+        whole.find((l) => l.startsWith("final ")),
+        entry.name,
+      ).toBe("final STATUS_DISCONNECTED code=");
       expect(checkParserCase(c, 5), entry.name).not.toMatch(/^error/);
     }
   });

@@ -48,9 +48,29 @@ const pick = <T>(r: Random, items: readonly T[]): T => items[int(r, items.length
 const chance = (r: Random, p: number): boolean => r() < p;
 
 /** Bytes that matter to an HTTP/1.1 parser. */
-const INTERESTING = latin1Bytes("\r\n\r\n\0\t :;,=\"0123456789aAfFxX-+HTP/1.\x7f\x80\xff");
-const INTERESTING_TEXT = ["\r\n", "\n", "\r", "\r\n\r\n", "0\r\n\r\n", ": ", "\0", " ", "\t", "chunked", "Content-Length: ",
-  "Transfer-Encoding: ", "HTTP/1.1 ", "HTTP/1.0 200 OK\r\n", "99999999999999999999", "-1", "0x10", "ffffffff", ";", "\x80\xff"];
+const INTERESTING = latin1Bytes('\r\n\r\n\0\t :;,="0123456789aAfFxX-+HTP/1.\x7f\x80\xff');
+const INTERESTING_TEXT = [
+  "\r\n",
+  "\n",
+  "\r",
+  "\r\n\r\n",
+  "0\r\n\r\n",
+  ": ",
+  "\0",
+  " ",
+  "\t",
+  "chunked",
+  "Content-Length: ",
+  "Transfer-Encoding: ",
+  "HTTP/1.1 ",
+  "HTTP/1.0 200 OK\r\n",
+  "99999999999999999999",
+  "-1",
+  "0x10",
+  "ffffffff",
+  ";",
+  "\x80\xff",
+];
 
 function randomBytes(r: Random): { bytes: Uint8Array; origin: string } {
   const length = chance(r, 0.1) ? 0 : 1 + int(r, chance(r, 0.8) ? 64 : 400);
@@ -60,7 +80,11 @@ function randomBytes(r: Random): { bytes: Uint8Array; origin: string } {
     out[i] = mode === 0 ? int(r, 256) : mode === 1 ? (INTERESTING[int(r, INTERESTING.length)] as number) : 0x20 + int(r, 95);
   }
   // Most random inputs die at the first byte; a valid prefix gets some of them further.
-  if (chance(r, 0.5)) return { bytes: concat([latin1Bytes(pick(r, ["HTTP/1.1 ", "HTTP/1.1 200 OK\r\n", "HTTP/1.0 2"])), out]), origin: "random-after-prefix" };
+  if (chance(r, 0.5))
+    return {
+      bytes: concat([latin1Bytes(pick(r, ["HTTP/1.1 ", "HTTP/1.1 200 OK\r\n", "HTTP/1.0 2"])), out]),
+      origin: "random-after-prefix",
+    };
   return { bytes: out, origin: `random-${["bytes", "interesting", "printable"][mode]}` };
 }
 
@@ -70,22 +94,46 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 
 function statusLine(r: Random): string {
   const version = chance(r, 0.9) ? "HTTP/1.1" : pick(r, ["HTTP/1.0", "HTTP/1.2", "HTTP/2.0", "http/1.1", "HTTP/1.1 "]);
-  const code = chance(r, 0.85) ? pick(r, ["200", "201", "204", "206", "301", "302", "304", "400", "404", "500", "101", "199"]) :
-    pick(r, ["99", "1000", "20x", "", "000", "999", "-20"]);
+  const code = chance(r, 0.85)
+    ? pick(r, ["200", "201", "204", "206", "301", "302", "304", "400", "404", "500", "101", "199"])
+    : pick(r, ["99", "1000", "20x", "", "000", "999", "-20"]);
   const reason = chance(r, 0.85) ? pick(r, [" OK", " ", "", " Some reason \t here"]) : pick(r, [" \x80\xff", " A\0B", " A\rB"]);
   return `${version} ${code}${reason}`;
 }
 
-const NAMES = ["Content-Type", "Server", "X-Custom", "Set-Cookie", "Cache-Control", "ETag", "Vary", "Trailer", "Connection", "Content-Encoding"];
+const NAMES = [
+  "Content-Type",
+  "Server",
+  "X-Custom",
+  "Set-Cookie",
+  "Cache-Control",
+  "ETag",
+  "Vary",
+  "Trailer",
+  "Connection",
+  "Content-Encoding",
+];
 
 function headerLine(r: Random, framing: { length: string | null; chunked: string | null }): string {
   const k = int(r, 14);
-  if (k === 0) return `Content-Length: ${pick(r, ["0", "5", "-1", "abc", "99999999999999999999", "1e3", " 5 ", "5, 5", "5,6", "0x5", "+5", "007"])}`;
-  if (k === 1) return `Transfer-Encoding: ${pick(r, ["chunked", "identity", "gzip, chunked", "chunked, identity", "chunked, chunked", "CHUNKED", "x"])}`;
+  if (k === 0)
+    return `Content-Length: ${pick(r, ["0", "5", "-1", "abc", "99999999999999999999", "1e3", " 5 ", "5, 5", "5,6", "0x5", "+5", "007"])}`;
+  if (k === 1)
+    return `Transfer-Encoding: ${pick(r, ["chunked", "identity", "gzip, chunked", "chunked, identity", "chunked, chunked", "CHUNKED", "x"])}`;
   if (k === 2) return `Connection: ${pick(r, ["close", "keep-alive", "Keep-Alive, Upgrade", ""])}`;
-  if (k === 3) return pick(r, ["Bad Name: x", "NoColon", ": empty-name", "X-Fold: a\r\n continued", "X-Nul: a\0b", "X-Cr: a\rb", "X-Space : v", "X-Tab:\tv\t"]);
+  if (k === 3)
+    return pick(r, [
+      "Bad Name: x",
+      "NoColon",
+      ": empty-name",
+      "X-Fold: a\r\n continued",
+      "X-Nul: a\0b",
+      "X-Cr: a\rb",
+      "X-Space : v",
+      "X-Tab:\tv\t",
+    ]);
   if (k === 4 && framing.length !== null) return `content-length: ${framing.length}`;
-  return `${pick(r, NAMES)}: ${pick(r, ["v", "a=1; Path=/", "gzip", "", "\"quoted, value\"", "x".repeat(1 + int(r, 80))])}`;
+  return `${pick(r, NAMES)}: ${pick(r, ["v", "a=1; Path=/", "gzip", "", '"quoted, value"', "x".repeat(1 + int(r, 80))])}`;
 }
 
 function chunkedBody(r: Random): string {
@@ -93,7 +141,7 @@ function chunkedBody(r: Random): string {
   const chunks = int(r, 4);
   for (let i = 0; i < chunks; i++) {
     const size = 1 + int(r, 20);
-    const ext = chance(r, 0.2) ? pick(r, [";a=b", "; q=\"x;y\"", ";", ";\0"]) : "";
+    const ext = chance(r, 0.2) ? pick(r, [";a=b", '; q="x;y"', ";", ";\0"]) : "";
     const sizeText = chance(r, 0.9) ? size.toString(16) : pick(r, ["-1", "g", "0x1", "ffffffffffffffffffff", " 1", "1 "]);
     out += `${chance(r, 0.5) ? sizeText.toUpperCase() : sizeText}${ext}\r\n${"c".repeat(size)}${chance(r, 0.95) ? "\r\n" : pick(r, ["\n", "", "XX"])}`;
   }
@@ -104,7 +152,10 @@ function chunkedBody(r: Random): string {
 }
 
 function grammarResponse(r: Random, depth = 0): { text: string; origin: string } {
-  const interim = depth === 0 && chance(r, 0.15) ? `HTTP/1.1 ${pick(r, ["100 Continue", "103 Early Hints", "102 Processing"])}\r\n${chance(r, 0.5) ? "Link: </a>\r\n" : ""}\r\n` : "";
+  const interim =
+    depth === 0 && chance(r, 0.15)
+      ? `HTTP/1.1 ${pick(r, ["100 Continue", "103 Early Hints", "102 Processing"])}\r\n${chance(r, 0.5) ? "Link: </a>\r\n" : ""}\r\n`
+      : "";
   const framing = chance(r, 0.45) ? "length" : chance(r, 0.6) ? "chunked" : "close";
   const body = "b".repeat(int(r, 30));
   const eol = chance(r, 0.92) ? "\r\n" : "\n";
@@ -155,7 +206,15 @@ function mutate(r: Random, input: Uint8Array): Uint8Array {
       const digits = [...text.matchAll(/[0-9a-fA-F]+/g)];
       const hit = digits.length > 0 ? pick(r, digits) : undefined;
       if (hit?.index !== undefined) {
-        const replacement = pick(r, ["0", "1", "99999999999999999999", "-1", "18446744073709551616", "ffffffffffff", "00000000000000000000001"]);
+        const replacement = pick(r, [
+          "0",
+          "1",
+          "99999999999999999999",
+          "-1",
+          "18446744073709551616",
+          "ffffffffffff",
+          "00000000000000000000001",
+        ]);
         bytes = latin1Bytes(text.slice(0, hit.index) + replacement + text.slice(hit.index + hit[0].length));
       }
     }
@@ -194,7 +253,10 @@ export function makeCase(seed: number, index: number): FuzzCase {
   }
   const small = chance(r, 0.25);
   return {
-    id: `${seed}:${index}`, source, origin, bytes,
+    id: `${seed}:${index}`,
+    source,
+    origin,
+    bytes,
     headRequests: [head, chance(r, 0.2), false].slice(0, chance(r, 0.6) ? 1 : chance(r, 0.75) ? 2 : 3),
     ending: pick(r, ["open", "end", "end", "reset"] as const),
     maxHeadBytes: small ? pick(r, [8, 16, 24, 40, 64, 100]) : 65536,

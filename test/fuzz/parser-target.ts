@@ -76,7 +76,8 @@ export function runParser(c: FuzzCase, pieces: readonly Uint8Array[]): Run {
       if (++events > guard) throw new PropertyFailure(`next() produced more than ${guard} events for ${c.bytes.length} bytes`);
       if (e.type === "data") {
         if (e.data.length === 0) throw new PropertyFailure("empty data event");
-        if (e.data.length > c.maxDataBytes) throw new PropertyFailure(`data event of ${e.data.length} bytes, asked at most ${c.maxDataBytes}`);
+        if (e.data.length > c.maxDataBytes)
+          throw new PropertyFailure(`data event of ${e.data.length} bytes, asked at most ${c.maxDataBytes}`);
         data += text(e.data);
         continue;
       }
@@ -151,7 +152,7 @@ export function sameOnEverySplit<R extends { readonly lines: readonly string[] }
     try {
       result = run(c, split.pieces);
     } catch (error) {
-      throw new PropertyFailure(`split ${split.name}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      throw new PropertyFailure(`split ${split.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     }
     if (reference === null) reference = result;
     else if (result.lines.join("\n") !== reference.lines.join("\n")) {

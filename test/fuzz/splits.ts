@@ -25,7 +25,7 @@ export function splitsOf(bytes: Uint8Array, seed: number, randomSplits: number):
   for (let k = 0; k < randomSplits; k++) {
     const random = prng((seed + Math.imul(k + 1, 0x9e3779b1)) >>> 0);
     const pieces: Uint8Array[] = [];
-    for (let at = 0; at < bytes.length;) {
+    for (let at = 0; at < bytes.length; ) {
       const size = random() < 0.5 ? 1 + Math.floor(random() * 4) : 1 + Math.floor(random() * Math.max(1, bytes.length / 3));
       pieces.push(bytes.subarray(at, Math.min(bytes.length, at + size)));
       at += size;

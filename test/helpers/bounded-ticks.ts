@@ -42,7 +42,12 @@ async function pause(sleepMs: number, round: number): Promise<void> {
   else await (round % 16 === 15 ? sleep(1) : tick());
 }
 
-async function bounded(step: () => void, until: () => boolean, options: BoundedTickOptions, describe: () => string): Promise<BoundedTickStats> {
+async function bounded(
+  step: () => void,
+  until: () => boolean,
+  options: BoundedTickOptions,
+  describe: () => string,
+): Promise<BoundedTickStats> {
   const maxMs = options.maxMs ?? 10_000;
   const sleepMs = options.sleepMs ?? 0;
   const started = performance.now();
@@ -67,7 +72,12 @@ async function bounded(step: () => void, until: () => boolean, options: BoundedT
  * @param describe - Extra diagnostics for the failure message.
  * @returns Ticks, milliseconds and the memory peak.
  */
-export function driveTree(tree: SceneTree, until: () => boolean, options: BoundedTickOptions, describe: () => string = () => ""): Promise<BoundedTickStats> {
+export function driveTree(
+  tree: SceneTree,
+  until: () => boolean,
+  options: BoundedTickOptions,
+  describe: () => string = () => "",
+): Promise<BoundedTickStats> {
   const delta = options.delta ?? 1 / 60;
   return bounded(() => tree.process(delta), until, options, describe);
 }
@@ -80,10 +90,19 @@ export function driveTree(tree: SceneTree, until: () => boolean, options: Bounde
  * @param options - Caps, pacing and memory sampling (`delta` is unused).
  * @returns Ticks, milliseconds, the memory peak and what the last `poll()` returned.
  */
-export async function pollClient(client: HTTPClient, until: () => boolean, options: BoundedTickOptions): Promise<BoundedTickStats & { readonly err: Err }> {
+export async function pollClient(
+  client: HTTPClient,
+  until: () => boolean,
+  options: BoundedTickOptions,
+): Promise<BoundedTickStats & { readonly err: Err }> {
   let err: Err = Err.OK;
-  const stats = await bounded(() => {
-    err = client.poll();
-  }, until, options, () => `status ${client.getStatus()}, reason ${JSON.stringify(client.getErrorReason())}`);
+  const stats = await bounded(
+    () => {
+      err = client.poll();
+    },
+    until,
+    options,
+    () => `status ${client.getStatus()}, reason ${JSON.stringify(client.getErrorReason())}`,
+  );
   return { ...stats, err };
 }

@@ -10,8 +10,11 @@ import { sleep, tick } from "./wait.ts";
 
 /** Statuses after which nothing more happens. */
 export const TERMINAL: ReadonlySet<Status> = new Set<Status>([
-  Status.STATUS_DISCONNECTED, Status.STATUS_CANT_RESOLVE, Status.STATUS_CANT_CONNECT,
-  Status.STATUS_CONNECTION_ERROR, Status.STATUS_TLS_HANDSHAKE_ERROR,
+  Status.STATUS_DISCONNECTED,
+  Status.STATUS_CANT_RESOLVE,
+  Status.STATUS_CANT_CONNECT,
+  Status.STATUS_CONNECTION_ERROR,
+  Status.STATUS_TLS_HANDSHAKE_ERROR,
 ]);
 
 /**
@@ -128,7 +131,8 @@ export async function readBody(
     }
     if (client.getStatus() !== Status.STATUS_BODY) break;
     const err = client.poll();
-    if (Date.now() > deadline) throw new Error(`timed out reading the body after ${Buffer.concat(pieces).length} bytes: ${describeClient(client, err)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out reading the body after ${Buffer.concat(pieces).length} bytes: ${describeClient(client, err)}`);
     if (options.pauseMs !== undefined) await sleep(options.pauseMs);
     else await yieldLoop(round++);
   }
@@ -199,7 +203,12 @@ function nextData(socket: Socket): Promise<Buffer> {
  * @param headers - Header lines.
  * @returns The `poll()` result once the status left REQUESTING.
  */
-export async function requestAndWait(client: HTTPClient, method: Parameters<HTTPClient["request"]>[0], target: string, headers: readonly string[] = []): Promise<Err> {
+export async function requestAndWait(
+  client: HTTPClient,
+  method: Parameters<HTTPClient["request"]>[0],
+  target: string,
+  headers: readonly string[] = [],
+): Promise<Err> {
   const err = client.request(method, target, headers);
   if (err !== Err.OK) throw new Error(`request() returned ${errName(err)}: ${client.getErrorReason()}`);
   return pollForResponse(client);

@@ -47,7 +47,11 @@ const KEEP = 1024 * 1024;
 
 function account(socket: Socket): HostileConnection {
   const conn: HostileConnection = {
-    socket, received: 0, sent: 0, gone: false, bytes: [],
+    socket,
+    received: 0,
+    sent: 0,
+    gone: false,
+    bytes: [],
     send(bytes) {
       if (conn.gone || socket.destroyed || !socket.writable) return false;
       const data = typeof bytes === "string" ? Buffer.from(bytes, "latin1") : bytes;
@@ -89,7 +93,10 @@ function account(socket: Socket): HostileConnection {
 }
 
 /** The connection handler of a hostile server: accounts each connection in `log` and runs `script` on it; a script that throws or rejects destroys its connection. */
-function runScript(log: HostileConnection[], script: (conn: HostileConnection, index: number) => void | Promise<void>): (socket: Socket) => void {
+function runScript(
+  log: HostileConnection[],
+  script: (conn: HostileConnection, index: number) => void | Promise<void>,
+): (socket: Socket) => void {
   return (socket) => {
     const conn = account(socket);
     log.push(conn);
@@ -113,9 +120,7 @@ function withLog<S extends Socket>(server: LoopbackServer<S>, log: HostileConnec
  * @param script - What the server does with a connection (`index` counts from 0).
  * @returns The server with its accounting.
  */
-export async function startHostileServer(
-  script: (conn: HostileConnection, index: number) => void | Promise<void>,
-): Promise<HostileServer> {
+export async function startHostileServer(script: (conn: HostileConnection, index: number) => void | Promise<void>): Promise<HostileServer> {
   const log: HostileConnection[] = [];
   const server = await startTcpServer(runScript(log, script));
   return withLog(server, log);

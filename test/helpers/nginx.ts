@@ -140,7 +140,9 @@ function listens(port: number, ipv6: boolean, extra = ""): string {
 
 function renderConfig(dir: string, docroot: string, ports: NginxPorts, options: NginxOptions): string {
   const ipv6 = options.ipv6 ?? false;
-  const format = `{${Object.entries(LOG_FIELDS).map(([key, variable]) => `"${key}":"${variable}"`).join(",")}}`;
+  const format = `{${Object.entries(LOG_FIELDS)
+    .map(([key, variable]) => `"${key}":"${variable}"`)
+    .join(",")}}`;
   const tls = `ssl_certificate ${dir}/server.pem;
     ssl_certificate_key ${dir}/server-key.pem;
     ssl_protocols TLSv1.2 TLSv1.3;`;
@@ -189,10 +191,18 @@ http {
 }
 
 function parseAccessLog(text: string): AccessLogEntry[] {
-  return text.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line) as AccessLogEntry);
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as AccessLogEntry);
 }
 
-async function launch(binary: string, dir: string, docroot: string, options: NginxOptions): Promise<{ child: ChildServer; ports: NginxPorts }> {
+async function launch(
+  binary: string,
+  dir: string,
+  docroot: string,
+  options: NginxOptions,
+): Promise<{ child: ChildServer; ports: NginxPorts }> {
   const ipv6 = options.ipv6 ?? false;
   const [httpPort = 0, httpsPort = 0, mtlsPort = 0] = await pickFreePorts(3, ipv6);
   const ports: NginxPorts = { httpPort, httpsPort, mtlsPort };
@@ -207,7 +217,8 @@ async function launch(binary: string, dir: string, docroot: string, options: Ngi
       for (const port of [httpPort, httpsPort, mtlsPort]) await waitForTcp(host, port, child.isRunning);
     }
     const answer = await rawExchange("127.0.0.1", httpPort, `GET ${READY_PATH} HTTP/1.0\r\nHost: localhost\r\n\r\n`);
-    if (!answer.startsWith("HTTP/1.1 ")) throw new Error(`unexpected answer to the readiness probe: ${JSON.stringify(answer.slice(0, 200))}`);
+    if (!answer.startsWith("HTTP/1.1 "))
+      throw new Error(`unexpected answer to the readiness probe: ${JSON.stringify(answer.slice(0, 200))}`);
   } catch (error) {
     await child.stop();
     let errorLog = "";

@@ -23,7 +23,7 @@ export function requireBinary(path: string, debianPackage: string, envOverride: 
   if (!existsSync(chosen)) {
     throw new Error(
       `${chosen} not found: the real-server tests need the Debian package ${debianPackage}. ` +
-      `Run \`bash scripts/setup.sh\` (it installs the missing packages), or set ${envOverride} to the binary.`,
+        `Run \`bash scripts/setup.sh\` (it installs the missing packages), or set ${envOverride} to the binary.`,
     );
   }
   return chosen;
@@ -181,8 +181,12 @@ export function startChild(binary: string, args: readonly string[]): ChildServer
   const child: ChildProcess = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
   const pid = child.pid;
   let out = "";
-  child.stdout?.on("data", (chunk: Buffer) => { out += chunk.toString("utf8"); });
-  child.stderr?.on("data", (chunk: Buffer) => { out += chunk.toString("utf8"); });
+  child.stdout?.on("data", (chunk: Buffer) => {
+    out += chunk.toString("utf8");
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    out += chunk.toString("utf8");
+  });
   let running = pid !== undefined;
   const exited = new Promise<void>((resolve) => {
     child.once("exit", () => {

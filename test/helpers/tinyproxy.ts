@@ -85,7 +85,9 @@ async function launch(binary: string, dir: string, options: TinyproxyOptions): P
     await child.stop();
     const message = error instanceof Error ? error.message : String(error);
     const failure = new Error(`tinyproxy did not start (${message})\noutput: ${child.output()}\nlog: ${readLog()}`);
-    (failure as Error & { addressInUse?: boolean }).addressInUse = /Address already in use|Unable to listen/i.test(child.output() + readLog());
+    (failure as Error & { addressInUse?: boolean }).addressInUse = /Address already in use|Unable to listen/i.test(
+      child.output() + readLog(),
+    );
     throw failure;
   }
   return { child, port };

@@ -34,43 +34,50 @@ const cases: [string, string[], Buffer][] = [
 ];
 
 async function bombServer(headers: string[], encoded: Buffer): Promise<{ readonly port: number }> {
-  return track(await startHostileServer(async (c) => {
-    if (await c.head() === null) return;
-    c.send(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\n${headers.map((h) => `${h}\r\n`).join("")}\r\n`), encoded]));
-    if (headers.includes("Connection: close")) c.socket.end();
-  }));
+  return track(
+    await startHostileServer(async (c) => {
+      if ((await c.head()) === null) return;
+      c.send(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\n${headers.map((h) => `${h}\r\n`).join("")}\r\n`), encoded]));
+      if (headers.includes("Connection: close")) c.socket.end();
+    }),
+  );
 }
 
 describe("a decompression bomb with no bodySizeLimit", () => {
-  it.each(cases)("%s streamed through bodyData: bounded chunks, one per tick, bounded memory, one completion", async (_name, headers, encoded) => {
-    const server = await bombServer(headers, encoded);
-    const { node, run } = requester(track);
-    let total = 0;
-    let largest = 0;
-    let chunks = 0;
-    let chunksThisTick = 0;
-    let mostInOneTick = 0;
-    node.bodyData.connect((chunk) => {
-      total += chunk.length;
-      largest = Math.max(largest, chunk.length);
-      chunks++;
-      chunksThisTick++;
-    });
-    const outcome = await run(urlOf(server), {
-      sampleMemory: true, maxTicks: 2000, maxMs: 60_000,
-      onTick: () => {
-        mostInOneTick = Math.max(mostInOneTick, chunksThisTick);
-        chunksThisTick = 0;
-      },
-    });
-    expectOutcome(outcome, { result: Result.RESULT_SUCCESS, reason: /^$/, maxTicks: 2000, maxBuffered: 16 * MiB, code: 200 });
-    expect(total).toBe(DECODED_MIB * MiB);
-    expect(largest).toBeLessThanOrEqual(TICK_BOUND);
-    expect(mostInOneTick).toBe(1);
-    // The bomb took at least as many ticks as the budget implies.
-    expect(chunks).toBeGreaterThanOrEqual(Math.floor((DECODED_MIB * MiB) / TICK_BOUND));
-    expect(outcome.peakArrayBuffersDelta).toBeLessThan(64 * MiB);
-  });
+  it.each(cases)(
+    "%s streamed through bodyData: bounded chunks, one per tick, bounded memory, one completion",
+    async (_name, headers, encoded) => {
+      const server = await bombServer(headers, encoded);
+      const { node, run } = requester(track);
+      let total = 0;
+      let largest = 0;
+      let chunks = 0;
+      let chunksThisTick = 0;
+      let mostInOneTick = 0;
+      node.bodyData.connect((chunk) => {
+        total += chunk.length;
+        largest = Math.max(largest, chunk.length);
+        chunks++;
+        chunksThisTick++;
+      });
+      const outcome = await run(urlOf(server), {
+        sampleMemory: true,
+        maxTicks: 2000,
+        maxMs: 60_000,
+        onTick: () => {
+          mostInOneTick = Math.max(mostInOneTick, chunksThisTick);
+          chunksThisTick = 0;
+        },
+      });
+      expectOutcome(outcome, { result: Result.RESULT_SUCCESS, reason: /^$/, maxTicks: 2000, maxBuffered: 16 * MiB, code: 200 });
+      expect(total).toBe(DECODED_MIB * MiB);
+      expect(largest).toBeLessThanOrEqual(TICK_BOUND);
+      expect(mostInOneTick).toBe(1);
+      // The bomb took at least as many ticks as the budget implies.
+      expect(chunks).toBeGreaterThanOrEqual(Math.floor((DECODED_MIB * MiB) / TICK_BOUND));
+      expect(outcome.peakArrayBuffersDelta).toBeLessThan(64 * MiB);
+    },
+  );
 
   it.each(cases)("%s into downloadFile: the whole file, bounded memory, bounded bytes per tick", async (_name, headers, encoded) => {
     const server = await bombServer(headers, encoded);
@@ -80,7 +87,9 @@ describe("a decompression bomb with no bodySizeLimit", () => {
     let lastSize = 0;
     let largestStep = 0;
     const outcome = await run(urlOf(server), {
-      sampleMemory: true, maxTicks: 2000, maxMs: 60_000,
+      sampleMemory: true,
+      maxTicks: 2000,
+      maxMs: 60_000,
       onTick: () => {
         // The temporary file beside the target grows by at most the budget per tick.
         const size = partSize(file);

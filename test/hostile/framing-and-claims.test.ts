@@ -25,12 +25,15 @@ type BodyKind = readonly [string, () => string | Uint8Array | StreamingBodySourc
 const BODIES: readonly BodyKind[] = [
   ["a string body", () => SMUGGLED],
   ["a bytes body", () => Buffer.from(SMUGGLED)],
-  ["a streamed body", () => {
-    const source = new StreamingBodySource();
-    source.write(SMUGGLED);
-    source.end();
-    return source;
-  }],
+  [
+    "a streamed body",
+    () => {
+      const source = new StreamingBodySource();
+      source.write(SMUGGLED);
+      source.end();
+      return source;
+    },
+  ],
 ];
 const FRAMING: readonly (readonly [string, string[], RegExp])[] = [
   ["Transfer-Encoding: chunked", ["Transfer-Encoding: chunked"], /Transfer-Encoding header may not be given/],
@@ -39,9 +42,11 @@ const FRAMING: readonly (readonly [string, string[], RegExp])[] = [
 ];
 
 async function answeringServer() {
-  return track(await startHostileServer(async (c) => {
-    if (await c.head() !== null) c.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-  }));
+  return track(
+    await startHostileServer(async (c) => {
+      if ((await c.head()) !== null) c.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    }),
+  );
 }
 
 describe("the client owns message framing (request smuggling)", () => {
@@ -73,7 +78,11 @@ describe("the client owns message framing (request smuggling)", () => {
       expect(client.getStatus()).toBe(Status.STATUS_CONNECTED);
       // A clean request afterwards is the first thing the server sees, and only one request arrives.
       expect(client.request(Method.METHOD_POST, "/", [], "x")).toBe(Err.OK);
-      await pollClient(client, () => client.getStatus() === Status.STATUS_BODY || client.getStatus() === Status.STATUS_CONNECTED && client.hasResponse(), { maxTicks: 2000, maxMs: 5000 });
+      await pollClient(
+        client,
+        () => client.getStatus() === Status.STATUS_BODY || (client.getStatus() === Status.STATUS_CONNECTED && client.hasResponse()),
+        { maxTicks: 2000, maxMs: 5000 },
+      );
       const seen = Buffer.concat(srv.log[0]?.bytes ?? []).toString("latin1");
       expect(seen).toMatch(/^POST \/ HTTP\/1\.1\r\n/);
       expect(seen).not.toMatch(/smuggled|Transfer-Encoding/i);
@@ -87,23 +96,29 @@ describe("101 Switching Protocols to a request that asked for no upgrade", () =>
     ["bare", "HTTP/1.1 101 Switching Protocols\r\n\r\n"],
     ["after 100 Continue", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 101 Switching Protocols\r\n\r\n"],
   ])("%s fails the request, never SUCCESS", async (_name, answer) => {
-    const srv = track(await startHostileServer(async (c) => {
-      if (await c.head() !== null) c.send(answer);
-    }));
+    const srv = track(
+      await startHostileServer(async (c) => {
+        if ((await c.head()) !== null) c.send(answer);
+      }),
+    );
     const { run } = requester(track);
     const outcome = await run(urlOf(srv));
     expectOutcome(outcome, {
-      result: Result.RESULT_CONNECTION_ERROR, reason: /101 Switching Protocols, but the request asked for no upgrade/,
-      maxTicks: PROMPT_TICKS, maxBuffered: 64 * 1024,
+      result: Result.RESULT_CONNECTION_ERROR,
+      reason: /101 Switching Protocols, but the request asked for no upgrade/,
+      maxTicks: PROMPT_TICKS,
+      maxBuffered: 64 * 1024,
     });
   });
 });
 
 describe("a Content-Length claim is not trusted with memory", () => {
   it("eight responses claiming 1 GiB and sending one byte reserve at most the preallocation bound each", async () => {
-    const srv = track(await startHostileServer(async (c) => {
-      if (await c.head() !== null) c.send("HTTP/1.1 200 OK\r\nContent-Length: 1073741823\r\n\r\nx");
-    }));
+    const srv = track(
+      await startHostileServer(async (c) => {
+        if ((await c.head()) !== null) c.send("HTTP/1.1 200 OK\r\nContent-Length: 1073741823\r\n\r\nx");
+      }),
+    );
     const nodes = Array.from({ length: 8 }, () => requester(track));
     const before = process.memoryUsage().arrayBuffers;
     let peak = 0;
@@ -113,11 +128,15 @@ describe("a Content-Length claim is not trusted with memory", () => {
       node.requestCompleted.connect((result) => done.push(result));
       expect(node.request(urlOf(srv))).toBe(Err.OK);
     }
-    await waitUntil(() => {
-      for (const { tree } of nodes) tree.process(1 / 60);
-      peak = Math.max(peak, process.memoryUsage().arrayBuffers - before);
-      return done.length === nodes.length;
-    }, "the requests to time out", 10_000);
+    await waitUntil(
+      () => {
+        for (const { tree } of nodes) tree.process(1 / 60);
+        peak = Math.max(peak, process.memoryUsage().arrayBuffers - before);
+        return done.length === nodes.length;
+      },
+      "the requests to time out",
+      10_000,
+    );
     expect(done.map(resultName)).toEqual(new Array(8).fill(resultName(Result.RESULT_TIMEOUT)));
     expect(MAX_PREALLOCATED_BYTES).toBeLessThanOrEqual(8 * MiB);
     expect(peak).toBeLessThan(8 * MAX_PREALLOCATED_BYTES + 32 * MiB);
@@ -127,12 +146,17 @@ describe("a Content-Length claim is not trusted with memory", () => {
 describe("a server that closes a new connection before any request", () => {
   it("HTTPClient: STATUS_CONNECTION_ERROR and request() returns ERR_CONNECTION_ERROR, on every run", async () => {
     for (let run = 0; run < 10; run++) {
-      const srv = track(await startHostileServer(async (c) => {
-        c.socket.end();
-      }));
+      const srv = track(
+        await startHostileServer(async (c) => {
+          c.socket.end();
+        }),
+      );
       const client = track(new HTTPClient());
       expect(client.connectToHost("127.0.0.1", srv.port)).toBe(Err.OK);
-      await pollClient(client, () => client.getStatus() !== Status.STATUS_RESOLVING && client.getStatus() !== Status.STATUS_CONNECTING, { maxTicks: 2000, maxMs: 5000 });
+      await pollClient(client, () => client.getStatus() !== Status.STATUS_RESOLVING && client.getStatus() !== Status.STATUS_CONNECTING, {
+        maxTicks: 2000,
+        maxMs: 5000,
+      });
       const peer = client.getConnection();
       // Wait on the event (the close has arrived), not on time.
       await waitUntil(() => peer === null || peer.isEnded() || client.getStatus() !== Status.STATUS_CONNECTED, "the close to arrive", 5000);

@@ -14,32 +14,64 @@ const track = cleanupAfterEach().track;
 
 /** A server that reads the request head and answers with `response` (then keeps the connection open). */
 async function answering(response: string) {
-  return track(await startHostileServer(async (conn: HostileConnection) => {
-    if (await conn.head() !== null) conn.send(response);
-  }));
+  return track(
+    await startHostileServer(async (conn: HostileConnection) => {
+      if ((await conn.head()) !== null) conn.send(response);
+    }),
+  );
 }
 
 const head = (...lines: string[]): string => `HTTP/1.1 200 OK\r\n${lines.map((l) => `${l}\r\n`).join("")}\r\n`;
 
 describe("request smuggling shapes", () => {
   it.each([
-    ["Content-Length with Transfer-Encoding", head("Content-Length: 5", "Transfer-Encoding: chunked") + "5\r\nhello\r\n0\r\n\r\n",
-      Result.RESULT_CHUNKED_BODY_SIZE_MISMATCH, /Content-Length with Transfer-Encoding/],
-    ["Transfer-Encoding before Content-Length", head("Transfer-Encoding: chunked", "Content-Length: 5") + "hello",
-      Result.RESULT_CHUNKED_BODY_SIZE_MISMATCH, /Content-Length with Transfer-Encoding/],
-    ["duplicate conflicting Content-Length", head("Content-Length: 5", "Content-Length: 6") + "hello!",
-      Result.RESULT_CONNECTION_ERROR, /conflicting Content-Length values \(5 and 6\)/],
-    ["conflicting Content-Length as a list", head("Content-Length: 5, 6") + "hello!",
-      Result.RESULT_CONNECTION_ERROR, /conflicting Content-Length values \(5 and 6\)/],
+    [
+      "Content-Length with Transfer-Encoding",
+      head("Content-Length: 5", "Transfer-Encoding: chunked") + "5\r\nhello\r\n0\r\n\r\n",
+      Result.RESULT_CHUNKED_BODY_SIZE_MISMATCH,
+      /Content-Length with Transfer-Encoding/,
+    ],
+    [
+      "Transfer-Encoding before Content-Length",
+      head("Transfer-Encoding: chunked", "Content-Length: 5") + "hello",
+      Result.RESULT_CHUNKED_BODY_SIZE_MISMATCH,
+      /Content-Length with Transfer-Encoding/,
+    ],
+    [
+      "duplicate conflicting Content-Length",
+      head("Content-Length: 5", "Content-Length: 6") + "hello!",
+      Result.RESULT_CONNECTION_ERROR,
+      /conflicting Content-Length values \(5 and 6\)/,
+    ],
+    [
+      "conflicting Content-Length as a list",
+      head("Content-Length: 5, 6") + "hello!",
+      Result.RESULT_CONNECTION_ERROR,
+      /conflicting Content-Length values \(5 and 6\)/,
+    ],
     // chunked not final: the body runs to close (RFC 9112 §6.3), and its inner chunked coding cannot be decoded.
-    ["Transfer-Encoding: chunked, identity", head("Transfer-Encoding: chunked, identity") + "5\r\nhello\r\n0\r\n\r\n",
-      Result.RESULT_BODY_DECOMPRESS_FAILED, /cannot decode the body: unsupported transfer coding "chunked"/],
-    ["Transfer-Encoding: chunked, chunked", head("Transfer-Encoding: chunked, chunked") + "0\r\n\r\n",
-      Result.RESULT_CONNECTION_ERROR, /"chunked, chunked" names chunked more than once/],
+    [
+      "Transfer-Encoding: chunked, identity",
+      head("Transfer-Encoding: chunked, identity") + "5\r\nhello\r\n0\r\n\r\n",
+      Result.RESULT_BODY_DECOMPRESS_FAILED,
+      /cannot decode the body: unsupported transfer coding "chunked"/,
+    ],
+    [
+      "Transfer-Encoding: chunked, chunked",
+      head("Transfer-Encoding: chunked, chunked") + "0\r\n\r\n",
+      Result.RESULT_CONNECTION_ERROR,
+      /"chunked, chunked" names chunked more than once/,
+    ],
   ])("%s", async (_name, response, result, reason) => {
     const server = await answering(response);
     const outcome = await requester(track).run(urlOf(server));
-    expectOutcome(outcome, { result, reason, maxTicks: PROMPT_TICKS, maxBuffered: 4 * KiB, code: result === Result.RESULT_BODY_DECOMPRESS_FAILED ? 200 : 0 });
+    expectOutcome(outcome, {
+      result,
+      reason,
+      maxTicks: PROMPT_TICKS,
+      maxBuffered: 4 * KiB,
+      code: result === Result.RESULT_BODY_DECOMPRESS_FAILED ? 200 : 0,
+    });
     expect(outcome.downloaded).toBe(0);
   });
 });
@@ -72,15 +104,21 @@ describe("lengths", () => {
 
   it("a chunk-size line that never ends: stopped after 4 KiB of it, the server's stream cut off", async () => {
     let conn: HostileConnection | null = null;
-    const server = track(await startHostileServer(async (c) => {
-      conn = c;
-      if (await c.head() === null) return;
-      c.send(head("Transfer-Encoding: chunked"));
-      await trickle(c, "0".repeat(KiB), 0, 64 * MiB); // digits, no CRLF, until the client hangs up
-    }));
+    const server = track(
+      await startHostileServer(async (c) => {
+        conn = c;
+        if ((await c.head()) === null) return;
+        c.send(head("Transfer-Encoding: chunked"));
+        await trickle(c, "0".repeat(KiB), 0, 64 * MiB); // digits, no CRLF, until the client hangs up
+      }),
+    );
     const outcome = await requester(track).run(urlOf(server), { sampleMemory: true });
     expectOutcome(outcome, {
-      result: Result.RESULT_CONNECTION_ERROR, reason: /chunk size line longer than 4096 bytes/, maxTicks: PROMPT_TICKS, maxBuffered: 4 * MiB + 64 * KiB, code: 200,
+      result: Result.RESULT_CONNECTION_ERROR,
+      reason: /chunk size line longer than 4096 bytes/,
+      maxTicks: PROMPT_TICKS,
+      maxBuffered: 4 * MiB + 64 * KiB,
+      code: 200,
     });
     const seen = conn as HostileConnection | null;
     await waitUntil(() => seen?.gone === true, "the client to hang up", 2000);

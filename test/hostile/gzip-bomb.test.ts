@@ -26,29 +26,34 @@ describe("a gzip bomb under bodySizeLimit", () => {
     expect(encoded.length).toBeLessThan(1.1 * MiB);
     const chunked = headers.includes("Transfer-Encoding: chunked");
     let conn: HostileConnection | null = null;
-    const server = track(await startHostileServer(async (c) => {
-      conn = c;
-      if (await c.head() === null) return;
-      c.send(`HTTP/1.1 200 OK\r\n${headers.map((h) => `${h}\r\n`).join("")}\r\n`);
-      // Streamed in 64 KiB pieces, one per event-loop turn.
-      let offset = 0;
-      const piece = (): Uint8Array => {
-        const part = encoded.subarray(offset, offset + 64 * KiB);
-        offset += part.length;
-        return chunked ? Buffer.concat([Buffer.from(`${part.length.toString(16)}\r\n`), part, Buffer.from("\r\n")]) : part;
-      };
-      while (offset < encoded.length) await trickle(c, piece(), 0, c.sent + 128 * KiB);
-      if (chunked) c.send("0\r\n\r\n");
-      if (headers.includes("Connection: close")) c.socket.end();
-    }));
+    const server = track(
+      await startHostileServer(async (c) => {
+        conn = c;
+        if ((await c.head()) === null) return;
+        c.send(`HTTP/1.1 200 OK\r\n${headers.map((h) => `${h}\r\n`).join("")}\r\n`);
+        // Streamed in 64 KiB pieces, one per event-loop turn.
+        let offset = 0;
+        const piece = (): Uint8Array => {
+          const part = encoded.subarray(offset, offset + 64 * KiB);
+          offset += part.length;
+          return chunked ? Buffer.concat([Buffer.from(`${part.length.toString(16)}\r\n`), part, Buffer.from("\r\n")]) : part;
+        };
+        while (offset < encoded.length) await trickle(c, piece(), 0, c.sent + 128 * KiB);
+        if (chunked) c.send("0\r\n\r\n");
+        if (headers.includes("Connection: close")) c.socket.end();
+      }),
+    );
     const { node, run } = requester(track);
     node.bodySizeLimit = LIMIT;
     const rssBefore = process.memoryUsage.rss();
     const outcome = await run(urlOf(server), { sampleMemory: true, maxTicks: 200 });
     const rssRise = process.memoryUsage.rss() - rssBefore;
     expectOutcome(outcome, {
-      result: Result.RESULT_BODY_SIZE_LIMIT_EXCEEDED, reason: /the body exceeds bodySizeLimit \(10485760 bytes, counted after decoding\)/,
-      maxTicks: PROMPT_TICKS, maxBuffered: 2 * MiB, code: 200,
+      result: Result.RESULT_BODY_SIZE_LIMIT_EXCEEDED,
+      reason: /the body exceeds bodySizeLimit \(10485760 bytes, counted after decoding\)/,
+      maxTicks: PROMPT_TICKS,
+      maxBuffered: 2 * MiB,
+      code: 200,
     });
     // Only the first ~10 KiB of gzip (10 MiB decoded) were needed: most of the bomb was never read.
     expect(outcome.downloaded).toBeLessThan(512 * KiB);

@@ -94,19 +94,32 @@ export function requester(track: <T extends Closable>(thing: T) => T): Requester
         const err = node.request(url, spec.headers ?? [], spec.method ?? Method.METHOD_GET, spec.body ?? "");
         if (err !== Err.OK) throw new Error(`request() returned ${errName(err)}: ${node.getErrorReason()}`);
         // Stops after the tick that emitted, so the tick count is the completion's tick.
-        const stats = await driveTree(tree, () => {
-          spec.onTick?.();
-          return done !== null;
-        }, { maxTicks: 600, ...spec }, () => `status ${node.getHttpClientStatus()}, reason ${JSON.stringify(node.getErrorReason())}`);
+        const stats = await driveTree(
+          tree,
+          () => {
+            spec.onTick?.();
+            return done !== null;
+          },
+          { maxTicks: 600, ...spec },
+          () => `status ${node.getHttpClientStatus()}, reason ${JSON.stringify(node.getErrorReason())}`,
+        );
         // One more tick: a second emission would show up here.
         tree.process(spec.delta ?? 1 / 60);
         const got = done as [Result, number, string[], Uint8Array] | null;
         if (got === null) throw new Error("no completion");
         const [result, code, headers, body] = got;
         return {
-          result, code, headers, body, reason: node.getErrorReason(), ticks: stats.ticks, ms: stats.ms,
-          peakBuffered: node.getPeakBufferedBytes(), peakArrayBuffersDelta: stats.peakArrayBuffersDelta,
-          downloaded: node.getDownloadedBytes(), completions,
+          result,
+          code,
+          headers,
+          body,
+          reason: node.getErrorReason(),
+          ticks: stats.ticks,
+          ms: stats.ms,
+          peakBuffered: node.getPeakBufferedBytes(),
+          peakArrayBuffersDelta: stats.peakArrayBuffersDelta,
+          downloaded: node.getDownloadedBytes(),
+          completions,
         };
       } finally {
         node.requestCompleted.disconnect(listener);
@@ -175,12 +188,17 @@ export async function clientRequest(
   server: { readonly port: number },
   options: { readonly maxHeadBytes?: number; readonly maxHeaderCount?: number; readonly target?: string; readonly maxTicks?: number } = {},
 ): Promise<ClientRun> {
-  const client = track(new HTTPClient({
-    ...(options.maxHeadBytes === undefined ? {} : { maxHeadBytes: options.maxHeadBytes }),
-    ...(options.maxHeaderCount === undefined ? {} : { maxHeaderCount: options.maxHeaderCount }),
-  }));
+  const client = track(
+    new HTTPClient({
+      ...(options.maxHeadBytes === undefined ? {} : { maxHeadBytes: options.maxHeadBytes }),
+      ...(options.maxHeaderCount === undefined ? {} : { maxHeaderCount: options.maxHeaderCount }),
+    }),
+  );
   expect(client.connectToHost("127.0.0.1", server.port)).toBe(Err.OK);
-  await pollClient(client, () => client.getStatus() !== Status.STATUS_RESOLVING && client.getStatus() !== Status.STATUS_CONNECTING, { maxTicks: 2000, maxMs: 5000 });
+  await pollClient(client, () => client.getStatus() !== Status.STATUS_RESOLVING && client.getStatus() !== Status.STATUS_CONNECTING, {
+    maxTicks: 2000,
+    maxMs: 5000,
+  });
   const peer = client.getConnection();
   if (!(peer instanceof SocketPeer)) throw new Error(`not connected: ${client.getErrorReason()}`);
   expect(client.request(Method.METHOD_GET, options.target ?? "/", [])).toBe(Err.OK);

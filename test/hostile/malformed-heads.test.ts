@@ -23,11 +23,13 @@ const PEER_BOUND = 4 * MiB + 64 * KiB;
 
 /** A server that reads the request head, sends `reply`, and closes when `close` is set. */
 async function answering(reply: string | Uint8Array, close = false) {
-  return track(await startHostileServer(async (conn: HostileConnection) => {
-    if (await conn.head() === null) return;
-    conn.send(reply);
-    if (close) conn.socket.end();
-  }));
+  return track(
+    await startHostileServer(async (conn: HostileConnection) => {
+      if ((await conn.head()) === null) return;
+      conn.send(reply);
+      if (close) conn.socket.end();
+    }),
+  );
 }
 
 /** An endless header section: `X-Pad-N: aaaa…` lines, never the empty line. */
@@ -41,7 +43,10 @@ describe("a head over the limit", () => {
     const server = await answering(padLines(16 * MiB));
     const outcome = await requester(track).run(urlOf(server));
     expectOutcome(outcome, {
-      result: Result.RESULT_CONNECTION_ERROR, reason: /response head exceeds the limit of 65536 bytes/, maxTicks: PROMPT_TICKS, maxBuffered: PEER_BOUND,
+      result: Result.RESULT_CONNECTION_ERROR,
+      reason: /response head exceeds the limit of 65536 bytes/,
+      maxTicks: PROMPT_TICKS,
+      maxBuffered: PEER_BOUND,
     });
   });
 
@@ -59,15 +64,20 @@ describe("a head over the limit", () => {
 
   it("sent slowly (1 KiB a millisecond): the client hangs up just past the limit", async () => {
     let conn: HostileConnection | null = null;
-    const server = track(await startHostileServer(async (c) => {
-      conn = c;
-      if (await c.head() === null) return;
-      c.send("HTTP/1.1 200 OK\r\n");
-      await trickle(c, `X-Pad: ${"a".repeat(KiB - 9)}\r\n`, 1, 4 * MiB);
-    }));
+    const server = track(
+      await startHostileServer(async (c) => {
+        conn = c;
+        if ((await c.head()) === null) return;
+        c.send("HTTP/1.1 200 OK\r\n");
+        await trickle(c, `X-Pad: ${"a".repeat(KiB - 9)}\r\n`, 1, 4 * MiB);
+      }),
+    );
     const outcome = await requester(track).run(urlOf(server), { sleepMs: 1, maxMs: 5000 });
     expectOutcome(outcome, {
-      result: Result.RESULT_CONNECTION_ERROR, reason: /response head exceeds the limit of 65536 bytes/, maxTicks: 400, maxBuffered: 32 * KiB,
+      result: Result.RESULT_CONNECTION_ERROR,
+      reason: /response head exceeds the limit of 65536 bytes/,
+      maxTicks: 400,
+      maxBuffered: 32 * KiB,
     });
     const seen = conn as HostileConnection | null;
     await waitUntil(() => seen?.gone === true, "the client to hang up", 2000);
@@ -80,7 +90,12 @@ describe("header lines", () => {
   it("10,000 headers (60 KB, under the size limit): refused past the 100th field", async () => {
     const server = await answering(`HTTP/1.1 200 OK\r\n${"a: b\r\n".repeat(10_000)}Content-Length: 0\r\n\r\n`);
     const outcome = await requester(track).run(urlOf(server));
-    expectOutcome(outcome, { result: Result.RESULT_CONNECTION_ERROR, reason: /more than 100 header fields/, maxTicks: PROMPT_TICKS, maxBuffered: 64 * KiB });
+    expectOutcome(outcome, {
+      result: Result.RESULT_CONNECTION_ERROR,
+      reason: /more than 100 header fields/,
+      maxTicks: PROMPT_TICKS,
+      maxBuffered: 64 * KiB,
+    });
   });
 
   it("10,000 headers through HTTPClient with a 1 MiB head limit: the count limit still holds", async () => {
@@ -132,7 +147,12 @@ describe("status lines", () => {
   it("a missing status line (headers first)", async () => {
     const server = await answering("Content-Length: 2\r\n\r\nhi");
     const outcome = await requester(track).run(urlOf(server));
-    expectOutcome(outcome, { result: Result.RESULT_CONNECTION_ERROR, reason: /response is not HTTP\/1\.x/, maxTicks: PROMPT_TICKS, maxBuffered: 4 * KiB });
+    expectOutcome(outcome, {
+      result: Result.RESULT_CONNECTION_ERROR,
+      reason: /response is not HTTP\/1\.x/,
+      maxTicks: PROMPT_TICKS,
+      maxBuffered: 4 * KiB,
+    });
   });
 
   it.each([
@@ -143,7 +163,10 @@ describe("status lines", () => {
     const server = await answering(reply, true);
     const outcome = await requester(track).run(urlOf(server));
     expectOutcome(outcome, {
-      result: Result.RESULT_CONNECTION_ERROR, reason: /invalid response: response is not HTTP\/1\.x .*HTTP\/0\.9/, maxTicks: PROMPT_TICKS, maxBuffered: 4 * KiB,
+      result: Result.RESULT_CONNECTION_ERROR,
+      reason: /invalid response: response is not HTTP\/1\.x .*HTTP\/0\.9/,
+      maxTicks: PROMPT_TICKS,
+      maxBuffered: 4 * KiB,
     });
   });
 
@@ -157,14 +180,19 @@ describe("status lines", () => {
 describe("interim (1xx) responses", () => {
   it("an endless stream of 103 Early Hints: refused after 32, the server's stream cut off", async () => {
     let conn: HostileConnection | null = null;
-    const server = track(await startHostileServer(async (c) => {
-      conn = c;
-      if (await c.head() === null) return;
-      await trickle(c, "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n".repeat(100), 0, 64 * MiB);
-    }));
+    const server = track(
+      await startHostileServer(async (c) => {
+        conn = c;
+        if ((await c.head()) === null) return;
+        await trickle(c, "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n".repeat(100), 0, 64 * MiB);
+      }),
+    );
     const outcome = await requester(track).run(urlOf(server));
     expectOutcome(outcome, {
-      result: Result.RESULT_CONNECTION_ERROR, reason: /more than 32 interim \(1xx\) responses/, maxTicks: PROMPT_TICKS, maxBuffered: PEER_BOUND,
+      result: Result.RESULT_CONNECTION_ERROR,
+      reason: /more than 32 interim \(1xx\) responses/,
+      maxTicks: PROMPT_TICKS,
+      maxBuffered: PEER_BOUND,
     });
     const seen = conn as HostileConnection | null;
     await waitUntil(() => seen?.gone === true, "the client to hang up", 2000);
@@ -179,4 +207,3 @@ describe("interim (1xx) responses", () => {
     expect(run.client.getInformationalResponses().map((r) => r.code)).toEqual([...Array(16).fill(100), ...Array(16).fill(103)]);
   });
 });
-

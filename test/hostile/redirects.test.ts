@@ -17,14 +17,16 @@ const track = cleanupAfterEach().track;
  */
 async function serve(respond: (target: string) => string) {
   const heads: string[] = [];
-  const server = track(await startHostileServer(async (c) => {
-    for (let i = 0; ; i++) {
-      const head = await c.head(i);
-      if (head === null) return;
-      heads.push(head);
-      c.send(respond(head.split(" ")[1] ?? ""));
-    }
-  }));
+  const server = track(
+    await startHostileServer(async (c) => {
+      for (let i = 0; ; i++) {
+        const head = await c.head(i);
+        if (head === null) return;
+        heads.push(head);
+        c.send(respond(head.split(" ")[1] ?? ""));
+      }
+    }),
+  );
   return Object.assign(server, { heads });
 }
 
@@ -43,8 +45,11 @@ describe("redirects to other schemes are not followed", () => {
     const server = await serve(() => redirect(location));
     const outcome = await requester(track).run(urlOf(server));
     expectOutcome(outcome, {
-      result: Result.RESULT_REQUEST_FAILED, reason: new RegExp(`cannot follow the redirect: .*unsupported scheme "${scheme}"; only http and https`, "i"),
-      maxTicks: PROMPT_TICKS, maxBuffered: 4 * KiB, code: 302,
+      result: Result.RESULT_REQUEST_FAILED,
+      reason: new RegExp(`cannot follow the redirect: .*unsupported scheme "${scheme}"; only http and https`, "i"),
+      maxTicks: PROMPT_TICKS,
+      maxBuffered: 4 * KiB,
+      code: 302,
     });
     expect(server.heads.length).toBe(1);
   });
@@ -84,7 +89,11 @@ describe("a Location with CR, LF or NUL", () => {
     const server = await serve(() => redirect("http://127.0.0.1/x\ty"));
     const outcome = await requester(track).run(urlOf(server));
     expectOutcome(outcome, {
-      result: Result.RESULT_REQUEST_FAILED, reason: /cannot follow the redirect: .*control character U\+0009/, maxTicks: PROMPT_TICKS, maxBuffered: 4 * KiB, code: 302,
+      result: Result.RESULT_REQUEST_FAILED,
+      reason: /cannot follow the redirect: .*control character U\+0009/,
+      maxTicks: PROMPT_TICKS,
+      maxBuffered: 4 * KiB,
+      code: 302,
     });
   });
 });
@@ -97,7 +106,10 @@ describe("a redirect loop", () => {
     const server = await serve(respond);
     const outcome = await requester(track).run(urlOf(server, "/a"));
     expectOutcome(outcome, {
-      result: Result.RESULT_REDIRECT_LIMIT_REACHED, reason: /^more than 8 redirects$/, maxTicks: PROMPT_TICKS * 3, maxBuffered: 4 * KiB,
+      result: Result.RESULT_REDIRECT_LIMIT_REACHED,
+      reason: /^more than 8 redirects$/,
+      maxTicks: PROMPT_TICKS * 3,
+      maxBuffered: 4 * KiB,
       code,
     });
     expect(server.heads.length).toBe(9);
@@ -109,7 +121,13 @@ describe("a redirect loop", () => {
     const { node, run } = requester(track);
     node.maxRedirects = 0;
     const outcome = await run(urlOf(server, "/a"));
-    expectOutcome(outcome, { result: Result.RESULT_REDIRECT_LIMIT_REACHED, reason: /^more than 0 redirects$/, maxTicks: PROMPT_TICKS, maxBuffered: 4 * KiB, code: 302 });
+    expectOutcome(outcome, {
+      result: Result.RESULT_REDIRECT_LIMIT_REACHED,
+      reason: /^more than 0 redirects$/,
+      maxTicks: PROMPT_TICKS,
+      maxBuffered: 4 * KiB,
+      code: 302,
+    });
     expect(server.heads.length).toBe(1);
   });
 });

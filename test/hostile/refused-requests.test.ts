@@ -19,9 +19,11 @@ const track = cleanupAfterEach().track;
 
 /** A server that would answer anything it received. */
 async function server() {
-  return track(await startHostileServer(async (c) => {
-    if (await c.head() !== null) c.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-  }));
+  return track(
+    await startHostileServer(async (c) => {
+      if ((await c.head()) !== null) c.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    }),
+  );
 }
 
 const IN_VALUE = /header 0 \(X-Note\) contains a control character \(CR, LF, NUL…\) in its value/;

@@ -26,15 +26,17 @@ describe("a server that trickles a byte a second", () => {
     ["the body", "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", "x".repeat(100), 200],
   ])("through %s: TIMEOUT at exactly the 3 s deadline (12 ticks of 0.25 s)", async (_name, prefix, trickled, code) => {
     let conn: HostileConnection | null = null;
-    const server = track(await startHostileServer(async (c) => {
-      conn = c;
-      if (await c.head() === null) return;
-      if (prefix !== "") c.send(prefix);
-      for (const byte of trickled) {
-        if (!c.send(byte)) return;
-        await sleep(40);
-      }
-    }));
+    const server = track(
+      await startHostileServer(async (c) => {
+        conn = c;
+        if ((await c.head()) === null) return;
+        if (prefix !== "") c.send(prefix);
+        for (const byte of trickled) {
+          if (!c.send(byte)) return;
+          await sleep(40);
+        }
+      }),
+    );
     const { node, run } = requester(track);
     node.timeout = 3;
     const outcome = await run(urlOf(server), TRICKLE);
@@ -49,12 +51,14 @@ describe("a server that trickles a byte a second", () => {
 describe("a reset in the middle of a body", () => {
   it("CONNECTION_ERROR naming the reset and the bytes received; no partial body is delivered", async () => {
     let conn: HostileConnection | null = null;
-    const server = track(await startHostileServer(async (c) => {
-      conn = c;
-      if (await c.head() === null) return;
-      c.send(`HTTP/1.1 200 OK\r\nContent-Length: ${MiB}\r\n\r\n`);
-      c.send(Buffer.alloc(256 * KiB, 0x61));
-    }));
+    const server = track(
+      await startHostileServer(async (c) => {
+        conn = c;
+        if ((await c.head()) === null) return;
+        c.send(`HTTP/1.1 200 OK\r\nContent-Length: ${MiB}\r\n\r\n`);
+        c.send(Buffer.alloc(256 * KiB, 0x61));
+      }),
+    );
     const { node, run } = requester(track);
     let reset = false;
     const outcome = await run(urlOf(server), {
@@ -69,8 +73,11 @@ describe("a reset in the middle of a body", () => {
     });
     expect(reset).toBe(true);
     expectOutcome(outcome, {
-      result: Result.RESULT_CONNECTION_ERROR, reason: /body cut short after 262144 bytes: .*ECONNRESET/, maxTicks: PROMPT_TICKS * 2,
-      maxBuffered: 256 * KiB, code: 200,
+      result: Result.RESULT_CONNECTION_ERROR,
+      reason: /body cut short after 262144 bytes: .*ECONNRESET/,
+      maxTicks: PROMPT_TICKS * 2,
+      maxBuffered: 256 * KiB,
+      code: 200,
     });
     expect(outcome.downloaded).toBe(256 * KiB);
   });
@@ -83,21 +90,23 @@ describe("bytes beyond Content-Length on a keep-alive connection", () => {
     ["in the same write as the response", false],
     ["a moment after the response, while the connection is idle", true],
   ])("%s: never read as the next response; the next request goes on a new connection", async (_name, later) => {
-    const server = track(await startHostileServer(async (c, index) => {
-      if (await c.head() === null) return;
-      if (index > 0) {
-        c.send("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond");
-        return;
-      }
-      const first = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
-      if (!later) {
-        c.send(first + SMUGGLED);
-        return;
-      }
-      c.send(first);
-      await sleep(5);
-      c.send(SMUGGLED);
-    }));
+    const server = track(
+      await startHostileServer(async (c, index) => {
+        if ((await c.head()) === null) return;
+        if (index > 0) {
+          c.send("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond");
+          return;
+        }
+        const first = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+        if (!later) {
+          c.send(first + SMUGGLED);
+          return;
+        }
+        c.send(first);
+        await sleep(5);
+        c.send(SMUGGLED);
+      }),
+    );
     const { run } = requester(track);
     const first = await run(urlOf(server, "/first"));
     expectOutcome(first, { result: Result.RESULT_SUCCESS, reason: /^$/, maxTicks: PROMPT_TICKS, maxBuffered: 4 * KiB, code: 200 });
@@ -108,7 +117,11 @@ describe("bytes beyond Content-Length on a keep-alive connection", () => {
     expect(Buffer.from(second.body).toString()).toBe("second");
     expect(server.log.length).toBe(2);
     // The first connection carried one request only.
-    expect(Buffer.concat(server.log[0]?.bytes ?? []).toString("latin1").match(/ HTTP\/1\.1\r\n/g)?.length).toBe(1);
+    expect(
+      Buffer.concat(server.log[0]?.bytes ?? [])
+        .toString("latin1")
+        .match(/ HTTP\/1\.1\r\n/g)?.length,
+    ).toBe(1);
   });
 });
 
@@ -116,15 +129,21 @@ describe("an early response while a large upload is still being sent", () => {
   it("a 413 after the request head: delivered at once, the 64 MiB upload stops, the connection is not reused", async () => {
     const body = new Uint8Array(64 * MiB);
     let conn: HostileConnection | null = null;
-    const server = track(await startHostileServer(async (c) => {
-      conn = c;
-      if (await c.head() === null) return;
-      c.send("HTTP/1.1 413 Content Too Large\r\nContent-Length: 9\r\n\r\ntoo large");
-      // Keeps reading (and counting) whatever else the client sends; never closes.
-    }));
+    const server = track(
+      await startHostileServer(async (c) => {
+        conn = c;
+        if ((await c.head()) === null) return;
+        c.send("HTTP/1.1 413 Content Too Large\r\nContent-Length: 9\r\n\r\ntoo large");
+        // Keeps reading (and counting) whatever else the client sends; never closes.
+      }),
+    );
     const outcome = await requester(track).run(urlOf(server, "/upload"), { method: Method.METHOD_POST, body });
     expectOutcome(outcome, {
-      result: Result.RESULT_SUCCESS, reason: /^$/, maxTicks: PROMPT_TICKS, maxBuffered: 4 * KiB, code: 413,
+      result: Result.RESULT_SUCCESS,
+      reason: /^$/,
+      maxTicks: PROMPT_TICKS,
+      maxBuffered: 4 * KiB,
+      code: 413,
     });
     expect(Buffer.from(outcome.body).toString()).toBe("too large");
     const seen = conn as HostileConnection | null;
@@ -134,14 +153,20 @@ describe("an early response while a large upload is still being sent", () => {
   });
 
   it("a server that stops reading and answers: the client is not stuck behind its own upload", async () => {
-    const server = track(await startHostileServer(async (c) => {
-      if (await c.head() === null) return;
-      c.socket.pause(); // the client's writes back up into its own bounded buffer
-      c.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nno");
-    }));
+    const server = track(
+      await startHostileServer(async (c) => {
+        if ((await c.head()) === null) return;
+        c.socket.pause(); // the client's writes back up into its own bounded buffer
+        c.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nno");
+      }),
+    );
     const outcome = await requester(track).run(urlOf(server, "/upload"), { method: Method.METHOD_PUT, body: new Uint8Array(32 * MiB) });
     expectOutcome(outcome, {
-      result: Result.RESULT_SUCCESS, reason: /^$/, maxTicks: PROMPT_TICKS, maxBuffered: 4 * KiB, code: 200,
+      result: Result.RESULT_SUCCESS,
+      reason: /^$/,
+      maxTicks: PROMPT_TICKS,
+      maxBuffered: 4 * KiB,
+      code: 200,
     });
     expect(Buffer.from(outcome.body).toString()).toBe("no");
   });

@@ -27,16 +27,36 @@ const HANDSHAKE_TICKS = 200;
 
 /** A TLS server with `cert`/`key` that would answer any request it ever decrypted. */
 async function tlsServer(cert: string, key: string) {
-  return track(await startHostileTlsServer({ cert, key }, async (c) => {
-    if (await c.head() !== null) c.send("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nleaked");
-  }));
+  return track(
+    await startHostileTlsServer({ cert, key }, async (c) => {
+      if ((await c.head()) !== null) c.send("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nleaked");
+    }),
+  );
 }
 
 const CASES = [
   ["an expired certificate (2020–2021)", fixtures.expiredCert, fixtures.expiredKey, TLSOptions.client(fixtures.ca), /CERT_HAS_EXPIRED/],
-  ["a self-signed certificate, default trust store", fixtures.selfSignedCert, fixtures.selfSignedKey, TLSOptions.client(), /DEPTH_ZERO_SELF_SIGNED_CERT/],
-  ["a self-signed certificate, the test CA trusted", fixtures.selfSignedCert, fixtures.selfSignedKey, TLSOptions.client(fixtures.ca), /DEPTH_ZERO_SELF_SIGNED_CERT/],
-  ["a certificate for wrong.example", fixtures.wrongHostCert, fixtures.wrongHostKey, TLSOptions.client(fixtures.ca), /ERR_TLS_CERT_ALTNAME_INVALID/],
+  [
+    "a self-signed certificate, default trust store",
+    fixtures.selfSignedCert,
+    fixtures.selfSignedKey,
+    TLSOptions.client(),
+    /DEPTH_ZERO_SELF_SIGNED_CERT/,
+  ],
+  [
+    "a self-signed certificate, the test CA trusted",
+    fixtures.selfSignedCert,
+    fixtures.selfSignedKey,
+    TLSOptions.client(fixtures.ca),
+    /DEPTH_ZERO_SELF_SIGNED_CERT/,
+  ],
+  [
+    "a certificate for wrong.example",
+    fixtures.wrongHostCert,
+    fixtures.wrongHostKey,
+    TLSOptions.client(fixtures.ca),
+    /ERR_TLS_CERT_ALTNAME_INVALID/,
+  ],
 ] as const;
 
 describe("TLS certificates a client must refuse", () => {
@@ -54,9 +74,13 @@ describe("TLS certificates a client must refuse", () => {
     const server = await tlsServer(cert, key);
     const client = track(new HTTPClient());
     expect(client.connectToHost("localhost", server.port, tls)).toBe(Err.OK);
-    const stats = await pollClient(client, () => client.getStatus() !== Status.STATUS_RESOLVING && client.getStatus() !== Status.STATUS_CONNECTING, {
-      maxTicks: HANDSHAKE_TICKS,
-    });
+    const stats = await pollClient(
+      client,
+      () => client.getStatus() !== Status.STATUS_RESOLVING && client.getStatus() !== Status.STATUS_CONNECTING,
+      {
+        maxTicks: HANDSHAKE_TICKS,
+      },
+    );
     expect(client.getStatus()).toBe(Status.STATUS_TLS_HANDSHAKE_ERROR);
     // As in Godot: the poll() that failed returns ERR_CANT_CONNECT, later ones ERR_CONNECTION_ERROR.
     expect(stats.err).toBe(Err.ERR_CANT_CONNECT);

@@ -12,7 +12,17 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const REQUIRED = ["package.json", "README.md", "LICENSE", "dist/index.js", "dist/index.cjs", "dist/index.d.ts", "dist/index.d.cts", "dist/cli.js", "dist/types/index.d.ts"];
+const REQUIRED = [
+  "package.json",
+  "README.md",
+  "LICENSE",
+  "dist/index.js",
+  "dist/index.cjs",
+  "dist/index.d.ts",
+  "dist/index.d.cts",
+  "dist/cli.js",
+  "dist/types/index.d.ts",
+];
 
 interface Ran {
   readonly code: number;
@@ -25,9 +35,14 @@ function exec(file: string, args: readonly string[], cwd: string, extraEnv: Reco
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !/^npm_/i.test(key)) env[key] = value;
   return new Promise((resolve) => {
-    execFile(file, [...args], { cwd, env: { ...env, ...extraEnv }, maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs }, (error: ExecFileException | null, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr });
-    });
+    execFile(
+      file,
+      [...args],
+      { cwd, env: { ...env, ...extraEnv }, maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs },
+      (error: ExecFileException | null, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -50,7 +65,12 @@ function packedFiles(json: string): PackedFile[] {
 /** Only the build output, the manifest, the README and the license; no maps, no sources, no tests, no CLI declarations. */
 function allowed(path: string): boolean {
   if (path === "package.json" || path === "README.md" || path === "LICENSE") return true;
-  return path.startsWith("dist/") && !path.endsWith(".map") && !path.startsWith("dist/types/cli/") && (!path.endsWith(".ts") || path.endsWith(".d.ts") || path.endsWith(".d.cts"));
+  return (
+    path.startsWith("dist/") &&
+    !path.endsWith(".map") &&
+    !path.startsWith("dist/types/cli/") &&
+    (!path.endsWith(".ts") || path.endsWith(".d.ts") || path.endsWith(".d.cts"))
+  );
 }
 
 const ESM_CONSUMER = `import { HTTPRequest, Result, SceneTree, TreeRunner, VERSION } from "poll-http";
@@ -67,9 +87,10 @@ request.request(process.argv[2]);
 runner.start();
 `;
 
-const CJS_CONSUMER = ESM_CONSUMER
-  .replace('import { HTTPRequest, Result, SceneTree, TreeRunner, VERSION } from "poll-http";', 'const { HTTPRequest, Result, SceneTree, TreeRunner, VERSION } = require("poll-http");')
-  .replace('via: "import"', 'via: "require"');
+const CJS_CONSUMER = ESM_CONSUMER.replace(
+  'import { HTTPRequest, Result, SceneTree, TreeRunner, VERSION } from "poll-http";',
+  'const { HTTPRequest, Result, SceneTree, TreeRunner, VERSION } = require("poll-http");',
+).replace('via: "import"', 'via: "require"');
 
 /** A loop that never yields, over the threaded network: the worker's code must ship inside the bundle. */
 const THREADED_ESM_CONSUMER = `import { HTTPRequest, Result, SceneTree } from "poll-http";
@@ -86,9 +107,10 @@ while (out === null) tree.process(1 / 60);
 console.log(JSON.stringify(out));
 `;
 
-const THREADED_CJS_CONSUMER = THREADED_ESM_CONSUMER
-  .replace('import { HTTPRequest, Result, SceneTree } from "poll-http";', 'const { HTTPRequest, Result, SceneTree } = require("poll-http");')
-  .replace('via: "import"', 'via: "require"');
+const THREADED_CJS_CONSUMER = THREADED_ESM_CONSUMER.replace(
+  'import { HTTPRequest, Result, SceneTree } from "poll-http";',
+  'const { HTTPRequest, Result, SceneTree } = require("poll-http");',
+).replace('via: "import"', 'via: "require"');
 
 const TS_CONSUMER = `import { HTTPRequest, Method, Result, type RequestCompletedArgs } from "poll-http";
 const request: HTTPRequest = new HTTPRequest();
@@ -171,7 +193,14 @@ describe("the package", () => {
     const app = join(work, "app");
     mkdirSync(app);
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true }));
-    ok(await exec("npm", ["install", tarball, "--offline", "--no-audit", "--no-fund", "--ignore-scripts", "--cache", join(work, "npm-cache")], app), "npm install");
+    ok(
+      await exec(
+        "npm",
+        ["install", tarball, "--offline", "--no-audit", "--no-fund", "--ignore-scripts", "--cache", join(work, "npm-cache")],
+        app,
+      ),
+      "npm install",
+    );
     writeFileSync(join(app, "esm.mjs"), ESM_CONSUMER);
     writeFileSync(join(app, "cjs.cjs"), CJS_CONSUMER);
     writeFileSync(join(app, "threads.mjs"), THREADED_ESM_CONSUMER);
@@ -183,7 +212,8 @@ describe("the package", () => {
     mkdirSync(join(app, "node_modules/@types"), { recursive: true });
     symlinkSync(join(ROOT, "node_modules/@types/node"), join(app, "node_modules/@types/node"), "dir");
     // Each checks @types/node in full (skipLibCheck off): a few seconds of CPU, far more on a busy machine.
-    const tsc = (...args: string[]): Promise<Ran> => exec(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "--noEmit", "--strict", ...args], app, {}, 180_000);
+    const tsc = (...args: string[]): Promise<Ran> =>
+      exec(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "--noEmit", "--strict", ...args], app, {}, 180_000);
     const strictConfigs = await Promise.all([
       tsc("user.ts"),
       tsc("--skipLibCheck", "false", "--module", "node16", "--moduleResolution", "node16", "user.mts", "user.cts"),
@@ -197,16 +227,49 @@ describe("the package", () => {
       exec(process.execPath, ["esm.mjs", `${origin}/hello`], app),
       exec(process.execPath, ["cjs.cjs", `${origin}/hello`], app),
       exec(join(app, "node_modules/.bin/poll-http"), ["-i", `${origin}/hello`], app),
-      exec(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "--noEmit", "--strict", "--skipLibCheck", "false", "--module", "nodenext", "--moduleResolution", "nodenext",
-        "--types", "node", "--typeRoots", join(ROOT, "node_modules/@types"), "check.mts", "check.cts", "user.mts", "user.cts"], app),
+      exec(
+        process.execPath,
+        [
+          join(ROOT, "node_modules/typescript/bin/tsc"),
+          "--noEmit",
+          "--strict",
+          "--skipLibCheck",
+          "false",
+          "--module",
+          "nodenext",
+          "--moduleResolution",
+          "nodenext",
+          "--types",
+          "node",
+          "--typeRoots",
+          join(ROOT, "node_modules/@types"),
+          "check.mts",
+          "check.cts",
+          "user.mts",
+          "user.cts",
+        ],
+        app,
+      ),
       exec(process.execPath, ["threads.mjs", `${origin}/hello`], app),
       exec(process.execPath, ["threads.cjs", `${origin}/hello`], app),
     ]);
-    const version = (JSON.parse(ok(await exec("npm", ["pkg", "get", "version"], ROOT), "npm pkg get")) as string);
+    const version = JSON.parse(ok(await exec("npm", ["pkg", "get", "version"], ROOT), "npm pkg get")) as string;
     expect(JSON.parse(ok(esm, "import"))).toEqual({ via: "import", ok: true, code: 200, body: "packaged hello\n", version });
     expect(JSON.parse(ok(cjs, "require"))).toEqual({ via: "require", ok: true, code: 200, body: "packaged hello\n", version });
-    expect(JSON.parse(ok(esmThreads, "import, threads"))).toEqual({ via: "import", threads: true, ok: true, code: 200, body: "packaged hello\n" });
-    expect(JSON.parse(ok(cjsThreads, "require, threads"))).toEqual({ via: "require", threads: true, ok: true, code: 200, body: "packaged hello\n" });
+    expect(JSON.parse(ok(esmThreads, "import, threads"))).toEqual({
+      via: "import",
+      threads: true,
+      ok: true,
+      code: 200,
+      body: "packaged hello\n",
+    });
+    expect(JSON.parse(ok(cjsThreads, "require, threads"))).toEqual({
+      via: "require",
+      threads: true,
+      ok: true,
+      code: 200,
+      body: "packaged hello\n",
+    });
     expect(ok(cli, "poll-http")).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\npackaged hello\n$/);
     expect(cli.stderr).toBe("");
     ok(types, "tsc on the installed declarations");

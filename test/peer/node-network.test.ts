@@ -4,7 +4,7 @@ import { NodeNetwork } from "../../src/client/node-network.ts";
 import { FailedPeer } from "../../src/client/peer/failed-peer.ts";
 import { ScriptedPeer } from "../../src/client/peer/scripted-peer.ts";
 import { PeerState } from "../../src/client/peer/stream-peer.ts";
-import { TcpPeer } from "../../src/client/peer/tcp-peer.ts";
+import type { TcpPeer } from "../../src/client/peer/tcp-peer.ts";
 import { TlsPeer } from "../../src/client/peer/tls-peer.ts";
 import { readRequestHead, startTcpServer, startTlsServer, writeResponse } from "../helpers/loopback-server.ts";
 import { fixtures } from "../helpers/tls-fixtures.ts";

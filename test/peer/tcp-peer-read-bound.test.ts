@@ -5,9 +5,7 @@
  */
 import type { Socket } from "node:net";
 import { describe, expect, it } from "vitest";
-import {
-  DEFAULT_MAX_READ_BUFFER_BYTES, DEFAULT_READ_BUFFER_BYTES, MIN_READ_BUFFER_BYTES,
-} from "../../src/client/peer/socket-peer.ts";
+import { DEFAULT_MAX_READ_BUFFER_BYTES, DEFAULT_READ_BUFFER_BYTES, MIN_READ_BUFFER_BYTES } from "../../src/client/peer/socket-peer.ts";
 import { PeerState } from "../../src/client/peer/stream-peer.ts";
 import { TcpPeer } from "../../src/client/peer/tcp-peer.ts";
 import { startTcpServer } from "../helpers/loopback-server.ts";

@@ -80,7 +80,11 @@ describe("TcpPeer read slabs", () => {
     const bound = MIN_READ_BUFFER_BYTES * 2 + SLAB_BYTES;
     expect(peer.getAvailableBytes()).toBeLessThanOrEqual(bound);
     const hash = createHash("sha256");
-    await readAll(peer, (view) => hash.update(view), () => peer.releaseReads(0));
+    await readAll(
+      peer,
+      (view) => hash.update(view),
+      () => peer.releaseReads(0),
+    );
     expect(hash.digest("hex")).toBe(sha(body));
     expect(peer.getPeakBufferedBytes()).toBeLessThanOrEqual(bound);
   });

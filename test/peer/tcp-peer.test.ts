@@ -264,7 +264,12 @@ describe("TcpPeer", () => {
     await waitUntil(() => peer.getAvailableBytes() === 1, "a byte");
     expect(() => peer.detachSocket()).toThrow(/unread/);
     peer.read(1);
-    const socket = track({ raw: peer.detachSocket(), close(): void { this.raw.destroy(); } }).raw;
+    const socket = track({
+      raw: peer.detachSocket(),
+      close(): void {
+        this.raw.destroy();
+      },
+    }).raw;
     expect(peer.getState()).toBe(PeerState.CLOSED);
     expect(() => peer.detachSocket()).toThrow(/not open/);
     const echoed = readToEnd(serverSide as unknown as Socket);

@@ -107,8 +107,13 @@ describe("TlsPeer", () => {
     const server = await echoServer(legacy);
     // Sanity: the server does speak TLS 1.1 to a client that allows it (when this OpenSSL still can).
     const legacyClient = tlsConnect({
-      host: "127.0.0.1", port: server.port, ca: fixtures.ca, servername: "localhost",
-      minVersion: "TLSv1.1", maxVersion: "TLSv1.1", ciphers: "DEFAULT@SECLEVEL=0",
+      host: "127.0.0.1",
+      port: server.port,
+      ca: fixtures.ca,
+      servername: "localhost",
+      minVersion: "TLSv1.1",
+      maxVersion: "TLSv1.1",
+      ciphers: "DEFAULT@SECLEVEL=0",
     });
     const legacyProtocol = await new Promise<string | null>((resolve) => {
       legacyClient.once("secureConnect", () => resolve(legacyClient.getProtocol()));
@@ -149,7 +154,10 @@ describe("TlsPeer", () => {
     it("presents a client certificate", async () => {
       const server = await echoServer(mutual);
       const peer = await handshake(server.port, {
-        servername: "localhost", trustedCA: fixtures.ca, clientCert: fixtures.clientCert, clientKey: fixtures.clientKey,
+        servername: "localhost",
+        trustedCA: fixtures.ca,
+        clientCert: fixtures.clientCert,
+        clientKey: fixtures.clientKey,
       });
       await expectOpenAndEcho(peer);
       expect(server.connections[0]?.authorized).toBe(true);
@@ -159,8 +167,11 @@ describe("TlsPeer", () => {
     it("decrypts a client key with its passphrase", async () => {
       const server = await echoServer(mutual);
       const peer = await handshake(server.port, {
-        servername: "localhost", trustedCA: fixtures.ca, clientCert: fixtures.clientCert,
-        clientKey: fixtures.clientKeyEncrypted, passphrase: CLIENT_KEY_PASSPHRASE,
+        servername: "localhost",
+        trustedCA: fixtures.ca,
+        clientCert: fixtures.clientCert,
+        clientKey: fixtures.clientKeyEncrypted,
+        passphrase: CLIENT_KEY_PASSPHRASE,
       });
       await expectOpenAndEcho(peer);
       expect(server.connections[0]?.authorized).toBe(true);
@@ -169,8 +180,11 @@ describe("TlsPeer", () => {
     it("fails with kind tls, without throwing, on a wrong passphrase", async () => {
       const server = await echoServer(mutual);
       const peer = await handshake(server.port, {
-        servername: "localhost", trustedCA: fixtures.ca, clientCert: fixtures.clientCert,
-        clientKey: fixtures.clientKeyEncrypted, passphrase: "wrong",
+        servername: "localhost",
+        trustedCA: fixtures.ca,
+        clientCert: fixtures.clientCert,
+        clientKey: fixtures.clientKeyEncrypted,
+        passphrase: "wrong",
       });
       expect(peer.getState()).toBe(PeerState.ERROR);
       expect(peer.getError()?.kind).toBe("tls");

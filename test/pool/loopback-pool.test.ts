@@ -13,7 +13,15 @@ import type { Socket } from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  Err, HTTPRequest, HTTPRequestPool, Method, Result, SceneTree, resultName, type PoolRequest, type RequestCompletedArgs,
+  Err,
+  HTTPRequest,
+  HTTPRequestPool,
+  Method,
+  Result,
+  SceneTree,
+  resultName,
+  type PoolRequest,
+  type RequestCompletedArgs,
 } from "../../src/index.ts";
 import { runTree } from "../request/loopback-helpers.ts";
 import { tick } from "../helpers/wait.ts";
@@ -47,15 +55,26 @@ afterEach(async () => {
 const GZIP_TEXT = "pooled and compressed ".repeat(50);
 const GZIP_BODY = gzipSync(Buffer.from(GZIP_TEXT));
 
-async function startServer(route: (path: string, origins: CountingServer[]) => { status?: number; headers?: Record<string, string>; body?: string | Buffer } | null = () => null): Promise<CountingServer> {
+async function startServer(
+  route: (
+    path: string,
+    origins: CountingServer[],
+  ) => { status?: number; headers?: Record<string, string>; body?: string | Buffer } | null = () => null,
+): Promise<CountingServer> {
   const sockets = new Set<Socket>();
   const served = new Map<Socket, number>();
   const state: CountingServer = {
-    origin: "", open: 0, most: 0, accepted: 0, perConnection: [], paths: [],
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    origin: "",
+    open: 0,
+    most: 0,
+    accepted: 0,
+    perConnection: [],
+    paths: [],
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
   const server: Server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
     const path = req.url ?? "/";
@@ -109,7 +128,12 @@ function poolInTree(options: ConstructorParameters<typeof HTTPRequestPool>[0] = 
 }
 
 /** Queues `count` GETs of `<origin>/<prefix><i>` and collects their completions. */
-function queue(pool: HTTPRequestPool, origin: string, count: number, prefix = "r"): { jobs: PoolRequest[]; done: Array<[path: string, ...RequestCompletedArgs]> } {
+function queue(
+  pool: HTTPRequestPool,
+  origin: string,
+  count: number,
+  prefix = "r",
+): { jobs: PoolRequest[]; done: Array<[path: string, ...RequestCompletedArgs]> } {
   const done: Array<[string, ...RequestCompletedArgs]> = [];
   const jobs: PoolRequest[] = [];
   for (let i = 0; i < count; i++) {
@@ -135,7 +159,9 @@ describe("HTTPRequestPool over loopback", () => {
     const { done } = queue(pool, server.origin, 1000);
     expect(pool.getQueuedCount()).toBe(1000);
     await runTree(tree, () => done.length === 1000, { maxTicks: 20_000, maxMs: 15_000 });
-    expect(done.every(([path, result, code, , body]) => result === Result.RESULT_SUCCESS && code === 200 && text(body) === path)).toBe(true);
+    expect(done.every(([path, result, code, , body]) => result === Result.RESULT_SUCCESS && code === 200 && text(body) === path)).toBe(
+      true,
+    );
     expect(server.most).toBe(6);
     expect(server.accepted).toBe(6);
     expect(server.perConnection.reduce((a, b) => a + b, 0)).toBe(1000);
@@ -171,12 +197,17 @@ describe("HTTPRequestPool over loopback", () => {
     const server = await startServer();
     const { tree, pool } = poolInTree({ maxConnectionsPerOrigin: 1 });
     const order: Array<[string, Parameters<HTTPRequestPool["request"]>[4]]> = [
-      ["/auto", {}], ["/low", { priority: "low" }], ["/p10", { priority: 10 }], ["/high", { priority: "high" }], ["/p999", { priority: 999 }],
+      ["/auto", {}],
+      ["/low", { priority: "low" }],
+      ["/p10", { priority: 10 }],
+      ["/high", { priority: "high" }],
+      ["/p999", { priority: 999 }],
     ];
     let left = order.length + 1;
     const moved = pool.request(`${server.origin}/moved`, [], Method.METHOD_GET, "", { priority: 2 });
     moved.requestCompleted.connect(() => left--);
-    for (const [path, options] of order) pool.request(server.origin + path, [], Method.METHOD_GET, "", options).requestCompleted.connect(() => left--);
+    for (const [path, options] of order)
+      pool.request(server.origin + path, [], Method.METHOD_GET, "", options).requestCompleted.connect(() => left--);
     expect(moved.setPriority(800)).toBe(Err.OK);
     await runTree(tree, () => left === 0, { maxMs: 5_000 });
     expect(server.paths).toEqual(["/p999", "/moved", "/high", "/auto", "/low", "/p10"]);
@@ -229,12 +260,18 @@ describe("HTTPRequestPool over loopback", () => {
     const other = await startServer();
     const server = await startServer((path) => {
       switch (path) {
-        case "/to-other": return { status: 302, headers: { Location: `${other.origin}/landed` } };
-        case "/gzip": return { headers: { "Content-Encoding": "gzip", "Content-Length": String(GZIP_BODY.length) }, body: GZIP_BODY };
-        case "/big": return { body: Buffer.alloc(100_000, 7) };
-        case "/missing": return { status: 404, body: "no" };
-        case "/hang": return {};
-        default: return null;
+        case "/to-other":
+          return { status: 302, headers: { Location: `${other.origin}/landed` } };
+        case "/gzip":
+          return { headers: { "Content-Encoding": "gzip", "Content-Length": String(GZIP_BODY.length) }, body: GZIP_BODY };
+        case "/big":
+          return { body: Buffer.alloc(100_000, 7) };
+        case "/missing":
+          return { status: 404, body: "no" };
+        case "/hang":
+          return {};
+        default:
+          return null;
       }
     });
     const sha = createHash("sha256").update("/checked").digest("base64");
@@ -266,15 +303,21 @@ describe("HTTPRequestPool over loopback", () => {
     const viaPool: string[] = [];
     let left = cases.length;
     cases.forEach((c, i) => {
-      pool.request(server.origin + c.path, [], Method.METHOD_GET, "", c.options ?? {}).requestCompleted.connect((result, code, _headers, body) => {
-        viaPool[i] = `${resultName(result)} ${code} ${text(body).slice(0, 40)}`;
-        left--;
-      });
+      pool
+        .request(server.origin + c.path, [], Method.METHOD_GET, "", c.options ?? {})
+        .requestCompleted.connect((result, code, _headers, body) => {
+          viaPool[i] = `${resultName(result)} ${code} ${text(body).slice(0, 40)}`;
+          left--;
+        });
     });
     await runTree(tree, () => left === 0, { maxMs: 5_000 });
     expect(viaPool).toEqual(viaNode);
     expect(viaNode.slice(0, 5).map((s) => s.split(" ").slice(0, 2).join(" "))).toEqual([
-      "RESULT_SUCCESS 200", "RESULT_SUCCESS 200", "RESULT_BODY_SIZE_LIMIT_EXCEEDED 200", "RESULT_SUCCESS 404", "RESULT_TIMEOUT 0",
+      "RESULT_SUCCESS 200",
+      "RESULT_SUCCESS 200",
+      "RESULT_BODY_SIZE_LIMIT_EXCEEDED 200",
+      "RESULT_SUCCESS 404",
+      "RESULT_TIMEOUT 0",
     ]);
     expect(viaPool[1]).toContain(GZIP_TEXT.slice(0, 30));
     tree.root.removeChild(pool);
@@ -286,7 +329,9 @@ describe("HTTPRequestPool over loopback", () => {
     try {
       const { tree, pool } = poolInTree({ maxConnectionsPerOrigin: 2 });
       const names = ["one", "two", "three"];
-      const jobs = names.map((n) => pool.request(`${server.origin}/file-${n}`, [], Method.METHOD_GET, "", { downloadFile: join(dir, `${n}.txt`) }));
+      const jobs = names.map((n) =>
+        pool.request(`${server.origin}/file-${n}`, [], Method.METHOD_GET, "", { downloadFile: join(dir, `${n}.txt`) }),
+      );
       const ended: Array<[number, number, number]> = [];
       for (const job of jobs) job.requestCompleted.connect((result, code, _h, body) => ended.push([result, code, body.length]));
       expect(jobs.map((j) => j.downloadFile)).toEqual(names.map((n) => join(dir, `${n}.txt`)));

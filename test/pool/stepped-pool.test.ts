@@ -5,8 +5,19 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  Err, HTTPRequestPool, Method, PRIORITY_AUTO, PRIORITY_HIGH, PRIORITY_LOW, SceneTree, ScriptedNetwork, resultName,
-  type HTTPRequestPoolOptions, type PoolRequest, type PoolRequestOptions, type ScriptedPeer,
+  Err,
+  HTTPRequestPool,
+  Method,
+  PRIORITY_AUTO,
+  PRIORITY_HIGH,
+  PRIORITY_LOW,
+  SceneTree,
+  ScriptedNetwork,
+  resultName,
+  type HTTPRequestPoolOptions,
+  type PoolRequest,
+  type PoolRequestOptions,
+  type ScriptedPeer,
 } from "../../src/index.ts";
 
 const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
@@ -67,7 +78,14 @@ function rig(options: HTTPRequestPoolOptions = {}): Rig {
   };
   const tick = (): void => tree.process(1 / 60);
   return {
-    tree, pool, network, events, starts, tick, serve, pushPieces,
+    tree,
+    pool,
+    network,
+    events,
+    starts,
+    tick,
+    serve,
+    pushPieces,
     add(host, name, options = {}) {
       const job = pool.request(`http://${host}/${name}`, [], Method.METHOD_GET, "", options);
       job.started.connect(() => {
@@ -75,7 +93,9 @@ function rig(options: HTTPRequestPoolOptions = {}): Rig {
         events.push(`${name} started`);
       });
       job.headersReceived.connect((code, headers) => events.push(`${name} headers ${code} ${headers.join("|")}`));
-      job.requestCompleted.connect((result, code, headers, body) => events.push(`${name} completed ${resultName(result)} ${code} ${headers.length} ${latin1(body)}`));
+      job.requestCompleted.connect((result, code, headers, body) =>
+        events.push(`${name} completed ${resultName(result)} ${code} ${headers.length} ${latin1(body)}`),
+      );
       return job;
     },
     runToEnd(split, max = 500) {
@@ -134,7 +154,9 @@ describe("HTTPRequestPool (stepped)", () => {
     for (let i = 0; i < 4; i++) r.add("b.test", `b${i}`);
     r.tick();
     expect(r.starts).toEqual(["a0", "a1", "b0"]); // queue order across origins; a capped at 2, all at 3
-    expect([r.pool.getConnectionCount("http://a.test"), r.pool.getConnectionCount("http://b.test"), r.pool.getConnectionCount()]).toEqual([2, 1, 3]);
+    expect([r.pool.getConnectionCount("http://a.test"), r.pool.getConnectionCount("http://b.test"), r.pool.getConnectionCount()]).toEqual([
+      2, 1, 3,
+    ]);
     let most = 0;
     for (let i = 0; i < 100 && (r.pool.getQueuedCount() > 0 || r.pool.getRunningCount() > 0); i++) {
       r.serve();
@@ -219,7 +241,14 @@ describe("HTTPRequestPool (stepped)", () => {
     expect(r.pool.request("http://a.test/", [], Method.METHOD_GET, "", { integrity: "sha1-nothing" }).err).toBe(Err.ERR_INVALID_PARAMETER);
     expect(r.pool.request("http://a.test/", [], Method.METHOD_GET, "", { resume: true }).err).toBe(Err.ERR_INVALID_PARAMETER);
     // Per-request settings an HTTPRequest setter would ignore are refused, not silently dropped.
-    const outOfRange = [{ timeout: -1 }, { bodySizeLimit: 1.5 }, { maxRedirects: -1 }, { downloadChunkSize: 1 }, { httpProxy: { host: "bad host", port: 1 } }, { httpsProxy: { host: "p.test", port: 0 } }];
+    const outOfRange = [
+      { timeout: -1 },
+      { bodySizeLimit: 1.5 },
+      { maxRedirects: -1 },
+      { downloadChunkSize: 1 },
+      { httpProxy: { host: "bad host", port: 1 } },
+      { httpsProxy: { host: "p.test", port: 0 } },
+    ];
     for (const options of outOfRange) {
       const refused = r.pool.request("http://a.test/", [], Method.METHOD_GET, "", options);
       expect([refused.err, refused.getState(), refused.getErrorReason() !== ""]).toEqual([Err.ERR_INVALID_PARAMETER, "refused", true]);
@@ -261,7 +290,10 @@ describe("HTTPRequestPool (stepped)", () => {
     peer.pushIncoming(" pool");
     r.tick();
     expect(pieces).toEqual(["hello", " pool"]);
-    expect(progress).toEqual([[5, 10], [10, 10]]);
+    expect(progress).toEqual([
+      [5, 10],
+      [10, 10],
+    ]);
     expect(completedBody).toBe(0); // handed out through bodyData only, as HTTPRequest does
     expect([streamed.getDownloadedBytes(), streamed.getBodySize()]).toEqual([10, 10]);
 
@@ -318,7 +350,10 @@ describe("HTTPRequestPool (stepped)", () => {
       const reference = scenario();
       const length = response("/a0").length;
       for (let at = 1; at < length; at++) {
-        expect(scenario((b) => [b.subarray(0, at), b.subarray(at)]), `split at ${at}`).toEqual(reference);
+        expect(
+          scenario((b) => [b.subarray(0, at), b.subarray(at)]),
+          `split at ${at}`,
+        ).toEqual(reference);
       }
       expect(scenario((b) => Array.from(b, (x) => Uint8Array.of(x)))).toEqual(reference);
     });

@@ -69,8 +69,11 @@ describe("nginx origin, plain HTTP", () => {
     expect(read.status).toBe(Status.STATUS_CONNECTED);
     const [entry] = await entriesFor("/raw/hello.txt?via=client");
     expect(entry).toMatchObject({
-      request: "GET /raw/hello.txt?via=client HTTP/1.1", status: "200", body_bytes_sent: String(HELLO.length),
-      http_host: `127.0.0.1:${nginx.httpPort}`, connection_requests: "1",
+      request: "GET /raw/hello.txt?via=client HTTP/1.1",
+      status: "200",
+      body_bytes_sent: String(HELLO.length),
+      http_host: `127.0.0.1:${nginx.httpPort}`,
+      connection_requests: "1",
     });
   });
 
@@ -89,12 +92,15 @@ describe("nginx origin, plain HTTP", () => {
   it("HTTPRequest decodes nginx's chunked gzip body byte for byte", async () => {
     let downloaded = 0;
     let bodySize = 0;
-    const done = await withNode(() => {}, async (fetch, node) => {
-      const result = await fetch(nginx.httpUrl("/text/big.txt?gzip=1"));
-      downloaded = node.getDownloadedBytes();
-      bodySize = node.getBodySize();
-      return result;
-    });
+    const done = await withNode(
+      () => {},
+      async (fetch, node) => {
+        const result = await fetch(nginx.httpUrl("/text/big.txt?gzip=1"));
+        downloaded = node.getDownloadedBytes();
+        bodySize = node.getBodySize();
+        return result;
+      },
+    );
     expect(done.resultName, done.reason).toBe("RESULT_SUCCESS");
     expect(done.header("content-encoding")).toBe("gzip");
     expect(done.header("transfer-encoding")).toBe("chunked");
@@ -113,7 +119,11 @@ describe("nginx origin, plain HTTP", () => {
   });
 
   it("with acceptGzip off the same file comes identity-coded", async () => {
-    const done = await fetchOnce(nginx.httpUrl("/text/big.txt?gzip=0"), { configure: (node) => { node.acceptGzip = false; } });
+    const done = await fetchOnce(nginx.httpUrl("/text/big.txt?gzip=0"), {
+      configure: (node) => {
+        node.acceptGzip = false;
+      },
+    });
     expect(done.resultName, done.reason).toBe("RESULT_SUCCESS");
     expect(done.header("content-encoding")).toBeUndefined();
     expect(done.text).toBe(TEXT);
@@ -140,7 +150,11 @@ describe("nginx origin, plain HTTP", () => {
   it("HTTPClient keeps one connection across GET, HEAD, 304, 206 and GET (bodiless framings)", async () => {
     const client = newClient();
     await connect(client, "127.0.0.1", nginx.httpPort);
-    const exchange = async (method: Method, target: string, headers: string[] = []): Promise<{ code: number; headers: string[]; body: string }> => {
+    const exchange = async (
+      method: Method,
+      target: string,
+      headers: string[] = [],
+    ): Promise<{ code: number; headers: string[]; body: string }> => {
       expect(await requestAndWait(client, method, target, headers)).toBe(Err.OK);
       const code = client.getResponseCode();
       const responseHeaders = client.getResponseHeaders();
@@ -156,7 +170,11 @@ describe("nginx origin, plain HTTP", () => {
     const notModified = await exchange(Method.METHOD_GET, "/raw/hello.txt?framing=304", [`If-None-Match: ${etag}`]);
     expect([notModified.code, notModified.body]).toEqual([304, ""]);
     const range = await exchange(Method.METHOD_GET, "/raw/hello.txt?framing=206", ["Range: bytes=0-4"]);
-    expect([range.code, range.body, getHeaderValue(range.headers, "content-range")]).toEqual([206, HELLO.slice(0, 5), `bytes 0-4/${HELLO.length}`]);
+    expect([range.code, range.body, getHeaderValue(range.headers, "content-range")]).toEqual([
+      206,
+      HELLO.slice(0, 5),
+      `bytes 0-4/${HELLO.length}`,
+    ]);
     const last = await exchange(Method.METHOD_GET, "/raw/hello.txt?framing=last");
     expect([last.code, last.body]).toEqual([200, HELLO]);
     const entries = await entriesFor("?framing=", 5);
@@ -174,13 +192,16 @@ describe("nginx origin, plain HTTP", () => {
   });
 
   it("keep-alive: one HTTPRequest node reuses its connection for consecutive requests to the same origin", async () => {
-    await withNode(() => {}, async (fetch) => {
-      for (let i = 1; i <= 5; i++) {
-        const done = await fetch(nginx.httpUrl(`/raw/hello.txt?node-ka=${i}`));
-        expect(done.resultName, done.reason).toBe("RESULT_SUCCESS");
-        expect(done.text).toBe(HELLO);
-      }
-    });
+    await withNode(
+      () => {},
+      async (fetch) => {
+        for (let i = 1; i <= 5; i++) {
+          const done = await fetch(nginx.httpUrl(`/raw/hello.txt?node-ka=${i}`));
+          expect(done.resultName, done.reason).toBe("RESULT_SUCCESS");
+          expect(done.text).toBe(HELLO);
+        }
+      },
+    );
     const entries = await entriesFor("?node-ka=", 5);
     expect(new Set(entries.map((e) => e.connection)).size).toBe(1);
     expect(entries.map((e) => e.connection_requests)).toEqual(["1", "2", "3", "4", "5"]);
@@ -189,7 +210,9 @@ describe("nginx origin, plain HTTP", () => {
   it("downloadFile: 64 MiB of random data from nginx lands identical (SHA-256)", async () => {
     const target = join(downloads, "big.bin");
     const done = await fetchOnce(nginx.httpUrl("/raw/big.bin"), {
-      configure: (node) => { node.downloadFile = target; },
+      configure: (node) => {
+        node.downloadFile = target;
+      },
       maxMs: 20_000,
     });
     expect(done.resultName, done.reason).toBe("RESULT_SUCCESS");
@@ -206,7 +229,9 @@ describe("nginx origin, plain HTTP", () => {
   it("downloadFile at a fixed 60 ticks/s: 64 MiB from nginx moves at least 1 MiB per tick", async () => {
     const target = join(downloads, "big-fixed.bin");
     const done = await fetchOnce(nginx.httpUrl("/raw/big.bin?mode=fixed"), {
-      configure: (node) => { node.downloadFile = target; },
+      configure: (node) => {
+        node.downloadFile = target;
+      },
       mode: "fixed",
       fps: 60,
       maxMs: 20_000,
@@ -237,7 +262,10 @@ describe("nginx origin, plain HTTP", () => {
   });
 
   it("a 16 MiB upload that nginx refuses early (client_max_body_size 1m) ends with its 413, not an error", async () => {
-    const done = await fetchOnce(nginx.httpUrl("/raw/hello.txt?post=big"), { method: Method.METHOD_POST, body: Buffer.alloc(16 * 1024 * 1024, 0x61) });
+    const done = await fetchOnce(nginx.httpUrl("/raw/hello.txt?post=big"), {
+      method: Method.METHOD_POST,
+      body: Buffer.alloc(16 * 1024 * 1024, 0x61),
+    });
     expect(done.resultName, done.reason).toBe("RESULT_SUCCESS");
     expect(done.code).toBe(413);
     expect(done.text).toContain("413 Request Entity Too Large");
@@ -280,5 +308,4 @@ describe("nginx origin, names and IPv6", () => {
       expect(entry).toMatchObject({ http_host: `[::1]:${nginx.httpPort}`, server_addr: "::1" });
     }
   });
-
 });

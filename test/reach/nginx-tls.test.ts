@@ -59,7 +59,9 @@ describe("nginx over HTTPS, fixture CA", () => {
   });
 
   it("HTTPRequest: https://127.0.0.1:port/ verifies the IP SAN and sends no SNI (RFC 6066 forbids IP literals)", async () => {
-    const done = await fetchOnce(`https://127.0.0.1:${nginx.httpsPort}/raw/hello.txt?tls=ip`, { configure: (node) => node.setTlsOptions(CA) });
+    const done = await fetchOnce(`https://127.0.0.1:${nginx.httpsPort}/raw/hello.txt?tls=ip`, {
+      configure: (node) => node.setTlsOptions(CA),
+    });
     expect(done.resultName, done.reason).toBe("RESULT_SUCCESS");
     expect(done.text).toBe(HELLO);
     expect(await entryFor("?tls=ip")).toMatchObject({ ssl_server_name: "", http_host: `127.0.0.1:${nginx.httpsPort}` });

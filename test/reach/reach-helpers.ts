@@ -78,7 +78,10 @@ export async function withNode<T>(
  * @returns The completion.
  */
 export function fetchOnce(url: string, options: FetchOptions = {}): Promise<Fetched> {
-  return withNode(() => {}, (fetch) => fetch(url, options));
+  return withNode(
+    () => {},
+    (fetch) => fetch(url, options),
+  );
 }
 
 /** HTTPClients created by a test file; {@link closeClients} closes them. */

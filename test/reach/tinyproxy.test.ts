@@ -81,18 +81,23 @@ describe("tinyproxy, plain HTTP", () => {
   });
 
   it("consecutive requests on one node through the proxy (which closes after each answer) all succeed", async () => {
-    await withNode((node) => node.setHttpProxy("127.0.0.1", proxy.port), async (fetch) => {
-      for (let i = 1; i <= 3; i++) {
-        const done = await fetch(nginx.httpUrl(`/raw/hello.txt?via=proxy-seq-${i}`));
-        expect(done.resultName, done.reason).toBe("RESULT_SUCCESS");
-        expect([done.code, done.text]).toEqual([200, HELLO]);
-      }
-    });
+    await withNode(
+      (node) => node.setHttpProxy("127.0.0.1", proxy.port),
+      async (fetch) => {
+        for (let i = 1; i <= 3; i++) {
+          const done = await fetch(nginx.httpUrl(`/raw/hello.txt?via=proxy-seq-${i}`));
+          expect(done.resultName, done.reason).toBe("RESULT_SUCCESS");
+          expect([done.code, done.text]).toEqual([200, HELLO]);
+        }
+      },
+    );
     for (let i = 1; i <= 3; i++) await proxied(proxy, `GET ${nginx.httpUrl(`/raw/hello.txt?via=proxy-seq-${i}`)} HTTP/1.1`);
   });
 
   it("nginx's chunked gzip body relayed by the proxy is decoded byte for byte", async () => {
-    const done = await fetchOnce(nginx.httpUrl("/text/lines.txt?via=proxy-gzip"), { configure: (node) => node.setHttpProxy("127.0.0.1", proxy.port) });
+    const done = await fetchOnce(nginx.httpUrl("/text/lines.txt?via=proxy-gzip"), {
+      configure: (node) => node.setHttpProxy("127.0.0.1", proxy.port),
+    });
     expect(done.resultName, done.reason).toBe("RESULT_SUCCESS");
     expect(done.header("content-encoding")).toBe("gzip");
     expect(done.text).toBe(LINES);
@@ -100,7 +105,9 @@ describe("tinyproxy, plain HTTP", () => {
   });
 
   it("a redirect through the proxy keeps using it (both hops in both logs)", async () => {
-    const done = await fetchOnce(nginx.httpUrl("/redirect/same-origin"), { configure: (node) => node.setHttpProxy("127.0.0.1", proxy.port) });
+    const done = await fetchOnce(nginx.httpUrl("/redirect/same-origin"), {
+      configure: (node) => node.setHttpProxy("127.0.0.1", proxy.port),
+    });
     expect(done.resultName, done.reason).toBe("RESULT_SUCCESS");
     expect([done.code, done.text]).toEqual([200, HELLO]);
     await proxied(proxy, `GET ${nginx.httpUrl("/redirect/same-origin")} HTTP/1.1`);
@@ -173,7 +180,10 @@ describe("tinyproxy, HTTPS through CONNECT", () => {
       const read = await readBody(client);
       expect([read.body.toString("latin1"), read.status]).toEqual([HELLO, Status.STATUS_CONNECTED]);
     }
-    const entries = await nginx.waitForAccessLog((all) => all.filter((e) => e.request.includes("?tunnel-ka=")).length === 3, "3 requests in the tunnel");
+    const entries = await nginx.waitForAccessLog(
+      (all) => all.filter((e) => e.request.includes("?tunnel-ka=")).length === 3,
+      "3 requests in the tunnel",
+    );
     const mine = entries.filter((e) => e.request.includes("?tunnel-ka="));
     expect(new Set(mine.map((e) => e.connection)).size).toBe(1);
     expect(mine.map((e) => e.connection_requests)).toEqual(["1", "2", "3"]);
@@ -197,7 +207,11 @@ describe("tinyproxy, HTTPS through CONNECT", () => {
     expect(tls.resultName, tls.reason).toBe("RESULT_SUCCESS");
     expect(tls.text).toBe(HELLO);
     await proxied(proxy, `CONNECT [::1]:${nginx.httpsPort} HTTP/1.1`);
-    expect(await entryFor("?via=connect-v6")).toMatchObject({ server_addr: "::1", ssl_server_name: "", http_host: `[::1]:${nginx.httpsPort}` });
+    expect(await entryFor("?via=connect-v6")).toMatchObject({
+      server_addr: "::1",
+      ssl_server_name: "",
+      http_host: `[::1]:${nginx.httpsPort}`,
+    });
   });
 
   it("without the fixture CA the origin (not the proxy) is distrusted: TLS_HANDSHAKE_ERROR", async () => {
@@ -269,17 +283,20 @@ describe("tinyproxy with BasicAuth", () => {
   it.each([
     ["without credentials", "127.0.0.1", 407, "proxy-authenticate", "Proxy Authentication Required"],
     ["with a wrong password", "user:wrong@127.0.0.1", 401, "www-authenticate", "Unauthorized"],
-  ] as const)("plain HTTP %s: the proxy's answer is the response (SUCCESS, its code); nothing reaches nginx", async (label, host, code, challenge, text) => {
-    const tag = `?auth=plain-${label.replace(/\W+/g, "-")}`;
-    const done = await fetchOnce(nginx.httpUrl(`/raw/hello.txt${tag}`), { configure: (node) => node.setHttpProxy(host, authProxy.port) });
-    expect(done.resultName, done.reason).toBe("RESULT_SUCCESS");
-    expect(done.code).toBe(code);
-    expect(done.header(challenge)).toMatch(/^Basic realm=/);
-    expect(done.header("server")).toMatch(/^tinyproxy\//);
-    expect(done.text).toContain(text);
-    await proxied(authProxy, `GET ${nginx.httpUrl(`/raw/hello.txt${tag}`)} HTTP/1.1`);
-    expect(nginx.readAccessLog().some((e) => e.request.includes(tag))).toBe(false);
-  });
+  ] as const)(
+    "plain HTTP %s: the proxy's answer is the response (SUCCESS, its code); nothing reaches nginx",
+    async (label, host, code, challenge, text) => {
+      const tag = `?auth=plain-${label.replace(/\W+/g, "-")}`;
+      const done = await fetchOnce(nginx.httpUrl(`/raw/hello.txt${tag}`), { configure: (node) => node.setHttpProxy(host, authProxy.port) });
+      expect(done.resultName, done.reason).toBe("RESULT_SUCCESS");
+      expect(done.code).toBe(code);
+      expect(done.header(challenge)).toMatch(/^Basic realm=/);
+      expect(done.header("server")).toMatch(/^tinyproxy\//);
+      expect(done.text).toContain(text);
+      await proxied(authProxy, `GET ${nginx.httpUrl(`/raw/hello.txt${tag}`)} HTTP/1.1`);
+      expect(nginx.readAccessLog().some((e) => e.request.includes(tag))).toBe(false);
+    },
+  );
 
   it("HTTPS with user:pass@ credentials → the tunnel opens, 200", async () => {
     const done = await fetchOnce(nginx.httpsUrl("/raw/hello.txt?auth=tls-ok"), {
@@ -385,7 +402,10 @@ describe("tinyproxy with BasicAuth", () => {
       expect(tls.result).toBe(Result.RESULT_CANT_CONNECT);
       expect(tls.code).toBe(0);
       expect(tls.reason).toContain("the proxy refused the tunnel: 401 Unauthorized");
-      expect(calls.map((c) => [c.scheme, c.attempt])).toEqual([["http", 1], ["https", 1]]);
+      expect(calls.map((c) => [c.scheme, c.attempt])).toEqual([
+        ["http", 1],
+        ["https", 1],
+      ]);
       expect(nginx.readAccessLog().some((e) => e.request.includes("?auth=login-wrong"))).toBe(false);
     });
 
@@ -449,7 +469,8 @@ describe("tinyproxy named by environment variables only (useEnvironmentProxy)", 
   it("http_proxy: HTTPRequest goes through the proxy (absolute form in its log, Via at nginx), no setHttpProxy", async () => {
     const url = nginx.httpUrl("/raw/hello.txt?via=env-http");
     const done = await withEnvironment({ http_proxy: `http://127.0.0.1:${proxy.port}` }, () =>
-      fetchOnce(url, { configure: (node) => (node.useEnvironmentProxy = true) }));
+      fetchOnce(url, { configure: (node) => (node.useEnvironmentProxy = true) }),
+    );
     expect(done.resultName, done.reason).toBe("RESULT_SUCCESS");
     expect([done.code, done.text]).toEqual([200, HELLO]);
     expect(done.header("via")).toMatch(/tinyproxy/);
@@ -464,7 +485,8 @@ describe("tinyproxy named by environment variables only (useEnvironmentProxy)", 
           node.useEnvironmentProxy = true;
           node.setTlsOptions(CA);
         },
-      }));
+      }),
+    );
     expect(done.resultName, done.reason).toBe("RESULT_SUCCESS");
     expect([done.code, done.text]).toEqual([200, HELLO]);
     await proxied(proxy, `CONNECT localhost:${nginx.httpsPort} HTTP/1.1`);
@@ -473,7 +495,9 @@ describe("tinyproxy named by environment variables only (useEnvironmentProxy)", 
 
   it("credentials in http_proxy reach the authenticating proxy; HTTPClient.useEnvironmentProxy does the same", async () => {
     await withEnvironment({ http_proxy: `http://user:pass@127.0.0.1:${authProxy.port}` }, async () => {
-      const done = await fetchOnce(nginx.httpUrl("/raw/hello.txt?via=env-auth"), { configure: (node) => (node.useEnvironmentProxy = true) });
+      const done = await fetchOnce(nginx.httpUrl("/raw/hello.txt?via=env-auth"), {
+        configure: (node) => (node.useEnvironmentProxy = true),
+      });
       expect([done.resultName, done.code, done.text]).toEqual(["RESULT_SUCCESS", 200, HELLO]);
       const client = newClient();
       client.useEnvironmentProxy = true;
@@ -482,13 +506,18 @@ describe("tinyproxy named by environment variables only (useEnvironmentProxy)", 
       expect(client.getResponseCode()).toBe(200);
       expect((await readBody(client)).body.toString("latin1")).toBe(HELLO);
     });
-    await authProxy.waitForLog((log) => log.includes(`GET ${nginx.httpUrl("/raw/hello.txt?via=env-client")} HTTP/1.1`), "the client's request");
+    await authProxy.waitForLog(
+      (log) => log.includes(`GET ${nginx.httpUrl("/raw/hello.txt?via=env-client")} HTTP/1.1`),
+      "the client's request",
+    );
     expect((await entryFor("?via=env-client")).http_via).toMatch(/tinyproxy/);
   });
 
   it("no_proxy matching the host, or not opting in, goes direct with the variables set", async () => {
     await withEnvironment({ http_proxy: `http://127.0.0.1:${proxy.port}`, no_proxy: "localhost, 127.0.0.0/8" }, async () => {
-      const bypassed = await fetchOnce(nginx.httpUrl("/raw/hello.txt?via=env-no-proxy"), { configure: (node) => (node.useEnvironmentProxy = true) });
+      const bypassed = await fetchOnce(nginx.httpUrl("/raw/hello.txt?via=env-no-proxy"), {
+        configure: (node) => (node.useEnvironmentProxy = true),
+      });
       expect([bypassed.resultName, bypassed.code]).toEqual(["RESULT_SUCCESS", 200]);
       expect(bypassed.header("via")).toBeUndefined();
     });
@@ -504,7 +533,8 @@ describe("tinyproxy named by environment variables only (useEnvironmentProxy)", 
 
   it("an unusable variable (a socks5:// proxy) fails the request with the reason instead of going direct", async () => {
     const done = await withEnvironment({ all_proxy: "socks5://127.0.0.1:1080" }, () =>
-      fetchOnce(nginx.httpUrl("/raw/hello.txt?via=env-socks"), { configure: (node) => (node.useEnvironmentProxy = true) }));
+      fetchOnce(nginx.httpUrl("/raw/hello.txt?via=env-socks"), { configure: (node) => (node.useEnvironmentProxy = true) }),
+    );
     expect(done.result).toBe(Result.RESULT_CANT_CONNECT);
     expect(done.reason).toMatch(/all_proxy: only http:\/\/ proxies are supported, not socks5:\/\//);
   });

@@ -8,7 +8,16 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Result } from "../../src/status/result.ts";
 import { writeResponse } from "../helpers/loopback-server.ts";
 import {
-  Cleanup, gz, makeTree, patternBytes, runUntilComplete, serveHttp, sha256, writeChunked, writeHead, type LoopMode,
+  Cleanup,
+  gz,
+  makeTree,
+  patternBytes,
+  runUntilComplete,
+  serveHttp,
+  sha256,
+  writeChunked,
+  writeHead,
+  type LoopMode,
 } from "./loopback-helpers.ts";
 
 const MiB = 1024 * 1024;

@@ -3,9 +3,7 @@
  * HTTPRequest over a ScriptedNetwork, and a recorder of every `requestCompleted` emission with the
  * tick it happened on. No socket, no timer, no event loop turn.
  */
-import {
-  HTTPRequest, Result, SceneTree, ScriptedNetwork, VERSION, resultName, type ScriptedPeer,
-} from "../../src/index.ts";
+import { HTTPRequest, type Result, SceneTree, ScriptedNetwork, VERSION, resultName, type ScriptedPeer } from "../../src/index.ts";
 
 /** One `requestCompleted` emission. */
 export interface Completion {
@@ -64,7 +62,13 @@ export function setup(options: SetupOptions = {}): Harness {
   const completions: Completion[] = [];
   node.requestCompleted.connect((result, code, headers, body) => {
     completions.push({
-      tick: tree.getFrame(), result, code, headers: [...headers], body: body.slice(), text: latin1(body), reason: node.getErrorReason(),
+      tick: tree.getFrame(),
+      result,
+      code,
+      headers: [...headers],
+      body: body.slice(),
+      text: latin1(body),
+      reason: node.getErrorReason(),
     });
   });
   const tick = (delta = 1 / 60): number => {
@@ -72,7 +76,11 @@ export function setup(options: SetupOptions = {}): Harness {
     return tree.getFrame();
   };
   return {
-    tree, node, network, completions, tick,
+    tree,
+    node,
+    network,
+    completions,
+    tick,
     ticks(count, delta) {
       for (let i = 0; i < count; i++) tick(delta);
     },

@@ -25,7 +25,9 @@ function tree(https: boolean): void {
   if (https) request.setTlsOptions(TLSOptions.client(readFileSync("test/fixtures/tls/ca.pem", "utf8")));
   const runner = new TreeRunner(sceneTree, { mode: "as-fast-as-possible" });
   request.requestCompleted.connect((result, code, _headers, body) => {
-    console.log(`completed ${result === Result.RESULT_SUCCESS ? "ok" : `result ${result}: ${request.getErrorReason()}`} ${code} ${Buffer.from(body).toString()}`);
+    console.log(
+      `completed ${result === Result.RESULT_SUCCESS ? "ok" : `result ${result}: ${request.getErrorReason()}`} ${code} ${Buffer.from(body).toString()}`,
+    );
     console.log(`kept ${request.getHttpClientStatus() === Status.STATUS_CONNECTED ? "connected" : "closed"}`);
     runner.stop();
     console.log("done");
@@ -43,7 +45,8 @@ function client(): void {
     c.poll();
     let status = c.getStatus();
     if (status === Status.STATUS_BODY) {
-      for (let piece = c.readResponseBodyPiece(); piece.length > 0; piece = c.readResponseBodyPiece()) body += Buffer.from(piece).toString();
+      for (let piece = c.readResponseBodyPiece(); piece.length > 0; piece = c.readResponseBodyPiece())
+        body += Buffer.from(piece).toString();
       status = c.getStatus();
     }
     if (status === Status.STATUS_CONNECTED) {
@@ -60,7 +63,12 @@ function client(): void {
       sent++;
       if (c.request(Method.METHOD_GET, `/${sent}`, []) !== Err.OK) throw new Error(c.getErrorReason());
       c.poll(); // writes it
-    } else if (status !== Status.STATUS_CONNECTING && status !== Status.STATUS_RESOLVING && status !== Status.STATUS_REQUESTING && status !== Status.STATUS_BODY) {
+    } else if (
+      status !== Status.STATUS_CONNECTING &&
+      status !== Status.STATUS_RESOLVING &&
+      status !== Status.STATUS_REQUESTING &&
+      status !== Status.STATUS_BODY
+    ) {
       console.log(`failed: status ${status}: ${c.getErrorReason()}`);
       c.setActivityListener(null);
     }

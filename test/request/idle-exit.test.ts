@@ -14,7 +14,6 @@ import { cleanupAfterEach } from "../helpers/cleanup.ts";
 
 const track = cleanupAfterEach().track;
 
-
 /**
  * Answers each request head on `socket` with a keep-alive 200 whose body is the request target,
  * after `delayMs`. Never closes the connection.
@@ -27,7 +26,8 @@ function answerKeepAlive(socket: Socket, delayMs: number): void {
       const target = pending.slice(0, end).split(" ")[1] ?? "?";
       pending = pending.slice(end + 4);
       setTimeout(() => {
-        if (!socket.destroyed) socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${target.length}\r\nConnection: keep-alive\r\n\r\n${target}`);
+        if (!socket.destroyed)
+          socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${target.length}\r\nConnection: keep-alive\r\n\r\n${target}`);
       }, delayMs);
     }
   });
@@ -44,7 +44,9 @@ interface ChildRun {
 /** Runs the child script and times its exit after `done`; kills it after `timeoutMs`. */
 function runChild(mode: string, port: number, timeoutMs = 10_000): Promise<ChildRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["scripts/run-ts.mjs", "test/request/idle-exit-child.ts", mode, String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["scripts/run-ts.mjs", "test/request/idle-exit-child.ts", mode, String(port)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     let doneAt = -1;
@@ -82,7 +84,9 @@ describe("idle keep-alive connections and process exit", () => {
   }, 30_000);
 
   it("HTTPRequest over TLS: the TLS connection kept for reuse does not hold the process either", async () => {
-    const server = track(await startTlsServer({ cert: fixtures.serverCert, key: fixtures.serverKey }, (socket) => answerKeepAlive(socket, 200)));
+    const server = track(
+      await startTlsServer({ cert: fixtures.serverCert, key: fixtures.serverKey }, (socket) => answerKeepAlive(socket, 200)),
+    );
     const run = await runChild("tree-https", server.port);
     expectCleanPromptExit(run, "completed ok 200 /\nkept connected\ndone\n");
   }, 30_000);

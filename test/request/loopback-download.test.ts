@@ -11,7 +11,17 @@ import { Result } from "../../src/status/result.ts";
 import { writeResponse } from "../helpers/loopback-server.ts";
 import { sleep } from "../helpers/wait.ts";
 import {
-  Cleanup, gz, makeTree, partFiles, patternBytes, runTree, runUntilComplete, serveHttp, sha256, writeChunked, writeHead,
+  Cleanup,
+  gz,
+  makeTree,
+  partFiles,
+  patternBytes,
+  runTree,
+  runUntilComplete,
+  serveHttp,
+  sha256,
+  writeChunked,
+  writeHead,
   type ServedRequest,
 } from "./loopback-helpers.ts";
 
@@ -56,7 +66,13 @@ describe("downloadFile: success", () => {
     node.downloadFile = target;
     node.request(`http://127.0.0.1:${server.port}/big`);
     let sawPart = false;
-    const done = await runUntilComplete(node, { mode: "fixed", maxMs: 8000, onTick: () => { sawPart ||= partFiles(dir).length > 0; } });
+    const done = await runUntilComplete(node, {
+      mode: "fixed",
+      maxMs: 8000,
+      onTick: () => {
+        sawPart ||= partFiles(dir).length > 0;
+      },
+    });
     expect(done.result, node.getErrorReason()).toBe(Result.RESULT_SUCCESS);
     expect(done.code).toBe(200);
     expect(done.body.length).toBe(0);
@@ -135,7 +151,8 @@ describe("downloadFile: the previous file is kept on every failure", () => {
     node.request(`http://127.0.0.1:${server.port}/`);
     let sawPart = false;
     const done = await runUntilComplete(node, {
-      mode: "fast", maxMs: 5000,
+      mode: "fast",
+      maxMs: 5000,
       onTick: () => {
         if (node.getDownloadedBytes() === 100_000 && !sawPart) {
           sawPart = partFiles(dir).length === 1;
@@ -157,7 +174,13 @@ describe("downloadFile: the previous file is kept on every failure", () => {
     const { node } = makeTree();
     node.downloadFile = target;
     node.request(`http://127.0.0.1:${server.port}/`);
-    const done = await runUntilComplete(node, { mode: "loop", maxMs: 5000, onTick: () => { if (node.getDownloadedBytes() > 0) release(); } });
+    const done = await runUntilComplete(node, {
+      mode: "loop",
+      maxMs: 5000,
+      onTick: () => {
+        if (node.getDownloadedBytes() > 0) release();
+      },
+    });
     expect(done.result).toBe(Result.RESULT_CONNECTION_ERROR);
     expectKept(dir, target);
   });
@@ -186,7 +209,13 @@ describe("downloadFile: the previous file is kept on every failure", () => {
     node.bodySizeLimit = 1000;
     node.request(`http://127.0.0.1:${server.port}/`);
     let sawPart = false;
-    const done = await runUntilComplete(node, { mode: "fast", maxMs: 5000, onTick: () => { sawPart ||= partFiles(dir).length > 0; } });
+    const done = await runUntilComplete(node, {
+      mode: "fast",
+      maxMs: 5000,
+      onTick: () => {
+        sawPart ||= partFiles(dir).length > 0;
+      },
+    });
     expect(done.result).toBe(Result.RESULT_BODY_SIZE_LIMIT_EXCEEDED);
     expect(sawPart).toBe(false);
     expectKept(dir, target);
@@ -214,7 +243,9 @@ describe("downloadFile: the previous file is kept on every failure", () => {
 
   it("a truncated gzip stream → BODY_DECOMPRESS_FAILED", async () => {
     const good = gz(patternBytes(100_000, 12));
-    const server = await serve((socket) => writeResponse(socket, { headers: ["Content-Encoding: gzip"], body: good.subarray(0, good.length - 20) }));
+    const server = await serve((socket) =>
+      writeResponse(socket, { headers: ["Content-Encoding: gzip"], body: good.subarray(0, good.length - 20) }),
+    );
     const { dir, target } = dirWithOldFile();
     const { node } = makeTree();
     node.downloadFile = target;
@@ -234,7 +265,8 @@ describe("downloadFile: the previous file is kept on every failure", () => {
     node.requestCompleted.connect(() => emitted++);
     let cancelled = false;
     await runTree(tree, () => cancelled, {
-      mode: "fast", maxMs: 5000,
+      mode: "fast",
+      maxMs: 5000,
       onTick: () => {
         if (node.getDownloadedBytes() === 100_000 && partFiles(dir).length === 1) {
           node.cancelRequest();
@@ -256,7 +288,13 @@ describe("downloadFile: the previous file is kept on every failure", () => {
     node.timeout = 0.3;
     node.request(`http://127.0.0.1:${server.port}/`);
     let sawPart = false;
-    const done = await runUntilComplete(node, { mode: "fixed", maxMs: 3000, onTick: () => { sawPart ||= partFiles(dir).length > 0; } });
+    const done = await runUntilComplete(node, {
+      mode: "fixed",
+      maxMs: 3000,
+      onTick: () => {
+        sawPart ||= partFiles(dir).length > 0;
+      },
+    });
     expect(sawPart).toBe(true);
     expect(done.result).toBe(Result.RESULT_TIMEOUT);
     expect(done.body.length).toBe(0);
@@ -273,7 +311,8 @@ describe("downloadFile: the previous file is kept on every failure", () => {
     node.requestCompleted.connect(() => emitted++);
     let removed = false;
     await runTree(tree, () => removed, {
-      mode: "fast", maxMs: 5000,
+      mode: "fast",
+      maxMs: 5000,
       onTick: () => {
         if (!removed && node.getDownloadedBytes() === 100_000 && partFiles(dir).length === 1) {
           tree.root.removeChild(node);
@@ -362,7 +401,8 @@ describe("downloadFile: file errors", () => {
     node.request(`http://127.0.0.1:${server.port}/`);
     let removed = false;
     const done = await runUntilComplete(node, {
-      mode: "fast", maxMs: 5000,
+      mode: "fast",
+      maxMs: 5000,
       onTick: () => {
         if (!removed && node.getDownloadedBytes() === 100_000 && partFiles(sub).length === 1) {
           fs.rmSync(sub, { recursive: true, force: true });

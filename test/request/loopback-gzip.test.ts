@@ -9,7 +9,17 @@ import { Result } from "../../src/status/result.ts";
 import { writeResponse } from "../helpers/loopback-server.ts";
 import { sleep } from "../helpers/wait.ts";
 import {
-  arrayBufferBytes, Cleanup, gz, gzipOfZeros, makeTree, patternBytes, runUntilComplete, serveHttp, sha256, writeChunked, writeHead,
+  arrayBufferBytes,
+  Cleanup,
+  gz,
+  gzipOfZeros,
+  makeTree,
+  patternBytes,
+  runUntilComplete,
+  serveHttp,
+  sha256,
+  writeChunked,
+  writeHead,
   type ServedRequest,
 } from "./loopback-helpers.ts";
 
@@ -164,7 +174,11 @@ describe("compression bombs", () => {
     let peakMemory = before;
     node.request(`http://127.0.0.1:${server.port}/bomb`);
     const done = await runUntilComplete(node, {
-      mode: "fast", maxMs: 5000, onTick: () => { peakMemory = Math.max(peakMemory, arrayBufferBytes()); },
+      mode: "fast",
+      maxMs: 5000,
+      onTick: () => {
+        peakMemory = Math.max(peakMemory, arrayBufferBytes());
+      },
     });
     expect(done.result).toBe(Result.RESULT_BODY_SIZE_LIMIT_EXCEEDED);
     expect(done.code).toBe(200);

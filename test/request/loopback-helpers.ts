@@ -212,8 +212,15 @@ export async function runUntilComplete(node: HTTPRequest, options: RunOptions = 
     const stats = await runTree(
       tree,
       () => args !== null,
-      { ...options, onTick: (ticks) => { ticksSoFar = ticks; onTick?.(ticks); } },
-      () => `status ${node.getHttpClientStatus()}, downloaded ${node.getDownloadedBytes()}, reason ${JSON.stringify(node.getErrorReason())}`,
+      {
+        ...options,
+        onTick: (ticks) => {
+          ticksSoFar = ticks;
+          onTick?.(ticks);
+        },
+      },
+      () =>
+        `status ${node.getHttpClientStatus()}, downloaded ${node.getDownloadedBytes()}, reason ${JSON.stringify(node.getErrorReason())}`,
     );
     const got = args as RequestCompletedArgs | null;
     if (got === null) throw new Error("no completion");
@@ -237,7 +244,6 @@ export function makeTree(count = 1): { tree: SceneTree; nodes: HTTPRequest[]; no
   if (node === undefined) throw new Error("count must be at least 1");
   return { tree, nodes, node };
 }
-
 
 /** SHA-256 of bytes, hex. */
 export function sha256(bytes: Uint8Array): string {
@@ -377,12 +383,13 @@ export function requestReader(socket: Socket): () => Promise<Omit<ServedRequest,
   };
   socket.on("end", onEnd);
   socket.on("close", onEnd);
-  const waitMore = (): Promise<void> => new Promise((resolve) => {
-    wake = () => {
-      wake = null;
-      resolve();
-    };
-  });
+  const waitMore = (): Promise<void> =>
+    new Promise((resolve) => {
+      wake = () => {
+        wake = null;
+        resolve();
+      };
+    });
   return async () => {
     for (;;) {
       take();

@@ -27,12 +27,19 @@ function parseForm(req: IncomingMessage): Promise<ParsedForm> {
   return new Promise((resolve, reject) => {
     const form: ParsedForm = { fields: {}, files: [] };
     const parser = busboy({ headers: req.headers });
-    parser.on("field", (name, value) => { form.fields[name] = value; });
+    parser.on("field", (name, value) => {
+      form.fields[name] = value;
+    });
     parser.on("file", (name, stream, info) => {
       const hash = createHash("sha256");
       let size = 0;
-      stream.on("data", (chunk: Buffer) => { hash.update(chunk); size += chunk.length; });
-      stream.on("end", () => form.files.push({ name, filename: info.filename ?? "", mimeType: info.mimeType, sha256: hash.digest("hex"), size }));
+      stream.on("data", (chunk: Buffer) => {
+        hash.update(chunk);
+        size += chunk.length;
+      });
+      stream.on("end", () =>
+        form.files.push({ name, filename: info.filename ?? "", mimeType: info.mimeType, sha256: hash.digest("hex"), size }),
+      );
     });
     parser.on("close", () => resolve(form));
     parser.on("error", reject);
@@ -47,14 +54,17 @@ beforeAll(async () => {
       res.writeHead(200, { "Content-Length": PAYLOAD.length });
       res.end(PAYLOAD);
     } else if (req.url === "/upload") {
-      parseForm(req).then((form) => {
-        forms.push(form);
-        res.writeHead(200, { "Content-Type": "application/json" });
-        res.end(JSON.stringify({ received: req.headers["content-length"] ?? "chunked" }));
-      }, (error: unknown) => {
-        res.writeHead(400);
-        res.end(String(error));
-      });
+      parseForm(req).then(
+        (form) => {
+          forms.push(form);
+          res.writeHead(200, { "Content-Type": "application/json" });
+          res.end(JSON.stringify({ received: req.headers["content-length"] ?? "chunked" }));
+        },
+        (error: unknown) => {
+          res.writeHead(400);
+          res.end(String(error));
+        },
+      );
     } else {
       res.writeHead(404, { "Content-Length": 0 });
       res.end();

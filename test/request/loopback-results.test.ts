@@ -11,7 +11,17 @@ import { Method } from "../../src/status/method.ts";
 import { getRefusedPort, readRequestHead, startTlsServer, writeResponse } from "../helpers/loopback-server.ts";
 import { fixtures } from "../helpers/tls-fixtures.ts";
 import { sleep } from "../helpers/wait.ts";
-import { Cleanup, gz, makeTree, runUntilComplete, serveHttp, writeChunked, writeHead, type LoopMode, type ServedRequest } from "./loopback-helpers.ts";
+import {
+  Cleanup,
+  gz,
+  makeTree,
+  runUntilComplete,
+  serveHttp,
+  writeChunked,
+  writeHead,
+  type LoopMode,
+  type ServedRequest,
+} from "./loopback-helpers.ts";
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -46,9 +56,11 @@ describe("connection failures", () => {
   });
 
   it("TLS_HANDSHAKE_ERROR against a self-signed server without a CA, with Node's code in the reason", async () => {
-    const server = cleanup.server(await startTlsServer({ cert: fixtures.selfSignedCert, key: fixtures.selfSignedKey }, (socket) => {
-      writeResponse(socket, { body: "never" });
-    }));
+    const server = cleanup.server(
+      await startTlsServer({ cert: fixtures.selfSignedCert, key: fixtures.selfSignedKey }, (socket) => {
+        writeResponse(socket, { body: "never" });
+      }),
+    );
     const { node } = makeTree();
     node.request(`https://127.0.0.1:${server.port}/`);
     const done = await runUntilComplete(node, { mode: "fast", maxMs: 5000 });
@@ -249,7 +261,12 @@ describe("redirects", () => {
     expect(done.code).toBe(302);
     expect(done.headers).toEqual(["Location: /loop/4", "Content-Length: 5"]);
     expect(done.body.length).toBe(0);
-    expect(server.requests.map((r) => r.requestLine)).toEqual(["GET /loop/0 HTTP/1.1", "GET /loop/1 HTTP/1.1", "GET /loop/2 HTTP/1.1", "GET /loop/3 HTTP/1.1"]);
+    expect(server.requests.map((r) => r.requestLine)).toEqual([
+      "GET /loop/0 HTTP/1.1",
+      "GET /loop/1 HTTP/1.1",
+      "GET /loop/2 HTTP/1.1",
+      "GET /loop/3 HTTP/1.1",
+    ]);
     expect(node.getErrorReason()).toMatch(/more than 3 redirects/);
   });
 
@@ -299,9 +316,13 @@ describe("success", () => {
   });
 
   it("HTTPS with the fixture CA through setTlsOptions(TLSOptions.client(ca))", async () => {
-    const server = cleanup.server(await startTlsServer({ cert: fixtures.serverCert, key: fixtures.serverKey }, (socket) => {
-      readRequestHead(socket).then(() => writeResponse(socket, { body: "secure hello" })).catch(() => {});
-    }));
+    const server = cleanup.server(
+      await startTlsServer({ cert: fixtures.serverCert, key: fixtures.serverKey }, (socket) => {
+        readRequestHead(socket)
+          .then(() => writeResponse(socket, { body: "secure hello" }))
+          .catch(() => {});
+      }),
+    );
     for (const host of ["127.0.0.1", "localhost"]) {
       const { node } = makeTree();
       node.setTlsOptions(TLSOptions.client(fixtures.ca));

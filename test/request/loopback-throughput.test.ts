@@ -12,8 +12,17 @@ import { readRequestHead, startTlsServer, writeResponse } from "../helpers/loopb
 import { fixtures } from "../helpers/tls-fixtures.ts";
 import { sleep } from "../helpers/wait.ts";
 import {
-  Cleanup, makeTree, patternBytes, runTree, runUntilComplete, serveHttp, sha256, writeChunked, writeHead,
-  type Completion, type ServedRequest,
+  Cleanup,
+  makeTree,
+  patternBytes,
+  runTree,
+  runUntilComplete,
+  serveHttp,
+  sha256,
+  writeChunked,
+  writeHead,
+  type Completion,
+  type ServedRequest,
 } from "./loopback-helpers.ts";
 
 const cleanup = new Cleanup();
@@ -34,7 +43,9 @@ describe("throughput (Godot W1: one read per frame)", () => {
     node.request(`http://127.0.0.1:${server.port}/32mib`);
     const done = await runUntilComplete(node, { mode: "fixed", fps: 60, maxTicks: 400, maxMs: 10_000 });
     const peak = node.getPeakBufferedBytes();
-    console.log(`32 MiB Content-Length at 60 fps: completed at tick ${done.completedAtTick} (${done.ms.toFixed(0)} ms), peak buffered ${peak} bytes`);
+    console.log(
+      `32 MiB Content-Length at 60 fps: completed at tick ${done.completedAtTick} (${done.ms.toFixed(0)} ms), peak buffered ${peak} bytes`,
+    );
     expect(done.result, node.getErrorReason()).toBe(Result.RESULT_SUCCESS);
     expect(done.body.length).toBe(BODY.length);
     expect(sha256(done.body)).toBe(BODY_HASH);
@@ -52,7 +63,9 @@ describe("throughput (Godot W1: one read per frame)", () => {
     node.request(`http://127.0.0.1:${server.port}/32mib`);
     const done = await runUntilComplete(node, { mode: "fixed", fps: 60, maxTicks: 400, maxMs: 10_000 });
     const peak = node.getPeakBufferedBytes();
-    console.log(`32 MiB chunked at 60 fps: completed at tick ${done.completedAtTick} (${done.ms.toFixed(0)} ms), peak buffered ${peak} bytes`);
+    console.log(
+      `32 MiB chunked at 60 fps: completed at tick ${done.completedAtTick} (${done.ms.toFixed(0)} ms), peak buffered ${peak} bytes`,
+    );
     expect(done.result, node.getErrorReason()).toBe(Result.RESULT_SUCCESS);
     expect(sha256(done.body)).toBe(BODY_HASH);
     expect(done.completedAtTick).toBeLessThanOrEqual(40);
@@ -60,15 +73,21 @@ describe("throughput (Godot W1: one read per frame)", () => {
   });
 
   it("32 MiB over HTTPS at 60 ticks/s in at most 40 ticks, buffer bounded", async () => {
-    const server = cleanup.server(await startTlsServer({ cert: fixtures.serverCert, key: fixtures.serverKey }, (socket) => {
-      readRequestHead(socket).then(() => writeResponse(socket, { body: BODY })).catch(() => {});
-    }));
+    const server = cleanup.server(
+      await startTlsServer({ cert: fixtures.serverCert, key: fixtures.serverKey }, (socket) => {
+        readRequestHead(socket)
+          .then(() => writeResponse(socket, { body: BODY }))
+          .catch(() => {});
+      }),
+    );
     const { node } = makeTree();
     node.setTlsOptions(TLSOptions.client(fixtures.ca));
     node.request(`https://127.0.0.1:${server.port}/32mib`);
     const done = await runUntilComplete(node, { mode: "fixed", fps: 60, maxTicks: 400, maxMs: 10_000 });
     const peak = node.getPeakBufferedBytes();
-    console.log(`32 MiB HTTPS at 60 fps: completed at tick ${done.completedAtTick} (${done.ms.toFixed(0)} ms), peak buffered ${peak} bytes`);
+    console.log(
+      `32 MiB HTTPS at 60 fps: completed at tick ${done.completedAtTick} (${done.ms.toFixed(0)} ms), peak buffered ${peak} bytes`,
+    );
     expect(done.result, node.getErrorReason()).toBe(Result.RESULT_SUCCESS);
     expect(sha256(done.body)).toBe(BODY_HASH);
     expect(done.completedAtTick).toBeLessThanOrEqual(40);
@@ -120,8 +139,12 @@ describe("several nodes in one tree", () => {
         });
       });
     });
-    await runTree(tree, () => results.every((r) => r !== null), { mode: "fixed", maxMs: 8000 }, () =>
-      nodes.map((n, i) => `#${i}: ${n.getHttpClientStatus()} ${n.getDownloadedBytes()} ${n.getErrorReason()}`).join("; "));
+    await runTree(
+      tree,
+      () => results.every((r) => r !== null),
+      { mode: "fixed", maxMs: 8000 },
+      () => nodes.map((n, i) => `#${i}: ${n.getHttpClientStatus()} ${n.getDownloadedBytes()} ${n.getErrorReason()}`).join("; "),
+    );
     await Promise.all(pending);
     for (const i of [0, 1, 2, 4]) {
       const r = results[i];

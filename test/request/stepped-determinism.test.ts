@@ -26,9 +26,18 @@ const scripts: Script[] = [
   },
   { name: "gzip", response: bytes(wire("HTTP/1.1 200 OK", ["Content-Encoding: gzip", `Content-Length: ${GZ.length}`]), GZ), end: false },
   { name: "close-delimited", response: bytes(wire("HTTP/1.0 200 OK", ["X-B: 2"], "until close")), end: true },
-  { name: "100 Continue then 201", response: bytes("HTTP/1.1 100 Continue\r\n\r\n", wire("HTTP/1.1 201 Created", ["Content-Length: 2"], "ok")), end: false },
+  {
+    name: "100 Continue then 201",
+    response: bytes("HTTP/1.1 100 Continue\r\n\r\n", wire("HTTP/1.1 201 Created", ["Content-Length: 2"], "ok")),
+    end: false,
+  },
   { name: "body cut short (CONNECTION_ERROR)", response: bytes(wire("HTTP/1.1 200 OK", ["Content-Length: 9"], "trunc")), end: true },
-  { name: "same-origin redirect with a body", response: bytes(wire("HTTP/1.1 302 Found", ["Location: /next", "Content-Length: 4"], "gone")), end: false, then: ok("next") },
+  {
+    name: "same-origin redirect with a body",
+    response: bytes(wire("HTTP/1.1 302 Found", ["Location: /next", "Content-Length: 4"], "gone")),
+    end: false,
+    then: ok("next"),
+  },
 ];
 
 /** Runs `script` with the response delivered in `pieces` (one push per tick) and returns the outcome. */
@@ -68,7 +77,10 @@ describe("HTTPRequest determinism: the same bytes in any split give the same sig
         expect(outcome(split), `split at ${i}`).toEqual(outcome(reference));
         expect(split[6], `tick of completion, split at ${i}`).toBe(referenceTick + 1);
       }
-      const single = run(script, Array.from(all, (byte) => Uint8Array.of(byte)));
+      const single = run(
+        script,
+        Array.from(all, (byte) => Uint8Array.of(byte)),
+      );
       expect(outcome(single)).toEqual(outcome(reference));
       expect(single[6]).toBe(referenceTick + all.length - 1);
     });

@@ -15,7 +15,9 @@ describe("HTTPRequest gzip (stepped)", () => {
     const h = setup();
     h.node.request("http://example.test/", ["X-A: 1"]);
     h.tick();
-    expect(h.peer().takeOutgoingText()).toBe(wire("GET / HTTP/1.1", ["X-A: 1", "Accept-Encoding: gzip, deflate", "Host: example.test", UA, ACCEPT]));
+    expect(h.peer().takeOutgoingText()).toBe(
+      wire("GET / HTTP/1.1", ["X-A: 1", "Accept-Encoding: gzip, deflate", "Host: example.test", UA, ACCEPT]),
+    );
   });
 
   it("a user Accept-Encoding (any case) is sent alone", () => {
@@ -58,7 +60,9 @@ describe("HTTPRequest gzip (stepped)", () => {
     h.tick();
     const half = Math.floor(GZ.length / 2);
     const chunk = (part: Uint8Array): Uint8Array => bytes(`${part.length.toString(16)}\r\n`, part, "\r\n");
-    h.peer().pushIncoming(bytes(wire("HTTP/1.1 200 OK", ["Transfer-Encoding: chunked", "Content-Encoding: gzip"]), chunk(GZ.subarray(0, half))));
+    h.peer().pushIncoming(
+      bytes(wire("HTTP/1.1 200 OK", ["Transfer-Encoding: chunked", "Content-Encoding: gzip"]), chunk(GZ.subarray(0, half))),
+    );
     h.tick();
     h.peer().pushIncoming(bytes(chunk(GZ.subarray(half)), "0\r\n\r\n"));
     h.tick();
@@ -94,7 +98,10 @@ describe("HTTPRequest gzip (stepped)", () => {
     h.tick();
     h.peer().pushIncoming(bytes(gzipHead(corrupt.length, ["X-A: 1"]), corrupt));
     expect(summary(h.untilDone())).toEqual([
-      "RESULT_BODY_DECOMPRESS_FAILED", 200, ["Content-Encoding: gzip", "X-A: 1", `Content-Length: ${corrupt.length}`], "",
+      "RESULT_BODY_DECOMPRESS_FAILED",
+      200,
+      ["Content-Encoding: gzip", "X-A: 1", `Content-Length: ${corrupt.length}`],
+      "",
     ]);
   });
 
@@ -115,7 +122,12 @@ describe("HTTPRequest gzip (stepped)", () => {
     h.tick();
     h.peer().pushIncoming(bytes(gzipHead(bomb.length), bomb));
     const done = h.untilDone();
-    expect(summary(done)).toEqual(["RESULT_BODY_SIZE_LIMIT_EXCEEDED", 200, ["Content-Encoding: gzip", `Content-Length: ${bomb.length}`], ""]);
+    expect(summary(done)).toEqual([
+      "RESULT_BODY_SIZE_LIMIT_EXCEEDED",
+      200,
+      ["Content-Encoding: gzip", `Content-Length: ${bomb.length}`],
+      "",
+    ]);
     expect(bomb.length).toBeLessThan(100_000);
   });
 

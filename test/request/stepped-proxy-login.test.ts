@@ -7,19 +7,34 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  BytesSource, Err, HTTPClient, MAX_PROXY_LOGIN_ATTEMPTS, Method, Result, ScriptedNetwork, Status, resultName,
-  type ProxyCredentials, type ProxyLoginInfo,
+  BytesSource,
+  Err,
+  HTTPClient,
+  MAX_PROXY_LOGIN_ATTEMPTS,
+  Method,
+  Result,
+  ScriptedNetwork,
+  Status,
+  resultName,
+  type ProxyCredentials,
+  type ProxyLoginInfo,
 } from "../../src/index.ts";
 import { ok, setup, wire, type Harness } from "./helpers.ts";
 
 const PROXY = { "example.test": ["10.0.0.1"], "proxy.test": ["10.0.0.9"] };
 const GOOD: ProxyCredentials = { user: "user", password: "pass" };
 const GOOD_AUTH = `Proxy-Authorization: Basic ${Buffer.from("user:pass").toString("base64")}`;
-const REFUSED = wire("HTTP/1.1 407 Proxy Authentication Required", ['Proxy-Authenticate: Basic realm="corp \\"net\\""', "Content-Length: 0"]);
+const REFUSED = wire("HTTP/1.1 407 Proxy Authentication Required", [
+  'Proxy-Authenticate: Basic realm="corp \\"net\\""',
+  "Content-Length: 0",
+]);
 const ESTABLISHED = "HTTP/1.1 200 Connection established\r\n\r\n";
 
 /** A handler that records what it was told and answers from `answers` (the last one repeats). */
-function recorder(...answers: Array<ProxyCredentials | null>): { calls: ProxyLoginInfo[]; handler: (info: ProxyLoginInfo) => ProxyCredentials | null } {
+function recorder(...answers: Array<ProxyCredentials | null>): {
+  calls: ProxyLoginInfo[];
+  handler: (info: ProxyLoginInfo) => ProxyCredentials | null;
+} {
   const calls: ProxyLoginInfo[] = [];
   return { calls, handler: (info) => (calls.push(info), answers[Math.min(calls.length, answers.length) - 1] ?? null) };
 }
@@ -101,7 +116,9 @@ describe("proxyLoginHandler: HTTPS proxy refuses the CONNECT with 407", () => {
     expect(tunnelHarness(h, () => REFUSED)).toHaveLength(1);
     const done = h.completions[0];
     expect(done?.result).toBe(Result.RESULT_CANT_CONNECT);
-    expect(done?.reason).toBe("cannot open a tunnel through the proxy proxy.test:3128: the proxy refused the tunnel: 407 Proxy Authentication Required");
+    expect(done?.reason).toBe(
+      "cannot open a tunnel through the proxy proxy.test:3128: the proxy refused the tunnel: 407 Proxy Authentication Required",
+    );
   });
 
   it("a handler that throws counts as null; the error is in the reason and process() does not throw", () => {
@@ -191,7 +208,11 @@ describe("proxyLoginHandler: HTTP proxy answers a plain request with 407", () =>
     h.node.proxyLoginHandler = handler;
     h.node.request("http://example.test/a", [], Method.METHOD_PUT, "data");
     const heads = run(h, (head) => (head.includes(GOOD_AUTH) ? ok("fine") : REFUSED));
-    expect(h.completions[0] && [resultName(h.completions[0].result), h.completions[0].code, h.completions[0].text]).toEqual(["RESULT_SUCCESS", 200, "fine"]);
+    expect(h.completions[0] && [resultName(h.completions[0].result), h.completions[0].code, h.completions[0].text]).toEqual([
+      "RESULT_SUCCESS",
+      200,
+      "fine",
+    ]);
     expect(calls).toEqual([{ host: "proxy.test", port: 8080, scheme: "http", realm: 'corp "net"', attempt: 1 }]);
     expect(heads).toHaveLength(2);
     expect(heads[0]).toMatch(/^PUT http:\/\/example\.test\/a HTTP\/1\.1\r\n/);
@@ -208,9 +229,17 @@ describe("proxyLoginHandler: HTTP proxy answers a plain request with 407", () =>
     h.node.setHttpProxy("proxy.test", 8080);
     h.node.proxyLoginHandler = handler;
     h.node.request("http://example.test/a");
-    const denied = wire("HTTP/1.1 407 Proxy Authentication Required", ['Proxy-Authenticate: Basic realm="corp"', "Content-Length: 6"], "denied");
+    const denied = wire(
+      "HTTP/1.1 407 Proxy Authentication Required",
+      ['Proxy-Authenticate: Basic realm="corp"', "Content-Length: 6"],
+      "denied",
+    );
     expect(run(h, () => denied)).toHaveLength(4);
-    expect(calls.map((c) => [c.attempt, c.realm])).toEqual([[1, "corp"], [2, "corp"], [3, "corp"]]);
+    expect(calls.map((c) => [c.attempt, c.realm])).toEqual([
+      [1, "corp"],
+      [2, "corp"],
+      [3, "corp"],
+    ]);
     const done = h.completions[0];
     expect(done && [resultName(done.result), done.code, done.text]).toEqual(["RESULT_SUCCESS", 407, "denied"]);
     expect(done?.headers).toContain('Proxy-Authenticate: Basic realm="corp"');
@@ -235,7 +264,7 @@ describe("proxyLoginHandler: HTTP proxy answers a plain request with 407", () =>
     expect(calls).toEqual([]);
   });
 
-  it("a realm-less challenge gives realm \"\"; credentials with CR/LF are refused (the 407 stays the answer)", () => {
+  it('a realm-less challenge gives realm ""; credentials with CR/LF are refused (the 407 stays the answer)', () => {
     const h = setup({ hosts: PROXY });
     const { calls, handler } = recorder({ user: "user", password: "x\r\nX-Evil: 1" });
     h.node.setHttpProxy("proxy.test", 8080);

@@ -63,7 +63,10 @@ describe("HTTPRequest redirects (stepped)", () => {
     });
 
     for (const code of [307, 308]) {
-      for (const [verb, method] of [["POST", Method.METHOD_POST], ["PUT", Method.METHOD_PUT]] as const) {
+      for (const [verb, method] of [
+        ["POST", Method.METHOD_POST],
+        ["PUT", Method.METHOD_PUT],
+      ] as const) {
         it(`${code} after ${verb} keeps the method and the body`, () => {
           const h = setup();
           expect(start(h, "http://example.test/form", FORM, method, "a=1")).toBe(post(verb, "/form"));
@@ -84,7 +87,7 @@ describe("HTTPRequest redirects (stepped)", () => {
       ["./p?x=1#frag", "example.test", "/a/b/p?x=1"],
       ["//other.test/p", "other.test", "/p"],
       ["http://other.test", "other.test", "/"],
-      ["/a b/%7e?x=\"y\"", "example.test", "/a%20b/%7e?x=%22y%22"],
+      ['/a b/%7e?x="y"', "example.test", "/a%20b/%7e?x=%22y%22"],
       ["http://[::1]:81/v6", "[::1]:81", "/v6"],
     ];
     for (const [location, host, target] of cases) {
@@ -233,14 +236,17 @@ describe("HTTPRequest redirects (stepped)", () => {
       const response = wire("HTTP/1.1 301 Moved", ["Content-Location: /elsewhere", "Content-Length: 4"], "body");
       h.peer().pushIncoming(response);
       h.tick();
-      expect(h.completions.map(summary)).toEqual([
-        ["RESULT_SUCCESS", 301, ["Content-Location: /elsewhere", "Content-Length: 4"], "body"],
-      ]);
+      expect(h.completions.map(summary)).toEqual([["RESULT_SUCCESS", 301, ["Content-Location: /elsewhere", "Content-Length: 4"], "body"]]);
       expect(h.peer().takeOutgoingText()).toBe("");
     });
 
     for (const scheme of ["file", "data", "javascript", "ftp"]) {
-      const target = { file: "file:///etc/passwd", data: "data:text/plain,hi", javascript: "javascript:alert(1)", ftp: "ftp://other.test/x" }[scheme]!;
+      const target = {
+        file: "file:///etc/passwd",
+        data: "data:text/plain,hi",
+        javascript: "javascript:alert(1)",
+        ftp: "ftp://other.test/x",
+      }[scheme]!;
       it(`a redirect to ${scheme}: fails with a reason that names the scheme`, () => {
         const h = setup();
         start(h, "http://example.test/");
@@ -298,9 +304,7 @@ describe("HTTPRequest redirects (stepped)", () => {
       start(h, "http://example.test/");
       h.peer().pushIncoming(redirect(301, "/x"));
       h.tick();
-      expect(h.completions.map(summary)).toEqual([
-        ["RESULT_REDIRECT_LIMIT_REACHED", 301, ["Location: /x", "Content-Length: 0"], ""],
-      ]);
+      expect(h.completions.map(summary)).toEqual([["RESULT_REDIRECT_LIMIT_REACHED", 301, ["Location: /x", "Content-Length: 0"], ""]]);
     });
 
     it("the default is 8", () => {

@@ -5,8 +5,14 @@ import { ACCEPT, AE, UA, getHead, ok, setup, summary, wire } from "./helpers.ts"
 describe("HTTPRequest.request() guards (stepped)", () => {
   it("has Godot's defaults", () => {
     const node = new HTTPRequest();
-    expect([node.acceptGzip, node.bodySizeLimit, node.downloadChunkSize, node.downloadFile, node.maxRedirects, node.timeout])
-      .toEqual([true, -1, 65536, "", 8, 0]);
+    expect([node.acceptGzip, node.bodySizeLimit, node.downloadChunkSize, node.downloadFile, node.maxRedirects, node.timeout]).toEqual([
+      true,
+      -1,
+      65536,
+      "",
+      8,
+      0,
+    ]);
   });
 
   it("outside a tree: ERR_UNCONFIGURED, and nothing afterwards once added", () => {
@@ -33,8 +39,18 @@ describe("HTTPRequest.request() guards (stepped)", () => {
   });
 
   const badUrls = [
-    "ftp://x", "http://foo.com:8080:433", "http://user:pw@h/", "http://h:0/", "http://h:70000/", "not a url", "http://[::1",
-    "", "http://", "http:///path", "http://h:abc/", "https://exa mple.test/",
+    "ftp://x",
+    "http://foo.com:8080:433",
+    "http://user:pw@h/",
+    "http://h:0/",
+    "http://h:70000/",
+    "not a url",
+    "http://[::1",
+    "",
+    "http://",
+    "http:///path",
+    "http://h:abc/",
+    "https://exa mple.test/",
   ];
   for (const url of badUrls) {
     it(`${JSON.stringify(url)}: ERR_INVALID_PARAMETER and no signal after many ticks`, () => {
@@ -93,8 +109,9 @@ describe("HTTPRequest.request() guards (stepped)", () => {
     h.tick();
     h.node.request("http://example.test/p", [], Method.METHOD_PUT, "é");
     h.tick();
-    expect(Buffer.from(h.peer().takeOutgoing()).toString("utf8"))
-      .toBe(wire("PUT /p HTTP/1.1", [AE, "Host: example.test", "Content-Length: 2", UA, ACCEPT], "é"));
+    expect(Buffer.from(h.peer().takeOutgoing()).toString("utf8")).toBe(
+      wire("PUT /p HTTP/1.1", [AE, "Host: example.test", "Content-Length: 2", UA, ACCEPT], "é"),
+    );
   });
 });
 

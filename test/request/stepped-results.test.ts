@@ -21,7 +21,9 @@ describe("HTTPRequest results (stepped)", () => {
     h.tick();
     h.peer().pushEnd();
     h.tick();
-    expect(h.completions.map((c) => [c.tick, ...summary(c)])).toEqual([[3, "RESULT_CONNECTION_ERROR", 200, ["X-A: 1", "Content-Length: 10"], ""]]);
+    expect(h.completions.map((c) => [c.tick, ...summary(c)])).toEqual([
+      [3, "RESULT_CONNECTION_ERROR", 200, ["X-A: 1", "Content-Length: 10"], ""],
+    ]);
     expect(h.node.getDownloadedBytes()).toBe(5);
   });
 
@@ -104,7 +106,9 @@ describe("HTTPRequest results (stepped)", () => {
     h.tick();
     h.peer().pushIncoming(wire("HTTP/1.1 200 OK", ["Content-Length: 11"]));
     h.tick();
-    expect(h.completions.map((c) => [c.tick, ...summary(c)])).toEqual([[2, "RESULT_BODY_SIZE_LIMIT_EXCEEDED", 200, ["Content-Length: 11"], ""]]);
+    expect(h.completions.map((c) => [c.tick, ...summary(c)])).toEqual([
+      [2, "RESULT_BODY_SIZE_LIMIT_EXCEEDED", 200, ["Content-Length: 11"], ""],
+    ]);
     expect([h.node.getDownloadedBytes(), h.node.getBodySize()]).toEqual([0, 11]);
     expect(h.peer().isClosed()).toBe(true);
   });
@@ -131,7 +135,9 @@ describe("HTTPRequest results (stepped)", () => {
     expect(h.node.getBodySize()).toBe(-1);
     h.peer().pushIncoming("6\r\n6789ab\r\n");
     h.tick();
-    expect(h.completions.map((c) => [c.tick, ...summary(c)])).toEqual([[3, "RESULT_BODY_SIZE_LIMIT_EXCEEDED", 200, ["Transfer-Encoding: chunked"], ""]]);
+    expect(h.completions.map((c) => [c.tick, ...summary(c)])).toEqual([
+      [3, "RESULT_BODY_SIZE_LIMIT_EXCEEDED", 200, ["Transfer-Encoding: chunked"], ""],
+    ]);
   });
 
   it("the Content-Length of a HEAD, 204 or 304 response does not count against bodySizeLimit", () => {

@@ -39,7 +39,11 @@ function downloadSetup(target: string | null, held: string | null): { h: Harness
 }
 
 const read = (path: string): string | null => (fs.existsSync(path) ? fs.readFileSync(path, "latin1") : null);
-const leftovers = (): string[] => fs.readdirSync(dir).filter((name) => name !== "file.bin").sort();
+const leftovers = (): string[] =>
+  fs
+    .readdirSync(dir)
+    .filter((name) => name !== "file.bin")
+    .sort();
 
 describe("resumeFrom / resumeTo", () => {
   it("sends Range: bytes=from-to without Accept-Encoding; the 206 and its partial body come back as they are", () => {
@@ -63,7 +67,11 @@ describe("resumeFrom / resumeTo", () => {
   });
 
   it.each([
-    [{ resumeFrom: -1 }], [{ resumeFrom: 1.5 }], [{ resumeFrom: Number.NaN }], [{ resumeFrom: 2 ** 53 }], [{ resumeFrom: 5, resumeTo: 4 }],
+    [{ resumeFrom: -1 }],
+    [{ resumeFrom: 1.5 }],
+    [{ resumeFrom: Number.NaN }],
+    [{ resumeFrom: 2 ** 53 }],
+    [{ resumeFrom: 5, resumeTo: 4 }],
     [{ resumeTo: -3 }],
   ])("refuses %j with ERR_INVALID_PARAMETER and sends nothing", (options) => {
     const h = setup();
@@ -77,9 +85,13 @@ describe("resumeFrom / resumeTo", () => {
   it("refuses a user Range header together with resumeFrom or resume", () => {
     const h = setup();
     h.node.downloadFile = join(dir, "x");
-    expect(h.node.request("http://example.test/f", ["range: bytes=1-2"], Method.METHOD_GET, "", { resumeFrom: 3 })).toBe(Err.ERR_INVALID_PARAMETER);
+    expect(h.node.request("http://example.test/f", ["range: bytes=1-2"], Method.METHOD_GET, "", { resumeFrom: 3 })).toBe(
+      Err.ERR_INVALID_PARAMETER,
+    );
     expect(h.node.getErrorReason()).toMatch(/Range header/);
-    expect(h.node.request("http://example.test/f", ["Range: bytes=1-2"], Method.METHOD_GET, "", { resume: true })).toBe(Err.ERR_INVALID_PARAMETER);
+    expect(h.node.request("http://example.test/f", ["Range: bytes=1-2"], Method.METHOD_GET, "", { resume: true })).toBe(
+      Err.ERR_INVALID_PARAMETER,
+    );
   });
 
   it("refuses resume without downloadFile, with resumeFrom, or with integrity", () => {
@@ -87,7 +99,9 @@ describe("resumeFrom / resumeTo", () => {
     expect(h.node.request("http://example.test/f", [], Method.METHOD_GET, "", { resume: true })).toBe(Err.ERR_INVALID_PARAMETER);
     expect(h.node.getErrorReason()).toMatch(/downloadFile/);
     h.node.downloadFile = join(dir, "x");
-    expect(h.node.request("http://example.test/f", [], Method.METHOD_GET, "", { resume: true, resumeFrom: 1 })).toBe(Err.ERR_INVALID_PARAMETER);
+    expect(h.node.request("http://example.test/f", [], Method.METHOD_GET, "", { resume: true, resumeFrom: 1 })).toBe(
+      Err.ERR_INVALID_PARAMETER,
+    );
     const integrity = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
     expect(h.node.request("http://example.test/f", [], Method.METHOD_GET, "", { resume: true, integrity })).toBe(Err.ERR_INVALID_PARAMETER);
     expect(h.node.getErrorReason()).toMatch(/integrity/);

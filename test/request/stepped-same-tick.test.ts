@@ -47,7 +47,11 @@ function rig(order: "starter-first" | "request-first"): Rig {
     done.push({ frame: tree.getFrame(), result, text: Buffer.from(body).toString("latin1") });
   });
   return {
-    tree, node, network, starter, done,
+    tree,
+    node,
+    network,
+    starter,
+    done,
     peer: () => {
       const last = network.connections[network.connections.length - 1];
       if (last === undefined) throw new Error("no connection opened");
@@ -78,7 +82,11 @@ describe("a request started during a tick goes out in that tick", () => {
     expect(r.node.request("http://example.test/start")).toBe(Err.OK);
     r.tree.process(1 / 60);
     expect(r.peer().takeOutgoingText()).toBe(getHead("/start"));
-    for (const [target, next] of [["start", "/c0"], ["c0", "/c1"], ["c1", "/c2"]] as const) {
+    for (const [target, next] of [
+      ["start", "/c0"],
+      ["c0", "/c1"],
+      ["c1", "/c2"],
+    ] as const) {
       r.peer().pushIncoming(ok(target));
       r.tree.process(1 / 60);
       const frame = r.tree.getFrame();
@@ -119,7 +127,10 @@ describe("a request started during a tick goes out in that tick", () => {
       expect(r.peer().takeOutgoingText()).toBe(getHead("/two"));
       r.peer().pushIncoming(ok("two"));
       r.tree.process(1 / 60);
-      expect(r.done.map((d) => [d.frame, d.text])).toEqual([[frame - 1, "one"], [frame + 1, "two"]]);
+      expect(r.done.map((d) => [d.frame, d.text])).toEqual([
+        [frame - 1, "one"],
+        [frame + 1, "two"],
+      ]);
     });
 
     it(`from another node's _process ${where} it in tree order, on a new connection`, () => {

@@ -18,14 +18,21 @@ describe("HTTPRequest timeout (stepped, virtual time)", () => {
   });
 
   it("ticks that add up to the timeout reach it despite float rounding (10 × 0.1 s, 60 × 1/60 s)", () => {
-    for (const [delta, count] of [[0.1, 10], [1 / 60, 60], [0.7, 3]] as const) {
+    for (const [delta, count] of [
+      [0.1, 10],
+      [1 / 60, 60],
+      [0.7, 3],
+    ] as const) {
       const h = setup({ hosts: {} });
       h.node.timeout = delta === 0.7 ? 2.1 : 1;
       h.node.request("http://slow.test/");
       h.ticks(count - 1, delta);
       expect(h.completions, `${count} x ${delta}`).toEqual([]);
       h.tick(delta);
-      expect(h.completions.map((c) => [c.tick, c.result]), `${count} x ${delta}`).toEqual([[count, Result.RESULT_TIMEOUT]]);
+      expect(
+        h.completions.map((c) => [c.tick, c.result]),
+        `${count} x ${delta}`,
+      ).toEqual([[count, Result.RESULT_TIMEOUT]]);
     }
   });
 

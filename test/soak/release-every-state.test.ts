@@ -39,32 +39,53 @@ const clientStatus = (node: HTTPRequest): Status => node.getHttpClientStatus();
 
 const STATES: readonly State[] = [
   {
-    name: "resolving", url: () => `http://localhost:${server.port}/hang`, connection: false, tempFile: false,
+    name: "resolving",
+    url: () => `http://localhost:${server.port}/hang`,
+    connection: false,
+    tempFile: false,
     reached: (node) => clientStatus(node) === Status.STATUS_RESOLVING,
   },
   {
     // The socket exists and its connect() is under way: cancelled before the event loop turns.
-    name: "connecting", url: () => http("/hang"), connection: false, tempFile: false,
+    name: "connecting",
+    url: () => http("/hang"),
+    connection: false,
+    tempFile: false,
     reached: (node) => clientStatus(node) === Status.STATUS_CONNECTING,
   },
   {
-    name: "TLS handshake", url: () => `https://127.0.0.1:${silent.port}/`, connection: true, tempFile: false,
+    name: "TLS handshake",
+    url: () => `https://127.0.0.1:${silent.port}/`,
+    connection: true,
+    tempFile: false,
     reached: (node) => clientStatus(node) === Status.STATUS_CONNECTING && silentOpen > 0 && silent.connections.some((s) => s.bytesRead > 0),
   },
   {
-    name: "requesting", url: () => http("/hang"), connection: true, tempFile: false,
+    name: "requesting",
+    url: () => http("/hang"),
+    connection: true,
+    tempFile: false,
     reached: (node) => clientStatus(node) === Status.STATUS_REQUESTING && server.requests() > 0,
   },
   {
-    name: "body", url: () => http("/partial/100"), connection: true, tempFile: true,
+    name: "body",
+    url: () => http("/partial/100"),
+    connection: true,
+    tempFile: true,
     reached: (node) => clientStatus(node) === Status.STATUS_BODY && node.getDownloadedBytes() > 0,
   },
   {
-    name: "redirect (draining the 3xx body)", url: () => http("/redirect-drain"), connection: true, tempFile: false,
+    name: "redirect (draining the 3xx body)",
+    url: () => http("/redirect-drain"),
+    connection: true,
+    tempFile: false,
     reached: (node) => clientStatus(node) === Status.STATUS_BODY && server.requests() > 0,
   },
   {
-    name: "redirect (next hop sent)", url: () => http("/redirect-hang"), connection: true, tempFile: false,
+    name: "redirect (next hop sent)",
+    url: () => http("/redirect-hang"),
+    connection: true,
+    tempFile: false,
     reached: (node) => server.requests() >= 2 && clientStatus(node) === Status.STATUS_REQUESTING,
   },
 ];
@@ -97,10 +118,14 @@ async function tickUntil(tree: SceneTree, done: () => boolean, what: string): Pr
 }
 
 async function settled(before: ResourceSnapshot): Promise<void> {
-  await waitUntil(() => {
-    const now = snapshot(false);
-    return Object.keys(grownResources(before, now)).length === 0 && now.fds <= before.fds;
-  }, "resources back to the baseline", 2000);
+  await waitUntil(
+    () => {
+      const now = snapshot(false);
+      return Object.keys(grownResources(before, now)).length === 0 && now.fds <= before.fds;
+    },
+    "resources back to the baseline",
+    2000,
+  );
 }
 
 describe.each(["cancelRequest()", "leaving the tree"] as const)("%s releases everything at once", (how) => {
@@ -119,7 +144,9 @@ describe.each(["cancelRequest()", "leaving the tree"] as const)("%s releases eve
     node.downloadFile = target;
     node.timeout = 10;
     const baseRequests = server.requests();
-    const reached = (): boolean => state.reached(node) && (state.name !== "requesting" || server.requests() > baseRequests) &&
+    const reached = (): boolean =>
+      state.reached(node) &&
+      (state.name !== "requesting" || server.requests() > baseRequests) &&
       (!state.name.startsWith("redirect") || server.requests() > baseRequests);
     expect(node.request(state.url())).toBe(0);
     if (state.name === "connecting" || state.name === "resolving") {

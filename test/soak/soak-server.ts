@@ -102,9 +102,10 @@ export async function startSoakServer(): Promise<SoakServer> {
     requests: () => requests,
     spoken: () => spoken,
     open: () => open.size,
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of open) socket.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of open) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -25,8 +25,17 @@ const HEAP_MARGIN = 2 * 1024 * 1024;
 
 type Kind = "ok" | "gz" | "redirect" | "download" | "refused" | "reset" | "bad" | "timeout" | "cancel" | "exit" | "cancel-download";
 const MIX: ReadonlyArray<[Kind, number]> = [
-  ["ok", 30], ["gz", 8], ["redirect", 12], ["download", 6], ["refused", 5], ["reset", 5], ["bad", 5],
-  ["timeout", 8], ["cancel", 8], ["exit", 7], ["cancel-download", 6],
+  ["ok", 30],
+  ["gz", 8],
+  ["redirect", 12],
+  ["download", 6],
+  ["refused", 5],
+  ["reset", 5],
+  ["bad", 5],
+  ["timeout", 8],
+  ["cancel", 8],
+  ["exit", 7],
+  ["cancel-download", 6],
 ];
 const TOTAL_WEIGHT = MIX.reduce((sum, [, w]) => sum + w, 0);
 
@@ -117,9 +126,17 @@ class Driver extends Node {
     node.downloadFile = kind === "download" || kind === "cancel-download" ? slot.file : "";
     const base = `http://127.0.0.1:${this.port}`;
     const url = {
-      ok: `${base}/ok/${size}`, gz: `${base}/gz`, redirect: `${base}/redirect/${size}`, download: `${base}/ok/${size}`,
-      refused: `http://127.0.0.1:${this.refusedPort}/`, reset: `${base}/reset`, bad: `${base}/bad`, timeout: `${base}/hang`,
-      cancel: `${base}/hang`, exit: `${base}/partial/${size + 1}`, "cancel-download": `${base}/partial/${size + 1}`,
+      ok: `${base}/ok/${size}`,
+      gz: `${base}/gz`,
+      redirect: `${base}/redirect/${size}`,
+      download: `${base}/ok/${size}`,
+      refused: `http://127.0.0.1:${this.refusedPort}/`,
+      reset: `${base}/reset`,
+      bad: `${base}/bad`,
+      timeout: `${base}/hang`,
+      cancel: `${base}/hang`,
+      exit: `${base}/partial/${size + 1}`,
+      "cancel-download": `${base}/partial/${size + 1}`,
     }[kind];
     const err = node.request(url);
     if (err !== 0) {
@@ -166,7 +183,8 @@ class Driver extends Node {
         break;
       case "download":
         expectOk(0);
-        if (fs.statSync(slot.file).size !== op.size) this.problems.push(`download: file has ${fs.statSync(slot.file).size} bytes, not ${op.size}`);
+        if (fs.statSync(slot.file).size !== op.size)
+          this.problems.push(`download: file has ${fs.statSync(slot.file).size} bytes, not ${op.size}`);
         break;
       case "refused":
         if (result !== Result.RESULT_CANT_CONNECT) this.problems.push(`refused: ${name}`);
@@ -215,7 +233,12 @@ describe("soak: 10,000 mixed requests through one tree", () => {
     const run = async (count: number): Promise<number> => {
       driver.plan(count);
       const started = performance.now();
-      await runTree(tree, () => driver.isDone(), { mode: "fast", maxTicks: 10_000_000, maxMs: 90_000 }, () => JSON.stringify(driver.counts));
+      await runTree(
+        tree,
+        () => driver.isDone(),
+        { mode: "fast", maxTicks: 10_000_000, maxMs: 90_000 },
+        () => JSON.stringify(driver.counts),
+      );
       return performance.now() - started;
     };
     await run(WARM_UP);
@@ -230,8 +253,13 @@ describe("soak: 10,000 mixed requests through one tree", () => {
     const end = snapshot();
     const leftFiles = fs.readdirSync(dir).filter((f) => !/^slot\d+\.bin$/.test(f));
     const figures = {
-      requests: REQUESTS + WARM_UP, ms: Math.round(ms), connections: server.accepted(), fds: [before.fds, end.fds],
-      heapMiB: [warm.heapUsed, after.heapUsed].map((b) => +(b / 2 ** 20).toFixed(2)), active: end.active, counts: driver.counts,
+      requests: REQUESTS + WARM_UP,
+      ms: Math.round(ms),
+      connections: server.accepted(),
+      fds: [before.fds, end.fds],
+      heapMiB: [warm.heapUsed, after.heapUsed].map((b) => +(b / 2 ** 20).toFixed(2)),
+      active: end.active,
+      counts: driver.counts,
     };
     console.log(`soak figures: ${JSON.stringify(figures)}`);
     expect(leftFiles).toEqual([]);

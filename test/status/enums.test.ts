@@ -1,7 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import {
-  Err, errName, Method, methodName, methodVerb, ResponseCode, responseCodeName, Result, resultName, Status, statusName, VERSION,
+  Err,
+  errName,
+  Method,
+  methodName,
+  methodVerb,
+  ResponseCode,
+  responseCodeName,
+  Result,
+  resultName,
+  Status,
+  statusName,
+  VERSION,
 } from "../../src/index.ts";
 
 describe("status enums", () => {
@@ -17,7 +28,17 @@ describe("status enums", () => {
     expect(Method.METHOD_PATCH).toBe(8);
     expect(Method.METHOD_MAX).toBe(9);
     expect(methodName(7)).toBe("METHOD_CONNECT");
-    expect([0, 1, 2, 3, 4, 5, 6, 7, 8].map(methodVerb)).toEqual(["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "CONNECT", "PATCH"]);
+    expect([0, 1, 2, 3, 4, 5, 6, 7, 8].map(methodVerb)).toEqual([
+      "GET",
+      "HEAD",
+      "POST",
+      "PUT",
+      "DELETE",
+      "OPTIONS",
+      "TRACE",
+      "CONNECT",
+      "PATCH",
+    ]);
     expect(methodVerb(9)).toBeUndefined();
     expect(methodVerb(-1)).toBeUndefined();
     expect(methodVerb(1.5)).toBeUndefined();
@@ -33,9 +54,22 @@ describe("status enums", () => {
 
   it("Err has Godot's global error numbers", () => {
     const expected: Record<string, number> = {
-      OK: 0, FAILED: 1, ERR_UNAVAILABLE: 2, ERR_UNCONFIGURED: 3, ERR_PARAMETER_RANGE_ERROR: 5, ERR_FILE_CANT_OPEN: 12,
-      ERR_FILE_CANT_WRITE: 13, ERR_FILE_EOF: 18, ERR_TIMEOUT: 24, ERR_CANT_CONNECT: 25, ERR_CANT_RESOLVE: 26,
-      ERR_CONNECTION_ERROR: 27, ERR_INVALID_DATA: 30, ERR_INVALID_PARAMETER: 31, ERR_BUSY: 44, ERR_BUG: 47,
+      OK: 0,
+      FAILED: 1,
+      ERR_UNAVAILABLE: 2,
+      ERR_UNCONFIGURED: 3,
+      ERR_PARAMETER_RANGE_ERROR: 5,
+      ERR_FILE_CANT_OPEN: 12,
+      ERR_FILE_CANT_WRITE: 13,
+      ERR_FILE_EOF: 18,
+      ERR_TIMEOUT: 24,
+      ERR_CANT_CONNECT: 25,
+      ERR_CANT_RESOLVE: 26,
+      ERR_CONNECTION_ERROR: 27,
+      ERR_INVALID_DATA: 30,
+      ERR_INVALID_PARAMETER: 31,
+      ERR_BUSY: 44,
+      ERR_BUG: 47,
       ERR_PRINTER_ON_FIRE: 48,
     };
     for (const [name, value] of Object.entries(expected)) {

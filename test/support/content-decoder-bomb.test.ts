@@ -37,7 +37,7 @@ function crc32OfZeros(n: number): number {
   for (let rest = n; rest > 0; rest = Math.floor(rest / 2), k++) {
     if (rest % 2 === 1) result = multModP(powers[k] ?? 0, result);
   }
-  return (~multModP(result, 0xffffffff)) >>> 0;
+  return ~multModP(result, 0xffffffff) >>> 0;
 }
 
 /** A valid gzip member of `mebibytes` MiB of zeros, built by repeating one flushed deflate block run. */

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import * as zlib from "node:zlib";
 import {
-  createContentDecoder, type ContentDecoder, type ContentDecoderOptions, type DecodeStatus,
+  createContentDecoder,
+  type ContentDecoder,
+  type ContentDecoderOptions,
+  type DecodeStatus,
 } from "../../src/request-node/content-decoder.ts";
 import { prng as mulberry32 } from "../helpers/prng.ts";
-
 
 /** Compressible but not trivial test data. */
 function sample(size: number, seed = 1): Uint8Array {
@@ -213,12 +215,15 @@ describe("createContentDecoder: stream ends", () => {
     ["a bad magic number", (g: Buffer) => Buffer.concat([Buffer.from("xx"), g.subarray(2)])],
     ["a bad CRC", (g: Buffer) => Buffer.concat([g.subarray(0, -8), Buffer.from([1, 2, 3, 4]), g.subarray(-4)])],
     ["a bad length", (g: Buffer) => Buffer.concat([g.subarray(0, -4), Buffer.from([1, 2, 3, 4])])],
-    ["a corrupt block", (g: Buffer) => {
-      const copy = Buffer.from(g);
-      copy[12] = 0xff;
-      copy[13] = 0xff;
-      return copy;
-    }],
+    [
+      "a corrupt block",
+      (g: Buffer) => {
+        const copy = Buffer.from(g);
+        copy[12] = 0xff;
+        copy[13] = 0xff;
+        return copy;
+      },
+    ],
   ])("fails on gzip with %s", (_name, corrupt) => {
     const result = run(open(["gzip"]), corrupt(zlib.gzipSync(sample(3_000))), []);
     expect(result.failure).toMatch(/^corrupt gzip data: /);
@@ -280,7 +285,12 @@ describe("createContentDecoder: stopping and limits", () => {
 
 describe("createContentDecoder: a budget per call", () => {
   /** Decodes with at most `budget` bytes per call, resuming until nothing waits; returns the output and the most one call handed out. */
-  function budgeted(decoder: ContentDecoder, encoded: Uint8Array, cuts: number[], budget: number): { output: Uint8Array; most: number; calls: number } {
+  function budgeted(
+    decoder: ContentDecoder,
+    encoded: Uint8Array,
+    cuts: number[],
+    budget: number,
+  ): { output: Uint8Array; most: number; calls: number } {
     const chunks: Uint8Array[] = [];
     let thisCall = 0;
     let most = 0;
@@ -313,7 +323,11 @@ describe("createContentDecoder: a budget per call", () => {
 
   it.each(encoders)("%s: same output in any split, never more than the budget and one chunk per call", (_name, header, encode) => {
     const encoded = encode(DATA);
-    for (const [budget, chunk] of [[1, 64], [1000, 256], [40_000, 4096]] as const) {
+    for (const [budget, chunk] of [
+      [1, 64],
+      [1000, 256],
+      [40_000, 4096],
+    ] as const) {
       for (const cuts of [whole(), randomCuts(encoded.length, budget)]) {
         const got = budgeted(open(header, { outputChunkSize: chunk }), encoded, cuts, budget);
         expect(Buffer.compare(got.output, DATA)).toBe(0);

@@ -60,7 +60,12 @@ describe("DownloadSink.openPartial", () => {
     const target = join(dir, "t");
     fs.writeFileSync(target, "old");
     const opened = DownloadSink.openPartial(target, 0, {
-      fs: { ...fs, renameSync: () => { throw Object.assign(new Error("EXDEV"), { code: "EXDEV" }); } },
+      fs: {
+        ...fs,
+        renameSync: () => {
+          throw Object.assign(new Error("EXDEV"), { code: "EXDEV" });
+        },
+      },
     });
     if (!opened.ok) throw new Error(opened.reason);
     opened.sink.write(Buffer.from("new"));

@@ -124,20 +124,35 @@ describe("DownloadSink", () => {
   it.each([
     ["a missing directory", (): string => join(dir, "missing", "file"), "does not exist", "ENOENT"],
     // /proc exists but takes no new file: the reason says so instead of "does not exist".
-    ["a directory that takes no new file (/proc)", (): string => "/proc/poll-http-download", 'no file can be created in directory "/proc"', "ENOENT"],
+    [
+      "a directory that takes no new file (/proc)",
+      (): string => "/proc/poll-http-download",
+      'no file can be created in directory "/proc"',
+      "ENOENT",
+    ],
     ["a directory as target", (): string => dir, "is a directory", "EISDIR"],
     ["a path ending in /", (): string => `${dir}/sub/`, "does not name a file", undefined],
     ["an empty path", (): string => "", "does not name a file", undefined],
     ["a device", (): string => "/dev/null", "is not a regular file", undefined],
-    ["a symbolic link to a directory", (): string => {
-      fs.mkdirSync(join(dir, "real"));
-      fs.symlinkSync(join(dir, "real"), join(dir, "link"));
-      return join(dir, "link");
-    }, "is a directory", "EISDIR"],
-    ["a file as parent directory", (): string => {
-      fs.writeFileSync(join(dir, "plain"), "");
-      return join(dir, "plain", "child");
-    }, "ENOTDIR", "ENOTDIR"],
+    [
+      "a symbolic link to a directory",
+      (): string => {
+        fs.mkdirSync(join(dir, "real"));
+        fs.symlinkSync(join(dir, "real"), join(dir, "link"));
+        return join(dir, "link");
+      },
+      "is a directory",
+      "EISDIR",
+    ],
+    [
+      "a file as parent directory",
+      (): string => {
+        fs.writeFileSync(join(dir, "plain"), "");
+        return join(dir, "plain", "child");
+      },
+      "ENOTDIR",
+      "ENOTDIR",
+    ],
   ])("refuses %s and creates nothing", (_name, target, reason, code) => {
     const path = target();
     const before = fs.readdirSync(dir);
@@ -161,7 +176,12 @@ describe("DownloadSink", () => {
   });
 
   it("refuses a directory that is not writable (simulated EACCES, also when running as root)", () => {
-    const denying: DownloadFs = { ...fs, openSync: () => { throw ioError("EACCES"); } };
+    const denying: DownloadFs = {
+      ...fs,
+      openSync: () => {
+        throw ioError("EACCES");
+      },
+    };
     const opened = DownloadSink.open(join(dir, "f"), { fs: denying });
     expect(opened).toMatchObject({ ok: false, code: "EACCES" });
     if (!opened.ok) expect(opened.reason).toContain("EACCES");
@@ -222,7 +242,12 @@ describe("DownloadSink with simulated I/O failures", () => {
   it("reports a failed rename, removes the .part file and keeps the target", () => {
     const target = join(dir, "r");
     fs.writeFileSync(target, "old");
-    const noRename: DownloadFs = { ...fs, renameSync: () => { throw ioError("EXDEV"); } };
+    const noRename: DownloadFs = {
+      ...fs,
+      renameSync: () => {
+        throw ioError("EXDEV");
+      },
+    };
     const sink = openSink(target, noRename);
     sink.write(bytes("new"));
     expect(sink.commit()).toMatchObject({ ok: false, code: "EXDEV" });
@@ -234,9 +259,18 @@ describe("DownloadSink with simulated I/O failures", () => {
     const calls: string[] = [];
     const watching: DownloadFs = {
       ...fs,
-      fdatasyncSync: (fd) => { calls.push("fdatasync"); fs.fdatasyncSync(fd); },
-      fsyncSync: (fd) => { calls.push("fsync"); fs.fsyncSync(fd); },
-      renameSync: (a, b) => { calls.push("rename"); fs.renameSync(a, b); },
+      fdatasyncSync: (fd) => {
+        calls.push("fdatasync");
+        fs.fdatasyncSync(fd);
+      },
+      fsyncSync: (fd) => {
+        calls.push("fsync");
+        fs.fsyncSync(fd);
+      },
+      renameSync: (a, b) => {
+        calls.push("rename");
+        fs.renameSync(a, b);
+      },
     };
     const target = join(dir, "d");
     const opened = DownloadSink.open(target, { fs: watching, durable: true });
@@ -246,7 +280,12 @@ describe("DownloadSink with simulated I/O failures", () => {
     expect(calls).toEqual(["fdatasync", "rename", "fsync"]);
     expect(fs.readFileSync(target, "utf8")).toBe("durable");
 
-    const failing: DownloadFs = { ...fs, fdatasyncSync: () => { throw ioError("EIO"); } };
+    const failing: DownloadFs = {
+      ...fs,
+      fdatasyncSync: () => {
+        throw ioError("EIO");
+      },
+    };
     const second = DownloadSink.open(join(dir, "e"), { fs: failing, durable: true });
     if (!second.ok) throw new Error(second.reason);
     expect(second.sink.commit()).toMatchObject({ ok: false, code: "EIO" });
@@ -257,8 +296,12 @@ describe("DownloadSink with simulated I/O failures", () => {
     const calls: string[] = [];
     const watching: DownloadFs = {
       ...fs,
-      fdatasyncSync: () => { calls.push("fdatasync"); },
-      fsyncSync: () => { calls.push("fsync"); },
+      fdatasyncSync: () => {
+        calls.push("fdatasync");
+      },
+      fsyncSync: () => {
+        calls.push("fsync");
+      },
     };
     const sink = openSink(join(dir, "n"), watching);
     sink.write(bytes("x"));

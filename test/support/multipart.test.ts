@@ -56,7 +56,6 @@ function drain(body: BodySource, size: () => number = () => 1 << 20): Buffer {
   return out.subarray(0, used);
 }
 
-
 function randomBytesSeeded(length: number, seed: number): Buffer {
   const next = prng(seed);
   const out = Buffer.allocUnsafe(length);
@@ -87,14 +86,17 @@ const allBytes = Uint8Array.from({ length: 512 }, (_, i) => i % 256);
 
 describe("createMultipartBody", () => {
   it("writes the exact RFC 7578 bytes for a fixed boundary", () => {
-    const { body, contentType } = build([
-      { name: "title", data: "Level 3" },
-      { name: "note", data: "hi", contentType: "text/plain; charset=utf-8", remoteFileName: "n.txt" },
-    ], "XyZ");
+    const { body, contentType } = build(
+      [
+        { name: "title", data: "Level 3" },
+        { name: "note", data: "hi", contentType: "text/plain; charset=utf-8", remoteFileName: "n.txt" },
+      ],
+      "XyZ",
+    );
     expect(contentType).toBe("multipart/form-data; boundary=XyZ");
     const expected =
-      "--XyZ\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nLevel 3\r\n" +
-      "--XyZ\r\nContent-Disposition: form-data; name=\"note\"; filename=\"n.txt\"\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhi\r\n" +
+      '--XyZ\r\nContent-Disposition: form-data; name="title"\r\n\r\nLevel 3\r\n' +
+      '--XyZ\r\nContent-Disposition: form-data; name="note"; filename="n.txt"\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhi\r\n' +
       "--XyZ--\r\n";
     const bytes = drain(body);
     expect(bytes.toString("latin1")).toBe(expected);
@@ -114,7 +116,7 @@ describe("createMultipartBody", () => {
       { name: "plain", data: "value" },
       { name: "ünïcode ✓", data: "grüße ✓ 🎮" },
       { name: "empty", data: "" },
-      { name: "typed", data: "{\"a\":1}", contentType: "application/json" },
+      { name: "typed", data: '{"a":1}', contentType: "application/json" },
       { name: "memfile", data: allBytes, remoteFileName: "mem.bin" },
       { name: "memtext", data: "text", remoteFileName: "a.txt", contentType: "text/plain" },
       { name: "disk", filePath: textPath, contentType: "text/plain" },
@@ -130,7 +132,7 @@ describe("createMultipartBody", () => {
       { name: "plain", value: "value", mimeType: "text/plain" },
       { name: "ünïcode ✓", value: "grüße ✓ 🎮", mimeType: "text/plain" },
       { name: "empty", value: "", mimeType: "text/plain" },
-      { name: "typed", value: "{\"a\":1}", mimeType: "application/json" },
+      { name: "typed", value: '{"a":1}', mimeType: "application/json" },
     ]);
     const files = parsed.files.map((f) => ({ ...f, data: [...f.data] }));
     expect(files).toEqual([
@@ -147,7 +149,11 @@ describe("createMultipartBody", () => {
     const big = randomBytesSeeded(5 * 1024 * 1024, 7);
     const bigPath = join(dir, "big.bin");
     fs.writeFileSync(bigPath, big);
-    const parts: MultipartPart[] = [{ name: "before", data: "a" }, { name: "big", filePath: bigPath }, { name: "after", data: "z" }];
+    const parts: MultipartPart[] = [
+      { name: "before", data: "a" },
+      { name: "big", filePath: bigPath },
+      { name: "after", data: "z" },
+    ];
     const whole = build(parts, "fixed-boundary");
     const reference = drain(whole.body, () => Number.MAX_SAFE_INTEGER);
     expect(whole.body.length).toBe(reference.length);
@@ -168,7 +174,11 @@ describe("createMultipartBody", () => {
   it("gives identical bytes when read one byte at a time", () => {
     const filePath = join(dir, "medium.bin");
     fs.writeFileSync(filePath, randomBytesSeeded(150_000, 11));
-    const parts: MultipartPart[] = [{ name: "f", filePath }, { name: "m", data: allBytes, remoteFileName: "m" }, { name: "t", data: "tail" }];
+    const parts: MultipartPart[] = [
+      { name: "f", filePath },
+      { name: "m", data: allBytes, remoteFileName: "m" },
+      { name: "t", data: "tail" },
+    ];
     const reference = drain(build(parts, "b").body);
     const made = build(parts, "b");
     const oneByOne = drain(made.body, () => 1);
@@ -179,10 +189,10 @@ describe("createMultipartBody", () => {
   });
 
   it("escapes quote, CR and LF in names and file names the WHATWG way", async () => {
-    expect(escapeMultipartName("a\"b\r\nc%\\")).toBe("a%22b%0D%0Ac%\\");
-    const { body, contentType } = build([{ name: "a\"b\r\nc", data: "x", remoteFileName: "f\"\n.txt" }], "q");
+    expect(escapeMultipartName('a"b\r\nc%\\')).toBe("a%22b%0D%0Ac%\\");
+    const { body, contentType } = build([{ name: 'a"b\r\nc', data: "x", remoteFileName: 'f"\n.txt' }], "q");
     const bytes = drain(body);
-    expect(bytes.toString("latin1")).toContain("Content-Disposition: form-data; name=\"a%22b%0D%0Ac\"; filename=\"f%22%0A.txt\"\r\n");
+    expect(bytes.toString("latin1")).toContain('Content-Disposition: form-data; name="a%22b%0D%0Ac"; filename="f%22%0A.txt"\r\n');
     const parsed = await parse(bytes, contentType);
     expect(parsed.files[0]?.name).toBe("a%22b%0D%0Ac");
     expect(parsed.files[0]?.filename).toBe("f%22%0A.txt");
@@ -196,10 +206,19 @@ describe("createMultipartBody", () => {
     expect(a.contentType).toBe(`multipart/form-data; boundary=${a.boundary}`);
     const odd = "('+_,-./:=? ok)".padEnd(70, "x");
     expect(checkBoundary(odd)).toBe("");
-    const quoted = build([{ name: "x", data: "1" }, { name: "y", data: "2" }], odd);
+    const quoted = build(
+      [
+        { name: "x", data: "1" },
+        { name: "y", data: "2" },
+      ],
+      odd,
+    );
     expect(quoted.contentType).toBe(`multipart/form-data; boundary="${odd}"`);
     const parsed = await parse(drain(quoted.body), quoted.contentType);
-    expect(parsed.fields.map((f) => [f.name, f.value])).toEqual([["x", "1"], ["y", "2"]]);
+    expect(parsed.fields.map((f) => [f.name, f.value])).toEqual([
+      ["x", "1"],
+      ["y", "2"],
+    ]);
   });
 
   it("sends the close delimiter alone for no parts", () => {
@@ -214,7 +233,7 @@ describe("createMultipartBody", () => {
     expect(refusal(parts, "x".repeat(71))).toContain("1 to 70");
     expect(refusal(parts, "ends with space ")).toContain("must not end in a space");
     expect(refusal(parts, "at@sign")).toContain("invalid multipart boundary");
-    expect(refusal(parts, "quote\"")).toContain("invalid multipart boundary");
+    expect(refusal(parts, 'quote"')).toContain("invalid multipart boundary");
     expect(refusal(parts, "crlf\r\n")).toContain("invalid multipart boundary");
     expect(refusal(parts, "é")).toContain("invalid multipart boundary");
     expect(checkBoundary("x".repeat(70))).toBe("");
@@ -227,8 +246,13 @@ describe("createMultipartBody", () => {
   });
 
   it("refuses bad parts, naming them", () => {
-    expect(refusal([{ name: "", data: "1" }])).toBe("multipart part 0 (\"\"): the name is empty");
-    expect(refusal([{ name: "ok", data: "1" }, { name: "n\0", data: "1" }])).toContain("multipart part 1 (\"n\\u0000\"): the name contains NUL");
+    expect(refusal([{ name: "", data: "1" }])).toBe('multipart part 0 (""): the name is empty');
+    expect(
+      refusal([
+        { name: "ok", data: "1" },
+        { name: "n\0", data: "1" },
+      ]),
+    ).toContain('multipart part 1 ("n\\u0000"): the name contains NUL');
     expect(refusal([{ name: "\ud800", data: "1" }])).toContain("lone surrogate");
     expect(refusal([{ name: "x", data: "1", remoteFileName: "\udc00.txt" }])).toContain("remoteFileName contains a lone surrogate");
     expect(refusal([{ name: "x", data: "1", filePath: "/etc/hostname" }])).toContain("exactly one of data and filePath");
@@ -243,10 +267,18 @@ describe("createMultipartBody", () => {
     const present = join(dir, "present.txt");
     fs.writeFileSync(present, "here");
     const before = openFds();
-    const missing = refusal([{ name: "a", filePath: present }, { name: "b", filePath: join(dir, "nope.txt") }]);
-    expect(missing).toContain("multipart part 1 (\"b\"): cannot open");
+    const missing = refusal([
+      { name: "a", filePath: present },
+      { name: "b", filePath: join(dir, "nope.txt") },
+    ]);
+    expect(missing).toContain('multipart part 1 ("b"): cannot open');
     expect(missing).toContain("ENOENT");
-    expect(refusal([{ name: "a", filePath: present }, { name: "d", filePath: dir }])).toContain("is not a regular file");
+    expect(
+      refusal([
+        { name: "a", filePath: present },
+        { name: "d", filePath: dir },
+      ]),
+    ).toContain("is not a regular file");
     expect(openFds()).toBe(before);
   });
 
@@ -254,7 +286,13 @@ describe("createMultipartBody", () => {
     const path = join(dir, "held.txt");
     fs.writeFileSync(path, "held");
     const before = openFds();
-    const { body } = build([{ name: "a", filePath: path }, { name: "b", filePath: path }], "h");
+    const { body } = build(
+      [
+        { name: "a", filePath: path },
+        { name: "b", filePath: path },
+      ],
+      "h",
+    );
     expect(openFds()).toBe(before + 2);
     fs.unlinkSync(path);
     const text = drain(body).toString("latin1");
@@ -276,7 +314,13 @@ describe("createMultipartBody", () => {
   it("fails when a file grows", () => {
     const path = join(dir, "grows.bin");
     fs.writeFileSync(path, "1234");
-    const { body } = build([{ name: "f", filePath: path }, { name: "after", data: "x" }], "g");
+    const { body } = build(
+      [
+        { name: "f", filePath: path },
+        { name: "after", data: "x" },
+      ],
+      "g",
+    );
     fs.appendFileSync(path, "5678");
     const sent = drain(body).toString("latin1");
     expect(body.getError()).toContain("grows.bin changed size while it was being sent: 4 bytes when the body was built, 8 now");

@@ -49,9 +49,28 @@ describe("parseContentRange", () => {
 
   it("refuses anything off the grammar", () => {
     for (const value of [
-      "", "bytes", "bytes ", "bytes 1-2", "bytes 1-/3", "bytes -2/3", "bytes 1-2/", "bytes */*", "bytes */", "bytes  1-2/3",
-      "bytes 1 -2/3", "bytes 1-2 /3", "bytes=1-2/3", "bytes 1-2/3,4-5/6", "bytes +1-2/3", "bytes 0x1-2/3", "bytes 1.0-2/3",
-      "bytes 1-2/3 junk", "items 1-2/3", "bytes\t1-2/3", "1-2/3", "bytes ١-٢/٣",
+      "",
+      "bytes",
+      "bytes ",
+      "bytes 1-2",
+      "bytes 1-/3",
+      "bytes -2/3",
+      "bytes 1-2/",
+      "bytes */*",
+      "bytes */",
+      "bytes  1-2/3",
+      "bytes 1 -2/3",
+      "bytes 1-2 /3",
+      "bytes=1-2/3",
+      "bytes 1-2/3,4-5/6",
+      "bytes +1-2/3",
+      "bytes 0x1-2/3",
+      "bytes 1.0-2/3",
+      "bytes 1-2/3 junk",
+      "items 1-2/3",
+      "bytes\t1-2/3",
+      "1-2/3",
+      "bytes ١-٢/٣",
     ]) {
       expect(parseContentRange(value), value).toBeNull();
     }
@@ -68,14 +87,26 @@ describe("parseContentRange", () => {
 
 describe("planResume", () => {
   it("appends a 206 that starts exactly where the bytes held end", () => {
-    expect(planResume({ requestedFrom: 100, status: 206, contentRange: "bytes 100-999/1000", contentLength: 900 }))
-      .toEqual({ mode: "append", offset: 100, total: 1000 });
-    expect(planResume({ requestedFrom: 100, status: 206, contentRange: "bytes 100-999/*" }))
-      .toEqual({ mode: "append", offset: 100, total: -1 });
-    expect(planResume({ requestedFrom: 100, status: 206, contentRange: "bytes 100-499/1000", contentLength: -1 }))
-      .toEqual({ mode: "append", offset: 100, total: 1000 });
-    expect(planResume({ requestedFrom: 0, status: 206, contentRange: "bytes 0-9/10", contentLength: 10 }))
-      .toEqual({ mode: "append", offset: 0, total: 10 });
+    expect(planResume({ requestedFrom: 100, status: 206, contentRange: "bytes 100-999/1000", contentLength: 900 })).toEqual({
+      mode: "append",
+      offset: 100,
+      total: 1000,
+    });
+    expect(planResume({ requestedFrom: 100, status: 206, contentRange: "bytes 100-999/*" })).toEqual({
+      mode: "append",
+      offset: 100,
+      total: -1,
+    });
+    expect(planResume({ requestedFrom: 100, status: 206, contentRange: "bytes 100-499/1000", contentLength: -1 })).toEqual({
+      mode: "append",
+      offset: 100,
+      total: 1000,
+    });
+    expect(planResume({ requestedFrom: 0, status: 206, contentRange: "bytes 0-9/10", contentLength: 10 })).toEqual({
+      mode: "append",
+      offset: 0,
+      total: 10,
+    });
   });
 
   it("fails a 206 that starts elsewhere, lacks a valid Content-Range or has the wrong length", () => {
@@ -84,12 +115,18 @@ describe("planResume", () => {
     expect(planResume({ requestedFrom: 100, status: 206, contentRange: "bytes 150-999/1000" }).mode).toBe("error");
     expect(planResume({ requestedFrom: 100, status: 206 })).toEqual({ mode: "error", reason: "206 response without Content-Range" });
     expect(planResume({ requestedFrom: 100, status: 206, contentRange: null }).mode).toBe("error");
-    expect(planResume({ requestedFrom: 100, status: 206, contentRange: "bytes 100-99/1000" }))
-      .toEqual({ mode: "error", reason: "206 response with invalid Content-Range \"bytes 100-99/1000\"" });
-    expect(planResume({ requestedFrom: 100, status: 206, contentRange: "bytes */1000" }))
-      .toEqual({ mode: "error", reason: "206 response with an unsatisfied Content-Range \"bytes */1000\"" });
-    expect(planResume({ requestedFrom: 100, status: 206, contentRange: "bytes 100-999/1000", contentLength: 899 }))
-      .toEqual({ mode: "error", reason: "Content-Length 899 does not match Content-Range 100-999 (900 bytes)" });
+    expect(planResume({ requestedFrom: 100, status: 206, contentRange: "bytes 100-99/1000" })).toEqual({
+      mode: "error",
+      reason: '206 response with invalid Content-Range "bytes 100-99/1000"',
+    });
+    expect(planResume({ requestedFrom: 100, status: 206, contentRange: "bytes */1000" })).toEqual({
+      mode: "error",
+      reason: '206 response with an unsatisfied Content-Range "bytes */1000"',
+    });
+    expect(planResume({ requestedFrom: 100, status: 206, contentRange: "bytes 100-999/1000", contentLength: 899 })).toEqual({
+      mode: "error",
+      reason: "Content-Length 899 does not match Content-Range 100-999 (900 bytes)",
+    });
   });
 
   it("restarts from zero on a 200: the server ignored the range", () => {
@@ -103,8 +140,10 @@ describe("planResume", () => {
   });
 
   it("fails any other 416", () => {
-    expect(planResume({ requestedFrom: 1200, status: 416, contentRange: "bytes */1000" }))
-      .toEqual({ mode: "error", reason: "the range from byte 1200 is not satisfiable: the resource has 1000 bytes" });
+    expect(planResume({ requestedFrom: 1200, status: 416, contentRange: "bytes */1000" })).toEqual({
+      mode: "error",
+      reason: "the range from byte 1200 is not satisfiable: the resource has 1000 bytes",
+    });
     expect(planResume({ requestedFrom: 900, status: 416, contentRange: "bytes */1000" }).mode).toBe("error");
     expect(planResume({ requestedFrom: 1000, status: 416 })).toEqual({ mode: "error", reason: "416 response without Content-Range" });
     expect(planResume({ requestedFrom: 1000, status: 416, contentRange: "bytes 0-9/1000" }).mode).toBe("error");
@@ -114,11 +153,14 @@ describe("planResume", () => {
   it("fails other statuses and invalid offsets", () => {
     for (const status of [201, 204, 304, 404, 500]) {
       expect(planResume({ requestedFrom: 10, status })).toEqual({
-        mode: "error", reason: `status ${status} does not answer the range request from byte 10`,
+        mode: "error",
+        reason: `status ${status} does not answer the range request from byte 10`,
       });
     }
-    expect(planResume({ requestedFrom: -1, status: 206, contentRange: "bytes 0-1/2" }))
-      .toEqual({ mode: "error", reason: "invalid resume offset -1" });
+    expect(planResume({ requestedFrom: -1, status: 206, contentRange: "bytes 0-1/2" })).toEqual({
+      mode: "error",
+      reason: "invalid resume offset -1",
+    });
     expect(planResume({ requestedFrom: 0.5, status: 200 }).mode).toBe("error");
   });
 });

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { parseHttpUrl, formatUrl, type HttpUrl } from "../../src/client/url.ts";
 import {
-  findLocation, isRedirectStatus, planRedirect, type RedirectPlan, type RedirectRefusal, type RedirectRequest,
+  findLocation,
+  isRedirectStatus,
+  planRedirect,
+  type RedirectPlan,
+  type RedirectRefusal,
+  type RedirectRequest,
 } from "../../src/request-node/redirect-policy.ts";
 
 function url(text: string): HttpUrl {
@@ -27,7 +32,12 @@ const HEADERS = [
 
 function request(overrides: Partial<RedirectRequest>): RedirectRequest {
   return {
-    statusCode: 302, method: "POST", body: BODY, headers: HEADERS, from: url("http://example.com/form"), location: "/done",
+    statusCode: 302,
+    method: "POST",
+    body: BODY,
+    headers: HEADERS,
+    from: url("http://example.com/form"),
+    location: "/done",
     ...overrides,
   };
 }
@@ -76,7 +86,12 @@ describe("planRedirect: method and body", () => {
     expect(p.body).toBeUndefined();
     expect(names(p.headers)).toEqual(["authorization", "cookie", "proxy-authorization", "x-custom", "accept"]);
     expect(names(p.droppedHeaders)).toEqual([
-      "content-type", "content-length", "content-encoding", "content-language", "content-location", "transfer-encoding",
+      "content-type",
+      "content-length",
+      "content-encoding",
+      "content-language",
+      "content-location",
+      "transfer-encoding",
     ]);
     expect(formatUrl(p.url)).toBe("http://example.com/done");
     expect(p.sameOrigin).toBe(true);

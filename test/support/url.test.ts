@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
-  formatHostHeader, formatUrl, originOf, parseHttpUrl, removeDotSegments, resolveReference, sameOrigin, type HttpUrl,
+  formatHostHeader,
+  formatUrl,
+  originOf,
+  parseHttpUrl,
+  removeDotSegments,
+  resolveReference,
+  sameOrigin,
+  type HttpUrl,
 } from "../../src/client/url.ts";
 import { prng as mulberry32 } from "../helpers/prng.ts";
 
@@ -29,15 +36,23 @@ function whatwg(text: string, base?: string): string {
   return url.href;
 }
 
-
 describe("parseHttpUrl: scheme, host, port", () => {
   it("parses the parts and applies defaults", () => {
     expect(parse("http://example.com/a/b?x=1")).toEqual({
-      scheme: "http", host: "example.com", port: 80, explicitPort: false, path: "/a/b?x=1", isIPv6: false,
+      scheme: "http",
+      host: "example.com",
+      port: 80,
+      explicitPort: false,
+      path: "/a/b?x=1",
+      isIPv6: false,
     });
     expect(parse("https://example.com")).toMatchObject({ scheme: "https", port: 443, path: "/" });
     expect(parse("HTTPS://EXAMPLE.com:8443/P")).toMatchObject({
-      scheme: "https", host: "example.com", port: 8443, explicitPort: true, path: "/P",
+      scheme: "https",
+      host: "example.com",
+      port: 8443,
+      explicitPort: true,
+      path: "/P",
     });
     expect(parse("http://h:80/")).toMatchObject({ port: 80, explicitPort: true });
     expect(parse("http://h:0080/")).toMatchObject({ port: 80, explicitPort: true });
@@ -141,8 +156,8 @@ describe("parseHttpUrl: path and query for the wire", () => {
     ["http://h/?a b", "/?a%20b"],
     ["http://h/\u00e9?\u00e9", "/%C3%A9?%C3%A9"],
     ["http://h/\u{1f600}", "/%F0%9F%98%80"],
-    ["http://h/\"<>\\^`{|}", "/%22%3C%3E%5C%5E%60%7B%7C%7D"],
-    ["http://h/?\"<>\\^`{|}", "/?%22%3C%3E%5C%5E%60%7B%7C%7D"],
+    ['http://h/"<>\\^`{|}', "/%22%3C%3E%5C%5E%60%7B%7C%7D"],
+    ['http://h/?"<>\\^`{|}', "/?%22%3C%3E%5C%5E%60%7B%7C%7D"],
     ["http://h/a[]?b[]=1", "/a%5B%5D?b%5B%5D=1"],
     ["http://h/%41%2f%zz%", "/%41%2f%25zz%25"],
     ["http://h/100%", "/100%25"],
@@ -195,7 +210,7 @@ describe("parseHttpUrl agrees with WHATWG URL where both accept", () => {
     "http://[2001:DB8::0:1]/",
     "http://[::ffff:1.2.3.4]/",
     "http://1.2.3.4/",
-    "http://h/\"<>`{}",
+    'http://h/"<>`{}',
     "http://h:/p",
   ])("%j", (text) => {
     const ours = parse(text);
@@ -207,7 +222,23 @@ describe("parseHttpUrl agrees with WHATWG URL where both accept", () => {
 
   it("on 3000 random URLs built from characters both encode alike", () => {
     const random = mulberry32(20261101);
-    const alphabet = [..."abcXYZ019-._~!$&()*+,;=:@/", "/", "/", "./", "../", "?", "#", " ", "\"", "<", ">", "%41", "%7e", "\u00e9", "\u{1f600}"];
+    const alphabet = [
+      ..."abcXYZ019-._~!$&()*+,;=:@/",
+      "/",
+      "/",
+      "./",
+      "../",
+      "?",
+      "#",
+      " ",
+      '"',
+      "<",
+      ">",
+      "%41",
+      "%7e",
+      "\u00e9",
+      "\u{1f600}",
+    ];
     let compared = 0;
     for (let n = 0; n < 3000; n++) {
       let tail = "";
@@ -251,20 +282,49 @@ describe("resolveReference (RFC 3986 §5.4)", () => {
 
   // §5.4.1 normal examples; fragments are dropped, so "#s" gives the base itself.
   const normal: [string, string][] = [
-    ["g", "http://a/b/c/g"], ["./g", "http://a/b/c/g"], ["g/", "http://a/b/c/g/"], ["/g", "http://a/g"],
-    ["//g", "http://g/"], ["?y", "http://a/b/c/d;p?y"], ["g?y", "http://a/b/c/g?y"], ["#s", "http://a/b/c/d;p?q"],
-    ["g#s", "http://a/b/c/g"], ["g?y#s", "http://a/b/c/g?y"], [";x", "http://a/b/c/;x"], ["g;x", "http://a/b/c/g;x"],
-    ["g;x?y#s", "http://a/b/c/g;x?y"], ["", "http://a/b/c/d;p?q"], [".", "http://a/b/c/"], ["./", "http://a/b/c/"],
-    ["..", "http://a/b/"], ["../", "http://a/b/"], ["../g", "http://a/b/g"], ["../..", "http://a/"],
-    ["../../", "http://a/"], ["../../g", "http://a/g"],
+    ["g", "http://a/b/c/g"],
+    ["./g", "http://a/b/c/g"],
+    ["g/", "http://a/b/c/g/"],
+    ["/g", "http://a/g"],
+    ["//g", "http://g/"],
+    ["?y", "http://a/b/c/d;p?y"],
+    ["g?y", "http://a/b/c/g?y"],
+    ["#s", "http://a/b/c/d;p?q"],
+    ["g#s", "http://a/b/c/g"],
+    ["g?y#s", "http://a/b/c/g?y"],
+    [";x", "http://a/b/c/;x"],
+    ["g;x", "http://a/b/c/g;x"],
+    ["g;x?y#s", "http://a/b/c/g;x?y"],
+    ["", "http://a/b/c/d;p?q"],
+    [".", "http://a/b/c/"],
+    ["./", "http://a/b/c/"],
+    ["..", "http://a/b/"],
+    ["../", "http://a/b/"],
+    ["../g", "http://a/b/g"],
+    ["../..", "http://a/"],
+    ["../../", "http://a/"],
+    ["../../g", "http://a/g"],
   ];
   // §5.4.2 abnormal examples; "http:g" takes the backward-compatible reading.
   const abnormal: [string, string][] = [
-    ["../../../g", "http://a/g"], ["../../../../g", "http://a/g"], ["/./g", "http://a/g"], ["/../g", "http://a/g"],
-    ["g.", "http://a/b/c/g."], [".g", "http://a/b/c/.g"], ["g..", "http://a/b/c/g.."], ["..g", "http://a/b/c/..g"],
-    ["./../g", "http://a/b/g"], ["./g/.", "http://a/b/c/g/"], ["g/./h", "http://a/b/c/g/h"], ["g/../h", "http://a/b/c/h"],
-    ["g;x=1/./y", "http://a/b/c/g;x=1/y"], ["g;x=1/../y", "http://a/b/c/y"], ["g?y/./x", "http://a/b/c/g?y/./x"],
-    ["g?y/../x", "http://a/b/c/g?y/../x"], ["g#s/./x", "http://a/b/c/g"], ["g#s/../x", "http://a/b/c/g"],
+    ["../../../g", "http://a/g"],
+    ["../../../../g", "http://a/g"],
+    ["/./g", "http://a/g"],
+    ["/../g", "http://a/g"],
+    ["g.", "http://a/b/c/g."],
+    [".g", "http://a/b/c/.g"],
+    ["g..", "http://a/b/c/g.."],
+    ["..g", "http://a/b/c/..g"],
+    ["./../g", "http://a/b/g"],
+    ["./g/.", "http://a/b/c/g/"],
+    ["g/./h", "http://a/b/c/g/h"],
+    ["g/../h", "http://a/b/c/h"],
+    ["g;x=1/./y", "http://a/b/c/g;x=1/y"],
+    ["g;x=1/../y", "http://a/b/c/y"],
+    ["g?y/./x", "http://a/b/c/g?y/./x"],
+    ["g?y/../x", "http://a/b/c/g?y/../x"],
+    ["g#s/./x", "http://a/b/c/g"],
+    ["g#s/../x", "http://a/b/c/g"],
     ["http:g", "http://a/b/c/g"],
   ];
 

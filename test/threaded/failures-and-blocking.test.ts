@@ -6,7 +6,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  Err, HTTPClient, HTTPRequest, Method, NodeNetwork, Result, SceneTree, Status, ThreadedNetwork, TLSOptions,
+  Err,
+  HTTPClient,
+  HTTPRequest,
+  Method,
+  NodeNetwork,
+  Result,
+  SceneTree,
+  Status,
+  ThreadedNetwork,
+  TLSOptions,
   type RequestCompletedArgs,
 } from "../../src/index.ts";
 import { BLOCKING_NEEDS_THREADS_REASON, NO_EVENT_LOOP_TURN_REASON } from "../../src/client/poll-wait.ts";

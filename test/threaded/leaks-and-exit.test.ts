@@ -39,7 +39,8 @@ function runAll(tree: SceneTree, nodes: readonly { req: HTTPRequest; headers: st
   const left = nodes.map(() => count);
   const start = (i: number): void => {
     const node = nodes[i]!;
-    if (node.req.request(`http://127.0.0.1:${origin.httpPort}/small/${left[i]}`, node.headers) !== 0) throw new Error(node.req.getErrorReason());
+    if (node.req.request(`http://127.0.0.1:${origin.httpPort}/small/${left[i]}`, node.headers) !== 0)
+      throw new Error(node.req.getErrorReason());
   };
   nodes.forEach((node, i) => {
     node.req.requestCompleted.connect((...[result]: RequestCompletedArgs) => {
@@ -120,7 +121,9 @@ interface ChildRun {
 
 function runChild(mode: string, port: number): Promise<ChildRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["scripts/run-ts.mjs", "test/threaded/exit-child.ts", mode, String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["scripts/run-ts.mjs", "test/threaded/exit-child.ts", mode, String(port)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     let doneAt = -1;

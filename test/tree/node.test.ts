@@ -86,14 +86,22 @@ describe("entering and leaving a tree", () => {
     const { a, d } = buildSubtree(log);
     expect(tree.root.addChild(a)).toBe(Err.OK);
     expect(log).toEqual([
-      "a:enter", "a:entered",
-      "b:enter", "b:entered",
-      "d:enter", "d:entered",
-      "c:enter", "c:entered",
-      "d:ready", "d:ready-signal",
-      "b:ready", "b:ready-signal",
-      "c:ready", "c:ready-signal",
-      "a:ready", "a:ready-signal",
+      "a:enter",
+      "a:entered",
+      "b:enter",
+      "b:entered",
+      "d:enter",
+      "d:entered",
+      "c:enter",
+      "c:entered",
+      "d:ready",
+      "d:ready-signal",
+      "b:ready",
+      "b:ready-signal",
+      "c:ready",
+      "c:ready-signal",
+      "a:ready",
+      "a:ready-signal",
     ]);
     expect(d.getTree()).toBe(tree);
     expect(d.isInsideTree()).toBe(true);
@@ -110,10 +118,14 @@ describe("entering and leaving a tree", () => {
     log.length = 0;
     expect(tree.root.removeChild(a)).toBe(Err.OK);
     expect(log).toEqual([
-      "c:exit", "c:exiting(inside=true)",
-      "d:exit", "d:exiting(inside=true)",
-      "b:exit", "b:exiting(inside=true)",
-      "a:exit", "a:exiting(inside=true)",
+      "c:exit",
+      "c:exiting(inside=true)",
+      "d:exit",
+      "d:exiting(inside=true)",
+      "b:exit",
+      "b:exiting(inside=true)",
+      "a:exit",
+      "a:exiting(inside=true)",
       "c:exited(inside=false)",
       "d:exited(inside=false)",
       "b:exited(inside=false)",
@@ -147,9 +159,13 @@ describe("entering and leaving a tree", () => {
     }
     tree.root.addChild(new Spawner("s", log));
     expect(log).toEqual([
-      "s:enter", "s:entered",
+      "s:enter",
+      "s:entered",
       "s:ready",
-      "spawned:enter", "spawned:entered", "spawned:ready", "spawned:ready-signal",
+      "spawned:enter",
+      "spawned:entered",
+      "spawned:ready",
+      "spawned:ready-signal",
       "s:ready-signal",
     ]);
   });
@@ -169,7 +185,7 @@ describe("entering and leaving a tree", () => {
     adder.addChild(new Probe("old", log));
     tree.root.addChild(adder);
     expect(log.filter((line) => line.endsWith(":enter"))).toEqual(["p:enter", "added:enter", "old:enter"]);
-    expect(log.filter((line) => line.endsWith(":ready"))).toEqual(["old:ready", "added:ready", "p:ready"]) // child order;
+    expect(log.filter((line) => line.endsWith(":ready"))).toEqual(["old:ready", "added:ready", "p:ready"]); // child order;
   });
 
   it("is busy while entering, readying or leaving children", () => {

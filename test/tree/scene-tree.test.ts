@@ -78,7 +78,10 @@ describe("SceneTree stepping", () => {
     tree.root.addChild(ticker);
     tree.process(0.5);
     tree.process(0.25);
-    expect(seen).toEqual([[1, 0.5, true], [2, 0.75, true]]);
+    expect(seen).toEqual([
+      [1, 0.5, true],
+      [2, 0.75, true],
+    ]);
     expect(tree.isProcessing()).toBe(false);
   });
 

@@ -17,8 +17,19 @@ describe("PlainChunkSizeLine (the one-chunk chunk-size path)", () => {
   });
 
   it.each([
-    "", "\r\n", "a\n", "a\r", "a;x=1\r\n", "a \r\n", " a\r\n", "-1\r\n", "g\r\n", "@\r\n", "`\r\n",
-    "20000000000000\r\n", "00000000000000001\r\n",
+    "",
+    "\r\n",
+    "a\n",
+    "a\r",
+    "a;x=1\r\n",
+    "a \r\n",
+    " a\r\n",
+    "-1\r\n",
+    "g\r\n",
+    "@\r\n",
+    "`\r\n",
+    "20000000000000\r\n",
+    "00000000000000001\r\n",
   ])("leaves %j to the full line parser", (line) => {
     expect(new PlainChunkSizeLine().read(bytesOf(line), 0)).toBe(false);
   });
@@ -28,7 +39,10 @@ describe("PlainChunkSizeLine (the one-chunk chunk-size path)", () => {
     const alphabet = bytesOf("0123456789abcdefABCDEF@`gG;= \t\r\n");
     const reader = new PlainChunkSizeLine();
     for (let n = 0; n < 5000; n++) {
-      const line = Uint8Array.from({ length: 1 + Math.floor(random() * 20) }, () => alphabet[Math.floor(random() * alphabet.length)] as number);
+      const line = Uint8Array.from(
+        { length: 1 + Math.floor(random() * 20) },
+        () => alphabet[Math.floor(random() * alphabet.length)] as number,
+      );
       if (!reader.read(line, 0)) continue;
       expect(parseChunkSizeLine(line, 0, reader.length - 1)).toBe(reader.size);
     }
@@ -47,7 +61,10 @@ describe("ResponseParser: chunked framing read in one chunk agrees with byte-by-
       sample[at] = alphabet[Math.floor(random() * alphabet.length)] as number;
       const options = { end: n % 2 === 0 };
       const whole = runPieces([sample], options);
-      const single = runPieces(Array.from(sample, (_, i) => sample.subarray(i, i + 1)), options);
+      const single = runPieces(
+        Array.from(sample, (_, i) => sample.subarray(i, i + 1)),
+        options,
+      );
       expect(single.events, `sample ${n}`).toEqual(whole.events);
     }
   });

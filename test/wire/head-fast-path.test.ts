@@ -62,7 +62,7 @@ describe("parseHeadInChunk (the one-chunk head path)", () => {
 });
 
 describe("ResponseParser: the one-chunk head path agrees with the full parser", () => {
-  const ALPHABET = bytesOf("\r\n\0\t :;,0aZ\x01\x7f\x80\xffHTP/1.2\"(@");
+  const ALPHABET = bytesOf('\r\n\0\t :;,0aZ\x01\x7f\x80\xffHTP/1.2"(@');
   it("gives the same events whole and byte by byte for 2,000 heads mutated in the head", () => {
     const random = prng(7);
     const base = bytesOf(HEAD);
@@ -76,7 +76,10 @@ describe("ResponseParser: the one-chunk head path agrees with the full parser", 
       }
       const options = { end: true, parser: { maxHeaderCount: 1 + (n % 5), maxHeadBytes: n % 7 === 0 ? headLength - (n % 3) : 65536 } };
       const whole = runPieces([sample], options);
-      const single = runPieces(Array.from(sample, (_, i) => sample.subarray(i, i + 1)), options);
+      const single = runPieces(
+        Array.from(sample, (_, i) => sample.subarray(i, i + 1)),
+        options,
+      );
       expect(single.events, `sample ${n}: ${JSON.stringify(Buffer.from(sample).toString("latin1"))}`).toEqual(whole.events);
       if (parseHeadInChunk(sample, 0, sample.length, options.parser.maxHeaderCount) !== null) fastHeads++;
     }
@@ -97,7 +100,10 @@ describe("ResponseParser: the one-chunk head path agrees with the full parser", 
       if (fast === null) continue;
       accepted++;
       const text = Buffer.from(sample.subarray(0, fast.end)).toString("latin1");
-      expect(reference(text, { kind: "header", maxCount: 3 + (n % 3), strict: false }), JSON.stringify(text)).toEqual({ status: fast.status, headers: fast.headers });
+      expect(reference(text, { kind: "header", maxCount: 3 + (n % 3), strict: false }), JSON.stringify(text)).toEqual({
+        status: fast.status,
+        headers: fast.headers,
+      });
     }
     expect(accepted).toBeGreaterThan(300);
   });

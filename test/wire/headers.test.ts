@@ -1,11 +1,23 @@
 import { describe, expect, it } from "vitest";
 import { getHeaderValue, getHeaderValues, hasHeader, headerFieldsToLines, headersToDictionary } from "../../src/client/wire/headers.ts";
 
-const lines = ["Content-Type: text/html", "Set-Cookie: a=1", "set-cookie:  b=2 ", "X-Empty:", "garbage without colon", "Content-Length-X: 9"];
+const lines = [
+  "Content-Type: text/html",
+  "Set-Cookie: a=1",
+  "set-cookie:  b=2 ",
+  "X-Empty:",
+  "garbage without colon",
+  "Content-Length-X: 9",
+];
 
 describe("header helpers", () => {
   it("turns fields into lines", () => {
-    expect(headerFieldsToLines([{ name: "A", value: "1" }, { name: "a", value: "" }])).toEqual(["A: 1", "a: "]);
+    expect(
+      headerFieldsToLines([
+        { name: "A", value: "1" },
+        { name: "a", value: "" },
+      ]),
+    ).toEqual(["A: 1", "a: "]);
     expect(headerFieldsToLines([])).toEqual([]);
   });
 

@@ -3,7 +3,9 @@ import { queryStringFromDict, uriEncode } from "../../src/client/wire/query-stri
 
 describe("queryStringFromDict", () => {
   it("follows Godot's documented example", () => {
-    expect(queryStringFromDict({ key1: "value", key2: 123, key3: [1, 2, 3], key4: null })).toBe("key1=value&key2=123&key3=1&key3=2&key3=3&key4");
+    expect(queryStringFromDict({ key1: "value", key2: 123, key3: [1, 2, 3], key4: null })).toBe(
+      "key1=value&key2=123&key3=1&key3=2&key3=3&key4",
+    );
   });
 
   it("encodes keys and values, null as the key alone, arrays as repeated pairs", () => {
@@ -19,7 +21,9 @@ describe("queryStringFromDict", () => {
   });
 
   it("encodes unicode as upper-case UTF-8 percent escapes", () => {
-    expect(queryStringFromDict({ "caf\u00e9": "\u4e2d\u6587", emoji: "\u{1f600}" })).toBe("caf%C3%A9=%E4%B8%AD%E6%96%87&emoji=%F0%9F%98%80");
+    expect(queryStringFromDict({ "caf\u00e9": "\u4e2d\u6587", emoji: "\u{1f600}" })).toBe(
+      "caf%C3%A9=%E4%B8%AD%E6%96%87&emoji=%F0%9F%98%80",
+    );
   });
 
   it("keeps only A-Z a-z 0-9 _ . - ~ unencoded", () => {

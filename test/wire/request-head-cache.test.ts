@@ -2,7 +2,15 @@ import { describe, expect, it } from "vitest";
 import { RequestHeadCache } from "../../src/client/wire/request-head-cache.ts";
 import { type RequestHeadOptions, writeRequestHead } from "../../src/client/wire/request-writer.ts";
 
-const BASE: RequestHeadOptions = { method: "GET", target: "/a", host: "example.com", port: 80, tls: false, headers: ["X-A: 1"], bodyLength: 0 };
+const BASE: RequestHeadOptions = {
+  method: "GET",
+  target: "/a",
+  host: "example.com",
+  port: 80,
+  tls: false,
+  headers: ["X-A: 1"],
+  bodyLength: 0,
+};
 
 function text(result: ReturnType<RequestHeadCache["write"]>): string {
   if (!result.ok) throw new Error(result.reason);

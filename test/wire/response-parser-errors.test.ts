@@ -9,9 +9,17 @@ function reasonOf(text: string | Uint8Array, options: Parameters<typeof feed>[1]
 
 describe("ResponseParser errors: framing", () => {
   it.each([
-    ["Content-Length with Transfer-Encoding", `${ok}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n`, "Content-Length with Transfer-Encoding"],
+    [
+      "Content-Length with Transfer-Encoding",
+      `${ok}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n`,
+      "Content-Length with Transfer-Encoding",
+    ],
     ["TE with CL after it", `${ok}Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n`, "Content-Length with Transfer-Encoding"],
-    ["conflicting Content-Length fields", `${ok}Content-Length: 5\r\nContent-Length: 6\r\n\r\n`, "conflicting Content-Length values (5 and 6)"],
+    [
+      "conflicting Content-Length fields",
+      `${ok}Content-Length: 5\r\nContent-Length: 6\r\n\r\n`,
+      "conflicting Content-Length values (5 and 6)",
+    ],
     ["conflicting Content-Length list", `${ok}Content-Length: 12, 13\r\n\r\n`, "conflicting Content-Length values (12 and 13)"],
     ["non-numeric Content-Length", `${ok}Content-Length: abc\r\n\r\n`, 'invalid Content-Length value "abc"'],
     ["negative Content-Length", `${ok}Content-Length: -5\r\n\r\n`, 'invalid Content-Length value "-5"'],
@@ -19,17 +27,33 @@ describe("ResponseParser errors: framing", () => {
     ["empty Content-Length", `${ok}Content-Length:\r\n\r\n`, 'invalid Content-Length value ""'],
     ["empty list element", `${ok}Content-Length: 5,\r\n\r\n`, 'invalid Content-Length value "5,"'],
     ["fractional Content-Length", `${ok}Content-Length: 1.5\r\n\r\n`, 'invalid Content-Length value "1.5"'],
-    ["2^64 Content-Length", `${ok}Content-Length: 18446744073709551616\r\n\r\n`,
-      'Content-Length value "18446744073709551616" is too large (more than 15 digits)'],
-    ["20-digit Content-Length", `${ok}Content-Length: 00000000000000000012\r\n\r\n`,
-      'Content-Length value "00000000000000000012" is too large (more than 15 digits)'],
-    ["chunked twice", `${ok}Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n`,
-      'Transfer-Encoding "chunked, chunked" names chunked more than once'],
-    ["chunked twice around another coding", `${ok}Transfer-Encoding: chunked, gzip, chunked\r\n\r\n`,
-      'Transfer-Encoding "chunked, gzip, chunked" names chunked more than once'],
+    [
+      "2^64 Content-Length",
+      `${ok}Content-Length: 18446744073709551616\r\n\r\n`,
+      'Content-Length value "18446744073709551616" is too large (more than 15 digits)',
+    ],
+    [
+      "20-digit Content-Length",
+      `${ok}Content-Length: 00000000000000000012\r\n\r\n`,
+      'Content-Length value "00000000000000000012" is too large (more than 15 digits)',
+    ],
+    [
+      "chunked twice",
+      `${ok}Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n`,
+      'Transfer-Encoding "chunked, chunked" names chunked more than once',
+    ],
+    [
+      "chunked twice around another coding",
+      `${ok}Transfer-Encoding: chunked, gzip, chunked\r\n\r\n`,
+      'Transfer-Encoding "chunked, gzip, chunked" names chunked more than once',
+    ],
     ["empty TE", `${ok}Transfer-Encoding: \r\n\r\n`, "empty Transfer-Encoding"],
     ["TE on HTTP/1.0", "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", "Transfer-Encoding in an HTTP/1.0 response"],
-    ["CL+TE even on HEAD-less 304", "HTTP/1.1 304 Not Modified\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", "Content-Length with Transfer-Encoding"],
+    [
+      "CL+TE even on HEAD-less 304",
+      "HTTP/1.1 304 Not Modified\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+      "Content-Length with Transfer-Encoding",
+    ],
   ])("rejects %s", (_name, text, reason) => {
     expect(reasonOf(text)).toBe(reason);
   });
@@ -98,20 +122,27 @@ describe("ResponseParser errors: head limits", () => {
   it("accepts a head of exactly maxHeadBytes and rejects one byte more", () => {
     const text = `${ok}A: b\r\n\r\n`;
     expect(feed(text, { parser: { maxHeadBytes: text.length } }).events.map((e) => e.type)).toEqual(["head"]);
-    expect(reasonOf(text, { parser: { maxHeadBytes: text.length - 1 } })).toBe(`response head exceeds the limit of ${text.length - 1} bytes`);
+    expect(reasonOf(text, { parser: { maxHeadBytes: text.length - 1 } })).toBe(
+      `response head exceeds the limit of ${text.length - 1} bytes`,
+    );
   });
 
   it("counts empty lines before the status line toward the head limit", () => {
     expect(reasonOf("\r\n".repeat(40), { parser: { maxHeadBytes: 64 } })).toBe("response head exceeds the limit of 64 bytes");
     const text = `\r\n\n${ok}\r\n`;
     expect(feed(text, { parser: { maxHeadBytes: text.length } }).events.map((e) => e.type)).toEqual(["head"]);
-    expect(reasonOf(text, { parser: { maxHeadBytes: text.length - 1 } })).toBe(`response head exceeds the limit of ${text.length - 1} bytes`);
+    expect(reasonOf(text, { parser: { maxHeadBytes: text.length - 1 } })).toBe(
+      `response head exceeds the limit of ${text.length - 1} bytes`,
+    );
   });
 
   it("rejects 101 header fields, accepts 100", () => {
     const fields = (n: number): string => Array.from({ length: n }, (_, i) => `H${i}: v\r\n`).join("");
     expect(reasonOf(`${ok}${fields(101)}\r\n`)).toBe("more than 100 header fields");
-    expect(feed(`${ok}${fields(100)}Content-Length: 0\r\n\r\n`, { parser: { maxHeaderCount: 101 } }).events.map((e) => e.type)).toEqual(["head", "end"]);
+    expect(feed(`${ok}${fields(100)}Content-Length: 0\r\n\r\n`, { parser: { maxHeaderCount: 101 } }).events.map((e) => e.type)).toEqual([
+      "head",
+      "end",
+    ]);
   });
 
   it("rejects an endless stream of interim responses only through its own limits", () => {
@@ -137,15 +168,39 @@ describe("ResponseParser errors: head syntax", () => {
     ["DEL in a value", `${ok}A: b\x7f\r\n\r\n`, "control character in the value of header field A"],
     ["whitespace before the first field", `${ok}  A: b\r\n\r\n`, "a header line starting with whitespace before any header field"],
     ["a control character in a folded value", `${ok}A: b\r\n  c\x01d\r\n\r\n`, "control character in a folded header field value"],
-    ["an HTTP/0.9-style reply", "<html><body>hello</body></html>\n", "response is not HTTP/1.x (the status line does not start with HTTP/; an HTTP/0.9 reply or garbage)"],
-    ["lower-case http", "http/1.1 200 OK\r\n\r\n", "response is not HTTP/1.x (the status line does not start with HTTP/; an HTTP/0.9 reply or garbage)"],
+    [
+      "an HTTP/0.9-style reply",
+      "<html><body>hello</body></html>\n",
+      "response is not HTTP/1.x (the status line does not start with HTTP/; an HTTP/0.9 reply or garbage)",
+    ],
+    [
+      "lower-case http",
+      "http/1.1 200 OK\r\n\r\n",
+      "response is not HTTP/1.x (the status line does not start with HTTP/; an HTTP/0.9 reply or garbage)",
+    ],
     ["HTTP/2", "HTTP/2 200\r\n\r\n", "unsupported HTTP version in the status line (only HTTP/1.0 and HTTP/1.1)"],
     ["HTTP/1.2", "HTTP/1.2 200 OK\r\n\r\n", "unsupported HTTP version in the status line (only HTTP/1.0 and HTTP/1.1)"],
     ["HTTP/2.0", "HTTP/2.0 200 OK\r\n\r\n", "unsupported HTTP version in the status line (only HTTP/1.0 and HTTP/1.1)"],
-    ["a two-digit status", "HTTP/1.1 20 OK\r\n\r\n", "invalid status code in the status line (expected three digits followed by a space or the line end)"],
-    ["a word status", "HTTP/1.1 abc\r\n\r\n", "invalid status code in the status line (expected three digits followed by a space or the line end)"],
-    ["a four-digit status", "HTTP/1.1 2000 OK\r\n\r\n", "invalid status code in the status line (expected three digits followed by a space or the line end)"],
-    ["two spaces", "HTTP/1.1  200 OK\r\n\r\n", "invalid status code in the status line (expected three digits followed by a space or the line end)"],
+    [
+      "a two-digit status",
+      "HTTP/1.1 20 OK\r\n\r\n",
+      "invalid status code in the status line (expected three digits followed by a space or the line end)",
+    ],
+    [
+      "a word status",
+      "HTTP/1.1 abc\r\n\r\n",
+      "invalid status code in the status line (expected three digits followed by a space or the line end)",
+    ],
+    [
+      "a four-digit status",
+      "HTTP/1.1 2000 OK\r\n\r\n",
+      "invalid status code in the status line (expected three digits followed by a space or the line end)",
+    ],
+    [
+      "two spaces",
+      "HTTP/1.1  200 OK\r\n\r\n",
+      "invalid status code in the status line (expected three digits followed by a space or the line end)",
+    ],
     ["a status below 100", "HTTP/1.1 099 Odd\r\n\r\n", "invalid status code 099 in the status line"],
     ["a control character in the reason", "HTTP/1.1 200 O\x01K\r\n\r\n", "control character in the reason phrase"],
   ])("rejects %s", (_name, text, reason) => {

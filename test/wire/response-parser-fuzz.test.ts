@@ -9,7 +9,6 @@ const samples = [
 ];
 const ALPHABET = bytesOf("\r\n\0\t :;,0aF\x7f\x80HTP/1.2");
 
-
 describe("ResponseParser: split independence under mutation", () => {
   it("gives the same events for every split of 300 mutated responses, with several limits", () => {
     const random = prng(42);

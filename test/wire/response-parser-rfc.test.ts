@@ -28,7 +28,10 @@ describe("obs-fold is unfolded into one SP (RFC 9112 §5.2)", () => {
   ])("%s", (_name, text, value) => {
     const r = feed(text);
     expect(r.events.map((e) => e.type)).toEqual(["head", "end"]);
-    expect(head(r.events).headers).toEqual([{ name: "X-A", value }, { name: "Content-Length", value: "0" }]);
+    expect(head(r.events).headers).toEqual([
+      { name: "X-A", value },
+      { name: "Content-Length", value: "0" },
+    ]);
   });
 
   it("unfolds a folded Content-Length before framing reads it, and folded trailers", () => {
@@ -53,8 +56,17 @@ describe("a Transfer-Encoding whose final coding is not chunked: the body runs t
   ])("Transfer-Encoding: %s", (value, codings) => {
     const body = "5\r\nhello\r\n0\r\n\r\n and more";
     const r = feed(`${ok}Transfer-Encoding: ${value}\r\n\r\n${body}`, { end: true });
-    expect(head(r.events)).toMatchObject({ framing: "close", chunked: false, contentLength: -1, keepAlive: false, transferCodings: codings });
-    expect(r.events.slice(1)).toEqual([{ type: "data", text: body }, { type: "end", trailers: [] }]);
+    expect(head(r.events)).toMatchObject({
+      framing: "close",
+      chunked: false,
+      contentLength: -1,
+      keepAlive: false,
+      transferCodings: codings,
+    });
+    expect(r.events.slice(1)).toEqual([
+      { type: "data", text: body },
+      { type: "end", trailers: [] },
+    ]);
   });
 
   it("keeps a final chunked coding and lists the codings before it", () => {
@@ -98,8 +110,9 @@ describe("an invalid field line is reported as soon as it is complete", () => {
 
   it("counts fields while the head arrives, and reports an invalid trailer line before the trailer section ends", () => {
     expect(errorReason(feed(`${ok}A: 1\r\nB: 2\r\nC: 3\r\n`, { parser: { maxHeaderCount: 2 } }))).toBe("more than 2 header fields");
-    expect(errorReason(feed(`${ok}Transfer-Encoding: chunked\r\n\r\n0\r\nBad Name: x\r\n`, { end: true })))
-      .toBe("invalid character in trailer field name");
+    expect(errorReason(feed(`${ok}Transfer-Encoding: chunked\r\n\r\n0\r\nBad Name: x\r\n`, { end: true }))).toBe(
+      "invalid character in trailer field name",
+    );
   });
 });
 
@@ -133,7 +146,10 @@ describe("bare LF: accepted by default, refused in strict mode (RFC 9112 §2.2)"
 describe("101 Switching Protocols", () => {
   it("is refused when no upgrade was requested, accepted when one was", () => {
     const text = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
-    expect(lastError(feed(text).events)).toEqual({ reason: "101 Switching Protocols, but the request asked for no upgrade", code: "unexpected-upgrade" });
+    expect(lastError(feed(text).events)).toEqual({
+      reason: "101 Switching Protocols, but the request asked for no upgrade",
+      code: "unexpected-upgrade",
+    });
     expect(feed(text, { responses: [{ headRequest: false, upgradeRequested: true }] }).events.map((e) => e.type)).toEqual(["head", "end"]);
   });
 });

@@ -23,9 +23,18 @@ describe("ResponseParser: Content-Length", () => {
       {
         type: "head",
         head: {
-          versionMinor: 1, statusCode: 200, reason: "OK",
-          headers: [{ name: "Content-Type", value: "text/plain" }, { name: "Content-Length", value: "11" }],
-          framing: "length", contentLength: 11, chunked: false, transferCodings: [], keepAlive: true,
+          versionMinor: 1,
+          statusCode: 200,
+          reason: "OK",
+          headers: [
+            { name: "Content-Type", value: "text/plain" },
+            { name: "Content-Length", value: "11" },
+          ],
+          framing: "length",
+          contentLength: 11,
+          chunked: false,
+          transferCodings: [],
+          keepAlive: true,
         },
       },
       { type: "data", text: "hello world" },
@@ -47,7 +56,9 @@ describe("ResponseParser: Content-Length", () => {
   });
 
   it("trims header values, keeps name case and duplicates, decodes latin1", () => {
-    const r = feed("HTTP/1.1 200 OK\r\nSet-Cookie:  a=1 \t\r\nset-cookie:b=2\r\nX-Empty:\r\nX-Latin: caf\xe9 \x80\r\nContent-Length: 0\r\n\r\n");
+    const r = feed(
+      "HTTP/1.1 200 OK\r\nSet-Cookie:  a=1 \t\r\nset-cookie:b=2\r\nX-Empty:\r\nX-Latin: caf\xe9 \x80\r\nContent-Length: 0\r\n\r\n",
+    );
     expect(onlyHead(r.events).headers).toEqual([
       { name: "Set-Cookie", value: "a=1" },
       { name: "set-cookie", value: "b=2" },
@@ -72,12 +83,15 @@ describe("ResponseParser: Content-Length", () => {
 
 describe("ResponseParser: chunked", () => {
   it("decodes chunks with extensions and trailers", () => {
-    const body = "5;name=value\r\nhello\r\n6 ; a ; b=\"q\\\"x\"\r\n world\r\n0\r\nExpires: never\r\nX-Sum:  abc \r\n\r\n";
+    const body = '5;name=value\r\nhello\r\n6 ; a ; b="q\\"x"\r\n world\r\n0\r\nExpires: never\r\nX-Sum:  abc \r\n\r\n';
     const r = feed(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${body}`);
     expect(onlyHead(r.events)).toMatchObject({ framing: "chunked", contentLength: -1, chunked: true, keepAlive: true });
     expect(r.events.slice(1)).toEqual([
       { type: "data", text: "hello world" },
-      end([{ name: "Expires", value: "never" }, { name: "X-Sum", value: "abc" }]),
+      end([
+        { name: "Expires", value: "never" },
+        { name: "X-Sum", value: "abc" },
+      ]),
     ]);
   });
 
@@ -123,9 +137,14 @@ describe("ResponseParser: close-delimited and no-body responses", () => {
   });
 
   it("gives 204 and 304 no body (304 with Content-Length reports 0)", () => {
-    const r = feed("HTTP/1.1 304 Not Modified\r\nContent-Length: 1234\r\n\r\nHTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n", { responses: [GET, GET] });
+    const r = feed("HTTP/1.1 304 Not Modified\r\nContent-Length: 1234\r\n\r\nHTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n", {
+      responses: [GET, GET],
+    });
     expect(r.events.map((e) => e.type)).toEqual(["head", "end", "head", "end"]);
-    expect(heads(r.events).map((h) => [h.statusCode, h.framing, h.contentLength])).toEqual([[304, "none", 0], [204, "none", 0]]);
+    expect(heads(r.events).map((h) => [h.statusCode, h.framing, h.contentLength])).toEqual([
+      [304, "none", 0],
+      [204, "none", 0],
+    ]);
   });
 
   it("reports 101 to an upgrade request as a final head without body and without keep-alive, leaving later bytes held", () => {
@@ -141,7 +160,9 @@ describe("ResponseParser: close-delimited and no-body responses", () => {
   });
 
   it("treats a 2xx answer to CONNECT as a tunnel", () => {
-    const r = feed("HTTP/1.1 200 Connection established\r\nTransfer-Encoding: chunked\r\n\r\nTLS", { responses: [{ headRequest: false, connectRequest: true }] });
+    const r = feed("HTTP/1.1 200 Connection established\r\nTransfer-Encoding: chunked\r\n\r\nTLS", {
+      responses: [{ headRequest: false, connectRequest: true }],
+    });
     expect(onlyHead(r.events)).toMatchObject({ framing: "none", keepAlive: false });
     expect(r.parser.getBufferedBytes()).toBe(3);
   });
@@ -155,7 +176,9 @@ describe("ResponseParser: interim responses", () => {
   });
 
   it("reports several 103 Early Hints, then the final response", () => {
-    const r = feed("HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </b.js>\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n");
+    const r = feed(
+      "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </b.js>\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
+    );
     expect(r.events.map((e) => e.type)).toEqual(["informational", "informational", "head", "end"]);
     expect(r.events[0]).toMatchObject({ head: { headers: [{ name: "Link", value: "</a.css>; rel=preload" }] } });
   });
@@ -168,8 +191,12 @@ describe("ResponseParser: pipelining and keep-alive", () => {
       { responses: [GET, GET] },
     );
     expect(r.events).toEqual([
-      expect.objectContaining({ type: "head" }), { type: "data", text: "abc" }, end(),
-      expect.objectContaining({ type: "head" }), { type: "data", text: "de" }, end(),
+      expect.objectContaining({ type: "head" }),
+      { type: "data", text: "abc" },
+      end(),
+      expect.objectContaining({ type: "head" }),
+      { type: "data", text: "de" },
+      end(),
     ]);
   });
 
@@ -201,7 +228,10 @@ describe("ResponseParser: pipelining and keep-alive", () => {
 
   it("accepts bare LF line endings in the head, an empty reason and a missing SP before it", () => {
     const r = feed("HTTP/1.1 200\nA: 1\nContent-Length: 0\n\nHTTP/1.0 404 \r\nContent-Length: 0\r\n\r\n", { responses: [GET, GET] });
-    expect(heads(r.events).map((h) => [h.versionMinor, h.statusCode, h.reason])).toEqual([[1, 200, ""], [0, 404, ""]]);
+    expect(heads(r.events).map((h) => [h.versionMinor, h.statusCode, h.reason])).toEqual([
+      [1, 200, ""],
+      [0, 404, ""],
+    ]);
   });
 });
 
@@ -222,11 +252,26 @@ describe("ResponseParser: end of input", () => {
     ["HTTP/1.", "connection closed before the end of the response head (after 7 bytes)"],
     ["HTTP/1.1 200 OK\r\nContent-Le", "connection closed before the end of the response head (after 27 bytes)"],
     ["HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789", "connection closed after 10 of 100 body bytes"],
-    ["HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", "connection closed in the chunked body (in a chunk size line, after 0 body bytes)"],
-    ["HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", "connection closed in the chunked body (in chunk data, after 2 body bytes)"],
-    ["HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde\r", "connection closed in the chunked body (before the CRLF after chunk data, after 5 body bytes)"],
-    ["HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n", "connection closed in the chunked body (in a chunk size line, after 5 body bytes)"],
-    ["HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nA: b\r\n", "connection closed in the chunked body (in the trailer section, after 0 body bytes)"],
+    [
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+      "connection closed in the chunked body (in a chunk size line, after 0 body bytes)",
+    ],
+    [
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
+      "connection closed in the chunked body (in chunk data, after 2 body bytes)",
+    ],
+    [
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde\r",
+      "connection closed in the chunked body (before the CRLF after chunk data, after 5 body bytes)",
+    ],
+    [
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n",
+      "connection closed in the chunked body (in a chunk size line, after 5 body bytes)",
+    ],
+    [
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nA: b\r\n",
+      "connection closed in the chunked body (in the trailer section, after 0 body bytes)",
+    ],
   ])("reports truncation of %j", (text, reason) => {
     const r = feed(text, { end: true });
     expect(r.events.at(-1)).toEqual({ type: "error", reason, code: "truncated" });

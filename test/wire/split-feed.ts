@@ -53,7 +53,6 @@ export function bytesOf(input: string | Uint8Array): Uint8Array {
   return out;
 }
 
-
 /** Runs a fresh parser over `pieces`, draining next() after every push. */
 export function runPieces(pieces: Uint8Array[], options: FeedOptions): FeedRun {
   const parser = new ResponseParser(options.parser);

@@ -139,7 +139,16 @@ export interface CloseEvent extends EventBase {
 
 /** One entry of a cassette. */
 export type CassetteEvent =
-  | ResolveEvent | LookupEvent | ConnectEvent | TlsEvent | StateEvent | ArriveEvent | EndEvent | PendingEvent | DataEvent | CloseEvent;
+  | ResolveEvent
+  | LookupEvent
+  | ConnectEvent
+  | TlsEvent
+  | StateEvent
+  | ArriveEvent
+  | EndEvent
+  | PendingEvent
+  | DataEvent
+  | CloseEvent;
 
 /** A recording: the ticks' deltas, the header names redacted, and the events in recorded order. */
 export interface Cassette {
@@ -193,7 +202,11 @@ function decodeBytes(text: unknown, base64: unknown): Uint8Array {
 export function formatCassette(cassette: Cassette): string {
   const lines: string[] = [
     JSON.stringify({
-      format: CASSETTE_FORMAT, version: cassette.version, redacted: cassette.redacted, ...(cassette.blocking === true ? { blocking: true } : {}), deltas: cassette.deltas,
+      format: CASSETTE_FORMAT,
+      version: cassette.version,
+      redacted: cassette.redacted,
+      ...(cassette.blocking === true ? { blocking: true } : {}),
+      deltas: cassette.deltas,
     }),
   ];
   for (const event of cassette.events) {
@@ -216,9 +229,16 @@ export function formatCassette(cassette: Cassette): string {
  */
 export function parseCassette(text: string): Cassette {
   const lines = text.split("\n").filter((line) => line.trim() !== "");
-  const header = JSON.parse(lines[0] ?? "null") as { format?: unknown; version?: unknown; redacted?: unknown; blocking?: unknown; deltas?: unknown } | null;
+  const header = JSON.parse(lines[0] ?? "null") as {
+    format?: unknown;
+    version?: unknown;
+    redacted?: unknown;
+    blocking?: unknown;
+    deltas?: unknown;
+  } | null;
   if (header === null || header.format !== CASSETTE_FORMAT) throw new Error(`not a ${CASSETTE_FORMAT} file`);
-  if (header.version !== CASSETTE_VERSION) throw new Error(`cassette version ${String(header.version)} is not supported (this library reads ${CASSETTE_VERSION})`);
+  if (header.version !== CASSETTE_VERSION)
+    throw new Error(`cassette version ${String(header.version)} is not supported (this library reads ${CASSETTE_VERSION})`);
   const events: CassetteEvent[] = [];
   for (let i = 1; i < lines.length; i++) {
     const raw = JSON.parse(lines[i] as string) as Record<string, unknown>;

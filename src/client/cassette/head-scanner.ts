@@ -150,7 +150,6 @@ export class HeadScanner {
     return out;
   }
 
-
   /** Heads completed since the last call, as latin-1 text ending with the blank line. */
   takeHeads(): string[] {
     return this.#heads.splice(0);

@@ -64,7 +64,14 @@ export function indexCassette(events: readonly CassetteEvent[], redacted: readon
       case "connect":
       case "tls": {
         const connection: RecordedConnection = {
-          id: event.id, start: event, observations: [], reads: [], writes: [], heads: [], firstWriteTick: -1, used: false,
+          id: event.id,
+          start: event,
+          observations: [],
+          reads: [],
+          writes: [],
+          heads: [],
+          firstWriteTick: -1,
+          used: false,
         };
         connections.push(connection);
         byId.set(event.id, connection);

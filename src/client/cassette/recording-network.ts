@@ -83,7 +83,8 @@ export class RecordingNetwork implements Network {
   constructor(inner: Network, options: RecordingNetworkOptions = {}) {
     this.#inner = inner;
     // The inner network's optional abilities pass through, so the client behaves as without the recorder.
-    if (inner.waitForActivity !== undefined) this.waitForActivity = (ready, timeoutMs) => inner.waitForActivity?.(ready, timeoutMs) ?? ready();
+    if (inner.waitForActivity !== undefined)
+      this.waitForActivity = (ready, timeoutMs) => inner.waitForActivity?.(ready, timeoutMs) ?? ready();
     if (inner.eventLoopTurns !== undefined) this.eventLoopTurns = () => inner.eventLoopTurns?.() ?? 0;
     this.#redact = (options.redact ?? DEFAULT_REDACTED_HEADERS).map((name) => name.toLowerCase());
     this.#nextLookup = options.firstIds?.lookup ?? 0;
@@ -139,8 +140,11 @@ export class RecordingNetwork implements Network {
    */
   toCassette(): Cassette {
     return {
-      version: CASSETTE_VERSION, deltas: [...this.#deltas], redacted: [...this.#redact],
-      ...(this.waitForActivity !== undefined ? { blocking: true } : {}), events: [...this.#events],
+      version: CASSETTE_VERSION,
+      deltas: [...this.#deltas],
+      redacted: [...this.#redact],
+      ...(this.waitForActivity !== undefined ? { blocking: true } : {}),
+      events: [...this.#events],
     };
   }
 

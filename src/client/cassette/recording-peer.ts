@@ -162,5 +162,7 @@ export class RecordingPeer implements StreamPeer {
 }
 
 function copyError(error: PeerError | null): PeerError {
-  return error === null ? { kind: "io", code: "EUNKNOWN", message: "EUNKNOWN: the peer failed without an error" } : { kind: error.kind, code: error.code, message: error.message };
+  return error === null
+    ? { kind: "io", code: "EUNKNOWN", message: "EUNKNOWN: the peer failed without an error" }
+    : { kind: error.kind, code: error.code, message: error.message };
 }

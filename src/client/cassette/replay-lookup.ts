@@ -20,7 +20,13 @@ export class ReplayLookup implements PendingLookup {
    * @param settle - How the recorded lookup settled (null: it never did), or `missing` for a
    *   lookup the cassette does not hold, failed at once with `ECASSETTE_MISSING`.
    */
-  constructor(host: string, settle: RecordedLookup["settle"] | "missing", clock: ReplayClock, useOps: boolean, done: (lookup: ReplayLookup) => void) {
+  constructor(
+    host: string,
+    settle: RecordedLookup["settle"] | "missing",
+    clock: ReplayClock,
+    useOps: boolean,
+    done: (lookup: ReplayLookup) => void,
+  ) {
     this.host = host;
     this.#settle = settle;
     this.#clock = clock;
@@ -50,7 +56,9 @@ export class ReplayLookup implements PendingLookup {
 
   /** True when the recorded answer comes later in this tick, after more of the client's calls. */
   isDueLaterThisTick(): boolean {
-    return this.isWaiting() && typeof this.#settle === "object" && this.#settle !== null && this.#settle.t === this.#clock.now() && this.#useOps;
+    return (
+      this.isWaiting() && typeof this.#settle === "object" && this.#settle !== null && this.#settle.t === this.#clock.now() && this.#useOps
+    );
   }
 
   /** True while the recorded answer is still to come. */

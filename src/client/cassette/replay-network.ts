@@ -98,9 +98,13 @@ export class ReplayNetwork implements Network {
     this.#matchHeaders = (options.matchHeaders ?? ["host"]).map((name) => name.toLowerCase());
     const lookups = this.#index.lookups.length;
     const connections = this.#index.connections.length;
-    this.#recorder = options.recordMissing === undefined
-      ? null
-      : new RecordingNetwork(options.recordMissing, { redact: cassette.redacted, firstIds: { lookup: lookups, connection: connections } });
+    this.#recorder =
+      options.recordMissing === undefined
+        ? null
+        : new RecordingNetwork(options.recordMissing, {
+            redact: cassette.redacted,
+            firstIds: { lookup: lookups, connection: connections },
+          });
   }
 
   /**
@@ -237,7 +241,12 @@ export class ReplayNetwork implements Network {
       if (this.#recorder !== null) return this.#recorder.resolve(host);
       const expected = this.#mode === "strict" ? lookups[this.#nextLookup]?.start.host : undefined;
       this.#fail({
-        code: "missing", connection: "", offset: -1, recorded: null, sent: null, fault: "caller",
+        code: "missing",
+        connection: "",
+        offset: -1,
+        recorded: null,
+        sent: null,
+        fault: "caller",
         reason: `no recorded lookup of ${host}${expected === undefined ? "" : ` (the recording looks up ${expected} next)`}`,
       });
       return new ReplayLookup(host, "missing", this.#clock, false, () => {});
@@ -269,7 +278,8 @@ export class ReplayNetwork implements Network {
         return this.#recorder.connect(address, port);
       }
       const next = this.#mode === "strict" ? tcp[this.#nextConnection] : undefined;
-      const recorded = next?.start.ev === "connect" ? ` (the recording connects to ${next.start.address}:${next.start.port} next, as ${next.id})` : "";
+      const recorded =
+        next?.start.ev === "connect" ? ` (the recording connects to ${next.start.address}:${next.start.port} next, as ${next.id})` : "";
       const reason = `no recorded connection to ${address.address}:${port}${recorded}`;
       this.#fail({ code: "missing", connection: next?.id ?? "", offset: -1, recorded: null, sent: null, reason, fault: "caller" });
       return new FailedPeer({ kind: "connect", code: "ECASSETTE_MISSING", message: `ECASSETTE_MISSING: ${reason}` });
@@ -291,10 +301,18 @@ export class ReplayNetwork implements Network {
       if (start.ev !== "tls" || start.servername !== options.servername || start.unsafe !== unsafe || connection.used) return false;
       if (start.over === over.id) return true;
       const parent = this.#index.byId.get(start.over)?.start;
-      return anyParent && parent?.ev === "connect" && over.start.ev === "connect" && parent.address === over.start.address && parent.port === over.start.port;
+      return (
+        anyParent &&
+        parent?.ev === "connect" &&
+        over.start.ev === "connect" &&
+        parent.address === over.start.address &&
+        parent.port === over.start.port
+      );
     };
     const connections = this.#index.connections;
-    const found = connections.find((connection) => fits(connection, false)) ?? (this.#mode === "matched" ? connections.find((connection) => fits(connection, true)) : undefined);
+    const found =
+      connections.find((connection) => fits(connection, false)) ??
+      (this.#mode === "matched" ? connections.find((connection) => fits(connection, true)) : undefined);
     const address = peer.address;
     const port = peer.port;
     peer.handOver();
@@ -338,7 +356,10 @@ export class ReplayNetwork implements Network {
       return a.ev === "tls" && b.ev === "tls" && a.servername === b.servername && a.unsafe === b.unsafe;
     };
     const candidates = this.#index.connections.filter((connection) => !connection.used && sameKind(connection));
-    const chosen = candidates.find((connection) => connection.heads[0] !== undefined && requestKey(connection.heads[0], this.#matchHeaders, this.#cassette.redacted) === key);
+    const chosen = candidates.find(
+      (connection) =>
+        connection.heads[0] !== undefined && requestKey(connection.heads[0], this.#matchHeaders, this.#cassette.redacted) === key,
+    );
     if (chosen === undefined) return null;
     chosen.used = true;
     return chosen;

@@ -70,7 +70,14 @@ export class ReplayPeer implements StreamPeer {
   #queued: Uint8Array[] = [];
   #listener: (() => void) | null = null;
 
-  constructor(recording: RecordedConnection, context: PeerContext, address: ResolvedAddress, port: number, tls: TlsConnectOptions | null, canGoLive: boolean) {
+  constructor(
+    recording: RecordedConnection,
+    context: PeerContext,
+    address: ResolvedAddress,
+    port: number,
+    tls: TlsConnectOptions | null,
+    canGoLive: boolean,
+  ) {
     this.#recording = recording;
     this.#context = context;
     this.address = address;
@@ -181,7 +188,8 @@ export class ReplayPeer implements StreamPeer {
 
   getPendingWriteBytes(): number {
     this.#enter();
-    if (this.#live !== null) return this.#queued.reduce((sum, chunk) => sum + chunk.length, 0) + (this.#liveOpen ? this.#live.getPendingWriteBytes() : 0);
+    if (this.#live !== null)
+      return this.#queued.reduce((sum, chunk) => sum + chunk.length, 0) + (this.#liveOpen ? this.#live.getPendingWriteBytes() : 0);
     return this.#pending;
   }
 

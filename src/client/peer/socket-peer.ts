@@ -141,7 +141,8 @@ export abstract class SocketPeer implements StreamPeer {
   protected constructor(openingKind: PeerErrorKind, options: SocketPeerOptions, readMode: "data" | "copy" = "data") {
     this.#openingKind = openingKind;
     this.#readBufferBytes = clamp(options.readBufferBytes, DEFAULT_READ_BUFFER_BYTES, MIN_READ_BUFFER_BYTES, MAX_READ_BUFFER_BYTES);
-    const cap = options.maxReadBufferBytes ?? (options.readBufferBytes === undefined ? DEFAULT_MAX_READ_BUFFER_BYTES : this.#readBufferBytes);
+    const cap =
+      options.maxReadBufferBytes ?? (options.readBufferBytes === undefined ? DEFAULT_MAX_READ_BUFFER_BYTES : this.#readBufferBytes);
     this.#maxReadBufferBytes = clamp(cap, this.#readBufferBytes, this.#readBufferBytes, MAX_READ_BUFFER_BYTES);
     this.#bound = this.#readBufferBytes;
     this.#writeBufferBytes = clamp(options.writeBufferBytes, DEFAULT_WRITE_BUFFER_BYTES, MIN_WRITE_BUFFER_BYTES, MAX_WRITE_BUFFER_BYTES);

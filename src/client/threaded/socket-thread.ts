@@ -119,7 +119,10 @@ export class SocketThread {
     this.#worker = null;
     worker.off("message", this.#onMessage);
     this.#failUsers("the network thread was stopped");
-    this.#stopped = worker.terminate().then(() => undefined, () => undefined);
+    this.#stopped = worker.terminate().then(
+      () => undefined,
+      () => undefined,
+    );
     return this.#stopped;
   }
 

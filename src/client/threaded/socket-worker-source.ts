@@ -22,12 +22,23 @@
  * @module
  */
 import {
-  CHANNEL_TEXT_BYTES, CHANNEL_TEXT_OFFSET, CHANNEL_WORDS, ChannelWord, LOOKUP_TEXT_OFFSET, LookupWord, NotifyWord,
+  CHANNEL_TEXT_BYTES,
+  CHANNEL_TEXT_OFFSET,
+  CHANNEL_WORDS,
+  ChannelWord,
+  LOOKUP_TEXT_OFFSET,
+  LookupWord,
+  NotifyWord,
 } from "./channel-layout.ts";
 
 const layout = JSON.stringify({
-  W: ChannelWord, L: LookupWord, N: NotifyWord,
-  WORDS: CHANNEL_WORDS, TEXT_OFFSET: CHANNEL_TEXT_OFFSET, TEXT_BYTES: CHANNEL_TEXT_BYTES, LOOKUP_TEXT_OFFSET,
+  W: ChannelWord,
+  L: LookupWord,
+  N: NotifyWord,
+  WORDS: CHANNEL_WORDS,
+  TEXT_OFFSET: CHANNEL_TEXT_OFFSET,
+  TEXT_BYTES: CHANNEL_TEXT_BYTES,
+  LOOKUP_TEXT_OFFSET,
 });
 
 /** The socket thread's program (CommonJS, for `eval: true`). */

@@ -3,8 +3,13 @@ import type { Network, PendingLookup, ResolvedAddress, TlsConnectOptions } from 
 import { NodeLookup } from "../node-lookup.ts";
 import { FailedPeer } from "../peer/failed-peer.ts";
 import {
-  DEFAULT_READ_BUFFER_BYTES, DEFAULT_WRITE_BUFFER_BYTES, MAX_READ_BUFFER_BYTES, MAX_WRITE_BUFFER_BYTES,
-  MIN_READ_BUFFER_BYTES, MIN_WRITE_BUFFER_BYTES, type SocketPeerOptions,
+  DEFAULT_READ_BUFFER_BYTES,
+  DEFAULT_WRITE_BUFFER_BYTES,
+  MAX_READ_BUFFER_BYTES,
+  MAX_WRITE_BUFFER_BYTES,
+  MIN_READ_BUFFER_BYTES,
+  MIN_WRITE_BUFFER_BYTES,
+  type SocketPeerOptions,
 } from "../peer/socket-peer.ts";
 import { PeerState, type StreamPeer } from "../peer/stream-peer.ts";
 import { parseIpAddress } from "../peer/address.ts";
@@ -143,7 +148,12 @@ export class ThreadedNetwork implements Network {
   #bounds(options: SocketPeerOptions | undefined): [number, number] {
     return [
       clamp(options?.readBufferBytes ?? this.#readBufferBytes, DEFAULT_READ_BUFFER_BYTES, MIN_READ_BUFFER_BYTES, MAX_READ_BUFFER_BYTES),
-      clamp(options?.writeBufferBytes ?? this.#writeBufferBytes, DEFAULT_WRITE_BUFFER_BYTES, MIN_WRITE_BUFFER_BYTES, MAX_WRITE_BUFFER_BYTES),
+      clamp(
+        options?.writeBufferBytes ?? this.#writeBufferBytes,
+        DEFAULT_WRITE_BUFFER_BYTES,
+        MIN_WRITE_BUFFER_BYTES,
+        MAX_WRITE_BUFFER_BYTES,
+      ),
     ];
   }
 }

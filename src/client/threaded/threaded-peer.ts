@@ -169,7 +169,9 @@ export class ThreadedPeer implements StreamPeer {
    * the end must be able to trust that no byte came in between.)
    */
   isEnded(): boolean {
-    return Atomics.load(this.#ctrl, ChannelWord.ENDED) === 1 && Atomics.load(this.#ctrl, ChannelWord.RX_USED) === 0 && this.#queue.size === 0;
+    return (
+      Atomics.load(this.#ctrl, ChannelWord.ENDED) === 1 && Atomics.load(this.#ctrl, ChannelWord.RX_USED) === 0 && this.#queue.size === 0
+    );
   }
 
   /** {@inheritDoc StreamPeer.close} */
@@ -258,7 +260,11 @@ export class ThreadedPeer implements StreamPeer {
     this.#queue.push(this.#rx.subarray(this.#readAt, this.#readAt + n));
     this.#readAt = (this.#readAt + n) % capacity;
     const left = Atomics.sub(ctrl, ChannelWord.RX_USED, n) - n;
-    if (left <= capacity / 2 && Atomics.load(ctrl, ChannelWord.RX_PAUSED) === 1 && Atomics.compareExchange(ctrl, ChannelWord.RX_PAUSED, 1, 0) === 1) {
+    if (
+      left <= capacity / 2 &&
+      Atomics.load(ctrl, ChannelWord.RX_PAUSED) === 1 &&
+      Atomics.compareExchange(ctrl, ChannelWord.RX_PAUSED, 1, 0) === 1
+    ) {
       this.#thread.post({ t: "resume", id: this.id });
     }
   }

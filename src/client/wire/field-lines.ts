@@ -174,7 +174,13 @@ export interface LinesChecked {
  * @param count - fields counted before `from`
  * @returns the failure, or where the check stopped
  */
-export function checkFieldLines(text: string, from: number, to: number, rules: SectionRules, count: number): ResponseFailure | LinesChecked {
+export function checkFieldLines(
+  text: string,
+  from: number,
+  to: number,
+  rules: SectionRules,
+  count: number,
+): ResponseFailure | LinesChecked {
   let pos = from;
   let n = count;
   while (pos < to) {

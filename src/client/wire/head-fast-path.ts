@@ -44,8 +44,17 @@ export function parseHeadInChunk(bytes: Uint8Array, start: number, limitEnd: num
   // "HTTP/1.x SP ddd"
   let p = start;
   if (limitEnd - p < 13) return null;
-  if (bytes[p] !== 0x48 || bytes[p + 1] !== 0x54 || bytes[p + 2] !== 0x54 || bytes[p + 3] !== 0x50 ||
-    bytes[p + 4] !== 0x2f || bytes[p + 5] !== 0x31 || bytes[p + 6] !== 0x2e || bytes[p + 8] !== SP) return null;
+  if (
+    bytes[p] !== 0x48 ||
+    bytes[p + 1] !== 0x54 ||
+    bytes[p + 2] !== 0x54 ||
+    bytes[p + 3] !== 0x50 ||
+    bytes[p + 4] !== 0x2f ||
+    bytes[p + 5] !== 0x31 ||
+    bytes[p + 6] !== 0x2e ||
+    bytes[p + 8] !== SP
+  )
+    return null;
   const minor = (bytes[p + 7] as number) - 0x30;
   const d1 = (bytes[p + 9] as number) - 0x30;
   const d2 = (bytes[p + 10] as number) - 0x30;

@@ -33,7 +33,15 @@ export class RequestHeadCache {
 }
 
 function sameRequest(a: RequestHeadOptions, aHeaders: readonly string[], b: RequestHeadOptions): boolean {
-  if (a.method !== b.method || a.target !== b.target || a.host !== b.host || a.port !== b.port || a.tls !== b.tls ||
-    a.bodyLength !== b.bodyLength || (a.chunked === true) !== (b.chunked === true)) return false;
+  if (
+    a.method !== b.method ||
+    a.target !== b.target ||
+    a.host !== b.host ||
+    a.port !== b.port ||
+    a.tls !== b.tls ||
+    a.bodyLength !== b.bodyLength ||
+    (a.chunked === true) !== (b.chunked === true)
+  )
+    return false;
   return sameLines(b.headers, aHeaders);
 }

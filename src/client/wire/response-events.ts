@@ -49,42 +49,42 @@ export interface ResponseHead {
 export type ResponseEvent =
   /** A 1xx interim response (100 Continue, 103 Early Hints, …); the final response follows. 101 is not interim here: it ends parsing. */
   | {
-    /** Discriminant. */
-    readonly type: "informational";
-    /** The interim head (framing `none`). */
-    readonly head: ResponseHead;
-  }
+      /** Discriminant. */
+      readonly type: "informational";
+      /** The interim head (framing `none`). */
+      readonly head: ResponseHead;
+    }
   /** The final response head. */
   | {
-    /** Discriminant. */
-    readonly type: "head";
-    /** The parsed head. */
-    readonly head: ResponseHead;
-  }
+      /** Discriminant. */
+      readonly type: "head";
+      /** The parsed head. */
+      readonly head: ResponseHead;
+    }
   /** A piece of the (de-chunked) body, a view into received bytes where possible. */
   | {
-    /** Discriminant. */
-    readonly type: "data";
-    /** Body bytes (never empty), a view into a pushed array; valid as long as that array is. */
-    readonly data: Uint8Array;
-  }
+      /** Discriminant. */
+      readonly type: "data";
+      /** Body bytes (never empty), a view into a pushed array; valid as long as that array is. */
+      readonly data: Uint8Array;
+    }
   /** The end of the message; `trailers` holds the chunked trailer fields (empty otherwise). */
   | {
-    /** Discriminant. */
-    readonly type: "end";
-    /** Trailer fields of a chunked body, in order; empty otherwise. */
-    readonly trailers: readonly HeaderField[];
-  }
+      /** Discriminant. */
+      readonly type: "end";
+      /** Trailer fields of a chunked body, in order; empty otherwise. */
+      readonly trailers: readonly HeaderField[];
+    }
   /** The response is malformed or cut short; the parser accepts nothing more. */
   | {
-    /** Discriminant. */
-    readonly type: "error";
-    /** What was wrong, for people (not a stable code). */
-    readonly reason: string;
-    /** What kind of problem it was, as a stable code. */
-    readonly code: ResponseErrorCode;
-    /** Who is at fault: always the server for a response. */
-    readonly fault: "server";
-  };
+      /** Discriminant. */
+      readonly type: "error";
+      /** What was wrong, for people (not a stable code). */
+      readonly reason: string;
+      /** What kind of problem it was, as a stable code. */
+      readonly code: ResponseErrorCode;
+      /** Who is at fault: always the server for a response. */
+      readonly fault: "server";
+    };
 
 export type { ResponseErrorCode };

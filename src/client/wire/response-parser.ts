@@ -326,9 +326,13 @@ export class ResponseParser {
         if (b === -1) return this.needMoreHead();
         const ok = k < 7 ? b === VERSION_PREFIX[k] : b === 0x30 || b === 0x31;
         if (!ok) {
-          return this.fail(responseFailure(k < 5
-            ? "response is not HTTP/1.x (the status line does not start with HTTP/; an HTTP/0.9 reply or garbage)"
-            : "unsupported HTTP version in the status line (only HTTP/1.0 and HTTP/1.1)"));
+          return this.fail(
+            responseFailure(
+              k < 5
+                ? "response is not HTTP/1.x (the status line does not start with HTTP/; an HTTP/0.9 reply or garbage)"
+                : "unsupported HTTP version in the status line (only HTTP/1.0 and HTTP/1.1)",
+            ),
+          );
         }
       }
       this.prefixChecked = true;

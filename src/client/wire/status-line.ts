@@ -30,7 +30,8 @@ export function parseStatusLine(line: string): StatusLine | ResponseFailure {
   const m = STATUS_LINE.exec(line);
   if (m === null) {
     if (!HTTP_PREFIX.test(line)) return responseFailure("response is not HTTP/1.x (the status line does not start with HTTP/)");
-    if (!/^HTTP\/1\.[01](?: |$)/.test(line)) return responseFailure("unsupported HTTP version in the status line (only HTTP/1.0 and HTTP/1.1)");
+    if (!/^HTTP\/1\.[01](?: |$)/.test(line))
+      return responseFailure("unsupported HTTP version in the status line (only HTTP/1.0 and HTTP/1.1)");
     return responseFailure("invalid status code in the status line (expected three digits followed by a space or the line end)");
   }
   const statusCode = Number(m[2]);

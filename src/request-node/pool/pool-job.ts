@@ -51,10 +51,14 @@ function requestOptionsOf(options: PoolRequestOptions): RequestOptions {
     return NO_REQUEST_OPTIONS;
   }
   return {
-    ...(integrity !== undefined ? { integrity } : {}), ...(resumeFrom !== undefined ? { resumeFrom } : {}),
-    ...(resumeTo !== undefined ? { resumeTo } : {}), ...(resume !== undefined ? { resume } : {}),
-    ...(cache !== undefined ? { cache } : {}), ...(credentials !== undefined ? { credentials } : {}),
-    ...(retry !== undefined ? { retry } : {}), ...(useEnvironmentProxy !== undefined ? { useEnvironmentProxy } : {}),
+    ...(integrity !== undefined ? { integrity } : {}),
+    ...(resumeFrom !== undefined ? { resumeFrom } : {}),
+    ...(resumeTo !== undefined ? { resumeTo } : {}),
+    ...(resume !== undefined ? { resume } : {}),
+    ...(cache !== undefined ? { cache } : {}),
+    ...(credentials !== undefined ? { credentials } : {}),
+    ...(retry !== undefined ? { retry } : {}),
+    ...(useEnvironmentProxy !== undefined ? { useEnvironmentProxy } : {}),
   };
 }
 
@@ -89,8 +93,15 @@ export class PoolJob {
   releaseSignal: () => void = () => {};
 
   constructor(
-    seq: number, origin: string, url: string, headers: readonly string[], method: Method | string, body: string | Uint8Array | BodySource,
-    options: PoolRequestOptions, rank: number, err: Err,
+    seq: number,
+    origin: string,
+    url: string,
+    headers: readonly string[],
+    method: Method | string,
+    body: string | Uint8Array | BodySource,
+    options: PoolRequestOptions,
+    rank: number,
+    err: Err,
   ) {
     this.seq = seq;
     this.origin = origin;

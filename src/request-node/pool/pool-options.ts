@@ -115,9 +115,14 @@ export function requestOptionsProblem(options: PoolRequestOptions): string {
     const value = options[name];
     if (value !== undefined && !(Number.isFinite(value) && value >= 0)) return `${name} must be a number >= 0, got ${String(value)}`;
   }
-  if (bodySizeLimit !== undefined && !Number.isInteger(bodySizeLimit)) return `bodySizeLimit must be a whole number (negative for none), got ${String(bodySizeLimit)}`;
-  if (maxRedirects !== undefined && !(Number.isInteger(maxRedirects) && maxRedirects >= 0)) return `maxRedirects must be a whole number from 0, got ${String(maxRedirects)}`;
-  if (downloadChunkSize !== undefined && !(Number.isInteger(downloadChunkSize) && downloadChunkSize >= 256 && downloadChunkSize <= 16 * 1024 * 1024)) {
+  if (bodySizeLimit !== undefined && !Number.isInteger(bodySizeLimit))
+    return `bodySizeLimit must be a whole number (negative for none), got ${String(bodySizeLimit)}`;
+  if (maxRedirects !== undefined && !(Number.isInteger(maxRedirects) && maxRedirects >= 0))
+    return `maxRedirects must be a whole number from 0, got ${String(maxRedirects)}`;
+  if (
+    downloadChunkSize !== undefined &&
+    !(Number.isInteger(downloadChunkSize) && downloadChunkSize >= 256 && downloadChunkSize <= 16 * 1024 * 1024)
+  ) {
     return `downloadChunkSize must be 256-16777216, got ${String(downloadChunkSize)}`;
   }
   for (const proxy of [options.httpProxy, options.httpsProxy]) {

@@ -19,7 +19,19 @@ export interface PoolRequestEmitters {
 }
 
 /** The timings of a request that has not started: every phase -1. */
-const NO_TIMINGS: TimingSnapshot = Object.freeze({ dns: -1, tcp: -1, tls: -1, firstSend: -1, firstReceive: -1, headers: -1, body: -1, redirect: -1, total: -1, redirects: 0, attempts: 0 });
+const NO_TIMINGS: TimingSnapshot = Object.freeze({
+  dns: -1,
+  tcp: -1,
+  tls: -1,
+  firstSend: -1,
+  firstReceive: -1,
+  headers: -1,
+  body: -1,
+  redirect: -1,
+  total: -1,
+  redirects: 0,
+  attempts: 0,
+});
 
 /** What a {@link PoolRequest} asks of its pool. @internal */
 export interface PoolRequestControl {
@@ -108,14 +120,22 @@ export class PoolRequest {
    */
   made<K extends keyof PoolRequestEmitters>(name: K): PoolRequestEmitters[K] {
     switch (name) {
-      case "started": return this.#started as PoolRequestEmitters[K];
-      case "requestCompleted": return this.#requestCompleted as PoolRequestEmitters[K];
-      case "headersReceived": return this.#headersReceived as PoolRequestEmitters[K];
-      case "bodyData": return this.#bodyData as PoolRequestEmitters[K];
-      case "downloadProgress": return this.#downloadProgress as PoolRequestEmitters[K];
-      case "uploadProgress": return this.#uploadProgress as PoolRequestEmitters[K];
-      case "retrying": return this.#retrying as PoolRequestEmitters[K];
-      default: return this.#redirectReceived as PoolRequestEmitters[K];
+      case "started":
+        return this.#started as PoolRequestEmitters[K];
+      case "requestCompleted":
+        return this.#requestCompleted as PoolRequestEmitters[K];
+      case "headersReceived":
+        return this.#headersReceived as PoolRequestEmitters[K];
+      case "bodyData":
+        return this.#bodyData as PoolRequestEmitters[K];
+      case "downloadProgress":
+        return this.#downloadProgress as PoolRequestEmitters[K];
+      case "uploadProgress":
+        return this.#uploadProgress as PoolRequestEmitters[K];
+      case "retrying":
+        return this.#retrying as PoolRequestEmitters[K];
+      default:
+        return this.#redirectReceived as PoolRequestEmitters[K];
     }
   }
 

@@ -40,6 +40,8 @@ export function priorityRank(priority: RequestPriority | undefined): number | nu
     case "low":
       return PRIORITY_LOW;
     default:
-      return typeof priority === "number" && Number.isInteger(priority) && priority >= PRIORITY_MIN && priority <= PRIORITY_MAX ? priority : null;
+      return typeof priority === "number" && Number.isInteger(priority) && priority >= PRIORITY_MIN && priority <= PRIORITY_MAX
+        ? priority
+        : null;
   }
 }

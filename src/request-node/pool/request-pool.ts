@@ -18,9 +18,15 @@ import type { ProxyLoginHandler } from "../proxy-login.ts";
 import { RequestPlanCache } from "../request-plan.ts";
 import type { RedirectMode } from "../request-settings.ts";
 import {
-  DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_ORIGIN, DEFAULT_MAX_NEW_CONNECTIONS_PER_TICK, DEFAULT_MAX_QUEUED,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_ORIGIN,
+  DEFAULT_MAX_NEW_CONNECTIONS_PER_TICK,
+  DEFAULT_MAX_QUEUED,
   DEFAULT_MAX_STARTS_PER_TICK,
-  requestOptionsProblem, type HTTPRequestPoolOptions, type PoolProxy, type PoolRequestOptions,
+  requestOptionsProblem,
+  type HTTPRequestPoolOptions,
+  type PoolProxy,
+  type PoolRequestOptions,
 } from "./pool-options.ts";
 import { PoolJob } from "./pool-job.ts";
 import { PoolQueue } from "./pool-queue.ts";
@@ -311,12 +317,22 @@ export class HTTPRequestPool extends Node {
     const refuse = (err: Err, reason: string): PoolRequest => this.#refused(seq, url, customHeaders, method, body, options, err, reason);
     if (!this.isInsideTree()) return refuse(Err.ERR_UNCONFIGURED, "request() needs the pool to be inside a SceneTree");
     const rank = priorityRank(options.priority);
-    if (rank === null) return refuse(Err.ERR_INVALID_PARAMETER, `priority must be a whole number from 1 to 1000 or "high", "auto", "low"; got ${String(options.priority)}`);
+    if (rank === null)
+      return refuse(
+        Err.ERR_INVALID_PARAMETER,
+        `priority must be a whole number from 1 to 1000 or "high", "auto", "low"; got ${String(options.priority)}`,
+      );
     const problem = requestOptionsProblem(options);
     if (problem !== "") return refuse(Err.ERR_INVALID_PARAMETER, problem);
     const plan = this.#plans.plan({
-      url, customHeaders, method, body: typeof body === "string" ? EMPTY : body, range: options, integrity: options.integrity,
-      acceptGzip: options.acceptGzip ?? this.acceptGzip, downloadFile: options.downloadFile ?? "",
+      url,
+      customHeaders,
+      method,
+      body: typeof body === "string" ? EMPTY : body,
+      range: options,
+      integrity: options.integrity,
+      acceptGzip: options.acceptGzip ?? this.acceptGzip,
+      downloadFile: options.downloadFile ?? "",
     });
     if (!plan.ok) return refuse(Err.ERR_INVALID_PARAMETER, plan.reason);
     if (options.signal?.aborted === true) return refuse(Err.ERR_INVALID_PARAMETER, "the AbortSignal is already aborted");
@@ -341,7 +357,14 @@ export class HTTPRequestPool extends Node {
 
   /** The handle of a request `request()` refused: state `refused`, its `err` and reason set. */
   #refused(
-    seq: number, url: string, headers: readonly string[], method: Method | string, body: string | Uint8Array | BodySource, options: PoolRequestOptions, err: Err, reason: string,
+    seq: number,
+    url: string,
+    headers: readonly string[],
+    method: Method | string,
+    body: string | Uint8Array | BodySource,
+    options: PoolRequestOptions,
+    err: Err,
+    reason: string,
   ): PoolRequest {
     const job = new PoolJob(seq, "", url, headers, method, body, options, 0, err);
     job.state = "refused";
@@ -531,7 +554,18 @@ export class HTTPRequestPool extends Node {
       name: `${this.name}-connection-${this.#nextWorkerId++}`,
       ...(this.#network !== undefined ? { network: this.#network } : {}),
     });
-    const worker: Worker = { node, origin, home: workers, job: null, lastJob: null, tls: null, httpProxy: null, httpsProxy: null, forwarding: 0, forwarders: [] };
+    const worker: Worker = {
+      node,
+      origin,
+      home: workers,
+      job: null,
+      lastJob: null,
+      tls: null,
+      httpProxy: null,
+      httpsProxy: null,
+      forwarding: 0,
+      forwarders: [],
+    };
     (worker as { forwarders: readonly Forwarder[] }).forwarders = forwardersOf(worker);
     node.requestCompleted.connect((result, code, headers, body) => this.#completed(worker, result, code, headers, body));
     workers.all.push(worker);
@@ -590,7 +624,10 @@ export class HTTPRequestPool extends Node {
     if (last !== null) {
       // The node's figures are about to be those of the new request: keep the last one's.
       last.outcome = {
-        timings: node.getTimings(), downloaded: node.getDownloadedBytes(), bodySize: node.getBodySize(), resumedFrom: node.getResumedFrom(),
+        timings: node.getTimings(),
+        downloaded: node.getDownloadedBytes(),
+        bodySize: node.getBodySize(),
+        resumedFrom: node.getResumedFrom(),
         cacheOutcome: node.getCacheOutcome(),
       };
       last.ranOn = null;
@@ -661,7 +698,8 @@ export class HTTPRequestPool extends Node {
     if (worker.job !== null || !worker.node.isInsideTree()) return;
     if (this.#queue.peek(worker.origin) === undefined || !this.#withinBudget()) return; // over budget: the pool's next tick starts it
     const idle = worker.home.idle;
-    if (idle[idle.length - 1] === worker) idle.pop(); // #release just put it there
+    if (idle[idle.length - 1] === worker)
+      idle.pop(); // #release just put it there
     else return;
     const next = this.#queue.take(worker.origin);
     if (next !== undefined) this.#start(next, worker, false);
@@ -713,8 +751,13 @@ export class HTTPRequestPool extends Node {
 
   #reprioritize(job: PoolJob, priority: RequestPriority): Err {
     const rank = priorityRank(priority);
-    if (rank === null) return this.#refuse(Err.ERR_INVALID_PARAMETER, `priority must be a whole number from 1 to 1000 or "high", "auto", "low"; got ${String(priority)}`);
-    if (job.state !== "queued") return this.#refuse(Err.ERR_UNAVAILABLE, `the request is ${job.state}: only a queued request changes priority`);
+    if (rank === null)
+      return this.#refuse(
+        Err.ERR_INVALID_PARAMETER,
+        `priority must be a whole number from 1 to 1000 or "high", "auto", "low"; got ${String(priority)}`,
+      );
+    if (job.state !== "queued")
+      return this.#refuse(Err.ERR_UNAVAILABLE, `the request is ${job.state}: only a queued request changes priority`);
     this.#queue.remove(job);
     job.rank = rank;
     this.#queue.push(job);
@@ -738,17 +781,34 @@ function forwardersOf(worker: Worker): Forwarder[] {
   const node = worker.node;
   const handle = (): PoolRequest | null | undefined => worker.job?.handle;
   const headers = (code: number, lines: string[]): void => handle()?.made("headersReceived")?.emit(code, lines);
-  const redirect = (code: number, method: string, url: string, lines: string[]): void => handle()?.made("redirectReceived")?.emit(code, method, url, lines);
+  const redirect = (code: number, method: string, url: string, lines: string[]): void =>
+    handle()?.made("redirectReceived")?.emit(code, method, url, lines);
   const body = (chunk: Uint8Array): void => handle()?.made("bodyData")?.emit(chunk);
   const download = (received: number, total: number): void => handle()?.made("downloadProgress")?.emit(received, total);
   const upload = (sent: number, total: number): void => handle()?.made("uploadProgress")?.emit(sent, total);
   const retrying = (attempt: number, delay: number, reason: string): void => handle()?.made("retrying")?.emit(attempt, delay, reason);
   return [
-    { name: "headersReceived", connect: () => node.headersReceived.connect(headers), disconnect: () => node.headersReceived.disconnect(headers) },
-    { name: "redirectReceived", connect: () => node.redirectReceived.connect(redirect), disconnect: () => node.redirectReceived.disconnect(redirect) },
+    {
+      name: "headersReceived",
+      connect: () => node.headersReceived.connect(headers),
+      disconnect: () => node.headersReceived.disconnect(headers),
+    },
+    {
+      name: "redirectReceived",
+      connect: () => node.redirectReceived.connect(redirect),
+      disconnect: () => node.redirectReceived.disconnect(redirect),
+    },
     { name: "bodyData", connect: () => node.bodyData.connect(body), disconnect: () => node.bodyData.disconnect(body) },
-    { name: "downloadProgress", connect: () => node.downloadProgress.connect(download), disconnect: () => node.downloadProgress.disconnect(download) },
-    { name: "uploadProgress", connect: () => node.uploadProgress.connect(upload), disconnect: () => node.uploadProgress.disconnect(upload) },
+    {
+      name: "downloadProgress",
+      connect: () => node.downloadProgress.connect(download),
+      disconnect: () => node.downloadProgress.disconnect(download),
+    },
+    {
+      name: "uploadProgress",
+      connect: () => node.uploadProgress.connect(upload),
+      disconnect: () => node.uploadProgress.disconnect(upload),
+    },
     { name: "retrying", connect: () => node.retrying.connect(retrying), disconnect: () => node.retrying.disconnect(retrying) },
   ];
 }
