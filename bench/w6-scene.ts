@@ -245,7 +245,7 @@ export async function runW6(
   const notes = [
     `- MiB/s at 60 fps: ${["undici", "node:http", W6_FREE_ROW].map((p) => ratioLine(fixedTable, p)).join(", ")}`,
     "- frames: of the 60 fps timeline, from the request to the frame that has the whole body (poll-http: the frame that emits requestCompleted; the peers: the first frame after their promise resolved)",
-    "- peak unread MiB / connection: poll-http's HTTPRequest.getPeakBufferedBytes(), the most received bytes its connection held unread at once (the peer's read bound: 4 MiB growing to 16 MiB by default)",
+    "- peak unread MiB / connection: poll-http's HTTPRequest.getPeakBufferedBytes(), the most received bytes its connection held unread at once (the peer's read bound: 4 MiB growing to 8 MiB by default)",
   ];
   const text = `${formatTable(fixedTitle, COLUMNS, fixedTable)}\n\n${notes.join("\n")}\n\n${formatTable(freeTitle, COLUMNS, freeRows)}\n\n- MiB/s free-running: ${["undici", "node:http"].map((p) => ratioLine(freeRows, p)).join(", ")}`;
   return {
