@@ -20,11 +20,12 @@ import { RequestPlanCache } from "./request-plan.ts";
 import { RequestProxies } from "./request-proxies.ts";
 import { RequestRun } from "./request-run.ts";
 import type { AuthLoginHandler } from "./auth-login.ts";
-import { CACHE_MODES, CREDENTIALS_MODES, RequestSession, type CacheOutcome } from "./request-session.ts";
+import { CACHE_MODES, CREDENTIALS_MODES, RequestSession, type CacheOutcome, type SessionSettings } from "./request-session.ts";
 import type { RedirectMode, RequestSettings } from "./request-settings.ts";
 import type { SceneTree } from "./scene-tree.ts";
 import { Signal } from "./signal.ts";
 import type { RequestCompletedArgs } from "./tick-emissions.ts";
+import { BackgroundRevalidator } from "./background-revalidator.ts";
 import { TimingObserver } from "./timing-observer.ts";
 import type { TimingSnapshot } from "./timings.ts";
 
@@ -265,6 +266,8 @@ export class HTTPRequest extends Node {
   #bodyHeld = false;
   readonly #clock: (() => number) | undefined;
   readonly #timings = new TimingObserver(() => this.#now());
+  /** The `stale-while-revalidate` validations started by this node's requests. */
+  readonly #revalidator: BackgroundRevalidator;
   readonly #onAbort = (): void => {
     const reason: unknown = this.#abortSignal?.reason;
     this.cancelRequest();
@@ -280,6 +283,7 @@ export class HTTPRequest extends Node {
       this.#activity++;
       this.getTree()?.wake(); // the tree the node is in now, not when the client was made
     });
+    this.#revalidator = new BackgroundRevalidator(this.#network, this.#proxies, () => this.getTree()?.wake());
   }
 
   /**
@@ -554,22 +558,19 @@ export class HTTPRequest extends Node {
     const cache = this.httpCache ?? tree.httpCache;
     const login = this.authLoginHandler;
     // Nothing attached: no session at all, so a plain request costs nothing more.
-    const session =
+    const sessionSettings: SessionSettings | null =
       jar === null && cache === null && login === null && cacheMode !== "only-if-cached"
         ? null
-        : new RequestSession(
-            {
-              jar,
-              cache,
-              cacheMode,
-              login,
-              credentials,
-              digest: (this.#digest ??= new DigestAuth()),
-              now: () => tree.getDateMs(),
-            },
-            plan.hop,
-            plan.range !== null,
-          );
+        : {
+            jar,
+            cache,
+            cacheMode,
+            login,
+            credentials,
+            digest: (this.#digest ??= new DigestAuth()),
+            now: () => tree.getDateMs(),
+          };
+    const session = sessionSettings === null ? null : new RequestSession(sessionSettings, plan.hop, plan.range !== null);
     this.#quietAt = -1;
     this.#elapsed = 0; // before the timings start: without a clock they read this node's time
     this.#timings.start();
@@ -590,6 +591,9 @@ export class HTTPRequest extends Node {
       session,
     });
     this.#run = run;
+    // A stale answer delivered under stale-while-revalidate: its validation goes out beside it.
+    const staleKey = session?.backgroundValidationKey() ?? null;
+    if (staleKey !== null && sessionSettings !== null) this.#revalidator.start(plan, settings, sessionSettings, staleKey);
     this.#settle(run); // it may have failed at once (a host that cannot be connected to)
     // Sent in this tick when one is running (a listener, another node), else in the next: wakes the tree.
     this.getTree()?.queueProcess(this);
@@ -710,6 +714,7 @@ export class HTTPRequest extends Node {
    * @param delta - Seconds since the last tick; counted against {@link HTTPRequest.timeout}.
    */
   override _process(delta: number): void {
+    this.#revalidator.process(delta);
     const run = this.#run;
     if (run === null) return;
     let bug: unknown = null;
@@ -778,6 +783,7 @@ export class HTTPRequest extends Node {
   override _exitTree(): void {
     this.cancelRequest();
     this.#connection.close();
+    this.#revalidator.cancel();
   }
 
   /** True while a request runs. */

@@ -163,6 +163,15 @@ export class RequestSession {
   }
 
   /**
+   * The cache key to validate in the background: set when the request began with a stale stored
+   * response that `stale-while-revalidate` let it deliver at once; null otherwise.
+   */
+  backgroundValidationKey(): string | null {
+    const decision = this.#decision;
+    return decision?.action === "use" && decision.revalidate && this.outcome === "hit" ? this.#key : null;
+  }
+
+  /**
    * The header lines to send with a hop: its own, plus `Cookie` from the jar (unless the caller gave
    * one), `Authorization` when a login was answered for the hop's origin, and the validators when
    * the hop validates a stored response.

@@ -7,7 +7,9 @@
  * - `/nostore/…`: `Cache-Control: no-store, max-age=60`;
  * - `/stale/…`: `Cache-Control: max-age=0` and no validator;
  * - `/big/<bytes>/…`: `max-age=60` and a body of that many bytes;
- * - `/missing/…`: `404` with `max-age=60` and the body `not here`.
+ * - `/missing/…`: `404` with `max-age=60` and the body `not here`;
+ * - `/swr/…`: `Cache-Control: max-age=0, stale-while-revalidate=60`, `ETag: "s1"`; `If-None-Match: "s1"`
+ *   gets a 304 with `max-age=60`, held back until {@link CacheServer.release} is called.
  * Any other method than GET and HEAD answers `204` (and counts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -32,6 +34,14 @@ export interface CacheServer {
   readonly notModified: number;
   /** Every request, in order. */
   readonly seen: readonly SeenRequest[];
+  /** Connections open now. */
+  readonly openSockets: number;
+  /** Resolves once no connection is open. */
+  whenNoSockets(): Promise<void>;
+  /** 304 answers to `/swr/…` held back now. */
+  readonly held: number;
+  /** Sends the held `/swr/…` 304 answers. */
+  release(): void;
   /** Stops the server and destroys its sockets. */
   close(): Promise<void>;
 }
@@ -48,6 +58,8 @@ export async function startCacheServer(): Promise<CacheServer> {
   const perPath = new Map<string, number>();
   const seen: SeenRequest[] = [];
   const sockets = new Set<Socket>();
+  const held: (() => void)[] = [];
+  const quiet: (() => void)[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     counts.requests++;
     req.resume();
@@ -74,6 +86,16 @@ export async function startCacheServer(): Promise<CacheServer> {
         }
         return send(validators, `etag body #${n}`);
       }
+      if (url.startsWith("/swr/")) {
+        if (req.headers["if-none-match"] === '"s1"') {
+          held.push(() => {
+            counts.notModified++;
+            res.writeHead(304, { "Cache-Control": "max-age=60", ETag: '"s1"' }).end();
+          });
+          return;
+        }
+        return send({ "Cache-Control": "max-age=0, stale-while-revalidate=60", ETag: '"s1"' }, `swr #${n}`);
+      }
       if (url.startsWith("/vary/")) {
         return send({ "Cache-Control": "max-age=60", Vary: "Accept-Language" }, `lang=${req.headers["accept-language"] ?? ""} #${n}`);
       }
@@ -91,7 +113,10 @@ export async function startCacheServer(): Promise<CacheServer> {
   server.on("connection", (socket: Socket) => {
     counts.connections++;
     sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
+    socket.on("close", () => {
+      sockets.delete(socket);
+      if (sockets.size === 0) for (const resolve of quiet.splice(0)) resolve();
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
@@ -108,6 +133,16 @@ export async function startCacheServer(): Promise<CacheServer> {
       return counts.notModified;
     },
     seen,
+    get openSockets() {
+      return sockets.size;
+    },
+    whenNoSockets: () => new Promise<void>((resolve) => (sockets.size === 0 ? resolve() : quiet.push(resolve))),
+    get held() {
+      return held.length;
+    },
+    release: () => {
+      for (const answer of held.splice(0)) answer();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
