@@ -3,8 +3,9 @@
  * once while the origin still holds the validation's answer; the origin then sees exactly one
  * conditional request (a second stale delivery meanwhile starts none), its 304 refreshes the
  * stored entry, the next request is a fresh hit without a request, and the validation's connection
- * is closed.
+ * is closed. A process whose validation is never answered still ends by itself.
  */
+import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Err, HTTPCache, HTTPRequest, SceneTree, resultName } from "../../src/index.ts";
 import { startCacheServer, type CacheServer } from "../helpers/cache-server.ts";
@@ -73,5 +74,36 @@ describe("stale-while-revalidate over a loopback origin", () => {
     } finally {
       for (const child of tree.root.getChildren()) tree.root.removeChild(child);
     }
+  });
+
+  it("a validation in flight does not keep the process alive", async () => {
+    const child = spawn(process.execPath, ["scripts/run-ts.mjs", "test/session/fixtures/swr-exit.ts", server.origin], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const heldBefore = server.held;
+    // Once the child delivered the stale answer and the origin holds its validation, the child lets go of stdin.
+    const ready = await new Promise<boolean>((resolve) => {
+      const deadline = Date.now() + 20_000;
+      const poll = (): void => {
+        if (out.includes("stale") && server.held > heldBefore) resolve(true);
+        else if (Date.now() > deadline || child.exitCode !== null) resolve(false);
+        else setImmediate(poll);
+      };
+      poll();
+    });
+    if (!ready) child.kill("SIGKILL");
+    expect(ready).toBe(true);
+    child.stdin.end("go\n");
+    // Only the validation's socket (in flight, never answered) and the idle kept connection remain: the child ends.
+    const deadline = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const code = await exited;
+    clearTimeout(deadline);
+    expect([code, out.trim()]).toEqual([0, "stale hit"]);
+    server.release(); // the validation's connection is gone: the answer goes nowhere
   });
 });
