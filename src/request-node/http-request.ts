@@ -170,7 +170,9 @@ export class HTTPRequest extends Node {
    * The HTTP cache of this node's requests (RFC 9111, private), used as
    * {@link RequestOptions.cache} says. `null` (the default): the tree's {@link SceneTree.httpCache};
    * with neither, nothing is cached. A request with a range, `resume`, or a conditional or `Range`
-   * header of its own is not answered from the cache nor stored. See
+   * header of its own is not answered from the cache nor stored. A stale answer delivered within
+   * `stale-while-revalidate` is validated in the background, on a connection of its own that the
+   * node's ticks step and that leaving the tree closes; nothing of it is emitted. See
    * {@link HTTPRequest.getCacheOutcome}.
    */
   httpCache: HTTPCache | null = null;
@@ -657,7 +659,8 @@ export class HTTPRequest extends Node {
 
   /**
    * Where the current (or last) request's response came from as far as the HTTP cache goes:
-   * `"hit"` (delivered from the cache, nothing sent, no connection opened), `"validated"` (a 304
+   * `"hit"` (delivered from the cache, nothing sent for it, no connection opened; a stale answer
+   * within `stale-while-revalidate` is validated in the background meanwhile), `"validated"` (a 304
    * confirmed the stored response, whose body was delivered), `"stale"` (a 5xx within
    * `stale-if-error`), `"miss"` (from the network) or `"none"` (no cache, or bypassed).
    */

@@ -31,7 +31,8 @@ import type { Hop } from "./request-plan.ts";
  * Where the response of the current (or last) request came from, as far as an HTTP cache goes:
  * - `"none"`: no cache was attached (or the request bypassed it: a range, a conditional header of its own);
  * - `"miss"`: the cache had nothing usable; the answer came from the network (and may have been stored);
- * - `"hit"`: the stored response was delivered without sending anything (no connection opened);
+ * - `"hit"`: the stored response was delivered without sending anything for it (no connection
+ *   opened; within `stale-while-revalidate` a validation goes out in the background);
  * - `"validated"`: a conditional request was answered 304 and the stored body delivered;
  * - `"stale"`: validation failed with a 5xx and `stale-if-error` let the stored response be delivered.
  */
