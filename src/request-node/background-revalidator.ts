@@ -26,6 +26,10 @@ const IN_FLIGHT = new WeakMap<HTTPCache, Set<string>>();
 /** One validation going on: its run, the connection it owns, and the key it holds. */
 interface Validation {
   readonly run: RequestRun;
+  /** The node's `timeout` when it started (0: none), in seconds of ticks. */
+  readonly timeout: number;
+  /** Seconds of ticks since it started. */
+  elapsed: number;
   readonly connection: KeptConnection;
   readonly cache: HTTPCache;
   readonly key: string;
@@ -98,9 +102,10 @@ export class BackgroundRevalidator {
    * @param settings - Its frozen settings.
    * @param session - Its cookie jar, cache (not null) and clock.
    * @param key - The cache key.
+   * @param timeout - The node's `timeout` in seconds (0: none): the validation is dropped after as many seconds of ticks.
    * @returns True when a validation was started.
    */
-  start(plan: RequestPlan, settings: RequestSettings, session: SessionSettings, key: string): boolean {
+  start(plan: RequestPlan, settings: RequestSettings, session: SessionSettings, key: string, timeout: number): boolean {
     const cache = session.cache;
     if (cache === null) return false;
     let keys = IN_FLIGHT.get(cache);
@@ -124,7 +129,7 @@ export class BackgroundRevalidator {
       bodyData: this.#bodyData,
       session: validation,
     });
-    this.#validations.push({ run, connection, cache, key });
+    this.#validations.push({ run, timeout, elapsed: 0, connection, cache, key });
     this.#sweep();
     return true;
   }
@@ -137,15 +142,33 @@ export class BackgroundRevalidator {
    */
   process(delta: number): void {
     if (this.#validations.length === 0) return;
-    for (const { run } of this.#validations) {
+    const passed = Number.isFinite(delta) && delta > 0 ? delta : 0;
+    for (const validation of this.#validations) {
+      const run = validation.run;
+      validation.elapsed += passed;
       try {
-        if (run.isActive()) run.advanceTime(Number.isFinite(delta) && delta > 0 ? delta : 0);
+        if (validation.timeout > 0 && validation.elapsed >= validation.timeout) run.cancel();
+        if (run.isActive()) run.advanceTime(passed);
         if (run.isActive()) run.step();
       } catch {
         run.cancel(); // a failure of a background validation is never the user's
       }
     }
     this.#sweep();
+  }
+
+  /**
+   * When a validation next needs a tick even if no byte arrives (a phase timeout, the node's
+   * `timeout`), in seconds from now; null when none does.
+   */
+  nextDeadline(): number | null {
+    let due: number | null = null;
+    for (const { run, timeout, elapsed } of this.#validations) {
+      for (const next of [run.nextDeadline(), timeout > 0 ? Math.max(0, timeout - elapsed) : null]) {
+        if (next !== null) due = due === null ? next : Math.min(due, next);
+      }
+    }
+    return due;
   }
 
   /** Stops every validation and closes their connections. */

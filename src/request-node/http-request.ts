@@ -595,7 +595,8 @@ export class HTTPRequest extends Node {
     this.#run = run;
     // A stale answer delivered under stale-while-revalidate: its validation goes out beside it.
     const staleKey = session?.backgroundValidationKey() ?? null;
-    if (staleKey !== null && sessionSettings !== null) this.#revalidator.start(plan, settings, sessionSettings, staleKey);
+    if (staleKey !== null && sessionSettings !== null)
+      this.#revalidator.start(plan, settings, sessionSettings, staleKey, this.#timeoutSeconds);
     this.#settle(run); // it may have failed at once (a host that cannot be connected to)
     // Sent in this tick when one is running (a listener, another node), else in the next: wakes the tree.
     this.getTree()?.queueProcess(this);
@@ -771,6 +772,13 @@ export class HTTPRequest extends Node {
    * @returns Seconds from now, or null when nothing is due.
    */
   override _nextDeadline(): number | null {
+    const own = this.#ownDeadline();
+    const background = this.#revalidator.nextDeadline();
+    return own === null ? background : background === null ? own : Math.min(own, background);
+  }
+
+  /** {@link HTTPRequest._nextDeadline} for the node's own request. */
+  #ownDeadline(): number | null {
     const run = this.#run;
     if (run === null) return null;
     if (run.hasEmissions() || run.hasPendingWork()) return 0;

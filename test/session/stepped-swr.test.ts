@@ -160,4 +160,24 @@ describe("stale-while-revalidate in tick time", () => {
     h.tree.process(DELTA);
     expect(h.cache.getStore().get(URL)[0]?.headers).not.toContain("Cache-Control: max-age=60");
   });
+
+  it("the node's timeout bounds an unanswered validation: its connection is closed on the tick the summed deltas reach it", () => {
+    const h = harness();
+    const node = h.node();
+    node.timeout = 1;
+    storeThenAge(h, node);
+    expect(node.request(URL)).toBe(Err.OK);
+    h.tree.process(DELTA); // the stale answer, and the validation sent
+    const peer = h.network.connections.at(-1) as ScriptedPeer;
+    expect(head(peer)).toContain('If-None-Match: "1"');
+    expect(node._nextDeadline()).toBe(0.75); // the runner is asked back for the validation's timeout
+    h.tree.process(0.5);
+    expect(peer.isClosed()).toBe(false);
+    h.tree.process(0.25);
+    expect(peer.isClosed()).toBe(true);
+    expect(node._nextDeadline()).toBe(null);
+    expect(node.request(URL)).toBe(Err.OK); // still stale: a new validation may start
+    h.tree.process(DELTA);
+    expect(h.network.connections.length).toBe(h.network.connections.indexOf(peer) + 2);
+  });
 });
