@@ -17,7 +17,7 @@ export { ScriptedNetwork } from "./scripted-network.ts";
 export { ScriptedLookup, toResolvedAddresses } from "./scripted-lookup.ts";
 export { PeerState, type PeerError, type PeerErrorKind, type StreamPeer } from "./peer/stream-peer.ts";
 export {
-  SocketPeer,
+  type SocketPeer,
   type SocketPeerOptions,
   DEFAULT_READ_BUFFER_BYTES,
   DEFAULT_MAX_READ_BUFFER_BYTES,

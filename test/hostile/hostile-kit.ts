@@ -5,7 +5,9 @@
  */
 import { expect } from "vitest";
 import { HTTPClient } from "../../src/client/http-client.ts";
-import { SocketPeer } from "../../src/client/peer/socket-peer.ts";
+import type { SocketPeer } from "../../src/client/peer/socket-peer.ts";
+import { TcpPeer } from "../../src/client/peer/tcp-peer.ts";
+import { TlsPeer } from "../../src/client/peer/tls-peer.ts";
 import { HTTPRequest } from "../../src/request-node/http-request.ts";
 import { SceneTree } from "../../src/request-node/scene-tree.ts";
 import { Err, errName } from "../../src/status/err.ts";
@@ -200,7 +202,7 @@ export async function clientRequest(
     maxMs: 5000,
   });
   const peer = client.getConnection();
-  if (!(peer instanceof SocketPeer)) throw new Error(`not connected: ${client.getErrorReason()}`);
+  if (!(peer instanceof TcpPeer || peer instanceof TlsPeer)) throw new Error(`not connected: ${client.getErrorReason()}`);
   expect(client.request(Method.METHOD_GET, options.target ?? "/", [])).toBe(Err.OK);
   const stats = await pollClient(client, () => client.getStatus() !== Status.STATUS_REQUESTING, { maxTicks: options.maxTicks ?? 600 });
   return { client, peer, ticks: stats.ticks };

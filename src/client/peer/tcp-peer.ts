@@ -1,8 +1,9 @@
 import { connect as netConnect, type Socket } from "node:net";
 import type { ResolvedAddress } from "./address.ts";
 import { SLAB_BYTES } from "./slab-pool.ts";
-import { SocketPeer, type SocketPeerOptions } from "./socket-peer.ts";
-import { PeerState } from "./stream-peer.ts";
+import { SocketCore } from "./socket-core.ts";
+import type { SocketPeer, SocketPeerOptions } from "./socket-peer.ts";
+import { type PeerError, PeerState } from "./stream-peer.ts";
 
 /**
  * The one buffer every TCP socket reads into (`onread`). Each read is copied out in the callback,
@@ -35,11 +36,12 @@ const USE_ONREAD = !("Deno" in globalThis);
  *
  * Usually created by `NodeNetwork.connect()`.
  */
-export class TcpPeer extends SocketPeer {
+export class TcpPeer implements SocketPeer {
   /** The address connected to. */
   readonly address: ResolvedAddress;
   /** The port connected to. */
   readonly port: number;
+  readonly #core: SocketCore;
 
   /**
    * Starts connecting. Never throws: invalid arguments make a peer in `ERROR` state.
@@ -49,21 +51,102 @@ export class TcpPeer extends SocketPeer {
    * @param options - Buffer bounds.
    */
   constructor(address: ResolvedAddress, port: number, options: SocketPeerOptions = {}) {
-    super("connect", options, USE_ONREAD ? "copy" : "data");
     this.address = address;
     this.port = port;
+    const core = new SocketCore("connect", options, USE_ONREAD ? "copy" : "data", null);
+    this.#core = core;
     let socket: Socket;
     try {
       socket = USE_ONREAD
-        ? netConnect({ host: address.address, port, family: address.family, onread: { buffer: READ_BUFFER, callback: this.#onRead } })
+        ? netConnect({ host: address.address, port, family: address.family, onread: { buffer: READ_BUFFER, callback: core.onRead } })
         : netConnect({ host: address.address, port, family: address.family });
     } catch (err) {
-      this.fail(err);
+      core.fail(err);
       return;
     }
     socket.setNoDelay(true);
     socket.once("connect", this.#onConnect);
-    this.attachSocket(socket);
+    core.attachSocket(socket);
+  }
+
+  /** {@inheritDoc StreamPeer.getState} */
+  getState(): PeerState {
+    return this.#core.getState();
+  }
+
+  /** {@inheritDoc StreamPeer.getError} */
+  getError(): PeerError | null {
+    return this.#core.getError();
+  }
+
+  /** {@inheritDoc StreamPeer.getAvailableBytes} */
+  getAvailableBytes(): number {
+    return this.#core.getAvailableBytes();
+  }
+
+  /** {@inheritDoc StreamPeer.read} */
+  read(maxBytes: number): Uint8Array {
+    return this.#core.read(maxBytes);
+  }
+
+  /** {@inheritDoc SocketPeer.releaseReads} */
+  releaseReads(keepLastBytes: number): void {
+    this.#core.releaseReads(keepLastBytes);
+  }
+
+  /** {@inheritDoc StreamPeer.write} */
+  write(data: Uint8Array): number {
+    return this.#core.write(data);
+  }
+
+  /** {@inheritDoc StreamPeer.getPendingWriteBytes} */
+  getPendingWriteBytes(): number {
+    return this.#core.getPendingWriteBytes();
+  }
+
+  /** {@inheritDoc StreamPeer.isEnded} */
+  isEnded(): boolean {
+    return this.#core.isEnded();
+  }
+
+  /** {@inheritDoc StreamPeer.close} */
+  close(): void {
+    this.#core.close();
+  }
+
+  /** {@inheritDoc StreamPeer.setActivityListener} */
+  setActivityListener(listener: (() => void) | null): void {
+    this.#core.setActivityListener(listener);
+  }
+
+  /** {@inheritDoc SocketPeer.setIdle} */
+  setIdle(idle: boolean): void {
+    this.#core.setIdle(idle);
+  }
+
+  /** {@inheritDoc SocketPeer.getPeakBufferedBytes} */
+  getPeakBufferedBytes(): number {
+    return this.#core.getPeakBufferedBytes();
+  }
+
+  /** {@inheritDoc SocketPeer.getReadBufferBytes} */
+  getReadBufferBytes(): number {
+    return this.#core.getReadBufferBytes();
+  }
+
+  /** {@inheritDoc SocketPeer.getMaxReadBufferBytes} */
+  getMaxReadBufferBytes(): number {
+    return this.#core.getMaxReadBufferBytes();
+  }
+
+  /** {@inheritDoc SocketPeer.getCurrentReadBufferBytes} */
+  getCurrentReadBufferBytes(): number {
+    return this.#core.getCurrentReadBufferBytes();
+  }
+
+  /** {@inheritDoc SocketPeer.getWriteBufferBytes} */
+  getWriteBufferBytes(): number {
+    return this.#core.getWriteBufferBytes();
   }
 
   /**
@@ -75,17 +158,16 @@ export class TcpPeer extends SocketPeer {
    * @internal
    */
   detachSocket(): Socket {
-    if (this.getState() !== PeerState.OPEN) throw new Error("TcpPeer.detachSocket: the peer is not open");
-    if (this.getAvailableBytes() > 0) throw new Error("TcpPeer.detachSocket: the peer holds unread bytes");
-    const socket = this.handOver();
+    const core = this.#core;
+    if (core.getState() !== PeerState.OPEN) throw new Error("TcpPeer.detachSocket: the peer is not open");
+    if (core.getAvailableBytes() > 0) throw new Error("TcpPeer.detachSocket: the peer holds unread bytes");
+    const socket = core.handOver();
     if (socket === null) throw new Error("TcpPeer.detachSocket: no socket");
     socket.off("connect", this.#onConnect);
     return socket;
   }
 
   readonly #onConnect = (): void => {
-    this.markOpen();
+    this.#core.markOpen();
   };
-
-  readonly #onRead = (bytesRead: number, buffer: Uint8Array): boolean => this.receiveRead(buffer.subarray(0, bytesRead));
 }

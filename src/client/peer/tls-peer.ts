@@ -1,7 +1,9 @@
 import { isIP, type Socket } from "node:net";
 import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, type PeerCertificate, type TLSSocket } from "node:tls";
 import type { TlsConnectOptions } from "./tls-connect-options.ts";
-import { SocketPeer, type SocketPeerOptions } from "./socket-peer.ts";
+import { SocketCore } from "./socket-core.ts";
+import type { SocketPeer, SocketPeerOptions } from "./socket-peer.ts";
+import type { PeerError, PeerState } from "./stream-peer.ts";
 
 /** Strips the brackets of an IPv6 literal written as in a URL (`[::1]` → `::1`). */
 function bareHost(name: string): string {
@@ -47,14 +49,14 @@ export function tlsConnectionOptions(socket: Socket, options: TlsConnectOptions)
  * and Node's code (`DEPTH_ZERO_SELF_SIGNED_CERT`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`,
  * `SELF_SIGNED_CERT_IN_CHAIN`, `CERT_HAS_EXPIRED`, `ERR_TLS_CERT_ALTNAME_INVALID`,
  * `ERR_SSL_…`) in both `code` and `message`. Later failures have kind `io`. Buffering and
- * back-pressure are those of {@link SocketPeer}.
+ * back-pressure are those described at {@link SocketPeer}.
  *
  * Usually created by `NodeNetwork.startTls()`.
  */
-export class TlsPeer extends SocketPeer {
+export class TlsPeer implements SocketPeer {
   /** The TLS settings the handshake was started with. */
   readonly options: TlsConnectOptions;
-  readonly #raw: Socket;
+  readonly #core: SocketCore;
   #tls: TLSSocket | null = null;
 
   /**
@@ -66,21 +68,21 @@ export class TlsPeer extends SocketPeer {
    * @param peerOptions - Buffer bounds.
    */
   constructor(socket: Socket, options: TlsConnectOptions, peerOptions: SocketPeerOptions = {}) {
-    super("tls", peerOptions);
     this.options = options;
-    this.#raw = socket;
+    // The TCP socket under the TLS one refs with it and is destroyed when the peer fails or closes.
+    const core = new SocketCore("tls", peerOptions, "data", socket);
+    this.#core = core;
     socket.on("error", this.#onRawError);
     let secure: TLSSocket;
     try {
       secure = tlsConnect(tlsConnectionOptions(socket, options));
     } catch (err) {
-      this.fail(err);
-      socket.destroy();
+      core.fail(err);
       return;
     }
     this.#tls = secure;
     secure.once("secureConnect", this.#onSecureConnect);
-    this.attachSocket(secure);
+    core.attachSocket(secure);
   }
 
   /** The protocol agreed by ALPN (`"http/1.1"`), or `null` when none was (or not yet). */
@@ -94,38 +96,91 @@ export class TlsPeer extends SocketPeer {
     return this.#tls?.getProtocol() ?? null;
   }
 
-  /** {@inheritDoc StreamPeer.close} */
-  override close(): void {
-    super.close();
-    this.#raw.destroy();
+  /** {@inheritDoc StreamPeer.getState} */
+  getState(): PeerState {
+    return this.#core.getState();
   }
 
-  /**
-   * Refs or unrefs the TLS socket and the TCP socket under it (the one that holds the event-loop handle).
-   *
-   * @param ref - True to `ref()`, false to `unref()`.
-   */
-  protected override refSockets(ref: boolean): void {
-    super.refSockets(ref);
-    if (ref) this.#raw.ref();
-    else this.#raw.unref();
+  /** {@inheritDoc StreamPeer.getError} */
+  getError(): PeerError | null {
+    return this.#core.getError();
   }
 
-  /**
-   * Fails the peer (see {@link SocketPeer.fail}) and destroys the TCP socket under it too.
-   *
-   * @param err - What Node emitted or threw.
-   */
-  protected override fail(err: unknown): void {
-    super.fail(err);
-    this.#raw.destroy();
+  /** {@inheritDoc StreamPeer.getAvailableBytes} */
+  getAvailableBytes(): number {
+    return this.#core.getAvailableBytes();
+  }
+
+  /** {@inheritDoc StreamPeer.read} */
+  read(maxBytes: number): Uint8Array {
+    return this.#core.read(maxBytes);
+  }
+
+  /** {@inheritDoc SocketPeer.releaseReads} */
+  releaseReads(keepLastBytes: number): void {
+    this.#core.releaseReads(keepLastBytes);
+  }
+
+  /** {@inheritDoc StreamPeer.write} */
+  write(data: Uint8Array): number {
+    return this.#core.write(data);
+  }
+
+  /** {@inheritDoc StreamPeer.getPendingWriteBytes} */
+  getPendingWriteBytes(): number {
+    return this.#core.getPendingWriteBytes();
+  }
+
+  /** {@inheritDoc StreamPeer.isEnded} */
+  isEnded(): boolean {
+    return this.#core.isEnded();
+  }
+
+  /** Closes the TLS socket and the TCP socket under it, and drops buffered bytes. Idempotent. */
+  close(): void {
+    this.#core.close();
+  }
+
+  /** {@inheritDoc StreamPeer.setActivityListener} */
+  setActivityListener(listener: (() => void) | null): void {
+    this.#core.setActivityListener(listener);
+  }
+
+  /** {@inheritDoc SocketPeer.setIdle} */
+  setIdle(idle: boolean): void {
+    this.#core.setIdle(idle);
+  }
+
+  /** {@inheritDoc SocketPeer.getPeakBufferedBytes} */
+  getPeakBufferedBytes(): number {
+    return this.#core.getPeakBufferedBytes();
+  }
+
+  /** {@inheritDoc SocketPeer.getReadBufferBytes} */
+  getReadBufferBytes(): number {
+    return this.#core.getReadBufferBytes();
+  }
+
+  /** {@inheritDoc SocketPeer.getMaxReadBufferBytes} */
+  getMaxReadBufferBytes(): number {
+    return this.#core.getMaxReadBufferBytes();
+  }
+
+  /** {@inheritDoc SocketPeer.getCurrentReadBufferBytes} */
+  getCurrentReadBufferBytes(): number {
+    return this.#core.getCurrentReadBufferBytes();
+  }
+
+  /** {@inheritDoc SocketPeer.getWriteBufferBytes} */
+  getWriteBufferBytes(): number {
+    return this.#core.getWriteBufferBytes();
   }
 
   readonly #onSecureConnect = (): void => {
-    this.markOpen();
+    this.#core.markOpen();
   };
 
   readonly #onRawError = (err: Error): void => {
-    this.fail(err);
+    this.#core.fail(err);
   };
 }
