@@ -269,7 +269,13 @@ export class HTTPRequest extends Node {
   readonly #clock: (() => number) | undefined;
   readonly #timings = new TimingObserver(() => this.#now());
   /** The `stale-while-revalidate` validations started by this node's requests. */
-  readonly #revalidator: BackgroundRevalidator;
+  /** Background validations of stale-while-revalidate answers; made when the first one starts. */
+  #revalidator: BackgroundRevalidator | null = null;
+  /**
+   * Whether the running request counts tick time itself (phase timeouts, a retry policy), copied
+   * from the run when it starts so an idle tick decides from this node's own fields.
+   */
+  #runTimed = false;
   readonly #onAbort = (): void => {
     const reason: unknown = this.#abortSignal?.reason;
     this.cancelRequest();
@@ -285,7 +291,6 @@ export class HTTPRequest extends Node {
       this.#activity++;
       this.getTree()?.wake(); // the tree the node is in now, not when the client was made
     });
-    this.#revalidator = new BackgroundRevalidator(this.#network, this.#proxies, () => this.getTree()?.wake());
   }
 
   /**
@@ -593,10 +598,13 @@ export class HTTPRequest extends Node {
       session,
     });
     this.#run = run;
+    this.#runTimed = run.isTimed();
     // A stale answer delivered under stale-while-revalidate: its validation goes out beside it.
     const staleKey = session?.backgroundValidationKey() ?? null;
-    if (staleKey !== null && sessionSettings !== null)
+    if (staleKey !== null && sessionSettings !== null) {
+      this.#revalidator ??= new BackgroundRevalidator(this.#network, this.#proxies, () => this.getTree()?.wake());
       this.#revalidator.start(plan, settings, sessionSettings, staleKey, this.#timeoutSeconds);
+    }
     this.#settle(run); // it may have failed at once (a host that cannot be connected to)
     // Sent in this tick when one is running (a listener, another node), else in the next: wakes the tree.
     this.getTree()?.queueProcess(this);
@@ -718,7 +726,7 @@ export class HTTPRequest extends Node {
    * @param delta - Seconds since the last tick; counted against {@link HTTPRequest.timeout}.
    */
   override _process(delta: number): void {
-    this.#revalidator.process(delta);
+    if (this.#revalidator !== null) this.#revalidator.process(delta);
     const run = this.#run;
     if (run === null) return;
     let bug: unknown = null;
@@ -731,6 +739,9 @@ export class HTTPRequest extends Node {
       const passed = Number.isFinite(delta) && delta > 0 ? delta : 0;
       this.#elapsed += passed;
       const timedOut = this.#timeoutSeconds > 0 && this.#elapsed >= this.#timeoutSeconds - TIME_EPSILON;
+      // Nothing that counts tick time (phase timeouts, a retry policy) waits on a quiet run: the tick
+      // ends here, as cheap as it was before those existed (W4).
+      if (quiet && !timedOut && !this.#runTimed) return;
       try {
         this.#connection.getClient()?.advanceTime(passed); // for the dual-stack connect's attempt delay
         // The wait before a retry and the phase timeouts count this tick's time; when one is over
@@ -773,7 +784,7 @@ export class HTTPRequest extends Node {
    */
   override _nextDeadline(): number | null {
     const own = this.#ownDeadline();
-    const background = this.#revalidator.nextDeadline();
+    const background = this.#revalidator?.nextDeadline() ?? null;
     return own === null ? background : background === null ? own : Math.min(own, background);
   }
 
@@ -794,7 +805,7 @@ export class HTTPRequest extends Node {
   override _exitTree(): void {
     this.cancelRequest();
     this.#connection.close();
-    this.#revalidator.cancel();
+    this.#revalidator?.cancel();
   }
 
   /** True while a request runs. */

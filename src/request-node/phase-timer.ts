@@ -69,6 +69,11 @@ export class PhaseTimer {
     return this.#elapsed >= limit - TIME_EPSILON ? { phase, limit } : null;
   }
 
+  /** True when any phase has a timeout. */
+  isSet(): boolean {
+    return this.#timeouts.connect > 0 || this.#timeouts.head > 0 || this.#timeouts.idle > 0;
+  }
+
   /** Seconds of ticks until the current phase's timeout, or null when it has none. */
   nextDeadline(): number | null {
     const phase = this.#phase;

@@ -265,6 +265,15 @@ export class RequestRun {
   }
 
   /**
+   * True when a tick's time matters to the request by itself: a phase timeout is set, or a retry
+   * policy counts time (its wait and its budget). A quiet tick of a run that is not timed needs no
+   * {@link RequestRun.advanceTime}.
+   */
+  isTimed(): boolean {
+    return this.#retries !== null || this.#timer.isSet();
+  }
+
+  /**
    * Counts a tick's time before it steps: the wait before a retry, and the phase timeouts.
    *
    * @param seconds - The tick's delta.
