@@ -40,8 +40,10 @@ export interface CacheStore {
    *
    * @param key - The cache key.
    * @param variants - The variants to keep.
+   * @returns True when the variants are now stored; false when they were more than the store's
+   *   bound (the key is then deleted) or the list was empty.
    */
-  set(key: string, variants: readonly CachedResponse[]): void;
+  set(key: string, variants: readonly CachedResponse[]): boolean;
   /**
    * Deletes a key.
    *
@@ -107,11 +109,11 @@ export class MemoryCacheStore implements CacheStore {
   }
 
   /** {@inheritDoc CacheStore.set} */
-  set(key: string, variants: readonly CachedResponse[]): void {
+  set(key: string, variants: readonly CachedResponse[]): boolean {
     this.delete(key);
-    if (variants.length === 0) return;
+    if (variants.length === 0) return false;
     const bytes = variantsBytes(variants);
-    if (bytes > this.maxBytes) return;
+    if (bytes > this.maxBytes) return false;
     this.#entries.set(key, { variants, bytes });
     this.#bytes += bytes;
     for (const [oldest, entry] of this.#entries) {
@@ -119,6 +121,7 @@ export class MemoryCacheStore implements CacheStore {
       this.#entries.delete(oldest);
       this.#bytes -= entry.bytes;
     }
+    return true; // eviction stops before the newest key: alone it fits
   }
 
   /** {@inheritDoc CacheStore.delete} */

@@ -177,15 +177,15 @@ export class DirectoryCacheStore implements CacheStore {
   }
 
   /** {@inheritDoc CacheStore.set} */
-  set(key: string, variants: readonly CachedResponse[]): void {
+  set(key: string, variants: readonly CachedResponse[]): boolean {
     if (variants.length === 0) {
       this.delete(key);
-      return;
+      return false;
     }
     const data = encodeEntry(key, variants);
     if (data.byteLength > this.maxBytes) {
       this.delete(key);
-      return;
+      return false;
     }
     const name = this.#nameOf(key);
     const path = join(this.#dir, name);
@@ -202,6 +202,7 @@ export class DirectoryCacheStore implements CacheStore {
     this.#files.set(name, data.byteLength);
     this.#bytes += data.byteLength;
     this.#evict();
+    return true; // eviction stops before the newest entry: alone it fits
   }
 
   /** {@inheritDoc CacheStore.delete} */

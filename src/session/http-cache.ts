@@ -305,10 +305,7 @@ export class HTTPCache {
       varyHeaders: varyKey(varyNames, request.headers),
     };
     const others = this.#store.get(request.url).filter((v) => v.varyHeaders.join("\n") !== response.varyHeaders.join("\n"));
-    this.#store.set(request.url, [response, ...others]);
-    return this.#store
-      .get(request.url)
-      .some((v) => v.responseTime === responseTime && v.varyHeaders.join("\n") === response.varyHeaders.join("\n"));
+    return this.#store.set(request.url, [response, ...others]);
   }
 
   /**
