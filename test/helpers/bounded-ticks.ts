@@ -8,6 +8,7 @@ import { performance } from "node:perf_hooks";
 import type { HTTPClient } from "../../src/client/http-client.ts";
 import { Err } from "../../src/status/err.ts";
 import type { SceneTree } from "../../src/request-node/scene-tree.ts";
+import { gc } from "../soak/resources.ts";
 import { sleep, tick } from "./wait.ts";
 
 /** Options of {@link driveTree} and {@link pollClient}. */
@@ -23,8 +24,12 @@ export interface BoundedTickOptions {
    * sleep every 16th tick so timers fire too.
    */
   readonly sleepMs?: number;
-  /** Sample `process.memoryUsage().arrayBuffers` after every tick. Default false. */
-  readonly sampleMemory?: boolean;
+  /**
+   * Sample `process.memoryUsage().arrayBuffers` after every tick. Default false. `"live"` collects
+   * garbage before the baseline and before every sample, so the peak is memory still held, not
+   * garbage the collector had not reached yet (which varies from run to run).
+   */
+  readonly sampleMemory?: boolean | "live";
 }
 
 /** What a bounded run measured. */
@@ -51,11 +56,16 @@ async function bounded(
   const maxMs = options.maxMs ?? 10_000;
   const sleepMs = options.sleepMs ?? 0;
   const started = performance.now();
-  const base = options.sampleMemory === true ? process.memoryUsage().arrayBuffers : 0;
+  const sample = options.sampleMemory ?? false;
+  const arrayBuffers = (): number => {
+    if (sample === "live") gc();
+    return process.memoryUsage().arrayBuffers;
+  };
+  const base = sample === false ? 0 : arrayBuffers();
   let peak = 0;
   for (let ticks = 1; ; ticks++) {
     step();
-    if (options.sampleMemory === true) peak = Math.max(peak, process.memoryUsage().arrayBuffers - base);
+    if (sample !== false) peak = Math.max(peak, arrayBuffers() - base);
     if (until()) return { ticks, ms: performance.now() - started, peakArrayBuffersDelta: peak };
     if (ticks >= options.maxTicks) throw new Error(`not done after ${ticks} ticks; ${describe()}`);
     if (performance.now() - started > maxMs) throw new Error(`not done after ${maxMs} ms (${ticks} ticks); ${describe()}`);

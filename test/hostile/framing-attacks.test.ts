@@ -112,7 +112,7 @@ describe("lengths", () => {
         await trickle(c, "0".repeat(KiB), 0, 64 * MiB); // digits, no CRLF, until the client hangs up
       }),
     );
-    const outcome = await requester(track).run(urlOf(server), { sampleMemory: true });
+    const outcome = await requester(track).run(urlOf(server), { sampleMemory: "live" });
     expectOutcome(outcome, {
       result: Result.RESULT_CONNECTION_ERROR,
       reason: /chunk size line longer than 4096 bytes/,
