@@ -271,7 +271,7 @@ async function main(): Promise<void> {
       t.nginx ? [{ label: "unpinned", client: null, server: null }] : pinning.list;
     /** A table's title and workload id with its placement. */
     const placed = (title: string, p: Placement): string =>
-      p.client === null ? `${title} — unpinned` : `${title} — pinned, ${p.label}: client on CPU ${p.client}, server on CPU ${p.server}`;
+      p.client === null ? `${title} — ${p.label}` : `${title} — pinned, ${p.label}: client on CPU ${p.client}, server on CPU ${p.server}`;
     const idOf = (workload: string, p: Placement): string => `${workload} (${p.label})`;
     const pinnedRun = async (p: Placement, run: () => Promise<string>, pid: number): Promise<void> => {
       applyPlacement(p, server.pid);

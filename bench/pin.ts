@@ -18,6 +18,12 @@ export interface Placement {
 
 let available: boolean | undefined;
 
+/**
+ * Set by bench/ab.ts: the processes were placed from outside (the client by `taskset -c`, the server
+ * by bench/ab-server-pin.cjs), so the bench neither pins nor unpins.
+ */
+const placedOutside = process.env.POLL_HTTP_BENCH_PIN === "external";
+
 /** Whether `taskset` can be run here. */
 export function tasksetAvailable(): boolean {
   if (available === undefined) {
@@ -38,6 +44,7 @@ export function tasksetAvailable(): boolean {
  * @returns The placements, and a note when pinning is not possible.
  */
 export function placements(): { readonly list: readonly Placement[]; readonly note: string | null } {
+  if (placedOutside) return { list: [{ label: "placed outside", client: null, server: null }], note: null };
   if (!tasksetAvailable())
     return {
       list: [{ label: "unpinned", client: null, server: null }],
@@ -84,7 +91,7 @@ export function applyPlacement(placement: Placement, serverPid: number): void {
  * @param serverPid - The bench server's process id.
  */
 export function unpinAll(serverPid: number): void {
-  if (!tasksetAvailable()) return;
+  if (placedOutside || !tasksetAvailable()) return;
   pin(process.pid, null);
   pin(serverPid, null);
 }
