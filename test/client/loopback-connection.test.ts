@@ -5,11 +5,12 @@
  * server closes.
  */
 import { createHash } from "node:crypto";
+import type { Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import { Err, HTTPClient, Method, PeerState, Status } from "../../src/index.ts";
 import { connect, pollForResponse, pollUntil, readBody, requestAndWait } from "../helpers/client-driver.ts";
-import { readRequestHead, startTcpServer, writeResponse } from "../helpers/loopback-server.ts";
-import { sleep, waitUntil } from "../helpers/wait.ts";
+import { type LoopbackServer, readRequestHead, startTcpServer, writeResponse } from "../helpers/loopback-server.ts";
+import { waitUntil } from "../helpers/wait.ts";
 import { cleanupAfterEach } from "../helpers/cleanup.ts";
 import { loopbackKit } from "./loopback-kit.ts";
 
@@ -17,6 +18,31 @@ const track = cleanupAfterEach().track;
 const { server } = loopbackKit(track);
 
 const sha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
+
+/**
+ * Waits until the client's connection holds all `bytes` of the response (nobody polls meanwhile,
+ * so they stay unread there; null: already read), then resets the server's side of the connection
+ * (`close`: `resetAndDestroy()`, or `destroy()` with unread bytes, which makes the kernel send the
+ * reset) and waits until the client's connection has seen the reset. A reset that reaches the
+ * client while bytes are still in its kernel buffer reads there as an orderly end, so the order is
+ * waited for, not left to timing.
+ */
+async function resetOnceReceived(
+  client: HTTPClient,
+  srv: LoopbackServer,
+  bytes: number | null,
+  close: (socket: Socket) => void = (socket) => socket.resetAndDestroy(),
+): Promise<void> {
+  if (bytes !== null)
+    await waitUntil(() => client.getConnection()?.getAvailableBytes() === bytes, "the whole response to reach the client");
+  const socket = srv.connections[0];
+  if (socket === undefined) throw new Error("no connection on the server");
+  close(socket);
+  await waitUntil(() => client.getConnection()?.getState() === PeerState.ERROR, "the reset");
+}
+
+/** The early answer of the upload tests. */
+const TOO_BIG = "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\nContent-Length: 7\r\n\r\ntoo big";
 
 describe("HTTPClient over loopback: requests with bodies", () => {
   it("uploads an 8 MiB body across many polls (more than the write buffer) intact", async () => {
@@ -74,11 +100,7 @@ describe("HTTPClient over loopback: requests with bodies", () => {
     const srv = track(
       await startTcpServer((socket) => {
         void readRequestHead(socket).then(
-          () => {
-            writeResponse(socket, { status: 413, reason: "Content Too Large", headers: ["Connection: close"], body: "too big" });
-            // Closing with unread bytes in the receive buffer makes the kernel send a reset.
-            setTimeout(() => socket.destroy(), 20);
-          },
+          () => socket.write(TOO_BIG),
           () => undefined,
         );
       }),
@@ -88,6 +110,9 @@ describe("HTTPClient over loopback: requests with bodies", () => {
     expect(client.request(Method.METHOD_POST, "/upload", [], new Uint8Array(32 * 1024 * 1024))).toBe(Err.OK);
     await pollForResponse(client, 10_000);
     expect(client.getResponseCode(), client.getErrorReason()).toBe(413);
+    // The answer's head is read: now the server closes with unread upload bytes in its receive
+    // buffer (the kernel sends a reset), and the body is read after the reset.
+    await resetOnceReceived(client, srv, null, (socket) => socket.destroy());
     const read = await readBody(client);
     expect(read.body.toString()).toBe("too big");
     expect(read.status).toBe(Status.STATUS_DISCONNECTED);
@@ -97,10 +122,7 @@ describe("HTTPClient over loopback: requests with bodies", () => {
     const srv = track(
       await startTcpServer((socket) => {
         void readRequestHead(socket).then(
-          () => {
-            writeResponse(socket, { status: 413, reason: "Content Too Large", headers: ["Connection: close"], body: "too big" });
-            setTimeout(() => socket.destroy(), 20);
-          },
+          () => socket.write(TOO_BIG),
           () => undefined,
         );
       }),
@@ -109,11 +131,9 @@ describe("HTTPClient over loopback: requests with bodies", () => {
     await connect(client, "127.0.0.1", srv.port);
     expect(client.request(Method.METHOD_POST, "/upload", [], new Uint8Array(32 * 1024 * 1024))).toBe(Err.OK);
     client.poll();
-    // Nobody polls until the server has closed (a reset on most systems); the answer is still in the peer's buffer.
-    await waitUntil(
-      () => client.getConnection()?.getState() === PeerState.ERROR || client.getConnection()?.isEnded() === true,
-      "the close",
-    );
+    // Nobody polls until the server has closed with unread upload bytes (the kernel sends a reset):
+    // the answer is still in the peer's buffer.
+    await resetOnceReceived(client, srv, TOO_BIG.length, (socket) => socket.destroy());
     await pollForResponse(client);
     expect(client.getResponseCode(), client.getErrorReason()).toBe(413);
     const read = await readBody(client);
@@ -192,15 +212,14 @@ describe("HTTPClient over loopback: connection persistence", () => {
   });
 
   it("becomes DISCONNECTED (not an error) when the server closes an idle keep-alive connection", async () => {
-    const srv = await server((_request, _index, socket) => {
-      writeResponse(socket, { body: "bye" });
-      setTimeout(() => socket.end(), 20);
-    });
+    const srv = await server((_request, _index, socket) => writeResponse(socket, { body: "bye" }));
     const client = track(new HTTPClient());
     await connect(client, "127.0.0.1", srv.port);
     await requestAndWait(client, Method.METHOD_GET, "/");
     const read = await readBody(client);
     expect(read.status).toBe(Status.STATUS_CONNECTED);
+    // The response is read and the connection idle: now the server closes it.
+    srv.connections[0]?.end();
     const err = await pollUntil(client, (s) => s !== Status.STATUS_CONNECTED, "the close to be seen");
     expect(err).toBe(Err.OK);
     expect(client.getStatus()).toBe(Status.STATUS_DISCONNECTED);
@@ -225,20 +244,17 @@ describe("HTTPClient over loopback: connection persistence", () => {
     await requestAndWait(client, Method.METHOD_GET, "/");
     expect((await readBody(client)).body.toString()).toBe("n0");
     expect(srv.connections.length).toBe(2);
-    await sleep(1);
   });
 
   it("completes a body that exactly fills readChunkSize even when the server then resets the connection", async () => {
-    const body = Buffer.alloc(65536, 0x61);
-    const srv = await server((_request, _index, socket) => {
-      socket.write(Buffer.concat([Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 65536\r\n\r\n"), body]));
-      setTimeout(() => socket.resetAndDestroy(), 20);
-    });
+    const response = Buffer.concat([Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 65536\r\n\r\n"), Buffer.alloc(65536, 0x61)]);
+    const srv = await server((_request, _index, socket) => socket.write(response));
     const client = track(new HTTPClient());
     await connect(client, "127.0.0.1", srv.port);
     expect(client.request(Method.METHOD_GET, "/", [])).toBe(Err.OK);
+    client.poll();
+    await resetOnceReceived(client, srv, response.length);
     await pollForResponse(client);
-    await waitUntil(() => client.getConnection()?.getState() === PeerState.ERROR, "the reset");
     // A game loop: one chunk per frame, then poll().
     const chunk = client.readResponseBodyChunk();
     expect(chunk.length).toBe(65536);
@@ -249,15 +265,13 @@ describe("HTTPClient over loopback: connection persistence", () => {
   });
 
   it("completes a response whose head and body were buffered before the server reset the connection", async () => {
-    const srv = await server((_request, _index, socket) => {
-      socket.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
-      setTimeout(() => socket.resetAndDestroy(), 20);
-    });
+    const response = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+    const srv = await server((_request, _index, socket) => socket.write(response));
     const client = track(new HTTPClient());
     await connect(client, "127.0.0.1", srv.port);
     expect(client.request(Method.METHOD_GET, "/", [])).toBe(Err.OK);
     client.poll();
-    await waitUntil(() => client.getConnection()?.getState() === PeerState.ERROR, "the reset");
+    await resetOnceReceived(client, srv, response.length);
     await pollForResponse(client);
     expect(client.getResponseCode()).toBe(200);
     const read = await readBody(client);
