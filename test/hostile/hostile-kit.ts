@@ -5,6 +5,7 @@
  */
 import { expect } from "vitest";
 import { HTTPClient } from "../../src/client/http-client.ts";
+import type { Network } from "../../src/client/network.ts";
 import type { SocketPeer } from "../../src/client/peer/socket-peer.ts";
 import { TcpPeer } from "../../src/client/peer/tcp-peer.ts";
 import { TlsPeer } from "../../src/client/peer/tls-peer.ts";
@@ -74,11 +75,12 @@ export interface Requester extends Closable {
  * Creates a node in a tree; `track` removes it from the tree (closing its connection) after the test.
  *
  * @param track - The test's resource tracker.
+ * @param network - The node's network; a new NodeNetwork when not given.
  * @returns The requester.
  */
-export function requester(track: <T extends Closable>(thing: T) => T): Requester {
+export function requester(track: <T extends Closable>(thing: T) => T, network?: Network): Requester {
   const tree = new SceneTree();
-  const node = new HTTPRequest({ name: "hostile" });
+  const node = new HTTPRequest(network === undefined ? { name: "hostile" } : { name: "hostile", network });
   tree.root.addChild(node);
   return track({
     tree,

@@ -4,6 +4,14 @@
  * read as the next response), and an early answer while a large upload is still being sent.
  */
 import { describe, expect, it } from "vitest";
+import {
+  type Network,
+  NodeNetwork,
+  type PendingLookup,
+  type ResolvedAddress,
+  type StreamPeer,
+  type TlsConnectOptions,
+} from "../../src/client/index.ts";
 import { Method } from "../../src/status/method.ts";
 import { Result } from "../../src/status/result.ts";
 import { startHostileServer, type HostileConnection } from "../helpers/hostile-server.ts";
@@ -83,6 +91,31 @@ describe("a reset in the middle of a body", () => {
   });
 });
 
+/** A NodeNetwork that keeps the peers it connects, so a test can see what reached a connection. */
+class WatchedNetwork implements Network {
+  readonly #inner = new NodeNetwork();
+  /** Every peer connect() returned, in order. */
+  readonly peers: StreamPeer[] = [];
+
+  resolve(host: string): PendingLookup {
+    return this.#inner.resolve(host);
+  }
+
+  connect(address: ResolvedAddress, port: number): StreamPeer {
+    const peer = this.#inner.connect(address, port);
+    this.peers.push(peer);
+    return peer;
+  }
+
+  startTls(peer: StreamPeer, options: TlsConnectOptions): StreamPeer {
+    return this.#inner.startTls(peer, options);
+  }
+
+  eventLoopTurns(): number {
+    return this.#inner.eventLoopTurns();
+  }
+}
+
 describe("bytes beyond Content-Length on a keep-alive connection", () => {
   const SMUGGLED = "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nsmuggled";
 
@@ -90,6 +123,7 @@ describe("bytes beyond Content-Length on a keep-alive connection", () => {
     ["in the same write as the response", false],
     ["a moment after the response, while the connection is idle", true],
   ])("%s: never read as the next response; the next request goes on a new connection", async (_name, later) => {
+    let firstConnection: HostileConnection | null = null;
     const server = track(
       await startHostileServer(async (c, index) => {
         if ((await c.head()) === null) return;
@@ -97,21 +131,23 @@ describe("bytes beyond Content-Length on a keep-alive connection", () => {
           c.send("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond");
           return;
         }
+        firstConnection = c;
         const first = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
-        if (!later) {
-          c.send(first + SMUGGLED);
-          return;
-        }
-        c.send(first);
-        await sleep(5);
-        c.send(SMUGGLED);
+        c.send(later ? first : first + SMUGGLED);
       }),
     );
-    const { run } = requester(track);
+    const network = new WatchedNetwork();
+    const { run } = requester(track, network);
     const first = await run(urlOf(server, "/first"));
     expectOutcome(first, { result: Result.RESULT_SUCCESS, reason: /^$/, maxTicks: PROMPT_TICKS, maxBuffered: 4 * KiB, code: 200 });
     expect(Buffer.from(first.body).toString()).toBe("hello");
-    await sleep(30); // the stray bytes have surely arrived
+    if (later) {
+      // The first response is complete and the connection idle: now the stray bytes come, and the
+      // next request starts once they are in the idle connection's buffer.
+      (firstConnection as HostileConnection | null)?.send(SMUGGLED);
+      const idle = network.peers[0];
+      await waitUntil(() => idle?.getAvailableBytes() === SMUGGLED.length, "the stray bytes to reach the idle connection", 2000);
+    }
     const second = await run(urlOf(server, "/second"));
     expectOutcome(second, { result: Result.RESULT_SUCCESS, reason: /^$/, maxTicks: PROMPT_TICKS, maxBuffered: 4 * KiB, code: 200 });
     expect(Buffer.from(second.body).toString()).toBe("second");
