@@ -9,8 +9,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Method } from "../../src/status/method.ts";
 import { Result } from "../../src/status/result.ts";
 import { writeResponse } from "../helpers/loopback-server.ts";
-import { sleep } from "../helpers/wait.ts";
 import {
+  afterTick,
   Cleanup,
   gz,
   makeTree,
@@ -225,14 +225,14 @@ describe("downloadFile: the previous file is kept on every failure", () => {
     const good = gz(patternBytes(200_000, 11));
     const bad = Buffer.from(good);
     bad.fill(0x5a, Math.floor(bad.length / 2), Math.floor(bad.length / 2) + 64);
+    const { tree, node } = makeTree();
     const server = await serve(async (socket) => {
       writeHead(socket, 200, ["Content-Encoding: gzip", `Content-Length: ${bad.length}`]);
       socket.write(bad.subarray(0, 1000));
-      await sleep(30); // the first part is decoded into the file first
+      await afterTick(tree, () => node.getDownloadedBytes() >= 1000); // the first part is decoded into the file first
       socket.write(bad.subarray(1000));
     });
     const { dir, target } = dirWithOldFile();
-    const { node } = makeTree();
     node.downloadFile = target;
     node.request(`http://127.0.0.1:${server.port}/`);
     const done = await runUntilComplete(node, { mode: "fast", maxMs: 5000 });

@@ -10,8 +10,8 @@ import { Err } from "../../src/status/err.ts";
 import { Method } from "../../src/status/method.ts";
 import { getRefusedPort, readRequestHead, startTlsServer, writeResponse } from "../helpers/loopback-server.ts";
 import { fixtures } from "../helpers/tls-fixtures.ts";
-import { sleep } from "../helpers/wait.ts";
 import {
+  afterTick,
   Cleanup,
   gz,
   makeTree,
@@ -101,13 +101,13 @@ describe("connection failures", () => {
 
 describe("a response cut short", () => {
   it("CONNECTION_ERROR on a reset mid-body; code and headers kept, body empty", async () => {
+    const { tree, node } = makeTree();
     const server = await serve(async (socket) => {
       writeHead(socket, 200, ["Content-Length: 100000", "X-Test: reset"]);
       socket.write(Buffer.alloc(30000, 7));
-      await sleep(40);
+      await afterTick(tree, () => node.getDownloadedBytes() >= 30000); // the client has read them: the reset lands mid-body
       socket.resetAndDestroy();
     });
-    const { node } = makeTree();
     node.request(`http://127.0.0.1:${server.port}/`);
     const done = await runUntilComplete(node, { mode: "fast", maxMs: 5000 });
     expect(done.result).toBe(Result.RESULT_CONNECTION_ERROR);
