@@ -9,6 +9,7 @@ import { Result } from "../../src/status/result.ts";
 import { writeResponse } from "../helpers/loopback-server.ts";
 import { sleep } from "../helpers/wait.ts";
 import {
+  afterTick,
   arrayBufferBytes,
   Cleanup,
   gz,
@@ -159,16 +160,22 @@ describe("compression bombs", () => {
     const bomb = gzipOfZeros(256);
     expect(bomb.length).toBeLessThan(400 * 1024);
     let wrote = 0;
+    let completed = false;
+    const { tree, node } = makeTree();
+    node.requestCompleted.connect(() => {
+      completed = true;
+    });
     const server = await serve(async (socket) => {
       writeHead(socket, 200, ["Content-Encoding: gzip", "Transfer-Encoding: chunked"]);
-      for (let off = 0; off < bomb.length && !socket.destroyed; off += 16 * 1024) {
-        writeChunked(socket, bomb.subarray(off, off + 16 * 1024), 16 * 1024, false);
+      for (let off = 0; off < bomb.length && !socket.destroyed && !completed; off += 16 * 1024) {
+        const piece = bomb.subarray(off, off + 16 * 1024);
+        writeChunked(socket, piece, 16 * 1024, false);
         wrote = off;
-        await sleep(1);
+        // The next piece once the client has read this one (or has finished): the server never runs ahead of the client.
+        await afterTick(tree, () => completed || node.getDownloadedBytes() >= off + piece.length);
       }
       if (!socket.destroyed) socket.write("0\r\n\r\n");
     });
-    const { node } = makeTree();
     node.bodySizeLimit = MiB;
     const before = arrayBufferBytes();
     let peakMemory = before;
