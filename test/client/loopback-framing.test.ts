@@ -109,11 +109,11 @@ describe("HTTPClient over loopback: body framing", () => {
     const srv = await server(() => {
       const socket = srv.connections[0]!;
       socket.write("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nfirst part, ");
-      setTimeout(() => socket.end("second part"), 20);
     });
     const client = newClient();
     await connect(client, "127.0.0.1", srv.port);
     await requestAndWait(client, Method.METHOD_GET, "/close");
+    srv.connections[0]?.end("second part"); // the head is read: the rest of the body, then the close
     expect(client.getStatus()).toBe(Status.STATUS_BODY);
     expect(client.getResponseBodyLength()).toBe(-1);
     const read = await readBody(client);
@@ -126,11 +126,11 @@ describe("HTTPClient over loopback: body framing", () => {
     const srv = await server(() => {
       const socket = srv.connections[0]!;
       socket.write("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nold ");
-      setTimeout(() => socket.end("school"), 20);
     });
     const client = newClient();
     await connect(client, "127.0.0.1", srv.port);
     await requestAndWait(client, Method.METHOD_GET, "/old");
+    srv.connections[0]?.end("school"); // the head is read: the rest of the body, then the close
     const read = await readBody(client);
     expect(read.body.toString()).toBe("old school");
     expect(read.status).toBe(Status.STATUS_DISCONNECTED);
@@ -206,11 +206,12 @@ describe("HTTPClient over loopback: body framing", () => {
     const srv = await server((request) => {
       expect(request.body.toString()).toBe("payload");
       const socket = srv.connections[0]!;
-      socket.write("HTTP/1.1 100 Continue\r\n\r\n");
-      setTimeout(() => {
-        socket.write("HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\nLink: </app.js>; rel=preload\r\n\r\n");
-        setTimeout(() => writeResponse(socket, { status: 200, body: "final" }), 10);
-      }, 10);
+      // Three writes, each handed to the kernel before the next.
+      socket.write("HTTP/1.1 100 Continue\r\n\r\n", () =>
+        socket.write("HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\nLink: </app.js>; rel=preload\r\n\r\n", () =>
+          writeResponse(socket, { status: 200, body: "final" }),
+        ),
+      );
     });
     const client = newClient();
     await connect(client, "127.0.0.1", srv.port);

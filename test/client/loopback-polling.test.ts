@@ -4,7 +4,7 @@
  * socket — and the response-head limits.
  */
 import { describe, expect, it } from "vitest";
-import { Err, HTTPClient, Method, Status, TLSOptions } from "../../src/index.ts";
+import { Err, HTTPClient, Method, PeerState, Status, TLSOptions } from "../../src/index.ts";
 import { connect, pollForResponse, pollUntil, readBody, requestAndWait, TERMINAL } from "../helpers/client-driver.ts";
 import { startTcpServer, writeResponse } from "../helpers/loopback-server.ts";
 import { sleep, waitUntil } from "../helpers/wait.ts";
@@ -29,7 +29,8 @@ describe("HTTPClient over loopback: the poll contract", () => {
     expect(client.connectToHost("127.0.0.1", srv.port)).toBe(Err.OK);
     expect(client.getStatus()).toBe(Status.STATUS_CONNECTING);
     await waitUntil(() => srv.connections.length === 1, "the server to accept");
-    await sleep(20);
+    await waitUntil(() => client.getConnection()?.getState() === PeerState.OPEN, "the client's socket to open");
+    // The socket is open, but the status moves only when polled.
     expect(client.getStatus()).toBe(Status.STATUS_CONNECTING);
     expect(client.poll()).toBe(Err.OK);
     expect(client.getStatus()).toBe(Status.STATUS_CONNECTED);
@@ -53,7 +54,8 @@ describe("HTTPClient over loopback: the poll contract", () => {
   });
 
   it("calls the activity listener from the event loop when bytes arrive", async () => {
-    const srv = await server((_request, _index, socket) => setTimeout(() => writeResponse(socket, { body: "wake" }), 20));
+    // The answer can only come once this test awaits (the server runs on this event loop), after `before` is taken.
+    const srv = await server((_request, _index, socket) => writeResponse(socket, { body: "wake" }));
     const client = track(new HTTPClient());
     let wakeups = 0;
     client.setActivityListener(() => wakeups++);
