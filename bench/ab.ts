@@ -194,8 +194,13 @@ const METRIC_NAMES: Readonly<Record<string, string>> = {
   rps: "req/s",
   mbps: "MiB/s",
   ns: "ns / node / tick",
-  cpu: "CPU per unit",
 };
+
+/** A metric's name in the printed table; CPU is counted per the workload's unit of work. */
+function metricName(key: string, metric: string): string {
+  if (metric !== "cpu") return METRIC_NAMES[metric] ?? metric;
+  return key.startsWith("W1") ? "CPU s / 10k req" : key.startsWith("W2") ? "CPU µs / req" : key.startsWith("W3") ? "CPU s / GiB" : "CPU";
+}
 
 function ratioTurned(mine: number, theirs: number, higherIsBetter: boolean): number {
   return higherIsBetter ? mine / theirs : theirs / mine;
@@ -222,13 +227,13 @@ function collect(into: Map<string, Quantity>, key: string, tree: string, round: 
     const mine = subject.medians[metric];
     const theirs = undici.medians[metric];
     if (typeof mine !== "number" || typeof theirs !== "number") continue;
-    put(`${subject.name} ÷ undici, ${METRIC_NAMES[metric] ?? metric} (turned: > 1 is better)`, true, ratioTurned(mine, theirs, higher));
+    put(`${subject.name} ÷ undici, ${metricName(key, metric)} (turned: > 1 is better)`, true, ratioTurned(mine, theirs, higher));
   }
   for (const row of table.rows) {
     if (row.name === "undici") continue;
     for (const [metric, higher] of metrics) {
       const v = row.medians[metric];
-      if (typeof v === "number") put(`${row.name}, ${METRIC_NAMES[metric] ?? metric}`, higher, v);
+      if (typeof v === "number") put(`${row.name}, ${metricName(key, metric)}`, higher, v);
     }
   }
 }
