@@ -9,6 +9,9 @@
 //   npm run bench -- --only WF         the fetch() facade against undici's and the runtime's fetch
 //   npm run bench -- --quick           a short smoke run (1 run, small sizes, W3 measured in the bench
 //                                      process; asserts nothing about speed)
+//   npm run bench:ab -- --ref DIR      W1-W4 of this tree and of the source tree DIR (e.g. a worktree of
+//                                      an older commit) in one run, alternating, each quantity of both
+//                                      with the change; see bench/ab.ts
 //   nginx (where installed) serves W1, W2a and W3 into a counter as a second server.
 //   W1 and W2 run pinned with taskset (util-linux) where it exists: client and server on the same
 //   CPU, then on different CPUs (nginx tables unpinned); see bench/pin.ts.
@@ -25,6 +28,9 @@
 //            --json FILE    where to write the run's JSON (default .tmp/bench/last.json)
 //            --in-process   run W3/W4/W6 measurements in this process instead of a fresh child each
 //                           (for `node --cpu-prof`; RSS growth is then not comparable)
+//
+// POLL_HTTP_BENCH_PIN=external (set by bench/ab.ts): the processes were placed from outside, so
+// W1 and W2 neither pin nor unpin (one placement, "placed outside").
 //
 // The server runs in a child process (see bench/server.ts) so the client's CPU time and RSS are
 // measured alone; W3, W4 and W6 measurements each run in a fresh child (see bench/child.ts). This
