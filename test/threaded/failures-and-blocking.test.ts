@@ -147,11 +147,10 @@ describe("blocking mode", () => {
 
     expect(client.getStatus()).toBe(Status.STATUS_BODY);
     expect(client.getResponseCode()).toBe(200);
-    // The server answered after 1 s; the loop waited that long…
-    expect(wallMs).toBeGreaterThanOrEqual(900);
-    // …in a handful of polls (not a spin), returning on the bytes, not at the 30 s bound…
+    // The server answers after 1 s. The loop waited for it in a handful of polls (a spin would
+    // count thousands), each returning on the bytes: one waiting out the 30 s bound would outlast
+    // the test's own time limit…
     expect(polls).toBeLessThanOrEqual(3);
-    expect(wallMs).toBeLessThan(10_000);
     // …and the whole process used under 5 % of one core while it waited.
     const cpuMs = (cpu.user + cpu.system) / 1000;
     expect(cpuMs / wallMs).toBeLessThan(0.05);
