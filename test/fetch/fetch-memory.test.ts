@@ -7,7 +7,10 @@
  * sampled after a forced garbage collection at each read) must grow by at most 32 MiB; the plain
  * RSS, which also counts dropped buffers V8 has not collected yet, is compared with the runtime's
  * own fetch on the same body (both are tens of MiB, set by V8's collection thresholds, not by the
- * body size) and must stay far below the body size.
+ * body size) and must stay far below the body size. The plain figure is not held to 32 MiB: the
+ * chunks a default reader gets are its own, and V8 lets up to 32 MiB of dropped young arrays
+ * accumulate before it frees them (see ResponseStream), so any fetch that streams the body into
+ * fresh chunks shows that much plus what it holds.
  */
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
