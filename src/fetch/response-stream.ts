@@ -12,15 +12,15 @@ const EMPTY = new Uint8Array(0);
  * whatever the body size.
  *
  * What the process's RSS shows is more than what is held. A default reader owns every chunk it
- * reads, so each tick's bytes are an array of their own, and a dropped one is freed only when V8
+ * reads, so each is an array of its own, and a dropped one is freed only when V8
  * collects it: when the young generation fills, or at the latest once the young arrays' memory
  * reaches 32 MiB (twice the largest semi-space, a constant of 64-bit V8 that
  * `--max-semi-space-size` does not change). A reader that drops every chunk of a 256 MiB body
  * therefore sees RSS grow by about 32 MiB of collectable chunks plus what is held (34-58 MiB
  * measured on Node 20; the runtime's own fetch 40-56 MiB). Chunks of 16 KiB to 1 MiB instead of
  * one per tick, a queue of 64 KiB to 4 MiB, `Buffer.allocUnsafeSlow` instead of `new Uint8Array`
- * and a smaller read bound on the connection all stay in that range, and a byte stream does no
- * better. Only 4 KiB chunks, whose read objects fill the young generation sooner, got below
+ * and a smaller read bound on the connection all stay in that range, and so does this byte stream
+ * for a default reader. Only 4 KiB chunks, whose read objects fill the young generation sooner, got below
  * 32 MiB (25-29 MiB), at three to five times the CPU per byte. A BYOB reader that reuses its
  * buffer gets no new array at all, so its RSS grows by what is held (about 13 MiB): that is why
  * the body is a byte stream and why pieces reach it uncopied.
