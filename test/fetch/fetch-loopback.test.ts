@@ -5,6 +5,7 @@
  * asserts each side's behaviour, so any other difference fails.
  */
 import busboy from "busboy";
+import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FetchFailure, Result, fetch as pollFetch } from "../../src/index.ts";
@@ -269,6 +270,12 @@ describe.each(implementations)("fetch (%s) on a loopback server", (name, fetch) 
       .then((r) => r.text())
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TypeError);
+  });
+
+  it("integrity over a body of many pieces: the kept pieces are the body's bytes", async () => {
+    const integrity = `sha256-${createHash("sha256").update(PATTERN).digest("base64")}`;
+    const res = await fetch(`${server.base}/pattern`, { integrity });
+    expect(Buffer.from(await res.arrayBuffer()).equals(PATTERN)).toBe(true);
   });
 
   it("keepalive, priority, cache, credentials, mode, referrer, referrerPolicy, window: accepted", async () => {
