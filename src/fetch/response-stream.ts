@@ -37,6 +37,8 @@ export class ResponseStream {
   #end = 0;
   /** A read waits for bytes (the stream pulled and was not answered yet). */
   #wanted = false;
+  /** A BYOB read came: the end of the body waits in the store for it rather than in a new array. */
+  #byobSeen = false;
   /** True while {@link ResponseStream.#drain} runs (answering a read may pull again at once). */
   #draining = false;
   /** "closing": the body ended, the store still holds bytes; "done": nothing more happens. */
@@ -61,8 +63,9 @@ export class ResponseStream {
         start: (controller) => {
           this.#controller = controller;
         },
-        pull: () => {
+        pull: (controller) => {
           this.#wanted = true;
+          if (controller.byobRequest !== null) this.#byobSeen = true;
           this.#drain();
           if (this.#state === "open" && this.#end - this.#start < this.#highWaterMark) this.#onPull();
         },
@@ -95,6 +98,15 @@ export class ResponseStream {
     if (this.#state !== "open") return;
     this.#state = "closing";
     this.#drain();
+    if (this.#state === "closing" && !this.#byobSeen) {
+      // No BYOB read so far (a whole small body, read by `arrayBuffer()` or a default reader): the
+      // rest goes to the stream's queue now, so the reads that follow need no pull.
+      const store = this.#store;
+      const rest = this.#start === 0 && this.#end === store.length ? store : store.slice(this.#start, this.#end);
+      this.#finish();
+      this.#controller.enqueue(rest);
+      this.#controller.close();
+    }
   }
 
   /**
