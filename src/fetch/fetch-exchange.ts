@@ -110,6 +110,9 @@ export class FetchExchange {
       return;
     }
     this.#request = request;
+    // Body pieces come as views into receive memory: the response stream copies them straight
+    // into the reader's buffer or its own store, with no array per tick in between.
+    request._bodyDataViews = true;
     request.redirectReceived.connect(this.#onRedirect);
     request.headersReceived.connect(this.#onHeaders);
     request.bodyData.connect(this.#onData);
@@ -148,9 +151,11 @@ export class FetchExchange {
     this.#respond(code, headers, stream.stream);
   };
 
-  readonly #onData = (chunk: Uint8Array): void => {
-    if (this.#kept !== null) this.#kept.push(chunk);
-    else this.#stream?.push(chunk);
+  /** A piece of the body, valid only during the call (see `PoolRequest._bodyDataViews`). */
+  readonly #onData = (piece: Uint8Array): void => {
+    // Uint8Array's slice copies (a Buffer's slice would be a view).
+    if (this.#kept !== null) this.#kept.push(Uint8Array.prototype.slice.call(piece));
+    else this.#stream?.push(piece);
   };
 
   readonly #onCompleted = (...[result, code, headers, body]: RequestCompletedArgs): void => {

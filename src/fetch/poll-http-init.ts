@@ -52,8 +52,8 @@ export interface PollHttpInit {
   /** A proxy for `https://` URLs (a `CONNECT` tunnel). */
   readonly httpsProxy?: FetchProxy;
   /**
-   * Bytes `response.body` queues before the body is left in the connection until the application
-   * reads (back-pressure). Default 1 MiB.
+   * Bytes `response.body` keeps unread before the body is left in the connection until the
+   * application reads (back-pressure). Default 1 MiB.
    */
   readonly bodyHighWaterMark?: number;
   /**

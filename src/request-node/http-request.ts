@@ -92,6 +92,15 @@ export class HTTPRequest extends Node {
    */
   readonly bodyData: Signal<[chunk: Uint8Array]> = new Signal();
   /**
+   * When true, `bodyData` hands out the tick's decoded pieces as they are, once per piece, instead
+   * of one new array per tick: views into the connection's receive memory, valid only during the
+   * emission (the listener copies what it keeps). Set by the pool for the `fetch()` facade, whose
+   * `response.body` copies straight into the reader's own buffers; false for everyone else.
+   *
+   * @internal
+   */
+  _bodyDataViews = false;
+  /**
    * Emitted at the end of a tick in which request body bytes went out: bytes sent so far and the
    * total (-1 when streamed without a length).
    */
@@ -830,14 +839,20 @@ export class HTTPRequest extends Node {
     if (headers !== null && this.headersReceived.getConnectionCount() > 0) this.headersReceived.emit(headers[0], headers[1]);
     if (redirect !== null && live()) this.redirectReceived.emit(...redirect);
     if (batch.data.length > 0 && live() && this.bodyData.getConnectionCount() > 0) {
-      // The join is bounded (a tick decodes a bounded amount), but nothing here may keep requestCompleted from being emitted.
-      let chunk: Uint8Array | null = null;
-      try {
-        chunk = batch.takeData();
-      } catch (error) {
-        Signal.onListenerError(error, "body_data");
+      if (this._bodyDataViews) {
+        const pieces = batch.data;
+        for (let i = 0; i < pieces.length && live(); i++) this.bodyData.emit(pieces[i] as Uint8Array);
+        pieces.length = 0;
+      } else {
+        // The join is bounded (a tick decodes a bounded amount), but nothing here may keep requestCompleted from being emitted.
+        let chunk: Uint8Array | null = null;
+        try {
+          chunk = batch.takeData();
+        } catch (error) {
+          Signal.onListenerError(error, "body_data");
+        }
+        if (chunk !== null) this.bodyData.emit(chunk);
       }
-      if (chunk !== null) this.bodyData.emit(chunk);
     }
     if (download !== null && live() && this.downloadProgress.getConnectionCount() > 0) this.downloadProgress.emit(download[0], download[1]);
     if (upload !== null && live() && this.uploadProgress.getConnectionCount() > 0) this.uploadProgress.emit(upload[0], upload[1]);

@@ -46,7 +46,7 @@ const program = ts.createProgram(["src/index.ts"], {
 });
 const classes = ["HTTPClient", "HTTPRequest", "Node", "SceneTree", "Signal", "TreeRunner", "TLSOptions"];
 /** Members that are plumbing rather than API a Godot user looks up. */
-const internal = new Set(["toConnectOptions", "tree"]);
+const internal = new Set(["toConnectOptions", "tree", "_bodyDataViews"]);
 const checker = program.getTypeChecker();
 const indexFile = program.getSourceFile("src/index.ts");
 const indexSymbol = indexFile === undefined ? undefined : checker.getSymbolAtLocation(indexFile);

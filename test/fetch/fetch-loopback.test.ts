@@ -5,10 +5,11 @@
  * asserts each side's behaviour, so any other difference fails.
  */
 import busboy from "busboy";
+import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FetchFailure, Result, fetch as pollFetch } from "../../src/index.ts";
-import { INTEGRITY_GOOD, startFetchServer, type FetchServer, type Received } from "./fetch-server.ts";
+import { INTEGRITY_GOOD, PATTERN, startFetchServer, type FetchServer, type Received } from "./fetch-server.ts";
 
 type Fetch = (input: string | URL | Request, init?: Record<string, unknown>) => Promise<Response>;
 /** This library's fetch has the runtime's signature: it can stand in for it. */
@@ -271,6 +272,12 @@ describe.each(implementations)("fetch (%s) on a loopback server", (name, fetch) 
     expect(error).toBeInstanceOf(TypeError);
   });
 
+  it("integrity over a body of many pieces: the kept pieces are the body's bytes", async () => {
+    const integrity = `sha256-${createHash("sha256").update(PATTERN).digest("base64")}`;
+    const res = await fetch(`${server.base}/pattern`, { integrity });
+    expect(Buffer.from(await res.arrayBuffer()).equals(PATTERN)).toBe(true);
+  });
+
   it("keepalive, priority, cache, credentials, mode, referrer, referrerPolicy, window: accepted", async () => {
     const res = await fetch(`${server.base}/opts`, {
       keepalive: true,
@@ -295,6 +302,39 @@ describe.each(implementations)("fetch (%s) on a loopback server", (name, fetch) 
     await expect(fetch(`${server.base}/c`, { mode: "navigate" })).rejects.toThrow(TypeError);
     await expect(fetch(`${server.base}/c`, { window: {} })).rejects.toThrow(TypeError);
     await expect(fetch(`${server.base}/c`, { redirect: "sideways" })).rejects.toThrow(TypeError);
+  });
+
+  it("body is a byte stream: a BYOB reader gets every byte in order into its own buffer, then the end", async () => {
+    const res = await fetch(`${server.base}/pattern`);
+    const reader = res.body!.getReader({ mode: "byob" });
+    const got = Buffer.alloc(PATTERN.length);
+    let filled = 0;
+    let buffer = new Uint8Array(10_000); // not a divisor of any piece: reads straddle them
+    for (;;) {
+      const { done, value } = await reader.read(buffer);
+      if (done || value === undefined) break;
+      got.set(value, filled);
+      filled += value.length;
+      buffer = new Uint8Array(value.buffer);
+    }
+    expect(filled).toBe(PATTERN.length);
+    expect(got.equals(PATTERN)).toBe(true);
+    await expect(reader.closed).resolves.toBeUndefined();
+  });
+
+  it("a default reader and a BYOB reader can take turns on one body", async () => {
+    const res = await fetch(`${server.base}/pattern`);
+    const parts: Buffer[] = [];
+    let total = 0;
+    for (let turn = 0; total < PATTERN.length; turn++) {
+      const reader = turn % 2 === 0 ? res.body!.getReader() : res.body!.getReader({ mode: "byob" });
+      const read = reader instanceof ReadableStreamBYOBReader ? await reader.read(new Uint8Array(777)) : await reader.read();
+      reader.releaseLock();
+      if (read.done || read.value === undefined) break;
+      parts.push(Buffer.from(read.value));
+      total += read.value.length;
+    }
+    expect(Buffer.concat(parts).equals(PATTERN)).toBe(true);
   });
 
   it("a 204 has a null body", async () => {

@@ -26,6 +26,8 @@ export interface FetchServer {
 }
 
 export const INTEGRITY_BODY = "integrity-checked body";
+/** The body of `/pattern`: 3 MiB + 7 bytes of `i % 251`, sent in pieces of 100,000 bytes. */
+export const PATTERN: Buffer = Buffer.from(Array.from({ length: 3 * 1024 * 1024 + 7 }, (_, i) => i % 251));
 export const INTEGRITY_GOOD = `sha256-${createHash("sha256").update(INTEGRITY_BODY).digest("base64")}`;
 
 /** Starts the server on port 0. */
@@ -51,6 +53,12 @@ export async function startFetchServer(): Promise<FetchServer> {
       case "/no-content":
         res.writeHead(204).end();
         return;
+      case "/pattern": {
+        res.writeHead(200, { "Content-Length": String(PATTERN.length) });
+        for (let at = 0; at < PATTERN.length; at += 100_000) res.write(PATTERN.subarray(at, at + 100_000));
+        res.end();
+        return;
+      }
       case "/stall-head": // never answers until release()
         held.push(res);
         return;

@@ -71,6 +71,14 @@ export class PoolRequest {
   #redirectReceived: Signal<[responseCode: number, method: string, url: string, headers: string[]]> | undefined;
   #retrying: Signal<[attempt: number, delay: number, reason: string]> | undefined;
 
+  /**
+   * As `HTTPRequest._bodyDataViews`: `bodyData` hands out the tick's pieces as views valid only
+   * during the emission. Set before the request starts.
+   *
+   * @internal
+   */
+  _bodyDataViews = false;
+
   /** Emitted when the request leaves the queue and starts on a connection. */
   get started(): Signal<[]> {
     return (this.#started ??= new Signal<[]>("started"));

@@ -662,6 +662,7 @@ export class HTTPRequestPool extends Node {
     if (node.downloadChunkSize !== chunkSize) node.downloadChunkSize = chunkSize;
     const file = options.downloadFile ?? "";
     if (node.downloadFile !== file) node.downloadFile = file;
+    node._bodyDataViews = job.handle?._bodyDataViews === true;
     job.state = "running";
     job.worker = node;
     worker.job = job;
