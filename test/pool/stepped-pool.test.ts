@@ -50,7 +50,9 @@ function rig(options: HTTPRequestPoolOptions = {}): Rig {
   const network = new ScriptedNetwork().addHost("a.test", ["10.0.0.1"]).addHost("b.test", ["10.0.0.2"]).addHost("c.test", ["10.0.0.3"]);
   network.autoAccept = true;
   const tree = new SceneTree();
-  const pool = new HTTPRequestPool({ network, ...options });
+  // The counts alone budget a tick (tickBudgetMs 0): the default time budget reads the wall clock,
+  // so how many start per tick would depend on the machine.
+  const pool = new HTTPRequestPool({ network, tickBudgetMs: 0, ...options });
   tree.root.addChild(pool);
   const events: string[] = [];
   const starts: string[] = [];
@@ -209,6 +211,32 @@ describe("HTTPRequestPool (stepped)", () => {
     expect(running).toEqual([2, 4, 6, 6]);
   });
 
+  it("with a time budget, starts requests after its connections' pass: a connection freed in the tick is reused in it", () => {
+    const r = rig({ maxConnectionsPerOrigin: 10, tickBudgetMs: 3, clock: () => 0 }); // a clock that never passes the budget
+    r.add("a.test", "first");
+    r.tick();
+    expect(r.starts).toEqual(["first"]);
+    r.serve();
+    r.pushPieces(); // the response is in before the next tick
+    r.add("a.test", "second");
+    r.tick(); // "first" completes in its connection's pass, then "second" starts on that connection
+    expect(r.starts).toEqual(["first", "second"]);
+    expect(r.network.connections).toHaveLength(1);
+    r.runToEnd();
+    expect(r.events.filter((e) => e.includes("completed RESULT_SUCCESS 200"))).toHaveLength(2);
+
+    // Counts only: the pool's pass comes before its connections', so "fourth" opens a second connection.
+    const counted = rig({ maxConnectionsPerOrigin: 10 });
+    counted.add("a.test", "third");
+    counted.tick();
+    counted.serve();
+    counted.pushPieces();
+    counted.add("a.test", "fourth");
+    counted.tick();
+    expect(counted.starts).toEqual(["third", "fourth"]);
+    expect(counted.network.connections).toHaveLength(2);
+  });
+
   it("cancels queued and running requests (nothing emitted), refuses a full queue with ERR_BUSY", () => {
     const r = rig({ maxConnectionsPerOrigin: 1, maxQueued: 3 });
     const running = r.add("a.test", "running");
@@ -340,9 +368,9 @@ describe("HTTPRequestPool (stepped)", () => {
     it("on every run", () => {
       const first = scenario();
       // Tick 1 opens 3 connections (the budget): b1, a2, a0; a1 is then raised to 1000 but a.test has
-      // its 2; tick 2 opens b.test's second for b2; then each connection that finishes takes the
-      // best request of its origin: b0 after b1, a1 after a2, a3 after a0.
-      expect(first.starts).toEqual(["b1", "a2", "a0", "b2", "b0", "a1", "a3"]);
+      // its 2; tick 2 opens b.test's second for b2; then the connections freed in a tick take the
+      // best queued requests, in the pool's pass after theirs: a1 (1000), b0 (250), a3 (1).
+      expect(first.starts).toEqual(["b1", "a2", "a0", "b2", "a1", "b0", "a3"]);
       for (let run = 0; run < 3; run++) expect(scenario()).toEqual(first);
     });
 

@@ -19,9 +19,11 @@ export const DEFAULT_MAX_CONNECTIONS = 256;
 /** The default of {@link HTTPRequestPoolOptions.maxQueued}. */
 export const DEFAULT_MAX_QUEUED = 10_000;
 /** The default of {@link HTTPRequestPoolOptions.maxNewConnectionsPerTick}. */
-export const DEFAULT_MAX_NEW_CONNECTIONS_PER_TICK = 16;
+export const DEFAULT_MAX_NEW_CONNECTIONS_PER_TICK = 64;
 /** The default of {@link HTTPRequestPoolOptions.maxStartsPerTick}. */
-export const DEFAULT_MAX_STARTS_PER_TICK = 48;
+export const DEFAULT_MAX_STARTS_PER_TICK = 256;
+/** The default of {@link HTTPRequestPoolOptions.tickBudgetMs}: well within a quarter of a 60 fps frame (4.17 ms). */
+export const DEFAULT_TICK_BUDGET_MS = 3;
 
 /** Options for a new {@link HTTPRequestPool}. Every limit can be changed later through the pool's property of the same name. */
 export interface HTTPRequestPoolOptions {
@@ -37,24 +39,28 @@ export interface HTTPRequestPoolOptions {
   readonly maxQueued?: number;
   /**
    * Most new connections the pool opens in one tick (requests that reuse a kept connection are not
-   * counted), so a burst of requests is spread over frames. Default 16.
+   * counted). Default 64; the time budget usually stops a burst before.
    */
   readonly maxNewConnectionsPerTick?: number;
   /**
-   * Most requests the pool starts in one tick, on new or kept connections (a connection that
-   * finishes a request takes the next one at once only within it). Default 48.
+   * Most requests the pool starts in one tick, on new or kept connections. Default 256; the time
+   * budget usually stops a burst before. In the counts-only mode (`tickBudgetMs: 0`), this and
+   * {@link maxNewConnectionsPerTick} alone spread a burst: set them to what a frame of yours holds.
    */
   readonly maxStartsPerTick?: number;
   /**
    * Milliseconds of its clock after which the pool starts no more requests in a tick, counted from
-   * when the tick reached the pool (its connections, processed right after it, count); the first
-   * start of a tick is always allowed. 0 (default) for no time budget.
+   * when the tick reached the pool (its connections' work in the tick counts, and each start's
+   * connect or first write); the first start of a tick is always allowed. Default 3, within a
+   * quarter of a 60 fps frame: as many requests start per tick as fit, however much a start costs
+   * on the machine. 0 for none: the counts-only mode, whose starts per tick do not depend on the
+   * clock (for repeatable runs, e.g. tests under `ScriptedNetwork`).
    */
   readonly tickBudgetMs?: number;
   /**
    * The clock the time budget reads, in milliseconds. Read only while {@link tickBudgetMs} is above
-   * 0; default `performance.now()`. Timings of requests are in each request's own time (the deltas
-   * it was given), as for an `HTTPRequest` made without a clock.
+   * 0, and only in ticks with requests queued; default `performance.now()`. Timings of requests are
+   * in each request's own time (the deltas it was given), as for an `HTTPRequest` made without a clock.
    */
   readonly clock?: () => number;
 }

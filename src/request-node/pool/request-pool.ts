@@ -23,6 +23,7 @@ import {
   DEFAULT_MAX_NEW_CONNECTIONS_PER_TICK,
   DEFAULT_MAX_QUEUED,
   DEFAULT_MAX_STARTS_PER_TICK,
+  DEFAULT_TICK_BUDGET_MS,
   requestOptionsProblem,
   type HTTPRequestPoolOptions,
   type PoolProxy,
@@ -105,16 +106,24 @@ interface OriginWorkers {
  * - `maxQueued` (default 10,000) waiting requests; a full queue refuses with `ERR_BUSY` (the request
  *   can be tried again once others finished).
  *
- * Frame budget, so a burst of a thousand requests is spread over frames instead of stalling one:
- * each tick the pool opens at most `maxNewConnectionsPerTick` new connections (default 16) and
- * starts at most `maxStartsPerTick` requests (default 48, on new or kept connections: the work of a
- * tick grows with the requests in flight); with `tickBudgetMs` above 0 it also starts none once that
- * many milliseconds of its clock passed since the tick reached it (its connections, processed right
- * after it, count). The first start of a tick is always allowed. Both counts are deterministic; the
- * time budget depends on the clock (inject one for repeatable runs). Requests queued between ticks start in the
- * pool's next tick (the pool is processed before its connections, so they go out in that tick); a
- * connection that finishes a request takes the next one of its origin at once, from its
- * `requestCompleted`.
+ * Frame budget, so a burst of a thousand requests is spread over frames instead of stalling one.
+ * By default it is a time budget: each tick the pool starts requests until `tickBudgetMs` (default
+ * 3, within a quarter of a 60 fps frame) milliseconds of its clock passed since the tick reached it,
+ * its connections' work in the tick counted (each start steps its connection at once, so its
+ * connect or its request's first write is counted too). The number that fit adapts to what a start
+ * costs on the machine: cheap starts let more through per frame. With a time budget, the pool starts
+ * requests in a pass the tree gives it after its connections' pass, so the responses they took in
+ * count first and the connections they freed are taken before new ones are opened. The first start
+ * of a tick is always allowed. Two counts cap a tick as well: `maxNewConnectionsPerTick` new
+ * connections (default 64) and `maxStartsPerTick` starts (default 256, on new or kept connections).
+ *
+ * How many start per tick under a time budget depends on the clock, so for repeatable runs (tests
+ * under `ScriptedNetwork`) set `tickBudgetMs` to 0, the counts-only mode, or inject a `clock`. In
+ * the counts-only mode the pool starts requests at the start of the tick (before its connections,
+ * so they go out in that tick) and again after its connections' pass, on the connections freed in
+ * it; the same calls and ticks give the same starts on every run. In both modes the queued
+ * requests start best first (priority, then queue order) on an idle connection of their origin, or
+ * a new one when the limits allow.
  *
  * Leaving the tree cancels every queued and running request (nothing is emitted) and closes every
  * connection.
@@ -199,6 +208,10 @@ export class HTTPRequestPool extends Node {
   #startsThisTick = 0;
   /** The time-budget clock's reading when the current tick reached the pool (when a time budget is set). */
   #tickStartedAt = 0;
+  /** True when a request ended (its `requestCompleted` emitted) during the current dispatch. */
+  #endedInDispatch = false;
+  /** The tree's frame the per-tick counts are for (-1 outside a step). */
+  #frame = -1;
   /** True when the last dispatch stopped on the frame budget with requests that could have started. */
   #deferred = false;
   #reason = "";
@@ -220,7 +233,7 @@ export class HTTPRequestPool extends Node {
     this.#maxQueued = DEFAULT_MAX_QUEUED;
     this.#maxNewPerTick = DEFAULT_MAX_NEW_CONNECTIONS_PER_TICK;
     this.#maxStartsPerTick = DEFAULT_MAX_STARTS_PER_TICK;
-    this.#tickBudgetMs = 0;
+    this.#tickBudgetMs = DEFAULT_TICK_BUDGET_MS;
     if (options.maxConnectionsPerOrigin !== undefined) this.maxConnectionsPerOrigin = options.maxConnectionsPerOrigin;
     if (options.maxConnections !== undefined) this.maxConnections = options.maxConnections;
     if (options.maxQueued !== undefined) this.maxQueued = options.maxQueued;
@@ -259,7 +272,7 @@ export class HTTPRequestPool extends Node {
     if (this.#validCount(value, 0, "maxQueued")) this.#maxQueued = value;
   }
 
-  /** Most new connections opened per tick; a whole number from 1. Default 16. */
+  /** Most new connections opened per tick; a whole number from 1. Default 64. */
   get maxNewConnectionsPerTick(): number {
     return this.#maxNewPerTick;
   }
@@ -269,7 +282,7 @@ export class HTTPRequestPool extends Node {
     if (this.#validCount(value, 1, "maxNewConnectionsPerTick")) this.#maxNewPerTick = value;
   }
 
-  /** Most requests started per tick, on new or kept connections; a whole number from 1. Default 48. */
+  /** Most requests started per tick, on new or kept connections; a whole number from 1. Default 256. */
   get maxStartsPerTick(): number {
     return this.#maxStartsPerTick;
   }
@@ -279,7 +292,7 @@ export class HTTPRequestPool extends Node {
     if (this.#validCount(value, 1, "maxStartsPerTick")) this.#maxStartsPerTick = value;
   }
 
-  /** Milliseconds per tick after which the pool starts no more requests in that tick; 0 (default) for no time budget. */
+  /** Milliseconds per tick after which the pool starts no more requests in that tick; default 3; 0 for none (the counts-only, deterministic mode). */
   get tickBudgetMs(): number {
     return this.#tickBudgetMs;
   }
@@ -351,7 +364,7 @@ export class HTTPRequestPool extends Node {
     }
     job.handle = new PoolRequest(job, this.#control);
     this.#queue.push(job);
-    this.getTree()?.wake();
+    this.getTree()?.queueProcess(this); // during a step (a listener), it may start in this one
     return job.handle;
   }
 
@@ -440,19 +453,44 @@ export class HTTPRequestPool extends Node {
   }
 
   /**
-   * Starts queued requests as the limits and the frame budget allow. The connections are children
-   * of the pool, processed after it in the same tick, so what starts here goes out in this tick.
+   * Starts queued requests as the limits and the frame budget allow, stepping each one's connection
+   * at once, so it goes out in this tick. Connections freed later in the tick (their request ended
+   * in their own pass, after the pool's) take queued requests in an extra pass the pool asks the
+   * tree for; the budgets are per tick, over both passes.
    *
    * @param delta - Seconds since the last tick (unused: the requests count their own time).
    */
   override _process(delta: number): void {
     void delta;
-    this.#openedThisTick = 0;
-    this.#startsThisTick = 0;
-    this.#deferred = false;
+    const tree = this.getTree();
+    const processing = tree?.isProcessing() === true;
+    const frame = processing ? (tree?.getFrame() ?? -1) : -1;
+    const regular = frame !== this.#frame || !processing;
+    if (regular) {
+      // A new tick: the budgets start again. An idle pool reads no clock.
+      this.#frame = frame;
+      this.#openedThisTick = 0;
+      this.#startsThisTick = 0;
+      this.#deferred = false;
+      this.#tickStartedAt = -1;
+    }
+    if (this.#queue.size === 0) return;
     const clock = this.#budgetClock();
-    if (clock !== null) this.#tickStartedAt = clock();
-    if (this.#queue.size > 0) this.#dispatch();
+    if (clock !== null) {
+      if (this.#tickStartedAt < 0) this.#tickStartedAt = clock(); // the connections' pass counts
+      if (regular && processing) {
+        // With a time budget, every start waits for the pass after the connections': the time they
+        // take to read what arrived counts first, and the connections they free are taken first
+        // (rather than new ones opened for requests a freed connection would have taken).
+        tree?.queueProcess(this);
+        return;
+      }
+    }
+    this.#endedInDispatch = false;
+    this.#dispatch();
+    // A request that ended at once (a cache hit, a refusal) was emitted during this pass, maybe after
+    // the nodes that watch for it were processed: another step lets them see it.
+    if (this.#endedInDispatch) tree?.wake();
   }
 
   /**
@@ -494,8 +532,7 @@ export class HTTPRequestPool extends Node {
         return;
       }
       this.#queue.take(job.origin); // the best job is the head of its origin's queue
-      const worker = this.#takeWorker(job.origin);
-      this.#start(job, worker.worker, worker.added);
+      this.#start(job, this.#takeWorker(job.origin));
     }
   }
 
@@ -511,8 +548,11 @@ export class HTTPRequestPool extends Node {
    */
   #withinBudget(): boolean {
     let ok = this.#startsThisTick < this.#maxStartsPerTick;
-    const clock = ok && this.#startsThisTick > 0 ? this.#budgetClock() : null;
-    if (clock !== null && clock() - this.#tickStartedAt >= this.#tickBudgetMs) ok = false;
+    const clock = ok ? this.#budgetClock() : null;
+    if (clock !== null) {
+      if (this.#tickStartedAt < 0) this.#tickStartedAt = clock();
+      else if (this.#startsThisTick > 0 && clock() - this.#tickStartedAt >= this.#tickBudgetMs) ok = false;
+    }
     if (!ok) this.#deferred = true;
     return ok;
   }
@@ -542,12 +582,12 @@ export class HTTPRequestPool extends Node {
   }
 
   /** An idle connection of `origin`, or a new one (closing an idle one of another origin when `maxConnections` is reached). */
-  #takeWorker(origin: string): { readonly worker: Worker; readonly added: boolean } {
+  #takeWorker(origin: string): Worker {
     let workers = this.#origins.get(origin);
     const idle = workers?.idle.pop();
     if (idle !== undefined) {
       if (idle.node.getHttpClientStatus() !== Status.STATUS_CONNECTED) this.#openedThisTick++;
-      return { worker: idle, added: false };
+      return idle;
     }
     if (workers === undefined) this.#origins.set(origin, (workers = { all: [], idle: [] }));
     const node = new HTTPRequest({
@@ -572,7 +612,7 @@ export class HTTPRequestPool extends Node {
     this.#workerCount++;
     this.#openedThisTick++;
     this.addChild(node);
-    return { worker, added: true };
+    return worker;
   }
 
   /** Closes the least recently used idle connection of another origin (the oldest origin first). */
@@ -613,12 +653,8 @@ export class HTTPRequestPool extends Node {
     }
   }
 
-  /**
-   * Sets the node up for `job` and starts it.
-   *
-   * @param added - True for a connection added in this call of the pool's tick.
-   */
-  #start(job: PoolJob, worker: Worker, added: boolean): void {
+  /** Sets the node up for `job`, starts it, and steps it. */
+  #start(job: PoolJob, worker: Worker): void {
     const node = worker.node;
     const last = worker.lastJob;
     if (last !== null) {
@@ -648,12 +684,15 @@ export class HTTPRequestPool extends Node {
     node.acceptGzip = options.acceptGzip ?? this.acceptGzip;
     node.maxRedirects = options.maxRedirects ?? this.maxRedirects;
     node.redirectMode = options.redirectMode ?? this.redirectMode;
-    // Setters that check their value: only when it changes.
+    // Setters that check their value (and the phase timeouts', which copy the node's timeouts): only when it changes.
     const timeout = options.timeout ?? this.timeout;
     if (node.timeout !== timeout) node.timeout = timeout;
-    node.connectTimeout = options.connectTimeout ?? this.connectTimeout;
-    node.headTimeout = options.headTimeout ?? this.headTimeout;
-    node.idleTimeout = options.idleTimeout ?? this.idleTimeout;
+    const connectTimeout = options.connectTimeout ?? this.connectTimeout;
+    if (node.connectTimeout !== connectTimeout) node.connectTimeout = connectTimeout;
+    const headTimeout = options.headTimeout ?? this.headTimeout;
+    if (node.headTimeout !== headTimeout) node.headTimeout = headTimeout;
+    const idleTimeout = options.idleTimeout ?? this.idleTimeout;
+    if (node.idleTimeout !== idleTimeout) node.idleTimeout = idleTimeout;
     node.retryPolicy = this.retryPolicy;
     node.useEnvironmentProxy = this.useEnvironmentProxy;
     const limit = options.bodySizeLimit ?? this.bodySizeLimit;
@@ -676,16 +715,16 @@ export class HTTPRequestPool extends Node {
       job.err = err;
       job.reason = reason;
       job.releaseSignal();
+      this.#endedInDispatch = true;
       job.handle?.made("requestCompleted")?.emit(Result.RESULT_REQUEST_FAILED, 0, [], EMPTY);
       return;
     }
     this.#startsThisTick++;
     job.handle?.made("started")?.emit();
     if (worker.job === job) this.#forward(worker, job); // after `started`: its listeners may connect to the others
-    // A connection added during this tick is not processed by the tree until the next one: step it
-    // now so its connect starts in this tick, as the requests of the connections already there do.
-    const tree = this.getTree();
-    if (added && tree !== null && tree.isProcessing() && worker.job === job) node._process(0);
+    // Step the node now, so its connect (a new connection) or its request (a kept one) goes out in
+    // this tick, inside the time the frame budget measures: the budget sees what each start costs.
+    if (this.getTree()?.isProcessing() === true && worker.job === job) node._process(0);
   }
 
   /** The node's request ended: the handle emits it, then the connection takes the next request of its origin. */
@@ -695,15 +734,10 @@ export class HTTPRequestPool extends Node {
     this.#release(worker);
     job.state = "done";
     job.releaseSignal();
+    this.#endedInDispatch = true;
     job.handle?.made("requestCompleted")?.emit(result, code, headers, body);
-    if (worker.job !== null || !worker.node.isInsideTree()) return;
-    if (this.#queue.peek(worker.origin) === undefined || !this.#withinBudget()) return; // over budget: the pool's next tick starts it
-    const idle = worker.home.idle;
-    if (idle[idle.length - 1] === worker)
-      idle.pop(); // #release just put it there
-    else return;
-    const next = this.#queue.take(worker.origin);
-    if (next !== undefined) this.#start(next, worker, false);
+    // The connection is free: the pool's pass after its connections' starts the next request.
+    if (this.#queue.size > 0) this.getTree()?.queueProcess(this);
   }
 
   /**
@@ -732,7 +766,7 @@ export class HTTPRequestPool extends Node {
         worker.node.cancelRequest();
         this.#release(worker);
       }
-      this.getTree()?.wake(); // a connection is free for the queue
+      if (this.#queue.size > 0) this.getTree()?.queueProcess(this); // a connection is free for the queue
     } else {
       return;
     }
