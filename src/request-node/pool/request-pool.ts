@@ -488,9 +488,10 @@ export class HTTPRequestPool extends Node {
     }
     this.#endedInDispatch = false;
     this.#dispatch();
-    // A request that ended at once (a cache hit, a refusal) was emitted during this pass, maybe after
-    // the nodes that watch for it were processed: another step lets them see it.
-    if (this.#endedInDispatch) tree?.wake();
+    // Another step at once when the budget held requests back (a runner that is not paced by frames
+    // goes on without sleeping), or when a request that ended at once (a cache hit, a refusal) was
+    // emitted in this pass, maybe after the nodes that watch for it were processed.
+    if (this.#deferred || this.#endedInDispatch) tree?.wake();
   }
 
   /**
