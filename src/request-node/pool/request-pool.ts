@@ -728,7 +728,7 @@ export class HTTPRequestPool extends Node {
     if (this.getTree()?.isProcessing() === true && worker.job === job) node._process(0);
   }
 
-  /** The node's request ended: the handle emits it, then the connection takes the next request of its origin. */
+  /** The node's request ended: the handle emits it; the pool's pass after its connections' gives the connection the next request. */
   #completed(worker: Worker, result: Result, code: number, headers: string[], body: Uint8Array): void {
     const job = worker.job;
     if (job === null) return;
