@@ -66,6 +66,7 @@ export const CATEGORIES = {
     "DEFAULT_MAX_NEW_CONNECTIONS_PER_TICK",
     "DEFAULT_MAX_QUEUED",
     "DEFAULT_MAX_STARTS_PER_TICK",
+    "DEFAULT_TICK_BUDGET_MS",
   ],
   "fetch()": [
     "fetch",
