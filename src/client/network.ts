@@ -74,4 +74,12 @@ export interface Network {
    * error reason instead of hanging silently.
    */
   eventLoopTurns?(): number;
+  /**
+   * Optional: true for a network whose every outcome follows from the calls made on it and the
+   * polls, never from real time (`ScriptedNetwork`, a cassette's `ReplayNetwork`). What sits on
+   * top then keeps to counts where it would otherwise read a clock: an `HTTPRequestPool` on such a
+   * network budgets its ticks by counts only, so the same calls and ticks give the same starts and
+   * signals on every run.
+   */
+  readonly deterministic?: boolean;
 }

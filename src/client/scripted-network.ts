@@ -42,6 +42,8 @@ import { ScriptedLookup, toResolvedAddresses } from "./scripted-lookup.ts";
  * ```
  */
 export class ScriptedNetwork implements Network {
+  /** Always true: nothing here depends on real time (see {@link Network.deterministic}). */
+  readonly deterministic = true;
   /** When true, connections are `OPEN` as soon as they are created. Default false. */
   autoAccept = false;
   /** When true, TLS peers are `OPEN` (handshake done) as soon as they are created. Default false. */

@@ -5,12 +5,18 @@
  */
 import { describe, expect, it } from "vitest";
 import {
+  CASSETTE_VERSION,
+  DEFAULT_TICK_BUDGET_MS,
   Err,
   HTTPRequestPool,
   Method,
+  type Network,
+  NodeNetwork,
   PRIORITY_AUTO,
   PRIORITY_HIGH,
   PRIORITY_LOW,
+  RecordingNetwork,
+  ReplayNetwork,
   SceneTree,
   ScriptedNetwork,
   resultName,
@@ -50,9 +56,8 @@ function rig(options: HTTPRequestPoolOptions = {}): Rig {
   const network = new ScriptedNetwork().addHost("a.test", ["10.0.0.1"]).addHost("b.test", ["10.0.0.2"]).addHost("c.test", ["10.0.0.3"]);
   network.autoAccept = true;
   const tree = new SceneTree();
-  // The counts alone budget a tick (tickBudgetMs 0): the default time budget reads the wall clock,
-  // so how many start per tick would depend on the machine.
-  const pool = new HTTPRequestPool({ network, tickBudgetMs: 0, ...options });
+  // On a ScriptedNetwork the counts alone budget a tick by default (tickBudgetMs 0).
+  const pool = new HTTPRequestPool({ network, ...options });
   tree.root.addChild(pool);
   const events: string[] = [];
   const starts: string[] = [];
@@ -195,6 +200,21 @@ describe("HTTPRequestPool (stepped)", () => {
     r.tick();
     expect(r.pool.getRunningCount()).toBe(10);
     expect(r.network.connections).toHaveLength(10);
+  });
+
+  it("budgets ticks by counts only on a network that never reads real time, by time on the others", () => {
+    const cassette = { version: CASSETTE_VERSION, deltas: [], redacted: [], events: [] };
+    const budget = (network?: Network): number => new HTTPRequestPool(network === undefined ? {} : { network }).tickBudgetMs;
+    expect(rig().pool.tickBudgetMs).toBe(0);
+    expect(budget(new ScriptedNetwork())).toBe(0);
+    expect(budget(new ReplayNetwork(cassette))).toBe(0);
+    expect(budget(new RecordingNetwork(new ScriptedNetwork()))).toBe(0);
+    expect(budget()).toBe(DEFAULT_TICK_BUDGET_MS);
+    expect(budget(new NodeNetwork())).toBe(DEFAULT_TICK_BUDGET_MS);
+    expect(budget(new RecordingNetwork(new NodeNetwork()))).toBe(DEFAULT_TICK_BUDGET_MS);
+    // Missing exchanges recorded from a real network: real time again.
+    expect(budget(new ReplayNetwork(cassette, { recordMissing: new NodeNetwork() }))).toBe(DEFAULT_TICK_BUDGET_MS);
+    expect(rig({ tickBudgetMs: 2 }).pool.tickBudgetMs).toBe(2); // an explicit budget wins
   });
 
   it("with a time budget, stops starting requests once the pool's clock passed it (at least one per tick)", () => {

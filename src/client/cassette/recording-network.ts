@@ -53,6 +53,8 @@ export interface FirstIds {
  * ```
  */
 export class RecordingNetwork implements Network {
+  /** The inner network's (see {@link Network.deterministic}). */
+  readonly deterministic: boolean;
   readonly #inner: Network;
   readonly #redact: readonly string[];
   readonly #events: CassetteEvent[] = [];
@@ -86,6 +88,7 @@ export class RecordingNetwork implements Network {
     if (inner.waitForActivity !== undefined)
       this.waitForActivity = (ready, timeoutMs) => inner.waitForActivity?.(ready, timeoutMs) ?? ready();
     if (inner.eventLoopTurns !== undefined) this.eventLoopTurns = () => inner.eventLoopTurns?.() ?? 0;
+    this.deterministic = inner.deterministic === true;
     this.#redact = (options.redact ?? DEFAULT_REDACTED_HEADERS).map((name) => name.toLowerCase());
     this.#nextLookup = options.firstIds?.lookup ?? 0;
     this.#nextConnection = options.firstIds?.connection ?? 0;

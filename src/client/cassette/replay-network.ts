@@ -63,6 +63,11 @@ export interface ReplayNetworkOptions {
  * ```
  */
 export class ReplayNetwork implements Network {
+  /**
+   * True unless missing exchanges are recorded from a real network (see
+   * {@link Network.deterministic}).
+   */
+  readonly deterministic: boolean;
   readonly #cassette: Cassette;
   readonly #index: CassetteIndex;
   readonly #mode: ReplayMode;
@@ -105,6 +110,7 @@ export class ReplayNetwork implements Network {
             redact: cassette.redacted,
             firstIds: { lookup: lookups, connection: connections },
           });
+    this.deterministic = this.#recorder === null || this.#recorder.deterministic === true;
   }
 
   /**

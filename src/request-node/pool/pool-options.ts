@@ -54,7 +54,8 @@ export interface HTTPRequestPoolOptions {
    * connect or first write); the first start of a tick is always allowed. Default 3, within a
    * quarter of a 60 fps frame: as many requests start per tick as fit, however much a start costs
    * on the machine. 0 for none: the counts-only mode, whose starts per tick do not depend on the
-   * clock (for repeatable runs, e.g. tests under `ScriptedNetwork`).
+   * clock (for repeatable runs); it is the default on a deterministic network (`ScriptedNetwork`, a
+   * cassette's `ReplayNetwork`: see `Network.deterministic`).
    */
   readonly tickBudgetMs?: number;
   /**

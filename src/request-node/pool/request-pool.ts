@@ -117,8 +117,9 @@ interface OriginWorkers {
  * of a tick is always allowed. Two counts cap a tick as well: `maxNewConnectionsPerTick` new
  * connections (default 64) and `maxStartsPerTick` starts (default 256, on new or kept connections).
  *
- * How many start per tick under a time budget depends on the clock, so for repeatable runs (tests
- * under `ScriptedNetwork`) set `tickBudgetMs` to 0, the counts-only mode, or inject a `clock`. In
+ * How many start per tick under a time budget depends on the clock, so on a deterministic network
+ * (`ScriptedNetwork`, a cassette's `ReplayNetwork`; see `Network.deterministic`) the default is 0,
+ * the counts-only mode; elsewhere set `tickBudgetMs` to 0 or inject a `clock` for repeatable runs. In
  * the counts-only mode the pool starts requests at the start of the tick (before its connections,
  * so they go out in that tick) and again after its connections' pass, on the connections freed in
  * it; the same calls and ticks give the same starts on every run. In both modes the queued
@@ -233,7 +234,8 @@ export class HTTPRequestPool extends Node {
     this.#maxQueued = DEFAULT_MAX_QUEUED;
     this.#maxNewPerTick = DEFAULT_MAX_NEW_CONNECTIONS_PER_TICK;
     this.#maxStartsPerTick = DEFAULT_MAX_STARTS_PER_TICK;
-    this.#tickBudgetMs = DEFAULT_TICK_BUDGET_MS;
+    // On a network that never reads real time, the budget never does either (see Network.deterministic).
+    this.#tickBudgetMs = options.network?.deterministic === true ? 0 : DEFAULT_TICK_BUDGET_MS;
     if (options.maxConnectionsPerOrigin !== undefined) this.maxConnectionsPerOrigin = options.maxConnectionsPerOrigin;
     if (options.maxConnections !== undefined) this.maxConnections = options.maxConnections;
     if (options.maxQueued !== undefined) this.maxQueued = options.maxQueued;
