@@ -5,8 +5,10 @@
  * own; the network has one notification block. Every word is read and written with `Atomics`.
  *
  * The rings are single-producer, single-consumer: each side keeps its own index, and the shared
- * `*_USED` word (changed only with `Atomics.add`/`Atomics.sub`) says how many bytes are in the
- * ring, so a byte copied before the add is visible to the other side after its load.
+ * `*_USED` word (changed only with `Atomics.add`/`Atomics.sub`) says how many bytes of the ring
+ * are taken, so a byte written before the add is visible to the other side after its load. In the
+ * receive ring a byte stays taken until the reader frees it: bytes it handed out as views of the
+ * ring are freed only when it is told they are no longer used (`RX_HELD` counts them).
  *
  * @module
  */
@@ -36,6 +38,12 @@ export const ChannelWord = {
    * fit needs no such news, as a socket's complete write needs no 'drain'.)
    */
   TX_WANTS_ROOM: 9,
+  /**
+   * Bytes of the receive ring the reader has taken as views and not yet freed (included in
+   * `RX_USED`), written by the reader before it subtracts freed bytes from `RX_USED`: the socket
+   * thread resumes by itself when the reader has taken every byte and the ring has room.
+   */
+  RX_HELD: 10,
 } as const;
 
 /** Int32 words reserved at the start of a channel's control block. */

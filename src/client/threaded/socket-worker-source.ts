@@ -6,9 +6,10 @@
  *
  * What it does for each channel, told by messages from the calling thread (`connect`, `tls`,
  * `write`, `resume`, `close`, `lookup`): open the socket (`node:net`, then `node:tls` over it),
- * copy received bytes into the channel's receive ring (a TCP socket reads into one static buffer
- * with `onread`, so a download allocates nothing per read) (pausing the socket when the ring is full
- * and resuming when the calling thread says it drained half), send what the calling thread put in
+ * put received bytes into the channel's receive ring (a TCP socket reads straight into the ring's
+ * free space with `onread`, so a download neither copies nor allocates per read; TLS bytes arrive
+ * as 'data' chunks and are copied in) (pausing the socket when the ring is full and resuming when
+ * the calling thread says it drained half), send what the calling thread put in
  * the send ring, and record every state change, the end of the stream and errors (kind, Node's
  * code and message) in the control block. After each change it bumps the channel's and the
  * network's sequence words and `Atomics.notify`s the latter, which is what a blocking `poll()`
@@ -80,7 +81,7 @@ function makeChannel(msg, kind) {
     text: new Uint8Array(msg.ctrl, TEXT_OFFSET, TEXT_BYTES),
     rx: new Uint8Array(msg.rx), tx: new Uint8Array(msg.tx),
     socket: null, raw: null, handlers: null,
-    w: 0, pending: [], paused: false, endPending: false,
+    w: 0, view: null, pending: [], paused: false, endPending: false,
     txRead: 0, txInflight: 0, closed: false,
   };
   channels.set(ch.id, ch);
@@ -134,7 +135,7 @@ function put(ch, bytes) {
   return n;
 }
 
-/** The reader has drained at least half the ring (or so it seemed): move held bytes in, resume when all fit. */
+/** The reader has freed half the ring, or taken every byte (or so it seemed): move held-back bytes in, resume when all fit. */
 function refill(ch) {
   for (;;) {
     if (ch.closed) return;
@@ -166,18 +167,47 @@ function refill(ch) {
       if (ch.socket !== null) ch.socket.pause();
     }
     Atomics.store(ch.ctrl, W.RX_PAUSED, 1);
-    // The reader may have drained the ring before it could see the flag: look again.
-    if (Atomics.load(ch.ctrl, W.RX_USED) > ch.rx.length / 2) return;
+    // The reader may have freed half the ring, or taken every byte while the ring has room, before
+    // it could see the flag: look again (the reader resumes the socket on the same condition).
+    const used = Atomics.load(ch.ctrl, W.RX_USED);
+    if (used > ch.rx.length / 2 && (used >= ch.rx.length || used !== Atomics.load(ch.ctrl, W.RX_HELD))) return;
     if (Atomics.compareExchange(ch.ctrl, W.RX_PAUSED, 1, 0) !== 1) return;
   }
 }
 
-/** The one buffer every TCP socket of the thread reads into (onread); each read is copied out at once. */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+/**
+ * Where a TCP socket reads when its receive ring has no room (or bytes wait to be moved in): one
+ * buffer for every socket of the thread, copied out at once.
+ */
+const SPILL = Buffer.allocUnsafe(64 * 1024);
 
-/** A read of a TCP socket (onread): copied into the ring, the rest kept; false pauses the socket. */
+/**
+ * The buffer for a TCP socket's next read (onread calls it after each read): the ring's free
+ * space from the write position to its end, so the bytes land in shared memory with no copy.
+ * Nothing else writes there before that read (put() runs only while bytes are held back, and
+ * then this returns SPILL), and the reader only frees more room meanwhile.
+ */
+function nextBuffer(ch) {
+  if (ch.closed || ch.pending.length > 0) return SPILL;
+  const cap = ch.rx.length;
+  const n = Math.min(cap - Atomics.load(ch.ctrl, W.RX_USED), cap - ch.w);
+  if (n <= 0) return SPILL;
+  ch.view = ch.rx.subarray(ch.w, ch.w + n);
+  return ch.view;
+}
+
+/** A read of a TCP socket (onread): in place in the ring, or copied in from SPILL with the rest kept; false pauses the socket. */
 function onRead(ch, n, buffer) {
   if (ch.closed || n <= 0) return true;
+  if (buffer === ch.view) {
+    ch.view = null;
+    const cap = ch.rx.length;
+    ch.w = (ch.w + n) % cap;
+    const used = Atomics.add(ch.ctrl, W.RX_USED, n) + n;
+    if (used > Atomics.load(ch.ctrl, W.PEAK)) Atomics.store(ch.ctrl, W.PEAK, used);
+    bump(ch);
+    return true;
+  }
   const bytes = buffer.subarray(0, n);
   if (ch.pending.length > 0) {
     ch.pending.push(Buffer.from(bytes));
@@ -295,7 +325,7 @@ function connect(msg) {
   let socket;
   try {
     const to = { host: msg.host, port: msg.port, family: msg.family };
-    socket = net.connect(USE_ONREAD ? { ...to, onread: { buffer: READ_BUFFER, callback: (n, buffer) => onRead(ch, n, buffer) } } : to);
+    socket = net.connect(USE_ONREAD ? { ...to, onread: { buffer: () => nextBuffer(ch), callback: (n, buffer) => onRead(ch, n, buffer) } } : to);
   } catch (err) {
     fail(ch, err);
     return;
