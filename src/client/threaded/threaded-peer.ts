@@ -218,9 +218,7 @@ export class ThreadedPeer implements StreamPeer {
    * the end must be able to trust that no byte came in between.)
    */
   isEnded(): boolean {
-    return (
-      Atomics.load(this.#ctrl, ChannelWord.ENDED) === 1 && Atomics.load(this.#ctrl, ChannelWord.RX_USED) === 0 && this.#queue.size === 0
-    );
+    return Atomics.load(this.#ctrl, ChannelWord.ENDED) === 1 && this.#unread() === 0 && this.#queue.size === 0;
   }
 
   /** {@inheritDoc StreamPeer.close} */
