@@ -70,11 +70,42 @@ export const LOOKUP_BLOCK_BYTES: number = 8 * 1024;
 
 /** Indices of the Int32 words of the network's notification block. */
 export const NotifyWord = {
-  /** Incremented (and `Atomics.notify`-ed) on every change of any channel or lookup. */
+  /**
+   * Incremented (and `Atomics.notify`-ed) on every change of any channel or lookup: a blocking
+   * `poll()` waits on it with `Atomics.wait`, an event-loop listener with `Atomics.waitAsync`.
+   */
   SEQ: 0,
-  /** Set to 1 by the calling thread when it wants one wake-up message; the socket thread clears it when it sends one. */
+  /**
+   * Set to 1 by the calling thread when it wants one wake-up message; the socket thread clears it
+   * when it sends one. Used only where `Atomics.waitAsync` is missing.
+   */
   ARMED: 1,
+  /**
+   * Incremented (and `Atomics.notify`-ed) by the calling thread after it queued a signal: the
+   * socket thread waits on it with `Atomics.waitAsync`, so a write wakes it without a message.
+   */
+  DOORBELL: 2,
 } as const;
 
 /** Size of the notification block in bytes. */
-export const NOTIFY_BLOCK_BYTES = 8;
+export const NOTIFY_BLOCK_BYTES = 16;
+
+/**
+ * Indices of the Int32 words of the signal queue: channel numbers the calling thread hands to the
+ * socket thread (a positive number: bytes to send; a negative one: the reader freed room, resume).
+ * Single producer (the calling thread), single consumer (the socket thread); both indices only
+ * grow (wrapping as Int32), and a slot is at `SIGNAL_SLOTS_OFFSET + (index & (SIGNAL_SLOTS - 1))`.
+ */
+export const SignalWord = {
+  /** The next slot the socket thread reads; written by it. */
+  HEAD: 0,
+  /** The next slot the calling thread writes; written by it after the slot. */
+  TAIL: 1,
+} as const;
+
+/** Index of the first slot of the signal queue. */
+export const SIGNAL_SLOTS_OFFSET = 2;
+/** Slots of the signal queue (a power of two); when it is full, signals go by message. */
+export const SIGNAL_SLOTS = 1024;
+/** Size of the signal queue in bytes. */
+export const SIGNAL_QUEUE_BYTES: number = (SIGNAL_SLOTS_OFFSET + SIGNAL_SLOTS) * 4;

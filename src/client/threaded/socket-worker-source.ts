@@ -5,17 +5,19 @@
  * runner: there is no second file to locate at run time. It uses Node built-ins only.
  *
  * What it does for each channel, told by messages from the calling thread (`connect`, `tls`,
- * `write`, `resume`, `close`, `lookup`): open the socket (`node:net`, then `node:tls` over it),
- * put received bytes into the channel's receive ring (a TCP socket reads straight into the ring's
- * free space with `onread`, so a download neither copies nor allocates per read; TLS bytes arrive
- * as 'data' chunks and are copied in) (pausing the socket when the ring is full and resuming when
- * the calling thread says it drained half), send what the calling thread put in
- * the send ring, and record every state change, the end of the stream and errors (kind, Node's
- * code and message) in the control block. After each change it bumps the channel's and the
- * network's sequence words and `Atomics.notify`s the latter, which is what a blocking `poll()`
- * waits on. Nothing the calling thread needs travels by message: the only message sent back is an
- * empty wake-up, and only when the calling thread asked for one (an event-loop runner that sleeps
- * until there is news).
+ * `close`, `lookup`) and by the signal queue (bytes to send, room freed; rung with a doorbell word
+ * it waits on with `Atomics.waitAsync`, so a request costs no message): open the socket
+ * (`node:net`, then `node:tls` over it), put received bytes into the channel's receive ring (a TCP
+ * socket reads straight into the ring's free space with `onread`, so a download neither copies nor
+ * allocates per read; TLS bytes arrive as 'data' chunks and are copied in) (pausing the socket when
+ * the ring is full and resuming when the calling thread says it freed half), send what the calling
+ * thread put in the send ring, and record every state change, the end of the stream and errors
+ * (kind, Node's code and message) in the control block. After each change it bumps the channel's
+ * and the network's sequence words and `Atomics.notify`s the latter, which is what a blocking
+ * `poll()` (`Atomics.wait`) and an event-loop listener (`Atomics.waitAsync`) wait on. Nothing the
+ * calling thread needs travels by message; where `Atomics.waitAsync` is missing, the signals go by
+ * message (`write`, `resume`) and an empty wake-up message is sent back when the calling thread
+ * asked for one.
  *
  * The TLS settings are mapped as `tlsConnectionOptions` does for `TlsPeer`: SNI for host names
  * only, verification unless `unsafe`, TLS 1.2 minimum, ALPN `http/1.1`, `commonNameOverride`.
@@ -30,12 +32,18 @@ import {
   LOOKUP_TEXT_OFFSET,
   LookupWord,
   NotifyWord,
+  SIGNAL_SLOTS,
+  SIGNAL_SLOTS_OFFSET,
+  SignalWord,
 } from "./channel-layout.ts";
 
 const layout = JSON.stringify({
   W: ChannelWord,
   L: LookupWord,
   N: NotifyWord,
+  S: SignalWord,
+  SLOTS: SIGNAL_SLOTS,
+  SLOTS_OFFSET: SIGNAL_SLOTS_OFFSET,
   WORDS: CHANNEL_WORDS,
   TEXT_OFFSET: CHANNEL_TEXT_OFFSET,
   TEXT_BYTES: CHANNEL_TEXT_BYTES,
@@ -48,9 +56,10 @@ const { parentPort, workerData } = require("node:worker_threads");
 const net = require("node:net");
 const tls = require("node:tls");
 const dns = require("node:dns");
-const { W, L, N, WORDS, TEXT_OFFSET, TEXT_BYTES, LOOKUP_TEXT_OFFSET } = ${layout};
+const { W, L, N, S, SLOTS, SLOTS_OFFSET, WORDS, TEXT_OFFSET, TEXT_BYTES, LOOKUP_TEXT_OFFSET } = ${layout};
 const CONNECTING = 0, OPEN = 1, CLOSED = 2, ERROR = 3;
 const notify = new Int32Array(workerData.notify);
+const signals = new Int32Array(workerData.signals);
 const encoder = new TextEncoder();
 const channels = new Map();
 const lookups = new Map();
@@ -402,6 +411,37 @@ function lookup(msg) {
     settle(true, { code: codeOf(err), message: messageOf(err) });
   }
 }
+
+/** Handles the signals the calling thread queued: a channel with bytes to send, or room freed. */
+function takeSignals() {
+  let head = Atomics.load(signals, S.HEAD);
+  const tail = Atomics.load(signals, S.TAIL);
+  while (head !== tail) {
+    const id = signals[SLOTS_OFFSET + (head & (SLOTS - 1))];
+    head = (head + 1) | 0;
+    Atomics.store(signals, S.HEAD, head);
+    const ch = channels.get(id > 0 ? id : -id);
+    if (ch === undefined) continue;
+    if (id > 0) flushWrites(ch);
+    else refill(ch);
+  }
+}
+
+/** Waits on the doorbell without blocking this thread's event loop, taking the signals each time it rings. */
+function awaitDoorbell() {
+  for (;;) {
+    const rung = Atomics.load(notify, N.DOORBELL);
+    takeSignals();
+    const wait = Atomics.waitAsync(notify, N.DOORBELL, rung);
+    if (wait.async) {
+      wait.value.then(awaitDoorbell);
+      return;
+    }
+  }
+}
+
+// The calling thread queues signals only where it can wait this way too (the same runtime).
+if (typeof Atomics.waitAsync === "function") awaitDoorbell();
 
 parentPort.on("message", (msg) => {
   switch (msg.t) {

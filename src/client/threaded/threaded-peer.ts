@@ -1,7 +1,14 @@
 import { SlabQueue } from "../peer/slab-queue.ts";
 import { MIN_READ_BUFFER_BYTES, peerErrorFrom } from "../peer/socket-peer.ts";
 import { PeerState, type PeerError, type PeerErrorKind, type StreamPeer } from "../peer/stream-peer.ts";
-import { CHANNEL_CONTROL_BYTES, CHANNEL_TEXT_BYTES, CHANNEL_TEXT_OFFSET, CHANNEL_WORDS, ChannelWord } from "./channel-layout.ts";
+import {
+  CHANNEL_CONTROL_BYTES,
+  CHANNEL_TEXT_BYTES,
+  CHANNEL_TEXT_OFFSET,
+  CHANNEL_WORDS,
+  ChannelWord,
+  NotifyWord,
+} from "./channel-layout.ts";
 import type { SocketThread } from "./socket-thread.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -203,7 +210,7 @@ export class ThreadedPeer implements StreamPeer {
     if (accepted > first) this.#tx.set(data.subarray(first, accepted), 0);
     this.#writeAt = (this.#writeAt + accepted) % capacity;
     Atomics.add(ctrl, ChannelWord.TX_USED, accepted);
-    if (Atomics.compareExchange(ctrl, ChannelWord.TX_SIGNALED, 0, 1) === 0) this.#thread.post({ t: "write", id: this.id });
+    if (Atomics.compareExchange(ctrl, ChannelWord.TX_SIGNALED, 0, 1) === 0) this.#thread.signal(this.id, "write");
     return accepted;
   }
 
@@ -251,8 +258,10 @@ export class ThreadedPeer implements StreamPeer {
   setActivityListener(listener: (() => void) | null): void {
     if (this.#closed) return;
     this.#listener = listener;
+    // The network's word first: a change after it, and so any change this snapshot misses, wakes.
+    const since = Atomics.load(this.#thread.notify, NotifyWord.SEQ);
     this.#seen = Atomics.load(this.#ctrl, ChannelWord.SEQ);
-    this.#thread.listen(this, listener !== null);
+    this.#thread.listen(this, listener !== null, since);
   }
 
   /** The most unread bytes this peer has ever held at once (for tests of the memory bound). */
@@ -334,7 +343,7 @@ export class ThreadedPeer implements StreamPeer {
     const capacity = this.#rx.length;
     const used = Atomics.load(ctrl, ChannelWord.RX_USED);
     if (used > capacity / 2 && (used >= capacity || used !== this.#held)) return;
-    if (Atomics.compareExchange(ctrl, ChannelWord.RX_PAUSED, 1, 0) === 1) this.#thread.post({ t: "resume", id: this.id });
+    if (Atomics.compareExchange(ctrl, ChannelWord.RX_PAUSED, 1, 0) === 1) this.#thread.signal(this.id, "resume");
   }
 
   /** @returns false when already closed. */
