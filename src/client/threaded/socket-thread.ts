@@ -119,6 +119,16 @@ export class SocketThread {
   }
 
   /**
+   * Announces news from this thread (a user changed its own sequence word first): wakes a blocking
+   * wait and the users' listeners as a change on the thread does.
+   */
+  poke(): void {
+    Atomics.add(this.notify, NotifyWord.SEQ, 1);
+    Atomics.notify(this.notify, NotifyWord.SEQ);
+    if (waitAsync === undefined && this.#listening.size > 0) setImmediate(this.#onMessage);
+  }
+
+  /**
    * Counts a user as busy or not busy any more: the thread keeps the process alive while any is.
    *
    * @param delta - +1 or -1.

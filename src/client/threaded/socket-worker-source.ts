@@ -179,7 +179,11 @@ function refill(ch) {
     // The reader may have freed half the ring, or taken every byte while the ring has room, before
     // it could see the flag: look again (the reader resumes the socket on the same condition).
     const used = Atomics.load(ch.ctrl, W.RX_USED);
-    if (used > ch.rx.length / 2 && (used >= ch.rx.length || used !== Atomics.load(ch.ctrl, W.RX_HELD))) return;
+    if (used > ch.rx.length / 2 && (used >= ch.rx.length || used !== Atomics.load(ch.ctrl, W.RX_HELD))) {
+      // News for the reader: the room it needs may be under views it would free at its next release.
+      bump(ch);
+      return;
+    }
     if (Atomics.compareExchange(ch.ctrl, W.RX_PAUSED, 1, 0) !== 1) return;
   }
 }

@@ -62,6 +62,10 @@ export class ThreadedPeer implements StreamPeer {
    * kind merged: a positive length is views of the ring, a negative one views of the slab queue.
    */
   readonly #handed: number[] = [];
+  /** True when views of the ring were handed out since the last release. */
+  #fresh = false;
+  /** True while news this peer announced itself (see `#resumeOrWake`) is owed to the listener. */
+  #owesNotice = false;
   #writeAt = 0;
   #closed = false;
   #idle = false;
@@ -147,12 +151,12 @@ export class ThreadedPeer implements StreamPeer {
     const at = this.#readAt;
     const n = Math.min(want, Atomics.load(ctrl, ChannelWord.RX_USED) - this.#held, capacity - at);
     if (n <= 0) {
-      // Every byte is taken: the socket thread may wait for room the held views leave.
-      this.#resumeIfDue();
+      this.#resumeOrWake();
       return EMPTY;
     }
     this.#readAt = at + n === capacity ? 0 : at + n;
     this.#held += n;
+    this.#fresh = true;
     Atomics.store(ctrl, ChannelWord.RX_HELD, this.#held);
     this.#note(n);
     return this.#rx.subarray(at, at + n);
@@ -185,6 +189,8 @@ export class ThreadedPeer implements StreamPeer {
     }
     if (cut > 0) handed.splice(0, cut);
     this.#queue.release(keep - ringKept);
+    this.#fresh = false;
+    this.#owesNotice = false;
     const freed = this.#held - ringKept;
     if (freed <= 0 || this.#closed) return;
     this.#held = ringKept;
@@ -262,6 +268,7 @@ export class ThreadedPeer implements StreamPeer {
     const since = Atomics.load(this.#thread.notify, NotifyWord.SEQ);
     this.#seen = Atomics.load(this.#ctrl, ChannelWord.SEQ);
     this.#thread.listen(this, listener !== null, since);
+    if (listener !== null && this.#owesNotice) this.#thread.poke();
   }
 
   /** The most unread bytes this peer has ever held at once (for tests of the memory bound). */
@@ -286,8 +293,9 @@ export class ThreadedPeer implements StreamPeer {
    */
   onWake(): void {
     const seq = Atomics.load(this.#ctrl, ChannelWord.SEQ);
-    if (seq === this.#seen) return;
+    if (seq === this.#seen && !this.#owesNotice) return;
     this.#seen = seq;
+    this.#owesNotice = false;
     this.#listener?.();
   }
 
@@ -336,14 +344,30 @@ export class ThreadedPeer implements StreamPeer {
   /**
    * Asks the socket thread to resume a paused socket once the ring is down to half, or once every
    * byte is taken and the views held leave room (the socket thread checks the same after pausing).
+   *
+   * @returns false when the socket stays paused.
    */
-  #resumeIfDue(): void {
+  #resumeIfDue(): boolean {
     const ctrl = this.#ctrl;
-    if (Atomics.load(ctrl, ChannelWord.RX_PAUSED) !== 1) return;
+    if (Atomics.load(ctrl, ChannelWord.RX_PAUSED) !== 1) return true;
     const capacity = this.#rx.length;
     const used = Atomics.load(ctrl, ChannelWord.RX_USED);
-    if (used > capacity / 2 && (used >= capacity || used !== this.#held)) return;
+    if (used > capacity / 2 && (used >= capacity || used !== this.#held)) return false;
     if (Atomics.compareExchange(ctrl, ChannelWord.RX_PAUSED, 1, 0) === 1) this.#thread.signal(this.id, "resume");
+    return true;
+  }
+
+  /**
+   * Every received byte is taken. When the socket thread waits for room that views handed out since
+   * the last release hold, nothing will come to wake the reader, whose next release would free
+   * them (an event-loop runner polls on news): so this peer brings the news itself, once per
+   * release, to the listener it has or the next one set. (The socket thread brings it when it
+   * pauses after this.)
+   */
+  #resumeOrWake(): void {
+    if (this.#resumeIfDue() || !this.#fresh || this.#owesNotice) return;
+    this.#owesNotice = true;
+    this.#thread.poke();
   }
 
   /** @returns false when already closed. */
