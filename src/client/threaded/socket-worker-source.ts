@@ -292,7 +292,8 @@ function flushWrites(ch) {
   let unsent = Atomics.load(ch.ctrl, W.TX_USED) - ch.txInflight;
   while (unsent > 0) {
     const n = Math.min(unsent, cap - ch.txRead);
-    const bytes = Buffer.from(ch.tx.subarray(ch.txRead, ch.txRead + n));
+    // A view of the send ring, not a copy: the calling thread reuses the room only after the callback.
+    const bytes = Buffer.from(ch.tx.buffer, ch.txRead, n);
     ch.txRead = (ch.txRead + n) % cap;
     ch.txInflight += n;
     unsent -= n;
