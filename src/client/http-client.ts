@@ -684,8 +684,8 @@ export class HTTPClient {
 
   #poll(): Err {
     // Body pieces handed out since the last poll() are no longer in use: the peer may reuse their
-    // memory, except under the bytes the parser still holds.
-    this.#peer?.releaseReads?.(this.#parser.getBufferedBytes());
+    // memory, except under the bytes the parser still reads from it.
+    this.#peer?.releaseReads?.(this.#parser.getHeldInputBytes());
     switch (this.#status) {
       case Status.STATUS_DISCONNECTED:
         if (this.#reason === "") this.#reason = "poll(): the client is not connected (STATUS_DISCONNECTED); call connectToHost() first";

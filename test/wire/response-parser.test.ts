@@ -309,4 +309,18 @@ describe("ResponseParser: API contract", () => {
     expect(r.parser.getResponseBytesSeen()).toBe(10);
     expect(r.parser.getBufferedBytes()).toBe(10);
   });
+
+  it("tells how many of the newest pushed bytes it still reads in place: none of an unfinished head, which is copied aside", () => {
+    const r = feed("HTTP/1.1 2");
+    expect(r.parser.getHeldInputBytes()).toBe(0);
+    r.parser.push(new TextEncoder().encode("00 OK\r\nContent-Length: 4\r\n\r\nabcdHTTP"));
+    expect(r.parser.next()).toMatchObject({ type: "head" });
+    expect(r.parser.getHeldInputBytes()).toBe(8);
+    expect(r.parser.next(3)).toMatchObject({ type: "data" });
+    expect(r.parser.getHeldInputBytes()).toBe(5);
+    expect(r.parser.next()).toMatchObject({ type: "data" });
+    expect(r.parser.next()).toEqual(end());
+    expect(r.parser.getHeldInputBytes()).toBe(4);
+    expect(r.parser.getBufferedBytes()).toBe(4);
+  });
 });

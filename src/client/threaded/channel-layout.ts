@@ -5,8 +5,10 @@
  * own; the network has one notification block. Every word is read and written with `Atomics`.
  *
  * The rings are single-producer, single-consumer: each side keeps its own index, and the shared
- * `*_USED` word (changed only with `Atomics.add`/`Atomics.sub`) says how many bytes are in the
- * ring, so a byte copied before the add is visible to the other side after its load.
+ * `*_USED` word (changed only with `Atomics.add`/`Atomics.sub`) says how many bytes of the ring
+ * are taken, so a byte written before the add is visible to the other side after its load. In the
+ * receive ring a byte stays taken until the reader frees it: bytes it handed out as views of the
+ * ring are freed only when it is told they are no longer used (`RX_HELD` counts them).
  *
  * @module
  */
@@ -36,6 +38,12 @@ export const ChannelWord = {
    * fit needs no such news, as a socket's complete write needs no 'drain'.)
    */
   TX_WANTS_ROOM: 9,
+  /**
+   * Bytes of the receive ring the reader has taken as views and not yet freed (included in
+   * `RX_USED`), written by the reader before it subtracts freed bytes from `RX_USED`: the socket
+   * thread resumes by itself when the reader has taken every byte and the ring has room.
+   */
+  RX_HELD: 10,
 } as const;
 
 /** Int32 words reserved at the start of a channel's control block. */
@@ -62,11 +70,42 @@ export const LOOKUP_BLOCK_BYTES: number = 8 * 1024;
 
 /** Indices of the Int32 words of the network's notification block. */
 export const NotifyWord = {
-  /** Incremented (and `Atomics.notify`-ed) on every change of any channel or lookup. */
+  /**
+   * Incremented (and `Atomics.notify`-ed) on every change of any channel or lookup: a blocking
+   * `poll()` waits on it with `Atomics.wait`, an event-loop listener with `Atomics.waitAsync`.
+   */
   SEQ: 0,
-  /** Set to 1 by the calling thread when it wants one wake-up message; the socket thread clears it when it sends one. */
+  /**
+   * Set to 1 by the calling thread when it wants one wake-up message; the socket thread clears it
+   * when it sends one. Used only where `Atomics.waitAsync` is missing.
+   */
   ARMED: 1,
+  /**
+   * Incremented (and `Atomics.notify`-ed) by the calling thread after it queued a signal: the
+   * socket thread waits on it with `Atomics.waitAsync`, so a write wakes it without a message.
+   */
+  DOORBELL: 2,
 } as const;
 
 /** Size of the notification block in bytes. */
-export const NOTIFY_BLOCK_BYTES = 8;
+export const NOTIFY_BLOCK_BYTES = 16;
+
+/**
+ * Indices of the Int32 words of the signal queue: channel numbers the calling thread hands to the
+ * socket thread (a positive number: bytes to send; a negative one: the reader freed room, resume).
+ * Single producer (the calling thread), single consumer (the socket thread); both indices only
+ * grow (wrapping as Int32), and a slot is at `SIGNAL_SLOTS_OFFSET + (index & (SIGNAL_SLOTS - 1))`.
+ */
+export const SignalWord = {
+  /** The next slot the socket thread reads; written by it. */
+  HEAD: 0,
+  /** The next slot the calling thread writes; written by it after the slot. */
+  TAIL: 1,
+} as const;
+
+/** Index of the first slot of the signal queue. */
+export const SIGNAL_SLOTS_OFFSET = 2;
+/** Slots of the signal queue (a power of two); when it is full, signals go by message. */
+export const SIGNAL_SLOTS = 1024;
+/** Size of the signal queue in bytes. */
+export const SIGNAL_QUEUE_BYTES: number = (SIGNAL_SLOTS_OFFSET + SIGNAL_SLOTS) * 4;

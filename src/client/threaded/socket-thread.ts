@@ -1,6 +1,15 @@
 import { Worker } from "node:worker_threads";
-import { NOTIFY_BLOCK_BYTES, NotifyWord } from "./channel-layout.ts";
+import { NOTIFY_BLOCK_BYTES, NotifyWord, SIGNAL_QUEUE_BYTES, SIGNAL_SLOTS, SIGNAL_SLOTS_OFFSET, SignalWord } from "./channel-layout.ts";
 import { SOCKET_WORKER_SOURCE } from "./socket-worker-source.ts";
+
+/** `Atomics.waitAsync` (ES2024), where the runtime has it. */
+type WaitAsync = (
+  array: Int32Array,
+  index: number,
+  value: number,
+) => { readonly async: false; readonly value: string } | { readonly async: true; readonly value: Promise<string> };
+
+const waitAsync: WaitAsync | undefined = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync?.bind(Atomics);
 
 /** Something living on the socket thread: a connection or a lookup. */
 export interface ThreadUser {
@@ -22,16 +31,27 @@ export type ThreadMessage = { readonly t: string } & Readonly<Record<string, unk
  * busy (a lookup, a connection being opened, a request in flight), as a socket does; otherwise it
  * is `unref()`ed, so a script that is done exits.
  *
- * Users with an activity listener are woken from the event loop: the thread sends one empty
- * message when the calling thread armed it ({@link NotifyWord.ARMED}), and the calling thread
- * re-arms before telling the users, so no news is lost and at most one message is in flight.
+ * Users with an activity listener are woken from the event loop: while any listens, the calling
+ * thread keeps one `Atomics.waitAsync` on the sequence word the thread bumps and notifies on every
+ * change, and waits again before telling the users, so no news is lost and no message is needed.
+ * (Where `Atomics.waitAsync` is missing, the thread sends one empty message when the calling thread
+ * armed it, {@link NotifyWord.ARMED}.)
+ *
+ * The calling thread hands "bytes to send" and "room freed" to the thread through a shared queue
+ * of channel numbers and rings {@link NotifyWord.DOORBELL}, on which the thread keeps an
+ * `Atomics.waitAsync`: no message per write. Everything else (and a signal that finds the queue
+ * full) goes by message.
  *
  * @internal
  */
 export class SocketThread {
   /** The notification block: the sequence word every change bumps, and the wake-up request. */
   readonly notify: Int32Array = new Int32Array(new SharedArrayBuffer(NOTIFY_BLOCK_BYTES));
+  /** The signal queue (see {@link SignalWord}). */
+  readonly #signals: Int32Array = new Int32Array(new SharedArrayBuffer(SIGNAL_QUEUE_BYTES));
   #worker: Worker | null = null;
+  /** True while an `Atomics.waitAsync` on the sequence word is pending. */
+  #waiting = false;
   readonly #users = new Set<ThreadUser>();
   readonly #listening = new Set<ThreadUser>();
   #busy = 0;
@@ -77,6 +97,38 @@ export class SocketThread {
   }
 
   /**
+   * Tells the thread that a channel has bytes to send, or that its reader freed room: through the
+   * signal queue and the doorbell where the thread waits on it, else by message.
+   *
+   * @param id - The channel's number.
+   * @param what - `write` or `resume`.
+   */
+  signal(id: number, what: "write" | "resume"): void {
+    const worker = this.#worker;
+    if (worker === null) return;
+    const queue = this.#signals;
+    const tail = queue[SignalWord.TAIL] as number;
+    if (waitAsync === undefined || ((tail - Atomics.load(queue, SignalWord.HEAD)) | 0) >= SIGNAL_SLOTS) {
+      worker.postMessage({ t: what, id });
+      return;
+    }
+    queue[SIGNAL_SLOTS_OFFSET + (tail & (SIGNAL_SLOTS - 1))] = what === "write" ? id : -id;
+    Atomics.store(queue, SignalWord.TAIL, (tail + 1) | 0);
+    Atomics.add(this.notify, NotifyWord.DOORBELL, 1);
+    Atomics.notify(this.notify, NotifyWord.DOORBELL);
+  }
+
+  /**
+   * Announces news from this thread (a user changed its own sequence word first): wakes a blocking
+   * wait and the users' listeners as a change on the thread does.
+   */
+  poke(): void {
+    Atomics.add(this.notify, NotifyWord.SEQ, 1);
+    Atomics.notify(this.notify, NotifyWord.SEQ);
+    if (waitAsync === undefined && this.#listening.size > 0) setImmediate(this.#onMessage);
+  }
+
+  /**
    * Counts a user as busy or not busy any more: the thread keeps the process alive while any is.
    *
    * @param delta - +1 or -1.
@@ -93,11 +145,14 @@ export class SocketThread {
    *
    * @param user - The user.
    * @param listening - True to be woken.
+   * @param since - The sequence word as the user read it before it took its own state: any change
+   * after it wakes the user.
    */
-  listen(user: ThreadUser, listening: boolean): void {
+  listen(user: ThreadUser, listening: boolean, since: number = Atomics.load(this.notify, NotifyWord.SEQ)): void {
     if (listening) {
       this.#listening.add(user);
-      Atomics.store(this.notify, NotifyWord.ARMED, 1);
+      if (waitAsync !== undefined) this.#waitForNews(since);
+      else Atomics.store(this.notify, NotifyWord.ARMED, 1);
     } else {
       this.#listening.delete(user);
     }
@@ -118,6 +173,9 @@ export class SocketThread {
     if (worker === null) return this.#stopped;
     this.#worker = null;
     worker.off("message", this.#onMessage);
+    // Settles a pending wait, which finds no thread and waits no more.
+    Atomics.add(this.notify, NotifyWord.SEQ, 1);
+    Atomics.notify(this.notify, NotifyWord.SEQ);
     this.#failUsers("the network thread was stopped");
     this.#stopped = worker.terminate().then(
       () => undefined,
@@ -137,7 +195,7 @@ export class SocketThread {
     if (this.#worker !== null) return;
     const worker = new Worker(SOCKET_WORKER_SOURCE, {
       eval: true,
-      workerData: { notify: this.notify.buffer },
+      workerData: { notify: this.notify.buffer, signals: this.#signals.buffer },
       execArgv: [],
       stdout: false,
       stderr: false,
@@ -145,7 +203,10 @@ export class SocketThread {
     this.#worker = worker;
     if (this.#busy > 0) worker.ref();
     else worker.unref();
-    if (this.#listening.size > 0) Atomics.store(this.notify, NotifyWord.ARMED, 1);
+    if (this.#listening.size > 0) {
+      if (waitAsync !== undefined) this.#waitForNews(Atomics.load(this.notify, NotifyWord.SEQ));
+      else Atomics.store(this.notify, NotifyWord.ARMED, 1);
+    }
     worker.on("message", this.#onMessage);
     worker.on("error", (err: Error) => {
       if (this.#worker === worker) {
@@ -165,6 +226,23 @@ export class SocketThread {
   #failUsers(reason: string): void {
     for (const user of [...this.#users]) user.onThreadStopped(reason);
   }
+
+  /** Waits (without blocking) for the sequence word to move from `since`, unless already waiting. */
+  #waitForNews(since: number): void {
+    if (this.#waiting || this.#worker === null || waitAsync === undefined) return;
+    this.#waiting = true;
+    const result = waitAsync(this.notify, NotifyWord.SEQ, since);
+    if (result.async) void result.value.then(this.#onNews);
+    else queueMicrotask(this.#onNews);
+  }
+
+  /** The sequence word moved: wait again, then tell the listening users. */
+  readonly #onNews = (): void => {
+    this.#waiting = false;
+    if (this.#listening.size === 0 || this.#worker === null) return;
+    this.#waitForNews(Atomics.load(this.notify, NotifyWord.SEQ));
+    for (const user of [...this.#listening]) user.onWake();
+  };
 
   readonly #onMessage = (): void => {
     if (this.#listening.size > 0) Atomics.store(this.notify, NotifyWord.ARMED, 1);

@@ -5,16 +5,19 @@
  * runner: there is no second file to locate at run time. It uses Node built-ins only.
  *
  * What it does for each channel, told by messages from the calling thread (`connect`, `tls`,
- * `write`, `resume`, `close`, `lookup`): open the socket (`node:net`, then `node:tls` over it),
- * copy received bytes into the channel's receive ring (a TCP socket reads into one static buffer
- * with `onread`, so a download allocates nothing per read) (pausing the socket when the ring is full
- * and resuming when the calling thread says it drained half), send what the calling thread put in
- * the send ring, and record every state change, the end of the stream and errors (kind, Node's
- * code and message) in the control block. After each change it bumps the channel's and the
- * network's sequence words and `Atomics.notify`s the latter, which is what a blocking `poll()`
- * waits on. Nothing the calling thread needs travels by message: the only message sent back is an
- * empty wake-up, and only when the calling thread asked for one (an event-loop runner that sleeps
- * until there is news).
+ * `close`, `lookup`) and by the signal queue (bytes to send, room freed; rung with a doorbell word
+ * it waits on with `Atomics.waitAsync`, so a request costs no message): open the socket
+ * (`node:net`, then `node:tls` over it), put received bytes into the channel's receive ring (a TCP
+ * socket reads straight into the ring's free space with `onread`, so a download neither copies nor
+ * allocates per read; TLS bytes arrive as 'data' chunks and are copied in) (pausing the socket when
+ * the ring is full and resuming when the calling thread says it freed half), send what the calling
+ * thread put in the send ring, and record every state change, the end of the stream and errors
+ * (kind, Node's code and message) in the control block. After each change it bumps the channel's
+ * and the network's sequence words and `Atomics.notify`s the latter, which is what a blocking
+ * `poll()` (`Atomics.wait`) and an event-loop listener (`Atomics.waitAsync`) wait on. Nothing the
+ * calling thread needs travels by message; where `Atomics.waitAsync` is missing, the signals go by
+ * message (`write`, `resume`) and an empty wake-up message is sent back when the calling thread
+ * asked for one.
  *
  * The TLS settings are mapped as `tlsConnectionOptions` does for `TlsPeer`: SNI for host names
  * only, verification unless `unsafe`, TLS 1.2 minimum, ALPN `http/1.1`, `commonNameOverride`.
@@ -29,12 +32,18 @@ import {
   LOOKUP_TEXT_OFFSET,
   LookupWord,
   NotifyWord,
+  SIGNAL_SLOTS,
+  SIGNAL_SLOTS_OFFSET,
+  SignalWord,
 } from "./channel-layout.ts";
 
 const layout = JSON.stringify({
   W: ChannelWord,
   L: LookupWord,
   N: NotifyWord,
+  S: SignalWord,
+  SLOTS: SIGNAL_SLOTS,
+  SLOTS_OFFSET: SIGNAL_SLOTS_OFFSET,
   WORDS: CHANNEL_WORDS,
   TEXT_OFFSET: CHANNEL_TEXT_OFFSET,
   TEXT_BYTES: CHANNEL_TEXT_BYTES,
@@ -47,9 +56,10 @@ const { parentPort, workerData } = require("node:worker_threads");
 const net = require("node:net");
 const tls = require("node:tls");
 const dns = require("node:dns");
-const { W, L, N, WORDS, TEXT_OFFSET, TEXT_BYTES, LOOKUP_TEXT_OFFSET } = ${layout};
+const { W, L, N, S, SLOTS, SLOTS_OFFSET, WORDS, TEXT_OFFSET, TEXT_BYTES, LOOKUP_TEXT_OFFSET } = ${layout};
 const CONNECTING = 0, OPEN = 1, CLOSED = 2, ERROR = 3;
 const notify = new Int32Array(workerData.notify);
+const signals = new Int32Array(workerData.signals);
 const encoder = new TextEncoder();
 const channels = new Map();
 const lookups = new Map();
@@ -80,7 +90,7 @@ function makeChannel(msg, kind) {
     text: new Uint8Array(msg.ctrl, TEXT_OFFSET, TEXT_BYTES),
     rx: new Uint8Array(msg.rx), tx: new Uint8Array(msg.tx),
     socket: null, raw: null, handlers: null,
-    w: 0, pending: [], paused: false, endPending: false,
+    w: 0, view: null, pending: [], paused: false, endPending: false,
     txRead: 0, txInflight: 0, closed: false,
   };
   channels.set(ch.id, ch);
@@ -134,7 +144,7 @@ function put(ch, bytes) {
   return n;
 }
 
-/** The reader has drained at least half the ring (or so it seemed): move held bytes in, resume when all fit. */
+/** The reader has freed half the ring, or taken every byte (or so it seemed): move held-back bytes in, resume when all fit. */
 function refill(ch) {
   for (;;) {
     if (ch.closed) return;
@@ -166,18 +176,51 @@ function refill(ch) {
       if (ch.socket !== null) ch.socket.pause();
     }
     Atomics.store(ch.ctrl, W.RX_PAUSED, 1);
-    // The reader may have drained the ring before it could see the flag: look again.
-    if (Atomics.load(ch.ctrl, W.RX_USED) > ch.rx.length / 2) return;
+    // The reader may have freed half the ring, or taken every byte while the ring has room, before
+    // it could see the flag: look again (the reader resumes the socket on the same condition).
+    const used = Atomics.load(ch.ctrl, W.RX_USED);
+    if (used > ch.rx.length / 2 && (used >= ch.rx.length || used !== Atomics.load(ch.ctrl, W.RX_HELD))) {
+      // News for the reader: the room it needs may be under views it would free at its next release.
+      bump(ch);
+      return;
+    }
     if (Atomics.compareExchange(ch.ctrl, W.RX_PAUSED, 1, 0) !== 1) return;
   }
 }
 
-/** The one buffer every TCP socket of the thread reads into (onread); each read is copied out at once. */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+/**
+ * Where a TCP socket reads when its receive ring has no room (or bytes wait to be moved in): one
+ * buffer for every socket of the thread, copied out at once.
+ */
+const SPILL = Buffer.allocUnsafe(64 * 1024);
 
-/** A read of a TCP socket (onread): copied into the ring, the rest kept; false pauses the socket. */
+/**
+ * The buffer for a TCP socket's next read (onread calls it after each read): the ring's free
+ * space from the write position to its end, so the bytes land in shared memory with no copy.
+ * Nothing else writes there before that read (put() runs only while bytes are held back, and
+ * then this returns SPILL), and the reader only frees more room meanwhile.
+ */
+function nextBuffer(ch) {
+  if (ch.closed || ch.pending.length > 0) return SPILL;
+  const cap = ch.rx.length;
+  const n = Math.min(cap - Atomics.load(ch.ctrl, W.RX_USED), cap - ch.w);
+  if (n <= 0) return SPILL;
+  ch.view = ch.rx.subarray(ch.w, ch.w + n);
+  return ch.view;
+}
+
+/** A read of a TCP socket (onread): in place in the ring, or copied in from SPILL with the rest kept; false pauses the socket. */
 function onRead(ch, n, buffer) {
   if (ch.closed || n <= 0) return true;
+  if (buffer === ch.view) {
+    ch.view = null;
+    const cap = ch.rx.length;
+    ch.w = (ch.w + n) % cap;
+    const used = Atomics.add(ch.ctrl, W.RX_USED, n) + n;
+    if (used > Atomics.load(ch.ctrl, W.PEAK)) Atomics.store(ch.ctrl, W.PEAK, used);
+    bump(ch);
+    return true;
+  }
   const bytes = buffer.subarray(0, n);
   if (ch.pending.length > 0) {
     ch.pending.push(Buffer.from(bytes));
@@ -249,7 +292,8 @@ function flushWrites(ch) {
   let unsent = Atomics.load(ch.ctrl, W.TX_USED) - ch.txInflight;
   while (unsent > 0) {
     const n = Math.min(unsent, cap - ch.txRead);
-    const bytes = Buffer.from(ch.tx.subarray(ch.txRead, ch.txRead + n));
+    // A view of the send ring, not a copy: the calling thread reuses the room only after the callback.
+    const bytes = Buffer.from(ch.tx.buffer, ch.txRead, n);
     ch.txRead = (ch.txRead + n) % cap;
     ch.txInflight += n;
     unsent -= n;
@@ -295,7 +339,7 @@ function connect(msg) {
   let socket;
   try {
     const to = { host: msg.host, port: msg.port, family: msg.family };
-    socket = net.connect(USE_ONREAD ? { ...to, onread: { buffer: READ_BUFFER, callback: (n, buffer) => onRead(ch, n, buffer) } } : to);
+    socket = net.connect(USE_ONREAD ? { ...to, onread: { buffer: () => nextBuffer(ch), callback: (n, buffer) => onRead(ch, n, buffer) } } : to);
   } catch (err) {
     fail(ch, err);
     return;
@@ -372,6 +416,37 @@ function lookup(msg) {
     settle(true, { code: codeOf(err), message: messageOf(err) });
   }
 }
+
+/** Handles the signals the calling thread queued: a channel with bytes to send, or room freed. */
+function takeSignals() {
+  let head = Atomics.load(signals, S.HEAD);
+  const tail = Atomics.load(signals, S.TAIL);
+  while (head !== tail) {
+    const id = signals[SLOTS_OFFSET + (head & (SLOTS - 1))];
+    head = (head + 1) | 0;
+    Atomics.store(signals, S.HEAD, head);
+    const ch = channels.get(id > 0 ? id : -id);
+    if (ch === undefined) continue;
+    if (id > 0) flushWrites(ch);
+    else refill(ch);
+  }
+}
+
+/** Waits on the doorbell without blocking this thread's event loop, taking the signals each time it rings. */
+function awaitDoorbell() {
+  for (;;) {
+    const rung = Atomics.load(notify, N.DOORBELL);
+    takeSignals();
+    const wait = Atomics.waitAsync(notify, N.DOORBELL, rung);
+    if (wait.async) {
+      wait.value.then(awaitDoorbell);
+      return;
+    }
+  }
+}
+
+// The calling thread queues signals only where it can wait this way too (the same runtime).
+if (typeof Atomics.waitAsync === "function") awaitDoorbell();
 
 parentPort.on("message", (msg) => {
   switch (msg.t) {

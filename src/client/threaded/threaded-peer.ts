@@ -1,7 +1,14 @@
 import { SlabQueue } from "../peer/slab-queue.ts";
 import { MIN_READ_BUFFER_BYTES, peerErrorFrom } from "../peer/socket-peer.ts";
 import { PeerState, type PeerError, type PeerErrorKind, type StreamPeer } from "../peer/stream-peer.ts";
-import { CHANNEL_CONTROL_BYTES, CHANNEL_TEXT_BYTES, CHANNEL_TEXT_OFFSET, CHANNEL_WORDS, ChannelWord } from "./channel-layout.ts";
+import {
+  CHANNEL_CONTROL_BYTES,
+  CHANNEL_TEXT_BYTES,
+  CHANNEL_TEXT_OFFSET,
+  CHANNEL_WORDS,
+  ChannelWord,
+  NotifyWord,
+} from "./channel-layout.ts";
 import type { SocketThread } from "./socket-thread.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -20,13 +27,16 @@ let nextChannelId = 1;
  * change whether or not this thread's event loop turns: a loop that never yields still sees the
  * connection open and the bytes come in.
  *
- * Received bytes wait in a ring of the read bound's size; when it is full the socket thread pauses
- * the socket, and `read()` asks it to resume once the ring is down to half, so memory per
- * connection stays bounded as with {@link TcpPeer}. `read()` copies out of the ring into recycled
- * 64 KiB slabs, as {@link TcpPeer} does, and hands out views that stay valid until
- * {@link ThreadedPeer.releaseReads} (an `HTTPClient` calls it when its next `poll()` starts), so a
- * download allocates nothing per read. `write()` copies into a send ring of the write bound's size
- * and accepts only what fits.
+ * Received bytes wait in a ring of the read bound's size (the socket thread's socket reads straight
+ * into it); when it is full the socket thread pauses the socket, and the reader asks it to resume
+ * once the ring is down to half, so memory per connection stays bounded as with {@link TcpPeer}.
+ * Once the reader has called {@link ThreadedPeer.releaseReads} (an `HTTPClient` does so when each
+ * `poll()` starts), `read()` hands out views of the ring itself: no byte is copied on this thread,
+ * and the bytes under a view stay taken (the socket thread does not overwrite them) until the
+ * release that frees them. Before the first release, `read()` copies out of the ring into recycled
+ * 64 KiB slabs, as {@link TcpPeer} does, freeing ring space at once, so a reader that never
+ * releases never stops the stream. `write()` copies into a send ring of the write bound's size and
+ * accepts only what fits.
  *
  * Made by `ThreadedNetwork.connect()` and `ThreadedNetwork.startTls()`.
  */
@@ -39,15 +49,23 @@ export class ThreadedPeer implements StreamPeer {
   readonly #rx: Uint8Array;
   readonly #tx: Uint8Array;
   readonly #openingKind: PeerErrorKind;
-  /** Bytes taken out of the ring, handed out as views of recycled slabs. */
+  /** Bytes copied out of the ring (before the first release), handed out as views of recycled slabs. */
   readonly #queue: SlabQueue;
+  /** Ring position of the next unread byte. */
   #readAt = 0;
+  /** True from the first `releaseReads()` on: `read()` hands out views of the ring. */
+  #views = false;
+  /** Ring bytes handed out as views and not freed yet (`RX_HELD`); the oldest is at `#readAt - #held`. */
+  #held = 0;
   /**
-   * The most bytes still to take out of the ring before the next `releaseReads()`: one ring's
-   * worth per release, as a socket peer can receive at most its bound between two polls (here the
-   * worker keeps filling the ring while it is read). Unbounded for a reader that never releases.
+   * What was handed out since the oldest byte still kept, in read order, adjacent reads of one
+   * kind merged: a positive length is views of the ring, a negative one views of the slab queue.
    */
-  #budget = Infinity;
+  readonly #handed: number[] = [];
+  /** True when views of the ring were handed out since the last release. */
+  #fresh = false;
+  /** True while news this peer announced itself (see `#resumeOrWake`) is owed to the listener. */
+  #owesNotice = false;
   #writeAt = 0;
   #closed = false;
   #idle = false;
@@ -89,7 +107,7 @@ export class ThreadedPeer implements StreamPeer {
     if (this.#closed) return PeerState.CLOSED;
     const state = Atomics.load(this.#ctrl, ChannelWord.STATE) as PeerState;
     // Bytes were received, so the connection was open.
-    if (state === PeerState.ERROR && (this.#queue.size > 0 || Atomics.load(this.#ctrl, ChannelWord.RX_USED) > 0)) return PeerState.OPEN;
+    if (state === PeerState.ERROR && (this.#queue.size > 0 || this.#unread() > 0)) return PeerState.OPEN;
     return state;
   }
 
@@ -107,13 +125,13 @@ export class ThreadedPeer implements StreamPeer {
 
   /** {@inheritDoc StreamPeer.getAvailableBytes} */
   getAvailableBytes(): number {
-    return this.#closed ? 0 : this.#queue.size + Math.min(this.#budget, Atomics.load(this.#ctrl, ChannelWord.RX_USED));
+    return this.#closed ? 0 : this.#queue.size + this.#unread();
   }
 
   /**
-   * Takes up to `maxBytes` received bytes as a view of a recycled slab (fewer when a slab ends
-   * first: call again until it returns an empty array). The bytes are copied out of the receive
-   * ring, which resumes the socket when it was full and is now down to half.
+   * Takes up to `maxBytes` received bytes: a view of the receive ring once the reader releases its
+   * reads, a view of a recycled slab before (fewer bytes when the ring or a slab ends first: call
+   * again until it returns an empty array).
    *
    * @param maxBytes - The most bytes to return; must be at least 1.
    * @returns The bytes, valid until {@link ThreadedPeer.releaseReads} frees them; empty when nothing is buffered.
@@ -122,19 +140,63 @@ export class ThreadedPeer implements StreamPeer {
     if (this.#closed) return EMPTY;
     const want = Math.floor(maxBytes);
     if (!(want > 0)) return EMPTY;
-    if (this.#queue.size === 0) this.#takeFromRing(want);
-    return this.#queue.read(want);
+    if (this.#queue.size > 0 || !this.#views) {
+      if (this.#queue.size === 0) this.#copyFromRing(want);
+      const bytes = this.#queue.read(want);
+      if (this.#views && bytes.length > 0) this.#note(-bytes.length);
+      return bytes;
+    }
+    const ctrl = this.#ctrl;
+    const capacity = this.#rx.length;
+    const at = this.#readAt;
+    const n = Math.min(want, Atomics.load(ctrl, ChannelWord.RX_USED) - this.#held, capacity - at);
+    if (n <= 0) {
+      this.#resumeOrWake();
+      return EMPTY;
+    }
+    this.#readAt = at + n === capacity ? 0 : at + n;
+    this.#held += n;
+    this.#fresh = true;
+    Atomics.store(ctrl, ChannelWord.RX_HELD, this.#held);
+    this.#note(n);
+    return this.#rx.subarray(at, at + n);
   }
 
   /**
    * Declares that the reader no longer uses the arrays `read()` returned, except those holding the
-   * last `keepLastBytes` bytes it read; see `StreamPeer.releaseReads`.
+   * last `keepLastBytes` bytes it read; see `StreamPeer.releaseReads`. The ring bytes under the
+   * other views are freed for the socket thread, and from now on `read()` hands out views of the
+   * ring.
    *
    * @param keepLastBytes - How many of the most recently read bytes are still in use (0 for none).
    */
   releaseReads(keepLastBytes: number): void {
-    this.#queue.release(keepLastBytes);
-    this.#budget = this.#rx.length;
+    const keep = Number.isFinite(keepLastBytes) ? Math.max(0, keepLastBytes) : Number.MAX_SAFE_INTEGER;
+    this.#views = !this.#closed;
+    // Count back from the newest read: the kept bytes in the ring, the rest in the slab queue.
+    const handed = this.#handed;
+    let rest = keep;
+    let ringKept = 0;
+    let cut = handed.length;
+    while (cut > 0 && rest > 0) {
+      const length = handed[cut - 1] as number;
+      const size = Math.abs(length);
+      const take = Math.min(size, rest);
+      if (length > 0) ringKept += take;
+      rest -= take;
+      cut--;
+      if (take < size) handed[cut] = length > 0 ? take : -take;
+    }
+    if (cut > 0) handed.splice(0, cut);
+    this.#queue.release(keep - ringKept);
+    this.#fresh = false;
+    this.#owesNotice = false;
+    const freed = this.#held - ringKept;
+    if (freed <= 0 || this.#closed) return;
+    this.#held = ringKept;
+    Atomics.store(this.#ctrl, ChannelWord.RX_HELD, ringKept);
+    Atomics.sub(this.#ctrl, ChannelWord.RX_USED, freed);
+    this.#resumeIfDue();
   }
 
   /** {@inheritDoc StreamPeer.write} */
@@ -154,7 +216,7 @@ export class ThreadedPeer implements StreamPeer {
     if (accepted > first) this.#tx.set(data.subarray(first, accepted), 0);
     this.#writeAt = (this.#writeAt + accepted) % capacity;
     Atomics.add(ctrl, ChannelWord.TX_USED, accepted);
-    if (Atomics.compareExchange(ctrl, ChannelWord.TX_SIGNALED, 0, 1) === 0) this.#thread.post({ t: "write", id: this.id });
+    if (Atomics.compareExchange(ctrl, ChannelWord.TX_SIGNALED, 0, 1) === 0) this.#thread.signal(this.id, "write");
     return accepted;
   }
 
@@ -169,9 +231,7 @@ export class ThreadedPeer implements StreamPeer {
    * the end must be able to trust that no byte came in between.)
    */
   isEnded(): boolean {
-    return (
-      Atomics.load(this.#ctrl, ChannelWord.ENDED) === 1 && Atomics.load(this.#ctrl, ChannelWord.RX_USED) === 0 && this.#queue.size === 0
-    );
+    return Atomics.load(this.#ctrl, ChannelWord.ENDED) === 1 && this.#unread() === 0 && this.#queue.size === 0;
   }
 
   /** {@inheritDoc StreamPeer.close} */
@@ -204,8 +264,11 @@ export class ThreadedPeer implements StreamPeer {
   setActivityListener(listener: (() => void) | null): void {
     if (this.#closed) return;
     this.#listener = listener;
+    // The network's word first: a change after it, and so any change this snapshot misses, wakes.
+    const since = Atomics.load(this.#thread.notify, NotifyWord.SEQ);
     this.#seen = Atomics.load(this.#ctrl, ChannelWord.SEQ);
-    this.#thread.listen(this, listener !== null);
+    this.#thread.listen(this, listener !== null, since);
+    if (listener !== null && this.#owesNotice) this.#thread.poke();
   }
 
   /** The most unread bytes this peer has ever held at once (for tests of the memory bound). */
@@ -230,8 +293,9 @@ export class ThreadedPeer implements StreamPeer {
    */
   onWake(): void {
     const seq = Atomics.load(this.#ctrl, ChannelWord.SEQ);
-    if (seq === this.#seen) return;
+    if (seq === this.#seen && !this.#owesNotice) return;
     this.#seen = seq;
+    this.#owesNotice = false;
     this.#listener?.();
   }
 
@@ -250,23 +314,60 @@ export class ThreadedPeer implements StreamPeer {
     this.#listener?.();
   }
 
-  /** Moves up to `max` bytes (up to the ring's end) from the receive ring into the slab queue. */
-  #takeFromRing(max: number): void {
-    const ctrl = this.#ctrl;
+  /** Received bytes in the ring not yet handed out. */
+  #unread(): number {
+    return Atomics.load(this.#ctrl, ChannelWord.RX_USED) - this.#held;
+  }
+
+  /** Records a read of `length` bytes: positive from the ring, negative from the slab queue. */
+  #note(length: number): void {
+    const handed = this.#handed;
+    const last = handed.length - 1;
+    if (last >= 0 && (handed[last] as number) > 0 === length > 0) handed[last] = (handed[last] as number) + length;
+    else handed.push(length);
+  }
+
+  /**
+   * Copies up to `max` bytes (up to the ring's end) from the receive ring into the slab queue,
+   * freeing them in the ring at once (only while no view of the ring is held).
+   */
+  #copyFromRing(max: number): void {
     const capacity = this.#rx.length;
-    const n = Math.min(max, this.#budget, Atomics.load(ctrl, ChannelWord.RX_USED), capacity - this.#readAt);
+    const n = Math.min(max, this.#unread(), capacity - this.#readAt);
     if (n <= 0) return;
-    this.#budget -= n;
     this.#queue.push(this.#rx.subarray(this.#readAt, this.#readAt + n));
     this.#readAt = (this.#readAt + n) % capacity;
-    const left = Atomics.sub(ctrl, ChannelWord.RX_USED, n) - n;
-    if (
-      left <= capacity / 2 &&
-      Atomics.load(ctrl, ChannelWord.RX_PAUSED) === 1 &&
-      Atomics.compareExchange(ctrl, ChannelWord.RX_PAUSED, 1, 0) === 1
-    ) {
-      this.#thread.post({ t: "resume", id: this.id });
-    }
+    Atomics.sub(this.#ctrl, ChannelWord.RX_USED, n);
+    this.#resumeIfDue();
+  }
+
+  /**
+   * Asks the socket thread to resume a paused socket once the ring is down to half, or once every
+   * byte is taken and the views held leave room (the socket thread checks the same after pausing).
+   *
+   * @returns false when the socket stays paused.
+   */
+  #resumeIfDue(): boolean {
+    const ctrl = this.#ctrl;
+    if (Atomics.load(ctrl, ChannelWord.RX_PAUSED) !== 1) return true;
+    const capacity = this.#rx.length;
+    const used = Atomics.load(ctrl, ChannelWord.RX_USED);
+    if (used > capacity / 2 && (used >= capacity || used !== this.#held)) return false;
+    if (Atomics.compareExchange(ctrl, ChannelWord.RX_PAUSED, 1, 0) === 1) this.#thread.signal(this.id, "resume");
+    return true;
+  }
+
+  /**
+   * Every received byte is taken. When the socket thread waits for room that views handed out since
+   * the last release hold, nothing will come to wake the reader, whose next release would free
+   * them (an event-loop runner polls on news): so this peer brings the news itself, once per
+   * release, to the listener it has or the next one set. (The socket thread brings it when it
+   * pauses after this.)
+   */
+  #resumeOrWake(): void {
+    if (this.#resumeIfDue() || !this.#fresh || this.#owesNotice) return;
+    this.#owesNotice = true;
+    this.#thread.poke();
   }
 
   /** @returns false when already closed. */
@@ -274,6 +375,7 @@ export class ThreadedPeer implements StreamPeer {
     if (this.#closed) return false;
     this.#closed = true;
     this.#queue.clear();
+    this.#handed.length = 0;
     this.#listener = null;
     if (!this.#idle) this.#thread.setBusy(-1);
     this.#thread.remove(this);

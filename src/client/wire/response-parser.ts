@@ -264,6 +264,15 @@ export class ResponseParser {
   }
 
   /**
+   * Unconsumed bytes still read from the arrays given to {@link push} (the newest pushed bytes),
+   * leaving out those of an unfinished head, trailer section or chunk-size line, which are copied
+   * aside: how much of its input's memory the parser still uses.
+   */
+  getHeldInputBytes(): number {
+    return this.input.queued;
+  }
+
+  /**
    * Bytes received for the response announced by the last {@link beginResponse}: everything after
    * the previous response (interim 1xx responses included), whether parsed yet or still held.
    * Frozen when the response ends or fails. 0 after a close error means the connection closed
