@@ -44,6 +44,21 @@ export const ChannelWord = {
    * thread resumes by itself when the reader has taken every byte and the ring has room.
    */
   RX_HELD: 10,
+  /**
+   * The socket's file descriptor, written by the socket thread before it sets `TX_DIRECT` to 1:
+   * the calling thread writes to it itself while the send ring is empty (see `TX_DIRECT`).
+   */
+  TX_FD: 11,
+  /**
+   * Who may use `TX_FD`: 0 nobody (the start, and for good once the socket thread revoked it), 1 the
+   * calling thread may take it, 2 the calling thread is writing to it. The calling thread takes it
+   * with `compareExchange(1, 2)`, makes one `write(2)` call and stores 1 again; the socket thread,
+   * before anything can close the socket (and the number be reused by another file), revokes it
+   * with `compareExchange(1, 0)`, waiting with `Atomics.wait` while it finds 2. Only the calling
+   * thread leaves 2 and only the socket thread leaves 1 for 0, so no write reaches a closed or
+   * reused descriptor.
+   */
+  TX_DIRECT: 12,
 } as const;
 
 /** Int32 words reserved at the start of a channel's control block. */

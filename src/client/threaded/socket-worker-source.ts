@@ -19,6 +19,16 @@
  * message (`write`, `resume`) and an empty wake-up message is sent back when the calling thread
  * asked for one.
  *
+ * On Node on Unix, a plain TCP channel also publishes its socket's file descriptor once open
+ * (`TX_FD`, `TX_DIRECT`), and the calling thread writes to it itself while the send ring is empty
+ * and no write of this thread is pending: a request then costs no hop to this thread. Nothing may
+ * close that descriptor while the calling thread may write to it, or its number could be reused by
+ * another connection or file: every way the socket can be closed goes through its `_destroy`
+ * (`destroy()` here, and Node's own on a read or write error or at the end of the stream), which
+ * first revokes the descriptor and waits for a write in progress to finish; so does a handover to
+ * TLS, and a fatal error of this thread before it ends (the calling thread stops using the
+ * descriptors before it terminates the thread).
+ *
  * The TLS settings are mapped as `tlsConnectionOptions` does for `TlsPeer`: SNI for host names
  * only, verification unless `unsafe`, TLS 1.2 minimum, ALPN `http/1.1`, `commonNameOverride`.
  *
@@ -64,6 +74,54 @@ const encoder = new TextEncoder();
 const channels = new Map();
 const lookups = new Map();
 
+/** Whether the calling thread may write to TCP sockets' descriptors itself: Node on Unix only. */
+const DIRECT = process.platform !== "win32" && typeof process.versions.node === "string" &&
+  typeof process.versions.bun !== "string" && !("Deno" in globalThis);
+/** Channels whose descriptor the calling thread may use. */
+const directs = new Set();
+
+/** Lets the calling thread write to the open TCP socket's descriptor (the socket's _destroy is guarded). */
+function publishFd(ch) {
+  if (!DIRECT || !ch.guarded || ch.closed || ch.socket === null || ch.socket.destroyed) return;
+  const handle = ch.socket._handle;
+  const fd = handle !== null && typeof handle === "object" ? handle.fd : undefined;
+  if (typeof fd !== "number" || !Number.isInteger(fd) || fd < 0) return;
+  Atomics.store(ch.ctrl, W.TX_FD, fd);
+  directs.add(ch);
+  Atomics.store(ch.ctrl, W.TX_DIRECT, 1);
+}
+
+/**
+ * Takes the descriptor back from the calling thread for good: from here on it never writes to it.
+ * A write in progress there is one write(2) call on a non-blocking socket: wait for it.
+ */
+function revoke(ch) {
+  if (!directs.delete(ch)) return;
+  while (Atomics.compareExchange(ch.ctrl, W.TX_DIRECT, 1, 0) === 2) Atomics.wait(ch.ctrl, W.TX_DIRECT, 2, 20);
+}
+
+/** Every close of the socket's descriptor goes through its _destroy: revoke the descriptor first. */
+function guardClose(ch, socket) {
+  if (!DIRECT || typeof socket._destroy !== "function") return;
+  const own = socket._destroy;
+  socket._destroy = function (err, cb) {
+    revoke(ch);
+    return own.call(this, err, cb);
+  };
+  ch.guarded = true;
+}
+
+if (DIRECT) {
+  // A fatal error closes every socket as the thread ends: revoke the descriptors first, then fail as before.
+  process.on("uncaughtException", function fatal(err) {
+    for (const ch of [...directs]) revoke(ch);
+    process.off("uncaughtException", fatal);
+    process.nextTick(() => {
+      throw err;
+    });
+  });
+}
+
 function bump(ch) {
   if (ch !== null) Atomics.add(ch.ctrl, W.SEQ, 1);
   Atomics.add(notify, N.SEQ, 1);
@@ -91,7 +149,7 @@ function makeChannel(msg, kind) {
     rx: new Uint8Array(msg.rx), tx: new Uint8Array(msg.tx),
     socket: null, raw: null, handlers: null,
     w: 0, view: null, pending: [], paused: false, endPending: false,
-    txRead: 0, txInflight: 0, closed: false,
+    txRead: 0, txInflight: 0, closed: false, guarded: false,
   };
   channels.set(ch.id, ch);
   return ch;
@@ -114,6 +172,7 @@ function fail(ch, err) {
 }
 
 function destroy(ch) {
+  revoke(ch);
   if (ch.socket !== null) ch.socket.destroy();
   if (ch.raw !== null) ch.raw.destroy();
 }
@@ -275,6 +334,7 @@ function attach(ch, socket) {
 
 /** Hands the channel's socket over (to a TLS channel): listeners off, socket left open. */
 function detach(ch) {
+  revoke(ch);
   const socket = ch.socket;
   for (const name in ch.handlers) socket.off(name, ch.handlers[name]);
   socket.on("error", () => {});
@@ -345,8 +405,12 @@ function connect(msg) {
     return;
   }
   socket.setNoDelay(true);
+  guardClose(ch, socket);
   attach(ch, socket);
-  socket.once("connect", () => markOpen(ch));
+  socket.once("connect", () => {
+    if (!ch.closed && state(ch) === CONNECTING) publishFd(ch);
+    markOpen(ch);
+  });
 }
 
 function startTls(msg) {

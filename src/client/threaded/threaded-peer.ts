@@ -1,3 +1,4 @@
+import { writeSync } from "node:fs";
 import { SlabQueue } from "../peer/slab-queue.ts";
 import { MIN_READ_BUFFER_BYTES, peerErrorFrom } from "../peer/socket-peer.ts";
 import { PeerState, type PeerError, type PeerErrorKind, type StreamPeer } from "../peer/stream-peer.ts";
@@ -35,8 +36,11 @@ let nextChannelId = 1;
  * and the bytes under a view stay taken (the socket thread does not overwrite them) until the
  * release that frees them. Before the first release, `read()` copies out of the ring into recycled
  * 64 KiB slabs, as {@link TcpPeer} does, freeing ring space at once, so a reader that never
- * releases never stops the stream. `write()` copies into a send ring of the write bound's size and
- * accepts only what fits.
+ * releases never stops the stream. `write()` accepts only what fits in a send ring of the write
+ * bound's size, as much as the write bound allows; while the ring is empty and the socket thread
+ * has no write pending, a plain TCP connection on Node on Unix writes straight to the socket's
+ * descriptor (one non-blocking `write(2)`; the socket thread never closes it meanwhile, see
+ * `ChannelWord.TX_DIRECT`), and only what the kernel did not take goes into the ring.
  *
  * Made by `ThreadedNetwork.connect()` and `ThreadedNetwork.startTls()`.
  */
@@ -67,6 +71,8 @@ export class ThreadedPeer implements StreamPeer {
   /** True while news this peer announced itself (see `#resumeOrWake`) is owed to the listener. */
   #owesNotice = false;
   #writeAt = 0;
+  /** Bytes written straight to the socket's descriptor. */
+  #directBytes = 0;
   #closed = false;
   #idle = false;
   #error: PeerError | null = null;
@@ -205,19 +211,65 @@ export class ThreadedPeer implements StreamPeer {
     if (Atomics.load(this.#ctrl, ChannelWord.ENDED) === 1) return 0;
     const ctrl = this.#ctrl;
     const capacity = this.#tx.length;
-    const accepted = Math.min(data.length, capacity - Atomics.load(ctrl, ChannelWord.TX_USED));
+    const used = Atomics.load(ctrl, ChannelWord.TX_USED);
+    const accepted = Math.min(data.length, capacity - used);
     if (accepted < data.length) {
       // Refused room: ask for news of the drain, then look again (it may have drained meanwhile).
       Atomics.store(ctrl, ChannelWord.TX_WANTS_ROOM, 1);
       if (accepted <= 0) return Atomics.load(ctrl, ChannelWord.TX_USED) < capacity ? this.write(data) : 0;
     }
-    const first = Math.min(accepted, capacity - this.#writeAt);
-    this.#tx.set(first === data.length ? data : data.subarray(0, first), this.#writeAt);
-    if (accepted > first) this.#tx.set(data.subarray(first, accepted), 0);
-    this.#writeAt = (this.#writeAt + accepted) % capacity;
-    Atomics.add(ctrl, ChannelWord.TX_USED, accepted);
+    // Nothing of this connection waits to be sent: the bytes may go to the socket first, in order.
+    const direct = used === 0 ? this.#writeDirect(data, accepted) : 0;
+    if (direct === accepted) {
+      // No write of the socket thread will announce room: do it here (as a socket's callback would).
+      if (accepted < data.length && Atomics.exchange(ctrl, ChannelWord.TX_WANTS_ROOM, 0) === 1) {
+        Atomics.add(ctrl, ChannelWord.SEQ, 1);
+        this.#thread.poke();
+      }
+      return accepted;
+    }
+    const rest = direct === 0 ? data : data.subarray(direct);
+    const length = accepted - direct;
+    const first = Math.min(length, capacity - this.#writeAt);
+    this.#tx.set(first === rest.length ? rest : rest.subarray(0, first), this.#writeAt);
+    if (length > first) this.#tx.set(rest.subarray(first, length), 0);
+    this.#writeAt = (this.#writeAt + length) % capacity;
+    Atomics.add(ctrl, ChannelWord.TX_USED, length);
     if (Atomics.compareExchange(ctrl, ChannelWord.TX_SIGNALED, 0, 1) === 0) this.#thread.signal(this.id, "write");
     return accepted;
+  }
+
+  /**
+   * Writes up to `length` bytes straight to the socket's descriptor when the socket thread lets this
+   * thread use it (see `ChannelWord.TX_DIRECT`): one non-blocking `write(2)`.
+   *
+   * @returns How many bytes the kernel took (0 when the descriptor is not ours to use, its buffer
+   * is full or the write failed: the ring takes them, and the socket thread meets any error).
+   */
+  #writeDirect(data: Uint8Array, length: number): number {
+    const ctrl = this.#ctrl;
+    if (!this.#thread.isRunning() || Atomics.compareExchange(ctrl, ChannelWord.TX_DIRECT, 1, 2) !== 1) return 0;
+    let written = 0;
+    try {
+      written = writeSync(Atomics.load(ctrl, ChannelWord.TX_FD), data, 0, length);
+    } catch {
+      written = 0;
+    } finally {
+      Atomics.store(ctrl, ChannelWord.TX_DIRECT, 1);
+      Atomics.notify(ctrl, ChannelWord.TX_DIRECT);
+    }
+    this.#directBytes += written;
+    return written;
+  }
+
+  /**
+   * Bytes this peer wrote straight to its socket's descriptor rather than through the socket
+   * thread (for tests of that path).
+   *
+   * @internal
+   */
+  getDirectWriteBytes(): number {
+    return this.#directBytes;
   }
 
   /** {@inheritDoc StreamPeer.getPendingWriteBytes} */
