@@ -7,12 +7,16 @@
  * steady connections open beside them and new ones opened all the time (taking the freed numbers).
  * Every line a server receives must carry its connection's tag, in order, and every reply a client
  * receives its own. And a stream a slow reader takes in bursts, written partly straight to the
- * socket and partly through the ring as the kernel's buffer fills and drains, arrives intact.
+ * socket and partly through the ring as the kernel's buffer fills and drains, arrives intact. And
+ * the socket thread closes nothing while the calling thread holds the descriptor for a write.
  */
+import { fstatSync } from "node:fs";
 import type { Socket } from "node:net";
 import { Worker } from "node:worker_threads";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { PeerState, type StreamPeer } from "../../src/client/peer/stream-peer.ts";
+import { ChannelWord } from "../../src/client/threaded/channel-layout.ts";
+import { SocketThread } from "../../src/client/threaded/socket-thread.ts";
 import type { ThreadedPeer } from "../../src/client/threaded/threaded-peer.ts";
 import { ThreadedNetwork } from "../../src/index.ts";
 import { cleanupAfterEach } from "../helpers/cleanup.ts";
@@ -127,6 +131,19 @@ async function taggedServer(seed: number, tally: Tally): Promise<number> {
     }),
   );
   return server.port;
+}
+
+/** Resolves once `done()` holds, checked now and on every activity notice of the peer. */
+function until(peer: StreamPeer, done: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (!done()) return;
+      peer.setActivityListener?.(null);
+      resolve();
+    };
+    peer.setActivityListener?.(check);
+    check();
+  });
 }
 
 /** One client connection: writes numbered lines tagged with its id and checks the replies. */
@@ -259,4 +276,59 @@ describe("ThreadedPeer direct writes", () => {
     expect(peer.getDirectWriteBytes()).toBeGreaterThan(0);
     expect(peer.getDirectWriteBytes()).toBeLessThan(body.length);
   }, 60_000);
+
+  it.each(["the peer closes", "the server resets the connection", "the server ends the connection"])(
+    "hold back the socket thread's close while the calling thread holds the descriptor for a write (%s)",
+    async (how) => {
+      // The control blocks, as the peers hand them to the socket thread.
+      const blocks: Int32Array[] = [];
+      const post = SocketThread.prototype.post;
+      const spy = vi.spyOn(SocketThread.prototype, "post").mockImplementation(function (this: SocketThread, message) {
+        const control = message["ctrl"];
+        if (control instanceof SharedArrayBuffer) blocks.push(new Int32Array(control));
+        post.call(this, message);
+      });
+      try {
+        const server = track(await startTcpServer(() => {}));
+        const network = track(new ThreadedNetwork());
+        const first = track(network.connect(LOCAL, server.port));
+        await until(first, () => first.getState() !== PeerState.CONNECTING);
+        expect(first.getState()).toBe(PeerState.OPEN);
+        const ctrl = blocks[0] as Int32Array;
+        const fd = Atomics.load(ctrl, ChannelWord.TX_FD);
+        const socket = fstatSync(fd);
+        expect(socket.isSocket()).toBe(true);
+        // Hold the descriptor as a write under way does, then have the connection closed, and open another.
+        expect(Atomics.compareExchange(ctrl, ChannelWord.TX_DIRECT, 1, 2)).toBe(1);
+        if (how === "the peer closes") first.close();
+        else if (how === "the server resets the connection") server.connections[0]?.resetAndDestroy();
+        else server.connections[0]?.end();
+        const second = how === "the peer closes" ? track(network.connect(LOCAL, server.port)) : null;
+        // The socket thread waits before the close: the descriptor stays this socket's (and the next connection does not open).
+        for (let turn = 0; turn < 200; turn++) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          expect(fstatSync(fd).ino).toBe(socket.ino);
+          if (second !== null) expect(second.getState()).toBe(PeerState.CONNECTING);
+        }
+        // Released, as at the end of the write: the socket thread goes on, and never hands the descriptor back.
+        Atomics.store(ctrl, ChannelWord.TX_DIRECT, 1);
+        Atomics.notify(ctrl, ChannelWord.TX_DIRECT);
+        if (second !== null) {
+          await until(second, () => second.getState() !== PeerState.CONNECTING);
+          expect(second.getState()).toBe(PeerState.OPEN);
+        }
+        for (let turn = 0; turn < 100_000 && Atomics.load(ctrl, ChannelWord.TX_DIRECT) !== 0; turn++) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        expect(Atomics.load(ctrl, ChannelWord.TX_DIRECT)).toBe(0);
+        if (how !== "the peer closes") {
+          await until(first, () => first.getState() !== PeerState.OPEN || first.isEnded());
+          if (how === "the server resets the connection") expect(first.getState()).toBe(PeerState.ERROR);
+          else expect(first.isEnded()).toBe(true);
+        }
+      } finally {
+        spy.mockRestore();
+      }
+    },
+  );
 });

@@ -37,9 +37,9 @@ let nextChannelId = 1;
  * release that frees them. Before the first release, `read()` copies out of the ring into recycled
  * 64 KiB slabs, as {@link TcpPeer} does, freeing ring space at once, so a reader that never
  * releases never stops the stream. `write()` accepts only what fits in a send ring of the write
- * bound's size, as much as the write bound allows; while the ring is empty and the socket thread
- * has no write pending, a plain TCP connection on Node on Unix writes straight to the socket's
- * descriptor (one non-blocking `write(2)`; the socket thread never closes it meanwhile, see
+ * bound's size. While that ring is empty and the socket thread has no write pending, a plain TCP
+ * connection (on Node on Unix) writes the accepted bytes straight to the socket's descriptor with
+ * one non-blocking `write(2)` (the socket thread never closes it meanwhile, see
  * `ChannelWord.TX_DIRECT`), and only what the kernel did not take goes into the ring.
  *
  * Made by `ThreadedNetwork.connect()` and `ThreadedNetwork.startTls()`.
