@@ -19,7 +19,7 @@
  * message (`write`, `resume`) and an empty wake-up message is sent back when the calling thread
  * asked for one.
  *
- * On Node on Unix, a plain TCP channel also publishes its socket's file descriptor once open
+ * On Node 20 on Unix, a plain TCP channel also publishes its socket's file descriptor once open
  * (`TX_FD`, `TX_DIRECT`), and the calling thread writes to it itself while the send ring is empty
  * and no write of this thread is pending: a request then costs no hop to this thread. Nothing may
  * close that descriptor while the calling thread may write to it, or its number could be reused by
@@ -74,9 +74,14 @@ const encoder = new TextEncoder();
 const channels = new Map();
 const lookups = new Map();
 
-/** Whether the calling thread may write to TCP sockets' descriptors itself: Node on Unix only. */
+/**
+ * Whether the calling thread may write to TCP sockets' descriptors itself: Node on Unix only, and
+ * only Node majors whose lib/net.js has been checked to close a connected socket's handle in
+ * Socket._destroy alone (the guard below depends on it): 20.
+ */
 const DIRECT = process.platform !== "win32" && typeof process.versions.node === "string" &&
-  typeof process.versions.bun !== "string" && !("Deno" in globalThis);
+  typeof process.versions.bun !== "string" && !("Deno" in globalThis) &&
+  Number(process.versions.node.split(".")[0]) === 20;
 /** Channels whose descriptor the calling thread may use. */
 const directs = new Set();
 

@@ -38,7 +38,7 @@ let nextChannelId = 1;
  * 64 KiB slabs, as {@link TcpPeer} does, freeing ring space at once, so a reader that never
  * releases never stops the stream. `write()` accepts only what fits in a send ring of the write
  * bound's size. While that ring is empty and the socket thread has no write pending, a plain TCP
- * connection (on Node on Unix) writes the accepted bytes straight to the socket's descriptor with
+ * connection (on Node 20 on Unix) writes the accepted bytes straight to the socket's descriptor with
  * one non-blocking `write(2)` (the socket thread never closes it meanwhile, see
  * `ChannelWord.TX_DIRECT`), and only what the kernel did not take goes into the ring.
  *
