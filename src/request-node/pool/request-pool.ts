@@ -108,7 +108,7 @@ interface OriginWorkers {
  *
  * Frame budget, so a burst of a thousand requests is spread over frames instead of stalling one.
  * By default it is a time budget: each tick the pool starts requests until `tickBudgetMs` (default
- * 2, half of a quarter of a 60 fps frame) milliseconds of its clock passed since the tick reached it,
+ * 3, within a quarter of a 60 fps frame) milliseconds of its clock passed since the tick reached it,
  * its connections' work in the tick counted (each start steps its connection at once, so its
  * connect or its request's first write is counted too). The number that fit adapts to what a start
  * costs on the machine: cheap starts let more through per frame. With a time budget, the pool starts
@@ -294,7 +294,7 @@ export class HTTPRequestPool extends Node {
     if (this.#validCount(value, 1, "maxStartsPerTick")) this.#maxStartsPerTick = value;
   }
 
-  /** Milliseconds per tick after which the pool starts no more requests in that tick; default 2; 0 for none (the counts-only, deterministic mode). */
+  /** Milliseconds per tick after which the pool starts no more requests in that tick; default 3; 0 for none (the counts-only, deterministic mode). */
   get tickBudgetMs(): number {
     return this.#tickBudgetMs;
   }
