@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { getHeaderValue, getHeaderValues, hasHeader, headerFieldsToLines, headersToDictionary } from "../../src/client/wire/headers.ts";
+import { prng } from "../helpers/prng.ts";
 
 const lines = [
   "Content-Type: text/html",
@@ -52,5 +53,38 @@ describe("header helpers", () => {
     expect(hasHeader(lines, "Content-Length")).toBe(false);
     expect(hasHeader(lines, "Content")).toBe(false);
     expect(hasHeader(lines, "garbage without colon")).toBe(false);
+  });
+});
+
+describe("header name matching", () => {
+  /** The definition: the name before the first colon, SP and TAB trimmed, lower-cased by toLowerCase(). */
+  const reference = (line: string, name: string): string | undefined => {
+    const colon = line.indexOf(":");
+    if (colon === -1) return undefined;
+    const key = line.slice(0, colon).replace(/^[ \t]+|[ \t]+$/g, "");
+    return key.toLowerCase() === name.toLowerCase() ? line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "") : undefined;
+  };
+
+  it("matches whole names in any case, trimmed, and follows toLowerCase() outside ASCII (the Kelvin sign is a k)", () => {
+    expect(getHeaderValue([" \tKEEP-alive \t: x "], "keep-alive")).toBe("x");
+    expect(hasHeader(["Keep-Alive2: x"], "keep-alive")).toBe(false);
+    expect(hasHeader(["Keep: x"], "keep-alive")).toBe(false);
+    expect(getHeaderValue(["\u212Aeep-Alive: y"], "keep-alive")).toBe("y");
+    expect(hasHeader(["\u00e9: y"], "e")).toBe(false);
+    expect(getHeaderValue([": empty name"], "")).toBe("empty name");
+    expect(hasHeader(["[: x", "@: y"], "{")).toBe(false); // neighbours of A-Z are not letters
+  });
+
+  it("agrees with the definition on 20,000 seeded lines", () => {
+    const random = prng(7);
+    const alphabet = ["a", "A", "b", "K", "k", "\u212A", "-", " ", "\t", ":", "[", "@", "\u00e9", "Z", "z"];
+    const names = ["a", "ab", "k", "kk", "a-b", "z", "", "[", "\u00e9"];
+    for (let i = 0; i < 20_000; i++) {
+      let line = "";
+      const length = Math.floor(random() * 8);
+      for (let j = 0; j < length; j++) line += alphabet[Math.floor(random() * alphabet.length)];
+      const name = names[Math.floor(random() * names.length)] as string;
+      expect(getHeaderValue([line], name), JSON.stringify([line, name])).toBe(reference(line, name));
+    }
   });
 });

@@ -80,9 +80,31 @@ export function hasHeader(lines: readonly string[], name: string): boolean {
 /** The trimmed value of `line` when its trimmed, lower-cased name is `wanted`. */
 function valueIfNamed(line: string, wanted: string): string | undefined {
   const colon = line.indexOf(":");
-  if (colon === -1) return undefined;
-  if (trimSpTab(line.slice(0, colon)).toLowerCase() !== wanted) return undefined;
+  if (colon === -1 || !nameIs(line, colon, wanted)) return undefined;
   return trimSpTab(line.slice(colon + 1));
+}
+
+/**
+ * Whether `line`'s name (before `colon`, SP and TAB trimmed), lower-cased, is `wanted` (lower
+ * case), compared in place: every request and response looks several names up, and a slice and a
+ * lower-cased copy per line and lookup added up. A name with a character outside ASCII takes
+ * `toLowerCase()`'s own rules, as before.
+ */
+function nameIs(line: string, colon: number, wanted: string): boolean {
+  let start = 0;
+  let end = colon;
+  while (start < end && (line.charCodeAt(start) === 0x20 || line.charCodeAt(start) === 0x09)) start++;
+  while (end > start && (line.charCodeAt(end - 1) === 0x20 || line.charCodeAt(end - 1) === 0x09)) end--;
+  for (let i = start; i < end; i++) {
+    if (line.charCodeAt(i) > 0x7f) return trimSpTab(line.slice(0, colon)).toLowerCase() === wanted;
+  }
+  if (end - start !== wanted.length) return false;
+  for (let i = 0; i < wanted.length; i++) {
+    let c = line.charCodeAt(start + i);
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    if (c !== wanted.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /**
