@@ -6,6 +6,9 @@ import { DownloadSink } from "./download-sink.ts";
 import type { IntegrityCheck } from "./integrity.ts";
 import { openResumeSink, type RangeRequest } from "./resume.ts";
 
+/** No transfer coding left to undo. */
+const NO_TRANSFER_CODINGS: readonly string[] = Object.freeze([]);
+
 /** What decides how the body of a final response is taken. */
 export interface BodyStartInput {
   /** `getResponseBodyLength()` of the client. */
@@ -67,7 +70,7 @@ export function startBody(input: BodyStartInput): BodyStart {
   const { length, limit } = input;
   let decoder: ContentDecoder | null = null;
   const codings = getHeaderValues(input.headers, "content-encoding");
-  const transfer = input.content ? transferCodings(input.headers, input.chunked) : [];
+  const transfer = input.content ? transferCodings(input.headers, input.chunked) : NO_TRANSFER_CODINGS;
   if (transfer.length > 0) {
     // Transfer codings must come off (RFC 9112 §6.1): what cannot be decoded fails the request.
     const unknown = transfer.find((c) => !SUPPORTED_CODINGS.includes(c));
@@ -143,9 +146,11 @@ export function startBody(input: BodyStartInput): BodyStart {
  * @param chunked - Whether the body was de-chunked by the client.
  * @returns The codings, lower case.
  */
-export function transferCodings(headers: readonly string[], chunked: boolean): string[] {
+export function transferCodings(headers: readonly string[], chunked: boolean): readonly string[] {
+  const values = getHeaderValues(headers, "transfer-encoding");
+  if (values.length === 0) return values; // no Transfer-Encoding: the shared empty list
   const list: string[] = [];
-  for (const value of getHeaderValues(headers, "transfer-encoding")) {
+  for (const value of values) {
     for (const element of value.split(",")) {
       const coding = (element.split(";")[0] ?? "").trim().toLowerCase();
       if (coding !== "" && coding !== "identity") list.push(coding);

@@ -43,6 +43,9 @@ function optionsRefusal(options: unknown): string | null {
     ? null
     : 'options.downloadFile must be a string (a file path, or "" to keep the body in memory)';
 }
+/** The defaults of `request()`'s headers and options: one object each for every call. */
+const NO_HEADERS: readonly string[] = Object.freeze([]);
+const NO_OPTIONS: RequestOptions = Object.freeze({});
 /** Slack when comparing summed deltas with the timeout, so 10 ticks of 0.1 s reach 1 s despite float rounding. */
 const TIME_EPSILON = 1e-9;
 
@@ -285,6 +288,11 @@ export class HTTPRequest extends Node {
    * from the run when it starts so an idle tick decides from this node's own fields.
    */
   #runTimed = false;
+  /**
+   * True once the run has ended and everything it produced has been emitted: a tick has nothing
+   * left to do for it (the finished nodes of a big tree cost a field read each per tick).
+   */
+  #runSettled = true;
   readonly #onAbort = (): void => {
     const reason: unknown = this.#abortSignal?.reason;
     this.cancelRequest();
@@ -502,10 +510,10 @@ export class HTTPRequest extends Node {
    */
   request(
     url: string,
-    customHeaders: RequestHeaders = [],
+    customHeaders: RequestHeaders = NO_HEADERS,
     method: Method | string = Method.METHOD_GET,
     body: string | Uint8Array | BodySource = "",
-    options: RequestOptions = {},
+    options: RequestOptions = NO_OPTIONS,
   ): Err {
     return this.requestRaw(
       url,
@@ -528,18 +536,19 @@ export class HTTPRequest extends Node {
    */
   requestRaw(
     url: string,
-    customHeaders: RequestHeaders = [],
+    customHeaders: RequestHeaders = NO_HEADERS,
     method: Method | string = Method.METHOD_GET,
     body: Uint8Array | BodySource = EMPTY,
-    options: RequestOptions = {},
+    options: RequestOptions = NO_OPTIONS,
   ): Err {
     if (!this.isInsideTree()) return this.#refuse(Err.ERR_UNCONFIGURED, "request() needs the node to be inside a SceneTree");
     if (this.#isActive()) return this.#refuse(Err.ERR_BUSY, "a request is already running; cancel it or wait for requestCompleted");
     const refused = urlRefusal(url) ?? bodyRefusal(body) ?? optionsRefusal(options);
     if (refused !== null) return this.#refuse(Err.ERR_INVALID_PARAMETER, refused);
     const headers = headerLinesOf(customHeaders);
-    if (!headers.ok) return this.#refuse(Err.ERR_INVALID_PARAMETER, headers.reason);
-    const settings: RequestSettings = Object.freeze({
+    if (typeof headers === "string") return this.#refuse(Err.ERR_INVALID_PARAMETER, headers);
+    // Read once here: the run never sees a later change of the node's settings.
+    const settings: RequestSettings = {
       acceptGzip: this.acceptGzip,
       maxRedirects: this.maxRedirects,
       redirectMode: this.redirectMode,
@@ -551,10 +560,10 @@ export class HTTPRequest extends Node {
       retry: options.retry !== undefined ? options.retry : this.retryPolicy,
       timeouts: this.#phaseTimeouts,
       useEnvironmentProxy: options.useEnvironmentProxy ?? this.useEnvironmentProxy,
-    });
+    };
     const plan = this.#plans.plan({
       url,
-      customHeaders: headers.lines,
+      customHeaders: headers,
       method,
       body,
       range: options,
@@ -565,9 +574,10 @@ export class HTTPRequest extends Node {
     if (!plan.ok) return this.#refuse(Err.ERR_INVALID_PARAMETER, plan.reason);
     if (options.signal?.aborted === true) return this.#refuse(Err.ERR_INVALID_PARAMETER, "the AbortSignal is already aborted");
     const cacheMode = options.cache ?? "default";
-    if (!CACHE_MODES.has(cacheMode)) return this.#refuse(Err.ERR_INVALID_PARAMETER, `unknown cache mode ${JSON.stringify(cacheMode)}`);
+    if (options.cache !== undefined && !CACHE_MODES.has(cacheMode))
+      return this.#refuse(Err.ERR_INVALID_PARAMETER, `unknown cache mode ${JSON.stringify(cacheMode)}`);
     const credentials = options.credentials ?? "include";
-    if (!CREDENTIALS_MODES.has(credentials))
+    if (options.credentials !== undefined && !CREDENTIALS_MODES.has(credentials))
       return this.#refuse(Err.ERR_INVALID_PARAMETER, `unknown credentials mode ${JSON.stringify(credentials)}`);
     const tree = this.getTree() as SceneTree;
     const jar = this.cookieJar ?? tree.cookieJar;
@@ -607,6 +617,7 @@ export class HTTPRequest extends Node {
       session,
     });
     this.#run = run;
+    this.#runSettled = false;
     this.#runTimed = run.isTimed();
     // A stale answer delivered under stale-while-revalidate: its validation goes out beside it.
     const staleKey = session?.backgroundValidationKey() ?? null;
@@ -737,7 +748,7 @@ export class HTTPRequest extends Node {
   override _process(delta: number): void {
     if (this.#revalidator !== null) this.#revalidator.process(delta);
     const run = this.#run;
-    if (run === null) return;
+    if (run === null || this.#runSettled) return;
     let bug: unknown = null;
     // Fully sent, waiting for the response head, and no activity since: the run is active and a
     // poll would find nothing new, so the tick only counts time. (Only a step, a new request or a
@@ -755,7 +766,7 @@ export class HTTPRequest extends Node {
         this.#connection.getClient()?.advanceTime(passed); // for the dual-stack connect's attempt delay
         // The wait before a retry and the phase timeouts count this tick's time; when one is over
         // the request moved (a new attempt, a timed-out phase), so the tick steps it.
-        const moved = !timedOut && run.advanceTime(passed);
+        const moved = !timedOut && this.#runTimed && run.advanceTime(passed);
         if (quiet && !timedOut && !moved) return;
         this.#quietAt = -1;
         this.#peakBuffered = Math.max(this.#peakBuffered, this.#connection.getPeakBufferedBytes());
@@ -780,6 +791,9 @@ export class HTTPRequest extends Node {
       if (current.isActive() || current.hasCompletion()) current.collectProgress();
       this.#settle(current);
       this.#flush(current);
+      // A listener may have started another request: only the run now in place can be settled.
+      const now = this.#run;
+      if (now !== null && !now.isActive() && !now.hasEmissions()) this.#runSettled = true;
     }
     if (bug !== null) throw bug;
   }
@@ -833,15 +847,14 @@ export class HTTPRequest extends Node {
   #flush(run: RequestRun): void {
     if (!run.hasEmissions()) return;
     const batch = run.takeEmissions();
-    const live = (): boolean => this.#run === run && !run.isCancelled();
     // A signal without listeners is skipped: emitting it would call nobody.
     const { headers, redirect, download, upload, retrying, completion } = batch;
     if (headers !== null && this.headersReceived.getConnectionCount() > 0) this.headersReceived.emit(headers[0], headers[1]);
-    if (redirect !== null && live()) this.redirectReceived.emit(...redirect);
-    if (batch.data.length > 0 && live() && this.bodyData.getConnectionCount() > 0) {
+    if (redirect !== null && this.#isLive(run)) this.redirectReceived.emit(...redirect);
+    if (batch.data.length > 0 && this.#isLive(run) && this.bodyData.getConnectionCount() > 0) {
       if (this._bodyDataViews) {
         const pieces = batch.data;
-        for (let i = 0; i < pieces.length && live(); i++) this.bodyData.emit(pieces[i] as Uint8Array);
+        for (let i = 0; i < pieces.length && this.#isLive(run); i++) this.bodyData.emit(pieces[i] as Uint8Array);
         pieces.length = 0;
       } else {
         // The join is bounded (a tick decodes a bounded amount), but nothing here may keep requestCompleted from being emitted.
@@ -854,10 +867,18 @@ export class HTTPRequest extends Node {
         if (chunk !== null) this.bodyData.emit(chunk);
       }
     }
-    if (download !== null && live() && this.downloadProgress.getConnectionCount() > 0) this.downloadProgress.emit(download[0], download[1]);
-    if (upload !== null && live() && this.uploadProgress.getConnectionCount() > 0) this.uploadProgress.emit(upload[0], upload[1]);
-    if (retrying !== null && live() && this.retrying.getConnectionCount() > 0) this.retrying.emit(retrying[0], retrying[1], retrying[2]);
-    if (completion !== null && live()) this.requestCompleted.emit(completion[0], completion[1], completion[2], completion[3]);
+    if (download !== null && this.#isLive(run) && this.downloadProgress.getConnectionCount() > 0)
+      this.downloadProgress.emit(download[0], download[1]);
+    if (upload !== null && this.#isLive(run) && this.uploadProgress.getConnectionCount() > 0)
+      this.uploadProgress.emit(upload[0], upload[1]);
+    if (retrying !== null && this.#isLive(run) && this.retrying.getConnectionCount() > 0)
+      this.retrying.emit(retrying[0], retrying[1], retrying[2]);
+    if (completion !== null && this.#isLive(run)) this.requestCompleted.emit(completion[0], completion[1], completion[2], completion[3]);
+  }
+
+  /** True while `run` is this node's request and not cancelled: a listener may cancel it or start another. */
+  #isLive(run: RequestRun): boolean {
+    return this.#run === run && !run.isCancelled();
   }
 
   #releaseAbortSignal(): void {

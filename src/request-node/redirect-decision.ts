@@ -44,9 +44,12 @@ export interface RedirectSituation {
  * @returns The decision.
  * @internal
  */
+/** The decision for a response that is not a redirect to follow (one object for all of them). */
+const FINAL: RedirectDecision = { kind: "final" };
+
 export function decideRedirect(situation: RedirectSituation): RedirectDecision {
   const { code, hop } = situation;
-  if (!isRedirectStatus(code)) return { kind: "final" };
+  if (!isRedirectStatus(code)) return FINAL;
   const plan = planRedirect({
     statusCode: code,
     method: verbOf(hop.method) ?? "GET",
@@ -56,7 +59,7 @@ export function decideRedirect(situation: RedirectSituation): RedirectDecision {
     location: findLocation(situation.headers),
   });
   if (!plan.ok) {
-    if (plan.kind === "no-location") return { kind: "final" };
+    if (plan.kind === "no-location") return FINAL;
     return { kind: "fail", result: Result.RESULT_REQUEST_FAILED, reason: `cannot follow the redirect: ${plan.reason}` };
   }
   if (situation.maxRedirects >= 0 && situation.redirects >= situation.maxRedirects) {

@@ -16,8 +16,10 @@ export type HeaderRecord = Readonly<Record<string, string | readonly string[]>>;
 /** Request headers: Godot's `"Name: value"` lines, or a {@link HeaderRecord}. */
 export type RequestHeaders = readonly string[] | HeaderRecord;
 
-/** The header lines, or why the headers were refused. */
-export type HeaderLinesResult = { readonly ok: true; readonly lines: readonly string[] } | { readonly ok: false; readonly reason: string };
+/** The header lines, or (a string) why the headers were refused. */
+export type HeaderLinesResult = readonly string[] | string;
+
+const NO_LINES: readonly string[] = Object.freeze([]);
 
 const EXPECTED_HEADERS = 'expected header lines ["Name: value"] or a record { Name: "value" }';
 
@@ -27,27 +29,29 @@ const EXPECTED_HEADERS = 'expected header lines ["Name: value"] or a record { Na
  * array value one line per element.
  *
  * @param headers - What the caller passed (anything, from JavaScript).
- * @returns The lines, or a reason naming what was wrong and what was expected.
+ * @returns The lines (the array given, when it is one of strings), or a reason naming what was
+ * wrong and what was expected.
  * @internal
  */
 export function headerLinesOf(headers: unknown): HeaderLinesResult {
-  if (headers === undefined || headers === null) return { ok: true, lines: [] };
+  if (headers === undefined || headers === null) return NO_LINES;
   if (Array.isArray(headers)) {
-    const index = headers.findIndex((line) => typeof line !== "string");
-    if (index >= 0) return { ok: false, reason: `customHeaders[${index}] is ${describe(headers[index])}; ${EXPECTED_HEADERS}` };
-    return { ok: true, lines: headers as readonly string[] };
+    for (let index = 0; index < headers.length; index++) {
+      const line: unknown = headers[index];
+      if (typeof line !== "string") return `customHeaders[${index}] is ${describe(line)}; ${EXPECTED_HEADERS}`;
+    }
+    return headers as readonly string[];
   }
-  if (!isPlainObject(headers)) return { ok: false, reason: `customHeaders is ${describe(headers)}; ${EXPECTED_HEADERS}` };
+  if (!isPlainObject(headers)) return `customHeaders is ${describe(headers)}; ${EXPECTED_HEADERS}`;
   const lines: string[] = [];
   for (const [name, value] of Object.entries(headers)) {
     const values: readonly unknown[] = Array.isArray(value) ? value : [value];
     for (const item of values) {
-      if (typeof item !== "string")
-        return { ok: false, reason: `header ${JSON.stringify(name)} is ${describe(item)}; expected a string or an array of strings` };
+      if (typeof item !== "string") return `header ${JSON.stringify(name)} is ${describe(item)}; expected a string or an array of strings`;
       lines.push(`${name}: ${item}`);
     }
   }
-  return { ok: true, lines };
+  return lines;
 }
 
 /**

@@ -13,7 +13,8 @@ import type { CollectFailure } from "./body-collector.ts";
 import { createIntegrityCheck, type IntegrityCheck } from "./integrity.ts";
 import type { KeptConnection } from "./kept-connection.ts";
 import { askProxyLogin, MAX_PROXY_LOGIN_ATTEMPTS, proxyRealm } from "./proxy-login.ts";
-import { decideRedirect } from "./redirect-decision.ts";
+import { decideRedirect, type RedirectDecision } from "./redirect-decision.ts";
+import { isRedirectStatus } from "./redirect-policy.ts";
 import type { Hop, RequestPlan } from "./request-plan.ts";
 import type { RequestProxies } from "./request-proxies.ts";
 import { writeCachedFile, type RequestSession } from "./request-session.ts";
@@ -38,6 +39,9 @@ const IDEMPOTENT = new Set<Method | string>([
   Method.METHOD_OPTIONS,
   Method.METHOD_TRACE,
 ]);
+
+/** The redirect decision for a status that is no redirect (nothing to decide). */
+const FINAL_RESPONSE: RedirectDecision = { kind: "final" };
 
 /** Where a run is: see the table on {@link RequestRun}. */
 type Phase = "connect" | "head" | "body" | "drain" | "wait" | "backoff" | "ended";
@@ -99,8 +103,8 @@ export class RequestRun {
   readonly #integrity: string | null;
   /** The range the request asks for; a retried download changes it to continue where it stopped. */
   #range: RequestPlan["range"];
-  /** What the current tick will emit. */
-  #emissions = new TickEmissions();
+  /** What the current tick will emit; made when the tick first has something (most ticks have nothing). */
+  #emissions: TickEmissions | null = null;
   #phase: Phase = "connect";
   #cancelled = false;
   /** Why the request failed, set as it fails, or `""`; see {@link RequestRun.takeReason}. */
@@ -123,8 +127,8 @@ export class RequestRun {
   readonly #requestMethod: Method | string;
   /** The retries of this request, or null without a policy. */
   readonly #retries: RetryState | null;
-  /** The phase timeouts of this request. */
-  readonly #timer: PhaseTimer;
+  /** The phase timeouts of this request; null when none is set (fixed at `request()`). */
+  readonly #timer: PhaseTimer | null;
   /** Seconds of ticks since the request started, as told by {@link RequestRun.advanceTime}. */
   #elapsed = 0;
   /** The hop to send again once the retry wait is over. */
@@ -155,7 +159,8 @@ export class RequestRun {
     this.#range = init.plan.range;
     const retry = init.settings.retry;
     this.#retries = retry === null ? null : new RetryState(retry);
-    this.#timer = new PhaseTimer(init.settings.timeouts);
+    const timeouts = init.settings.timeouts;
+    this.#timer = timeouts.connect > 0 || timeouts.head > 0 || timeouts.idle > 0 ? new PhaseTimer(timeouts) : null;
     this.#resumeOnRetry = retry !== null && init.settings.downloadFile !== "" && init.plan.range === null && init.plan.integrity === null;
     // Written to the partial file from byte 0 (a stale partial file is truncated), kept on failure.
     if (this.#resumeOnRetry) this.#range = { header: null, from: 0, resume: true };
@@ -186,12 +191,26 @@ export class RequestRun {
 
   /** True when the request ended in this tick and its `requestCompleted` is still to be emitted. */
   hasCompletion(): boolean {
-    return this.#emissions.completion !== null;
+    return this.#emissions !== null && this.#emissions.completion !== null;
   }
 
   /** True when the run has something to emit. */
   hasEmissions(): boolean {
-    return !this.#emissions.isEmpty();
+    return this.#emissions !== null && !this.#emissions.isEmpty();
+  }
+
+  /**
+   * The current tick's collection of emissions, made on first use.
+   *
+   * @returns The collection the tick's emissions go to.
+   */
+  emissions(): TickEmissions {
+    let batch = this.#emissions;
+    if (batch === null) {
+      batch = new TickEmissions();
+      this.#emissions = batch;
+    }
+    return batch;
   }
 
   /**
@@ -200,8 +219,8 @@ export class RequestRun {
    * @returns The emissions, in a collection of their own.
    */
   takeEmissions(): TickEmissions {
-    const batch = this.#emissions;
-    this.#emissions = new TickEmissions();
+    const batch = this.emissions();
+    this.#emissions = null;
     return batch;
   }
 
@@ -235,7 +254,7 @@ export class RequestRun {
     this.#waitingRedirect = null;
     this.#hop = null;
     this.#nextHop = null;
-    this.#emissions.clear();
+    this.#emissions = null;
   }
 
   /**
@@ -270,7 +289,7 @@ export class RequestRun {
    * {@link RequestRun.advanceTime}.
    */
   isTimed(): boolean {
-    return this.#retries !== null || this.#timer.isSet();
+    return this.#retries !== null || this.#timer !== null;
   }
 
   /**
@@ -294,7 +313,7 @@ export class RequestRun {
       this.#connectFresh(hop);
       return true;
     }
-    const expired = this.#timer.advance(seconds);
+    const expired = this.#timer?.advance(seconds) ?? null;
     if (expired === null) return false;
     const reason =
       expired.phase === "connect"
@@ -310,11 +329,13 @@ export class RequestRun {
   nextDeadline(): number | null {
     if (!this.isActive()) return null;
     if (this.#phase === "backoff") return this.#retries?.nextDeadline() ?? null;
-    return this.#timer.nextDeadline();
+    return this.#timer?.nextDeadline() ?? null;
   }
 
-  /** Tells the phase timer where the request is now. */
+  /** Tells the phase timer where the request is now (nothing to tell without phase timeouts). */
   #observePhase(): void {
+    const timer = this.#timer;
+    if (timer === null) return;
     let phase: TimedPhase = null;
     let progress = 0;
     if (this.#phase === "connect" && !this.#reused) {
@@ -326,7 +347,7 @@ export class RequestRun {
       phase = "body"; // a body held back by the application is not a stall
       progress = this.body.downloaded;
     }
-    this.#timer.observe(phase, progress);
+    timer.observe(phase, progress);
   }
 
   /**
@@ -388,7 +409,7 @@ export class RequestRun {
       again = { ...hop, body };
     }
     this.#reason = reason;
-    this.#emissions.retrying = [retries.attempt + 1, decision.delay, decision.reason];
+    this.emissions().retrying = [retries.attempt + 1, decision.delay, decision.reason];
     retries.wait(decision.delay);
     this.#retryHop = this.#resumeOnRetry ? this.#resumingHop(again) : again;
     this.#code = 0;
@@ -422,7 +443,7 @@ export class RequestRun {
   /** Notes download and upload progress made in this tick. */
   collectProgress(): void {
     const sending = this.#phase !== "connect";
-    this.body.collectProgress(this.#connection.getClient(), sending, this.#phase === "body", this.#emissions);
+    this.body.collectProgress(this.#connection.getClient(), sending, this.#phase === "body", this.#emissions, this);
   }
 
   /** @returns true when something changed and another step may make progress. */
@@ -577,21 +598,23 @@ export class RequestRun {
       return true;
     }
     const { redirectMode, maxRedirects } = this.#settings;
-    const decision = decideRedirect({
-      code: this.#code,
-      headers: this.#headers,
-      hop,
-      redirects: this.#redirects,
-      maxRedirects,
-      mode: redirectMode,
-      bodyFramed: client.getResponseBodyLength() >= 0 || client.isResponseChunked(),
-    });
+    const decision = !isRedirectStatus(this.#code)
+      ? FINAL_RESPONSE
+      : decideRedirect({
+          code: this.#code,
+          headers: this.#headers,
+          hop,
+          redirects: this.#redirects,
+          maxRedirects,
+          mode: redirectMode,
+          bodyFramed: client.getResponseBodyLength() >= 0 || client.isResponseChunked(),
+        });
     if (decision.kind === "fail") return this.fail(decision.result, decision.reason);
     if (decision.kind === "follow") {
       this.#redirects++;
       if (redirectMode === "manual") {
         this.#waitingRedirect = { hop: decision.next, drain: decision.drain };
-        this.#emissions.redirect = [this.#code, decision.method, decision.url, this.#headers];
+        this.emissions().redirect = [this.#code, decision.method, decision.url, this.#headers];
         this.#phase = "wait";
         return false;
       }
@@ -619,7 +642,6 @@ export class RequestRun {
       const coding = getHeaderValue(this.#headers, "content-encoding")?.trim().toLowerCase() ?? "";
       this.#resumeCoded = coding !== "" && coding !== "identity";
     }
-    const emissions = (): TickEmissions => this.#emissions; // the collection changes at each tick's end
     const failure = this.body.begin({
       length: client.getResponseBodyLength(),
       chunked: client.isResponseChunked(),
@@ -630,11 +652,11 @@ export class RequestRun {
       limit: settings.bodySizeLimit,
       file: settings.downloadFile,
       range: this.#range,
-      onData: this.#bodyListener(emissions),
+      onData: this.#bodyListener(),
       integrity: this.#integrityCheck(),
     });
     if (failure !== null) return this.#failWith(failure);
-    this.#emissions.headers = [this.#code, this.#headers];
+    this.emissions().headers = [this.#code, this.#headers];
     this.#phase = "body";
     return true;
   }
@@ -719,7 +741,7 @@ export class RequestRun {
     if (client !== null && client.getStatus() !== Status.STATUS_CONNECTED) this.#connection.close();
     if (result === Result.RESULT_SUCCESS) this.#timings.mark("bodyEnd");
     this.#timings.mark("end");
-    this.#emissions.completion = [result, this.#code, this.#headers, body];
+    this.emissions().completion = [result, this.#code, this.#headers, body];
   }
 
   #beginNextHop(next: Hop, drain: boolean, redirect = true): void {
@@ -747,13 +769,14 @@ export class RequestRun {
   }
 
   /** Where decoded body pieces go besides the body: `bodyData` listeners and the cache's copy (unless the file has it). */
-  #bodyListener(emissions: () => TickEmissions): ((piece: Uint8Array) => void) | undefined {
-    const session = this.session?.wantsBody() && !this.#bodyGoesToFile() ? this.session : null;
+  #bodyListener(): ((piece: Uint8Array) => void) | undefined {
     if (this.#bodyData.getConnectionCount() === 0) return undefined; // kept in memory: the cache takes the finished body
-    if (session === null) return (piece) => emissions().data.push(piece);
+    const session = this.session?.wantsBody() && !this.#bodyGoesToFile() ? this.session : null;
+    // The collection changes at each tick's end: each piece goes to the current one.
+    if (session === null) return (piece) => this.emissions().data.push(piece);
     return (piece) => {
       session.capture(piece);
-      emissions().data.push(piece);
+      this.emissions().data.push(piece);
     };
   }
 
@@ -782,7 +805,7 @@ export class RequestRun {
         return;
       }
     }
-    this.#emissions.headers = [code, headers];
+    this.emissions().headers = [code, headers];
     const file = this.#settings.downloadFile;
     if (this.#bodyGoesToFile()) {
       // a stored error page is delivered, never written over the file
@@ -795,7 +818,7 @@ export class RequestRun {
       return;
     }
     if (this.#bodyData.getConnectionCount() > 0) {
-      if (body.length > 0) this.#emissions.data.push(body);
+      if (body.length > 0) this.emissions().data.push(body);
       this.#complete(Result.RESULT_SUCCESS, EMPTY);
       return;
     }

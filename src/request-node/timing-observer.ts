@@ -1,6 +1,6 @@
 import type { HTTPClient } from "../client/http-client.ts";
 import { Status } from "../status/status.ts";
-import { RequestTimings, type TimingEvent, type TimingSnapshot } from "./timings.ts";
+import { RequestTimings, SLOT, type TimingEvent, type TimingSnapshot } from "./timings.ts";
 
 /**
  * Feeds {@link RequestTimings} from what an `HTTPRequest` sees of its client on each tick: the
@@ -45,7 +45,12 @@ export class TimingObserver {
    * @param event - The event.
    */
   markOnce(event: TimingEvent): void {
-    if (this.timings.timeOf(event) < 0) this.timings.mark(event, this.now());
+    this.#markOnceAt(SLOT[event]);
+  }
+
+  /** {@link TimingObserver.markOnce} by slot. */
+  #markOnceAt(slot: number): void {
+    if (this.timings.timeAt(slot) < 0) this.timings.markAt(slot, this.now());
   }
 
   /** Counts a retry: a new attempt, whose phases are to come. */
@@ -61,8 +66,8 @@ export class TimingObserver {
    */
   connectStarted(status: Status): void {
     this.received = false; // a new connection in the same hop (a retry): its phases are to come
-    if (status === Status.STATUS_RESOLVING) this.markOnce("dnsStart");
-    else if (status === Status.STATUS_CONNECTING || status === Status.STATUS_CONNECTED) this.markOnce("tcpStart");
+    if (status === Status.STATUS_RESOLVING) this.#markOnceAt(SLOT.dnsStart);
+    else if (status === Status.STATUS_CONNECTING || status === Status.STATUS_CONNECTED) this.#markOnceAt(SLOT.tcpStart);
   }
 
   /**
@@ -74,26 +79,26 @@ export class TimingObserver {
    */
   observe(client: HTTPClient, status: Status, requestSent: boolean): void {
     if (this.received) return;
-    const dnsStarted = this.timings.timeOf("dnsStart") >= 0;
+    const dnsStarted = this.timings.timeAt(SLOT.dnsStart) >= 0;
     if (status === Status.STATUS_RESOLVING) {
-      this.markOnce("dnsStart");
+      this.#markOnceAt(SLOT.dnsStart);
       return;
     }
-    if (dnsStarted) this.markOnce("dnsEnd");
+    if (dnsStarted) this.#markOnceAt(SLOT.dnsEnd);
     if (status === Status.STATUS_CONNECTING) {
-      this.markOnce("tcpStart");
+      this.#markOnceAt(SLOT.tcpStart);
       if (client.getConnectStage() === "tls") {
-        this.markOnce("tcpEnd");
-        this.markOnce("tlsStart");
+        this.#markOnceAt(SLOT.tcpEnd);
+        this.#markOnceAt(SLOT.tlsStart);
       }
       return;
     }
-    if (this.timings.timeOf("tcpStart") >= 0) this.markOnce("tcpEnd");
-    if (this.timings.timeOf("tlsStart") >= 0) this.markOnce("tlsEnd");
-    if (requestSent || status === Status.STATUS_REQUESTING) this.markOnce("firstByteSent");
+    if (this.timings.timeAt(SLOT.tcpStart) >= 0) this.#markOnceAt(SLOT.tcpEnd);
+    if (this.timings.timeAt(SLOT.tlsStart) >= 0) this.#markOnceAt(SLOT.tlsEnd);
+    if (requestSent || status === Status.STATUS_REQUESTING) this.#markOnceAt(SLOT.firstByteSent);
     // Until this request is sent, a kept connection's client still counts the previous response.
-    if (this.timings.timeOf("firstByteSent") >= 0 && client.getResponseWireBytes() > 0) {
-      this.markOnce("firstByteReceived");
+    if (this.timings.timeAt(SLOT.firstByteSent) >= 0 && client.getResponseWireBytes() > 0) {
+      this.#markOnceAt(SLOT.firstByteReceived);
       this.received = true;
     }
   }

@@ -64,8 +64,13 @@ export interface TimingSnapshot {
   readonly attempts: number;
 }
 
-/** The slot of each event in a {@link RequestTimings}' marks. */
-const SLOT: Readonly<Record<TimingEvent, number>> = {
+/**
+ * The slot of each event in a {@link RequestTimings}' marks; the observer that feeds the marks
+ * names slots through it (a property read, where a lookup by a variable name is a keyed one).
+ *
+ * @internal
+ */
+export const SLOT: Readonly<Record<TimingEvent, number>> = {
   start: 0,
   redirectStart: 1,
   dnsStart: 2,
@@ -142,9 +147,20 @@ export class RequestTimings {
    * a {@link TimingEvent}, or an earlier mark of a first-wins event stands.
    */
   mark(event: TimingEvent, now: number): boolean {
-    if (!Number.isFinite(now)) return false;
     const slot: unknown = SLOT[event]; // not a number for anything but a TimingEvent
-    if (typeof slot !== "number") return false;
+    return typeof slot === "number" && this.markAt(slot, now);
+  }
+
+  /**
+   * {@link RequestTimings.mark} by slot ({@link SLOT}).
+   *
+   * @param slot - The event's slot.
+   * @param now - When, in milliseconds from the caller's clock.
+   * @returns As {@link RequestTimings.mark}.
+   * @internal
+   */
+  markAt(slot: number, now: number): boolean {
+    if (!Number.isFinite(now)) return false;
     if (slot === SLOT.redirectStart) {
       this.#marks.fill(UNSET, FIRST_PER_HOP, SLOT.end);
       this.#redirects++;
@@ -163,7 +179,19 @@ export class RequestTimings {
    */
   timeOf(event: TimingEvent): number {
     const slot: unknown = SLOT[event];
-    return (typeof slot === "number" ? this.#get(slot) : undefined) ?? -1;
+    return typeof slot === "number" ? this.timeAt(slot) : -1;
+  }
+
+  /**
+   * {@link RequestTimings.timeOf} by slot ({@link SLOT}).
+   *
+   * @param slot - The event's slot.
+   * @returns As {@link RequestTimings.timeOf}.
+   * @internal
+   */
+  timeAt(slot: number): number {
+    const mark = this.#marks[slot] as number;
+    return Number.isNaN(mark) ? -1 : mark;
   }
 
   /**

@@ -46,7 +46,7 @@ export function headersToDictionary(lines: readonly string[]): Record<string, st
  * `undefined` when there is none.
  */
 export function getHeaderValue(lines: readonly string[], name: string): string | undefined {
-  const wanted = name.toLowerCase();
+  const wanted = lowerName(name);
   for (const line of lines) {
     const value = valueIfNamed(line, wanted);
     if (value !== undefined) return value;
@@ -54,15 +54,18 @@ export function getHeaderValue(lines: readonly string[], name: string): string |
   return undefined;
 }
 
+/** What {@link getHeaderValues} returns when no line has the name: one array for every such call. */
+const NO_VALUES: readonly string[] = Object.freeze([]);
+
 /** The values of every header line whose name equals `name` (case-insensitive), in order. */
-export function getHeaderValues(lines: readonly string[], name: string): string[] {
-  const wanted = name.toLowerCase();
-  const values: string[] = [];
+export function getHeaderValues(lines: readonly string[], name: string): readonly string[] {
+  const wanted = lowerName(name);
+  let values: string[] | null = null;
   for (const line of lines) {
     const value = valueIfNamed(line, wanted);
-    if (value !== undefined) values.push(value);
+    if (value !== undefined) (values ??= []).push(value);
   }
-  return values;
+  return values ?? NO_VALUES;
 }
 
 /**
@@ -70,11 +73,23 @@ export function getHeaderValues(lines: readonly string[], name: string): string[
  * Godot's prefix test, `hasHeader(["Content-Length-X: 1"], "Content-Length")` is false.
  */
 export function hasHeader(lines: readonly string[], name: string): boolean {
-  const wanted = name.toLowerCase();
+  const wanted = lowerName(name);
   for (const line of lines) {
     if (valueIfNamed(line, wanted) !== undefined) return true;
   }
   return false;
+}
+
+/**
+ * `name.toLowerCase()`, without making a new string for a name that is lower case already (the
+ * literal names of lookups are: `toLowerCase()` copies its string every call).
+ */
+function lowerName(name: string): string {
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if ((code >= 0x41 && code <= 0x5a) || code > 0x7f) return name.toLowerCase();
+  }
+  return name;
 }
 
 /** The trimmed value of `line` when its trimmed, lower-cased name is `wanted`. */
