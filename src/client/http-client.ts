@@ -440,7 +440,13 @@ export class HTTPClient {
    * `ERR_CANT_CONNECT` (also for a failed TLS handshake, as in Godot) or `ERR_CONNECTION_ERROR` on failure.
    */
   poll(): Err {
-    return this.#pollWait.poll(this.#polled);
+    const wait = this.#pollWait;
+    if (wait.blocking) return wait.poll(this.#polled);
+    // Not blocking: one step, then the diagnosis of a loop that never yields (as PollWait.poll does).
+    const before = this.#status;
+    const result = this.#step();
+    wait.diagnose(this.#polled, before);
+    return result;
   }
 
   /**

@@ -90,7 +90,7 @@ export class PollWait {
     const before = core.status();
     let result = core.step();
     if (!this.blocking) {
-      this.#diagnose(core, before);
+      this.diagnose(core, before);
       return result;
     }
     if (!this.#waiting(core, before)) return result;
@@ -113,7 +113,15 @@ export class PollWait {
     return !(status === Status.STATUS_BODY && core.hasBufferedBytes());
   }
 
-  #diagnose(core: PolledConnection, before: Status): void {
+  /**
+   * After a step that did not wait: notes whether Node's event loop turned since the previous
+   * poll, and after `STALLED_POLLS` polls without a turn while waiting for the network, puts
+   * the reason into the connection's error reason (restored once the loop turns again).
+   *
+   * @param core - The connection polled.
+   * @param before - Its status before the step.
+   */
+  diagnose(core: PolledConnection, before: Status): void {
     const network = this.#network;
     if (network.eventLoopTurns === undefined) return;
     const turns = network.eventLoopTurns();

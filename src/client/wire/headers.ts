@@ -46,6 +46,7 @@ export function headersToDictionary(lines: readonly string[]): Record<string, st
  * `undefined` when there is none.
  */
 export function getHeaderValue(lines: readonly string[], name: string): string | undefined {
+  if (lines.length === 0) return undefined;
   const wanted = lowerName(name);
   for (const line of lines) {
     const value = valueIfNamed(line, wanted);
@@ -59,6 +60,7 @@ const NO_VALUES: readonly string[] = Object.freeze([]);
 
 /** The values of every header line whose name equals `name` (case-insensitive), in order. */
 export function getHeaderValues(lines: readonly string[], name: string): readonly string[] {
+  if (lines.length === 0) return NO_VALUES;
   const wanted = lowerName(name);
   let values: string[] | null = null;
   for (const line of lines) {
@@ -73,6 +75,7 @@ export function getHeaderValues(lines: readonly string[], name: string): readonl
  * Godot's prefix test, `hasHeader(["Content-Length-X: 1"], "Content-Length")` is false.
  */
 export function hasHeader(lines: readonly string[], name: string): boolean {
+  if (lines.length === 0) return false;
   const wanted = lowerName(name);
   for (const line of lines) {
     if (valueIfNamed(line, wanted) !== undefined) return true;
