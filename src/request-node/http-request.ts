@@ -746,21 +746,38 @@ export class HTTPRequest extends Node {
    * @param delta - Seconds since the last tick; counted against {@link HTTPRequest.timeout}.
    */
   override _process(delta: number): void {
-    if (this.#revalidator !== null) this.#revalidator.process(delta);
-    const run = this.#run;
-    if (run === null || this.#runSettled) return;
-    let bug: unknown = null;
+    const passed = delta > 0 && delta < Number.POSITIVE_INFINITY ? delta : 0; // NaN, negative, infinite: 0
     // Fully sent, waiting for the response head, and no activity since: the run is active and a
     // poll would find nothing new, so the tick only counts time. (Only a step, a new request or a
     // cancel moves the run on from there.) Decided from this node's own fields, so the thousands of
-    // idle nodes of a big tree cost one object each per tick.
+    // idle nodes of a big tree cost a few field reads each per tick (W4). Nothing else that counts
+    // tick time (phase timeouts, a retry policy, background validations) may wait on the node.
+    if (this.#quietAt === this.#activity && !this.#runTimed && this.#revalidator === null) {
+      this.#elapsed += passed;
+      if (!(this.#timeoutSeconds > 0 && this.#elapsed >= this.#timeoutSeconds - TIME_EPSILON)) return;
+      this.#processRun(passed, true);
+      return;
+    }
+    if (this.#revalidator !== null) this.#revalidator.process(delta);
+    this.#processRun(passed, false);
+  }
+
+  /**
+   * The tick of the node's run (see {@link HTTPRequest._process}).
+   *
+   * @param passed - The tick's delta as time (0 for a negative, NaN or infinite one).
+   * @param counted - True when `passed` was already added to the node's elapsed time.
+   */
+  #processRun(passed: number, counted: boolean): void {
+    const run = this.#run;
+    if (run === null || this.#runSettled) return;
+    let bug: unknown = null;
     const quiet = this.#quietAt === this.#activity;
     if (quiet || run.isActive()) {
-      const passed = Number.isFinite(delta) && delta > 0 ? delta : 0;
-      this.#elapsed += passed;
+      if (!counted) this.#elapsed += passed;
       const timedOut = this.#timeoutSeconds > 0 && this.#elapsed >= this.#timeoutSeconds - TIME_EPSILON;
       // Nothing that counts tick time (phase timeouts, a retry policy) waits on a quiet run: the tick
-      // ends here, as cheap as it was before those existed (W4).
+      // ends here.
       if (quiet && !timedOut && !this.#runTimed) return;
       try {
         this.#connection.getClient()?.advanceTime(passed); // for the dual-stack connect's attempt delay

@@ -86,7 +86,7 @@ export class SceneTree {
   #processing = false;
   #wakePending = false;
   /** Nodes queued by `queueProcess` during a step, waiting for a pass (insertion order is pass order). */
-  #pending: Set<Node> = new Set<Node>();
+  readonly #pending: Set<Node> = new Set<Node>();
   /** Nodes queued by `queueDelete`, removed at the end of a step; the set mirrors the array. */
   #deleteQueue: Node[] = [];
   #queued: Set<Node> = new Set<Node>();
@@ -96,7 +96,7 @@ export class SceneTree {
    */
   #nodes: Node[] | null = null;
   /** The nodes that left the tree during the current step: not processed after that, even if added back. */
-  #left: Set<Node> = new Set<Node>();
+  readonly #left: Set<Node> = new Set<Node>();
 
   /**
    * Creates a tree whose root is a new node named `"root"`, already inside the tree and ready.
@@ -144,13 +144,14 @@ export class SceneTree {
     this.#nodes ??= this.#collect();
     const nodes = this.#nodes; // a change during the step makes the next step collect a new list
     const left = this.#left;
+    const pending = this.#pending;
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i];
       if (node === undefined || node.getTree() !== this || (left.size > 0 && left.has(node))) {
         continue;
       }
-      if (this.#pending.size > 0) {
-        this.#pending.delete(node); // this pass serves what it asked for
+      if (pending.size > 0) {
+        pending.delete(node); // this pass serves what it asked for
       }
       try {
         node._process(step);
