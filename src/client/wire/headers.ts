@@ -47,7 +47,7 @@ export function headersToDictionary(lines: readonly string[]): Record<string, st
  */
 export function getHeaderValue(lines: readonly string[], name: string): string | undefined {
   if (lines.length === 0) return undefined;
-  const wanted = lowerName(name);
+  const wanted = name.toLowerCase();
   for (const line of lines) {
     const value = valueIfNamed(line, wanted);
     if (value !== undefined) return value;
@@ -61,7 +61,7 @@ const NO_VALUES: readonly string[] = Object.freeze([]);
 /** The values of every header line whose name equals `name` (case-insensitive), in order. */
 export function getHeaderValues(lines: readonly string[], name: string): readonly string[] {
   if (lines.length === 0) return NO_VALUES;
-  const wanted = lowerName(name);
+  const wanted = name.toLowerCase();
   let values: string[] | null = null;
   for (const line of lines) {
     const value = valueIfNamed(line, wanted);
@@ -76,23 +76,11 @@ export function getHeaderValues(lines: readonly string[], name: string): readonl
  */
 export function hasHeader(lines: readonly string[], name: string): boolean {
   if (lines.length === 0) return false;
-  const wanted = lowerName(name);
+  const wanted = name.toLowerCase();
   for (const line of lines) {
     if (valueIfNamed(line, wanted) !== undefined) return true;
   }
   return false;
-}
-
-/**
- * `name.toLowerCase()`, without making a new string for a name that is lower case already (the
- * literal names of lookups are: `toLowerCase()` copies its string every call).
- */
-function lowerName(name: string): string {
-  for (let i = 0; i < name.length; i++) {
-    const code = name.charCodeAt(i);
-    if ((code >= 0x41 && code <= 0x5a) || code > 0x7f) return name.toLowerCase();
-  }
-  return name;
 }
 
 /** The trimmed value of `line` when its trimmed, lower-cased name is `wanted`. */
