@@ -43,6 +43,11 @@ function optionsRefusal(options: unknown): string | null {
     ? null
     : 'options.downloadFile must be a string (a file path, or "" to keep the body in memory)';
 }
+/** The earlier of two deadlines in seconds, either of which may be null (none). */
+function earliestOf(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.min(a, b);
+}
+
 /** The defaults of `request()`'s headers and options: one object each for every call. */
 const NO_HEADERS: readonly string[] = Object.freeze([]);
 const NO_OPTIONS: RequestOptions = Object.freeze({});
@@ -831,14 +836,15 @@ export class HTTPRequest extends Node {
   /** {@link HTTPRequest._nextDeadline} for the node's own request. */
   #ownDeadline(): number | null {
     const run = this.#run;
-    if (run === null) return null;
+    if (run === null || this.#runSettled) return null;
+    const timeout = this.#timeoutSeconds > 0 ? Math.max(0, this.#timeoutSeconds - this.#elapsed) : null;
+    // Quiet and untimed (see _process): only the timeout can be due.
+    if (this.#quietAt === this.#activity && !this.#runTimed) return timeout;
     if (run.hasEmissions() || run.hasPendingWork()) return 0;
     if (!run.isActive()) return null;
-    let due = this.#timeoutSeconds > 0 ? Math.max(0, this.#timeoutSeconds - this.#elapsed) : null;
-    for (const next of [this.#connection.getClient()?.getNextDeadline() ?? null, run.nextDeadline()]) {
-      if (next !== null) due = due === null ? next : Math.min(due, next);
-    }
-    return due;
+    const client = this.#connection.getClient()?.getNextDeadline() ?? null;
+    const timed = this.#runTimed ? run.nextDeadline() : null; // only a timed run has deadlines of its own
+    return earliestOf(earliestOf(timeout, client), timed);
   }
 
   /** Leaving the tree cancels the running request (nothing is emitted) and closes the connection. */
