@@ -16,6 +16,11 @@ export class TimingObserver {
    * behind, so it has nothing left to do until the next request or redirect.
    */
   private received = false;
+  /**
+   * True once this hop's first byte sent is marked (with every connection phase before it): only
+   * the first response byte is left to look for.
+   */
+  private sent = false;
 
   /** @param now - The node's time in milliseconds. */
   constructor(now: () => number) {
@@ -25,6 +30,7 @@ export class TimingObserver {
   /** Starts a new request's timings. */
   start(): void {
     this.received = false;
+    this.sent = false;
     this.timings.reset();
     this.timings.mark("start", this.now());
   }
@@ -35,7 +41,10 @@ export class TimingObserver {
    * @param event - The event.
    */
   mark(event: TimingEvent): void {
-    if (event === "redirectStart") this.received = false; // a new hop: its phases are to come
+    if (event === "redirectStart") {
+      this.received = false; // a new hop: its phases are to come
+      this.sent = false;
+    }
     this.timings.mark(event, this.now());
   }
 
@@ -56,6 +65,7 @@ export class TimingObserver {
   /** Counts a retry: a new attempt, whose phases are to come. */
   countAttempt(): void {
     this.received = false;
+    this.sent = false;
     this.timings.countAttempt();
   }
 
@@ -66,6 +76,7 @@ export class TimingObserver {
    */
   connectStarted(status: Status): void {
     this.received = false; // a new connection in the same hop (a retry): its phases are to come
+    this.sent = false;
     if (status === Status.STATUS_RESOLVING) this.#markOnceAt(SLOT.dnsStart);
     else if (status === Status.STATUS_CONNECTING || status === Status.STATUS_CONNECTED) this.#markOnceAt(SLOT.tcpStart);
   }
@@ -79,6 +90,10 @@ export class TimingObserver {
    */
   observe(client: HTTPClient, status: Status, requestSent: boolean): void {
     if (this.received) return;
+    if (this.sent) {
+      if (client.getResponseWireBytes() > 0) this.#receivedNow();
+      return;
+    }
     const dnsStarted = this.timings.timeAt(SLOT.dnsStart) >= 0;
     if (status === Status.STATUS_RESOLVING) {
       this.#markOnceAt(SLOT.dnsStart);
@@ -96,11 +111,16 @@ export class TimingObserver {
     if (this.timings.timeAt(SLOT.tcpStart) >= 0) this.#markOnceAt(SLOT.tcpEnd);
     if (this.timings.timeAt(SLOT.tlsStart) >= 0) this.#markOnceAt(SLOT.tlsEnd);
     if (requestSent || status === Status.STATUS_REQUESTING) this.#markOnceAt(SLOT.firstByteSent);
+    if (this.timings.timeAt(SLOT.firstByteSent) < 0) return;
+    this.sent = true;
     // Until this request is sent, a kept connection's client still counts the previous response.
-    if (this.timings.timeAt(SLOT.firstByteSent) >= 0 && client.getResponseWireBytes() > 0) {
-      this.#markOnceAt(SLOT.firstByteReceived);
-      this.received = true;
-    }
+    if (client.getResponseWireBytes() > 0) this.#receivedNow();
+  }
+
+  /** Marks the hop's first response byte: every phase `observe()` looks for is then behind. */
+  #receivedNow(): void {
+    this.#markOnceAt(SLOT.firstByteReceived);
+    this.received = true;
   }
 
   /** The durations so far. */
