@@ -48,8 +48,7 @@ function earliestOf(a: number | null, b: number | null): number | null {
   return a === null ? b : b === null ? a : Math.min(a, b);
 }
 
-/** The defaults of `request()`'s headers and options: one object each for every call. */
-const NO_HEADERS: readonly string[] = Object.freeze([]);
+/** `request()` without options. */
 const NO_OPTIONS: RequestOptions = Object.freeze({});
 /** Slack when comparing summed deltas with the timeout, so 10 ticks of 0.1 s reach 1 s despite float rounding. */
 const TIME_EPSILON = 1e-9;
@@ -501,24 +500,26 @@ export class HTTPRequest extends Node {
    *
    * @param url - An `http://` or `https://` URL.
    * @param customHeaders - Header lines `"Name: value"` (sent in order, repeated names included),
-   * or a record `{ Name: "value" }` as `fetch` takes (an array value sends the field once per element).
+   * or a record `{ Name: "value" }` as `fetch` takes (an array value sends the field once per element);
+   * none when omitted.
    * @param method - The {@link Method}, or any other method by name as sent (e.g. `"PROPFIND"`;
    * case-sensitive, a token; `"GET"` … `"PATCH"` count as their {@link Method} value).
    * @param body - The body: a string (sent as UTF-8), bytes, or a {@link BodySource} streamed as
    * the connection takes it (a `StreamingBodySource` written across ticks, a `FileBodySource`, a
    * multipart body). A streamed body is not sent again: a 307/308 redirect of it fails the request.
    * A plain object is refused: send JSON as `JSON.stringify(value)`.
-   * @param options - An `AbortSignal`, a download path for this request, and other per-request options.
+   * @param options - An `AbortSignal`, a download path for this request, and other per-request options;
+   * none when omitted.
    * @returns `OK`; `ERR_UNCONFIGURED` outside a tree; `ERR_BUSY` while a request runs;
    * `ERR_INVALID_PARAMETER` for a bad URL, method, header or body, or an aborted signal. Nothing is
    * emitted for a refused call.
    */
   request(
     url: string,
-    customHeaders: RequestHeaders = NO_HEADERS,
+    customHeaders?: RequestHeaders,
     method: Method | string = Method.METHOD_GET,
     body: string | Uint8Array | BodySource = "",
-    options: RequestOptions = NO_OPTIONS,
+    options?: RequestOptions,
   ): Err {
     return this.requestRaw(
       url,
@@ -541,14 +542,16 @@ export class HTTPRequest extends Node {
    */
   requestRaw(
     url: string,
-    customHeaders: RequestHeaders = NO_HEADERS,
+    customHeaders?: RequestHeaders,
     method: Method | string = Method.METHOD_GET,
     body: Uint8Array | BodySource = EMPTY,
-    options: RequestOptions = NO_OPTIONS,
+    options?: RequestOptions,
   ): Err {
+    // Without headers or options, one shared empty value each (no allocation per call).
+    const opts = options === undefined ? NO_OPTIONS : options;
     if (!this.isInsideTree()) return this.#refuse(Err.ERR_UNCONFIGURED, "request() needs the node to be inside a SceneTree");
     if (this.#isActive()) return this.#refuse(Err.ERR_BUSY, "a request is already running; cancel it or wait for requestCompleted");
-    const refused = urlRefusal(url) ?? bodyRefusal(body) ?? optionsRefusal(options);
+    const refused = urlRefusal(url) ?? bodyRefusal(body) ?? optionsRefusal(opts);
     if (refused !== null) return this.#refuse(Err.ERR_INVALID_PARAMETER, refused);
     const headers = headerLinesOf(customHeaders);
     if (typeof headers === "string") return this.#refuse(Err.ERR_INVALID_PARAMETER, headers);
@@ -560,29 +563,29 @@ export class HTTPRequest extends Node {
       tlsOptions: this.#tlsOptions,
       bodySizeLimit: this.#limit,
       downloadChunkSize: this.#chunkSize,
-      downloadFile: options.downloadFile ?? this.#file,
+      downloadFile: opts.downloadFile ?? this.#file,
       proxyLoginHandler: this.proxyLoginHandler,
-      retry: options.retry !== undefined ? options.retry : this.retryPolicy,
+      retry: opts.retry !== undefined ? opts.retry : this.retryPolicy,
       timeouts: this.#phaseTimeouts,
-      useEnvironmentProxy: options.useEnvironmentProxy ?? this.useEnvironmentProxy,
+      useEnvironmentProxy: opts.useEnvironmentProxy ?? this.useEnvironmentProxy,
     };
     const plan = this.#plans.plan({
       url,
       customHeaders: headers,
       method,
       body,
-      range: options,
-      integrity: options.integrity,
+      range: opts,
+      integrity: opts.integrity,
       acceptGzip: settings.acceptGzip,
       downloadFile: settings.downloadFile,
     });
     if (!plan.ok) return this.#refuse(Err.ERR_INVALID_PARAMETER, plan.reason);
-    if (options.signal?.aborted === true) return this.#refuse(Err.ERR_INVALID_PARAMETER, "the AbortSignal is already aborted");
-    const cacheMode = options.cache ?? "default";
-    if (options.cache !== undefined && !CACHE_MODES.has(cacheMode))
+    if (opts.signal?.aborted === true) return this.#refuse(Err.ERR_INVALID_PARAMETER, "the AbortSignal is already aborted");
+    const cacheMode = opts.cache ?? "default";
+    if (opts.cache !== undefined && !CACHE_MODES.has(cacheMode))
       return this.#refuse(Err.ERR_INVALID_PARAMETER, `unknown cache mode ${JSON.stringify(cacheMode)}`);
-    const credentials = options.credentials ?? "include";
-    if (options.credentials !== undefined && !CREDENTIALS_MODES.has(credentials))
+    const credentials = opts.credentials ?? "include";
+    if (opts.credentials !== undefined && !CREDENTIALS_MODES.has(credentials))
       return this.#refuse(Err.ERR_INVALID_PARAMETER, `unknown credentials mode ${JSON.stringify(credentials)}`);
     const tree = this.getTree() as SceneTree;
     const jar = this.cookieJar ?? tree.cookieJar;
@@ -605,9 +608,9 @@ export class HTTPRequest extends Node {
     this.#quietAt = -1;
     this.#elapsed = 0; // before the timings start: without a clock they read this node's time
     this.#timings.start();
-    if (options.signal !== undefined) {
-      this.#abortSignal = options.signal;
-      options.signal.addEventListener("abort", this.#onAbort, { once: true });
+    if (opts.signal !== undefined) {
+      this.#abortSignal = opts.signal;
+      opts.signal.addEventListener("abort", this.#onAbort, { once: true });
     }
     this.#reason = "";
     this.#bodyHeld = false;
