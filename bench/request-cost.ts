@@ -13,8 +13,7 @@
 // profiler, collected objects included). Each figure: the median over the rounds; the change is
 // the median over the rounds of that round's after ÷ before (below 1: after costs less).
 // Nothing here asserts a speed.
-import { readFileSync } from "node:fs";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -83,6 +82,7 @@ function parseOptions(argv: readonly string[]): Options {
 async function load(root: string, dir: string, name: string, options: Options): Promise<RequestCostWork> {
   const out = resolve(root, ".tmp/bench", `request-cost-${name}.${process.pid}.mjs`);
   mkdirSync(dirname(out), { recursive: true });
+  process.on("exit", () => rmSync(out, { force: true }));
   await build({
     stdin: {
       contents: readFileSync(resolve(root, "bench/request-cost-work.ts"), "utf8"),
