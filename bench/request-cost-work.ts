@@ -2,7 +2,7 @@
 // without sockets (ScriptedNetwork), so only the library's own CPU and allocations are measured.
 // This file is bundled once per source tree (its `../src/index.ts` resolved in that tree), so each
 // tree runs its own compiled copy; nothing here is shared between the trees at run time.
-import { HTTPRequest, SceneTree, ScriptedNetwork } from "../src/index.ts";
+import { Err, HTTPClient, HTTPRequest, Method, SceneTree, ScriptedNetwork, ScriptedPeer, Status } from "../src/index.ts";
 
 const RESPONSE = new TextEncoder().encode("HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nhello, world\n");
 const TICK = 1 / 60;
@@ -25,6 +25,11 @@ export interface RequestCostWork {
   waiting(ticks: number): number;
   /** Ticks of a tree of nodes whose request has completed: CPU ns per node and tick. */
   finished(ticks: number): number;
+  /**
+   * The client alone (W1e): request, poll, the response pushed into a ScriptedPeer, poll, body read,
+   * `cycles` times on one connection: user CPU µs per cycle.
+   */
+  engine(cycles: number): number;
 }
 
 /**
@@ -90,7 +95,25 @@ export function makeRequestCostWork(nodes: number, idleNodes: number): RequestCo
     return ((cpuMicros() - start) * 1000) / (ticks * count);
   };
 
+  const peer = new ScriptedPeer({ open: true });
+  const client = new HTTPClient();
+  if (client.setConnection(peer, "127.0.0.1", 80) !== Err.OK) throw new Error(`setConnection: ${client.getErrorReason()}`);
+  const noHeaders: string[] = [];
+
   return {
+    engine(cycles) {
+      const start = cpuMicros();
+      for (let i = 0; i < cycles; i++) {
+        if (client.request(Method.METHOD_GET, "/x", noHeaders) !== Err.OK) throw new Error(`request(): ${client.getErrorReason()}`);
+        client.poll();
+        peer.pushIncoming(RESPONSE);
+        client.poll();
+        while (client.readResponseBodyPiece().length > 0);
+        if (client.getStatus() !== Status.STATUS_CONNECTED) throw new Error(`engine: status ${client.getStatus()}`);
+        if ((i & 1023) === 1023) peer.takeOutgoing();
+      }
+      return (cpuMicros() - start) / cycles;
+    },
     perRequest(rounds) {
       let request = 0;
       let send = 0;

@@ -9,8 +9,8 @@
 //
 // Without --ref it measures this tree alone. Per request: `request()`, the tick that sends, the tick
 // that completes (µs of user CPU). Per tick: nodes waiting for a head (W4's case) and nodes whose
-// request completed (ns per node). --alloc adds the bytes allocated per request (V8's sampling heap
-// profiler, collected objects included). Each figure: the median over the rounds; the change is
+// request completed (ns per node); the client alone (W1e: µs per request/response cycle). --alloc
+// adds the bytes allocated per request (V8's sampling heap profiler, collected objects included). Each figure: the median over the rounds; the change is
 // the median over the rounds of that round's after ÷ before (below 1: after costs less).
 // Nothing here asserts a speed.
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -133,6 +133,7 @@ const COLUMNS = [
   "per request µs",
   "waiting ns/node/tick",
   "finished ns/node/tick",
+  "engine (W1e) µs per cycle",
 ];
 
 async function main(): Promise<void> {
@@ -153,12 +154,21 @@ async function main(): Promise<void> {
     tree.work.perRequest(20); // warm-up
     tree.work.waiting(30);
     tree.work.finished(30);
+    tree.work.engine(20_000);
   }
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? trees : [...trees].reverse();
     for (const tree of order) {
       const [request, send, complete] = tree.work.perRequest(4);
-      tree.rounds.push([request, send, complete, request + send + complete, tree.work.waiting(10), tree.work.finished(10)]);
+      tree.rounds.push([
+        request,
+        send,
+        complete,
+        request + send + complete,
+        tree.work.waiting(10),
+        tree.work.finished(10),
+        tree.work.engine(4000),
+      ]);
     }
   }
   if (options.alloc) {
@@ -175,7 +185,7 @@ async function main(): Promise<void> {
   console.log(`|${header.map((_, i) => (i === 0 ? ":--" : "--:")).join("|")}|`);
   COLUMNS.forEach((column, c) => {
     const values = trees.map((t) => median(t.rounds.map((r) => r[c] ?? Number.NaN)));
-    const cells = values.map((v) => v.toFixed(c < 4 ? 2 : 1));
+    const cells = values.map((v) => v.toFixed(c < 4 || c === 6 ? 2 : 1));
     if (trees.length === 2) {
       const [before, after] = trees as [Tree, Tree];
       const ratios = after.rounds.map((r, i) => (r[c] ?? Number.NaN) / (before.rounds[i]?.[c] ?? Number.NaN));
