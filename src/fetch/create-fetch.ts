@@ -131,7 +131,8 @@ export function createFetch(options: CreateFetchOptions = {}): FetchFunction {
 
 /** Starts the tree's own runner when the first fetch needs ticks, stops it when none does. */
 function runnerActivity(tree: SceneTree): FetchActivity {
-  const runner = new TreeRunner(tree, { mode: "as-fast-as-possible" });
+  // Started per request: its first frame sends the request at the end of the job that called fetch().
+  const runner = new TreeRunner(tree, { mode: "as-fast-as-possible", startSoon: true });
   let busy = 0;
   return {
     busy() {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Node } from "../../src/request-node/node.ts";
-import { TreeRunner } from "../../src/request-node/runner.ts";
+import { TreeRunner, type TreeScheduler } from "../../src/request-node/runner.ts";
 import { SceneTree } from "../../src/request-node/scene-tree.ts";
 import { Err } from "../../src/status/err.ts";
 import { FakeTime } from "../helpers/fake-time.ts";
@@ -239,6 +239,75 @@ describe("TreeRunner as-fast-as-possible mode", () => {
     runner.stop();
     expect(timeout.firedAt).toBe(80);
     expect(runner.getFrames()).toBe(2); // the first frame and the due one
+  });
+
+  it("with startSoon, runs its first frame through the scheduler's soon(), cancelled by stop(); later frames through schedule()", () => {
+    const { tree, recorder, time } = setup();
+    const soon: (() => void)[] = [];
+    let cancelled = 0;
+    const scheduler: TreeScheduler = {
+      schedule: time.scheduler.schedule,
+      soon: (callback) => {
+        soon.push(callback);
+        return () => {
+          cancelled++;
+        };
+      },
+    };
+    const late = new TreeRunner(tree, { mode: "as-fast-as-possible", clock: time.clock, scheduler });
+    late.start();
+    expect(soon).toHaveLength(0); // without startSoon: the first frame waits for a turn
+    expect(time.pending()).toBe(1);
+    late.stop();
+    const runner = new TreeRunner(tree, { mode: "as-fast-as-possible", clock: time.clock, scheduler, startSoon: true });
+    runner.start();
+    expect(soon).toHaveLength(1);
+    expect(time.pending()).toBe(0);
+    expect(recorder.deltas).toHaveLength(0); // never inside start()
+    soon[0]?.();
+    expect(runner.getFrames()).toBe(1);
+    expect(time.pending()).toBe(1); // asleep on the scheduler's timer
+    tree.wake();
+    time.runDue();
+    expect(runner.getFrames()).toBe(2);
+    expect(soon).toHaveLength(1); // a woken frame is not run through soon()
+    runner.stop();
+    runner.start();
+    expect(soon).toHaveLength(2);
+    runner.stop();
+    expect(cancelled).toBe(1);
+    soon[1]?.(); // a cancelling scheduler would not call it; the stale run id makes it a no-op anyway
+    expect(runner.getFrames()).toBe(0);
+  });
+
+  it("on Node's own timers, with startSoon: the first frame runs before the event loop turns; without, after", async () => {
+    const tree = new SceneTree();
+    const order: string[] = [];
+    tree.root.addChild(
+      new (class extends Node {
+        override _process(): void {
+          order.push("frame");
+        }
+      })(),
+    );
+    for (const startSoon of [true, false]) {
+      order.length = 0;
+      const runner = new TreeRunner(tree, { mode: "as-fast-as-possible", startSoon });
+      const turned = new Promise<void>((resolve) =>
+        setImmediate(() => {
+          order.push("event loop turned");
+          resolve();
+        }),
+      );
+      runner.start();
+      order.push("start returned");
+      await turned;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      runner.stop();
+      expect(order).toEqual(
+        startSoon ? ["start returned", "frame", "event loop turned"] : ["start returned", "event loop turned", "frame"],
+      );
+    }
   });
 
   it("releases its pending frame and woken listener on stop", () => {
