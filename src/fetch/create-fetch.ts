@@ -12,6 +12,7 @@ import { hasHeaderLine, headerLines } from "./fetch-headers.ts";
 import type { FetchBodyInit, FetchRequestInit } from "./fetch-init.ts";
 import { normalizeFetchMethod } from "./fetch-method.ts";
 import { poolOptionsOf, RESPONSE_HIGH_WATER_MARK } from "./poll-http-init.ts";
+import type { PoolRequestOptions } from "../request-node/pool/pool-options.ts";
 
 /** A `fetch()` function of this library: the standard signature, with {@link FetchRequestInit}. */
 export type FetchFunction = (input: string | URL | Request, init?: FetchRequestInit) => Promise<Response>;
@@ -184,11 +185,7 @@ function launch(
   if (extracted.contentType !== null && !hasHeaderLine(headers, "content-type")) headers.push(`Content-Type: ${extracted.contentType}`);
   const exchange = new FetchExchange({
     pool,
-    options: {
-      ...poolOptionsOf(init?.pollHttp, parsed.integrity, parsed.priority),
-      cache: init?.cache ?? "default",
-      credentials: init?.credentials ?? "same-origin",
-    },
+    options: exchangeOptions(init, parsed),
     url: parsed.url.href,
     method: parsed.method,
     headers,
@@ -203,6 +200,28 @@ function launch(
   });
   exchange.start();
   return exchange.promise;
+}
+
+/** The pool options of a fetch that sets none of its own: one object for all of them. */
+const DEFAULT_OPTIONS: PoolRequestOptions = Object.freeze({
+  ...poolOptionsOf(undefined, "", undefined),
+  cache: "default",
+  credentials: "same-origin",
+});
+
+/** The pool options of one fetch (Fetch's defaults for `cache` and `credentials`, not the pool's). */
+function exchangeOptions(init: FetchRequestInit | undefined, parsed: Parsed): PoolRequestOptions {
+  if (
+    parsed.integrity === "" &&
+    parsed.priority === undefined &&
+    (init === undefined || (init.pollHttp === undefined && init.cache === undefined && init.credentials === undefined))
+  ) {
+    return DEFAULT_OPTIONS;
+  }
+  const options = poolOptionsOf(init?.pollHttp, parsed.integrity, parsed.priority);
+  options.cache = init?.cache ?? "default";
+  options.credentials = init?.credentials ?? "same-origin";
+  return options;
 }
 
 /** Reads `input` and `init` as Fetch's `Request` constructor does (the checks that apply outside a browser). */

@@ -81,6 +81,9 @@ export const RESPONSE_HIGH_WATER_MARK: number = 1024 * 1024;
 /** Fetch's redirect limit. */
 const FETCH_MAX_REDIRECTS = 20;
 
+/** A {@link PoolRequestOptions} being filled in. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /**
  * The pool options of one fetch: the facade follows redirects itself (to know the final URL), so
  * `redirectMode` is `"manual"`; what `init` does not give is left to the pool.
@@ -95,24 +98,24 @@ export function poolOptionsOf(
   init: PollHttpInit | undefined,
   integrity: string,
   priority: RequestPriority | undefined,
-): PoolRequestOptions {
-  return {
-    redirectMode: "manual",
-    maxRedirects: init?.maxRedirects ?? FETCH_MAX_REDIRECTS,
-    ...(priority !== undefined ? { priority } : {}),
-    ...(integrity !== "" ? { integrity } : {}),
-    ...(init?.timeout !== undefined ? { timeout: init.timeout } : {}),
-    ...(init?.bodySizeLimit !== undefined ? { bodySizeLimit: init.bodySizeLimit } : {}),
-    ...(init?.downloadFile !== undefined ? { downloadFile: init.downloadFile } : {}),
-    ...(init?.downloadChunkSize !== undefined ? { downloadChunkSize: init.downloadChunkSize } : {}),
-    ...(init?.acceptGzip !== undefined ? { acceptGzip: init.acceptGzip } : {}),
-    ...(init?.tlsOptions !== undefined ? { tlsOptions: init.tlsOptions } : {}),
-    ...(init?.httpProxy !== undefined ? { httpProxy: init.httpProxy } : {}),
-    ...(init?.httpsProxy !== undefined ? { httpsProxy: init.httpsProxy } : {}),
-    ...(init?.retry !== undefined ? { retry: init.retry } : {}),
-    ...(init?.connectTimeout !== undefined ? { connectTimeout: init.connectTimeout } : {}),
-    ...(init?.headTimeout !== undefined ? { headTimeout: init.headTimeout } : {}),
-    ...(init?.idleTimeout !== undefined ? { idleTimeout: init.idleTimeout } : {}),
-    ...(init?.useEnvironmentProxy !== undefined ? { useEnvironmentProxy: init.useEnvironmentProxy } : {}),
-  };
+): Mutable<PoolRequestOptions> {
+  const options: Mutable<PoolRequestOptions> = { redirectMode: "manual", maxRedirects: init?.maxRedirects ?? FETCH_MAX_REDIRECTS };
+  if (priority !== undefined) options.priority = priority;
+  if (integrity !== "") options.integrity = integrity;
+  if (init === undefined) return options;
+  // Each member only when given, so the pool's own setting applies otherwise.
+  if (init.timeout !== undefined) options.timeout = init.timeout;
+  if (init.bodySizeLimit !== undefined) options.bodySizeLimit = init.bodySizeLimit;
+  if (init.downloadFile !== undefined) options.downloadFile = init.downloadFile;
+  if (init.downloadChunkSize !== undefined) options.downloadChunkSize = init.downloadChunkSize;
+  if (init.acceptGzip !== undefined) options.acceptGzip = init.acceptGzip;
+  if (init.tlsOptions !== undefined) options.tlsOptions = init.tlsOptions;
+  if (init.httpProxy !== undefined) options.httpProxy = init.httpProxy;
+  if (init.httpsProxy !== undefined) options.httpsProxy = init.httpsProxy;
+  if (init.retry !== undefined) options.retry = init.retry;
+  if (init.connectTimeout !== undefined) options.connectTimeout = init.connectTimeout;
+  if (init.headTimeout !== undefined) options.headTimeout = init.headTimeout;
+  if (init.idleTimeout !== undefined) options.idleTimeout = init.idleTimeout;
+  if (init.useEnvironmentProxy !== undefined) options.useEnvironmentProxy = init.useEnvironmentProxy;
+  return options;
 }

@@ -50,16 +50,16 @@ function requestOptionsOf(options: PoolRequestOptions): RequestOptions {
   ) {
     return NO_REQUEST_OPTIONS;
   }
-  return {
-    ...(integrity !== undefined ? { integrity } : {}),
-    ...(resumeFrom !== undefined ? { resumeFrom } : {}),
-    ...(resumeTo !== undefined ? { resumeTo } : {}),
-    ...(resume !== undefined ? { resume } : {}),
-    ...(cache !== undefined ? { cache } : {}),
-    ...(credentials !== undefined ? { credentials } : {}),
-    ...(retry !== undefined ? { retry } : {}),
-    ...(useEnvironmentProxy !== undefined ? { useEnvironmentProxy } : {}),
-  };
+  const out: { -readonly [K in keyof RequestOptions]: RequestOptions[K] } = {};
+  if (integrity !== undefined) out.integrity = integrity;
+  if (resumeFrom !== undefined) out.resumeFrom = resumeFrom;
+  if (resumeTo !== undefined) out.resumeTo = resumeTo;
+  if (resume !== undefined) out.resume = resume;
+  if (cache !== undefined) out.cache = cache;
+  if (credentials !== undefined) out.credentials = credentials;
+  if (retry !== undefined) out.retry = retry;
+  if (useEnvironmentProxy !== undefined) out.useEnvironmentProxy = useEnvironmentProxy;
+  return out;
 }
 
 /** @internal */

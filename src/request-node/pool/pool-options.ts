@@ -117,11 +117,12 @@ export interface PoolProxy {
  */
 export function requestOptionsProblem(options: PoolRequestOptions): string {
   const { timeout, bodySizeLimit, maxRedirects, downloadChunkSize } = options;
-  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) return `timeout must be a number >= 0, got ${String(timeout)}`;
-  for (const name of ["connectTimeout", "headTimeout", "idleTimeout"] as const) {
-    const value = options[name];
-    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) return `${name} must be a number >= 0, got ${String(value)}`;
-  }
+  const seconds =
+    secondsProblem("timeout", timeout) ||
+    secondsProblem("connectTimeout", options.connectTimeout) ||
+    secondsProblem("headTimeout", options.headTimeout) ||
+    secondsProblem("idleTimeout", options.idleTimeout);
+  if (seconds !== "") return seconds;
   if (bodySizeLimit !== undefined && !Number.isInteger(bodySizeLimit))
     return `bodySizeLimit must be a whole number (negative for none), got ${String(bodySizeLimit)}`;
   if (maxRedirects !== undefined && !(Number.isInteger(maxRedirects) && maxRedirects >= 0))
@@ -132,10 +133,17 @@ export function requestOptionsProblem(options: PoolRequestOptions): string {
   ) {
     return `downloadChunkSize must be 256-16777216, got ${String(downloadChunkSize)}`;
   }
-  for (const proxy of [options.httpProxy, options.httpsProxy]) {
-    if (proxy === undefined) continue;
-    const parsed = parseProxySetting(proxy.host, proxy.port, proxy.credentials);
-    if (parsed !== null && "invalid" in parsed) return parsed.invalid;
-  }
-  return "";
+  return proxyProblem(options.httpProxy) || proxyProblem(options.httpsProxy);
+}
+
+/** Why a duration in seconds is out of range (not a number >= 0), or `""` (also when not given). */
+function secondsProblem(name: string, value: number | undefined): string {
+  return value === undefined || (Number.isFinite(value) && value >= 0) ? "" : `${name} must be a number >= 0, got ${String(value)}`;
+}
+
+/** Why a proxy setting is malformed, or `""` (also when not given). */
+function proxyProblem(proxy: PoolProxy | undefined): string {
+  if (proxy === undefined) return "";
+  const parsed = parseProxySetting(proxy.host, proxy.port, proxy.credentials);
+  return parsed !== null && "invalid" in parsed ? parsed.invalid : "";
 }
