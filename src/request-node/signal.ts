@@ -26,6 +26,9 @@ interface Connection<Args extends unknown[]> {
   active: boolean;
 }
 
+/** The connections of a signal with none (shared: a signal's array is replaced, never changed). */
+const NO_CONNECTIONS: readonly never[] = Object.freeze([]);
+
 /** The default {@link Signal.onListenerError}: logs to `console.error`. */
 function logListenerError(error: unknown, signalName: string): void {
   const label = signalName === "" ? "a signal" : `signal "${signalName}"`;
@@ -62,7 +65,7 @@ export class Signal<Args extends unknown[] = []> {
   readonly name: string;
 
   /** The connections in order. Copy-on-write, so an emission can iterate the array it started with. */
-  #connections: readonly Connection<Args>[] = [];
+  #connections: readonly Connection<Args>[] = NO_CONNECTIONS;
 
   /**
    * Creates a signal with no listeners.
@@ -81,11 +84,13 @@ export class Signal<Args extends unknown[] = []> {
    * @returns `Err.OK`; `Err.ERR_INVALID_PARAMETER` when `listener` is not a function or is already
    *   connected (nothing changes then, the first connection and its options stay).
    */
-  connect(listener: SignalListener<Args>, options: ConnectOptions = {}): Err {
+  connect(listener: SignalListener<Args>, options?: ConnectOptions): Err {
     if (typeof listener !== "function" || this.#find(listener) !== undefined) {
       return Err.ERR_INVALID_PARAMETER;
     }
-    this.#connections = [...this.#connections, { listener, oneShot: options.oneShot === true, active: true }];
+    const connection: Connection<Args> = { listener, oneShot: options?.oneShot === true, active: true };
+    const connections = this.#connections;
+    this.#connections = connections.length === 0 ? [connection] : [...connections, connection];
     return Err.OK;
   }
 
@@ -151,12 +156,19 @@ export class Signal<Args extends unknown[] = []> {
   }
 
   #find(listener: SignalListener<Args>): Connection<Args> | undefined {
-    return this.#connections.find((connection) => connection.listener === listener);
+    const connections = this.#connections;
+    for (let i = 0; i < connections.length; i++) {
+      const connection = connections[i] as Connection<Args>;
+      if (connection.listener === listener) return connection;
+    }
+    return undefined;
   }
 
   #remove(connection: Connection<Args>): void {
     connection.active = false;
-    this.#connections = this.#connections.filter((other) => other !== connection);
+    const connections = this.#connections;
+    // A new array (an emit under way goes on over the one it took); none at all for the last one.
+    this.#connections = connections.length === 1 ? NO_CONNECTIONS : connections.filter((other) => other !== connection);
   }
 
   #report(error: unknown): void {
