@@ -150,8 +150,9 @@ export class TreeRunner {
   readonly #startSoon: boolean;
   /** Cancels the pending frame (a timer or an immediate), or null when none is pending. */
   #pending: (() => void) | null = null;
-  #stopped: Promise<void> = Promise.resolve();
-  #resolveStopped: () => void = () => {};
+  /** What {@link TreeRunner.whenStopped} returned during the current run, made on the first call (a run restarted per request makes none). */
+  #stopped: Promise<void> | null = null;
+  #resolveStopped: (() => void) | null = null;
   readonly #onWoken = (): void => {
     if (this.#running && this.#sleeping) {
       this.#cancelPending();
@@ -213,9 +214,6 @@ export class TreeRunner {
     this.#running = true;
     this.#runId++;
     this.#frames = 0;
-    this.#stopped = new Promise<void>((resolve) => {
-      this.#resolveStopped = resolve;
-    });
     this.#lastTime = this.#now();
     this.#nextDue = this.#lastTime;
     if (this.#mode === "as-fast-as-possible") {
@@ -242,7 +240,8 @@ export class TreeRunner {
     this.#running = false;
     this.#cancelPending();
     this.tree.woken.disconnect(this.#onWoken);
-    this.#resolveStopped();
+    this.#resolveStopped?.();
+    this.#stopped = this.#resolveStopped = null;
   }
 
   /** True between `start()` and `stop()`. */
@@ -255,6 +254,10 @@ export class TreeRunner {
    * callbacks run after the frame that called `stop()`, if any, has completed.
    */
   whenStopped(): Promise<void> {
+    if (!this.#running) return Promise.resolve();
+    this.#stopped ??= new Promise<void>((resolve) => {
+      this.#resolveStopped = resolve;
+    });
     return this.#stopped;
   }
 
