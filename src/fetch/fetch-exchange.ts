@@ -54,6 +54,11 @@ export interface ExchangeSetup {
   readonly activity: FetchActivity;
 }
 
+/** Property descriptors of every response (`redirected`, `type`). */
+const REDIRECTED: PropertyDescriptor = Object.freeze({ value: true, enumerable: true });
+const NOT_REDIRECTED: PropertyDescriptor = Object.freeze({ value: false, enumerable: true });
+const BASIC: PropertyDescriptor = Object.freeze({ value: "basic", enumerable: true });
+
 /** Statuses whose response has no body. */
 const NULL_BODY = new Set([204, 205, 304]);
 
@@ -117,7 +122,7 @@ export class FetchExchange {
     request.headersReceived.connect(this.#onHeaders);
     request.bodyData.connect(this.#onData);
     request.requestCompleted.connect(this.#onCompleted);
-    if (upload !== null || pollHttp?.onUploadProgress !== undefined) request.uploadProgress.connect(this.#onUpload);
+    if (this.#watchesUpload()) request.uploadProgress.connect(this.#onUpload);
     if (pollHttp?.onDownloadProgress !== undefined) request.downloadProgress.connect(pollHttp.onDownloadProgress);
     signal?.addEventListener("abort", this.#onAbort, { once: true });
     this.#setBusy(true);
@@ -220,7 +225,9 @@ export class FetchExchange {
       }
       return;
     }
-    const headers = new Headers();
+    const response = new Response(body, { status: code, statusText: STATUS_CODES[code] ?? "" });
+    // Appended to the response's own headers: a Headers given to the constructor would be copied.
+    const headers = response.headers;
     for (const line of lines) {
       const colon = line.indexOf(":");
       if (colon <= 0) continue;
@@ -230,12 +237,9 @@ export class FetchExchange {
         // a value the runtime's Headers refuses; the engine accepted it, the Response cannot carry it
       }
     }
-    const response = new Response(body, { status: code, statusText: STATUS_CODES[code] ?? "", headers });
-    Object.defineProperties(response, {
-      url: { value: this.#url, enumerable: true },
-      redirected: { value: this.#redirected, enumerable: true },
-      type: { value: "basic", enumerable: true },
-    });
+    Object.defineProperty(response, "url", { value: this.#url, enumerable: true });
+    Object.defineProperty(response, "redirected", this.#redirected ? REDIRECTED : NOT_REDIRECTED);
+    Object.defineProperty(response, "type", BASIC);
     this.#settled = true;
     this.#resolve(response);
   }
@@ -248,6 +252,11 @@ export class FetchExchange {
       return;
     }
     this.#stream?.error(error);
+  }
+
+  /** Whether the handle's `uploadProgress` is followed (reading the signal makes it). */
+  #watchesUpload(): boolean {
+    return this.#setup.upload !== null || this.#setup.pollHttp?.onUploadProgress !== undefined;
   }
 
   #setBusy(busy: boolean): void {
@@ -268,7 +277,7 @@ export class FetchExchange {
       request.headersReceived.disconnect(this.#onHeaders);
       request.bodyData.disconnect(this.#onData);
       request.requestCompleted.disconnect(this.#onCompleted);
-      request.uploadProgress.disconnect(this.#onUpload);
+      if (this.#watchesUpload()) request.uploadProgress.disconnect(this.#onUpload);
       if (pollHttp?.onDownloadProgress !== undefined) request.downloadProgress.disconnect(pollHttp.onDownloadProgress);
     }
     signal?.removeEventListener("abort", this.#onAbort);
