@@ -69,9 +69,15 @@ export class PhaseTimer {
     return this.#elapsed >= limit - TIME_EPSILON ? { phase, limit } : null;
   }
 
-  /** True when any phase has a timeout. */
-  isSet(): boolean {
-    return this.#timeouts.connect > 0 || this.#timeouts.head > 0 || this.#timeouts.idle > 0;
+  /**
+   * A timer for `timeouts`, or null when no phase has one (a run without phase timeouts keeps no
+   * timer and does no phase bookkeeping).
+   *
+   * @param timeouts - The request's phase timeouts.
+   * @returns The timer, or null.
+   */
+  static of(timeouts: PhaseTimeouts): PhaseTimer | null {
+    return timeouts.connect > 0 || timeouts.head > 0 || timeouts.idle > 0 ? new PhaseTimer(timeouts) : null;
   }
 
   /** Seconds of ticks until the current phase's timeout, or null when it has none. */

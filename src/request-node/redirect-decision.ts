@@ -45,7 +45,7 @@ export interface RedirectSituation {
  * @internal
  */
 /** The decision for a response that is not a redirect to follow (one object for all of them). */
-const FINAL: RedirectDecision = { kind: "final" };
+export const FINAL: RedirectDecision = { kind: "final" };
 
 export function decideRedirect(situation: RedirectSituation): RedirectDecision {
   const { code, hop } = situation;

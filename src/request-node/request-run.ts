@@ -13,7 +13,7 @@ import type { CollectFailure } from "./body-collector.ts";
 import { createIntegrityCheck, type IntegrityCheck } from "./integrity.ts";
 import type { KeptConnection } from "./kept-connection.ts";
 import { askProxyLogin, MAX_PROXY_LOGIN_ATTEMPTS, proxyRealm } from "./proxy-login.ts";
-import { decideRedirect, type RedirectDecision } from "./redirect-decision.ts";
+import { decideRedirect, FINAL } from "./redirect-decision.ts";
 import { isRedirectStatus } from "./redirect-policy.ts";
 import type { Hop, RequestPlan } from "./request-plan.ts";
 import type { RequestProxies } from "./request-proxies.ts";
@@ -39,9 +39,6 @@ const IDEMPOTENT = new Set<Method | string>([
   Method.METHOD_OPTIONS,
   Method.METHOD_TRACE,
 ]);
-
-/** The redirect decision for a status that is no redirect (nothing to decide). */
-const FINAL_RESPONSE: RedirectDecision = { kind: "final" };
 
 /** Where a run is: see the table on {@link RequestRun}. */
 type Phase = "connect" | "head" | "body" | "drain" | "wait" | "backoff" | "ended";
@@ -159,8 +156,7 @@ export class RequestRun {
     this.#range = init.plan.range;
     const retry = init.settings.retry;
     this.#retries = retry === null ? null : new RetryState(retry);
-    const timeouts = init.settings.timeouts;
-    this.#timer = timeouts.connect > 0 || timeouts.head > 0 || timeouts.idle > 0 ? new PhaseTimer(timeouts) : null;
+    this.#timer = PhaseTimer.of(init.settings.timeouts);
     this.#resumeOnRetry = retry !== null && init.settings.downloadFile !== "" && init.plan.range === null && init.plan.integrity === null;
     // Written to the partial file from byte 0 (a stale partial file is truncated), kept on failure.
     if (this.#resumeOnRetry) this.#range = { header: null, from: 0, resume: true };
@@ -598,8 +594,9 @@ export class RequestRun {
       return true;
     }
     const { redirectMode, maxRedirects } = this.#settings;
+    // A status that is no redirect has nothing to decide.
     const decision = !isRedirectStatus(this.#code)
-      ? FINAL_RESPONSE
+      ? FINAL
       : decideRedirect({
           code: this.#code,
           headers: this.#headers,
