@@ -1,4 +1,5 @@
 /** Waiting helpers for tests that involve Node's event loop (real sockets, DNS). */
+import type { StreamPeer } from "../../src/client/peer/stream-peer.ts";
 
 /** Lets the event loop run once (I/O callbacks included). */
 export function tick(): Promise<void> {
@@ -27,4 +28,23 @@ export async function waitUntil(predicate: () => boolean, what = "condition", ti
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(1);
   }
+}
+
+/**
+ * Resolves once `done()` holds, checked now and on every activity notice of the peer (then the
+ * peer's activity listener is cleared).
+ *
+ * @param peer - The peer whose activity is watched.
+ * @param done - The condition.
+ */
+export function untilPeer(peer: StreamPeer, done: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (!done()) return;
+      peer.setActivityListener?.(null);
+      resolve();
+    };
+    peer.setActivityListener?.(check);
+    check();
+  });
 }

@@ -3,6 +3,7 @@
  * cap, and comes back down when the reader keeps up or the connection goes idle; unread bytes stay
  * under the current bound plus one socket read. Waits are on the peer's activity notices.
  */
+import { untilPeer } from "../helpers/wait.ts";
 import type { Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_MAX_READ_BUFFER_BYTES, DEFAULT_READ_BUFFER_BYTES, MIN_READ_BUFFER_BYTES } from "../../src/client/peer/socket-peer.ts";
@@ -14,19 +15,6 @@ import { cleanupAfterEach } from "../helpers/cleanup.ts";
 const MiB = 1024 * 1024;
 const LOCAL = { address: "127.0.0.1", family: 4 } as const;
 const track = cleanupAfterEach().track;
-
-/** Resolves once `done()` holds, checked now and on every activity notice of the peer. */
-function until(peer: TcpPeer, done: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const check = (): void => {
-      if (!done()) return;
-      peer.setActivityListener(null);
-      resolve();
-    };
-    peer.setActivityListener(check);
-    check();
-  });
-}
 
 /** A server that sends `total` bytes as fast as the client takes them, then ends. */
 async function sender(total: number): Promise<{ port: number; close(): Promise<void> | void }> {
@@ -63,12 +51,12 @@ describe("TcpPeer read bound", () => {
     const peer = track(new TcpPeer(LOCAL, server.port));
     expect(peer.getReadBufferBytes()).toBe(DEFAULT_READ_BUFFER_BYTES);
     expect(peer.getMaxReadBufferBytes()).toBe(DEFAULT_MAX_READ_BUFFER_BYTES);
-    await until(peer, () => peer.getState() !== PeerState.CONNECTING);
+    await untilPeer(peer, () => peer.getState() !== PeerState.CONNECTING);
     const bounds: number[] = [];
     let received = 0;
     while (received < total) {
       // A reader that is slower than the network: each time, the buffer is full (the socket paused).
-      await until(peer, () => peer.getAvailableBytes() >= peer.getCurrentReadBufferBytes() || peer.isEnded());
+      await untilPeer(peer, () => peer.getAvailableBytes() >= peer.getCurrentReadBufferBytes() || peer.isEnded());
       bounds.push(peer.getCurrentReadBufferBytes());
       expect(peer.getAvailableBytes()).toBeLessThanOrEqual(peer.getCurrentReadBufferBytes() + 64 * 1024);
       received += drain(peer);
@@ -84,10 +72,10 @@ describe("TcpPeer read bound", () => {
     let serverSide: Socket | null = null;
     const server = track(await startTcpServer((socket) => void (serverSide = socket)));
     const peer = track(new TcpPeer(LOCAL, server.port));
-    await until(peer, () => peer.getState() === PeerState.OPEN && serverSide !== null);
+    await untilPeer(peer, () => peer.getState() === PeerState.OPEN && serverSide !== null);
     const burst = async (bytes: number): Promise<number> => {
       (serverSide as unknown as Socket).write(Buffer.alloc(bytes, 0x62));
-      await until(peer, () => peer.getAvailableBytes() >= Math.min(bytes, peer.getCurrentReadBufferBytes()));
+      await untilPeer(peer, () => peer.getAvailableBytes() >= Math.min(bytes, peer.getCurrentReadBufferBytes()));
       drain(peer);
       return peer.getCurrentReadBufferBytes();
     };
@@ -104,7 +92,7 @@ describe("TcpPeer read bound", () => {
     expect(peer.getMaxReadBufferBytes()).toBe(8 * MiB);
     let received = 0;
     while (received < total) {
-      await until(peer, () => peer.getAvailableBytes() >= peer.getCurrentReadBufferBytes() || peer.isEnded());
+      await untilPeer(peer, () => peer.getAvailableBytes() >= peer.getCurrentReadBufferBytes() || peer.isEnded());
       // Three quarters of it: the socket resumes (below half) but the buffer is never emptied.
       const want = Math.min(peer.getAvailableBytes(), peer.isEnded() ? Infinity : (3 * MiB) / 4);
       for (let got = 0; got < want; ) {

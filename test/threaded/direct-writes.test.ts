@@ -10,6 +10,7 @@
  * socket and partly through the ring as the kernel's buffer fills and drains, arrives intact. And
  * the socket thread closes nothing while the calling thread holds the descriptor for a write.
  */
+import { untilPeer } from "../helpers/wait.ts";
 import { fstatSync } from "node:fs";
 import type { Socket } from "node:net";
 import { Worker } from "node:worker_threads";
@@ -131,19 +132,6 @@ async function taggedServer(seed: number, tally: Tally): Promise<number> {
     }),
   );
   return server.port;
-}
-
-/** Resolves once `done()` holds, checked now and on every activity notice of the peer. */
-function until(peer: StreamPeer, done: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const check = (): void => {
-      if (!done()) return;
-      peer.setActivityListener?.(null);
-      resolve();
-    };
-    peer.setActivityListener?.(check);
-    check();
-  });
 }
 
 /** One client connection: writes numbered lines tagged with its id and checks the replies. */
@@ -292,7 +280,7 @@ describe("ThreadedPeer direct writes", () => {
         const server = track(await startTcpServer(() => {}));
         const network = track(new ThreadedNetwork());
         const first = track(network.connect(LOCAL, server.port));
-        await until(first, () => first.getState() !== PeerState.CONNECTING);
+        await untilPeer(first, () => first.getState() !== PeerState.CONNECTING);
         expect(first.getState()).toBe(PeerState.OPEN);
         const ctrl = blocks[0] as Int32Array;
         const fd = Atomics.load(ctrl, ChannelWord.TX_FD);
@@ -314,7 +302,7 @@ describe("ThreadedPeer direct writes", () => {
         Atomics.store(ctrl, ChannelWord.TX_DIRECT, 1);
         Atomics.notify(ctrl, ChannelWord.TX_DIRECT);
         if (second !== null) {
-          await until(second, () => second.getState() !== PeerState.CONNECTING);
+          await untilPeer(second, () => second.getState() !== PeerState.CONNECTING);
           expect(second.getState()).toBe(PeerState.OPEN);
         }
         for (let turn = 0; turn < 100_000 && Atomics.load(ctrl, ChannelWord.TX_DIRECT) !== 0; turn++) {
@@ -322,7 +310,7 @@ describe("ThreadedPeer direct writes", () => {
         }
         expect(Atomics.load(ctrl, ChannelWord.TX_DIRECT)).toBe(0);
         if (how !== "the peer closes") {
-          await until(first, () => first.getState() !== PeerState.OPEN || first.isEnded());
+          await untilPeer(first, () => first.getState() !== PeerState.OPEN || first.isEnded());
           if (how === "the server resets the connection") expect(first.getState()).toBe(PeerState.ERROR);
           else expect(first.isEnded()).toBe(true);
         }

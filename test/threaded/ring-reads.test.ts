@@ -5,6 +5,7 @@
  * of it the kept views hold. Before the first release, reads are copies, so a reader that never
  * releases still gets the whole stream. Waits are on the peer's activity notices.
  */
+import { untilPeer } from "../helpers/wait.ts";
 import { describe, expect, it } from "vitest";
 import { MIN_READ_BUFFER_BYTES } from "../../src/client/peer/socket-peer.ts";
 import { PeerState, type StreamPeer } from "../../src/client/peer/stream-peer.ts";
@@ -16,19 +17,6 @@ import { prng, seededBytes } from "../helpers/prng.ts";
 const track = cleanupAfterEach().track;
 const LOCAL = { address: "127.0.0.1", family: 4 } as const;
 const RING = MIN_READ_BUFFER_BYTES;
-
-/** Resolves once `done()` holds, checked now and on every activity notice of the peer. */
-function until(peer: StreamPeer, done: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const check = (): void => {
-      if (!done()) return;
-      peer.setActivityListener?.(null);
-      resolve();
-    };
-    peer.setActivityListener?.(check);
-    check();
-  });
-}
 
 /** A server that sends `body` in pieces of varied size as fast as the client takes them, then ends. */
 async function sender(body: Buffer): Promise<number> {
@@ -58,7 +46,7 @@ async function sender(body: Buffer): Promise<number> {
 async function open(port: number): Promise<StreamPeer> {
   const network = track(new ThreadedNetwork({ readBufferBytes: RING }));
   const peer = track(network.connect(LOCAL, port));
-  await until(peer, () => peer.getState() !== PeerState.CONNECTING);
+  await untilPeer(peer, () => peer.getState() !== PeerState.CONNECTING);
   expect(peer.getState()).toBe(PeerState.OPEN);
   return peer;
 }
@@ -73,7 +61,7 @@ describe("ThreadedPeer receive ring", () => {
     let shared = 0;
     peer.releaseReads?.(0);
     for (;;) {
-      await until(peer, () => peer.getAvailableBytes() > 0 || peer.isEnded() || peer.getState() !== PeerState.OPEN);
+      await untilPeer(peer, () => peer.getAvailableBytes() > 0 || peer.isEnded() || peer.getState() !== PeerState.OPEN);
       // Views kept at the last release still hold what they held, though the ring moved on since.
       for (const { view, at } of kept) expect(Buffer.from(view).equals(body.subarray(at, at + view.length))).toBe(true);
       const pieces: Array<{ view: Uint8Array; at: number }> = [];
@@ -108,7 +96,7 @@ describe("ThreadedPeer receive ring", () => {
     while (!peer.isEnded()) {
       // Any notice, as a runner polls on news (the views it holds may be what stops the stream).
       let notices = 0;
-      await until(peer, () => notices++ > 0 || peer.getAvailableBytes() > 0 || peer.isEnded() || peer.getState() !== PeerState.OPEN);
+      await untilPeer(peer, () => notices++ > 0 || peer.getAvailableBytes() > 0 || peer.isEnded() || peer.getState() !== PeerState.OPEN);
       expect(peer.getState()).toBe(PeerState.OPEN);
       // As HTTPClient.poll(): release what the last round read, then read all there is.
       peer.releaseReads?.(0);
@@ -128,7 +116,7 @@ describe("ThreadedPeer receive ring", () => {
     const pieces: Uint8Array[] = [];
     let received = 0;
     while (!peer.isEnded()) {
-      await until(peer, () => peer.getAvailableBytes() > 0 || peer.isEnded() || peer.getState() !== PeerState.OPEN);
+      await untilPeer(peer, () => peer.getAvailableBytes() > 0 || peer.isEnded() || peer.getState() !== PeerState.OPEN);
       expect(peer.getState()).toBe(PeerState.OPEN);
       for (let piece = peer.read(30_000); piece.length > 0; piece = peer.read(30_000)) {
         expect(piece.buffer instanceof SharedArrayBuffer).toBe(false);
