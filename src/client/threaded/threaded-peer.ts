@@ -320,7 +320,12 @@ export class ThreadedPeer implements StreamPeer {
     const since = Atomics.load(this.#thread.notify, NotifyWord.SEQ);
     this.#seen = Atomics.load(this.#ctrl, ChannelWord.SEQ);
     this.#thread.listen(this, listener !== null, since);
-    if (listener !== null && this.#owesNotice) this.#thread.poke();
+    if (listener === null) return;
+    // A pause of the socket thread that the snapshot above already counts brought its news before
+    // this listener was set: when every byte is taken and the room it waits for is under views,
+    // bring that news again, as after an empty read (the pause is stored before its news).
+    if (this.#unread() === 0) this.#resumeOrWake();
+    if (this.#owesNotice) this.#thread.poke();
   }
 
   /** The most unread bytes this peer has ever held at once (for tests of the memory bound). */
