@@ -441,8 +441,8 @@ export class HTTPClient {
    */
   poll(): Err {
     const wait = this.#pollWait;
-    if (wait.blocking) return wait.poll(this.#polled);
-    // Not blocking: one step, then the diagnosis of a loop that never yields (as PollWait.poll does).
+    if (wait.blocking) return wait.pollBlocking(this.#polled);
+    // Not blocking: one step, then the diagnosis of a loop that never yields.
     const before = this.#status;
     const result = this.#step();
     wait.diagnose(this.#polled, before);

@@ -80,19 +80,16 @@ export class PollWait {
   }
 
   /**
-   * One `HTTPClient.poll()`: a step of the connection, then in blocking mode more steps each time
-   * the network has news, until the status changes, body bytes wait, or the bound passes.
+   * One `HTTPClient.poll()` in blocking mode: a step of the connection, then more steps each time
+   * the network has news, until the status changes, body bytes wait, or the bound passes. (Not
+   * blocking, the client steps once and calls {@link PollWait.diagnose}.)
    *
    * @param core - The client.
    * @returns What the last step returned.
    */
-  poll(core: PolledConnection): Err {
+  pollBlocking(core: PolledConnection): Err {
     const before = core.status();
     let result = core.step();
-    if (!this.blocking) {
-      this.diagnose(core, before);
-      return result;
-    }
     if (!this.#waiting(core, before)) return result;
     const network = this.#network;
     if (network.waitForActivity === undefined) {
