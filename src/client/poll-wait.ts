@@ -31,8 +31,18 @@ export interface PolledConnection {
 /** The default bound of one blocking `poll()`: 1 second. */
 export const DEFAULT_BLOCKING_WAIT_SECONDS = 1;
 
-/** Polls in a row with no event-loop turn and nothing new before the reason explains the hang. */
-const STALLED_POLLS = 3;
+/**
+ * Polls in a row with no event-loop turn and nothing new before the reason explains the hang; with
+ * the first waiting poll, which reads no count, and the second, which reads the first count, the
+ * fourth waiting poll in a row without a turn explains it.
+ */
+const STALLED_POLLS = 2;
+
+/** {@link PollWait}'s turn count when the previous poll did not wait for the network. */
+const NOT_WAITING = -1;
+
+/** {@link PollWait}'s turn count after the first waiting poll, which reads none. */
+const FIRST_WAITING_POLL = -2;
 
 /** The reason given when polls repeat while the event loop never turns. */
 export const NO_EVENT_LOOP_TURN_REASON: string =
@@ -69,7 +79,8 @@ export class PollWait {
   /** The most seconds one blocking `poll()` waits. */
   waitSeconds = DEFAULT_BLOCKING_WAIT_SECONDS;
   readonly #network: Network;
-  #turns = -1;
+  /** The event loop's turn count read at the previous poll, or {@link NOT_WAITING} / {@link FIRST_WAITING_POLL}. */
+  #turns = NOT_WAITING;
   #stalled = 0;
   /** The reason the diagnosis replaced, while it is shown; null otherwise. */
   #replaced: string | null = null;
@@ -115,21 +126,40 @@ export class PollWait {
    * poll, and after `STALLED_POLLS` polls without a turn while waiting for the network, puts
    * the reason into the connection's error reason (restored once the loop turns again).
    *
+   * The event loop's turns are counted only from the second poll in a row that waits for the
+   * network: counting arms an immediate, which costs the loop one more turn, and a poll that moved
+   * the status has news anyway (a sequential request's polls after sending are first waiting
+   * polls, so it arms none). The connection's buffered bytes are looked at only when the loop has
+   * not turned: that question reaches the peer, and a recording network counts every question
+   * asked of its peer, so asking it on every poll would make the recording differ from its replay
+   * (which has no event loop and never asks).
+   *
    * @param core - The connection polled.
    * @param before - Its status before the step.
    */
   diagnose(core: PolledConnection, before: Status): void {
     const network = this.#network;
     if (network.eventLoopTurns === undefined) return;
-    const turns = network.eventLoopTurns();
-    const stuck = turns === this.#turns && this.#waiting(core, before);
-    this.#turns = turns;
-    if (stuck) {
-      if (++this.#stalled >= STALLED_POLLS && this.#replaced === null) {
-        this.#replaced = core.reason();
-        core.explain(NO_EVENT_LOOP_TURN_REASON);
+    const status = core.status();
+    if (status === before && waitsForNetwork(status)) {
+      if (this.#turns === NOT_WAITING) {
+        // The first waiting poll after news: a client polled again in the same tick, after
+        // sending, often lands here, and the loop will turn before its next poll anyway.
+        this.#turns = FIRST_WAITING_POLL;
+        return;
       }
-      return;
+      const turns = network.eventLoopTurns();
+      const turned = turns !== this.#turns;
+      this.#turns = turns;
+      if (!turned && !(status === Status.STATUS_BODY && core.hasBufferedBytes())) {
+        if (++this.#stalled >= STALLED_POLLS && this.#replaced === null) {
+          this.#replaced = core.reason();
+          core.explain(NO_EVENT_LOOP_TURN_REASON);
+        }
+        return;
+      }
+    } else {
+      this.#turns = NOT_WAITING;
     }
     this.#stalled = 0;
     if (this.#replaced !== null) {
