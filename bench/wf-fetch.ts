@@ -105,19 +105,16 @@ async function measure(options: WFOptions, width: number): Promise<Row[]> {
 /**
  * Runs WF: the sequential table, then the in-flight one; every client `runs` times, interleaved.
  *
- * @returns The two tables (title, text, rows).
+ * @returns The two tables (title, rows and text each) and their text together.
  */
-export async function runWF(options: WFOptions): Promise<{ text: string; tables: { workload: string; title: string; rows: Row[] }[] }> {
+export async function runWF(options: WFOptions): Promise<{ text: string; tables: { workload: string; title: string; rows: Row[]; text: string }[] }> {
   const seqRows = await measure(options, 1);
   const seqTitle = `WF1 fetch facade, W1 shape: sequential keep-alive GETs of a 13-byte body, body read with arrayBuffer() (at most ${options.budgetSeconds} s per run, median of ${options.runs})`;
   const parRows = await measure(options, options.inflight);
   const parTitle = `WF2 fetch facade, W2 shape: ${options.inflight} GETs in flight, body read with arrayBuffer() (at most ${options.budgetSeconds} s per run, median of ${options.runs})`;
-  const text = `${formatTable(seqTitle, COLUMNS, seqRows)}\n\n${formatTable(parTitle, COLUMNS, parRows)}`;
-  return {
-    text,
-    tables: [
-      { workload: "WF1", title: seqTitle, rows: seqRows },
-      { workload: "WF2", title: parTitle, rows: parRows },
-    ],
-  };
+  const tables = [
+    { workload: "WF1", title: seqTitle, rows: seqRows, text: formatTable(seqTitle, COLUMNS, seqRows) },
+    { workload: "WF2", title: parTitle, rows: parRows, text: formatTable(parTitle, COLUMNS, parRows) },
+  ];
+  return { text: tables.map((t) => t.text).join("\n\n"), tables };
 }
