@@ -65,6 +65,11 @@ export class Exchange {
   bodyRead = 0;
   /** Bytes of this response taken from the peer so far (head and body, as on the wire). */
   wireBytes = 0;
+  /**
+   * True when the last read from the peer found nothing: until the network brings news, no byte
+   * of this response waits there. Known without asking the peer again.
+   */
+  peerDrained = false;
   /** The request body being streamed after the head, or null when there is none. */
   readonly upload: Upload | null;
   private outgoing: Uint8Array[];
@@ -227,6 +232,7 @@ export class Exchange {
   /** Moves one received chunk from the peer into the parser. */
   private feed(peer: StreamPeer, maxBytes: number): "fed" | "wait" | "ended" | "failed" {
     const chunk = peer.read(maxBytes);
+    this.peerDrained = chunk.length === 0;
     if (chunk.length > 0) {
       this.wireBytes += chunk.length;
       this.parser.push(chunk);

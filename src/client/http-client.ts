@@ -148,6 +148,7 @@ export class HTTPClient {
     step: () => this.#step(),
     status: () => this.#status,
     hasBufferedBytes: () => this.#parser.getBufferedBytes() > 0 || (this.#peer?.getAvailableBytes() ?? 0) > 0,
+    mayHaveUnreadBytes: () => this.#parser.getBufferedBytes() > 0 || (this.#exchange !== null && !this.#exchange.peerDrained),
     reason: () => this.#reason,
     explain: (reason: string) => {
       this.#reason = reason;

@@ -22,6 +22,11 @@ export interface PolledConnection {
   status(): Status;
   /** True when received bytes wait to be read: in the parser or in the connection. */
   hasBufferedBytes(): boolean;
+  /**
+   * As {@link PolledConnection.hasBufferedBytes}, without asking the connection: true when the
+   * parser holds bytes or the last read from the connection found some (it may hold more).
+   */
+  mayHaveUnreadBytes(): boolean;
   /** The error reason now. */
   reason(): string;
   /** Sets the error reason: why `poll()` cannot wait, or cannot see any byte. */
@@ -129,10 +134,9 @@ export class PollWait {
    * The event loop's turns are counted only from the second poll in a row that waits for the
    * network: counting arms an immediate, which costs the loop one more turn, and a poll that moved
    * the status has news anyway (a sequential request's polls after sending are first waiting
-   * polls, so it arms none). The connection's buffered bytes are looked at only when the loop has
-   * not turned: that question reaches the peer, and a recording network counts every question
-   * asked of its peer, so asking it on every poll would make the recording differ from its replay
-   * (which has no event loop and never asks).
+   * polls, so it arms none). Whether body bytes wait is answered without asking the peer: a
+   * recording network counts every question asked of its peer, and its replay, which has no event
+   * loop to count, would never ask it, so the replay would see the recorded bytes arrive later.
    *
    * @param core - The connection polled.
    * @param before - Its status before the step.
@@ -151,7 +155,7 @@ export class PollWait {
       const turns = network.eventLoopTurns();
       const turned = turns !== this.#turns;
       this.#turns = turns;
-      if (!turned && !(status === Status.STATUS_BODY && core.hasBufferedBytes())) {
+      if (!turned && !(status === Status.STATUS_BODY && core.mayHaveUnreadBytes())) {
         if (++this.#stalled >= STALLED_POLLS && this.#replaced === null) {
           this.#replaced = core.reason();
           core.explain(NO_EVENT_LOOP_TURN_REASON);

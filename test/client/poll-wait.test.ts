@@ -24,6 +24,8 @@ class FakeConnection implements PolledConnection {
   current: Status = Status.STATUS_CONNECTING;
   buffered = false;
   bufferQuestions = 0;
+  /** Questions that reach the peer: the diagnosis asks none. */
+  peerQuestions = 0;
   why = "";
   step(): Err {
     return Err.OK;
@@ -32,6 +34,10 @@ class FakeConnection implements PolledConnection {
     return this.current;
   }
   hasBufferedBytes(): boolean {
+    this.peerQuestions++;
+    return this.buffered;
+  }
+  mayHaveUnreadBytes(): boolean {
     this.bufferQuestions++;
     return this.buffered;
   }
@@ -116,6 +122,7 @@ describe("the diagnosis of a loop that never yields", () => {
     conn.buffered = false;
     for (let i = 0; i < 2; i++) poll(wait, conn);
     expect(conn.why).toBe(NO_EVENT_LOOP_TURN_REASON);
+    expect(conn.peerQuestions).toBe(0);
   });
 
   it("does nothing on a network without an event loop to count (a threaded or scripted one)", () => {
