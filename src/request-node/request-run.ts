@@ -100,8 +100,8 @@ export class RequestRun {
   readonly #integrity: string | null;
   /** The range the request asks for; a retried download changes it to continue where it stopped. */
   #range: RequestPlan["range"];
-  /** What the current tick will emit; made when the tick first has something (most ticks have nothing). */
-  #emissions: TickEmissions | null = null;
+  /** What the current tick will emit. */
+  #emissions = new TickEmissions();
   #phase: Phase = "connect";
   #cancelled = false;
   /** Why the request failed, set as it fails, or `""`; see {@link RequestRun.takeReason}. */
@@ -187,26 +187,12 @@ export class RequestRun {
 
   /** True when the request ended in this tick and its `requestCompleted` is still to be emitted. */
   hasCompletion(): boolean {
-    return this.#emissions !== null && this.#emissions.completion !== null;
+    return this.#emissions.completion !== null;
   }
 
   /** True when the run has something to emit. */
   hasEmissions(): boolean {
-    return this.#emissions !== null && !this.#emissions.isEmpty();
-  }
-
-  /**
-   * The current tick's collection of emissions, made on first use.
-   *
-   * @returns The collection the tick's emissions go to.
-   */
-  emissions(): TickEmissions {
-    let batch = this.#emissions;
-    if (batch === null) {
-      batch = new TickEmissions();
-      this.#emissions = batch;
-    }
-    return batch;
+    return !this.#emissions.isEmpty();
   }
 
   /**
@@ -215,8 +201,8 @@ export class RequestRun {
    * @returns The emissions, in a collection of their own.
    */
   takeEmissions(): TickEmissions {
-    const batch = this.emissions();
-    this.#emissions = null;
+    const batch = this.#emissions;
+    this.#emissions = new TickEmissions();
     return batch;
   }
 
@@ -250,7 +236,7 @@ export class RequestRun {
     this.#waitingRedirect = null;
     this.#hop = null;
     this.#nextHop = null;
-    this.#emissions = null;
+    this.#emissions.clear();
   }
 
   /**
@@ -405,7 +391,7 @@ export class RequestRun {
       again = { ...hop, body };
     }
     this.#reason = reason;
-    this.emissions().retrying = [retries.attempt + 1, decision.delay, decision.reason];
+    this.#emissions.retrying = [retries.attempt + 1, decision.delay, decision.reason];
     retries.wait(decision.delay);
     this.#retryHop = this.#resumeOnRetry ? this.#resumingHop(again) : again;
     this.#code = 0;
@@ -439,7 +425,7 @@ export class RequestRun {
   /** Notes download and upload progress made in this tick. */
   collectProgress(): void {
     const sending = this.#phase !== "connect";
-    this.body.collectProgress(this.#connection.getClient(), sending, this.#phase === "body", this.#emissions, this);
+    this.body.collectProgress(this.#connection.getClient(), sending, this.#phase === "body", this.#emissions);
   }
 
   /** @returns true when something changed and another step may make progress. */
@@ -611,7 +597,7 @@ export class RequestRun {
       this.#redirects++;
       if (redirectMode === "manual") {
         this.#waitingRedirect = { hop: decision.next, drain: decision.drain };
-        this.emissions().redirect = [this.#code, decision.method, decision.url, this.#headers];
+        this.#emissions.redirect = [this.#code, decision.method, decision.url, this.#headers];
         this.#phase = "wait";
         return false;
       }
@@ -653,7 +639,7 @@ export class RequestRun {
       integrity: this.#integrityCheck(),
     });
     if (failure !== null) return this.#failWith(failure);
-    this.emissions().headers = [this.#code, this.#headers];
+    this.#emissions.headers = [this.#code, this.#headers];
     this.#phase = "body";
     return true;
   }
@@ -738,7 +724,7 @@ export class RequestRun {
     if (client !== null && client.getStatus() !== Status.STATUS_CONNECTED) this.#connection.close();
     if (result === Result.RESULT_SUCCESS) this.#timings.mark("bodyEnd");
     this.#timings.mark("end");
-    this.emissions().completion = [result, this.#code, this.#headers, body];
+    this.#emissions.completion = [result, this.#code, this.#headers, body];
   }
 
   #beginNextHop(next: Hop, drain: boolean, redirect = true): void {
@@ -770,10 +756,10 @@ export class RequestRun {
     if (this.#bodyData.getConnectionCount() === 0) return undefined; // kept in memory: the cache takes the finished body
     const session = this.session?.wantsBody() && !this.#bodyGoesToFile() ? this.session : null;
     // The collection changes at each tick's end: each piece goes to the current one.
-    if (session === null) return (piece) => this.emissions().data.push(piece);
+    if (session === null) return (piece) => this.#emissions.data.push(piece);
     return (piece) => {
       session.capture(piece);
-      this.emissions().data.push(piece);
+      this.#emissions.data.push(piece);
     };
   }
 
@@ -802,7 +788,7 @@ export class RequestRun {
         return;
       }
     }
-    this.emissions().headers = [code, headers];
+    this.#emissions.headers = [code, headers];
     const file = this.#settings.downloadFile;
     if (this.#bodyGoesToFile()) {
       // a stored error page is delivered, never written over the file
@@ -815,7 +801,7 @@ export class RequestRun {
       return;
     }
     if (this.#bodyData.getConnectionCount() > 0) {
-      if (body.length > 0) this.emissions().data.push(body);
+      if (body.length > 0) this.#emissions.data.push(body);
       this.#complete(Result.RESULT_SUCCESS, EMPTY);
       return;
     }

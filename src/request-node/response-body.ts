@@ -160,28 +160,21 @@ export class ResponseBody {
    * @param client - The client, or null.
    * @param sending - True once the request was handed to the client.
    * @param inBody - True while the body is being taken.
-   * @param emissions - The tick's emissions so far, or null when it has none yet.
-   * @param collection - Makes the tick's collection when progress is to be emitted.
+   * @param emissions - The tick's emissions so far; progress is added to them.
    */
-  collectProgress(
-    client: HTTPClient | null,
-    sending: boolean,
-    inBody: boolean,
-    emissions: TickEmissions | null,
-    collection: { emissions(): TickEmissions },
-  ): void {
+  collectProgress(client: HTTPClient | null, sending: boolean, inBody: boolean, emissions: TickEmissions): void {
     if (client !== null && sending && client.getRequestBodyLength() !== 0) {
       const sent = client.getRequestBodyBytesSent();
       if (sent !== this.lastUpload) {
         this.lastUpload = sent;
-        collection.emissions().upload = [sent, client.getRequestBodyLength()];
+        emissions.upload = [sent, client.getRequestBodyLength()];
       }
     }
-    const completing = emissions !== null && emissions.completion !== null;
+    const completing = emissions.completion !== null;
     if (inBody || completing) {
-      if (this.downloaded !== this.lastProgress && (this.downloaded > 0 || (emissions !== null && emissions.headers !== null))) {
+      if (this.downloaded !== this.lastProgress && (this.downloaded > 0 || emissions.headers !== null)) {
         this.lastProgress = this.downloaded;
-        collection.emissions().download = [this.downloaded, this.size];
+        emissions.download = [this.downloaded, this.size];
       }
     }
   }
