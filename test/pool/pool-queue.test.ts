@@ -22,7 +22,7 @@ function takeAll(queue: PoolQueue<Item>): string[] {
 }
 
 describe("PoolQueue", () => {
-  it("keeps rank, then queue order, when its lines empty and fill again (the lines are reused)", () => {
+  it("keeps rank, then queue order, when its lines empty and fill again", () => {
     const queue = new PoolQueue<Item>();
     for (let round = 0; round < 3; round++) {
       // One item at a time, as sequential requests come: an origin's line empties after each.

@@ -90,8 +90,6 @@ class OriginLine<T extends Queueable> {
   readonly lines = new Map<number, RankLine<T>>();
   /** The ranks with items, highest first. */
   readonly ranks: number[] = [];
-  /** The last rank line that emptied, kept for the next rank that needs one (one request after another makes no new line). */
-  #spare: RankLine<T> | null = null;
 
   peek(): T | undefined {
     const top = this.ranks[0];
@@ -101,8 +99,7 @@ class OriginLine<T extends Queueable> {
   add(item: T): void {
     let line = this.lines.get(item.rank);
     if (line === undefined) {
-      line = this.#spare ?? new RankLine<T>();
-      this.#spare = null;
+      line = new RankLine<T>();
       this.lines.set(item.rank, line);
       let at = 0;
       while (at < this.ranks.length && (this.ranks[at] as number) > item.rank) at++;
@@ -119,7 +116,6 @@ class OriginLine<T extends Queueable> {
     if (line !== undefined && line.length === 0 && top !== undefined) {
       this.lines.delete(top);
       this.ranks.shift();
-      this.#spare = line;
     }
     return item;
   }
@@ -130,7 +126,6 @@ class OriginLine<T extends Queueable> {
     if (line.length === 0) {
       this.lines.delete(item.rank);
       this.ranks.splice(this.ranks.indexOf(item.rank), 1);
-      this.#spare = line;
     }
     return true;
   }
@@ -150,8 +145,6 @@ export class PoolQueue<T extends Queueable> {
   /** Origin → its items. Only origins with items are kept. */
   readonly #byOrigin = new Map<string, OriginLine<T>>();
   #size = 0;
-  /** The last origin line that emptied, kept for the next origin that needs one (one request after another makes no new line). */
-  #spare: OriginLine<T> | null = null;
 
   /** Items waiting, over all origins. */
   get size(): number {
@@ -166,8 +159,7 @@ export class PoolQueue<T extends Queueable> {
   push(item: T): void {
     let line = this.#byOrigin.get(item.origin);
     if (line === undefined) {
-      line = this.#spare ?? new OriginLine<T>();
-      this.#spare = null;
+      line = new OriginLine<T>();
       this.#byOrigin.set(item.origin, line);
     }
     line.add(item);
@@ -184,7 +176,7 @@ export class PoolQueue<T extends Queueable> {
     const line = this.#byOrigin.get(item.origin);
     if (line === undefined || !line.remove(item)) return false;
     this.#size--;
-    if (line.ranks.length === 0) this.#retire(item.origin, line);
+    if (line.ranks.length === 0) this.#byOrigin.delete(item.origin);
     return true;
   }
 
@@ -199,7 +191,7 @@ export class PoolQueue<T extends Queueable> {
     const item = line?.take();
     if (item === undefined) return undefined;
     this.#size--;
-    if (line !== undefined && line.ranks.length === 0) this.#retire(origin, line);
+    if (line !== undefined && line.ranks.length === 0) this.#byOrigin.delete(origin);
     return item;
   }
 
@@ -226,12 +218,6 @@ export class PoolQueue<T extends Queueable> {
       if (head !== undefined && (best === undefined || startsBefore(head, best)) && open(origin)) best = head;
     }
     return best;
-  }
-
-  /** An origin's line emptied: it leaves the map and waits as the spare. */
-  #retire(origin: string, line: OriginLine<T>): void {
-    this.#byOrigin.delete(origin);
-    this.#spare = line;
   }
 
   /** Every item, in no particular order; the queue is emptied. */
