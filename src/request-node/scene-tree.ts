@@ -86,9 +86,7 @@ export class SceneTree {
   #processing = false;
   #wakePending = false;
   /** Nodes queued by `queueProcess` during a step, waiting for a pass (insertion order is pass order). */
-  #pending: Set<Node> = new Set<Node>();
-  /** The set of the extra-pass round under way (empty between rounds): swapped with {@link SceneTree.#pending}, so a round copies nothing. */
-  #passing: Set<Node> = new Set<Node>();
+  readonly #pending: Set<Node> = new Set<Node>();
   /** Nodes queued by `queueDelete`, removed at the end of a step; the set mirrors the array. */
   #deleteQueue: Node[] = [];
   #queued: Set<Node> = new Set<Node>();
@@ -307,10 +305,9 @@ export class SceneTree {
    */
   #extraPasses(): void {
     for (let round = 0; round < MAX_EXTRA_PASSES && this.#pending.size > 0; round++) {
-      // The round's nodes are this set; nodes queued during the round go to the other one.
-      const batch = this.#pending;
-      this.#pending = this.#passing;
-      this.#passing = batch;
+      // Nodes queued during the round wait for the next one.
+      const batch = [...this.#pending];
+      this.#pending.clear();
       for (const node of batch) {
         if (node.getTree() !== this) {
           continue;
@@ -321,7 +318,6 @@ export class SceneTree {
           reportNodeError(this, node, "_process", error);
         }
       }
-      batch.clear();
     }
     if (this.#pending.size > 0) {
       this.#pending.clear();
