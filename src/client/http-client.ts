@@ -694,9 +694,23 @@ export class HTTPClient {
     // memory, except under the bytes the parser still reads from it.
     this.#peer?.releaseReads?.(this.#parser.getHeldInputBytes());
     switch (this.#status) {
-      case Status.STATUS_DISCONNECTED:
-        if (this.#reason === "") this.#reason = "poll(): the client is not connected (STATUS_DISCONNECTED); call connectToHost() first";
-        return Err.ERR_UNCONFIGURED;
+      case Status.STATUS_REQUESTING:
+        return this.#stepRequesting();
+      case Status.STATUS_BODY:
+        return this.#checkBody();
+      case Status.STATUS_CONNECTED:
+        return this.#checkIdle();
+      case Status.STATUS_RESOLVING:
+      case Status.STATUS_CONNECTING:
+        return this.#stepConnector();
+      default:
+        return this.#pollStopped();
+    }
+  }
+
+  /** Polled while not connected or failed: nothing to do but say so. */
+  #pollStopped(): Err {
+    switch (this.#status) {
       case Status.STATUS_CANT_RESOLVE:
         return Err.ERR_CANT_RESOLVE;
       case Status.STATUS_CANT_CONNECT:
@@ -704,15 +718,9 @@ export class HTTPClient {
       case Status.STATUS_CONNECTION_ERROR:
       case Status.STATUS_TLS_HANDSHAKE_ERROR:
         return Err.ERR_CONNECTION_ERROR;
-      case Status.STATUS_RESOLVING:
-      case Status.STATUS_CONNECTING:
-        return this.#stepConnector();
-      case Status.STATUS_CONNECTED:
-        return this.#checkIdle();
-      case Status.STATUS_REQUESTING:
-        return this.#stepRequesting();
-      case Status.STATUS_BODY:
-        return this.#checkBody();
+      default:
+        if (this.#reason === "") this.#reason = "poll(): the client is not connected (STATUS_DISCONNECTED); call connectToHost() first";
+        return Err.ERR_UNCONFIGURED;
     }
   }
 
@@ -770,7 +778,7 @@ export class HTTPClient {
     if (connector === null) {
       // A peer given to setConnection() while it was still connecting.
       const peer = this.#peer;
-      if (peer === null) return this.#fail(internalFailure(new Error("CONNECTING without a connector or a connection")));
+      if (peer === null) return this.#broken("CONNECTING without a connector or a connection");
       const state = peer.getState();
       if (state === PeerState.CONNECTING) return Err.OK;
       if (state !== PeerState.OPEN)
@@ -813,7 +821,7 @@ export class HTTPClient {
   /** An idle keep-alive connection: notice a close, a failure, or bytes nobody asked for. */
   #checkIdle(): Err {
     const peer = this.#peer;
-    if (peer === null) return this.#fail(internalFailure(new Error("CONNECTED without a connection")));
+    if (peer === null) return this.#broken("CONNECTED without a connection");
     if (peer.getState() === PeerState.ERROR) {
       return this.#fail(connectionFailure("connection-lost", peer.getError()?.message ?? "connection failed"));
     }
@@ -833,7 +841,7 @@ export class HTTPClient {
   #stepRequesting(): Err {
     const exchange = this.#exchange;
     const peer = this.#peer;
-    if (exchange === null || peer === null) return this.#fail(internalFailure(new Error("REQUESTING without an exchange or a connection")));
+    if (exchange === null || peer === null) return this.#broken("REQUESTING without an exchange or a connection");
     const outcome = exchange.stepHead(peer);
     if (outcome.kind === "wait") return Err.OK;
     if (outcome.kind === "failed") return this.#fail(outcome.failure);
@@ -845,7 +853,7 @@ export class HTTPClient {
   #checkBody(): Err {
     const exchange = this.#exchange;
     const peer = this.#peer;
-    if (exchange === null || peer === null) return this.#fail(internalFailure(new Error("BODY without an exchange or a connection")));
+    if (exchange === null || peer === null) return this.#broken("BODY without an exchange or a connection");
     if (exchange.head?.framing === "none" || exchange.isPeerDead(peer)) {
       // No body byte is left to hand out: the message completes (a body already read in full
       // before the connection failed is still a success), or fails as cut short.
@@ -886,6 +894,11 @@ export class HTTPClient {
     this.#releasePeer();
     this.#parser = this.#newParser();
     this.#status = Status.STATUS_DISCONNECTED;
+  }
+
+  /** A state the client must never be in (a bug): ends the connection as an internal failure. */
+  #broken(what: string): Err {
+    return this.#fail(internalFailure(new Error(what)));
   }
 
   /** Ends the connection in the failure status of `failure`'s code. */
