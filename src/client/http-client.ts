@@ -20,7 +20,8 @@ import { concatBytes } from "./wire/bytes.ts";
 import { hasHeader, headerFieldsToLines, headersToDictionary } from "./wire/headers.ts";
 import { queryStringFromDict, type QueryValue } from "./wire/query-string.ts";
 import { RequestHeadCache } from "./wire/request-head-cache.ts";
-import { type RequestHeadResult, validateRequestTarget } from "./wire/request-writer.ts";
+import { requestTargetOf } from "./wire/request-target.ts";
+import type { RequestHeadResult } from "./wire/request-writer.ts";
 import type { ResponseErrorCode } from "./wire/response-events.ts";
 import { ResponseParser } from "./wire/response-parser.ts";
 
@@ -728,10 +729,8 @@ export class HTTPClient {
     const verb = verbOf(method);
     if (verb === undefined) return this.#refuse(Err.ERR_INVALID_PARAMETER, `invalid method ${String(method)}`);
     // A fragment is never part of a request target (RFC 9110 §7.1): it stays on this side.
-    const hash = url.indexOf("#");
-    const target = hash === -1 ? url : url.slice(0, hash);
-    const targetProblem = validateRequestTarget(verb, target);
-    if (targetProblem !== null) return this.#refuse(Err.ERR_INVALID_PARAMETER, targetProblem.reason);
+    const target = requestTargetOf(verb, url);
+    if (typeof target !== "string") return this.#refuse(Err.ERR_INVALID_PARAMETER, target.reason);
     // Bytes or a close that arrived since the last poll() make an idle connection unusable: a
     // stray byte must never be read as the answer to this request. The arguments were fine: the
     // connection failed (a fresh one: STATUS_CONNECTION_ERROR) or was closed (a kept one).

@@ -6,6 +6,7 @@ import {
   validateRequestTarget,
   writeRequestHead,
 } from "../../src/client/wire/request-writer.ts";
+import { requestTargetOf } from "../../src/client/wire/request-target.ts";
 import { VERSION } from "../../src/status/version.ts";
 
 const base: RequestHeadOptions = { method: "GET", target: "/", host: "example.com", port: 80, tls: false, headers: [], bodyLength: -1 };
@@ -190,6 +191,30 @@ describe("validateRequestTarget", () => {
     ["GET", "/a\tb", "the request target contains a forbidden character (0x09) at index 2"],
   ])("refuses %s %j", (method, target, reason) => {
     expect(validateRequestTarget(method, target)).toEqual({ code: "invalid-target", reason, fault: "caller" });
+  });
+});
+
+describe("requestTargetOf", () => {
+  it.each([
+    ["GET", "/"],
+    ["GET", "/a?b=c"],
+    ["GET", "/a?b=c#d"],
+    ["GET", "/a#b c"],
+    ["GET", "/a#\x00"],
+    ["GET", "/a b#c"],
+    ["GET", "#x"],
+    ["GET", "/#"],
+    ["GET", "*#x"],
+    ["OPTIONS", "*#x"],
+    ["CONNECT", "example.com:443#x"],
+    ["GET", "http://h.test/x#y#z"],
+    ["GET", "example.com#/"],
+    ["GET", ""],
+  ])("is the text before the fragment, checked as validateRequestTarget checks it: %s %j", (method, url) => {
+    const hash = url.indexOf("#");
+    const target = hash === -1 ? url : url.slice(0, hash);
+    const refused = validateRequestTarget(method, target);
+    expect(requestTargetOf(method, url)).toEqual(refused ?? target);
   });
 });
 
