@@ -821,17 +821,24 @@ export class HTTPClient {
   #checkIdle(): Err {
     const peer = this.#peer;
     if (peer === null) return this.#broken("CONNECTED without a connection");
+    const quiet =
+      peer.getState() === PeerState.OPEN && !peer.isEnded() && this.#parser.getBufferedBytes() === 0 && peer.getAvailableBytes() === 0;
+    return quiet ? Err.OK : this.#idleChanged(peer);
+  }
+
+  /** The idle connection failed, was closed, or received bytes: it fails or is dropped. */
+  #idleChanged(peer: StreamPeer): Err {
     if (peer.getState() === PeerState.ERROR) {
       return this.#fail(connectionFailure("connection-lost", peer.getError()?.message ?? "connection failed"));
     }
     if (this.#parser.getBufferedBytes() > 0 || peer.getAvailableBytes() > 0) {
       this.#dropConnection("the server sent bytes that belong to no request; connection closed");
-    } else if (peer.isEnded() || peer.getState() !== PeerState.OPEN) {
-      // A kept connection the server closed while idle is an ordinary end; a new one closed before
-      // it carried any request is a connection error (as a reset is).
-      if (this.#fresh) {
-        return this.#fail(connectionFailure("connection-lost", "the server closed the connection before any request was sent on it"));
-      }
+    } else if (this.#fresh) {
+      // Closed (ended, or no longer open). A kept connection the server closed while idle is an
+      // ordinary end; a new one closed before it carried any request is a connection error (as a
+      // reset is).
+      return this.#fail(connectionFailure("connection-lost", "the server closed the connection before any request was sent on it"));
+    } else {
       this.#dropConnection("the server closed the idle connection");
     }
     return Err.OK;
