@@ -36,18 +36,11 @@ export interface PolledConnection {
 /** The default bound of one blocking `poll()`: 1 second. */
 export const DEFAULT_BLOCKING_WAIT_SECONDS = 1;
 
-/**
- * Polls in a row with no event-loop turn and nothing new before the reason explains the hang; with
- * the first waiting poll, which reads no count, and the second, which reads the first count, the
- * fourth waiting poll in a row without a turn explains it.
- */
-const STALLED_POLLS = 2;
+/** Polls in a row with no event-loop turn and nothing new before the reason explains the hang. */
+const STALLED_POLLS = 3;
 
 /** {@link PollWait}'s turn count when the previous poll did not wait for the network. */
 const NOT_WAITING = -1;
-
-/** {@link PollWait}'s turn count after the first waiting poll, which reads none. */
-const FIRST_WAITING_POLL = -2;
 
 /** The reason given when polls repeat while the event loop never turns. */
 export const NO_EVENT_LOOP_TURN_REASON: string =
@@ -87,7 +80,7 @@ export class PollWait {
   /** The most seconds one blocking `poll()` waits. */
   waitSeconds = DEFAULT_BLOCKING_WAIT_SECONDS;
   readonly #network: Network;
-  /** The event loop's turn count read at the previous poll, or {@link NOT_WAITING} / {@link FIRST_WAITING_POLL}. */
+  /** The event loop's turn count read at the previous poll, or {@link NOT_WAITING}. */
   #turns = NOT_WAITING;
   #stalled = 0;
   /** The reason the diagnosis replaced, while it is shown; null otherwise. */
@@ -134,11 +127,9 @@ export class PollWait {
    * poll, and after `STALLED_POLLS` polls without a turn while waiting for the network, puts
    * the reason into the connection's error reason (restored once the loop turns again).
    *
-   * The event loop's turns are counted only from the second poll in a row that waits for the
-   * network: counting arms an immediate, which costs the loop one more turn, and a poll that moved
-   * the status has news anyway (a sequential request's polls after sending are first waiting
-   * polls, so it arms none). Whether body bytes wait is answered without asking the peer: a
-   * recording network counts every question asked of its peer, and its replay, which has no event
+   * The event loop's turns are counted only while the status waits for the network (a poll that
+   * moved the status has news anyway). Whether body bytes wait is answered without asking the peer:
+   * a recording network counts every question asked of its peer, and its replay, which has no event
    * loop to count, would never ask it, so the replay would see the recorded bytes arrive later.
    *
    * @param core - The connection polled.
@@ -149,12 +140,6 @@ export class PollWait {
     if (network.eventLoopTurns === undefined) return;
     const status = core.status();
     if (status === before && waitsForNetwork(status)) {
-      if (this.#turns === NOT_WAITING) {
-        // The first waiting poll after news: a client polled again in the same tick, after
-        // sending, often lands here, and the loop will turn before its next poll anyway.
-        this.#turns = FIRST_WAITING_POLL;
-        return;
-      }
       const turns = network.eventLoopTurns();
       const turned = turns !== this.#turns;
       this.#turns = turns;
