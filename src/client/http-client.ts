@@ -17,7 +17,7 @@ import type { ProxyTunnel } from "./proxy-tunnel.ts";
 import { planRequestBody } from "./request-body.ts";
 import { TLSOptions } from "./tls-options.ts";
 import { concatBytes } from "./wire/bytes.ts";
-import { hasHeader, headerFieldsToLines, headersToDictionary } from "./wire/headers.ts";
+import { hasField, headerFieldsToLines, headersToDictionary } from "./wire/headers.ts";
 import { queryStringFromDict, type QueryValue } from "./wire/query-string.ts";
 import { RequestHeadCache } from "./wire/request-head-cache.ts";
 import { requestTargetOf } from "./wire/request-target.ts";
@@ -748,7 +748,7 @@ export class HTTPClient {
     const written = this.#writeHead(verb, target, headers, plan.headLength, plan.chunked);
     if (!written.ok) return this.#refuse(Err.ERR_INVALID_PARAMETER, written.reason);
     this.#fresh = false;
-    const expect = { headRequest: verb === "HEAD", upgradeRequested: hasHeader(headers, "upgrade") };
+    const expect = { headRequest: verb === "HEAD", upgradeRequested: hasField(headers, "upgrade") };
     this.#exchange = new Exchange(this.#parser, [written.bytes], expect, plan.start?.() ?? null);
     this.#exchange.upload?.setActivityListener(this.#activity);
     this.#status = Status.STATUS_REQUESTING;

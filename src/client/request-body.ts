@@ -1,7 +1,7 @@
 import type { BodySource } from "./body-source.ts";
 import { BytesSource } from "./bytes-source.ts";
 import { Upload } from "./upload.ts";
-import { getHeaderValue, hasHeader } from "./wire/headers.ts";
+import { fieldValue, hasField } from "./wire/headers.ts";
 
 const encoder = new TextEncoder();
 /** Why a caller's Transfer-Encoding is refused (the same words as the head writer's). */
@@ -49,7 +49,7 @@ export type RequestBodyPlan =
  * @internal
  */
 export function planRequestBody(headers: readonly string[], body: string | Uint8Array | BodySource): RequestBodyPlan {
-  if (hasHeader(headers, "transfer-encoding")) return refuse(CALLER_TRANSFER_ENCODING);
+  if (hasField(headers, "transfer-encoding")) return refuse(CALLER_TRANSFER_ENCODING);
   if (typeof body === "string" || body instanceof Uint8Array) {
     if (body.length === 0) return NO_BODY;
     const bytes = typeof body === "string" ? encoder.encode(body) : body;
@@ -58,7 +58,7 @@ export function planRequestBody(headers: readonly string[], body: string | Uint8
   }
   const declared = body.length;
   if (!Number.isSafeInteger(declared) || declared < -1) return refuse(`the body source has an invalid length ${String(declared)}`);
-  const userLength = getHeaderValue(headers, "content-length");
+  const userLength = fieldValue(headers, "content-length");
   let chunked: boolean;
   let length = declared;
   if (userLength !== undefined) {

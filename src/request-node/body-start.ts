@@ -1,4 +1,4 @@
-import { getHeaderValues } from "../client/wire/headers.ts";
+import { fieldValues } from "../client/wire/headers.ts";
 import { Result } from "../status/result.ts";
 import { BodyCollector } from "./body-collector.ts";
 import { createContentDecoder, SUPPORTED_CODINGS, type ContentDecoder } from "./content-decoder.ts";
@@ -69,8 +69,10 @@ export type BodyStart =
 export function startBody(input: BodyStartInput): BodyStart {
   const { length, limit } = input;
   let decoder: ContentDecoder | null = null;
-  const codings = getHeaderValues(input.headers, "content-encoding");
-  const transfer = input.content ? transferCodings(input.headers, input.chunked) : NO_TRANSFER_CODINGS;
+  const codings = fieldValues(input.headers, "content-encoding");
+  // A body of known length (> 0) carries no Transfer-Encoding: the client refuses a response that
+  // has both, and with one the length is -1 (or 0 when the response has no body).
+  const transfer = input.content && length <= 0 ? transferCodings(input.headers, input.chunked) : NO_TRANSFER_CODINGS;
   if (transfer.length > 0) {
     // Transfer codings must come off (RFC 9112 §6.1): what cannot be decoded fails the request.
     const unknown = transfer.find((c) => !SUPPORTED_CODINGS.includes(c));
@@ -147,7 +149,7 @@ export function startBody(input: BodyStartInput): BodyStart {
  * @returns The codings, lower case.
  */
 export function transferCodings(headers: readonly string[], chunked: boolean): readonly string[] {
-  const values = getHeaderValues(headers, "transfer-encoding");
+  const values = fieldValues(headers, "transfer-encoding");
   if (values.length === 0) return values; // no Transfer-Encoding: the shared empty list
   const list: string[] = [];
   for (const value of values) {

@@ -1,7 +1,7 @@
 import type { BodySource } from "../client/body-source.ts";
 import { parseHttpUrl, type HttpUrl } from "../client/url.ts";
 import { planRequestBody } from "../client/request-body.ts";
-import { hasHeader, sameLines } from "../client/wire/headers.ts";
+import { hasField, sameLines } from "../client/wire/headers.ts";
 import { validateRequestHead } from "../client/wire/request-writer.ts";
 import { type Method, normalizeMethod, verbOf } from "../status/method.ts";
 import { createIntegrityCheck } from "./integrity.ts";
@@ -71,7 +71,7 @@ export function planRequest(input: RequestInput): RequestPlanResult {
   if (!ranged.ok) return { ok: false, reason: ranged.reason };
   const rangeHeader = ranged.range?.header ?? null;
   if (rangeHeader !== null) headers.push(rangeHeader);
-  if (input.acceptGzip && ranged.range === null && !hasHeader(headers, "accept-encoding")) headers.push("Accept-Encoding: gzip, deflate");
+  if (input.acceptGzip && ranged.range === null && !hasField(headers, "accept-encoding")) headers.push("Accept-Encoding: gzip, deflate");
   const body = input.body;
   // The body framed as the client will frame it (a caller's Transfer-Encoding, or a Content-Length
   // that disagrees with the body, is refused here, before anything is sent).

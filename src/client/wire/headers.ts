@@ -46,13 +46,7 @@ export function headersToDictionary(lines: readonly string[]): Record<string, st
  * `undefined` when there is none.
  */
 export function getHeaderValue(lines: readonly string[], name: string): string | undefined {
-  if (lines.length === 0) return undefined;
-  const wanted = name.toLowerCase();
-  for (const line of lines) {
-    const value = valueIfNamed(line, wanted);
-    if (value !== undefined) return value;
-  }
-  return undefined;
+  return lines.length === 0 ? undefined : fieldValue(lines, name.toLowerCase());
 }
 
 /** What {@link getHeaderValues} returns when no line has the name: one array for every such call. */
@@ -60,14 +54,7 @@ const NO_VALUES: readonly string[] = Object.freeze([]);
 
 /** The values of every header line whose name equals `name` (case-insensitive), in order. */
 export function getHeaderValues(lines: readonly string[], name: string): readonly string[] {
-  if (lines.length === 0) return NO_VALUES;
-  const wanted = name.toLowerCase();
-  let values: string[] | null = null;
-  for (const line of lines) {
-    const value = valueIfNamed(line, wanted);
-    if (value !== undefined) (values ??= []).push(value);
-  }
-  return values ?? NO_VALUES;
+  return lines.length === 0 ? NO_VALUES : fieldValues(lines, name.toLowerCase());
 }
 
 /**
@@ -75,12 +62,44 @@ export function getHeaderValues(lines: readonly string[], name: string): readonl
  * Godot's prefix test, `hasHeader(["Content-Length-X: 1"], "Content-Length")` is false.
  */
 export function hasHeader(lines: readonly string[], name: string): boolean {
-  if (lines.length === 0) return false;
-  const wanted = name.toLowerCase();
-  for (const line of lines) {
-    if (valueIfNamed(line, wanted) !== undefined) return true;
+  return lines.length !== 0 && fieldValue(lines, name.toLowerCase()) !== undefined;
+}
+
+/**
+ * {@link getHeaderValue} for a name already in lower case (the library's own lookups, whose names
+ * are lower-case literals: nothing to lower-case again).
+ *
+ * @internal
+ */
+export function fieldValue(lines: readonly string[], lowerName: string): string | undefined {
+  for (let i = 0; i < lines.length; i++) {
+    const value = valueIfNamed(lines[i] as string, lowerName);
+    if (value !== undefined) return value;
   }
-  return false;
+  return undefined;
+}
+
+/**
+ * {@link getHeaderValues} for a name already in lower case.
+ *
+ * @internal
+ */
+export function fieldValues(lines: readonly string[], lowerName: string): readonly string[] {
+  let values: string[] | null = null;
+  for (let i = 0; i < lines.length; i++) {
+    const value = valueIfNamed(lines[i] as string, lowerName);
+    if (value !== undefined) (values ??= []).push(value);
+  }
+  return values ?? NO_VALUES;
+}
+
+/**
+ * {@link hasHeader} for a name already in lower case.
+ *
+ * @internal
+ */
+export function hasField(lines: readonly string[], lowerName: string): boolean {
+  return fieldValue(lines, lowerName) !== undefined;
 }
 
 /** The trimmed value of `line` when its trimmed, lower-cased name is `wanted`. */
