@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { getHeaderValue, getHeaderValues, hasHeader, headerFieldsToLines, headersToDictionary } from "../../src/client/wire/headers.ts";
+import {
+  fieldValue,
+  fieldValues,
+  getHeaderValue,
+  getHeaderValues,
+  hasField,
+  hasHeader,
+  headerFieldsToLines,
+  headersToDictionary,
+} from "../../src/client/wire/headers.ts";
 import { prng } from "../helpers/prng.ts";
 
 const lines = [
@@ -53,6 +62,18 @@ describe("header helpers", () => {
     expect(hasHeader(lines, "Content-Length")).toBe(false);
     expect(hasHeader(lines, "Content")).toBe(false);
     expect(hasHeader(lines, "garbage without colon")).toBe(false);
+  });
+
+  it("looks lower-case names up as the case-insensitive helpers do", () => {
+    for (const name of ["content-type", "set-cookie", "x-empty", "content-length", "content", "missing"]) {
+      expect(fieldValue(lines, name), name).toBe(getHeaderValue(lines, name));
+      expect(fieldValues(lines, name), name).toEqual(getHeaderValues(lines, name));
+      expect(hasField(lines, name), name).toBe(hasHeader(lines, name));
+    }
+    expect(fieldValues(lines, "set-cookie")).toEqual(["a=1", "b=2"]);
+    expect(fieldValue(["\u212Aeep-Alive: y"], "keep-alive")).toBe("y");
+    expect(fieldValues([], "a")).toEqual([]);
+    expect(hasField([], "a")).toBe(false);
   });
 });
 
