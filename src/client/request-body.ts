@@ -33,7 +33,8 @@ export type RequestBodyPlan =
 
 /**
  * Decides the framing of a request body. The client owns message framing: a caller's
- * `Transfer-Encoding` is refused for every body (see `writeRequestHead`).
+ * `Transfer-Encoding` is refused for every body, here for a {@link BodySource} (before its length
+ * is looked at), by `writeRequestHead` for an in-memory body.
  *
  * In-memory bodies (`string`, `Uint8Array`) are sent with `Content-Length` (a caller's
  * `Content-Length` must match it).
@@ -49,13 +50,13 @@ export type RequestBodyPlan =
  * @internal
  */
 export function planRequestBody(headers: readonly string[], body: string | Uint8Array | BodySource): RequestBodyPlan {
-  if (hasField(headers, "transfer-encoding")) return refuse(CALLER_TRANSFER_ENCODING);
   if (typeof body === "string" || body instanceof Uint8Array) {
     if (body.length === 0) return NO_BODY;
     const bytes = typeof body === "string" ? encoder.encode(body) : body;
     const start = bytes.length === 0 ? null : (): Upload => new Upload(new BytesSource(bytes), { chunked: false, length: bytes.length });
     return { ok: true, headLength: bytes.length, chunked: false, length: bytes.length, start };
   }
+  if (hasField(headers, "transfer-encoding")) return refuse(CALLER_TRANSFER_ENCODING);
   const declared = body.length;
   if (!Number.isSafeInteger(declared) || declared < -1) return refuse(`the body source has an invalid length ${String(declared)}`);
   const userLength = fieldValue(headers, "content-length");
