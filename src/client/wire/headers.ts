@@ -120,16 +120,18 @@ function nameIs(line: string, colon: number, wanted: string): boolean {
   let end = colon;
   while (start < end && (line.charCodeAt(start) === 0x20 || line.charCodeAt(start) === 0x09)) start++;
   while (end > start && (line.charCodeAt(end - 1) === 0x20 || line.charCodeAt(end - 1) === 0x09)) end--;
-  for (let i = start; i < end; i++) {
-    if (line.charCodeAt(i) > 0x7f) return trimSpTab(line.slice(0, colon)).toLowerCase() === wanted;
-  }
-  if (end - start !== wanted.length) return false;
-  for (let i = 0; i < wanted.length; i++) {
+  // toLowerCase() maps an ASCII character to one ASCII character, and any character to at least
+  // one: after an ASCII prefix, the first character that differs from `wanted`, or a name longer
+  // than `wanted`, decides "no" without looking further.
+  const length = end - start;
+  for (let i = 0; i < length; i++) {
     let c = line.charCodeAt(start + i);
+    if (c > 0x7f) return trimSpTab(line.slice(0, colon)).toLowerCase() === wanted;
+    if (i === wanted.length) return false;
     if (c >= 0x41 && c <= 0x5a) c |= 0x20;
     if (c !== wanted.charCodeAt(i)) return false;
   }
-  return true;
+  return length === wanted.length;
 }
 
 /**
