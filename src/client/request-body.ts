@@ -56,6 +56,11 @@ export function planRequestBody(headers: readonly string[], body: string | Uint8
     const start = bytes.length === 0 ? null : (): Upload => new Upload(new BytesSource(bytes), { chunked: false, length: bytes.length });
     return { ok: true, headLength: bytes.length, chunked: false, length: bytes.length, start };
   }
+  return planSourceBody(headers, body);
+}
+
+/** {@link planRequestBody} for a {@link BodySource}. */
+function planSourceBody(headers: readonly string[], body: BodySource): RequestBodyPlan {
   if (hasField(headers, "transfer-encoding")) return refuse(CALLER_TRANSFER_ENCODING);
   const declared = body.length;
   if (!Number.isSafeInteger(declared) || declared < -1) return refuse(`the body source has an invalid length ${String(declared)}`);
