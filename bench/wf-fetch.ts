@@ -102,12 +102,20 @@ async function measure(options: WFOptions, width: number): Promise<Row[]> {
   return rows;
 }
 
+/** One WF table: its workload id, title, rows and text. */
+export interface WFTable {
+  readonly workload: string;
+  readonly title: string;
+  readonly rows: Row[];
+  readonly text: string;
+}
+
 /**
  * Runs WF: the sequential table, then the in-flight one; every client `runs` times, interleaved.
  *
  * @returns The two tables (title, rows and text each) and their text together.
  */
-export async function runWF(options: WFOptions): Promise<{ text: string; tables: { workload: string; title: string; rows: Row[]; text: string }[] }> {
+export async function runWF(options: WFOptions): Promise<{ text: string; tables: WFTable[] }> {
   const seqRows = await measure(options, 1);
   const seqTitle = `WF1 fetch facade, W1 shape: sequential keep-alive GETs of a 13-byte body, body read with arrayBuffer() (at most ${options.budgetSeconds} s per run, median of ${options.runs})`;
   const parRows = await measure(options, options.inflight);
